@@ -1,0 +1,165 @@
+/**
+ * The wiring manifest: every Lambda function, its entry file, what triggers it and what it may touch.
+ *
+ * Both the CDK app (`infra/stacks`) and the local runtime (`infra/local`) are generated from this list,
+ * so a route, rule or schedule cannot exist in one and not the other. Add a function here and both pick
+ * it up; `test/infra` proves the synthesized template matches it entry for entry.
+ */
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+/** An EventBridge event pattern, in the subset both EventBridge and the local bus understand. */
+export interface EventPattern {
+  source: string[];
+  'detail-type': string[];
+}
+
+export type Trigger =
+  /** An API Gateway HTTP API route. `auth: 'jwt'` puts the JWT authorizer in front of it. */
+  | { kind: 'http'; method: HttpMethod; path: string; auth: 'jwt' | 'none' }
+  /** An EventBridge rule on the configured bus. */
+  | { kind: 'event'; ruleName: string; pattern: EventPattern }
+  /** An EventBridge Scheduler / rate rule. */
+  | { kind: 'schedule'; ruleName: string; everyMinutes: number };
+
+/**
+ * What a function may touch. Each grant also sets the environment variable that names the resource:
+ * - table: `TABLE_NAME` (read-only or read-write grant)
+ * - publishEvents: `EVENT_BUS_NAME` (events:PutEvents on that bus only)
+ * - sendEmail: `SES_CONFIGURATION_SET` (ses:SendEmail on the configured identities)
+ * - webhookSecret: `WEBHOOK_SECRET_ARN` in AWS (Secrets Manager), `WEBHOOK_SECRET` locally
+ */
+export interface Access {
+  table?: 'read' | 'readwrite';
+  publishEvents?: boolean;
+  sendEmail?: boolean;
+  webhookSecret?: boolean;
+}
+
+export interface FunctionSpec {
+  /** kebab-case, unique; also the file name under functions/ */
+  name: string;
+  description: string;
+  triggers: Trigger[];
+  access: Access;
+  timeoutSeconds?: number;
+  memoryMb?: number;
+}
+
+/** Source and detail-type of events the system itself publishes (SPEC 5). */
+export const OWN_EVENT_SOURCE = 'for-review';
+
+export const EVENT_PATTERNS = {
+  draftProposed: { source: ['automations'], 'detail-type': ['Review Draft Proposed'] },
+  memberChanged: { source: ['directory'], 'detail-type': ['Workspace Member Changed'] },
+} satisfies Record<string, EventPattern>;
+
+const http = (method: HttpMethod, path: string, auth: 'jwt' | 'none' = 'jwt'): Trigger => ({
+  kind: 'http',
+  method,
+  path,
+  auth,
+});
+
+export const functions: FunctionSpec[] = [
+  {
+    name: 'ingest-proposal',
+    description: 'Turns a Review Draft Proposed event into a routed, deduplicated review item',
+    triggers: [{ kind: 'event', ruleName: 'DraftProposed', pattern: EVENT_PATTERNS.draftProposed }],
+    access: { table: 'readwrite', publishEvents: true },
+  },
+  {
+    name: 'apply-member-change',
+    description: 'Keeps the member directory from Workspace Member Changed events',
+    triggers: [{ kind: 'event', ruleName: 'MemberChanged', pattern: EVENT_PATTERNS.memberChanged }],
+    access: { table: 'readwrite' },
+  },
+  {
+    name: 'list-review-items',
+    description: "The caller's pending queue (or every pending item the caller may see)",
+    triggers: [http('GET', '/review-items')],
+    access: { table: 'read' },
+  },
+  {
+    name: 'get-review-summary',
+    description: 'Pending count, counts by automation and the latest items, for Up next',
+    triggers: [http('GET', '/review-items/summary')],
+    access: { table: 'read' },
+  },
+  {
+    name: 'get-review-item',
+    description: 'One review item',
+    triggers: [http('GET', '/review-items/{id}')],
+    access: { table: 'read' },
+  },
+  {
+    name: 'get-review-item-history',
+    description: "One review item's history, oldest first",
+    triggers: [http('GET', '/review-items/{id}/history')],
+    access: { table: 'read' },
+  },
+  {
+    name: 'list-record-review-items',
+    description: 'Pending items about one record that the caller may see',
+    triggers: [http('GET', '/records/{recordType}/{recordId}/review-items')],
+    access: { table: 'read' },
+  },
+  {
+    name: 'edit-review-item',
+    description: "Edits a pending item's draft",
+    triggers: [http('PATCH', '/review-items/{id}')],
+    access: { table: 'readwrite', publishEvents: true },
+  },
+  {
+    name: 'approve-review-item',
+    description: 'Approves a pending item: claims it, sends the email once through SES',
+    triggers: [http('POST', '/review-items/{id}/approve')],
+    access: { table: 'readwrite', publishEvents: true, sendEmail: true },
+    timeoutSeconds: 30,
+  },
+  {
+    name: 'dismiss-review-item',
+    description: 'Dismisses a pending item',
+    triggers: [http('POST', '/review-items/{id}/dismiss')],
+    access: { table: 'readwrite', publishEvents: true },
+  },
+  {
+    name: 'receive-email-webhook',
+    description: 'Email provider webhook: resolves items sent or discarded elsewhere',
+    triggers: [http('POST', '/webhooks/email', 'none')],
+    access: { table: 'readwrite', publishEvents: true, webhookSecret: true },
+  },
+  {
+    name: 'expire-review-items',
+    description: 'Marks pending items past their expiresAt as expired',
+    triggers: [{ kind: 'schedule', ruleName: 'ExpireItems', everyMinutes: 5 }],
+    access: { table: 'readwrite', publishEvents: true },
+    timeoutSeconds: 60,
+  },
+  {
+    name: 'recover-interrupted-sends',
+    description: 'Surfaces items whose send was interrupted (stuck in sending) as send_unknown',
+    triggers: [{ kind: 'schedule', ruleName: 'RecoverSends', everyMinutes: 5 }],
+    access: { table: 'readwrite', publishEvents: true },
+    timeoutSeconds: 60,
+  },
+  {
+    name: 'health',
+    description: 'Answers 200 when the function can reach its table',
+    triggers: [http('GET', '/health', 'none')],
+    access: { table: 'read' },
+  },
+];
+
+export const httpRoutes = functions.flatMap((fn) =>
+  fn.triggers.flatMap((t) => (t.kind === 'http' ? [{ fn, ...t }] : [])),
+);
+export const eventRules = functions.flatMap((fn) =>
+  fn.triggers.flatMap((t) => (t.kind === 'event' ? [{ fn, ...t }] : [])),
+);
+export const schedules = functions.flatMap((fn) =>
+  fn.triggers.flatMap((t) => (t.kind === 'schedule' ? [{ fn, ...t }] : [])),
+);
+
+/** Path of a function's entry file, relative to the repository root. */
+export const entryOf = (fn: FunctionSpec): string => `functions/${fn.name}.ts`;

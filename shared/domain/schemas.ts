@@ -1,0 +1,171 @@
+/**
+ * zod schemas for everything that comes in: EventBridge details, HTTP bodies and queries, webhook bodies.
+ * The bounds are SPEC section 2: 1–50 recipients, subject 1–998 characters, no CR/LF/NUL in header fields,
+ * bodies up to 100 KB each, valid mailbox addresses.
+ */
+import { z } from 'zod';
+import type { FieldIssue } from '../errors.js';
+
+export const MAX_RECIPIENTS = 50;
+export const MAX_BODY_BYTES = 100 * 1024;
+export const MAX_RELATED_RECORDS = 20;
+
+const noControl = /^[^\r\n\0]*$/;
+/** A header-safe string: no CR, LF or NUL (header injection). */
+export const headerSafe = (max: number) =>
+  z.string().max(max).regex(noControl, 'must not contain CR, LF or NUL');
+
+export const idSchema = z.string().min(1).max(128).regex(noControl, 'must not contain CR, LF or NUL');
+export const workspaceIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must match [A-Za-z0-9_-]{1,64}');
+export const isoTimeSchema = z.iso.datetime({ offset: true });
+
+/**
+ * A mailbox address (addr-spec): a dot-atom local part, a domain of labels with a TLD. Deliberately
+ * stricter than RFC 5322 (no quoted local parts, no comments, no display names): this is what SES and
+ * every mail provider accept without surprises.
+ */
+const MAILBOX =
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+export const mailboxSchema = z
+  .string()
+  .max(320)
+  .regex(MAILBOX, 'must be a valid mailbox address (name@example.com)');
+
+const bodySchema = z
+  .string()
+  .refine((s) => Buffer.byteLength(s, 'utf8') <= MAX_BODY_BYTES, `must be at most ${MAX_BODY_BYTES} bytes`);
+const subjectSchema = z.string().min(1).max(998).regex(noControl, 'must not contain CR, LF or NUL');
+const addressList = z.array(mailboxSchema).max(MAX_RECIPIENTS);
+
+const recipientCount = (d: { to: string[]; cc?: string[]; bcc?: string[] }) =>
+  d.to.length + (d.cc?.length ?? 0) + (d.bcc?.length ?? 0);
+
+export const emailDraftSchema = z
+  .object({
+    type: z.literal('email'),
+    from: mailboxSchema,
+    to: addressList,
+    cc: addressList.default([]),
+    bcc: addressList.default([]),
+    subject: subjectSchema,
+    bodyText: bodySchema,
+    bodyHtml: bodySchema.optional(),
+    threadId: idSchema.optional(),
+    inReplyTo: headerSafe(998).min(1).optional(),
+    externalDraftId: idSchema.optional(),
+  })
+  .refine((d) => recipientCount(d) >= 1 && recipientCount(d) <= MAX_RECIPIENTS, {
+    message: `to, cc and bcc together must hold 1 to ${MAX_RECIPIENTS} recipients`,
+    path: ['to'],
+  });
+export type EmailDraft = z.output<typeof emailDraftSchema>;
+
+export const executedAsSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('user'), userId: idSchema }),
+  z.object({ kind: z.literal('workspace') }),
+]);
+export type ExecutedAs = z.output<typeof executedAsSchema>;
+
+export const relatedRecordSchema = z.object({
+  type: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'must be a lower-case record type such as account'),
+  id: idSchema,
+  name: headerSafe(500).optional(),
+  ownerId: idSchema.optional(),
+});
+export type RelatedRecord = z.output<typeof relatedRecordSchema>;
+
+export const draftProposedSchema = z.object({
+  workspaceId: workspaceIdSchema,
+  proposedAt: isoTimeSchema,
+  run: z.object({
+    id: idSchema,
+    stepId: idSchema,
+    automationId: idSchema,
+    automationName: headerSafe(200).optional(),
+    executedAs: executedAsSchema,
+    url: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+  }),
+  reason: z.string().min(1).max(4000),
+  relatedRecords: z.array(relatedRecordSchema).max(MAX_RELATED_RECORDS).default([]),
+  dedupKey: idSchema.max(512).optional(),
+  expiresAt: isoTimeSchema.optional(),
+  draft: emailDraftSchema,
+});
+export type DraftProposed = z.output<typeof draftProposedSchema>;
+
+export const memberChangedSchema = z.object({
+  workspaceId: workspaceIdSchema,
+  userId: idSchema,
+  role: z.enum(['admin', 'member']),
+  mailboxes: z.array(mailboxSchema).max(50).default([]),
+  active: z.boolean(),
+  changedAt: isoTimeSchema,
+});
+export type MemberChanged = z.output<typeof memberChangedSchema>;
+
+/** PATCH /review-items/{id}: every editable field validated like the event schema; `from` is not editable. */
+export const editRequestSchema = z
+  .object({
+    version: z.number().int().min(1),
+    draft: z
+      .object({
+        to: addressList.optional(),
+        cc: addressList.optional(),
+        bcc: addressList.optional(),
+        subject: subjectSchema.optional(),
+        bodyText: bodySchema.optional(),
+        bodyHtml: bodySchema.nullable().optional(),
+      })
+      .strict(),
+  })
+  .strict();
+export type EditRequest = z.output<typeof editRequestSchema>;
+
+export const approveRequestSchema = z
+  .object({
+    version: z.number().int().min(1).optional(),
+    /** Required to send again an item whose previous send has an unknown outcome. */
+    confirmResend: z.boolean().optional(),
+  })
+  .strict();
+export type ApproveRequest = z.output<typeof approveRequestSchema>;
+
+export const dismissRequestSchema = z
+  .object({ version: z.number().int().min(1).optional(), note: z.string().max(2000).optional() })
+  .strict();
+export type DismissRequest = z.output<typeof dismissRequestSchema>;
+
+export const listQuerySchema = z
+  .object({
+    automationId: idSchema.optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+    cursor: z.string().max(2048).optional(),
+    scope: z.enum(['mine', 'workspace']).default('mine'),
+  })
+  .strict();
+export type ListQuery = z.output<typeof listQuerySchema>;
+
+export const pageQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+    cursor: z.string().max(2048).optional(),
+  })
+  .strict();
+
+export const emailWebhookSchema = z.object({
+  type: z.enum(['message.sent', 'draft.deleted']),
+  workspaceId: workspaceIdSchema,
+  mailbox: mailboxSchema,
+  messageId: headerSafe(998).optional(),
+  threadId: idSchema.optional(),
+  draftId: idSchema.optional(),
+  to: z.array(mailboxSchema).max(MAX_RECIPIENTS).default([]),
+  subject: headerSafe(998).optional(),
+  occurredAt: isoTimeSchema,
+});
+export type EmailWebhookEvent = z.output<typeof emailWebhookSchema>;
+
+/** zod issues as `{ path, message }` pairs for problem details and rejection logs. */
+export function zodIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+}

@@ -1,0 +1,73 @@
+/**
+ * Typed errors. Domain errors end in `Error` and carry `cause`; the HTTP layer maps them with
+ * `instanceof` (shared/http/problem.ts). Anything else is a generic 500 that exposes nothing.
+ */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export abstract class DomainError extends Error {
+  abstract readonly status: number;
+  abstract readonly title: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Input that does not match its schema. */
+export class ValidationError extends DomainError {
+  readonly status = 400;
+  readonly title = 'Invalid input';
+  constructor(
+    message: string,
+    readonly issues: FieldIssue[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** No token, or a token without the claims this API needs. */
+export class UnauthorizedError extends DomainError {
+  readonly status = 401;
+  readonly title = 'Unauthorized';
+}
+
+/** The caller can see the item but may not do this to it. */
+export class ForbiddenError extends DomainError {
+  readonly status = 403;
+  readonly title = 'Forbidden';
+}
+
+/** Unknown, invisible, or other-workspace ids: they do not exist for this caller. */
+export class NotFoundError extends DomainError {
+  readonly status = 404;
+  readonly title = 'Not found';
+}
+
+/** Another action won, or the version the caller saw is stale. Carries the item's current state. */
+export class ConflictError extends DomainError {
+  readonly status = 409;
+  readonly title = 'Conflict';
+  constructor(
+    message: string,
+    readonly current: { status: string; version: number },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A conditional write lost a race; the use case decides whether to retry. */
+export class WriteConflictError extends Error {
+  constructor(
+    message: string,
+    readonly reasons: (string | undefined)[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'WriteConflictError';
+  }
+}

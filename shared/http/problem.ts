@@ -1,0 +1,59 @@
+/**
+ * RFC 9457 problem details: the one place errors become HTTP responses.
+ */
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { ConflictError, DomainError, ValidationError } from '../errors.js';
+import { logger } from '../logger.js';
+
+export const PROBLEM_TYPE_BASE = 'https://for-review.dev/problems/';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: { path: string; message: string }[];
+  current?: { status: string; version: number };
+}
+
+export function problemResponse(problem: Problem): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: problem.status,
+    headers: { 'content-type': 'application/problem+json' },
+    body: JSON.stringify(problem),
+  };
+}
+
+export function problemFor(error: unknown): Problem {
+  if (error instanceof DomainError) {
+    const slug = error.title.toLowerCase().replace(/\s+/g, '-');
+    const problem: Problem = {
+      type: `${PROBLEM_TYPE_BASE}${slug}`,
+      title: error.title,
+      status: error.status,
+      detail: error.message,
+    };
+    if (error instanceof ValidationError) problem.errors = error.issues;
+    if (error instanceof ConflictError) problem.current = error.current;
+    return problem;
+  }
+  return {
+    type: `${PROBLEM_TYPE_BASE}internal`,
+    title: 'Internal error',
+    status: 500,
+    detail: 'Something went wrong on our side. It has been logged.',
+  };
+}
+
+/** Middy middleware: turns any thrown error into problem+json. Register it last (its onError runs first). */
+export function problemDetails(): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
+  return {
+    onError: async (request) => {
+      const problem = problemFor(request.error);
+      if (problem.status >= 500) logger.error('Unhandled error', { error: request.error as Error });
+      else logger.info('Request refused', { status: problem.status, detail: problem.detail });
+      request.response = problemResponse(problem);
+    },
+  };
+}
