@@ -1,0 +1,175 @@
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, type Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { type Access, entryOf, type FunctionSpec } from '../manifest.js';
+import { TABLE } from '../table-definition.js';
+import { BUNDLING, PROJECT_ROOT } from './bundling.js';
+import { DeadLetterQueue } from './dead-letter-queue.js';
+import type { LogLevel } from './deploy-config.js';
+
+export const DEFAULT_TIMEOUT_SECONDS = 10;
+export const DEFAULT_MEMORY_MB = 512;
+export const SERVICE_NAME = 'for-review';
+
+/**
+ * Item actions only: no Scan (no request path or job scans; SPEC 8), no stream reads (the table has no
+ * stream). Transactions authorize as their parts (ConditionCheckItem, PutItem, UpdateItem, DeleteItem).
+ */
+export const TABLE_READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+] as const;
+export const TABLE_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+] as const;
+
+/** Everything a manifest `access` entry can point at. */
+export interface FunctionResources {
+  readonly table: ITable;
+  readonly eventBus: IEventBus;
+  /** Verified SES identities (`arn:aws:ses:<region>:<account>:identity/<domain or address>`). */
+  readonly sesIdentityArns: readonly string[];
+  readonly sesConfigurationSetName: string;
+  readonly sesConfigurationSetArn: string;
+  readonly webhookSecret: ISecret;
+}
+
+export interface ManifestFunctionProps {
+  readonly spec: FunctionSpec;
+  readonly resources: FunctionResources;
+  readonly logLevel: LogLevel;
+  readonly logRetention: RetentionDays;
+}
+
+/**
+ * One manifest entry as a Lambda function: its own log group and role, the manifest's grants (each also
+ * setting the environment variable that names what it grants), an on-failure queue when it is invoked
+ * asynchronously, and alarms on errors and throttles.
+ */
+export class ManifestFunction extends Construct {
+  readonly spec: FunctionSpec;
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  /** Catches async invocations (EventBridge) that still fail after Lambda's own retries. */
+  readonly failureQueue: DeadLetterQueue | undefined;
+  readonly alarms: Alarm[];
+
+  constructor(scope: Construct, id: string, props: ManifestFunctionProps) {
+    super(scope, id);
+    const { spec } = props;
+    this.spec = spec;
+
+    const logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // An explicit role: log writes to its own log group only, instead of AWSLambdaBasicExecutionRole.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs ${spec.name}`,
+    });
+    logGroup.grantWrite(this.role);
+
+    const invokedAsync = spec.triggers.some((trigger) => trigger.kind !== 'http');
+    this.failureQueue = invokedAsync
+      ? new DeadLetterQueue(this, 'OnFailure', {
+          purpose: `${spec.name} failed an event after Lambda's retries; the event is in this queue.`,
+        })
+      : undefined;
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: join(PROJECT_ROOT, entryOf(spec)),
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      handler: 'handler',
+      description: spec.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      timeout: Duration.seconds(spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
+      memorySize: spec.memoryMb ?? DEFAULT_MEMORY_MB,
+      role: this.role,
+      logGroup,
+      bundling: BUNDLING,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_LOG_LEVEL: props.logLevel,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      ...(this.failureQueue && {
+        onFailure: new SqsDestination(this.failureQueue.queue),
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(6),
+      }),
+    });
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Pinned to nodejs22.x on purpose: the code is built (esbuild target node22) and tested for it; ' +
+        'a runtime upgrade is a deliberate change, not a side effect of a CDK upgrade.',
+    });
+
+    this.grant(spec.access, props.resources);
+    this.alarms = [
+      ...(this.failureQueue ? [this.failureQueue.alarm] : []),
+      this.alarm('Errors', this.function.metricErrors(), `${spec.name} threw or timed out.`),
+      this.alarm('Throttles', this.function.metricThrottles(), `${spec.name} was throttled.`),
+    ];
+  }
+
+  private grant(access: Access, resources: FunctionResources): void {
+    if (access.table) {
+      const actions =
+        access.table === 'read' ? TABLE_READ_ACTIONS : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS];
+      const { tableArn } = resources.table;
+      this.allow(
+        [...actions],
+        [tableArn, ...TABLE.indexes.map((index) => `${tableArn}/index/${index.name}`)],
+      );
+      this.function.addEnvironment('TABLE_NAME', resources.table.tableName);
+    }
+    if (access.publishEvents) {
+      resources.eventBus.grantPutEventsTo(this.role);
+      this.function.addEnvironment('EVENT_BUS_NAME', resources.eventBus.eventBusName);
+    }
+    if (access.sendEmail) {
+      // SES v2 SendEmail authorizes ses:SendEmail on the sending identity and on the configuration set.
+      this.allow(['ses:SendEmail'], [...resources.sesIdentityArns, resources.sesConfigurationSetArn]);
+      this.function.addEnvironment('SES_CONFIGURATION_SET', resources.sesConfigurationSetName);
+    }
+    if (access.webhookSecret) {
+      // The ARN only: the function fetches (and caches) the value; it never sits in an env var.
+      this.allow(['secretsmanager:GetSecretValue'], [resources.webhookSecret.secretArn]);
+      this.function.addEnvironment('WEBHOOK_SECRET_ARN', resources.webhookSecret.secretArn);
+    }
+  }
+
+  private allow(actions: string[], resources: string[]): void {
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions, resources }));
+  }
+
+  private alarm(id: 'Errors' | 'Throttles', metric: Metric, what: string): Alarm {
+    return new Alarm(this, `${id}Alarm`, {
+      alarmDescription: `${what} See the ${id} metric and the function's log group.`,
+      metric: metric.with({ period: Duration.minutes(5), statistic: 'Sum' }),
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      threshold: 0,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+}

@@ -1,0 +1,72 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { TABLE } from '../table-definition.js';
+import type { DeployConfig } from './deploy-config.js';
+
+export interface StatefulStackProps extends StackProps {
+  readonly config: DeployConfig;
+}
+
+/**
+ * What outlives a deploy: the table (built from `TABLE`, the definition DynamoDB Local uses too), the event
+ * bus, and the webhook signing secret (its real value is set by hand, so it must survive the stateless
+ * stack being replaced).
+ */
+export class StatefulStack extends Stack {
+  readonly table: Table;
+  readonly eventBus: IEventBus;
+  readonly webhookSecret: Secret;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, { terminationProtection: props.config.deletionProtection, ...props });
+    const { config } = props;
+    const removalPolicy = config.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: TABLE.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: config.deletionProtection,
+      timeToLiveAttribute: TABLE.ttlAttribute,
+      removalPolicy,
+      // No stream: nothing in the design consumes one (events out are published explicitly).
+    });
+    for (const index of TABLE.indexes) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      });
+    }
+
+    this.eventBus = config.importEventBus
+      ? EventBus.fromEventBusName(this, 'EventBus', config.eventBusName)
+      : new EventBus(this, 'EventBus', {
+          eventBusName: config.eventBusName,
+          description: 'Automation drafts and member changes in; review item events out',
+        });
+
+    this.webhookSecret = new Secret(this, 'WebhookSecret', {
+      description:
+        "Email provider's Standard Webhooks signing secret (whsec_...). Generated placeholder until " +
+        'the real value is put (docs/deploy.md); until then every webhook is rejected with 401.',
+      generateSecretString: { passwordLength: 44, excludePunctuation: true, includeSpace: false },
+      removalPolicy,
+    });
+    Validations.of(this.webhookSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The value is issued by the email provider, which signs with it; rotating it in AWS alone would ' +
+        'reject every webhook. It is rotated at the provider and then put here (docs/deploy.md).',
+    });
+
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
+    new CfnOutput(this, 'WebhookSecretArn', { value: this.webhookSecret.secretArn });
+  }
+}

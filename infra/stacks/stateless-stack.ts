@@ -1,0 +1,233 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  type HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { ConfigurationSet } from 'aws-cdk-lib/aws-ses';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { type EventPattern, eventRules, functions, httpRoutes, schedules } from '../manifest.js';
+import { DeadLetterQueue } from './dead-letter-queue.js';
+import type { DeployConfig } from './deploy-config.js';
+import { type FunctionResources, ManifestFunction } from './manifest-function.js';
+
+export interface StatelessStackProps extends StackProps {
+  readonly config: DeployConfig;
+  readonly table: ITable;
+  readonly eventBus: IEventBus;
+  readonly webhookSecret: ISecret;
+}
+
+/**
+ * Why each manifest route with `auth: 'none'` may be public. A new public route must be added here, or
+ * synthesis fails: going without the JWT authorizer is a decision, never a default.
+ */
+export const PUBLIC_ROUTES: Readonly<Record<string, string>> = {
+  'POST /webhooks/email':
+    'Called by the email provider, which cannot present a user JWT; every request is authenticated by ' +
+    'its Standard Webhooks HMAC signature and timestamp, checked in the function (SPEC 6).',
+  'GET /health': 'Unauthenticated liveness probe by design; it answers only a status and reads no item.',
+};
+
+/** EventBridge → Lambda delivery retries before an event goes to the target's dead-letter queue. */
+export const EVENT_TARGET_RETRY = { retryAttempts: 10, maxEventAge: Duration.hours(6) };
+
+/** Everything that can be replaced freely: functions, HTTP API, rules, schedules, queues, alarms. */
+export class StatelessStack extends Stack {
+  readonly functions: ReadonlyMap<string, ManifestFunction>;
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  private readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    const configurationSet = new ConfigurationSet(this, 'EmailConfigurationSet', {
+      reputationMetrics: true,
+      sendingEnabled: true,
+    });
+    const resources: FunctionResources = {
+      table: props.table,
+      eventBus: props.eventBus,
+      sesIdentityArns: config.sesIdentities.map((identity) =>
+        this.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }),
+      ),
+      sesConfigurationSetName: configurationSet.configurationSetName,
+      sesConfigurationSetArn: this.formatArn({
+        service: 'ses',
+        resource: 'configuration-set',
+        resourceName: configurationSet.configurationSetName,
+      }),
+      webhookSecret: props.webhookSecret,
+    };
+
+    this.functions = new Map(
+      functions.map((spec) => {
+        const fn = new ManifestFunction(this, spec.name, {
+          spec,
+          resources,
+          logLevel: config.logLevel,
+          logRetention: config.logRetention,
+        });
+        this.alarms.push(...fn.alarms);
+        return [spec.name, fn];
+      }),
+    );
+
+    [this.api, this.stage] = this.httpApi(config);
+    this.eventRules(props.eventBus);
+    this.schedules();
+
+    if (config.alarmTopicArn) {
+      const topic = Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn);
+      for (const alarm of this.alarms) alarm.addAlarmAction(new SnsAction(topic));
+    }
+
+    new CfnOutput(this, 'ApiUrl', { value: this.stage.url });
+    new CfnOutput(this, 'EventBusName', { value: props.eventBus.eventBusName });
+    new CfnOutput(this, 'EmailConfigurationSetName', { value: configurationSet.configurationSetName });
+  }
+
+  private fn(name: string): IFunction {
+    const fn = this.functions.get(name);
+    if (!fn) throw new Error(`No function ${name} in the manifest`);
+    return fn.function;
+  }
+
+  private httpApi(config: DeployConfig): [HttpApi, HttpStage] {
+    const api = new HttpApi(this, 'HttpApi', {
+      apiName: `for-review-${config.stage}`,
+      description: 'Review queue and actions (JWT) and the email provider webhook (signed)',
+      createDefaultStage: false,
+      ...(config.corsOrigins.length > 0 && {
+        corsPreflight: {
+          allowOrigins: [...config.corsOrigins],
+          allowMethods: [
+            CorsHttpMethod.GET,
+            CorsHttpMethod.POST,
+            CorsHttpMethod.PATCH,
+            CorsHttpMethod.OPTIONS,
+          ],
+          allowHeaders: ['authorization', 'content-type'],
+          maxAge: Duration.hours(1),
+        },
+      }),
+    });
+
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
+      retention: config.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const stage = api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: config.throttleRateLimit, burstLimit: config.throttleBurstLimit },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+
+    const jwt = new HttpJwtAuthorizer('JwtAuthorizer', config.jwtIssuer, {
+      authorizerName: 'jwt',
+      jwtAudience: [...config.jwtAudience],
+      identitySource: ['$request.header.Authorization'],
+    });
+
+    for (const route of httpRoutes) {
+      const routeKey = `${route.method} ${route.path}`;
+      const publicReason = PUBLIC_ROUTES[routeKey];
+      if (route.auth === 'none' && !publicReason) {
+        throw new Error(`${routeKey} has auth 'none' but no reason in PUBLIC_ROUTES`);
+      }
+      const [httpRoute] = api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`${route.fn.name}-${route.method}`, this.fn(route.fn.name)),
+        authorizer: route.auth === 'jwt' ? jwt : new HttpNoneAuthorizer(),
+      });
+      if (route.auth === 'none' && httpRoute && publicReason) {
+        Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason: publicReason });
+      }
+    }
+    return [api, stage];
+  }
+
+  private eventRules(eventBus: IEventBus): void {
+    for (const rule of eventRules) {
+      const dlq = new DeadLetterQueue(this, `${rule.ruleName}TargetDlq`, {
+        purpose: `EventBridge could not deliver a ${rule.pattern['detail-type'].join('/')} event to ${rule.fn.name}.`,
+      });
+      new Rule(this, `${rule.ruleName}Rule`, {
+        description: `${rule.fn.name}: ${rule.fn.description}`,
+        eventBus,
+        eventPattern: toCdkPattern(rule.pattern),
+        targets: [
+          new LambdaFunction(this.fn(rule.fn.name), { deadLetterQueue: dlq.queue, ...EVENT_TARGET_RETRY }),
+        ],
+      });
+      this.alarms.push(dlq.alarm);
+    }
+  }
+
+  private schedules(): void {
+    for (const schedule of schedules) {
+      const dlq = new DeadLetterQueue(this, `${schedule.ruleName}TargetDlq`, {
+        purpose: `EventBridge could not start the scheduled ${schedule.fn.name} run.`,
+      });
+      // Rate rules live on the default bus (EventBridge allows schedules nowhere else). A run that cannot
+      // start within one interval is moot: the next one does the same work.
+      new Rule(this, `${schedule.ruleName}Schedule`, {
+        description: `${schedule.fn.name} every ${schedule.everyMinutes} min`,
+        schedule: Schedule.rate(Duration.minutes(schedule.everyMinutes)),
+        targets: [
+          new LambdaFunction(this.fn(schedule.fn.name), {
+            deadLetterQueue: dlq.queue,
+            retryAttempts: 2,
+            maxEventAge: Duration.minutes(Math.max(1, schedule.everyMinutes)),
+          }),
+        ],
+      });
+      this.alarms.push(dlq.alarm);
+    }
+  }
+}
+
+/** The manifest's pattern in CDK's spelling; it renders back to exactly the manifest object. */
+function toCdkPattern(pattern: EventPattern) {
+  return { source: [...pattern.source], detailType: [...pattern['detail-type']] };
+}
+
+/** One JSON object per request (HTTP API context variables). */
+const ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  ip: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationLatency: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+  authorizerError: '$context.authorizer.error',
+  sub: '$context.authorizer.claims.sub',
+  workspaceId: '$context.authorizer.claims.workspace_id',
+};
