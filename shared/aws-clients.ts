@@ -29,7 +29,11 @@ export function eventBridgeClient(): EventBridgeClient {
   return eventBridge;
 }
 
+/**
+ * The SES client never retries on its own (`maxAttempts: 1`): a retried send whose first attempt reached SES
+ * would be a second email. shared/mail/mailer.ts retries only answers that prove nothing was sent.
+ */
 export function sesClient(): SESv2Client {
-  ses ??= new SESv2Client({});
+  ses ??= new SESv2Client({ maxAttempts: 1, requestHandler: { requestTimeout: 10_000, connectionTimeout: 3_000 } });
   return ses;
 }

@@ -14,6 +14,11 @@ export abstract class DomainError extends Error {
     super(message, options);
     this.name = new.target.name;
   }
+
+  /** Extra members for the problem details document (RFC 9457 extensions). */
+  get extensions(): Record<string, unknown> {
+    return {};
+  }
 }
 
 /** Input that does not match its schema. */
@@ -26,6 +31,10 @@ export class ValidationError extends DomainError {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+  }
+
+  override get extensions() {
+    return { errors: this.issues };
   }
 }
 
@@ -57,6 +66,10 @@ export class ConflictError extends DomainError {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+  }
+
+  override get extensions() {
+    return { current: this.current };
   }
 }
 

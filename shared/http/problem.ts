@@ -3,7 +3,7 @@
  */
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ConflictError, DomainError, ValidationError } from '../errors.js';
+import { DomainError } from '../errors.js';
 import { logger } from '../logger.js';
 
 export const PROBLEM_TYPE_BASE = 'https://for-review.dev/problems/';
@@ -13,8 +13,9 @@ export interface Problem {
   title: string;
   status: number;
   detail: string;
+  /** For invalid input: where and what. */
   errors?: { path: string; message: string }[];
-  current?: { status: string; version: number };
+  [extension: string]: unknown;
 }
 
 export function problemResponse(problem: Problem): APIGatewayProxyStructuredResultV2 {
@@ -28,15 +29,13 @@ export function problemResponse(problem: Problem): APIGatewayProxyStructuredResu
 export function problemFor(error: unknown): Problem {
   if (error instanceof DomainError) {
     const slug = error.title.toLowerCase().replace(/\s+/g, '-');
-    const problem: Problem = {
+    return {
       type: `${PROBLEM_TYPE_BASE}${slug}`,
       title: error.title,
       status: error.status,
       detail: error.message,
+      ...error.extensions,
     };
-    if (error instanceof ValidationError) problem.errors = error.issues;
-    if (error instanceof ConflictError) problem.current = error.current;
-    return problem;
   }
   return {
     type: `${PROBLEM_TYPE_BASE}internal`,

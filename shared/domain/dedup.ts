@@ -1,0 +1,36 @@
+/**
+ * "The same change": the dedup key, and the order of competing proposals (SPEC 3, dedup and replacement).
+ */
+import { createHash } from 'node:crypto';
+import type { DraftProposed } from './schemas.js';
+
+/**
+ * The dedup key: `dedupKey` when given; otherwise derived from automation, step, draft type, the thread
+ * (or else the sorted recipient list) and the sorted related record ids.
+ */
+export function dedupKeyOf(proposal: DraftProposed): string {
+  if (proposal.dedupKey !== undefined) return `given:${proposal.dedupKey}`;
+  const { draft, run } = proposal;
+  const conversation = draft.threadId
+    ? `thread:${draft.threadId}`
+    : `to:${sortedUnique([...draft.to, ...draft.cc, ...draft.bcc].map((a) => a.toLowerCase())).join(',')}`;
+  const records = sortedUnique(proposal.relatedRecords.map((r) => `${r.type}:${r.id}`)).join(',');
+  return JSON.stringify(['derived', run.automationId, run.stepId, draft.type, conversation, records]);
+}
+
+/** A fixed-length hash of the dedup key, used in table keys (the key itself may be long). */
+export const dedupHashOf = (key: string): string => createHash('sha256').update(key).digest('hex').slice(0, 40);
+
+export interface ProposalOrder {
+  proposedAt: string;
+  runId: string;
+}
+
+/** Later `proposedAt` wins; ties are broken by run id. Equal order means the same proposal again. */
+export function compareProposals(a: ProposalOrder, b: ProposalOrder): number {
+  const byTime = Date.parse(a.proposedAt) - Date.parse(b.proposedAt);
+  if (byTime !== 0) return Math.sign(byTime);
+  return a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0;
+}
+
+const sortedUnique = (values: string[]): string[] => [...new Set(values)].sort();

@@ -1,0 +1,37 @@
+/**
+ * Auto-resolve matching (SPEC 3): does an email provider event say this item's email was sent or its draft
+ * discarded elsewhere? The store has already narrowed the items to open items from the event's mailbox.
+ */
+import type { ReviewItem } from './review-item.js';
+import type { EmailWebhookEvent } from './schemas.js';
+
+/** Subject comparison ignores case, surrounding space and any leading `Re:` / `Fwd:` (also `Fw:`), repeated. */
+export function normalizeSubject(subject: string): string {
+  let s = subject.trim().toLowerCase();
+  for (;;) {
+    const stripped = s.replace(/^(re|fwd?)\s*:\s*/, '');
+    if (stripped === s) return s;
+    s = stripped.trim();
+  }
+}
+
+const sameAddressSet = (a: string[], b: string[]): boolean => {
+  const left = new Set(a.map((x) => x.toLowerCase()));
+  const right = new Set(b.map((x) => x.toLowerCase()));
+  return left.size === right.size && [...left].every((x) => right.has(x));
+};
+
+export function matchesWebhookEvent(item: ReviewItem, event: EmailWebhookEvent): boolean {
+  const { draft } = item;
+  if (draft.from.toLowerCase() !== event.mailbox.toLowerCase()) return false;
+  if (event.draftId !== undefined && draft.externalDraftId === event.draftId) return true;
+  if (event.type !== 'message.sent') return false;
+  // A message sent before the draft was proposed cannot be this draft sent elsewhere.
+  if (Date.parse(event.occurredAt) < Date.parse(item.proposedAt)) return false;
+  if (draft.threadId !== undefined) return event.threadId === draft.threadId;
+  return (
+    event.subject !== undefined &&
+    sameAddressSet(event.to, draft.to) &&
+    normalizeSubject(event.subject) === normalizeSubject(draft.subject)
+  );
+}

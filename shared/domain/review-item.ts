@@ -1,0 +1,123 @@
+/**
+ * The review item and the member directory: plain data, no AWS.
+ */
+import type { EmailDraft, ExecutedAs, RelatedRecord } from './schemas.js';
+
+export type ReviewStatus =
+  | 'pending'
+  | 'sending'
+  | 'sent'
+  /** The send's outcome is unknown (timeout, connection lost, crash): never resent automatically. */
+  | 'send_unknown'
+  | 'dismissed'
+  | 'resolved'
+  | 'expired';
+
+/** Statuses in which an item waits for a person: it is in its reviewers' queues. */
+export const OPEN_STATUSES: readonly ReviewStatus[] = ['pending', 'send_unknown'];
+export const isOpen = (status: ReviewStatus): boolean => OPEN_STATUSES.includes(status);
+
+export type Role = 'admin' | 'member';
+
+export interface Member {
+  workspaceId: string;
+  userId: string;
+  role: Role;
+  /** Connected mailboxes, lower-cased. */
+  mailboxes: string[];
+  active: boolean;
+  /** UTC ISO time with milliseconds: lexical order is time order. */
+  changedAt: string;
+}
+
+export interface Origin {
+  automationId: string;
+  automationName?: string;
+  runId: string;
+  stepId: string;
+  runUrl?: string;
+  executedAs: ExecutedAs;
+}
+
+export type Actor =
+  | { kind: 'user'; userId: string }
+  | { kind: 'automation'; runId: string }
+  | { kind: 'system'; reason: string };
+
+export type DecisionAction = 'approved' | 'dismissed' | 'resolved' | 'expired';
+
+export interface Decision {
+  action: DecisionAction;
+  /** The user who acted; null when no reviewer acted (resolved elsewhere, expired). */
+  by: string | null;
+  at: string;
+  messageId?: string;
+  note?: string;
+}
+
+export interface SendError {
+  code: string;
+  message: string;
+  at: string;
+}
+
+export interface SendAttempt {
+  id: string;
+  by: string;
+  claimedAt: string;
+}
+
+export interface ReviewItem {
+  id: string;
+  workspaceId: string;
+  type: 'email';
+  status: ReviewStatus;
+  version: number;
+  draft: EmailDraft;
+  /** True when a reviewer changed the draft since it was proposed. */
+  edited: boolean;
+  reason: string;
+  relatedRecords: RelatedRecord[];
+  origin: Origin;
+  reviewers: string[];
+  /** Hash of the dedup key: identifies "the same change" within the workspace. */
+  dedupHash: string;
+  proposedAt: string;
+  expiresAt?: string;
+  createdAt: string;
+  updatedAt: string;
+  decision: Decision | null;
+  lastSendError?: SendError;
+  sendAttempt?: SendAttempt;
+  /** True while this item is the open item of its dedup key (later proposals replace it). */
+  holdsKey: boolean;
+}
+
+export type HistoryAction =
+  | 'created'
+  | 'replaced'
+  | 'edited'
+  | 'approved'
+  | 'sent'
+  | 'send_failed'
+  | 'send_unknown'
+  | 'dismissed'
+  | 'resolved'
+  | 'expired';
+
+export interface HistoryEntry {
+  action: HistoryAction;
+  actor: Actor;
+  at: string;
+  /** The run that proposed the item's draft at the time of this change. */
+  runId: string;
+  /** Item version after the change. */
+  version: number;
+  status: ReviewStatus;
+  /** The draft after the change, for created, replaced and edited. */
+  draft?: EmailDraft;
+  detail?: Record<string, string>;
+}
+
+/** Normalizes an ISO time to UTC with milliseconds, so that stored times compare lexically. */
+export const utcIso = (time: string | number | Date): string => new Date(time).toISOString();

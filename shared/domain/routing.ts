@@ -1,0 +1,63 @@
+/**
+ * Visibility (run privacy) and routing: SPEC section 3. Pure functions over the member directory.
+ */
+import type { Member } from './review-item.js';
+import type { DraftProposed, ExecutedAs } from './schemas.js';
+
+/** Upper bound on reviewers per item; keeps every item change within one DynamoDB transaction. */
+export const MAX_REVIEWERS = 40;
+
+/**
+ * A user may see an item only if the user is an active member of the item's workspace and either the run
+ * executed as the workspace, or as that user, or the user is an admin.
+ */
+export function canSee(
+  member: Member | undefined,
+  item: { workspaceId: string; origin: { executedAs: ExecutedAs } },
+): member is Member {
+  if (!member || !member.active || member.workspaceId !== item.workspaceId) return false;
+  const runAs = item.origin.executedAs;
+  return runAs.kind === 'workspace' || runAs.userId === member.userId || member.role === 'admin';
+}
+
+export type RoutingResult = { reviewers: string[] } | { reviewers: []; dropReason: string };
+
+/**
+ * Candidates, in priority order: the user the run executed as; the owners of the related records; the active
+ * members whose connected mailbox appears in the draft's from, to or cc (case-insensitive). Reviewers are the
+ * candidates who can see the item. No reviewer means no item.
+ */
+export function routeReviewers(proposal: DraftProposed, directory: Member[]): RoutingResult {
+  const byUser = new Map(directory.map((m) => [m.userId, m]));
+  const byMailbox = new Map<string, Member[]>();
+  for (const member of directory) {
+    if (!member.active) continue;
+    for (const mailbox of member.mailboxes) {
+      const key = mailbox.toLowerCase();
+      byMailbox.set(key, [...(byMailbox.get(key) ?? []), member]);
+    }
+  }
+
+  const candidates: string[] = [];
+  if (proposal.run.executedAs.kind === 'user') candidates.push(proposal.run.executedAs.userId);
+  for (const record of proposal.relatedRecords) if (record.ownerId) candidates.push(record.ownerId);
+  const { draft } = proposal;
+  for (const address of [draft.from, ...draft.to, ...draft.cc]) {
+    for (const member of byMailbox.get(address.toLowerCase()) ?? []) candidates.push(member.userId);
+  }
+
+  const item = { workspaceId: proposal.workspaceId, origin: { executedAs: proposal.run.executedAs } };
+  const reviewers = [...new Set(candidates)].filter((userId) => canSee(byUser.get(userId), item));
+  if (reviewers.length > 0) return { reviewers: reviewers.slice(0, MAX_REVIEWERS) };
+  return {
+    reviewers: [],
+    dropReason:
+      candidates.length === 0
+        ? 'No candidate reviewer: no run user, no record owner, no member mailbox on the draft'
+        : 'No candidate reviewer can see the run (inactive, unknown, or not allowed by run privacy)',
+  };
+}
+
+/** Whether the member's connected mailboxes include the address (case-insensitive). */
+export const hasMailbox = (member: Member, address: string): boolean =>
+  member.mailboxes.includes(address.toLowerCase());

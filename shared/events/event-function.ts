@@ -1,0 +1,72 @@
+/**
+ * The middy chain for EventBridge-triggered functions: validate the envelope and detail with zod, reject an
+ * invalid event with a structured, logged reason, and throw on every failure so that EventBridge / Lambda
+ * retry and the dead-letter queue keep what could not be processed. Nothing is swallowed.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import type { FieldIssue } from '../errors.js';
+import { zodIssues } from '../domain/schemas.js';
+import { logger } from '../logger.js';
+
+export class RejectedEventError extends Error {
+  constructor(
+    message: string,
+    readonly issues: FieldIssue[],
+  ) {
+    super(message);
+    this.name = 'RejectedEventError';
+  }
+}
+
+const envelope = <S extends z.ZodType>(detail: S) =>
+  z.object({
+    id: z.string(),
+    source: z.string(),
+    'detail-type': z.string(),
+    time: z.string(),
+    detail,
+  });
+
+export interface Envelope<D> {
+  id: string;
+  source: string;
+  'detail-type': string;
+  time: string;
+  detail: D;
+}
+
+export function eventFunction<S extends z.ZodType>(
+  detailSchema: S,
+  handler: (detail: z.output<S>, event: Envelope<z.output<S>>) => Promise<unknown>,
+) {
+  const schema = envelope(detailSchema);
+  return middy<unknown, unknown, Error, Context>()
+    .use(injectLambdaContext(logger))
+    .handler(async (event) => {
+      const parsed = schema.safeParse(event);
+      if (!parsed.success) {
+        const issues = zodIssues(parsed.error);
+        const meta = z.object({ id: z.string(), source: z.string(), 'detail-type': z.string() }).partial().safeParse(event);
+        logger.error('Rejected event', { reason: 'invalid event', issues, event: meta.success ? meta.data : undefined });
+        throw new RejectedEventError(`Invalid event: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+      }
+      const data = parsed.data as Envelope<z.output<S>>;
+      const result = await handler(data.detail, data);
+      logger.info('Event processed', { eventId: data.id, result: result as Record<string, unknown> });
+      return result;
+    });
+}
+
+/** Scheduled jobs receive EventBridge "Scheduled Event" envelopes; they take no input. */
+export function scheduledFunction(job: () => Promise<unknown>) {
+  return middy<unknown, unknown, Error, Context>()
+    .use(injectLambdaContext(logger))
+    .handler(async () => {
+      const result = await job();
+      logger.info('Scheduled job done', { result: result as Record<string, unknown> });
+      return result;
+    });
+}

@@ -1,0 +1,311 @@
+/**
+ * Actions on an item: edit, approve (send exactly once), dismiss. See docs/approval-state-machine.md.
+ *
+ * Each action reads the caller's membership and the item (2 requests), checks who may act, then writes one
+ * conditional change (the version and status it read): of two concurrent actions exactly one wins, the other
+ * gets 409 with the item's current status and version. Approve adds one SES call and one final write: 4.
+ */
+import type { Decision, HistoryAction, Member, ReviewItem } from '../domain/review-item.js';
+import { hasMailbox } from '../domain/routing.js';
+import { type ApproveRequest, type DismissRequest, type EditRequest, emailDraftSchema } from '../domain/schemas.js';
+import { ConflictError, DomainError, ForbiddenError, WriteConflictError } from '../errors.js';
+import { itemEvent, type OutDetailType } from '../events/publisher.js';
+import type { Caller } from '../http/request.js';
+import { logger } from '../logger.js';
+import { SendOutcomeUnknownError, SendRejectedError } from '../mail/mailer.js';
+import { validate } from '../http/request.js';
+import { type CounterChange, type ItemState, itemFromConflict } from '../store/review-store.js';
+import type { Deps, SendDeps } from './deps.js';
+import { effectiveStatus, type PresentedItem, presentItem, visibleItem } from './read-items.js';
+
+/** The send went wrong in a way the caller must hear about; the item's state is in `item`. */
+export class SendFailedError extends DomainError {
+  readonly title: string;
+  constructor(
+    readonly status: 502 | 504,
+    message: string,
+    readonly item: PresentedItem,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.title = status === 502 ? 'Send rejected' : 'Send outcome unknown';
+  }
+
+  override get extensions() {
+    return { item: this.item, current: { status: this.item.status, version: this.item.version } };
+  }
+}
+
+const actorOf = (caller: Caller) => ({ kind: 'user' as const, userId: caller.userId });
+
+/** Loads the item for an action: visible (else 404), and the caller a reviewer or an admin (else 403). */
+async function loadForAction(deps: Deps, caller: Caller, itemId: string) {
+  const { item, member } = await visibleItem(deps, caller, itemId);
+  if (!item.reviewers.includes(caller.userId) && member.role !== 'admin') {
+    throw new ForbiddenError('Only the reviewers of this item or a workspace admin can act on it');
+  }
+  return { item, member };
+}
+
+function requireVersion(item: ReviewItem, version: number | undefined) {
+  if (version !== undefined && version !== item.version) {
+    throw new ConflictError(`The item is at version ${item.version}, not ${version}`, {
+      status: item.status,
+      version: item.version,
+    });
+  }
+}
+
+function requireStatus(item: ReviewItem, now: Date, allowed: ReviewItem['status'][], action: string) {
+  const status = effectiveStatus(item, now);
+  if (!allowed.includes(status)) {
+    throw new ConflictError(`Cannot ${action} an item that is ${status}`, { status, version: item.version });
+  }
+}
+
+/** Writes a change; a lost race becomes 409 with the item's current status and version. */
+async function commit(
+  deps: Deps,
+  before: ItemState,
+  after: ReviewItem,
+  action: HistoryAction,
+  caller: Caller | null,
+  options: { counters?: CounterChange; detail?: Record<string, string>; withDraft?: boolean } = {},
+) {
+  try {
+    await deps.store.changeItem(
+      before,
+      after,
+      {
+        action,
+        actor: caller ? actorOf(caller) : { kind: 'system', reason: action },
+        at: after.updatedAt,
+        runId: after.origin.runId,
+        version: after.version,
+        status: after.status,
+        ...(options.withDraft ? { draft: after.draft } : {}),
+        ...(options.detail ? { detail: options.detail } : {}),
+      },
+      options.counters,
+    );
+  } catch (error) {
+    if (!(error instanceof WriteConflictError)) throw error;
+    const current = itemFromConflict(error) ?? (await deps.store.getItem(after.workspaceId, after.id));
+    throw new ConflictError(
+      current ? `Another action changed this item first: it is ${current.status}` : 'The item changed meanwhile',
+      { status: current?.status ?? 'unknown', version: current?.version ?? 0 },
+      { cause: error },
+    );
+  }
+}
+
+/** Counters for a decided item: the decision and the time from creation to decision. */
+export function decisionCounters(item: ReviewItem, add: CounterChange['add'], at: string): CounterChange {
+  return {
+    automationId: item.origin.automationId,
+    automationName: item.origin.automationName,
+    add,
+    decision: {
+      itemId: item.id,
+      seconds: (Date.parse(at) - Date.parse(item.createdAt)) / 1000,
+      executedAsUserId: item.origin.executedAs.kind === 'user' ? item.origin.executedAs.userId : null,
+    },
+  };
+}
+
+async function publish(deps: Deps, type: OutDetailType, item: ReviewItem, caller: Caller | null, extra = {}) {
+  const actor = caller ? actorOf(caller) : { kind: 'system' as const, reason: type };
+  try {
+    await deps.publisher.publish([itemEvent(type, item, actor, item.updatedAt, extra)]);
+  } catch (error) {
+    // The change is committed; a lost notification must not turn a done action into an error for the caller.
+    logger.error('Could not publish event', { detailType: type, itemId: item.id, error: error as Error });
+  }
+}
+
+// ---------------------------------------------------------------- edit
+
+export async function editItem(deps: Deps, caller: Caller, itemId: string, request: EditRequest) {
+  const now = deps.clock();
+  const { item, member } = await loadForAction(deps, caller, itemId);
+  requireStatus(item, now, ['pending'], 'edit');
+  requireVersion(item, request.version);
+  const { bodyHtml, ...changes } = request.draft;
+  const merged = { ...item.draft, ...changes };
+  if (bodyHtml === null) delete merged.bodyHtml;
+  else if (bodyHtml !== undefined) merged.bodyHtml = bodyHtml;
+  const draft = validate(emailDraftSchema, merged, 'The edited draft is invalid');
+  const after: ReviewItem = { ...item, draft, edited: true, version: item.version + 1, updatedAt: now.toISOString() };
+  await commit(deps, item, after, 'edited', caller, { withDraft: true });
+  await publish(deps, 'Review Item Edited', after, caller);
+  return presentItem(after, member, now);
+}
+
+// ---------------------------------------------------------------- dismiss
+
+export async function dismissItem(deps: Deps, caller: Caller, itemId: string, request: DismissRequest) {
+  const now = deps.clock();
+  const at = now.toISOString();
+  const { item, member } = await loadForAction(deps, caller, itemId);
+  requireStatus(item, now, ['pending', 'send_unknown'], 'dismiss');
+  requireVersion(item, request.version);
+  const decision: Decision = { action: 'dismissed', by: caller.userId, at, ...(request.note ? { note: request.note } : {}) };
+  const after = decided(item, decision);
+  await commit(deps, item, after, 'dismissed', caller, {
+    counters: decisionCounters(item, { dismissed: 1 }, at),
+    ...(request.note ? { detail: { note: request.note } } : {}),
+  });
+  await publish(deps, 'Review Item Dismissed', after, caller, request.note ? { note: request.note } : {});
+  return presentItem(after, member, now);
+}
+
+/** The item after a final decision: it leaves every queue and releases its dedup key. */
+const STATUS_AFTER = { approved: 'sent', dismissed: 'dismissed', resolved: 'resolved', expired: 'expired' } as const;
+
+export function decided(item: ReviewItem, decision: Decision): ReviewItem {
+  return {
+    ...item,
+    status: STATUS_AFTER[decision.action],
+    version: item.version + 1,
+    updatedAt: decision.at,
+    decision,
+    holdsKey: false,
+  };
+}
+
+// ---------------------------------------------------------------- approve
+
+export async function approveItem(deps: SendDeps, caller: Caller, itemId: string, request: ApproveRequest) {
+  const now = deps.clock();
+  const { item, member } = await loadForAction(deps, caller, itemId);
+  requireStatus(item, now, ['pending', 'send_unknown'], 'approve');
+  requireVersion(item, request.version);
+  if (item.status === 'send_unknown' && request.confirmResend !== true) {
+    throw new ConflictError(
+      'The previous send of this item has an unknown outcome. Check the sent mail, then approve with ' +
+        '"confirmResend": true to send it again, or dismiss it.',
+      { status: item.status, version: item.version },
+    );
+  }
+  requireSender(member, item);
+
+  // 1. Claim: pending → sending. Exactly one claim wins; the key is released (a new proposal starts a new item).
+  const claimedAt = now.toISOString();
+  const sending: ReviewItem = {
+    ...item,
+    status: 'sending',
+    version: item.version + 1,
+    updatedAt: claimedAt,
+    sendAttempt: { id: deps.newId(), by: caller.userId, claimedAt },
+    holdsKey: false,
+  };
+  delete sending.lastSendError;
+  await commit(deps, item, sending, 'approved', caller, { withDraft: true });
+
+  // 2. Send once. 3. Record the outcome.
+  try {
+    const { messageId } = await deps.mailer.send(sending);
+    const at = deps.clock().toISOString();
+    const sent = decided(sending, { action: 'approved', by: caller.userId, at, messageId });
+    await recordOutcome(deps, sending, sent, 'sent', caller, {
+      counters: decisionCounters(item, item.edited ? { approvedAfterEdits: 1 } : { approvedAsProposed: 1 }, at),
+      detail: { messageId },
+    });
+    await publish(deps, 'Review Item Sent', sent, caller, { messageId });
+    return presentItem(sent, member, deps.clock());
+  } catch (error) {
+    if (error instanceof SendRejectedError) {
+      const back = await returnToPending(deps, sending, item.holdsKey, error, caller);
+      await publish(deps, 'Review Item Send Failed', back, caller, { outcome: 'rejected', code: error.code });
+      throw new SendFailedError(
+        502,
+        `The email was not sent: ${error.code}: ${error.message}. The item is pending again.`,
+        presentItem(back, member, deps.clock()),
+        { cause: error },
+      );
+    }
+    if (error instanceof SendOutcomeUnknownError) {
+      const at = deps.clock().toISOString();
+      const unknown: ReviewItem = {
+        ...sending,
+        status: 'send_unknown',
+        version: sending.version + 1,
+        updatedAt: at,
+        lastSendError: { code: error.code, message: error.message, at },
+      };
+      await recordOutcome(deps, sending, unknown, 'send_unknown', caller, { detail: { code: error.code } });
+      await publish(deps, 'Review Item Send Failed', unknown, caller, { outcome: 'unknown', code: error.code });
+      throw new SendFailedError(
+        504,
+        `The email may or may not have been sent (${error.code}). It will not be resent automatically: ` +
+          'check the sent mail, then approve again with "confirmResend": true, or dismiss.',
+        presentItem(unknown, member, deps.clock()),
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+function requireSender(member: Member, item: ReviewItem) {
+  if (!hasMailbox(member, item.draft.from)) {
+    throw new ForbiddenError(
+      `Only a reviewer whose connected mailbox is ${item.draft.from} can send this email; you can edit or dismiss it`,
+    );
+  }
+}
+
+/**
+ * Records what happened after the send. The send already happened, so this write must not be lost to a
+ * passing fault: it is retried; if it still fails the item stays `sending` and the recovery job surfaces it.
+ */
+async function recordOutcome(
+  deps: Deps,
+  before: ReviewItem,
+  after: ReviewItem,
+  action: HistoryAction,
+  caller: Caller,
+  options: { counters?: CounterChange; detail?: Record<string, string> },
+) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await commit(deps, before, after, action, caller, options);
+      return;
+    } catch (error) {
+      if (error instanceof ConflictError || attempt >= 3) throw error;
+      logger.warn('Retrying the write of a send outcome', { itemId: after.id, attempt, error: error as Error });
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}
+
+/** A definite rejection: back to pending with the error shown, re-taking the dedup key if nobody took it since. */
+async function returnToPending(
+  deps: Deps,
+  sending: ReviewItem,
+  heldKey: boolean,
+  error: SendRejectedError,
+  caller: Caller,
+): Promise<ReviewItem> {
+  const at = deps.clock().toISOString();
+  const back: ReviewItem = {
+    ...sending,
+    status: 'pending',
+    version: sending.version + 1,
+    updatedAt: at,
+    lastSendError: { code: error.code, message: error.message, at },
+    holdsKey: heldKey,
+  };
+  delete back.sendAttempt;
+  const options = { detail: { code: error.code, message: error.message.slice(0, 500) } };
+  try {
+    await recordOutcome(deps, sending, back, 'send_failed', caller, options);
+    return back;
+  } catch (conflict) {
+    if (!heldKey || !(conflict instanceof ConflictError) || conflict.current.status !== 'sending') throw conflict;
+    // A newer proposal took the key while we were sending: stay pending without it.
+    const keyless = { ...back, holdsKey: false };
+    await recordOutcome(deps, sending, keyless, 'send_failed', caller, options);
+    return keyless;
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * A proposal comes in: route it, then create, replace in place, or ignore (SPEC 3, dedup and replacement).
+ *
+ * Requests: the directory (1 Query), then an optimistic create (1 TransactWrite). If the key already has a
+ * head, the failed create returns it (ALL_OLD) and we replace or ignore: 3 requests in all. Races between
+ * concurrent deliveries are settled by the head's conditions and retried from the head DynamoDB returned.
+ */
+import { compareProposals, dedupHashOf, dedupKeyOf } from '../domain/dedup.js';
+import type { HistoryEntry, ReviewItem } from '../domain/review-item.js';
+import { utcIso } from '../domain/review-item.js';
+import { routeReviewers } from '../domain/routing.js';
+import type { DraftProposed } from '../domain/schemas.js';
+import { WriteConflictError } from '../errors.js';
+import { itemEvent } from '../events/publisher.js';
+import { type DedupHead, headFromConflict, type ItemState } from '../store/review-store.js';
+import type { Deps } from './deps.js';
+
+export type IngestOutcome =
+  | { outcome: 'created' | 'replaced'; itemId: string; version: number }
+  | { outcome: 'ignored'; itemId: string; reason: string }
+  | { outcome: 'dropped'; reason: string };
+
+const MAX_ATTEMPTS = 8;
+
+export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promise<IngestOutcome> {
+  const now = deps.clock().toISOString();
+  const { workspaceId, run } = proposal;
+  const counterBase = { automationId: run.automationId, automationName: run.automationName };
+
+  if (proposal.expiresAt && Date.parse(proposal.expiresAt) <= Date.parse(now)) {
+    return drop(deps, proposal, now, 'The draft expired before it was received');
+  }
+  const routing = routeReviewers(proposal, await deps.store.listMembers(workspaceId));
+  if ('dropReason' in routing) return drop(deps, proposal, now, routing.dropReason);
+
+  const dedupHash = dedupHashOf(dedupKeyOf(proposal));
+  const order = { proposedAt: utcIso(proposal.proposedAt), runId: run.id };
+  let head: DedupHead | undefined;
+
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (head && compareProposals(order, head) <= 0) {
+      return { outcome: 'ignored', itemId: head.itemId, reason: 'An equal or newer proposal was already received' };
+    }
+    try {
+      if (head?.open) {
+        const before: ItemState = {
+          id: head.itemId,
+          workspaceId,
+          version: head.version,
+          status: 'pending',
+          reviewers: head.reviewers,
+          holdsKey: true,
+          createdAt: head.createdAt,
+          dedupHash,
+        };
+        const item = itemFrom(proposal, routing.reviewers, dedupHash, head.itemId, head.version + 1, head.createdAt, now);
+        await deps.store.changeItem(before, item, historyOf(item, 'replaced', now), {
+          ...counterBase,
+          add: { replaced: 1 },
+        });
+        await deps.publisher.publish([
+          itemEvent('Review Item Replaced', item, { kind: 'automation', runId: run.id }, now, {
+            replacedRunId: head.runId,
+            reviewers: item.reviewers,
+          }),
+        ]);
+        return { outcome: 'replaced', itemId: item.id, version: item.version };
+      }
+      const item = itemFrom(proposal, routing.reviewers, dedupHash, deps.newId(), 1, now, now);
+      await deps.store.createItem(item, historyOf(item, 'created', now), head ? { kind: 'closed', head } : { kind: 'new' }, {
+        ...counterBase,
+        add: { proposed: 1 },
+      });
+      await deps.publisher.publish([
+        itemEvent('Review Item Created', item, { kind: 'automation', runId: run.id }, now, { reviewers: item.reviewers }),
+      ]);
+      return { outcome: 'created', itemId: item.id, version: item.version };
+    } catch (error) {
+      if (!(error instanceof WriteConflictError)) throw error;
+      // Lost a race: continue from the head as DynamoDB returned it, or read it.
+      head = headFromConflict(error) ?? (await deps.store.getHead(workspaceId, dedupHash));
+    }
+  }
+  throw new WriteConflictError(`Proposal for run ${run.id} kept losing races after ${MAX_ATTEMPTS} attempts`);
+}
+
+async function drop(deps: Deps, proposal: DraftProposed, at: string, reason: string): Promise<IngestOutcome> {
+  const { workspaceId, run } = proposal;
+  await deps.store.recordDropped(workspaceId, {
+    automationId: run.automationId,
+    automationName: run.automationName,
+    add: { dropped: 1 },
+  });
+  await deps.publisher.publish([
+    {
+      detailType: 'Review Draft Dropped',
+      detail: {
+        workspaceId,
+        automationId: run.automationId,
+        runId: run.id,
+        stepId: run.stepId,
+        actor: { kind: 'automation', runId: run.id },
+        at,
+        reason,
+      },
+    },
+  ]);
+  return { outcome: 'dropped', reason };
+}
+
+function itemFrom(
+  proposal: DraftProposed,
+  reviewers: string[],
+  dedupHash: string,
+  id: string,
+  version: number,
+  createdAt: string,
+  now: string,
+): ReviewItem {
+  const { run } = proposal;
+  return {
+    id,
+    workspaceId: proposal.workspaceId,
+    type: 'email',
+    status: 'pending',
+    version,
+    draft: proposal.draft,
+    edited: false,
+    reason: proposal.reason,
+    relatedRecords: proposal.relatedRecords,
+    origin: {
+      automationId: run.automationId,
+      ...(run.automationName ? { automationName: run.automationName } : {}),
+      runId: run.id,
+      stepId: run.stepId,
+      ...(run.url ? { runUrl: run.url } : {}),
+      executedAs: run.executedAs,
+    },
+    reviewers,
+    dedupHash,
+    proposedAt: utcIso(proposal.proposedAt),
+    ...(proposal.expiresAt ? { expiresAt: utcIso(proposal.expiresAt) } : {}),
+    createdAt,
+    updatedAt: now,
+    decision: null,
+    holdsKey: true,
+  };
+}
+
+function historyOf(item: ReviewItem, action: 'created' | 'replaced', at: string): HistoryEntry {
+  return {
+    action,
+    actor: { kind: 'automation', runId: item.origin.runId },
+    at,
+    runId: item.origin.runId,
+    version: item.version,
+    status: item.status,
+    draft: item.draft,
+  };
+}

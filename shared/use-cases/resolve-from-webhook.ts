@@ -1,0 +1,60 @@
+/**
+ * The email provider says an email was sent or a draft discarded elsewhere: matching open items leave the
+ * queue as `resolved` (SPEC 3, auto-resolve). A repeated webhook-id is a no-op.
+ */
+import { matchesWebhookEvent } from '../domain/matching.js';
+import type { EmailWebhookEvent } from '../domain/schemas.js';
+import { WriteConflictError } from '../errors.js';
+import { itemEvent } from '../events/publisher.js';
+import { logger } from '../logger.js';
+import { decided, decisionCounters } from './decide.js';
+import type { Deps } from './deps.js';
+
+export async function resolveFromWebhook(deps: Deps, webhookId: string, event: EmailWebhookEvent) {
+  const { workspaceId } = event;
+  if (await deps.store.webhookSeen(workspaceId, webhookId)) return { resolved: 0, duplicate: true };
+
+  const now = deps.clock();
+  const at = now.toISOString();
+  const candidates = await deps.store.openItemsFrom(workspaceId, event.mailbox);
+  const reason = event.type === 'draft.deleted' ? 'draft discarded elsewhere' : 'sent elsewhere';
+  let resolved = 0;
+  for (const item of candidates.filter((candidate) => matchesWebhookEvent(candidate, event))) {
+    const after = decided(item, {
+      action: 'resolved',
+      by: null,
+      at,
+      ...(event.messageId ? { messageId: event.messageId } : {}),
+    });
+    try {
+      await deps.store.changeItem(
+        item,
+        after,
+        {
+          action: 'resolved',
+          actor: { kind: 'system', reason: `email provider: ${reason}` },
+          at,
+          runId: item.origin.runId,
+          version: after.version,
+          status: after.status,
+          detail: { webhookId, type: event.type, ...(event.messageId ? { messageId: event.messageId } : {}) },
+        },
+        decisionCounters(item, { resolvedElsewhere: 1 }, at),
+      );
+    } catch (error) {
+      // Someone decided it meanwhile: that decision stands.
+      if (error instanceof WriteConflictError) continue;
+      throw error;
+    }
+    resolved += 1;
+    try {
+      await deps.publisher.publish([
+        itemEvent('Review Item Resolved', after, { kind: 'system', reason }, at, { webhookId, type: event.type }),
+      ]);
+    } catch (error) {
+      logger.error('Could not publish event', { itemId: after.id, error: error as Error });
+    }
+  }
+  await deps.store.recordWebhook(workspaceId, webhookId, now, resolved);
+  return { resolved, duplicate: false };
+}
