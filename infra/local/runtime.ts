@@ -1,0 +1,233 @@
+/**
+ * The whole system on this machine: DynamoDB Local, local SES, the local event bus, the local HTTP API
+ * gateway and the scheduler, all wired from the manifest, handing the very same handlers the very same
+ * events as AWS does. `npm start` runs it (infra/local/start.ts); e2e tests start it on free ports.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { eventRules, httpRoutes, schedules } from '../manifest.js';
+import { dataDirFromEnv, loadOrCreateWebhookSecret, resolveDataDir, wipeDataDir } from './data-dir.js';
+import { ensureTable, localClient, startDynamoDbLocal } from './dynamodb-local.js';
+import { StartupError } from './errors.js';
+import { type DeadLetter, type EventFilter, startEventBus } from './event-bus.js';
+import { startGateway } from './gateway.js';
+import { applyEnvironment, handlerEnvironment } from './handler-env.js';
+import { createHandlerInvoker } from './handlers.js';
+import { type LocalIssuer, loadOrCreateIssuer } from './jwt-issuer.js';
+import { createLocalLog, isLocalLogLevel, type LocalLogLevel } from './log.js';
+import { portFromEnv } from './ports.js';
+import type { EventEnvelope } from './put-events.js';
+import { type LocalScheduler, startScheduler } from './scheduler.js';
+import { startSesLocal } from './ses-local.js';
+
+export const DEFAULT_PORTS = { api: 3000, events: 4010, ses: 8005, dynamodb: 8000 } as const;
+export const DEFAULT_NAME = 'for-review';
+
+export interface RuntimeOptions {
+  /** Ports; 0 picks a free one. Unset: PORT, EVENTS_PORT, SES_PORT, DYNAMODB_PORT, else the defaults. */
+  port?: number;
+  eventsPort?: number;
+  sesPort?: number;
+  dynamodbPort?: number;
+  /** Reuse a DynamoDB that is already running (tests: the global one); it is not stopped. */
+  dynamodbEndpoint?: string;
+  /** Reuse a local SES that is already running; it is not stopped. */
+  sesEndpoint?: string;
+  /** DynamoDB Local data in memory instead of `<dataDir>/dynamodb`. */
+  inMemory?: boolean;
+  /** Keys, secret and database; default `.local/` at the repository root. */
+  dataDir?: string;
+  /** Wipe the data folder first. */
+  fresh?: boolean;
+  /** Default TABLE_NAME, else 'for-review'. */
+  tableName?: string;
+  /** Default EVENT_BUS_NAME, else 'for-review'. */
+  eventBusName?: string;
+  /** The runtime's own log lines. Default LOCAL_LOG_LEVEL, else 'info'. */
+  logLevel?: LocalLogLevel;
+  /** The handlers' Powertools log level. Default POWERTOOLS_LOG_LEVEL, else 'WARN'. */
+  powertoolsLogLevel?: string;
+  /** Run schedules on their timers (default true; tests call scheduler.runNow instead). */
+  scheduleTimers?: boolean;
+  /** Delays between event delivery attempts (default [100, 400]: 3 attempts). */
+  retryDelaysMs?: number[];
+  /** Where unset options are read from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RuntimeUrls {
+  api: string;
+  events: string;
+  ses: string;
+  sesWebView: string;
+  dynamodb: string;
+  jwks: string;
+}
+
+export interface RuntimeHandle {
+  urls: RuntimeUrls;
+  tableName: string;
+  eventBusName: string;
+  dataDir: string;
+  webhookSecret: string;
+  issuer: LocalIssuer;
+  /** A token the gateway accepts; `expiresIn` in seconds or a duration like '12h' (default 12 h). */
+  token(workspaceId: string, userId: string, expiresIn?: number | string): Promise<string>;
+  bus: {
+    events(filter?: EventFilter): EventEnvelope[];
+    deadLetters(): DeadLetter[];
+    idle(): Promise<void>;
+  };
+  scheduler: LocalScheduler;
+  /** The DynamoDB Local process started by this runtime (undefined when an endpoint was reused). */
+  dynamodbPid: number | undefined;
+  stop(): Promise<void>;
+}
+
+type Stopper = () => Promise<void> | void;
+
+export async function startRuntime(options: RuntimeOptions = {}): Promise<RuntimeHandle> {
+  const env = options.env ?? process.env;
+  const logLevel = options.logLevel ?? logLevelFromEnv(env);
+  const tableName = options.tableName ?? nonEmpty(env.TABLE_NAME) ?? DEFAULT_NAME;
+  const eventBusName = options.eventBusName ?? nonEmpty(env.EVENT_BUS_NAME) ?? DEFAULT_NAME;
+  const dataDir = options.dataDir === undefined ? dataDirFromEnv(env) : resolveDataDir(options.dataDir);
+  const ports = {
+    api: options.port ?? portFromEnv('PORT', DEFAULT_PORTS.api, env),
+    events: options.eventsPort ?? portFromEnv('EVENTS_PORT', DEFAULT_PORTS.events, env),
+    ses: options.sesPort ?? portFromEnv('SES_PORT', DEFAULT_PORTS.ses, env),
+    dynamodb: options.dynamodbPort ?? portFromEnv('DYNAMODB_PORT', DEFAULT_PORTS.dynamodb, env),
+  };
+
+  const stoppers: Stopper[] = [];
+  const stopAll = async () => {
+    for (const stop of stoppers.splice(0).reverse()) await stop();
+  };
+
+  try {
+    if (options.fresh) await wipeDataDir(dataDir);
+    await mkdir(dataDir, { recursive: true });
+
+    const [dynamodb, ses, issuer, webhookSecret] = await Promise.all([
+      options.dynamodbEndpoint
+        ? { endpoint: options.dynamodbEndpoint, pid: undefined }
+        : startDynamoDbLocal({
+            port: ports.dynamodb,
+            dbPath: options.inMemory ? undefined : join(dataDir, 'dynamodb'),
+          }).then((started) => {
+            stoppers.push(() => started.stop());
+            return started;
+          }),
+      options.sesEndpoint
+        ? { endpoint: options.sesEndpoint }
+        : startSesLocal({ port: ports.ses }).then((started) => {
+            stoppers.push(() => started.stop());
+            return started;
+          }),
+      loadOrCreateIssuer(dataDir),
+      loadOrCreateWebhookSecret(dataDir),
+    ]);
+
+    const client = localClient(dynamodb.endpoint);
+    stoppers.push(() => client.destroy());
+    await ensureTable(client, tableName);
+
+    const invoker = createHandlerInvoker();
+    const bus = await startEventBus({
+      port: ports.events,
+      eventBusName,
+      rules: eventRules,
+      invoker,
+      log: createLocalLog(logLevel, 'bus'),
+      retryDelaysMs: options.retryDelaysMs,
+    });
+    stoppers.push(() => bus.stop());
+    // No await between the bus listening and this: no handler can be imported before its environment is set.
+    const restoreEnv = applyEnvironment(
+      handlerEnvironment({
+        tableName,
+        eventBusName,
+        webhookSecret,
+        dynamodbEndpoint: dynamodb.endpoint,
+        sesEndpoint: ses.endpoint,
+        eventsEndpoint: bus.endpoint,
+        powertoolsLogLevel: options.powertoolsLogLevel ?? nonEmpty(env.POWERTOOLS_LOG_LEVEL),
+      }),
+    );
+    stoppers.push(restoreEnv);
+
+    const gateway = await startGateway({
+      port: ports.api,
+      routes: httpRoutes,
+      invoker,
+      issuer,
+      log: createLocalLog(logLevel, 'api'),
+      healthChecks: {
+        dynamodb: () => tableAnswers(client, tableName),
+        ses: () => answers200(`${ses.endpoint}/health-check`),
+        eventBus: () => answers200(`${bus.endpoint}/health`),
+      },
+    });
+    stoppers.push(() => gateway.stop());
+
+    const scheduler = startScheduler({
+      schedules,
+      invoker,
+      log: createLocalLog(logLevel, 'scheduler'),
+      timers: options.scheduleTimers ?? true,
+    });
+    stoppers.push(() => scheduler.stop());
+
+    let stopping: Promise<void> | undefined;
+    return {
+      urls: {
+        api: gateway.url,
+        events: bus.endpoint,
+        ses: ses.endpoint,
+        sesWebView: `${ses.endpoint}/`,
+        dynamodb: dynamodb.endpoint,
+        jwks: `${gateway.url}/.well-known/jwks.json`,
+      },
+      tableName,
+      eventBusName,
+      dataDir,
+      webhookSecret,
+      issuer,
+      token: (workspaceId, userId, expiresIn) => issuer.sign({ workspaceId, userId, expiresIn }),
+      bus: { events: bus.events, deadLetters: bus.deadLetters, idle: bus.idle },
+      scheduler,
+      dynamodbPid: dynamodb.pid,
+      stop: () => {
+        stopping ??= stopAll();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function tableAnswers(client: DynamoDBClient, tableName: string): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  if (Table?.TableStatus !== 'ACTIVE')
+    throw new Error(`table ${tableName} is ${Table?.TableStatus ?? 'missing'}`);
+}
+
+async function answers200(url: string): Promise<void> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+  if (response.status !== 200) throw new Error(`${url} answered ${response.status}`);
+}
+
+function logLevelFromEnv(env: NodeJS.ProcessEnv): LocalLogLevel {
+  const raw = nonEmpty(env.LOCAL_LOG_LEVEL)?.toLowerCase();
+  if (raw === undefined) return 'info';
+  if (!isLocalLogLevel(raw))
+    throw new StartupError(`LOCAL_LOG_LEVEL must be debug, info, warn, error or silent, got "${raw}"`);
+  return raw;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
