@@ -1,0 +1,114 @@
+/**
+ * Tables on the run's DynamoDB Local: `createTestTable()` gives each test (or file) its own freshly
+ * created table from the shared definition, with a client that counts every DynamoDB request it makes
+ * (SPEC 8: "DynamoDB requests per operation, counted by the tests").
+ */
+import { randomUUID } from 'node:crypto';
+import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ensureTable, localClient } from '../../infra/local/dynamodb-local.js';
+import { applyEnvironment, handlerEnvironment } from '../../infra/local/handler-env.js';
+import { createDocumentClient } from '../../shared/aws-clients.js';
+import { dynamodbEndpoint, sesEndpoint } from './endpoints.js';
+
+/** Counts DynamoDB requests (one per `send`, retries not counted) by operation name: `PutItem`, `Query`… */
+export interface RequestCounter {
+  readonly total: number;
+  /** e.g. `{ Query: 1, TransactWriteItems: 1 }`; an operation never called is absent. */
+  readonly byCommand: Readonly<Record<string, number>>;
+  reset(): void;
+}
+
+export interface TestTable {
+  tableName: string;
+  /** A document client (shared/aws-clients createDocumentClient) whose requests `counter` counts. */
+  client: DynamoDBDocumentClient;
+  /** The low-level client under `client` (same middleware stack, so also counted). */
+  rawClient: DynamoDBClient;
+  counter: RequestCounter;
+  /** Deletes the table (optional: the in-memory database goes away with the run). */
+  drop(): Promise<void>;
+}
+
+/** A new, uniquely named, empty table on the run's DynamoDB Local, TTL on, like the CDK table. */
+export async function createTestTable(prefix = 'test'): Promise<TestTable> {
+  const tableName = uniqueTableName(prefix);
+  const rawClient = localClient(dynamodbEndpoint());
+  await ensureTable(rawClient, tableName);
+  const counter = countRequests(rawClient);
+  return {
+    tableName,
+    client: createDocumentClient(rawClient),
+    rawClient,
+    counter,
+    drop: async () => {
+      await rawClient.send(new DeleteTableCommand({ TableName: tableName }));
+      rawClient.destroy();
+    },
+  };
+}
+
+export function uniqueTableName(prefix = 'test'): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Adds the counting middleware to a client's stack (a document client shares its client's stack). */
+export function countRequests(client: DynamoDBClient): RequestCounter {
+  let total = 0;
+  let byCommand: Record<string, number> = {};
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+      total += 1;
+      byCommand[name] = (byCommand[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'testRequestCounter', override: true },
+  );
+  return {
+    get total() {
+      return total;
+    },
+    get byCommand() {
+      return { ...byCommand };
+    },
+    reset() {
+      total = 0;
+      byCommand = {};
+    },
+  };
+}
+
+/** The WEBHOOK_SECRET handlers see under testEnv() (Standard Webhooks format). */
+export const TEST_WEBHOOK_SECRET = `whsec_${Buffer.from('for-review test webhook secret 32').toString('base64')}`;
+/** An address nothing listens on: handlers that publish without a bus fail fast instead of calling AWS. */
+const NO_BUS = 'http://127.0.0.1:9';
+
+export interface TestEnvOptions {
+  tableName: string;
+  eventBusName?: string;
+  /** Where handlers' PutEvents go; default: nowhere (connection refused). See startEventCapture(). */
+  eventsEndpoint?: string;
+  webhookSecret?: string;
+  powertoolsLogLevel?: string;
+}
+
+/**
+ * Sets process.env as the local runtime does for handlers (TABLE_NAME, EVENT_BUS_NAME, WEBHOOK_SECRET,
+ * region, dummy credentials, endpoints of the run's DynamoDB Local and SES). Call it BEFORE importing a
+ * handler (they read config at module scope): `testEnv(...)` then `await import('../../functions/x.js')`.
+ * Returns a function restoring the previous values.
+ */
+export function testEnv(options: TestEnvOptions): () => void {
+  return applyEnvironment(
+    handlerEnvironment({
+      tableName: options.tableName,
+      eventBusName: options.eventBusName ?? 'for-review',
+      webhookSecret: options.webhookSecret ?? TEST_WEBHOOK_SECRET,
+      dynamodbEndpoint: dynamodbEndpoint(),
+      sesEndpoint: sesEndpoint(),
+      eventsEndpoint: options.eventsEndpoint ?? NO_BUS,
+      powertoolsLogLevel: options.powertoolsLogLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+    }),
+  );
+}
