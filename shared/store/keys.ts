@@ -30,10 +30,15 @@ export const keys = {
   directoryPk: (workspaceId: string) => `${ws(workspaceId)}#DIR`,
   member: (workspaceId: string, userId: string) => ({ pk: `${ws(workspaceId)}#DIR`, sk: `MEMBER#${userId}` }),
   statsPk: (workspaceId: string, automationId: string) => `${ws(workspaceId)}#STATS#${automationId}`,
-  counters: (workspaceId: string, automationId: string) => ({
+  /**
+   * Counters are kept per visibility scope (`workspace`, or `user#<id>` for runs executed as that user), so that
+   * a member's stats can be summed from exactly the scopes they may see.
+   */
+  counters: (workspaceId: string, automationId: string, scope: string) => ({
     pk: `${ws(workspaceId)}#STATS#${automationId}`,
-    sk: 'COUNTERS',
+    sk: `COUNTERS#${scope}`,
   }),
+  countersPrefix: 'COUNTERS#',
   durationSk: (seconds: number, itemId: string) => `DUR#${String(Math.max(0, Math.round(seconds))).padStart(12, '0')}#${itemId}`,
   webhook: (workspaceId: string, webhookId: string) => ({ pk: `${ws(workspaceId)}#WEBHOOK#${webhookId}`, sk: 'WEBHOOK' }),
 

@@ -26,6 +26,7 @@ import {
   type ReviewItem,
   type ReviewStatus,
 } from '../domain/review-item.js';
+import type { ExecutedAs } from '../domain/schemas.js';
 import { ENTITY, keys } from './keys.js';
 import { decodeCursor, encodeCursor, type Key } from './pagination.js';
 
@@ -54,6 +55,8 @@ export type HeadClaim = { kind: 'new' } | { kind: 'closed'; head: DedupHead };
 
 export interface CounterChange {
   automationId: string;
+  /** Who the run executed as: counters are kept per visibility scope (see keys.counters). */
+  executedAs: ExecutedAs;
   automationName?: string;
   add: Partial<Record<CounterName, number>>;
   /** A decided item's time from creation to decision, kept for the median. */
@@ -248,11 +251,15 @@ export class ReviewStore {
     return Item ? toHead(Item) : undefined;
   }
 
-  async counters(workspaceId: string, automationId: string): Promise<Attributes | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: keys.counters(workspaceId, automationId), ConsistentRead: true }),
-    );
-    return Item;
+  /** An automation's counters, one row per visibility scope (`scope` is `workspace` or `user#<id>`). */
+  async counters(workspaceId: string, automationId: string): Promise<(Attributes & { scope: string })[]> {
+    const rows = await this.queryAll({
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
+      ExpressionAttributeValues: { ':pk': keys.statsPk(workspaceId, automationId), ':c': keys.countersPrefix },
+      ConsistentRead: true,
+    });
+    return rows.map((row) => ({ ...stripRecord(row), scope: String(row.sk).slice(keys.countersPrefix.length) }));
   }
 
   async decisionDurations(workspaceId: string, automationId: string): Promise<Attributes[]> {
@@ -477,7 +484,7 @@ export class ReviewStore {
     }
     return {
       TableName: this.table,
-      Key: keys.counters(workspaceId, change.automationId),
+      Key: keys.counters(workspaceId, change.automationId, scopeOf(change.executedAs)),
       UpdateExpression: `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
       ...(adds.length ? { ExpressionAttributeNames: names } : {}),
       ExpressionAttributeValues: values,
@@ -550,6 +557,9 @@ export class ReviewStore {
 }
 
 // ---------------------------------------------------------------- record mapping
+
+export const scopeOf = (executedAs: ExecutedAs): string =>
+  executedAs.kind === 'workspace' ? 'workspace' : `user#${executedAs.userId}`;
 
 const RECORD_ONLY = ['pk', 'sk', 'entity', 'recordKeys', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'ttl'];
 

@@ -104,6 +104,7 @@ export function decisionCounters(item: ReviewItem, add: CounterChange['add'], at
   return {
     automationId: item.origin.automationId,
     automationName: item.origin.automationName,
+    executedAs: item.origin.executedAs,
     add,
     decision: {
       itemId: item.id,

@@ -25,7 +25,7 @@ const MAX_ATTEMPTS = 8;
 export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promise<IngestOutcome> {
   const now = deps.clock().toISOString();
   const { workspaceId, run } = proposal;
-  const counterBase = { automationId: run.automationId, automationName: run.automationName };
+  const counterBase = { automationId: run.automationId, automationName: run.automationName, executedAs: run.executedAs };
 
   if (proposal.expiresAt && Date.parse(proposal.expiresAt) <= Date.parse(now)) {
     return drop(deps, proposal, now, 'The draft expired before it was received');
@@ -89,6 +89,7 @@ async function drop(deps: Deps, proposal: DraftProposed, at: string, reason: str
   await deps.store.recordDropped(workspaceId, {
     automationId: run.automationId,
     automationName: run.automationName,
+    executedAs: run.executedAs,
     add: { dropped: 1 },
   });
   await deps.publisher.publish([
