@@ -74,7 +74,7 @@ For review is running locally (ready in ${(elapsedMs / 1_000).toFixed(1)} s). Ct
   API (HTTP API gateway)   ${urls.api}          health: ${urls.api}/health
   EventBridge endpoint     ${urls.events}          bus: ${runtime.eventBusName}   events: ${urls.events}/events   dead letters: ${urls.events}/dead-letters
   SES (sent mail web view) ${urls.sesWebView}         JSON: ${urls.ses}/store
-  DynamoDB Local           ${urls.dynamodb}          table: ${runtime.tableName}
+  DynamoDB Local           ${urls.dynamodb}          table: ${runtime.tableName}   java pid: ${runtime.dynamodbPid ?? '(external)'}
   JWKS                     ${urls.jwks}
   Data folder              ${runtime.dataDir}   (npm start -- --fresh wipes it)
 

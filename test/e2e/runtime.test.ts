@@ -1,0 +1,377 @@
+/**
+ * The local runtime as a user meets it: the HTTP API behind the JWT authorizer, the EventBridge endpoint
+ * driven by the real AWS SDK, delivery by the manifest's rules with retries and dead letters, and a clean
+ * stop that leaves no Java process behind.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../infra/local/aws-identity.js';
+import { localClient, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
+import { createEphemeralIssuer } from '../../infra/local/jwt-issuer.js';
+import { REPO_ROOT } from '../../infra/local/paths.js';
+import type { RuntimeHandle } from '../../infra/local/runtime.js';
+import { rawMemberChange } from '../fixtures/index.js';
+import { startTestRuntime } from '../support/runtime.js';
+
+let runtime: RuntimeHandle;
+let eventBridge: EventBridgeClient;
+
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+  eventBridge = new EventBridgeClient({
+    endpoint: runtime.urls.events,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+});
+
+afterAll(async () => {
+  eventBridge?.destroy();
+  await runtime?.stop();
+});
+
+const get = (path: string, token?: string) =>
+  fetch(`${runtime.urls.api}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+const uniqueWorkspace = () => `ws_e2e_${Math.random().toString(36).slice(2, 10)}`;
+
+const memberChangedEntry = (detail: Record<string, unknown>): PutEventsRequestEntry => ({
+  Source: 'directory',
+  DetailType: 'Workspace Member Changed',
+  Detail: JSON.stringify(detail),
+  EventBusName: runtime.eventBusName,
+  Time: new Date(),
+});
+
+describe('the local HTTP API', () => {
+  it('answers 200 on GET /health when DynamoDB, SES, the bus and the health function all answer', async () => {
+    const response = await get('/health');
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      status: 'ok',
+      checks: { dynamodb: 'ok', ses: 'ok', eventBus: 'ok', function: 'ok' },
+    });
+  });
+
+  it('answers 401 {"message":"Unauthorized"} to a request without a token, as API Gateway does', async () => {
+    const response = await get('/review-items');
+
+    expect(response.status).toBe(401);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(await response.json()).toEqual({ message: 'Unauthorized' });
+  });
+
+  it.each([
+    [
+      'signed by another key',
+      async () => (await createEphemeralIssuer()).sign({ workspaceId: 'ws_a', userId: 'u_a' }),
+    ],
+    ['expired', () => runtime.token('ws_a', 'u_a', -60)],
+    [
+      'for another audience',
+      () => runtime.issuer.sign({ workspaceId: 'ws_a', userId: 'u_a', audience: 'other-app' }),
+    ],
+    [
+      'from another issuer',
+      () => runtime.issuer.sign({ workspaceId: 'ws_a', userId: 'u_a', issuer: 'https://evil' }),
+    ],
+    ['not a JWT at all', async () => 'garbage'],
+  ])('answers 401 to a token %s', async (_, makeToken) => {
+    const response = await get('/review-items', await makeToken());
+
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ message: 'Unauthorized' });
+  });
+
+  it('answers 401 to a valid token sent with another scheme than Bearer', async () => {
+    const token = await runtime.token('ws_a', 'u_a');
+    const response = await fetch(`${runtime.urls.api}/review-items`, {
+      headers: { authorization: `Basic ${token}` },
+    });
+
+    expect(response.status).toBe(401);
+  });
+
+  it('hands a request with a valid token to the list handler', async () => {
+    const response = await get('/review-items', await runtime.token(uniqueWorkspace(), 'u_alice'));
+
+    expect(response.status).not.toBe(401);
+    expect(response.status).toBeLessThan(500);
+    if (response.status === 200) expect(await response.json()).toMatchObject({ items: expect.any(Array) });
+  });
+
+  it('routes /review-items/summary to the summary function, not to /review-items/{id}', async () => {
+    const response = await get('/review-items/summary', await runtime.token(uniqueWorkspace(), 'u_alice'));
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toHaveProperty('pendingCount');
+  });
+
+  it('answers 404 {"message":"Not Found"} for an unknown path and for a known path with another method', async () => {
+    const unknown = await get('/nope');
+    const wrongMethod = await fetch(`${runtime.urls.api}/review-items`, { method: 'DELETE' });
+
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ message: 'Not Found' });
+    expect(wrongMethod.status).toBe(404);
+    expect(await wrongMethod.json()).toEqual({ message: 'Not Found' });
+  });
+
+  it('answers 413 to a body over the limit without invoking the handler', async () => {
+    const response = await fetch(`${runtime.urls.api}/webhooks/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ padding: 'x'.repeat(2 * 1024 * 1024) }),
+    });
+
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ message: 'Request Entity Too Large' });
+  });
+
+  it('serves the public keys at /.well-known/jwks.json', async () => {
+    const response = await get('/.well-known/jwks.json');
+
+    expect(response.status).toBe(200);
+    const { keys } = z
+      .object({ keys: z.array(z.record(z.string(), z.unknown())) })
+      .parse(await response.json());
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', kid: expect.any(String) });
+    expect(keys[0]).not.toHaveProperty('d');
+  });
+});
+
+describe('the local EventBridge endpoint', () => {
+  it('accepts a Workspace Member Changed event from the AWS SDK and delivers it to apply-member-change', async () => {
+    const workspaceId = uniqueWorkspace();
+    const detail = { ...rawMemberChange(), workspaceId, userId: 'u_alice' };
+
+    const result = await eventBridge.send(new PutEventsCommand({ Entries: [memberChangedEntry(detail)] }));
+    await runtime.bus.idle();
+
+    expect(result.FailedEntryCount).toBe(0);
+    expect(result.Entries?.[0]?.EventId).toEqual(expect.any(String));
+    const client = localClient(runtime.urls.dynamodb);
+    const { Item } = await client.send(
+      new GetItemCommand({
+        TableName: runtime.tableName,
+        Key: { pk: { S: `WS#${workspaceId}#DIR` }, sk: { S: 'MEMBER#u_alice' } },
+      }),
+    );
+    client.destroy();
+    expect(Item).toBeDefined();
+    expect(
+      runtime.bus.deadLetters().filter((letter) => letter.event.detail.workspaceId === workspaceId),
+    ).toEqual([]);
+  });
+
+  it('keeps the accepted event as a real EventBridge envelope, readable over HTTP', async () => {
+    const workspaceId = uniqueWorkspace();
+    const result = await eventBridge.send(
+      new PutEventsCommand({ Entries: [memberChangedEntry({ ...rawMemberChange(), workspaceId })] }),
+    );
+    await runtime.bus.idle();
+
+    const response = await fetch(
+      `${runtime.urls.events}/events?source=directory&detailType=Workspace%20Member%20Changed`,
+    );
+    const { events } = z
+      .object({ events: z.array(z.object({ id: z.string(), time: z.string() }).loose()) })
+      .parse(await response.json());
+    const envelope = events.find((event) => event.id === result.Entries?.[0]?.EventId);
+    expect(envelope).toMatchObject({
+      version: '0',
+      'detail-type': 'Workspace Member Changed',
+      source: 'directory',
+      account: '000000000000',
+      region: 'us-east-1',
+      resources: [],
+      detail: { workspaceId },
+    });
+    expect(envelope?.time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+  });
+
+  it('reports invalid entries as failed and accepts the valid ones of the same request', async () => {
+    const valid = memberChangedEntry({ ...rawMemberChange(), workspaceId: uniqueWorkspace() });
+
+    const result = await eventBridge.send(
+      new PutEventsCommand({
+        Entries: [
+          valid,
+          { ...valid, Detail: '{not json' },
+          { ...valid, Source: undefined },
+          { ...valid, DetailType: undefined },
+          { ...valid, EventBusName: 'another-bus' },
+        ],
+      }),
+    );
+    await runtime.bus.idle();
+
+    expect(result.FailedEntryCount).toBe(4);
+    expect(result.Entries?.[0]).toEqual({ EventId: expect.any(String) });
+    expect(result.Entries?.slice(1).map((entry) => entry.ErrorCode)).toEqual([
+      'MalformedDetail',
+      'InvalidArgument',
+      'InvalidArgument',
+      'InvalidArgument',
+    ]);
+    expect(result.Entries?.[4]?.ErrorMessage).toMatch(/another-bus/);
+  });
+
+  it('accepts an event that no rule matches and keeps it readable', async () => {
+    const marker = uniqueWorkspace();
+    const result = await eventBridge.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            Source: 'someone.else',
+            DetailType: 'Something Happened',
+            Detail: JSON.stringify({ marker }),
+            EventBusName: runtime.eventBusName,
+          },
+        ],
+      }),
+    );
+    await runtime.bus.idle();
+
+    expect(result.FailedEntryCount).toBe(0);
+    const kept = runtime.bus.events({ source: 'someone.else', detailType: 'Something Happened' });
+    expect(kept.map((event) => event.detail.marker)).toContain(marker);
+  });
+
+  it('dead-letters an event whose handler fails on every attempt, with the error, after 3 attempts', async () => {
+    const detail = { ...rawMemberChange(), workspaceId: 'not a valid workspace id!' };
+
+    const result = await eventBridge.send(new PutEventsCommand({ Entries: [memberChangedEntry(detail)] }));
+    await runtime.bus.idle();
+
+    expect(result.FailedEntryCount).toBe(0);
+    const eventId = result.Entries?.[0]?.EventId;
+    const letters = runtime.bus.deadLetters().filter((letter) => letter.event.id === eventId);
+    expect(letters).toEqual([
+      expect.objectContaining({
+        ruleName: 'MemberChanged',
+        functionName: 'apply-member-change',
+        attempts: 3,
+        error: expect.any(String),
+      }),
+    ]);
+    const overHttp = z
+      .object({ deadLetters: z.array(z.object({ event: z.object({ id: z.string() }) })) })
+      .parse(await (await fetch(`${runtime.urls.events}/dead-letters`)).json());
+    expect(overHttp.deadLetters.map((letter) => letter.event.id)).toContain(eventId);
+  });
+
+  it('answers 400 UnknownOperationException to any other EventBridge operation', async () => {
+    const response = await fetch(runtime.urls.events, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'AWSEvents.ListRules', 'content-type': 'application/x-amz-json-1.1' },
+      body: '{}',
+    });
+
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      __type: 'UnknownOperationException',
+      message: expect.any(String),
+    });
+  });
+});
+
+describe('the local scheduler', () => {
+  it('runs a manifest schedule on demand with a Scheduled Event envelope', async () => {
+    await expect(runtime.scheduler.runNow('ExpireItems')).resolves.not.toThrow();
+    expect(runtime.scheduler.names()).toEqual(expect.arrayContaining(['ExpireItems', 'RecoverSends']));
+  });
+
+  it('refuses an unknown schedule name', async () => {
+    await expect(runtime.scheduler.runNow('Nope')).rejects.toThrow(/No schedule named Nope/);
+  });
+});
+
+describe('stopping', () => {
+  it('kills the DynamoDB Local Java process on stop()', async () => {
+    const dynamodb = await startDynamoDbLocal();
+    expect(isAlive(dynamodb.pid)).toBe(true);
+
+    await dynamodb.stop();
+
+    expect(isAlive(dynamodb.pid)).toBe(false);
+  });
+
+  it('npm start answers /health within 20 s, and on SIGINT stops with no Java process left', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'for-review-start-'));
+    const started = Date.now();
+    const child = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['infra/local/start.ts'], {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        PORT: '0',
+        EVENTS_PORT: '0',
+        SES_PORT: '0',
+        DYNAMODB_PORT: '0',
+        LOCAL_DATA_DIR: dataDir,
+        LOCAL_LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const banner = await outputMatching(child, /java pid: (\d+)/, 20_000);
+      const api = /API \(HTTP API gateway\)\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(banner)?.[1];
+      const javaPid = Number(/java pid: (\d+)/.exec(banner)?.[1]);
+      expect((await fetch(`${api}/health`)).status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(isAlive(javaPid)).toBe(true);
+
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGINT');
+
+      expect(await exited).toBe(0);
+      expect(isAlive(javaPid)).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Collects the child's stdout until it matches, or rejects with everything it printed. */
+function outputMatching(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(
+      () => reject(new Error(`no match for ${pattern} in ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if (pattern.test(output)) {
+        clearTimeout(timer);
+        resolve(output);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`npm start exited with ${code} before it was ready:\n${output}`));
+    });
+  });
+}
