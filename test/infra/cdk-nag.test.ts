@@ -1,0 +1,83 @@
+import { Validations } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { functions } from '../../infra/manifest.js';
+import { buildApp } from '../../infra/stacks/app.js';
+import { cdkJsonContext, type Synthesized, synth } from './synth.js';
+
+/**
+ * cdk-nag 3 runs as a CDK validation plugin (registered by buildApp): its findings are not annotations,
+ * they fail synthesis. `validateScope` returns the same report directly.
+ */
+let s: Synthesized;
+beforeAll(() => {
+  s = synth();
+}, 60_000);
+
+/** Every acknowledgement in the tree: rule id → construct paths. */
+function acknowledgements(root: IConstruct): Map<string, { path: string; reason: string }[]> {
+  const found = new Map<string, { path: string; reason: string }[]>();
+  for (const construct of root.node.findAll()) {
+    for (const entry of construct.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+        const rule = id.replace(/^annotation::/i, '');
+        found.set(rule, [...(found.get(rule) ?? []), { path: construct.node.path, reason }]);
+      }
+    }
+  }
+  return found;
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  it('reports no unacknowledged finding, error or warning', () => {
+    const report = new AwsSolutionsChecks().validateScope(s.app);
+
+    expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources[0]?.constructPath}`)).toEqual(
+      [],
+    );
+    expect(report.success).toBe(true);
+  });
+
+  it('leaves no CDK error or warning annotation on either stack', () => {
+    for (const stack of [s.stateful, s.stateless]) {
+      expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+      expect(
+        Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+      ).toEqual([]);
+    }
+  });
+
+  it('acknowledges only the four reviewed rules, each where it applies and with a reason', () => {
+    const acks = acknowledgements(s.app);
+    const count = (rule: string) => acks.get(rule)?.length ?? 0;
+
+    expect([...acks.keys()].sort()).toEqual([
+      'AwsSolutions-APIG4',
+      'AwsSolutions-L1',
+      'AwsSolutions-SMG4',
+      'AwsSolutions-SQS3',
+    ]);
+    expect(count('AwsSolutions-L1')).toBe(functions.length);
+    expect(
+      acks
+        .get('AwsSolutions-APIG4')
+        ?.map((a) => a.path.replace(/.*\/HttpApi\//, ''))
+        .sort(),
+    ).toEqual(['GET--health', 'POST--webhooks--email']);
+    expect(count('AwsSolutions-SMG4')).toBe(1);
+    expect(acks.get('AwsSolutions-SQS3')?.every((a) => a.path.endsWith('/Queue'))).toBe(true);
+    for (const list of acks.values())
+      for (const { reason } of list) expect(reason.length).toBeGreaterThan(60);
+  });
+
+  it('fails synthesis on a finding nobody acknowledged', () => {
+    const probe = buildApp({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+    new Queue(probe.stateless, 'UnencryptedProbe', { encryption: QueueEncryption.UNENCRYPTED });
+
+    expect(() => probe.app.synth()).toThrow();
+  });
+});

@@ -1,0 +1,135 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type FunctionSpec, functions } from '../../infra/manifest.js';
+import { TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from '../../infra/stacks/manifest-function.js';
+import { TABLE } from '../../infra/table-definition.js';
+import {
+  asList,
+  logicalId,
+  type PolicyStatementJson,
+  policyStatements,
+  type Synthesized,
+  synth,
+} from './synth.js';
+
+let s: Synthesized;
+beforeAll(() => {
+  s = synth({ context: { sesIdentities: 'acme.com,notify@acme.org' } });
+}, 60_000);
+
+const statefulId = (type: string) => Object.keys(s.statefulTemplate.findResources(type))[0];
+const tableArn = () => ({ 'Fn::GetAtt': [statefulId('AWS::DynamoDB::Table'), 'Arn'] });
+
+/** The statements of the policies attached to one function's role, cross-stack references resolved. */
+function statementsOf(name: string): PolicyStatementJson[] {
+  const fn = s.stateless.functions.get(name);
+  if (!fn) throw new Error(`No construct for ${name}`);
+  const roleId = logicalId(fn.role);
+  const policies = s.statelessTemplate.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: [{ Ref: roleId }] },
+  });
+  return policyStatements(s.statelessTemplate)
+    .filter(({ policy }) => policy in policies || policy === roleId)
+    .map(({ statement }) => s.deref(statement) as PolicyStatementJson);
+}
+
+const actionsOf = (statements: PolicyStatementJson[]) =>
+  new Set(statements.flatMap((st) => asList(st.Action)));
+const withAction = (statements: PolicyStatementJson[], prefix: string) =>
+  statements.filter((st) => asList(st.Action).some((action) => action.startsWith(prefix)));
+
+function expectedActions(fn: FunctionSpec): Set<string> {
+  const actions = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+  if (fn.access.table) actions.push(...TABLE_READ_ACTIONS);
+  if (fn.access.table === 'readwrite') actions.push(...TABLE_WRITE_ACTIONS);
+  if (fn.access.publishEvents) actions.push('events:PutEvents');
+  if (fn.access.sendEmail) actions.push('ses:SendEmail');
+  if (fn.access.webhookSecret) actions.push('secretsmanager:GetSecretValue');
+  // The Lambda on-failure destination (SqsDestination) of EventBridge-invoked functions.
+  if (fn.triggers.some((t) => t.kind !== 'http')) {
+    actions.push('sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
+  }
+  return new Set(actions);
+}
+
+describe('IAM: least privilege', () => {
+  it('no policy anywhere allows a wildcard action or a wildcard resource', () => {
+    const all = [...policyStatements(s.statefulTemplate), ...policyStatements(s.statelessTemplate)];
+    expect(all.length).toBeGreaterThan(0);
+
+    for (const { policy, statement } of all.filter(({ statement }) => statement.Effect === 'Allow')) {
+      for (const action of asList(statement.Action)) expect(action, policy).not.toContain('*');
+      expect(JSON.stringify(statement.Resource), policy).not.toContain('*');
+    }
+  });
+
+  it.each(functions.map((fn) => [fn.name, fn] as const))(
+    '%s may do exactly what its manifest access says',
+    (name, fn) => {
+      expect(actionsOf(statementsOf(name))).toEqual(expectedActions(fn));
+    },
+  );
+
+  it.each(functions.filter((fn) => fn.access.table).map((fn) => [fn.name] as const))(
+    '%s reaches only the table and its named indexes',
+    (name) => {
+      const statements = withAction(statementsOf(name), 'dynamodb:');
+      const indexArns = TABLE.indexes.map((index) => ({
+        'Fn::Join': ['', [tableArn(), `/index/${index.name}`]],
+      }));
+
+      expect(statements).toHaveLength(1);
+      expect(asList(statements[0]!.Resource)).toEqual([tableArn(), ...indexArns]);
+    },
+  );
+
+  it.each(functions.filter((fn) => fn.access.publishEvents).map((fn) => [fn.name] as const))(
+    '%s may put events on the bus only',
+    (name) => {
+      const statements = withAction(statementsOf(name), 'events:');
+      expect(statements).toEqual([
+        expect.objectContaining({
+          Action: 'events:PutEvents',
+          Resource: { 'Fn::GetAtt': [statefulId('AWS::Events::EventBus'), 'Arn'] },
+        }),
+      ]);
+    },
+  );
+
+  it.each(functions.filter((fn) => fn.access.sendEmail).map((fn) => [fn.name] as const))(
+    '%s may send through the configured SES identities and configuration set only',
+    (name) => {
+      const statements = withAction(statementsOf(name), 'ses:');
+      expect(statements).toHaveLength(1);
+      const resources = asList(statements[0]!.Resource).map((arn) => JSON.stringify(arn));
+      const configurationSetId = Object.keys(
+        s.statelessTemplate.findResources('AWS::SES::ConfigurationSet'),
+      )[0];
+
+      expect(resources).toHaveLength(3);
+      expect(resources.filter((arn) => arn.includes(':ses:'))).toHaveLength(3);
+      expect(resources.some((arn) => arn.endsWith(':identity/acme.com"]]}'))).toBe(true);
+      expect(resources.some((arn) => arn.endsWith(':identity/notify@acme.org"]]}'))).toBe(true);
+      expect(
+        resources.some((arn) => arn.includes(`:configuration-set/",{"Ref":"${configurationSetId}"}`)),
+      ).toBe(true);
+    },
+  );
+
+  it.each(functions.filter((fn) => fn.access.webhookSecret).map((fn) => [fn.name] as const))(
+    '%s may read the webhook secret only',
+    (name) => {
+      expect(withAction(statementsOf(name), 'secretsmanager:')).toEqual([
+        expect.objectContaining({
+          Action: 'secretsmanager:GetSecretValue',
+          Resource: { Ref: statefulId('AWS::SecretsManager::Secret') },
+        }),
+      ]);
+    },
+  );
+
+  it('uses no AWS managed policies (log writes are granted on each function’s own log group)', () => {
+    for (const role of Object.values(s.statelessTemplate.findResources('AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});

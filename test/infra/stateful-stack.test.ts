@@ -1,0 +1,86 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { TABLE } from '../../infra/table-definition.js';
+import { synth } from './synth.js';
+
+describe('stateful stack', () => {
+  const { statefulTemplate: template, stateful } = synth();
+
+  it('builds the table from TABLE: keys, GSIs with ALL projection, on-demand, TTL, no stream', () => {
+    const keyAttributes = [
+      TABLE.partitionKey,
+      TABLE.sortKey,
+      ...TABLE.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+    ];
+
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: Match.arrayEquals(
+        keyAttributes.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+      ),
+      GlobalSecondaryIndexes: TABLE.indexes.map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+      StreamSpecification: Match.absent(),
+    });
+  });
+
+  it('protects the table by default: deletion protection, retained on stack delete, termination protection', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({ DeletionProtectionEnabled: true }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    expect(stateful.terminationProtection).toBe(true);
+  });
+
+  it('drops the protection for a dev stack deployed with -c deletionProtection=false', () => {
+    const dev = synth({ context: { deletionProtection: 'false' } });
+
+    dev.statefulTemplate.hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({
+        DeletionProtectionEnabled: false,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      }),
+      DeletionPolicy: 'Delete',
+    });
+    expect(dev.stateful.terminationProtection).toBe(false);
+  });
+
+  it('creates the event bus under the configured name (default for-review)', () => {
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'for-review' });
+    template.hasOutput('EventBusName', { Value: { Ref: Match.stringLikeRegexp('^EventBus') } });
+  });
+
+  it('imports the bus by name instead when importEventBus is set, and the rules use that name', () => {
+    const imported = synth({ context: { importEventBus: 'true', eventBusName: 'shared-bus' } });
+
+    imported.statefulTemplate.resourceCountIs('AWS::Events::EventBus', 0);
+    const rules = imported.statelessTemplate.findResources('AWS::Events::Rule', {
+      Properties: { EventPattern: Match.anyValue() },
+    });
+    expect(Object.keys(rules).length).toBeGreaterThan(0);
+    for (const rule of Object.values(rules)) {
+      expect(imported.deref(rule.Properties.EventBusName)).toBe('shared-bus');
+    }
+  });
+
+  it('creates the webhook signing secret with a generated placeholder value, kept on delete', () => {
+    template.hasResource('AWS::SecretsManager::Secret', {
+      Properties: Match.objectLike({ GenerateSecretString: Match.objectLike({ ExcludePunctuation: true }) }),
+      DeletionPolicy: 'Retain',
+    });
+  });
+});

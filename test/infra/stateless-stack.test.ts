@@ -1,0 +1,352 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  EVENT_PATTERNS,
+  eventRules,
+  type FunctionSpec,
+  functions,
+  httpRoutes,
+  schedules,
+} from '../../infra/manifest.js';
+import { ESM_REQUIRE_BANNER } from '../../infra/stacks/bundling.js';
+import { DEFAULTS } from '../../infra/stacks/deploy-config.js';
+import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../../infra/stacks/manifest-function.js';
+import { EVENT_TARGET_RETRY, PUBLIC_ROUTES } from '../../infra/stacks/stateless-stack.js';
+import { logicalId, type Synthesized, synth } from './synth.js';
+
+const CONTEXT = {
+  jwtIssuer: 'https://auth.acme.com/',
+  jwtAudience: 'for-review-api',
+  sesIdentities: 'acme.com,notify@acme.org',
+  corsOrigins: 'https://app.acme.com',
+};
+
+let s: Synthesized;
+let template: Template;
+type Resource = { Properties: Record<string, unknown> };
+
+beforeAll(() => {
+  // One synthesis for the file, with real esbuild bundling of every manifest function.
+  s = synth({ bundle: true, context: CONTEXT });
+  template = s.statelessTemplate;
+}, 180_000);
+
+const fnOf = (name: string) => {
+  const fn = s.stateless.functions.get(name);
+  if (!fn) throw new Error(`No construct for ${name}`);
+  return fn;
+};
+const functionId = (name: string) => logicalId(fnOf(name).function);
+const resource = (id: string): Resource => template.toJSON().Resources[id];
+const statefulId = (type: string) => {
+  const [id] = Object.keys(s.statefulTemplate.findResources(type));
+  if (!id) throw new Error(`No ${type} in the stateful stack`);
+  return id;
+};
+const isAsync = (fn: FunctionSpec) => fn.triggers.some((t) => t.kind !== 'http');
+const byName = functions.map((fn) => [fn.name, fn] as const);
+
+describe('functions: one per manifest entry', () => {
+  it('creates exactly the manifest functions', () => {
+    template.resourceCountIs('AWS::Lambda::Function', functions.length);
+  });
+
+  it.each(byName)(
+    '%s runs functions/<name>.ts on nodejs22.x arm64 with its timeout and memory',
+    (name, fn) => {
+      const props = resource(functionId(name)).Properties;
+      const logGroupId = logicalId(fnOf(name).function.logGroup);
+
+      expect(props).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        Timeout: fn.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+        MemorySize: fn.memoryMb ?? DEFAULT_MEMORY_MB,
+        Description: fn.description,
+        LoggingConfig: { LogGroup: { Ref: logGroupId } },
+      });
+      expect(resource(logGroupId).Properties.RetentionInDays).toBe(DEFAULTS.logRetention);
+    },
+  );
+
+  it.each(byName)('%s gets exactly the env vars of its access', (name, fn) => {
+    const env = (resource(functionId(name)).Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    const expected: Record<string, unknown> = {
+      POWERTOOLS_SERVICE_NAME: 'for-review',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    if (fn.access.table) expected.TABLE_NAME = { Ref: statefulId('AWS::DynamoDB::Table') };
+    if (fn.access.publishEvents) expected.EVENT_BUS_NAME = { Ref: statefulId('AWS::Events::EventBus') };
+    if (fn.access.sendEmail) {
+      expected.SES_CONFIGURATION_SET = {
+        Ref: Object.keys(template.findResources('AWS::SES::ConfigurationSet'))[0],
+      };
+    }
+    if (fn.access.webhookSecret)
+      expected.WEBHOOK_SECRET_ARN = { Ref: statefulId('AWS::SecretsManager::Secret') };
+
+    expect(s.deref(env)).toEqual(expected);
+  });
+
+  it.each(byName)(
+    '%s ships an ESM bundle with the require banner, a source map and the AWS SDK inside',
+    (name, fn) => {
+      const code = resource(functionId(name)).Properties.Code as { S3Key: string };
+      const assetDir = join(s.app.outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
+      const bundle = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
+
+      expect(bundle.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
+      expect(existsSync(join(assetDir, 'index.mjs.map'))).toBe(true);
+      // An external SDK would be left as an import or require of the package (minified output).
+      const externalSdk = bundle.match(/(from|import\(|import|__require\()"@aws-sdk\/[a-z0-9-]+"/);
+      expect(externalSdk?.[0]).toBeUndefined();
+      // The DynamoDB client is in the bundle itself (its JSON protocol target prefix).
+      if (fn.access.table) expect(bundle.includes('DynamoDB_20120810')).toBe(true);
+    },
+  );
+
+  it.each(byName)(
+    '%s sends failed async invocations to its own queue only if EventBridge invokes it',
+    (name, fn) => {
+      const configs = template.findResources('AWS::Lambda::EventInvokeConfig', {
+        Properties: { FunctionName: { Ref: functionId(name) } },
+      });
+      const failureQueue = fnOf(name).failureQueue;
+
+      if (!isAsync(fn)) {
+        expect(configs).toEqual({});
+        expect(failureQueue).toBeUndefined();
+        return;
+      }
+      expect(Object.values(configs)).toEqual([
+        {
+          Type: 'AWS::Lambda::EventInvokeConfig',
+          Properties: expect.objectContaining({
+            MaximumRetryAttempts: 2,
+            DestinationConfig: {
+              OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(failureQueue!.queue), 'Arn'] } },
+            },
+          }),
+        },
+      ]);
+    },
+  );
+});
+
+describe('HTTP API: one route per manifest http trigger', () => {
+  const authorizerId = () => Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0];
+
+  it('has exactly the manifest routes, and only /webhooks/email and /health are public', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', httpRoutes.length);
+    const publicRoutes = httpRoutes.filter((r) => r.auth === 'none').map((r) => `${r.method} ${r.path}`);
+    expect(publicRoutes.sort()).toEqual(['GET /health', 'POST /webhooks/email']);
+    expect(Object.keys(PUBLIC_ROUTES).sort()).toEqual(publicRoutes.sort());
+  });
+
+  it.each(httpRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))(
+    '%s invokes its function through a Lambda proxy integration, behind the right authorizer',
+    (routeKey, route) => {
+      const routes = Object.values(
+        template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: routeKey } }),
+      ) as Resource[];
+      expect(routes).toHaveLength(1);
+      const props = routes[0]!.Properties as { Target: { 'Fn::Join': [string, [string, { Ref: string }]] } };
+
+      const integration = resource(props.Target['Fn::Join'][1][1].Ref).Properties;
+      expect(integration).toMatchObject({
+        IntegrationType: 'AWS_PROXY',
+        PayloadFormatVersion: '2.0',
+        IntegrationUri: { 'Fn::GetAtt': [functionId(route.fn.name), 'Arn'] },
+      });
+      if (route.auth === 'jwt') {
+        expect(props).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId() } });
+      } else {
+        expect(props).toMatchObject({ AuthorizationType: 'NONE' });
+        expect(props).not.toHaveProperty('AuthorizerId');
+      }
+    },
+  );
+
+  it('verifies JWTs from the configured issuer and audience in the Authorization header', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Issuer: 'https://auth.acme.com/', Audience: ['for-review-api'] },
+    });
+  });
+
+  it('throttles the default stage and writes JSON access logs to a log group', () => {
+    const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage')) as Resource[];
+    const props = stage!.Properties as {
+      AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [string, string] }; Format: string };
+    };
+
+    expect(props).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: DEFAULTS.throttleRateLimit,
+        ThrottlingBurstLimit: DEFAULTS.throttleBurstLimit,
+      },
+    });
+    expect(resource(props.AccessLogSettings.DestinationArn['Fn::GetAtt'][0])).toMatchObject({
+      Type: 'AWS::Logs::LogGroup',
+    });
+    expect(JSON.parse(props.AccessLogSettings.Format)).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+      routeKey: '$context.routeKey',
+    });
+  });
+
+  it('allows the configured CORS origins, and has no CORS at all without corsOrigins', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://app.acme.com'] }),
+    });
+    synth().statelessTemplate.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.absent(),
+    });
+  });
+
+  it('outputs the API URL and the bus name', () => {
+    template.hasOutput('ApiUrl', { Value: Match.anyValue() });
+    expect(s.deref(template.toJSON().Outputs.EventBusName.Value)).toEqual({
+      Ref: statefulId('AWS::Events::EventBus'),
+    });
+  });
+});
+
+describe('event rules and schedules', () => {
+  const targetOf = (ruleId: string) => {
+    const targets = resource(ruleId).Properties.Targets as Record<string, unknown>[];
+    expect(targets).toHaveLength(1);
+    return targets[0] as { Arn: unknown; DeadLetterConfig: { Arn: { 'Fn::GetAtt': [string, string] } } };
+  };
+  const rulesWith = (match: Record<string, unknown>) =>
+    Object.keys(template.findResources('AWS::Events::Rule', { Properties: match }));
+
+  it('matches every EVENT_PATTERNS entry with exactly one rule', () => {
+    const patterns = eventRules.map((r) => r.pattern);
+    expect(new Set(patterns)).toEqual(new Set(Object.values(EVENT_PATTERNS)));
+    expect(rulesWith({ EventPattern: Match.anyValue() })).toHaveLength(eventRules.length);
+  });
+
+  it.each(eventRules.map((r) => [r.ruleName, r] as const))(
+    '%s: on the bus, pattern equal to the manifest, target with retries and a dead-letter queue',
+    (_name, rule) => {
+      const [ruleId, ...others] = rulesWith({ EventPattern: rule.pattern });
+      expect(others).toEqual([]);
+      const props = resource(ruleId!).Properties;
+
+      expect(props.EventPattern).toEqual(rule.pattern);
+      expect(s.deref(props.EventBusName)).toEqual({ Ref: statefulId('AWS::Events::EventBus') });
+      expect(targetOf(ruleId!)).toMatchObject({
+        Arn: { 'Fn::GetAtt': [functionId(rule.fn.name), 'Arn'] },
+        RetryPolicy: {
+          MaximumRetryAttempts: EVENT_TARGET_RETRY.retryAttempts,
+          MaximumEventAgeInSeconds: EVENT_TARGET_RETRY.maxEventAge.toSeconds(),
+        },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } },
+      });
+      expectDeadLetterQueueFor(ruleId!, targetOf(ruleId!).DeadLetterConfig.Arn['Fn::GetAtt'][0]);
+    },
+  );
+
+  it.each(schedules.map((r) => [r.ruleName, r] as const))(
+    '%s: a rate rule on the default bus, target with retries and a dead-letter queue',
+    (_name, schedule) => {
+      const [ruleId, ...others] = rulesWith({
+        ScheduleExpression: `rate(${schedule.everyMinutes} minutes)`,
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionId(schedule.fn.name), 'Arn'] } })],
+      });
+      expect(others).toEqual([]);
+
+      expect(resource(ruleId!).Properties.EventBusName).toBeUndefined();
+      expect(targetOf(ruleId!)).toMatchObject({
+        RetryPolicy: {
+          MaximumRetryAttempts: 2,
+          MaximumEventAgeInSeconds: Math.max(60, schedule.everyMinutes * 60),
+        },
+      });
+      expectDeadLetterQueueFor(ruleId!, targetOf(ruleId!).DeadLetterConfig.Arn['Fn::GetAtt'][0]);
+    },
+  );
+
+  /** The DLQ accepts messages from EventBridge for this rule only. */
+  function expectDeadLetterQueueFor(ruleId: string, queueId: string): void {
+    expect(resource(queueId)).toMatchObject({ Type: 'AWS::SQS::Queue' });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queueId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sqs:SendMessage',
+            Principal: { Service: 'events.amazonaws.com' },
+            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+          }),
+        ]),
+      },
+    });
+  }
+});
+
+describe('queues and alarms', () => {
+  const queues = () => Object.keys(template.findResources('AWS::SQS::Queue'));
+
+  it('has a dead-letter queue per rule target and an on-failure queue per async function, nothing else', () => {
+    expect(queues()).toHaveLength(eventRules.length + schedules.length + functions.filter(isAsync).length);
+  });
+
+  it('encrypts every queue, keeps messages 14 days and refuses non-TLS access', () => {
+    for (const queueId of queues()) {
+      expect(resource(queueId).Properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 1209600,
+      });
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queueId }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('alarms as soon as any queue holds a message', () => {
+    for (const queueId of queues()) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+      });
+    }
+  });
+
+  it.each(byName)('alarms on any error or throttle of %s', (name) => {
+    for (const metric of ['Errors', 'Throttles']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: metric,
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId(name) } }],
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        Statistic: 'Sum',
+      });
+    }
+  });
+
+  it('has no other alarms', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', queues().length + 2 * functions.length);
+  });
+});
