@@ -9,5 +9,8 @@ const deps = sendDeps();
 
 export const handler = httpFunction(async (event) => {
   const caller = callerOf(event);
-  return json(200, await approveItem(deps, caller, pathParamOf(event, 'id'), bodyOf(event, approveRequestSchema)));
+  return json(
+    200,
+    await approveItem(deps, caller, pathParamOf(event, 'id'), bodyOf(event, approveRequestSchema)),
+  );
 });

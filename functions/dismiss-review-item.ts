@@ -9,5 +9,8 @@ const deps = writeDeps();
 
 export const handler = httpFunction(async (event) => {
   const caller = callerOf(event);
-  return json(200, await dismissItem(deps, caller, pathParamOf(event, 'id'), bodyOf(event, dismissRequestSchema)));
+  return json(
+    200,
+    await dismissItem(deps, caller, pathParamOf(event, 'id'), bodyOf(event, dismissRequestSchema)),
+  );
 });

@@ -24,9 +24,13 @@ export const handler = httpFunction(async (event) => {
   try {
     payload = new Webhook(await secret()).verify(body, headers);
   } catch (error) {
-    if (error instanceof WebhookVerificationError) throw new UnauthorizedError(`Webhook rejected: ${error.message}`);
+    if (error instanceof WebhookVerificationError)
+      throw new UnauthorizedError(`Webhook rejected: ${error.message}`);
     // The signature was valid but the body is not JSON.
-    if (error instanceof SyntaxError) throw new ValidationError('The webhook body is not valid JSON', [{ path: '', message: 'invalid JSON' }]);
+    if (error instanceof SyntaxError)
+      throw new ValidationError('The webhook body is not valid JSON', [
+        { path: '', message: 'invalid JSON' },
+      ]);
     throw error;
   }
   const webhookEvent = validate(emailWebhookSchema, payload, 'The webhook body is invalid');

@@ -34,6 +34,9 @@ export function eventBridgeClient(): EventBridgeClient {
  * would be a second email. shared/mail/mailer.ts retries only answers that prove nothing was sent.
  */
 export function sesClient(): SESv2Client {
-  ses ??= new SESv2Client({ maxAttempts: 1, requestHandler: { requestTimeout: 10_000, connectionTimeout: 3_000 } });
+  ses ??= new SESv2Client({
+    maxAttempts: 1,
+    requestHandler: { requestTimeout: 10_000, connectionTimeout: 3_000 },
+  });
   return ses;
 }

@@ -19,7 +19,8 @@ export function dedupKeyOf(proposal: DraftProposed): string {
 }
 
 /** A fixed-length hash of the dedup key, used in table keys (the key itself may be long). */
-export const dedupHashOf = (key: string): string => createHash('sha256').update(key).digest('hex').slice(0, 40);
+export const dedupHashOf = (key: string): string =>
+  createHash('sha256').update(key).digest('hex').slice(0, 40);
 
 export interface ProposalOrder {
   proposedAt: string;

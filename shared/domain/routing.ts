@@ -15,7 +15,7 @@ export function canSee(
   member: Member | undefined,
   item: { workspaceId: string; origin: { executedAs: ExecutedAs } },
 ): member is Member {
-  if (!member || !member.active || member.workspaceId !== item.workspaceId) return false;
+  if (!member?.active || member.workspaceId !== item.workspaceId) return false;
   const runAs = item.origin.executedAs;
   return runAs.kind === 'workspace' || runAs.userId === member.userId || member.role === 'admin';
 }

@@ -83,7 +83,10 @@ export const draftProposedSchema = z.object({
     automationId: idSchema,
     automationName: headerSafe(200).optional(),
     executedAs: executedAsSchema,
-    url: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional(),
   }),
   reason: z.string().min(1).max(4000),
   relatedRecords: z.array(relatedRecordSchema).max(MAX_RELATED_RECORDS).default([]),
@@ -150,6 +153,11 @@ export const pageQuerySchema = z
     limit: z.coerce.number().int().min(1).max(100).default(25),
     cursor: z.string().max(2048).optional(),
   })
+  .strict();
+
+/** GET /review-items/summary: how many of the latest items to include. */
+export const summaryQuerySchema = z
+  .object({ latest: z.coerce.number().int().min(0).max(20).default(5) })
   .strict();
 
 export const emailWebhookSchema = z.object({

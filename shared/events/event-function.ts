@@ -7,8 +7,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import type { FieldIssue } from '../errors.js';
 import { zodIssues } from '../domain/schemas.js';
+import type { FieldIssue } from '../errors.js';
 import { logger } from '../logger.js';
 
 export class RejectedEventError extends Error {
@@ -49,9 +49,19 @@ export function eventFunction<S extends z.ZodType>(
       const parsed = schema.safeParse(event);
       if (!parsed.success) {
         const issues = zodIssues(parsed.error);
-        const meta = z.object({ id: z.string(), source: z.string(), 'detail-type': z.string() }).partial().safeParse(event);
-        logger.error('Rejected event', { reason: 'invalid event', issues, event: meta.success ? meta.data : undefined });
-        throw new RejectedEventError(`Invalid event: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+        const meta = z
+          .object({ id: z.string(), source: z.string(), 'detail-type': z.string() })
+          .partial()
+          .safeParse(event);
+        logger.error('Rejected event', {
+          reason: 'invalid event',
+          issues,
+          event: meta.success ? meta.data : undefined,
+        });
+        throw new RejectedEventError(
+          `Invalid event: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+          issues,
+        );
       }
       const data = parsed.data as Envelope<z.output<S>>;
       const result = await handler(data.detail, data);

@@ -55,7 +55,9 @@ export class EventBridgePublisher implements EventPublisher {
       );
       if (out.FailedEntryCount) {
         const first = out.Entries?.find((entry) => entry.ErrorCode);
-        throw new PublishError(`${out.FailedEntryCount} event(s) not accepted: ${first?.ErrorCode} ${first?.ErrorMessage}`);
+        throw new PublishError(
+          `${out.FailedEntryCount} event(s) not accepted: ${first?.ErrorCode} ${first?.ErrorMessage}`,
+        );
       }
     }
   }

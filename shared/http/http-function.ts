@@ -7,7 +7,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { logger } from '../logger.js';
 import { problemDetails } from './problem.js';
 
-export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+export type HttpHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
 
 export function httpFunction(handler: HttpHandler) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()

@@ -4,9 +4,8 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
+import { workspaceIdSchema, zodIssues } from '../domain/schemas.js';
 import { UnauthorizedError, ValidationError } from '../errors.js';
-import { zodIssues } from '../domain/schemas.js';
-import { workspaceIdSchema } from '../domain/schemas.js';
 
 export interface Caller {
   userId: string;
@@ -43,7 +42,9 @@ export function bodyOf<S extends z.ZodType>(event: APIGatewayProxyEventV2, schem
     try {
       json = JSON.parse(raw);
     } catch (cause) {
-      throw new ValidationError('The body is not valid JSON', [{ path: '', message: 'invalid JSON' }], { cause });
+      throw new ValidationError('The body is not valid JSON', [{ path: '', message: 'invalid JSON' }], {
+        cause,
+      });
     }
   }
   return validate(schema, json, 'The body is invalid');
@@ -53,10 +54,14 @@ export function queryOf<S extends z.ZodType>(event: APIGatewayProxyEventV2, sche
   return validate(schema, event.queryStringParameters ?? {}, 'The query is invalid');
 }
 
+/** What every path parameter must be before a use case sees it (ids are then looked up, never trusted). */
+export const pathParamSchema = z.string().min(1).max(200);
+
 export function pathParamOf(event: APIGatewayProxyEventV2, name: string): string {
   const value = event.pathParameters?.[name];
-  const parsed = z.string().min(1).max(200).safeParse(value);
-  if (!parsed.success) throw new ValidationError(`Path parameter ${name} is invalid`, [{ path: name, message: 'required' }]);
+  const parsed = pathParamSchema.safeParse(value);
+  if (!parsed.success)
+    throw new ValidationError(`Path parameter ${name} is invalid`, [{ path: name, message: 'required' }]);
   return parsed.data;
 }
 

@@ -9,7 +9,7 @@
  * - `SendOutcomeUnknownError`: the request may have reached SES (timeout, connection reset, 5xx). It may or
  *   may not have been sent.
  */
-import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { ReviewItem } from '../domain/review-item.js';
 
 export interface SentMessage {
@@ -42,7 +42,12 @@ export class SendOutcomeUnknownError extends Error {
   }
 }
 
-const THROTTLING = new Set(['TooManyRequestsException', 'Throttling', 'ThrottlingException', 'LimitExceededException']);
+const THROTTLING = new Set([
+  'TooManyRequestsException',
+  'Throttling',
+  'ThrottlingException',
+  'LimitExceededException',
+]);
 /** Errors raised before any byte of the request could reach SES. */
 const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -70,7 +75,8 @@ export class SesMailer implements Mailer {
     for (let attempt = 0; ; attempt++) {
       try {
         const out = await this.client.send(command);
-        if (!out.MessageId) throw new SendOutcomeUnknownError('NoMessageId', 'SES answered without a message id');
+        if (!out.MessageId)
+          throw new SendOutcomeUnknownError('NoMessageId', 'SES answered without a message id');
         return { messageId: out.MessageId };
       } catch (error) {
         const failure = classify(error);
@@ -117,12 +123,18 @@ export function sendCommandFor(item: ReviewItem, configurationSet?: string): Sen
 /** Classifies an SDK or network failure as a definite rejection or an unknown outcome. */
 export function classify(error: unknown): SendRejectedError | SendOutcomeUnknownError {
   if (error instanceof SendRejectedError || error instanceof SendOutcomeUnknownError) return error;
-  const e = error as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const e = error as {
+    name?: string;
+    code?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
   const name = e.name ?? 'Error';
   const message = e.message ?? String(error);
   const status = e.$metadata?.httpStatusCode;
   if (e.code && NEVER_CONNECTED.has(e.code)) return new SendRejectedError(e.code, message, { cause: error });
-  if (status !== undefined && status >= 400 && status < 500) return new SendRejectedError(name, message, { cause: error });
+  if (status !== undefined && status >= 400 && status < 500)
+    return new SendRejectedError(name, message, { cause: error });
   if (THROTTLING.has(name)) return new SendRejectedError(name, message, { cause: error });
   return new SendOutcomeUnknownError(e.code ?? name, message, { cause: error });
 }

@@ -26,7 +26,10 @@ export const keys = {
   queuePk: (workspaceId: string, userId: string) => `${ws(workspaceId)}#QUEUE#${userId}`,
   queueSk: (createdAt: string, itemId: string) => `${createdAt}#${itemId}`,
   /** The head of a dedup key: which item is its open item, and the newest proposal seen for it. */
-  head: (workspaceId: string, dedupHash: string) => ({ pk: `${ws(workspaceId)}#DEDUP#${dedupHash}`, sk: 'HEAD' }),
+  head: (workspaceId: string, dedupHash: string) => ({
+    pk: `${ws(workspaceId)}#DEDUP#${dedupHash}`,
+    sk: 'HEAD',
+  }),
   directoryPk: (workspaceId: string) => `${ws(workspaceId)}#DIR`,
   member: (workspaceId: string, userId: string) => ({ pk: `${ws(workspaceId)}#DIR`, sk: `MEMBER#${userId}` }),
   statsPk: (workspaceId: string, automationId: string) => `${ws(workspaceId)}#STATS#${automationId}`,
@@ -39,8 +42,12 @@ export const keys = {
     sk: `COUNTERS#${scope}`,
   }),
   countersPrefix: 'COUNTERS#',
-  durationSk: (seconds: number, itemId: string) => `DUR#${String(Math.max(0, Math.round(seconds))).padStart(12, '0')}#${itemId}`,
-  webhook: (workspaceId: string, webhookId: string) => ({ pk: `${ws(workspaceId)}#WEBHOOK#${webhookId}`, sk: 'WEBHOOK' }),
+  durationSk: (seconds: number, itemId: string) =>
+    `DUR#${String(Math.max(0, Math.round(seconds))).padStart(12, '0')}#${itemId}`,
+  webhook: (workspaceId: string, webhookId: string) => ({
+    pk: `${ws(workspaceId)}#WEBHOOK#${webhookId}`,
+    sk: 'WEBHOOK',
+  }),
 
   /** gsi1: open items of a workspace, newest first. */
   openPk: (workspaceId: string) => `${ws(workspaceId)}#OPEN`,

@@ -18,7 +18,6 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { monotonicFactory } from 'ulid';
-import { WriteConflictError } from '../errors.js';
 import {
   type HistoryEntry,
   isOpen,
@@ -27,10 +26,13 @@ import {
   type ReviewStatus,
 } from '../domain/review-item.js';
 import type { ExecutedAs } from '../domain/schemas.js';
+import { WriteConflictError } from '../errors.js';
 import { ENTITY, keys } from './keys.js';
 import { decodeCursor, encodeCursor, type Key } from './pagination.js';
 
-type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+type TransactItem = NonNullable<
+  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+>[number];
 type Attributes = Record<string, unknown>;
 
 /** What a change needs to know about the item before it: the full item, or the head's copy of it. */
@@ -256,10 +258,16 @@ export class ReviewStore {
     const rows = await this.queryAll({
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
-      ExpressionAttributeValues: { ':pk': keys.statsPk(workspaceId, automationId), ':c': keys.countersPrefix },
+      ExpressionAttributeValues: {
+        ':pk': keys.statsPk(workspaceId, automationId),
+        ':c': keys.countersPrefix,
+      },
       ConsistentRead: true,
     });
-    return rows.map((row) => ({ ...stripRecord(row), scope: String(row.sk).slice(keys.countersPrefix.length) }));
+    return rows.map((row) => ({
+      ...stripRecord(row),
+      scope: String(row.sk).slice(keys.countersPrefix.length),
+    }));
   }
 
   async decisionDurations(workspaceId: string, automationId: string): Promise<Attributes[]> {
@@ -276,12 +284,18 @@ export class ReviewStore {
    * Creates an item as the open item of its dedup key. Fails with WriteConflictError when the head is not
    * as `claim` says; its `current` then holds the head as stored (ALL_OLD), when DynamoDB returned it.
    */
-  async createItem(item: ReviewItem, entry: HistoryEntry, claim: HeadClaim, counters: CounterChange): Promise<void> {
+  async createItem(
+    item: ReviewItem,
+    entry: HistoryEntry,
+    claim: HeadClaim,
+    counters: CounterChange,
+  ): Promise<void> {
     const headCondition =
       claim.kind === 'new'
         ? { ConditionExpression: 'attribute_not_exists(pk)' }
         : {
-            ConditionExpression: '#open = :false AND itemId = :itemId AND proposedAt = :pa AND runId = :runId',
+            ConditionExpression:
+              '#open = :false AND itemId = :itemId AND proposedAt = :pa AND runId = :runId',
             ExpressionAttributeNames: { '#open': 'open' },
             ExpressionAttributeValues: {
               ':false': false,
@@ -322,7 +336,11 @@ export class ReviewStore {
 
   async webhookSeen(workspaceId: string, webhookId: string): Promise<boolean> {
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: keys.webhook(workspaceId, webhookId), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.table,
+        Key: keys.webhook(workspaceId, webhookId),
+        ConsistentRead: true,
+      }),
     );
     return Item !== undefined;
   }
@@ -503,7 +521,9 @@ export class ReviewStore {
           { cause: error },
         );
         // Cancellation reasons carry raw attribute values (ALL_OLD); unmarshall them like the document client would.
-        throw Object.assign(conflict, { oldItems: reasons.map((r) => (r.Item ? unmarshall(r.Item) : undefined)) });
+        throw Object.assign(conflict, {
+          oldItems: reasons.map((r) => (r.Item ? unmarshall(r.Item) : undefined)),
+        });
       }
       throw error;
     }
@@ -561,7 +581,19 @@ export class ReviewStore {
 export const scopeOf = (executedAs: ExecutedAs): string =>
   executedAs.kind === 'workspace' ? 'workspace' : `user#${executedAs.userId}`;
 
-const RECORD_ONLY = ['pk', 'sk', 'entity', 'recordKeys', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'ttl'];
+const RECORD_ONLY = [
+  'pk',
+  'sk',
+  'entity',
+  'recordKeys',
+  'gsi1pk',
+  'gsi1sk',
+  'gsi2pk',
+  'gsi2sk',
+  'gsi3pk',
+  'gsi3sk',
+  'ttl',
+];
 
 function stripRecord(record: Attributes): Attributes {
   const copy = { ...record };
@@ -649,15 +681,21 @@ export function isConditionalFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
-/** The head as it stood when a createItem lost (ALL_OLD from the cancellation reasons), if DynamoDB returned it. */
+/** The old records DynamoDB returned (ALL_OLD) for the conditions that failed in a lost transaction. */
+const oldRecordsOf = (error: WriteConflictError): Attributes[] =>
+  ((error as WriteConflictError & { oldItems?: (Attributes | undefined)[] }).oldItems ?? []).filter(
+    (record): record is Attributes => record !== undefined,
+  );
+
+/** The dedup head as it stood when a transaction lost, if its condition failed and DynamoDB returned it. */
 export function headFromConflict(error: WriteConflictError): DedupHead | undefined {
-  const old = (error as WriteConflictError & { oldItems?: (Attributes | undefined)[] }).oldItems?.[0];
+  const old = oldRecordsOf(error).find((record) => record.entity === ENTITY.head);
   return old ? toHead(old) : undefined;
 }
 
-/** The item as it stood when a change lost, if DynamoDB returned it. Index 0 for changeItem, 1 for createItem. */
-export function itemFromConflict(error: WriteConflictError, index = 0): ReviewItem | undefined {
-  const old = (error as WriteConflictError & { oldItems?: (Attributes | undefined)[] }).oldItems?.[index];
+/** The item as it stood when a change lost, if its condition failed and DynamoDB returned it. */
+export function itemFromConflict(error: WriteConflictError): ReviewItem | undefined {
+  const old = oldRecordsOf(error).find((record) => record.entity === ENTITY.item);
   return old ? toItem(old) : undefined;
 }
 

@@ -7,13 +7,18 @@
  */
 import type { Decision, HistoryAction, Member, ReviewItem } from '../domain/review-item.js';
 import { hasMailbox } from '../domain/routing.js';
-import { type ApproveRequest, type DismissRequest, type EditRequest, emailDraftSchema } from '../domain/schemas.js';
+import {
+  type ApproveRequest,
+  type DismissRequest,
+  type EditRequest,
+  emailDraftSchema,
+} from '../domain/schemas.js';
 import { ConflictError, DomainError, ForbiddenError, WriteConflictError } from '../errors.js';
 import { itemEvent, type OutDetailType } from '../events/publisher.js';
 import type { Caller } from '../http/request.js';
+import { validate } from '../http/request.js';
 import { logger } from '../logger.js';
 import { SendOutcomeUnknownError, SendRejectedError } from '../mail/mailer.js';
-import { validate } from '../http/request.js';
 import { type CounterChange, type ItemState, itemFromConflict } from '../store/review-store.js';
 import type { Deps, SendDeps } from './deps.js';
 import { effectiveStatus, type PresentedItem, presentItem, visibleItem } from './read-items.js';
@@ -92,7 +97,9 @@ async function commit(
     if (!(error instanceof WriteConflictError)) throw error;
     const current = itemFromConflict(error) ?? (await deps.store.getItem(after.workspaceId, after.id));
     throw new ConflictError(
-      current ? `Another action changed this item first: it is ${current.status}` : 'The item changed meanwhile',
+      current
+        ? `Another action changed this item first: it is ${current.status}`
+        : 'The item changed meanwhile',
       { status: current?.status ?? 'unknown', version: current?.version ?? 0 },
       { cause: error },
     );
@@ -136,7 +143,13 @@ export async function editItem(deps: Deps, caller: Caller, itemId: string, reque
   if (bodyHtml === null) delete merged.bodyHtml;
   else if (bodyHtml !== undefined) merged.bodyHtml = bodyHtml;
   const draft = validate(emailDraftSchema, merged, 'The edited draft is invalid');
-  const after: ReviewItem = { ...item, draft, edited: true, version: item.version + 1, updatedAt: now.toISOString() };
+  const after: ReviewItem = {
+    ...item,
+    draft,
+    edited: true,
+    version: item.version + 1,
+    updatedAt: now.toISOString(),
+  };
   await commit(deps, item, after, 'edited', caller, { withDraft: true });
   await publish(deps, 'Review Item Edited', after, caller);
   return presentItem(after, member, now);
@@ -150,7 +163,12 @@ export async function dismissItem(deps: Deps, caller: Caller, itemId: string, re
   const { item, member } = await loadForAction(deps, caller, itemId);
   requireStatus(item, now, ['pending', 'send_unknown'], 'dismiss');
   requireVersion(item, request.version);
-  const decision: Decision = { action: 'dismissed', by: caller.userId, at, ...(request.note ? { note: request.note } : {}) };
+  const decision: Decision = {
+    action: 'dismissed',
+    by: caller.userId,
+    at,
+    ...(request.note ? { note: request.note } : {}),
+  };
   const after = decided(item, decision);
   await commit(deps, item, after, 'dismissed', caller, {
     counters: decisionCounters(item, { dismissed: 1 }, at),
@@ -161,7 +179,12 @@ export async function dismissItem(deps: Deps, caller: Caller, itemId: string, re
 }
 
 /** The item after a final decision: it leaves every queue and releases its dedup key. */
-const STATUS_AFTER = { approved: 'sent', dismissed: 'dismissed', resolved: 'resolved', expired: 'expired' } as const;
+const STATUS_AFTER = {
+  approved: 'sent',
+  dismissed: 'dismissed',
+  resolved: 'resolved',
+  expired: 'expired',
+} as const;
 
 export function decided(item: ReviewItem, decision: Decision): ReviewItem {
   return {
@@ -209,7 +232,11 @@ export async function approveItem(deps: SendDeps, caller: Caller, itemId: string
     const at = deps.clock().toISOString();
     const sent = decided(sending, { action: 'approved', by: caller.userId, at, messageId });
     await recordOutcome(deps, sending, sent, 'sent', caller, {
-      counters: decisionCounters(item, item.edited ? { approvedAfterEdits: 1 } : { approvedAsProposed: 1 }, at),
+      counters: decisionCounters(
+        item,
+        item.edited ? { approvedAfterEdits: 1 } : { approvedAsProposed: 1 },
+        at,
+      ),
       detail: { messageId },
     });
     await publish(deps, 'Review Item Sent', sent, caller, { messageId });
@@ -235,7 +262,10 @@ export async function approveItem(deps: SendDeps, caller: Caller, itemId: string
         lastSendError: { code: error.code, message: error.message, at },
       };
       await recordOutcome(deps, sending, unknown, 'send_unknown', caller, { detail: { code: error.code } });
-      await publish(deps, 'Review Item Send Failed', unknown, caller, { outcome: 'unknown', code: error.code });
+      await publish(deps, 'Review Item Send Failed', unknown, caller, {
+        outcome: 'unknown',
+        code: error.code,
+      });
       throw new SendFailedError(
         504,
         `The email may or may not have been sent (${error.code}). It will not be resent automatically: ` +
@@ -274,7 +304,11 @@ async function recordOutcome(
       return;
     } catch (error) {
       if (error instanceof ConflictError || attempt >= 3) throw error;
-      logger.warn('Retrying the write of a send outcome', { itemId: after.id, attempt, error: error as Error });
+      logger.warn('Retrying the write of a send outcome', {
+        itemId: after.id,
+        attempt,
+        error: error as Error,
+      });
       await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
     }
   }
@@ -303,7 +337,8 @@ async function returnToPending(
     await recordOutcome(deps, sending, back, 'send_failed', caller, options);
     return back;
   } catch (conflict) {
-    if (!heldKey || !(conflict instanceof ConflictError) || conflict.current.status !== 'sending') throw conflict;
+    if (!heldKey || !(conflict instanceof ConflictError) || conflict.current.status !== 'sending')
+      throw conflict;
     // A newer proposal took the key while we were sending: stay pending without it.
     const keyless = { ...back, holdsKey: false };
     await recordOutcome(deps, sending, keyless, 'send_failed', caller, options);

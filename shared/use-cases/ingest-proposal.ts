@@ -25,7 +25,11 @@ const MAX_ATTEMPTS = 8;
 export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promise<IngestOutcome> {
   const now = deps.clock().toISOString();
   const { workspaceId, run } = proposal;
-  const counterBase = { automationId: run.automationId, automationName: run.automationName, executedAs: run.executedAs };
+  const counterBase = {
+    automationId: run.automationId,
+    automationName: run.automationName,
+    executedAs: run.executedAs,
+  };
 
   if (proposal.expiresAt && Date.parse(proposal.expiresAt) <= Date.parse(now)) {
     return drop(deps, proposal, now, 'The draft expired before it was received');
@@ -39,7 +43,11 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (head && compareProposals(order, head) <= 0) {
-      return { outcome: 'ignored', itemId: head.itemId, reason: 'An equal or newer proposal was already received' };
+      return {
+        outcome: 'ignored',
+        itemId: head.itemId,
+        reason: 'An equal or newer proposal was already received',
+      };
     }
     try {
       if (head?.open) {
@@ -53,7 +61,15 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
           createdAt: head.createdAt,
           dedupHash,
         };
-        const item = itemFrom(proposal, routing.reviewers, dedupHash, head.itemId, head.version + 1, head.createdAt, now);
+        const item = itemFrom(
+          proposal,
+          routing.reviewers,
+          dedupHash,
+          head.itemId,
+          head.version + 1,
+          head.createdAt,
+          now,
+        );
         await deps.store.changeItem(before, item, historyOf(item, 'replaced', now), {
           ...counterBase,
           add: { replaced: 1 },
@@ -67,12 +83,19 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
         return { outcome: 'replaced', itemId: item.id, version: item.version };
       }
       const item = itemFrom(proposal, routing.reviewers, dedupHash, deps.newId(), 1, now, now);
-      await deps.store.createItem(item, historyOf(item, 'created', now), head ? { kind: 'closed', head } : { kind: 'new' }, {
-        ...counterBase,
-        add: { proposed: 1 },
-      });
+      await deps.store.createItem(
+        item,
+        historyOf(item, 'created', now),
+        head ? { kind: 'closed', head } : { kind: 'new' },
+        {
+          ...counterBase,
+          add: { proposed: 1 },
+        },
+      );
       await deps.publisher.publish([
-        itemEvent('Review Item Created', item, { kind: 'automation', runId: run.id }, now, { reviewers: item.reviewers }),
+        itemEvent('Review Item Created', item, { kind: 'automation', runId: run.id }, now, {
+          reviewers: item.reviewers,
+        }),
       ]);
       return { outcome: 'created', itemId: item.id, version: item.version };
     } catch (error) {

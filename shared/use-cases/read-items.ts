@@ -24,7 +24,8 @@ type AnyItem = ReviewItem | ItemSummary;
 
 /** A pending item past its expiresAt is expired, whether or not the scheduled job has marked it yet. */
 export function effectiveStatus(item: AnyItem, now: Date): ReviewStatus {
-  if (item.status === 'pending' && item.expiresAt && Date.parse(item.expiresAt) <= now.getTime()) return 'expired';
+  if (item.status === 'pending' && item.expiresAt && Date.parse(item.expiresAt) <= now.getTime())
+    return 'expired';
   return item.status;
 }
 
@@ -93,7 +94,12 @@ export async function listReviewItems(deps: ReadDeps, caller: Caller, query: Lis
   if (query.scope === 'mine') {
     result = await deps.store.listQueue(caller.workspaceId, caller.userId, page, accept, query.automationId);
   } else {
-    result = await deps.store.listOpen(caller.workspaceId, page, accept, workspaceFilter(member, query.automationId));
+    result = await deps.store.listOpen(
+      caller.workspaceId,
+      page,
+      accept,
+      workspaceFilter(member, query.automationId),
+    );
   }
   return present(result, member, now);
 }
@@ -142,23 +148,38 @@ export async function summarize(deps: ReadDeps, caller: Caller, latestCount = 5)
   const member = await viewerOf(deps, caller);
   if (!member) return { pendingCount: 0, byAutomation: [], latest: [] };
   const now = deps.clock();
-  const items = (await deps.store.listWholeQueue(caller.workspaceId, caller.userId)).filter(isListable(member, now));
-  const byAutomation = new Map<string, { automationId: string; automationName: string | null; count: number }>();
+  const items = (await deps.store.listWholeQueue(caller.workspaceId, caller.userId)).filter(
+    isListable(member, now),
+  );
+  const byAutomation = new Map<
+    string,
+    { automationId: string; automationName: string | null; count: number }
+  >();
   for (const item of items) {
     const { automationId, automationName } = item.origin;
-    const entry = byAutomation.get(automationId) ?? { automationId, automationName: automationName ?? null, count: 0 };
+    const entry = byAutomation.get(automationId) ?? {
+      automationId,
+      automationName: automationName ?? null,
+      count: 0,
+    };
     entry.count += 1;
     byAutomation.set(automationId, entry);
   }
   return {
     pendingCount: items.length,
-    byAutomation: [...byAutomation.values()].sort((a, b) => b.count - a.count || a.automationId.localeCompare(b.automationId)),
+    byAutomation: [...byAutomation.values()].sort(
+      (a, b) => b.count - a.count || a.automationId.localeCompare(b.automationId),
+    ),
     latest: items.slice(0, latestCount).map((item) => presentItem(item, member, now)),
   };
 }
 
 /** The item if the caller may see it; otherwise it does not exist (404, never 403). */
-export async function visibleItem(deps: ReadDeps, caller: Caller, itemId: string): Promise<{ item: ReviewItem; member: Member }> {
+export async function visibleItem(
+  deps: ReadDeps,
+  caller: Caller,
+  itemId: string,
+): Promise<{ item: ReviewItem; member: Member }> {
   const [member, item] = await Promise.all([
     deps.store.getMember(caller.workspaceId, caller.userId),
     deps.store.getItem(caller.workspaceId, itemId),
@@ -172,7 +193,11 @@ export async function getReviewItem(deps: ReadDeps, caller: Caller, itemId: stri
   return presentItem(item, member, deps.clock());
 }
 
-export async function getHistory(deps: ReadDeps, caller: Caller, itemId: string): Promise<{ items: HistoryEntry[] }> {
+export async function getHistory(
+  deps: ReadDeps,
+  caller: Caller,
+  itemId: string,
+): Promise<{ items: HistoryEntry[] }> {
   await visibleItem(deps, caller, itemId);
   return { items: await deps.store.getHistory(caller.workspaceId, itemId) };
 }

@@ -49,7 +49,10 @@ export async function resolveFromWebhook(deps: Deps, webhookId: string, event: E
     resolved += 1;
     try {
       await deps.publisher.publish([
-        itemEvent('Review Item Resolved', after, { kind: 'system', reason }, at, { webhookId, type: event.type }),
+        itemEvent('Review Item Resolved', after, { kind: 'system', reason }, at, {
+          webhookId,
+          type: event.type,
+        }),
       ]);
     } catch (error) {
       logger.error('Could not publish event', { itemId: after.id, error: error as Error });

@@ -23,7 +23,9 @@ export async function expireDueItems(deps: Deps): Promise<{ expired: number }> {
     if (await change(deps, item, after, 'expired', decisionCounters(item, { expired: 1 }, at))) {
       expired += 1;
       await deps.publisher.publish([
-        itemEvent('Review Item Expired', after, { kind: 'system', reason: 'expired' }, at, { expiresAt: item.expiresAt }),
+        itemEvent('Review Item Expired', after, { kind: 'system', reason: 'expired' }, at, {
+          expiresAt: item.expiresAt,
+        }),
       ]);
     }
   }

@@ -5,7 +5,11 @@ import { proposal } from '../fixtures/index.js';
 describe('dedup key', () => {
   it('uses the given dedupKey when there is one', () => {
     const a = proposal({ dedupKey: 'renewal:acc_1' });
-    const b = proposal({ dedupKey: 'renewal:acc_1', run: { automationId: 'other', stepId: 'x' }, draft: { to: ['z@z.com'] } });
+    const b = proposal({
+      dedupKey: 'renewal:acc_1',
+      run: { automationId: 'other', stepId: 'x' },
+      draft: { to: ['z@z.com'] },
+    });
     expect(dedupKeyOf(a)).toBe(dedupKeyOf(b));
   });
 
@@ -56,12 +60,27 @@ describe('dedup key', () => {
 
 describe('proposal order', () => {
   it('orders by proposedAt, whatever the offset it is written with', () => {
-    expect(compareProposals({ proposedAt: '2026-11-20T10:00:00+01:00', runId: 'b' }, { proposedAt: '2026-11-20T09:30:00Z', runId: 'a' })).toBe(-1);
+    expect(
+      compareProposals(
+        { proposedAt: '2026-11-20T10:00:00+01:00', runId: 'b' },
+        { proposedAt: '2026-11-20T09:30:00Z', runId: 'a' },
+      ),
+    ).toBe(-1);
   });
   it('breaks ties by run id', () => {
-    expect(compareProposals({ proposedAt: '2026-11-20T10:00:00Z', runId: 'run_b' }, { proposedAt: '2026-11-20T10:00:00.000Z', runId: 'run_a' })).toBe(1);
+    expect(
+      compareProposals(
+        { proposedAt: '2026-11-20T10:00:00Z', runId: 'run_b' },
+        { proposedAt: '2026-11-20T10:00:00.000Z', runId: 'run_a' },
+      ),
+    ).toBe(1);
   });
   it('calls the same time and run the same proposal', () => {
-    expect(compareProposals({ proposedAt: '2026-11-20T10:00:00Z', runId: 'r' }, { proposedAt: '2026-11-20T10:00:00.000Z', runId: 'r' })).toBe(0);
+    expect(
+      compareProposals(
+        { proposedAt: '2026-11-20T10:00:00Z', runId: 'r' },
+        { proposedAt: '2026-11-20T10:00:00.000Z', runId: 'r' },
+      ),
+    ).toBe(0);
   });
 });

@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { classify, SendOutcomeUnknownError, SendRejectedError, sendCommandFor } from '../../shared/mail/mailer.js';
 import type { ReviewItem } from '../../shared/domain/review-item.js';
+import {
+  classify,
+  SendOutcomeUnknownError,
+  SendRejectedError,
+  sendCommandFor,
+} from '../../shared/mail/mailer.js';
 
 const sdkError = (name: string, status?: number, code?: string) =>
-  Object.assign(new Error(name), { name, ...(code ? { code } : {}), ...(status ? { $metadata: { httpStatusCode: status } } : {}) });
+  Object.assign(new Error(name), {
+    name,
+    ...(code ? { code } : {}),
+    ...(status ? { $metadata: { httpStatusCode: status } } : {}),
+  });
 
 describe('send failure classification', () => {
   it.each([

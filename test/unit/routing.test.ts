@@ -12,7 +12,10 @@ const m = (userId: string, over: Partial<Member> = {}): Member => ({
   changedAt: '2026-11-20T09:00:00.000Z',
   ...over,
 });
-const userRun = { workspaceId: 'ws_acme', origin: { executedAs: { kind: 'user' as const, userId: 'u_alice' } } };
+const userRun = {
+  workspaceId: 'ws_acme',
+  origin: { executedAs: { kind: 'user' as const, userId: 'u_alice' } },
+};
 const workspaceRun = { workspaceId: 'ws_acme', origin: { executedAs: { kind: 'workspace' as const } } };
 
 describe('visibility (run privacy)', () => {
@@ -43,13 +46,23 @@ describe('routing', () => {
 
   it('routes a workspace run to every active candidate: owner and mailbox matches', () => {
     const p = proposal({ run: { executedAs: { kind: 'workspace' } }, draft: { cc: ['Dave@Acme.com'] } });
-    const directory = [m('u_alice', { mailboxes: ['alice@acme.com'] }), m('u_bob'), m('u_dave', { mailboxes: ['dave@acme.com'] })];
+    const directory = [
+      m('u_alice', { mailboxes: ['alice@acme.com'] }),
+      m('u_bob'),
+      m('u_dave', { mailboxes: ['dave@acme.com'] }),
+    ];
     expect(routeReviewers(p, directory).reviewers).toEqual(['u_bob', 'u_alice', 'u_dave']);
   });
 
   it('matches mailboxes case-insensitively', () => {
-    const p = proposal({ run: { executedAs: { kind: 'workspace' } }, relatedRecords: [], draft: { from: 'ALICE@acme.COM' } });
-    expect(routeReviewers(p, [m('u_alice', { mailboxes: ['alice@acme.com'] })]).reviewers).toEqual(['u_alice']);
+    const p = proposal({
+      run: { executedAs: { kind: 'workspace' } },
+      relatedRecords: [],
+      draft: { from: 'ALICE@acme.COM' },
+    });
+    expect(routeReviewers(p, [m('u_alice', { mailboxes: ['alice@acme.com'] })]).reviewers).toEqual([
+      'u_alice',
+    ]);
   });
 
   it('does not route to inactive members, even by mailbox', () => {

@@ -24,7 +24,14 @@ describe('Review Draft Proposed schema', () => {
     ['an invalid address', { to: ['not-an-address'] }, 'draft.to.0'],
     ['an address with a newline', { to: ['a@x.com\nBcc: b@y.com'] }, 'draft.to.0'],
     ['no recipient', { to: [] }, 'draft.to'],
-    ['51 recipients', { to: Array.from({ length: 26 }, (_, i) => `t${i}@x.com`), cc: Array.from({ length: 25 }, (_, i) => `c${i}@x.com`) }, 'draft.to'],
+    [
+      '51 recipients',
+      {
+        to: Array.from({ length: 26 }, (_, i) => `t${i}@x.com`),
+        cc: Array.from({ length: 25 }, (_, i) => `c${i}@x.com`),
+      },
+      'draft.to',
+    ],
     ['a body over 100 KB', { bodyText: 'x'.repeat(100 * 1024 + 1) }, 'draft.bodyText'],
     ['a CR in the thread id', { threadId: 'a\rb' }, 'draft.threadId'],
     ['a non-email draft type', { type: 'record' }, 'draft.type'],
@@ -38,7 +45,9 @@ describe('Review Draft Proposed schema', () => {
   });
 
   it('rejects a bad workspace id', () => {
-    expect(issuesOf({ ...rawProposal(), workspaceId: 'ws acme' })).toContainEqual(expect.stringMatching(/^workspaceId:/));
+    expect(issuesOf({ ...rawProposal(), workspaceId: 'ws acme' })).toContainEqual(
+      expect.stringMatching(/^workspaceId:/),
+    );
   });
 
   it('rejects an executedAs without a user id', () => {

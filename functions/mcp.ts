@@ -1,0 +1,35 @@
+/**
+ * POST /mcp: the MCP endpoint (Streamable HTTP, stateless, JSON responses). The JWT authorizer has verified the
+ * caller; a server and a transport are built for this one request, acting as that caller. GET /mcp answers 405:
+ * there is no server-initiated stream in stateless mode.
+ */
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { httpFunction } from '../shared/http/http-function.js';
+import { callerOf } from '../shared/http/request.js';
+import { requestOf, resultOf } from '../shared/mcp/lambda-http.js';
+import { createMcpServer } from '../shared/mcp/server.js';
+import { readDeps } from '../shared/wiring.js';
+
+const deps = readDeps();
+
+const methodNotAllowed = {
+  statusCode: 405,
+  headers: { 'content-type': 'application/json', allow: 'POST' },
+  body: JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed.' }, id: null }),
+};
+
+export const handler = httpFunction(async (event) => {
+  const caller = callerOf(event);
+  if (event.requestContext.http.method !== 'POST') return methodNotAllowed;
+  const server = createMcpServer(deps, caller);
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  });
+  try {
+    await server.connect(transport);
+    return await resultOf(await transport.handleRequest(requestOf(event)));
+  } finally {
+    await server.close();
+  }
+});

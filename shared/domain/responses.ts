@@ -1,0 +1,204 @@
+/**
+ * zod schemas for everything that goes out: the item as the API presents it (read-items.ts `presentItem`), lists,
+ * the summary, history, review stats, the webhook's answer, problem details. The OpenAPI document
+ * (shared/openapi/document.ts) and the MCP tools' output schemas (shared/mcp/server.ts) are generated from these;
+ * the tests validate real responses against the generated document. Inputs stay in schemas.ts and are reused here
+ * where a response carries them back (a draft, related records, the run identity).
+ */
+import { z } from 'zod';
+import type { HistoryAction, ReviewStatus } from './review-item.js';
+import { emailDraftSchema, executedAsSchema, isoTimeSchema, relatedRecordSchema } from './schemas.js';
+
+export const reviewStatusSchema = z
+  .enum(['pending', 'sending', 'sent', 'send_unknown', 'dismissed', 'resolved', 'expired'])
+  .describe(
+    'pending: waits for a reviewer. sending: an approval is sending it. sent: approved and sent. send_unknown: a ' +
+      'send whose outcome is unknown (never resent automatically). dismissed, resolved (sent or discarded ' +
+      'elsewhere), expired: decided.',
+  ) satisfies z.ZodType<ReviewStatus>;
+
+/** The statuses an open item (one in its reviewers' queues) can have. */
+export const openStatusSchema = z.enum(['pending', 'send_unknown']) satisfies z.ZodType<ReviewStatus>;
+
+const userIdSchema = z.string().min(1);
+
+export const permissionsSchema = z
+  .object({ canEdit: z.boolean(), canApprove: z.boolean(), canDismiss: z.boolean() })
+  .describe('What the caller may do to the item now');
+
+export const originSchema = z
+  .object({
+    automationId: z.string(),
+    automationName: z.string().nullable(),
+    runId: z.string(),
+    stepId: z.string(),
+    runUrl: z.string().nullable().describe('A link to the run that proposed the draft'),
+    executedAs: executedAsSchema,
+  })
+  .describe('Where the draft came from: the automation, its run and step, and who the run executed as');
+
+export const decisionSchema = z
+  .object({
+    action: z.enum(['approved', 'dismissed', 'resolved', 'expired']),
+    by: userIdSchema
+      .nullable()
+      .describe('The user who acted; null when no reviewer acted (resolved, expired)'),
+    at: isoTimeSchema,
+    messageId: z
+      .string()
+      .optional()
+      .describe('The SES message id (approved) or the provider message id (resolved)'),
+    note: z.string().optional(),
+  })
+  .describe('How the item left the queue');
+
+export const sendErrorSchema = z.object({ code: z.string(), message: z.string(), at: isoTimeSchema });
+
+/** The whole draft, as proposed and edited (one item, its history). */
+export const draftSchema = emailDraftSchema;
+
+/** A list's copy of the draft: no bodies, the first characters of the text body instead. */
+const { bodyText: _text, bodyHtml: _html, ...headerFields } = emailDraftSchema.shape;
+export const draftPreviewSchema = z.object({
+  ...headerFields,
+  bodyPreview: z.string().describe('The first 280 characters of the text body'),
+});
+
+function itemSchemaWith<D extends z.ZodType>(draft: D) {
+  return z.object({
+    id: z.string(),
+    workspaceId: z.string(),
+    type: z.literal('email'),
+    status: reviewStatusSchema,
+    version: z
+      .number()
+      .int()
+      .min(1)
+      .describe('Increases with every change; send it back to edit, approve or dismiss'),
+    draft,
+    edited: z.boolean().describe('Whether a reviewer changed the draft since it was proposed'),
+    reason: z.string().describe('Why the automation proposed it'),
+    relatedRecords: z.array(relatedRecordSchema),
+    origin: originSchema,
+    reviewers: z.array(userIdSchema),
+    permissions: permissionsSchema,
+    proposedAt: isoTimeSchema,
+    expiresAt: isoTimeSchema.nullable(),
+    createdAt: isoTimeSchema,
+    updatedAt: isoTimeSchema,
+    decision: decisionSchema.nullable(),
+    lastSendError: sendErrorSchema.nullable().describe('The last failed send, shown until the next one'),
+  });
+}
+
+/** One item with its whole draft: GET /review-items/{id} and the answers of edit, approve and dismiss. */
+export const reviewItemSchema = itemSchemaWith(draftSchema);
+/** An item in a list: the draft without its bodies. */
+export const reviewItemSummarySchema = itemSchemaWith(draftPreviewSchema);
+
+export const reviewItemListSchema = z.object({
+  items: z.array(reviewItemSummarySchema),
+  nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page'),
+});
+
+export const reviewSummarySchema = z.object({
+  pendingCount: z.number().int().min(0),
+  byAutomation: z.array(
+    z.object({
+      automationId: z.string(),
+      automationName: z.string().nullable(),
+      count: z.number().int().min(1),
+    }),
+  ),
+  latest: z.array(reviewItemSummarySchema),
+});
+
+export const actorSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('user'), userId: userIdSchema }),
+  z.object({ kind: z.literal('automation'), runId: z.string() }),
+  z.object({ kind: z.literal('system'), reason: z.string() }),
+]);
+
+export const historyEntrySchema = z.object({
+  action: z.enum([
+    'created',
+    'replaced',
+    'edited',
+    'approved',
+    'sent',
+    'send_failed',
+    'send_unknown',
+    'dismissed',
+    'resolved',
+    'expired',
+  ]) satisfies z.ZodType<HistoryAction>,
+  actor: actorSchema,
+  at: isoTimeSchema,
+  runId: z.string().describe('The run that proposed the draft at the time of this change'),
+  version: z.number().int().min(1).describe('The item version after the change'),
+  status: reviewStatusSchema,
+  draft: draftSchema.optional().describe('The draft after the change (created, replaced, edited, approved)'),
+  detail: z.record(z.string(), z.string()).optional(),
+});
+
+export const historySchema = z.object({ items: z.array(historyEntrySchema).describe('Oldest first') });
+
+const count = z.number().int().min(0);
+export const reviewStatsSchema = z
+  .object({
+    automationId: z.string(),
+    automationName: z.string().nullable(),
+    proposed: count.describe('Items created from a proposal'),
+    replaced: count.describe('Newer proposals that replaced a pending item in place'),
+    approvedAsProposed: count,
+    approvedAfterEdits: count,
+    dismissed: count,
+    resolvedElsewhere: count.describe('Sent or discarded in the email provider; no reviewer acted'),
+    expired: count,
+    dropped: count.describe('Proposals that became no item: no reviewer, or already expired'),
+    decided: count.describe(
+      'approvedAsProposed + approvedAfterEdits + dismissed + resolvedElsewhere + expired',
+    ),
+    medianSecondsToDecision: z
+      .number()
+      .min(0)
+      .nullable()
+      .describe('Median time from item creation to its decision; null when nothing was decided'),
+  })
+  .describe("An automation's review outcomes, over the runs the caller may see (docs/review-stats.md)");
+
+export const webhookAnswerSchema = z.object({ resolved: z.number().int().min(0) });
+
+export const healthSchema = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  table: z.string().optional(),
+  checks: z.record(z.string(), z.string()).optional(),
+});
+
+/** RFC 9457 problem details; further members are allowed (extensions). */
+export const problemSchema = z.looseObject({
+  type: z.string().describe('A URI naming the kind of problem'),
+  title: z.string(),
+  status: z.number().int().min(400).max(599),
+  detail: z.string(),
+});
+
+export const validationProblemSchema = problemSchema.extend({
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).describe('What is wrong, and where'),
+});
+
+const currentSchema = z.object({ status: z.string(), version: z.number().int().min(0) });
+
+export const conflictProblemSchema = problemSchema.extend({
+  current: currentSchema.describe("The item's status and version now"),
+});
+
+export const sendFailedProblemSchema = problemSchema.extend({
+  item: reviewItemSchema.describe(
+    'The item after the failed send: pending again (502) or send_unknown (504)',
+  ),
+  current: currentSchema,
+});
+
+/** API Gateway's own answers (no or bad token, no such route): `{"message": "Unauthorized"}`. */
+export const gatewayMessageSchema = z.object({ message: z.string() });

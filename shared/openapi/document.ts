@@ -1,0 +1,329 @@
+/**
+ * The OpenAPI 3.1 document of the HTTP API, built from the manifest's routes (infra/manifest.ts) and the zod
+ * schemas the handlers validate with and answer by (`z.toJSONSchema`; OpenAPI 3.1 schemas are JSON Schema
+ * 2020-12). Served at GET /openapi.json and written to docs/openapi.json by `npm run openapi`.
+ */
+import { z } from 'zod';
+import { type FunctionSpec, httpRoutes } from '../../infra/manifest.js';
+import {
+  actorSchema,
+  conflictProblemSchema,
+  decisionSchema,
+  draftPreviewSchema,
+  draftSchema,
+  gatewayMessageSchema,
+  healthSchema,
+  historyEntrySchema,
+  historySchema,
+  originSchema,
+  permissionsSchema,
+  problemSchema,
+  reviewItemListSchema,
+  reviewItemSchema,
+  reviewItemSummarySchema,
+  reviewStatsSchema,
+  reviewStatusSchema,
+  reviewSummarySchema,
+  sendErrorSchema,
+  sendFailedProblemSchema,
+  validationProblemSchema,
+  webhookAnswerSchema,
+} from '../domain/responses.js';
+import {
+  approveRequestSchema,
+  dismissRequestSchema,
+  editRequestSchema,
+  emailWebhookSchema,
+  executedAsSchema,
+  relatedRecordSchema,
+} from '../domain/schemas.js';
+import { pathParamSchema } from '../http/request.js';
+import {
+  jsonRpcMessageSchema,
+  jsonRpcPayloadSchema,
+  type OperationSpec,
+  operations,
+  type ProblemStatus,
+} from './operations.js';
+
+export const API_VERSION = '0.1.0';
+const SCHEMA_REF = '#/components/schemas/';
+
+type JsonSchema = Record<string, unknown>;
+type HttpRoute = { fn: FunctionSpec; method: string; path: string; auth: 'jwt' | 'none' };
+
+/** Named response components (what the API answers), as JSON Schema in output mode. */
+const OUTPUT_COMPONENTS: [string, z.ZodType][] = [
+  ['ReviewItem', reviewItemSchema],
+  ['ReviewItemSummary', reviewItemSummarySchema],
+  ['ReviewItemList', reviewItemListSchema],
+  ['ReviewSummary', reviewSummarySchema],
+  ['History', historySchema],
+  ['HistoryEntry', historyEntrySchema],
+  ['ReviewStats', reviewStatsSchema],
+  ['ReviewStatus', reviewStatusSchema],
+  ['Draft', draftSchema],
+  ['DraftPreview', draftPreviewSchema],
+  ['Origin', originSchema],
+  ['ExecutedAs', executedAsSchema],
+  ['RelatedRecord', relatedRecordSchema],
+  ['Decision', decisionSchema],
+  ['Permissions', permissionsSchema],
+  ['SendError', sendErrorSchema],
+  ['Actor', actorSchema],
+  ['WebhookAnswer', webhookAnswerSchema],
+  ['Health', healthSchema],
+  ['Problem', problemSchema],
+  ['ValidationProblem', validationProblemSchema],
+  ['ConflictProblem', conflictProblemSchema],
+  ['SendFailedProblem', sendFailedProblemSchema],
+  ['GatewayMessage', gatewayMessageSchema],
+  ['JsonRpcMessage', jsonRpcMessageSchema],
+  ['JsonRpcPayload', jsonRpcPayloadSchema],
+];
+
+/** Named request bodies, as JSON Schema in input mode (what the handlers accept). */
+const INPUT_COMPONENTS: [string, z.ZodType][] = [
+  ['EditRequest', editRequestSchema],
+  ['ApproveRequest', approveRequestSchema],
+  ['DismissRequest', dismissRequestSchema],
+  ['EmailWebhookEvent', emailWebhookSchema],
+];
+
+const PROBLEMS: Record<ProblemStatus, { description: string; schema: z.ZodType }> = {
+  400: {
+    description: 'Invalid input: what is wrong and where, in `errors`',
+    schema: validationProblemSchema,
+  },
+  401: { description: 'No valid credentials', schema: problemSchema },
+  403: { description: 'The caller can see the item but may not do this to it', schema: problemSchema },
+  404: {
+    description: 'Unknown, invisible or other-workspace id: it does not exist for the caller',
+    schema: problemSchema,
+  },
+  409: {
+    description: 'Another action won, or the version is stale: the item’s status and version in `current`',
+    schema: conflictProblemSchema,
+  },
+  500: { description: 'Something went wrong on our side; nothing is exposed', schema: problemSchema },
+  502: {
+    description: 'SES rejected the email; the item is pending again (in `item`)',
+    schema: sendFailedProblemSchema,
+  },
+  504: {
+    description: 'The send’s outcome is unknown; the item is send_unknown (in `item`)',
+    schema: sendFailedProblemSchema,
+  },
+};
+
+export interface OpenApiDocument {
+  openapi: '3.1.0';
+  info: Record<string, unknown>;
+  tags: { name: string; description: string }[];
+  paths: Record<string, Record<string, JsonSchema>>;
+  components: { schemas: Record<string, JsonSchema>; securitySchemes: Record<string, JsonSchema> };
+}
+
+/** The document for these routes (default: every HTTP route of the manifest). */
+export function openApiDocument(routes: readonly HttpRoute[] = httpRoutes): OpenApiDocument {
+  const keys = new Set(routes.map((r) => `${r.method} ${r.path}`));
+  const stale = Object.keys(operations).filter((key) => !keys.has(key));
+  if (stale.length > 0 && routes === httpRoutes) {
+    throw new Error(`OpenAPI operations without a manifest route: ${stale.join(', ')}`);
+  }
+
+  const names = new Map<z.ZodType, string>();
+  const schemas = {
+    ...componentSchemas(OUTPUT_COMPONENTS, 'output', names),
+    ...componentSchemas(INPUT_COMPONENTS, 'input', names),
+  };
+
+  const paths: OpenApiDocument['paths'] = {};
+  for (const route of routes) {
+    const key = `${route.method} ${route.path}`;
+    const spec = operations[key];
+    if (!spec)
+      throw new Error(`No OpenAPI operation for the manifest route ${key} (shared/openapi/operations.ts)`);
+    paths[route.path] ??= {};
+    (paths[route.path] as Record<string, JsonSchema>)[route.method.toLowerCase()] = operation(
+      route,
+      spec,
+      names,
+    );
+  }
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'For review',
+      version: API_VERSION,
+      summary: 'Review automation drafts before they go out',
+      description:
+        'Automations propose drafts; reviewers edit, approve (the email is sent through SES) or dismiss them. ' +
+        'Callers authenticate with `Authorization: Bearer <JWT>`: the user is the `sub` claim, the workspace the ' +
+        '`workspace_id` claim. Errors are RFC 9457 problem details (application/problem+json). Items a caller ' +
+        'may not see (run privacy) do not exist for them: 404, never 403.',
+    },
+    tags: [
+      { name: 'Review items', description: 'The queue and the actions on an item' },
+      { name: 'Records', description: 'Items about a CRM record' },
+      { name: 'Automations', description: 'How an automation’s proposals fare in review' },
+      {
+        name: 'Agents (MCP)',
+        description: 'The same reads as tools for agents, with the caller’s permissions',
+      },
+      { name: 'Webhooks', description: 'Events from the email provider' },
+      { name: 'Service', description: 'Health and this document' },
+    ],
+    paths,
+    components: {
+      schemas,
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'Verified by the API Gateway JWT authorizer; `sub` is the user, `workspace_id` the workspace',
+        },
+      },
+    },
+  };
+}
+
+function componentSchemas(
+  entries: [string, z.ZodType][],
+  io: 'input' | 'output',
+  names: Map<z.ZodType, string>,
+): Record<string, JsonSchema> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of entries) {
+    if (names.has(schema)) throw new Error(`Schema ${id} is already named ${names.get(schema)}`);
+    registry.add(schema, { id });
+    names.set(schema, id);
+  }
+  const { schemas } = z.toJSONSchema(registry, {
+    io,
+    target: 'draft-2020-12',
+    uri: (id) => `${SCHEMA_REF}${id}`,
+  });
+  return Object.fromEntries(Object.entries(schemas).map(([id, schema]) => [id, bare(schema as JsonSchema)]));
+}
+
+/** A $ref to the schema's component, or the schema inline when it has no name. */
+function schemaOf(schema: z.ZodType, names: Map<z.ZodType, string>, io: 'input' | 'output'): JsonSchema {
+  const name = names.get(schema);
+  return name
+    ? { $ref: `${SCHEMA_REF}${name}` }
+    : bare(z.toJSONSchema(schema, { io, target: 'draft-2020-12' }) as JsonSchema);
+}
+
+/** A component or inline schema without the keywords that only a standalone JSON Schema document carries. */
+function bare(schema: JsonSchema): JsonSchema {
+  const { $schema: _schema, $id: _id, ...rest } = schema;
+  return rest;
+}
+
+function operation(route: HttpRoute, spec: OperationSpec, names: Map<z.ZodType, string>): JsonSchema {
+  const jwt = route.auth === 'jwt';
+  const parameters = [
+    ...pathParameters(route.path, spec),
+    ...queryParameters(spec),
+    ...Object.entries(spec.headers ?? {}).map(([name, header]) => ({
+      name,
+      in: 'header',
+      required: true,
+      description: header.description,
+      schema: schemaOf(header.schema, names, 'input'),
+    })),
+  ];
+  const responses: Record<string, JsonSchema> = {};
+  for (const [status, response] of Object.entries(spec.responses)) {
+    responses[status] = {
+      description: response.description,
+      ...(response.schema
+        ? {
+            content: {
+              [response.contentType ?? 'application/json']: {
+                schema: schemaOf(response.schema, names, 'output'),
+              },
+            },
+          }
+        : {}),
+    };
+  }
+  const problems = new Set<ProblemStatus>(spec.problems);
+  if (jwt) problems.add(401);
+  for (const status of [...problems].sort((a, b) => a - b)) {
+    const problem = PROBLEMS[status];
+    const content: Record<string, JsonSchema> = {
+      'application/problem+json': { schema: schemaOf(problem.schema, names, 'output') },
+    };
+    // Without a valid token, API Gateway itself answers: {"message": "Unauthorized"}.
+    if (status === 401 && jwt)
+      content['application/json'] = { schema: schemaOf(gatewayMessageSchema, names, 'output') };
+    responses[String(status)] = {
+      description:
+        status === 401 && jwt
+          ? 'No token, a bad or expired token, or a token without sub and workspace_id'
+          : problem.description,
+      content,
+    };
+  }
+  return {
+    operationId: spec.operationId,
+    summary: spec.summary,
+    ...(spec.description ? { description: spec.description } : {}),
+    tags: [spec.tag],
+    security: jwt ? [{ bearerAuth: [] }] : [],
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(spec.body
+      ? {
+          requestBody: {
+            required: spec.body.required,
+            content: {
+              [spec.body.contentType ?? 'application/json']: {
+                schema: schemaOf(spec.body.schema, names, 'input'),
+              },
+            },
+          },
+        }
+      : {}),
+    responses,
+    'x-lambda-function': route.fn.name,
+  };
+}
+
+function pathParameters(path: string, spec: OperationSpec): JsonSchema[] {
+  const declared = [...path.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((match) => match[1] as string);
+  const unknown = Object.keys(spec.pathParams ?? {}).filter((name) => !declared.includes(name));
+  if (unknown.length > 0)
+    throw new Error(`${spec.operationId}: no path parameter ${unknown.join(', ')} in ${path}`);
+  return declared.map((name) => {
+    const schema = spec.pathParams?.[name] ?? pathParamSchema;
+    return {
+      name,
+      in: 'path',
+      required: true,
+      schema: bare(z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' }) as JsonSchema),
+    };
+  });
+}
+
+function queryParameters(spec: OperationSpec): JsonSchema[] {
+  if (!spec.query) return [];
+  const object = z.toJSONSchema(spec.query, { io: 'input', target: 'draft-2020-12' }) as {
+    properties?: Record<string, JsonSchema>;
+    required?: string[];
+  };
+  return Object.entries(object.properties ?? {}).map(([name, schema]) => {
+    const { description, ...rest } = schema;
+    return {
+      name,
+      in: 'query',
+      required: object.required?.includes(name) ?? false,
+      ...(typeof description === 'string' ? { description } : {}),
+      schema: rest,
+    };
+  });
+}

@@ -1,0 +1,241 @@
+/**
+ * What the OpenAPI document says about each HTTP route of the manifest, keyed by `METHOD /path` exactly as the
+ * manifest spells it. Request schemas are the very ones the handlers validate with (shared/domain/schemas.ts);
+ * response schemas are shared/domain/responses.ts. document.ts refuses a manifest route without an entry here,
+ * and an entry without a route, so the document cannot drift from the API.
+ */
+import { z } from 'zod';
+import {
+  gatewayMessageSchema,
+  healthSchema,
+  historySchema,
+  reviewItemListSchema,
+  reviewItemSchema,
+  reviewStatsSchema,
+  reviewSummarySchema,
+  webhookAnswerSchema,
+} from '../domain/responses.js';
+import {
+  approveRequestSchema,
+  dismissRequestSchema,
+  editRequestSchema,
+  emailWebhookSchema,
+  idSchema,
+  listQuerySchema,
+  pageQuerySchema,
+  relatedRecordSchema,
+  summaryQuerySchema,
+} from '../domain/schemas.js';
+
+/** Problem statuses an operation can answer (problem+json), besides its successes. */
+export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 500 | 502 | 504;
+
+export interface SuccessResponse {
+  description: string;
+  /** The JSON body; none for an empty answer. */
+  schema?: z.ZodType;
+  /** Default application/json. */
+  contentType?: string;
+}
+
+export interface OperationSpec {
+  operationId: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  /** Path parameters' schemas, when stricter than what every path parameter must be (pathParamSchema). */
+  pathParams?: Record<string, z.ZodType>;
+  query?: z.ZodObject;
+  /** Header parameters, all required. */
+  headers?: Record<string, { description: string; schema: z.ZodType }>;
+  body?: { schema: z.ZodType; required: boolean; contentType?: string };
+  responses: Record<number, SuccessResponse>;
+  problems: ProblemStatus[];
+}
+
+/** A JSON-RPC 2.0 message as the MCP Streamable HTTP transport carries it (request, notification or response). */
+export const jsonRpcMessageSchema = z
+  .looseObject({
+    jsonrpc: z.literal('2.0'),
+    id: z.union([z.string(), z.number().int()]).optional(),
+    method: z.string().optional(),
+    params: z.record(z.string(), z.unknown()).optional(),
+    result: z.record(z.string(), z.unknown()).optional(),
+    error: z.looseObject({ code: z.number().int(), message: z.string() }).optional(),
+  })
+  .describe('A JSON-RPC 2.0 message (MCP)');
+export const jsonRpcPayloadSchema = z.union([jsonRpcMessageSchema, z.array(jsonRpcMessageSchema).min(1)]);
+
+const itemId = { id: idSchema.describe('The review item id') };
+const ITEM_PROBLEMS: ProblemStatus[] = [400, 401, 404, 500];
+const ACTION_PROBLEMS: ProblemStatus[] = [400, 401, 403, 404, 409, 500];
+
+export const operations: Record<string, OperationSpec> = {
+  'GET /review-items': {
+    operationId: 'listReviewItems',
+    summary: "The caller's queue of open items, newest first",
+    description:
+      'scope=mine (default): the items the caller reviews. scope=workspace: every open item the caller may see ' +
+      '(workspace runs, their own runs, or every run for an admin).',
+    tag: 'Review items',
+    query: listQuerySchema,
+    responses: { 200: { description: 'A page of items', schema: reviewItemListSchema } },
+    problems: [400, 401, 500],
+  },
+  'GET /review-items/summary': {
+    operationId: 'getReviewSummary',
+    summary: 'For "Up next": the pending count, counts by automation and the latest items',
+    tag: 'Review items',
+    query: summaryQuerySchema,
+    responses: { 200: { description: 'The summary of the caller’s queue', schema: reviewSummarySchema } },
+    problems: [400, 401, 500],
+  },
+  'GET /review-items/{id}': {
+    operationId: 'getReviewItem',
+    summary: 'One review item',
+    tag: 'Review items',
+    pathParams: itemId,
+    responses: { 200: { description: 'The item', schema: reviewItemSchema } },
+    problems: ITEM_PROBLEMS,
+  },
+  'GET /review-items/{id}/history': {
+    operationId: 'getReviewItemHistory',
+    summary: "The item's history, oldest first",
+    tag: 'Review items',
+    pathParams: itemId,
+    responses: { 200: { description: 'Every change of the item', schema: historySchema } },
+    problems: ITEM_PROBLEMS,
+  },
+  'GET /records/{recordType}/{recordId}/review-items': {
+    operationId: 'listRecordReviewItems',
+    summary: 'Open items about one record that the caller may see (the record page banner)',
+    tag: 'Records',
+    pathParams: {
+      recordType: relatedRecordSchema.shape.type.describe('A record type such as account'),
+      recordId: idSchema.describe('The record id'),
+    },
+    query: pageQuerySchema,
+    responses: { 200: { description: 'A page of items', schema: reviewItemListSchema } },
+    problems: [400, 401, 500],
+  },
+  'PATCH /review-items/{id}': {
+    operationId: 'editReviewItem',
+    summary: "Edits a pending item's draft",
+    description: '`from` cannot be edited. `version` must be the version the caller saw, else 409.',
+    tag: 'Review items',
+    pathParams: itemId,
+    body: { schema: editRequestSchema, required: true },
+    responses: { 200: { description: 'The edited item', schema: reviewItemSchema } },
+    problems: ACTION_PROBLEMS,
+  },
+  'POST /review-items/{id}/approve': {
+    operationId: 'approveReviewItem',
+    summary: 'Approves the item: sends its email once through SES',
+    description:
+      'Only a caller whose connected mailboxes include the draft’s from may approve (else 403). 502: SES rejected ' +
+      'the email, the item is pending again. 504: the send’s outcome is unknown; it is never resent ' +
+      'automatically: approve again with confirmResend, or dismiss.',
+    tag: 'Review items',
+    pathParams: itemId,
+    body: { schema: approveRequestSchema, required: false },
+    responses: { 200: { description: 'The sent item, with the SES message id', schema: reviewItemSchema } },
+    problems: [...ACTION_PROBLEMS, 502, 504],
+  },
+  'POST /review-items/{id}/dismiss': {
+    operationId: 'dismissReviewItem',
+    summary: 'Dismisses the item, with an optional note',
+    tag: 'Review items',
+    pathParams: itemId,
+    body: { schema: dismissRequestSchema, required: false },
+    responses: { 200: { description: 'The dismissed item', schema: reviewItemSchema } },
+    problems: ACTION_PROBLEMS,
+  },
+  'POST /webhooks/email': {
+    operationId: 'receiveEmailWebhook',
+    summary: 'Email provider events: items sent or discarded elsewhere leave the queue as resolved',
+    description:
+      'Signed per Standard Webhooks: `webhook-signature` is `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` ' +
+      'with the shared `whsec_` secret. A bad or missing signature, or a timestamp more than 5 minutes off, ' +
+      'answers 401 and changes nothing; a repeated webhook-id is a no-op.',
+    tag: 'Webhooks',
+    headers: {
+      'webhook-id': { description: 'Unique per delivery; a repeat is a no-op', schema: z.string().min(1) },
+      'webhook-timestamp': {
+        description: 'Unix seconds when the delivery was signed',
+        schema: z.string().regex(/^\d+$/),
+      },
+      'webhook-signature': {
+        description: 'Space-separated signatures, `v1,<base64>`',
+        schema: z.string().regex(/^v1,/),
+      },
+    },
+    body: { schema: emailWebhookSchema, required: true },
+    responses: { 200: { description: 'How many items were resolved', schema: webhookAnswerSchema } },
+    problems: [400, 401, 500],
+  },
+  'GET /health': {
+    operationId: 'health',
+    summary: 'Answers 200 when the service can reach its table',
+    tag: 'Service',
+    responses: {
+      200: { description: 'Up', schema: healthSchema },
+      503: { description: 'Down', schema: healthSchema },
+    },
+    problems: [],
+  },
+  'GET /automations/{automationId}/review-stats': {
+    operationId: 'getReviewStats',
+    summary: "An automation's review outcomes and median time to decision, over the runs the caller may see",
+    description:
+      'Admins count every run; members count workspace runs and their own runs (docs/review-stats.md). ' +
+      'An unknown automation, or a caller who is not an active member, gets zeros.',
+    tag: 'Automations',
+    pathParams: { automationId: idSchema.describe('The automation id') },
+    responses: { 200: { description: 'The stats', schema: reviewStatsSchema } },
+    problems: [400, 401, 500],
+  },
+  'POST /mcp': {
+    operationId: 'mcp',
+    summary: 'Model Context Protocol endpoint (Streamable HTTP, stateless, JSON responses)',
+    description:
+      'Read-only tools acting with the caller’s permissions: list_review_items, get_review_item, review_stats. ' +
+      'Send `Accept: application/json, text/event-stream`. Notifications answer 202 with no body.',
+    tag: 'Agents (MCP)',
+    body: { schema: jsonRpcPayloadSchema, required: true },
+    responses: {
+      200: { description: 'The JSON-RPC response(s)', schema: jsonRpcPayloadSchema },
+      202: { description: 'Notifications or responses accepted; no body' },
+      400: { description: 'Not a valid JSON-RPC message (a JSON-RPC error)', schema: jsonRpcMessageSchema },
+      406: {
+        description: 'The Accept header does not allow JSON and event streams',
+        schema: jsonRpcMessageSchema,
+      },
+      415: { description: 'The body is not application/json', schema: jsonRpcMessageSchema },
+    },
+    problems: [401, 500],
+  },
+  'GET /mcp': {
+    operationId: 'mcpStream',
+    summary: 'No server-initiated stream in stateless mode: always 405, as the MCP transport allows',
+    tag: 'Agents (MCP)',
+    responses: {
+      405: { description: 'Method not allowed (a JSON-RPC error)', schema: jsonRpcMessageSchema },
+    },
+    problems: [401],
+  },
+  'GET /openapi.json': {
+    operationId: 'getOpenApi',
+    summary: 'This document',
+    tag: 'Service',
+    responses: {
+      200: { description: 'The OpenAPI 3.1 document', schema: z.record(z.string(), z.unknown()) },
+    },
+    problems: [401, 500],
+  },
+};
+
+/** Response bodies other than problems that the document names as components. */
+export const namedSchemas: Record<string, z.ZodType> = {
+  GatewayMessage: gatewayMessageSchema,
+  JsonRpcMessage: jsonRpcMessageSchema,
+};
