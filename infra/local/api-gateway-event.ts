@@ -4,7 +4,6 @@
  * with commas, text bodies as strings and binary ones base64-encoded, and for JWT routes the verified
  * claims under `requestContext.authorizer.jwt` with every value a string.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { JWTPayload } from 'jose';
@@ -23,13 +22,19 @@ export interface RouteSelection {
   pathParameters: Record<string, string>;
 }
 
+export interface EventContext {
+  requestId: string;
+  /** Verified JWT claims, for routes behind the JWT authorizer. */
+  claims?: JWTPayload;
+  now?: Date;
+}
+
 type JwtContext = { jwt: { claims: Record<string, string>; scopes: null } };
 
 export function apiGatewayEvent(
   request: GatewayRequest,
   route: RouteSelection,
-  claims: JWTPayload | undefined,
-  now: Date = new Date(),
+  { requestId, claims, now = new Date() }: EventContext,
 ): APIGatewayProxyEventV2 {
   const headers = headersOf(request.headers);
   const cookies = headers.cookie?.split(/;\s*/).filter((cookie) => cookie !== '');
@@ -47,7 +52,7 @@ export function apiGatewayEvent(
       sourceIp: request.sourceIp,
       userAgent: headers['user-agent'] ?? '',
     },
-    requestId: randomUUID(),
+    requestId,
     routeKey: route.routeKey,
     stage: '$default',
     time: clfTime(now),

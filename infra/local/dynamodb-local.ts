@@ -34,6 +34,8 @@ export interface DynamoDbLocalOptions {
   port?: number;
   /** Keep data in this folder (`-sharedDb -dbPath`); without it the database lives in memory. */
   dbPath?: string;
+  /** Called when the Java process dies after it was ready and before stop() was called. */
+  onUnexpectedExit?: (error: Error) => void;
 }
 
 export interface DynamoDbLocal {
@@ -45,7 +47,7 @@ export interface DynamoDbLocal {
 }
 
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
-  const port = options.port || (await freePort());
+  const port = options.port === undefined || options.port === 0 ? await freePort() : options.port;
   await assertPortFree('DynamoDB Local', port);
 
   const dbPath = options.dbPath === undefined ? undefined : resolvePath(options.dbPath);
@@ -82,6 +84,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   if (pid === undefined) throw new StartupError('DynamoDB Local did not start (no process id)');
 
   let stopping: Promise<void> | undefined;
+  exited.catch((error: Error) => {
+    if (stopping === undefined) options.onUnexpectedExit?.(error);
+  });
   return {
     endpoint,
     port,

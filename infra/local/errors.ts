@@ -9,14 +9,23 @@ export class StartupError extends Error {
   }
 }
 
+/** The local servers, and the environment variable that moves each one to another port. */
+export const PORT_VARIABLES = {
+  'the local API': 'PORT',
+  'the local event bus': 'EVENTS_PORT',
+  'local SES': 'SES_PORT',
+  'DynamoDB Local': 'DYNAMODB_PORT',
+} as const;
+export type LocalService = keyof typeof PORT_VARIABLES;
+
 export class PortInUseError extends StartupError {
   constructor(
-    readonly service: string,
+    readonly service: LocalService,
     readonly port: number,
     options?: { cause?: unknown },
   ) {
     super(
-      `Port ${port} for ${service} is already in use: stop whatever uses it, or pick another port with its environment variable.`,
+      `Port ${port} for ${service} is already in use (another \`npm start\`?): stop it, or set ${PORT_VARIABLES[service]} to another port.`,
       options,
     );
     this.name = 'PortInUseError';

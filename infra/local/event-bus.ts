@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { EventPattern, FunctionSpec } from '../manifest.js';
 import { matchesPattern } from './event-pattern.js';
 import type { HandlerInvoker } from './handlers.js';
-import { closeServer, listenLocal, readBody, sendJson } from './http-server.js';
+import { BodyTooLargeError, closeServer, listenLocal, readBody, sendJson } from './http-server.js';
 import { describeError, type LocalLog } from './log.js';
 import { LOCAL_HOST } from './ports.js';
 import {
@@ -26,6 +26,8 @@ const AMZ_JSON = 'application/x-amz-json-1.1';
 const PUT_EVENTS_TARGET = 'AWSEvents.PutEvents';
 /** Kept in memory for reading; the oldest go first past this many (a long `npm start` stays small). */
 const MAX_KEPT = 10_000;
+/** On stop, deliveries under way get this long to finish before the stand-ins they use go away. */
+const STOP_WAIT_MS = 5_000;
 
 export interface BusRule {
   ruleName: string;
@@ -66,6 +68,7 @@ export interface LocalEventBus {
   deadLetters(): DeadLetter[];
   /** Resolves once no delivery is pending (including retries, and events those deliveries published). */
   idle(): Promise<void>;
+  /** Stops accepting events, then waits (up to 5 s) for deliveries under way. */
   stop(): Promise<void>;
 }
 
@@ -141,6 +144,9 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
     return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
   }
 
+  const idle = () =>
+    pending === 0 ? Promise.resolve() : new Promise<void>((wake) => idleWaiters.push(wake));
+
   const events = (filter: EventFilter = {}) =>
     accepted.filter(
       (event) =>
@@ -176,7 +182,8 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
     let body: Buffer;
     try {
       body = await readBody(request, 4 * MAX_REQUEST_ENTRIES_BYTES);
-    } catch {
+    } catch (error) {
+      if (!(error instanceof BodyTooLargeError)) throw error;
       return awsError(
         response,
         'ValidationException',
@@ -205,8 +212,11 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
     port,
     events,
     deadLetters: () => [...deadLetters],
-    idle: () => (pending === 0 ? Promise.resolve() : new Promise<void>((wake) => idleWaiters.push(wake))),
-    stop: () => closeServer(server),
+    idle,
+    stop: async () => {
+      await closeServer(server);
+      await Promise.race([idle(), new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
+    },
   };
 }
 

@@ -69,7 +69,7 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     }
   }
 
-  async function route(request: IncomingMessage, url: URL): Promise<HttpResult> {
+  async function route(request: IncomingMessage, url: URL, requestId: string): Promise<HttpResult> {
     const method = request.method ?? 'GET';
     const match = table.match(method, url.pathname);
     if (!match.found) return gatewayAnswer(404);
@@ -89,7 +89,7 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     const event = apiGatewayEvent(
       { method, url, headers: request.headers, body, sourceIp: request.socket.remoteAddress ?? LOCAL_HOST },
       match,
-      claims,
+      { requestId, claims },
     );
     const { fn } = match.route;
     try {
@@ -103,11 +103,11 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     return gatewayAnswer(500);
   }
 
-  async function health(request: IncomingMessage, url: URL): Promise<HttpResult> {
+  async function health(request: IncomingMessage, url: URL, requestId: string): Promise<HttpResult> {
     const checks: Record<string, HealthCheck> = { ...options.healthChecks };
     if (table.match('GET', '/health').found) {
       checks.function = async () => {
-        const result = await route(request, url);
+        const result = await route(request, url, requestId);
         if (result.statusCode !== 200) throw new Error(`the health function answered ${result.statusCode}`);
       };
     }
@@ -129,14 +129,15 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     if (request.method === 'GET' && url.pathname === '/.well-known/jwks.json') {
       return sendJson(response, 200, issuer.jwks);
     }
+    const requestId = randomUUID();
     const result =
       request.method === 'GET' && url.pathname === '/health'
-        ? await health(request, url)
-        : await route(request, url);
+        ? await health(request, url, requestId)
+        : await route(request, url, requestId);
     response.writeHead(result.statusCode, {
       ...result.headers,
       'content-length': result.body.length,
-      'apigw-requestid': randomUUID(),
+      'apigw-requestid': requestId,
     });
     response.end(result.body);
     log.info(

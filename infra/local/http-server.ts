@@ -1,6 +1,6 @@
 /** Small pieces the local HTTP servers (gateway, event bus) share. */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { isAddressInUse, PortInUseError } from './errors.js';
+import { isAddressInUse, type LocalService, PortInUseError } from './errors.js';
 import { boundPort, LOCAL_HOST } from './ports.js';
 
 export class BodyTooLargeError extends Error {
@@ -37,7 +37,7 @@ export function sendJson(
 }
 
 /** Listens on 127.0.0.1; a taken port becomes a PortInUseError naming the service. Returns the port. */
-export function listenLocal(server: Server, port: number, service: string): Promise<number> {
+export function listenLocal(server: Server, port: number, service: LocalService): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error) => {
       reject(isAddressInUse(error) ? new PortInUseError(service, port, { cause: error }) : error);

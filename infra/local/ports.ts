@@ -1,6 +1,6 @@
 /** Local ports: parsing them from the environment, finding a free one, and checking one is free. */
 import { createServer, type Server } from 'node:net';
-import { isAddressInUse, PortInUseError, StartupError } from './errors.js';
+import { isAddressInUse, type LocalService, PortInUseError, StartupError } from './errors.js';
 
 export const LOCAL_HOST = '127.0.0.1';
 
@@ -25,7 +25,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Throws PortInUseError when something already listens on the port (also on 0.0.0.0 or ::). */
-export async function assertPortFree(service: string, port: number): Promise<void> {
+export async function assertPortFree(service: LocalService, port: number): Promise<void> {
   try {
     await close(await listen(port));
   } catch (error) {

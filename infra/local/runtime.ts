@@ -101,7 +101,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   };
 
   const stoppers: Stopper[] = [];
+  let stopping = false;
   const stopAll = async () => {
+    stopping = true;
     for (const stop of stoppers.splice(0).reverse()) await stop();
   };
 
@@ -115,6 +117,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         : startDynamoDbLocal({
             port: ports.dynamodb,
             dbPath: options.inMemory ? undefined : join(dataDir, 'dynamodb'),
+            // Ctrl-C reaches Java too (same process group), so an exit while stopping is expected.
+            onUnexpectedExit: (error) => {
+              if (!stopping)
+                createLocalLog(logLevel, 'dynamodb').error(`${error.message}; restart the runtime`);
+            },
           }).then((started) => {
             stoppers.push(() => started.stop());
             return started;
@@ -179,7 +186,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
     stoppers.push(() => scheduler.stop());
 
-    let stopping: Promise<void> | undefined;
+    let stopped: Promise<void> | undefined;
     return {
       urls: {
         api: gateway.url,
@@ -199,8 +206,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       scheduler,
       dynamodbPid: dynamodb.pid,
       stop: () => {
-        stopping ??= stopAll();
-        return stopping;
+        stopped ??= stopAll();
+        return stopped;
       },
     };
   } catch (error) {

@@ -174,7 +174,7 @@ describe('PutEvents', () => {
         'detail-type': 'Workspace Member Changed',
         source: 'directory',
         account: '000000000000',
-        time: '2026-11-17T19:46:40Z',
+        time: '2026-11-18T11:06:40Z',
         region: 'us-east-1',
         resources: [],
         detail: { a: 1 },
