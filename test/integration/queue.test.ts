@@ -1,0 +1,289 @@
+/**
+ * The read side on DynamoDB Local: the queue, workspace scope, record banner, summary and expiry, and the
+ * request budget of a queue page (≤ 2, whatever the size of the queue or the table; never a Scan).
+ */
+import { randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ReviewItem } from '../../shared/domain/review-item.js';
+import { ValidationError } from '../../shared/errors.js';
+import type { OutEvent } from '../../shared/events/publisher.js';
+import { ReviewStore } from '../../shared/store/review-store.js';
+import { applyMemberChange } from '../../shared/use-cases/apply-member-change.js';
+import type { Deps } from '../../shared/use-cases/deps.js';
+import { ingestProposal } from '../../shared/use-cases/ingest-proposal.js';
+import { listRecordItems, listReviewItems, summarize } from '../../shared/use-cases/read-items.js';
+import { expireDueItems } from '../../shared/use-cases/scheduled-jobs.js';
+import { newItemId } from '../../shared/wiring.js';
+import { member, proposal } from '../fixtures/index.js';
+import { createTestTable, type TestTable } from '../support/dynamo.js';
+
+let table: TestTable;
+let store: ReviewStore;
+let now = new Date('2026-11-20T12:00:00.000Z');
+const events: OutEvent[] = [];
+const deps = (): Deps => ({
+  store,
+  publisher: { publish: async (batch) => void events.push(...batch) },
+  clock: () => now,
+  newId: newItemId,
+});
+const alice = (workspaceId: string) => ({ workspaceId, userId: 'u_alice' });
+
+beforeAll(async () => {
+  table = await createTestTable('queue');
+  store = new ReviewStore(table.client, table.tableName);
+});
+
+async function workspace(): Promise<string> {
+  const workspaceId = `ws_${randomUUID().slice(0, 8)}`;
+  await applyMemberChange(store, member({ workspaceId }));
+  await applyMemberChange(store, member({ workspaceId, userId: 'u_bob', mailboxes: ['bob@acme.com'] }));
+  await applyMemberChange(store, member({ workspaceId, userId: 'u_admin', role: 'admin', mailboxes: [] }));
+  return workspaceId;
+}
+
+/** Ingests `count` distinct proposals, one minute apart (so newest first is the reverse order). */
+async function ingestMany(
+  workspaceId: string,
+  count: number,
+  over: (i: number) => Parameters<typeof proposal>[0] = () => ({}),
+) {
+  for (let i = 0; i < count; i++) {
+    now = new Date(Date.parse('2026-11-20T12:00:00.000Z') + i * 60_000);
+    await ingestProposal(
+      deps(),
+      proposal({ workspaceId, dedupKey: `k${i}`, draft: { subject: `S${i}` }, ...over(i) }),
+    );
+  }
+}
+
+describe('the queue', () => {
+  it('pages newest first with an opaque cursor, 2 requests a page', async () => {
+    const workspaceId = await workspace();
+    await ingestMany(workspaceId, 7);
+    const subjects: string[] = [];
+    let cursor: string | undefined;
+    do {
+      table.counter.reset();
+      const page = await listReviewItems(deps(), alice(workspaceId), { limit: 3, scope: 'mine', cursor });
+      expect(table.counter.byCommand).toEqual({ GetItem: 1, Query: 1 });
+      subjects.push(...page.items.map((i) => i.draft.subject));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(subjects).toEqual(['S6', 'S5', 'S4', 'S3', 'S2', 'S1', 'S0']);
+  });
+
+  it('filters by automation', async () => {
+    const workspaceId = await workspace();
+    await ingestMany(workspaceId, 4, (i) => ({ run: { automationId: i % 2 ? 'auto_odd' : 'auto_even' } }));
+    const page = await listReviewItems(deps(), alice(workspaceId), {
+      limit: 25,
+      scope: 'mine',
+      automationId: 'auto_odd',
+    });
+    expect(page.items.map((i) => i.draft.subject)).toEqual(['S3', 'S1']);
+  });
+
+  it('lists bodies as a preview only', async () => {
+    const workspaceId = await workspace();
+    await ingestMany(workspaceId, 1, () => ({ draft: { bodyText: 'x'.repeat(1000), subject: 'long' } }));
+    const [item] = (await listReviewItems(deps(), alice(workspaceId), { limit: 1, scope: 'mine' })).items;
+    expect(item?.draft).not.toHaveProperty('bodyText');
+    expect(item?.draft).toMatchObject({ bodyPreview: 'x'.repeat(280) });
+  });
+
+  it('refuses a cursor from another listing', async () => {
+    const workspaceId = await workspace();
+    await ingestMany(workspaceId, 3);
+    const page = await listReviewItems(deps(), alice(workspaceId), { limit: 1, scope: 'mine' });
+    const asBob = listReviewItems(
+      deps(),
+      { workspaceId, userId: 'u_bob' },
+      { limit: 1, scope: 'mine', cursor: page.nextCursor! },
+    );
+    await expect(asBob).rejects.toBeInstanceOf(ValidationError);
+    await expect(
+      listReviewItems(deps(), alice(workspaceId), { limit: 1, scope: 'mine', cursor: 'garbage' }),
+    ).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('is empty for an unknown or inactive member', async () => {
+    const workspaceId = await workspace();
+    await ingestMany(workspaceId, 2);
+    await applyMemberChange(
+      store,
+      member({ workspaceId, active: false, changedAt: '2026-11-21T00:00:00.000Z' }),
+    );
+    expect((await listReviewItems(deps(), alice(workspaceId), { limit: 25, scope: 'mine' })).items).toEqual(
+      [],
+    );
+    expect(
+      (await listReviewItems(deps(), { workspaceId, userId: 'u_nobody' }, { limit: 25, scope: 'workspace' }))
+        .items,
+    ).toEqual([]);
+  });
+});
+
+describe('visibility in workspace scope and on record pages', () => {
+  it('shows a member workspace runs and their own runs, an admin everything', async () => {
+    const workspaceId = await workspace();
+    // S0: Alice's private run; S1: a workspace run; S2: Bob's private run.
+    await ingestMany(workspaceId, 3, (i) => ({
+      run: {
+        executedAs: i === 1 ? { kind: 'workspace' } : { kind: 'user', userId: i === 0 ? 'u_alice' : 'u_bob' },
+      },
+    }));
+    const scope = async (userId: string) =>
+      (await listReviewItems(deps(), { workspaceId, userId }, { limit: 25, scope: 'workspace' })).items.map(
+        (i) => i.draft.subject,
+      );
+    expect(await scope('u_alice')).toEqual(['S1', 'S0']);
+    expect(await scope('u_bob')).toEqual(['S2', 'S1']);
+    expect(await scope('u_admin')).toEqual(['S2', 'S1', 'S0']);
+
+    const record = async (userId: string) =>
+      (
+        await listRecordItems(
+          deps(),
+          { workspaceId, userId },
+          { type: 'account', id: 'acc_1' },
+          { limit: 25 },
+        )
+      ).items.map((i) => i.draft.subject);
+    expect(await record('u_bob')).toEqual(['S2', 'S1']);
+    expect(
+      await listRecordItems(
+        deps(),
+        { workspaceId, userId: 'u_bob' },
+        { type: 'account', id: 'acc_2' },
+        { limit: 25 },
+      ),
+    ).toEqual({
+      items: [],
+      nextCursor: null,
+    });
+  });
+
+  it('answers the caller permissions with each item', async () => {
+    const workspaceId = await workspace();
+    await ingestMany(workspaceId, 1, () => ({ run: { executedAs: { kind: 'workspace' } } }));
+    const as = async (userId: string) =>
+      (await listReviewItems(deps(), { workspaceId, userId }, { limit: 1, scope: 'workspace' })).items[0]
+        ?.permissions;
+    // Reviewers: the record owner Bob and Alice (her mailbox is the from address).
+    expect(await as('u_alice')).toEqual({ canEdit: true, canApprove: true, canDismiss: true });
+    expect(await as('u_bob')).toEqual({ canEdit: true, canApprove: false, canDismiss: true });
+    expect(await as('u_admin')).toEqual({ canEdit: true, canApprove: false, canDismiss: true });
+  });
+});
+
+describe('summary', () => {
+  it('counts pending items by automation and shows the latest', async () => {
+    const workspaceId = await workspace();
+    await ingestMany(workspaceId, 5, (i) => ({
+      run: { automationId: i < 3 ? 'auto_a' : 'auto_b', automationName: i < 3 ? 'A' : 'B' },
+    }));
+    const summary = await summarize(deps(), alice(workspaceId), 2);
+    expect(summary.pendingCount).toBe(5);
+    expect(summary.byAutomation).toEqual([
+      { automationId: 'auto_a', automationName: 'A', count: 3 },
+      { automationId: 'auto_b', automationName: 'B', count: 2 },
+    ]);
+    expect(summary.latest.map((i) => i.draft.subject)).toEqual(['S4', 'S3']);
+  });
+});
+
+describe('expiry', () => {
+  it('never lists an item past expiresAt, and the job marks it expired', async () => {
+    const workspaceId = await workspace();
+    now = new Date('2026-11-20T12:00:00.000Z');
+    await ingestProposal(deps(), proposal({ workspaceId, expiresAt: '2026-11-20T12:30:00.000Z' }));
+    expect(
+      (await listReviewItems(deps(), alice(workspaceId), { limit: 25, scope: 'mine' })).items,
+    ).toHaveLength(1);
+
+    now = new Date('2026-11-20T12:30:00.000Z');
+    const [listed] = (await listReviewItems(deps(), alice(workspaceId), { limit: 25, scope: 'mine' })).items;
+    expect(listed).toBeUndefined();
+
+    const { expired } = await expireDueItems(deps());
+    expect(expired).toBeGreaterThanOrEqual(1);
+    const page = await store.listWholeQueue(workspaceId, 'u_alice');
+    expect(page).toEqual([]);
+    const expiredEvent = events.find(
+      (e) => e.detailType === 'Review Item Expired' && e.detail.workspaceId === workspaceId,
+    );
+    const item = (await store.getItem(workspaceId, String(expiredEvent?.detail.itemId))) as ReviewItem;
+    expect(item).toMatchObject({ status: 'expired', decision: { action: 'expired', by: null } });
+    expect((await store.getHistory(workspaceId, item.id)).map((h) => h.action)).toEqual([
+      'created',
+      'expired',
+    ]);
+    // A new proposal for the same change starts a new item.
+    expect((await ingestProposal(deps(), proposal({ workspaceId, run: { id: 'run_later' } }))).outcome).toBe(
+      'created',
+    );
+  });
+});
+
+describe('request budget at scale', () => {
+  it('reads a queue page in 2 requests with 10 and with 5,000 items in the table', async () => {
+    const workspaceId = await workspace();
+    await ingestMany(workspaceId, 10);
+    table.counter.reset();
+    const small = await listReviewItems(deps(), alice(workspaceId), { limit: 25, scope: 'mine' });
+    expect(small.items).toHaveLength(10);
+    expect(table.counter.total).toBe(2);
+
+    // Grow the table to 5,000 items: Alice's queue, other users' items, and another workspace.
+    const other = await workspace();
+    const template = await store.getItem(workspaceId, small.items[0]!.id);
+    const seeds = Array.from({ length: 4990 }, (_, i) => {
+      const ws = i % 3 === 2 ? other : workspaceId;
+      const reviewers = i % 3 === 1 ? ['u_bob'] : ['u_alice'];
+      const createdAt = new Date(Date.parse('2026-11-21T00:00:00.000Z') + i * 1000).toISOString();
+      const item: ReviewItem = {
+        ...template!,
+        id: newItemId(),
+        workspaceId: ws,
+        reviewers,
+        createdAt,
+        dedupHash: `seed${i}`,
+      };
+      return item;
+    });
+    for (let i = 0; i < seeds.length; i += 50) {
+      await Promise.all(
+        seeds
+          .slice(i, i + 50)
+          .map((item) =>
+            store.createItem(
+              item,
+              {
+                action: 'created',
+                actor: { kind: 'system', reason: 'seed' },
+                at: item.createdAt,
+                runId: 'seed',
+                version: 1,
+                status: 'pending',
+              },
+              { kind: 'new' },
+              { automationId: 'auto_renewal', executedAs: item.origin.executedAs, add: { proposed: 1 } },
+            ),
+          ),
+      );
+    }
+
+    for (const scope of ['mine', 'workspace'] as const) {
+      let cursor: string | undefined;
+      for (let page = 0; page < 3; page++) {
+        table.counter.reset();
+        const result = await listReviewItems(deps(), alice(workspaceId), { limit: 100, scope, cursor });
+        expect(result.items).toHaveLength(100);
+        expect(table.counter.total).toBe(2);
+        expect(table.counter.byCommand).not.toHaveProperty('Scan');
+        cursor = result.nextCursor!;
+      }
+    }
+  }, 240_000);
+});
