@@ -144,6 +144,12 @@ export const functions: FunctionSpec[] = [
     timeoutSeconds: 60,
   },
   {
+    name: 'get-review-stats',
+    description: "An automation's review outcomes and median time to decision, over the runs the caller may see",
+    triggers: [http('GET', '/automations/{automationId}/review-stats')],
+    access: { table: 'read' },
+  },
+  {
     name: 'health',
     description: 'Answers 200 when the function can reach its table',
     triggers: [http('GET', '/health', 'none')],
