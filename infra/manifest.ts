@@ -150,6 +150,14 @@ export const functions: FunctionSpec[] = [
     access: { table: 'read' },
   },
   {
+    name: 'mcp',
+    description: "MCP endpoint (Streamable HTTP, stateless): read-only review tools with the caller's permissions",
+    // GET answers 405: the SDK client asks for a server stream after initializing, and the transport spec
+    // wants 405 from a server that offers none (without the route, the gateway would answer 404).
+    triggers: [http('POST', '/mcp'), http('GET', '/mcp')],
+    access: { table: 'read' },
+  },
+  {
     name: 'health',
     description: 'Answers 200 when the function can reach its table',
     triggers: [http('GET', '/health', 'none')],
