@@ -158,6 +158,12 @@ export const functions: FunctionSpec[] = [
     access: { table: 'read' },
   },
   {
+    name: 'get-openapi',
+    description: 'The OpenAPI 3.1 document of this API, generated from the manifest and the zod schemas',
+    triggers: [http('GET', '/openapi.json')],
+    access: {},
+  },
+  {
     name: 'health',
     description: 'Answers 200 when the function can reach its table',
     triggers: [http('GET', '/health', 'none')],

@@ -57,7 +57,7 @@ export interface OperationSpec {
 export const jsonRpcMessageSchema = z
   .looseObject({
     jsonrpc: z.literal('2.0'),
-    id: z.union([z.string(), z.number().int()]).optional(),
+    id: z.union([z.string(), z.number().int()]).nullable().optional(),
     method: z.string().optional(),
     params: z.record(z.string(), z.unknown()).optional(),
     result: z.record(z.string(), z.unknown()).optional(),
