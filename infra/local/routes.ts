@@ -109,8 +109,3 @@ function decode(part: string): string {
     return part;
   }
 }
-
-/** One line per route, for the start banner. */
-export function describeRoutes(routes: HttpRoute[]): string[] {
-  return routes.map((route) => `${route.method} ${route.path}${route.auth === 'jwt' ? '' : ' (no auth)'}`);
-}

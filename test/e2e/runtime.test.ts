@@ -310,8 +310,11 @@ describe('stopping', () => {
     const started = Date.now();
     const child = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['infra/local/start.ts'], {
       cwd: REPO_ROOT,
+      // Not this worker's environment: the runtime above has pointed it at its own stand-ins.
       env: {
-        ...process.env,
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         PORT: '0',
         EVENTS_PORT: '0',
         SES_PORT: '0',
