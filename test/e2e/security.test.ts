@@ -200,6 +200,13 @@ const CALLERS: Caller[] = [
     seesNothing: true,
     client: () => s.as('u_alice', otherWorkspaceId),
   },
+  {
+    name: 'not a member of the workspace (u_zed)',
+    item: 'userRun',
+    outcomes: NOTHING_VISIBLE,
+    seesNothing: true,
+    client: () => s.as('u_zed'),
+  },
   { name: 'no token', item: 'userRun', outcomes: all('unauthorized'), client: async () => s.withToken() },
   {
     name: 'bad token: signed by another key',
@@ -823,5 +830,74 @@ describe('every JWT route of the manifest refuses missing and bad tokens at the 
     expect(response.status).toBe(401);
     expect(response.body).toEqual({ message: 'Unauthorized' });
     expect(s.runtime.bus.events()).toHaveLength(eventsBefore);
+  });
+});
+
+describe('run privacy survives dedup replacement', () => {
+  /**
+   * A replaced draft is kept in history (SPEC 3), and GET /history shows drafts. Visibility is decided on the
+   * item's current origin, so whoever may see the replacing run must not be shown what a private run wrote.
+   */
+  async function privateProposal(dedupKey: string | undefined, recordId: string) {
+    const secret = unique('ALICE-PRIVATE');
+    const proposed = await s.propose({
+      ...(dedupKey ? { dedupKey } : { dedupKey: undefined }),
+      proposedAt: new Date(Date.now() - 60_000).toISOString(),
+      run: { executedAs: { kind: 'user', userId: 'u_alice' }, automationId: 'auto_shared', stepId: 'step_1' },
+      relatedRecords: [{ type: 'account', id: recordId }],
+      draft: { from: ALICE_MAILBOX, to: ['carol@globex.com'], subject: secret, bodyText: `${secret} body` },
+    });
+    return { ...proposed, secret };
+  }
+
+  async function expectNothingOf(
+    client: ApiClient,
+    itemId: string,
+    leaked: { secret: string; runId: string },
+  ) {
+    for (const path of [
+      `/review-items/${itemId}`,
+      `/review-items/${itemId}/history`,
+      '/review-items?scope=workspace&limit=100',
+    ]) {
+      const response = await client.get(path);
+      expect(response.status).toBe(200);
+      expect(response.text).not.toContain(leaked.secret);
+      expect(response.text).not.toContain(leaked.runId);
+    }
+  }
+
+  it('does not show a user-run draft to members once a workspace run with the same dedupKey replaces it', async () => {
+    const dedupKey = unique('same-change');
+    const recordId = unique('acc');
+    const alicesRun = await privateProposal(dedupKey, recordId);
+    const carol = await s.as('u_carol');
+    expect((await carol.get(`/review-items/${alicesRun.itemId}`)).status).toBe(404);
+
+    const workspaceRun = await s.propose({
+      dedupKey,
+      run: { executedAs: { kind: 'workspace' }, automationId: 'auto_shared', stepId: 'step_1' },
+      relatedRecords: [{ type: 'account', id: recordId, ownerId: 'u_bob' }],
+      draft: { from: ALICE_MAILBOX, to: ['carol@globex.com'], subject: 'Workspace take' },
+    });
+
+    await expectNothingOf(carol, workspaceRun.itemId, alicesRun);
+  });
+
+  it("does not show one user's run draft to another user whose run of the same automation step replaces it", async () => {
+    // No dedupKey: the derived key (automation, step, type, recipients, records) is the same for both runs.
+    const recordId = unique('acc');
+    const alicesRun = await privateProposal(undefined, recordId);
+    const bob = await s.as('u_bob');
+    expect((await bob.get(`/review-items/${alicesRun.itemId}`)).status).toBe(404);
+
+    const bobsRun = await s.propose({
+      dedupKey: undefined,
+      run: { executedAs: { kind: 'user', userId: 'u_bob' }, automationId: 'auto_shared', stepId: 'step_1' },
+      relatedRecords: [{ type: 'account', id: recordId }],
+      draft: { from: 'bob@acme.com', to: ['carol@globex.com'], subject: "Bob's take" },
+    });
+
+    await expectNothingOf(bob, bobsRun.itemId, alicesRun);
   });
 });

@@ -255,6 +255,30 @@ describe('a valid delivery that matches nothing resolves 0 and changes nothing',
   });
 });
 
+describe('auto-resolve and expiry', () => {
+  it('leaves an item that is past its expiresAt as expired: a matching delivery resolves 0', async () => {
+    // SPEC 3: a pending item past its expiresAt is expired; the API already says so before the job runs.
+    const draftId = unique('draft');
+    const expiresAt = new Date(Date.now() + 2_500).toISOString();
+    const { itemId } = await s.propose({
+      expiresAt,
+      run: { executedAs: { kind: 'user', userId: 'u_alice' } },
+      draft: { from: MAILBOX, externalDraftId: draftId },
+    });
+    await new Promise((resolve) => setTimeout(resolve, Date.parse(expiresAt) - Date.now() + 200));
+    const target = { itemId, proposedAt: '', subject: '' };
+    expect((await stateOf(target)).item.status).toBe('expired');
+
+    const response = await s.webhook({ body: event({ type: 'draft.deleted', draftId }) });
+
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ resolved: 0 });
+    const after = await stateOf(target);
+    expect(after.item.status).toBe('expired');
+    expect(after.events).not.toContain('Review Item Resolved');
+  });
+});
+
 describe('rejected deliveries: 401 (or 400 for a signed but invalid body), nothing changed', () => {
   const wrongSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
   const minutes = (n: number) => new Date(Date.now() + n * 60_000);

@@ -168,6 +168,8 @@ export interface WebhookDelivery {
   signedBody?: string;
   /** Headers left out of the request. */
   omit?: ('webhook-id' | 'webhook-timestamp' | 'webhook-signature')[];
+  /** Header values sent instead of the computed ones (malformed headers). */
+  override?: Partial<Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string>>;
 }
 
 /** Standard Webhooks headers for a payload, signed with the reference package. */
@@ -316,6 +318,7 @@ export async function startScenario(
         delivery.signedBody ?? payload,
       );
       for (const name of delivery.omit ?? []) delete headers[name];
+      Object.assign(headers, delivery.override);
       const result = await new ApiClient(api).post<{ resolved: number }>('/webhooks/email', payload, {
         headers,
       });
