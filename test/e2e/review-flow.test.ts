@@ -441,6 +441,32 @@ describe('expiry', () => {
     expect(await s.runtime.scheduler.runNow('expire-review-items')).toEqual({ expired: 0 });
   });
 
+  it('starts a new item for the same change once the pending one is past its expiresAt, and never revives it', async () => {
+    // SPEC 3: past expiresAt the item is expired (the API says so at once); once decided, the key starts a new item.
+    const dedupKey = unique('renewal');
+    const expiresAt = new Date(Date.now() + 2_500).toISOString();
+    const run = { executedAs: { kind: 'user' as const, userId: 'u_alice' } };
+    const first = await s.propose({ dedupKey, expiresAt, run, draft: { subject: 'First, expiring' } });
+    await sleep(Date.parse(expiresAt) - Date.now() + 200);
+    expect((await alice.get<ApiItem>(`/review-items/${first.itemId}`)).body.status).toBe('expired');
+
+    const second = await s.propose({ dedupKey, run, draft: { subject: 'Second, after expiry' } });
+    await s.runtime.scheduler.runNow('expire-review-items');
+    await s.runtime.bus.idle();
+
+    expect(second.itemId).not.toBe(first.itemId);
+    expect((await alice.get<ApiItem>(`/review-items/${first.itemId}`)).body).toMatchObject({
+      status: 'expired',
+      draft: { subject: 'First, expiring' },
+    });
+    expect((await history(alice, first.itemId)).map((entry) => entry.action)).toEqual(['created', 'expired']);
+    expect((await alice.get<ApiItem>(`/review-items/${second.itemId}`)).body).toMatchObject({
+      status: 'pending',
+      version: 1,
+    });
+    expect(await queueIds(alice)).toContain(second.itemId);
+  });
+
   it('drops a proposal that arrives already expired, with a Review Draft Dropped event', async () => {
     const late = proposal({
       workspaceId: s.workspaceId,
