@@ -13,7 +13,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { type EventPattern as CdkEventPattern, type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -210,7 +210,7 @@ export class StatelessStack extends Stack {
 }
 
 /** The manifest's pattern in CDK's spelling; it renders back to exactly the manifest object. */
-function toCdkPattern(pattern: EventPattern) {
+function toCdkPattern(pattern: EventPattern): CdkEventPattern {
   return { source: [...pattern.source], detailType: [...pattern['detail-type']] };
 }
 

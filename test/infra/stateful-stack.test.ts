@@ -1,10 +1,14 @@
-import { Match } from 'aws-cdk-lib/assertions';
-import { describe, expect, it } from 'vitest';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLE } from '../../infra/table-definition.js';
-import { synth } from './synth.js';
+import { type Synthesized, synth } from './synth.js';
 
 describe('stateful stack', () => {
-  const { statefulTemplate: template, stateful } = synth();
+  let template: Template;
+  let stateful: Synthesized['stateful'];
+  beforeAll(() => {
+    ({ statefulTemplate: template, stateful } = synth());
+  });
 
   it('builds the table from TABLE: keys, GSIs with ALL projection, on-demand, TTL, no stream', () => {
     const keyAttributes = [
