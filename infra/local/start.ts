@@ -13,6 +13,7 @@ import { type RuntimeHandle, startRuntime } from './runtime.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+const DUPLICATE_SIGNAL_MS = 1_000;
 const DEMO = { workspaceId: 'ws_demo', userId: 'u_demo', mailbox: 'demo@example.com' };
 
 async function main(): Promise<void> {
@@ -93,14 +94,19 @@ and PutEvents with EventBusName '${runtime.eventBusName}' (any credentials).
 `;
 }
 
+/**
+ * The first SIGINT/SIGTERM stops everything in order. One Ctrl-C can arrive twice (tsx relays it to this
+ * process when the terminal's copy is slow to be noticed), so only a signal a second later forces exit.
+ */
 function stopOnSignals(runtime: RuntimeHandle): void {
-  let stopping = false;
+  let firstSignalAt: number | undefined;
   const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (firstSignalAt !== undefined) {
+      if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
       console.error(`\n${signal} again: exiting now.`);
       process.exit(1); // the 'exit' hook still kills DynamoDB Local
     }
-    stopping = true;
+    firstSignalAt = Date.now();
     console.log(`\n${signal}: stopping…`);
     runtime.stop().then(
       () => {
