@@ -1,9 +1,13 @@
 /**
  * The local runtime's translations of AWS behaviour, without any network: API Gateway route selection
- * and v2 events, and EventBridge PutEvents validation and envelopes.
+ * and v2 events, EventBridge PutEvents validation and envelopes, and loading handlers as Lambda does.
  */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { apiGatewayEvent, httpResultOf } from '../../infra/local/api-gateway-event.js';
+import { createHandlerInvoker, HandlerLoadError } from '../../infra/local/handlers.js';
 import { PutEventsRequestError, parsePutEvents, toEnvelope } from '../../infra/local/put-events.js';
 import { type HttpRoute, routeTable } from '../../infra/local/routes.js';
 import { httpRoutes } from '../../infra/manifest.js';
@@ -212,5 +216,39 @@ describe('PutEvents', () => {
   it('refuses a request whose entries total more than 256 KB', () => {
     const big = { ...entry, Detail: JSON.stringify({ padding: 'x'.repeat(300 * 1024) }) };
     expect(() => parsePutEvents(JSON.stringify({ Entries: [big] }))).toThrow(/over the limit/);
+  });
+});
+
+describe('handler loading', () => {
+  const fn = { name: 'not-written-yet', description: 'test', triggers: [], access: {}, timeoutSeconds: 1 };
+
+  it('reports a function file that does not exist, and loads it once it does', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'handlers-'));
+    const invoker = createHandlerInvoker(root);
+
+    await expect(invoker.invoke(fn, {})).rejects.toThrow(HandlerLoadError);
+    await mkdir(join(root, 'functions'));
+    await writeFile(
+      join(root, 'functions/not-written-yet.ts'),
+      'export const handler = async (event: unknown) => ({ got: event });',
+    );
+    await expect(invoker.invoke(fn, { a: 1 })).resolves.toEqual({ got: { a: 1 } });
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('reports a file without a handler export, and a handler that runs past its timeout', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'handlers-'));
+    await mkdir(join(root, 'functions'));
+    await writeFile(join(root, 'functions/no-handler.ts'), 'export const other = 1;');
+    await writeFile(join(root, 'functions/slow.ts'), 'export const handler = () => new Promise(() => {});');
+    const invoker = createHandlerInvoker(root);
+
+    await expect(invoker.invoke({ ...fn, name: 'no-handler' }, {})).rejects.toThrow(
+      /does not export a handler/,
+    );
+    await expect(invoker.invoke({ ...fn, name: 'slow' }, {})).rejects.toThrow(
+      'Task timed out after 1.00 seconds',
+    );
+    await rm(root, { recursive: true, force: true });
   });
 });
