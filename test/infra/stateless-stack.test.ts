@@ -346,6 +346,18 @@ describe('queues and alarms', () => {
     }
   });
 
+  it('notifies the alarmTopicArn topic from every alarm, and nobody when none is configured', () => {
+    const topic = 'arn:aws:sns:eu-west-1:123456789012:ops-alarms';
+    const withTopic = synth({ context: { alarmTopicArn: topic } }).statelessTemplate;
+    const alarms = Object.values(withTopic.findResources('AWS::CloudWatch::Alarm'));
+
+    expect(alarms.length).toBe(queues().length + 2 * functions.length);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topic]);
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.AlarmActions).toBeUndefined();
+    }
+  });
+
   it('has no other alarms', () => {
     template.resourceCountIs('AWS::CloudWatch::Alarm', queues().length + 2 * functions.length);
   });
