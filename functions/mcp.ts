@@ -21,15 +21,14 @@ const methodNotAllowed = {
 export const handler = httpFunction(async (event) => {
   const caller = callerOf(event);
   if (event.requestContext.http.method !== 'POST') return methodNotAllowed;
-  const server = createMcpServer(deps, caller);
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     enableJsonResponse: true,
   });
   try {
-    await server.connect(transport);
+    await createMcpServer(deps, caller).connect(transport);
     return await resultOf(await transport.handleRequest(requestOf(event)));
   } finally {
-    await server.close();
+    await transport.close();
   }
 });

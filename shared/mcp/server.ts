@@ -6,8 +6,6 @@
  * Each tool answers `content` (text for the model) and `structuredContent` (for programs), the latter
  * described by the same response schemas as the HTTP API (shared/domain/responses.ts).
  */
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import {
   historyEntrySchema,
@@ -17,11 +15,8 @@ import {
   reviewItemSchema,
   reviewStatsSchema,
 } from '../domain/responses.js';
-import type { HistoryEntry } from '../domain/review-item.js';
 import { idSchema, listQuerySchema, relatedRecordSchema } from '../domain/schemas.js';
-import { DomainError } from '../errors.js';
 import type { Caller } from '../http/request.js';
-import { logger } from '../logger.js';
 import {
   getHistory,
   getReviewItem,
@@ -30,8 +25,17 @@ import {
   type ReadDeps,
 } from '../use-cases/read-items.js';
 import { type ReviewStats, reviewStats } from '../use-cases/review-stats.js';
+import { ToolServer, tool } from './protocol.js';
 
-export const MCP_SERVER_INFO = { name: 'for-review', version: '0.1.0' } as const;
+export const MCP_SERVER_INFO = {
+  name: 'for-review',
+  title: 'For review',
+  version: '0.1.0',
+  instructions:
+    'Review items are drafts (emails) that automations proposed for people to review. These tools read the ' +
+    "review queue with your user's permissions: items of other users' private runs do not exist for you. " +
+    'They change nothing.',
+};
 
 /** At most this many use-case pages per list call when filters the store cannot apply thin the pages out. */
 export const MAX_LIST_ROUNDS = 5;
@@ -79,65 +83,48 @@ export const getItemToolOutput = z.object({
 export const statsToolInput = z.object({ automationId: idSchema.describe('The automation id') });
 
 /** A new server for one request, acting as `caller`. */
-export function createMcpServer(deps: ReadDeps, caller: Caller): McpServer {
-  const server = new McpServer(MCP_SERVER_INFO, {
-    instructions:
-      'Review items are drafts (emails) that automations proposed for people to review. These tools read the ' +
-      "review queue with your user's permissions: items of other users' private runs do not exist for you. " +
-      'They change nothing.',
-  });
-  const annotations = { readOnlyHint: true, openWorldHint: false };
-
-  server.registerTool(
-    'list_review_items',
-    {
+export function createMcpServer(deps: ReadDeps, caller: Caller): ToolServer {
+  return new ToolServer(MCP_SERVER_INFO, [
+    tool({
+      name: 'list_review_items',
       title: 'List review items',
       description:
         'Open review items (pending, or with a send of unknown outcome), newest first. Filter by automation (id ' +
         'or name), by CRM record, by status; scope mine (your queue) or workspace (everything you may see). ' +
         'Returns a page and a cursor for the next one.',
-      inputSchema: listToolInput,
-      outputSchema: reviewItemListSchema,
-      annotations,
-    },
-    (input) => answer(() => listItems(deps, caller, input), describeList),
-  );
-
-  server.registerTool(
-    'get_review_item',
-    {
+      input: listToolInput,
+      output: reviewItemListSchema,
+      run: (input) => listItems(deps, caller, input),
+      describe: describeList,
+    }),
+    tool({
+      name: 'get_review_item',
       title: 'Get a review item',
       description:
         'One review item: its draft, reason, related records and reviewers, its history (oldest first) and its ' +
         'origin: the automation, run, step and a link to the run.',
-      inputSchema: getItemToolInput,
-      outputSchema: getItemToolOutput,
-      annotations,
-    },
-    ({ id }) =>
-      answer(async () => {
+      input: getItemToolInput,
+      output: getItemToolOutput,
+      run: async ({ id }) => {
         const item = await getReviewItem(deps, caller, id);
         const { items: history } = await getHistory(deps, caller, id);
         return { item, history, origin: item.origin };
-      }, describeItem),
-  );
-
-  server.registerTool(
-    'review_stats',
-    {
+      },
+      describe: describeItem,
+    }),
+    tool({
+      name: 'review_stats',
       title: 'Review stats of an automation',
       description:
         'How the proposals of one automation fared in review: proposed, replaced, approved as proposed or ' +
         'after edits, dismissed, resolved elsewhere, expired, dropped, and the median time to a decision. ' +
         'Counts only the runs you may see.',
-      inputSchema: statsToolInput,
-      outputSchema: reviewStatsSchema,
-      annotations,
-    },
-    ({ automationId }) => answer(() => reviewStats(deps, caller, automationId), describeStats),
-  );
-
-  return server;
+      input: statsToolInput,
+      output: reviewStatsSchema,
+      run: ({ automationId }) => reviewStats(deps, caller, automationId),
+      describe: describeStats,
+    }),
+  ]);
 }
 
 /**
@@ -172,34 +159,10 @@ export async function listItems(deps: ReadDeps, caller: Caller, input: ListToolI
   }
 }
 
-/** Runs a tool: structured data and its text, or a tool error the model can read (not found, invalid...). */
-async function answer<T extends Record<string, unknown>>(
-  run: () => Promise<T>,
-  describe: (data: T) => string,
-): Promise<CallToolResult> {
-  try {
-    const data = await run();
-    return { content: [{ type: 'text', text: describe(data) }], structuredContent: data };
-  } catch (error) {
-    if (error instanceof DomainError) {
-      return { isError: true, content: [{ type: 'text', text: `${error.title}: ${error.message}` }] };
-    }
-    logger.error('MCP tool failed', { error: error as Error });
-    return {
-      isError: true,
-      content: [{ type: 'text', text: 'Something went wrong on our side. It has been logged.' }],
-    };
-  }
-}
-
 // ---------------------------------------------------------------- text for the model
 
-type ListAnswer = Awaited<ReturnType<typeof listItems>>;
-type ItemAnswer = {
-  item: Awaited<ReturnType<typeof getReviewItem>>;
-  history: HistoryEntry[];
-  origin: Awaited<ReturnType<typeof getReviewItem>>['origin'];
-};
+type ListAnswer = z.output<typeof reviewItemListSchema>;
+type ItemAnswer = z.output<typeof getItemToolOutput>;
 
 const automationOf = (origin: { automationId: string; automationName: string | null }) =>
   origin.automationName ? `${origin.automationName} (${origin.automationId})` : origin.automationId;
@@ -240,12 +203,11 @@ function describeItem({ item, history, origin }: ItemAnswer): string {
   if (item.lastSendError)
     lines.push(`Last send error: ${item.lastSendError.code}: ${item.lastSendError.message}`);
   const cc = draft.cc.length > 0 ? `, cc ${draft.cc.join(', ')}` : '';
-  const body = 'bodyText' in draft ? draft.bodyText : draft.bodyPreview;
   lines.push(
     `Email from ${draft.from} to ${draft.to.join(', ')}${cc}`,
     `Subject: ${draft.subject}`,
     '',
-    body,
+    draft.bodyText,
   );
   lines.push('', 'History:');
   for (const entry of history) {

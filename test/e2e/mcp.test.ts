@@ -83,6 +83,8 @@ async function mcpClient(token: string | undefined): Promise<Client> {
   });
   await client.connect(transport);
   clients.push(client);
+  // Listing the tools makes the client check every structuredContent against the tool's output schema (ajv).
+  await client.listTools();
   return client;
 }
 
@@ -294,6 +296,16 @@ describe('the MCP endpoint', () => {
 
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/recordId|limit/);
+  });
+
+  it('answers an unknown tool and an unknown method with JSON-RPC errors', async () => {
+    const agent = await agentOf(BOB);
+
+    await expect(agent.callTool({ name: 'delete_everything', arguments: {} })).rejects.toMatchObject({
+      code: -32602,
+    });
+    await expect(agent.listResources()).rejects.toMatchObject({ code: -32601 });
+    expect(await agent.ping()).toEqual({});
   });
 
   it.each([
