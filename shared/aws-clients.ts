@@ -36,7 +36,8 @@ export function eventBridgeClient(): EventBridgeClient {
 export function sesClient(): SESv2Client {
   ses ??= new SESv2Client({
     maxAttempts: 1,
-    requestHandler: { requestTimeout: 10_000, connectionTimeout: 3_000 },
+    // Without throwOnRequestTimeout the Node handler only logs a warning and keeps waiting.
+    requestHandler: { requestTimeout: 10_000, connectionTimeout: 3_000, throwOnRequestTimeout: true },
   });
   return ses;
 }

@@ -7,15 +7,20 @@ import type { DraftProposed } from './schemas.js';
 /**
  * The dedup key: `dedupKey` when given; otherwise derived from automation, step, draft type, the thread
  * (or else the sorted recipient list) and the sorted related record ids.
+ *
+ * Either way it is scoped by who the run executed as: a replacement keeps the item's id and history, so a
+ * proposal from another privacy scope (another user's run, or a workspace run) must never replace it, or the
+ * history would show drafts to people who may not see the run that made them.
  */
 export function dedupKeyOf(proposal: DraftProposed): string {
-  if (proposal.dedupKey !== undefined) return `given:${proposal.dedupKey}`;
   const { draft, run } = proposal;
+  const scope = run.executedAs.kind === 'workspace' ? 'workspace' : `user:${run.executedAs.userId}`;
+  if (proposal.dedupKey !== undefined) return JSON.stringify(['given', scope, proposal.dedupKey]);
   const conversation = draft.threadId
     ? `thread:${draft.threadId}`
     : `to:${sortedUnique([...draft.to, ...draft.cc, ...draft.bcc].map((a) => a.toLowerCase())).join(',')}`;
   const records = sortedUnique(proposal.relatedRecords.map((r) => `${r.type}:${r.id}`)).join(',');
-  return JSON.stringify(['derived', run.automationId, run.stepId, draft.type, conversation, records]);
+  return JSON.stringify(['derived', scope, run.automationId, run.stepId, draft.type, conversation, records]);
 }
 
 /** A fixed-length hash of the dedup key, used in table keys (the key itself may be long). */

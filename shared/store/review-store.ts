@@ -50,6 +50,8 @@ export interface DedupHead {
   proposedAt: string;
   runId: string;
   open: boolean;
+  /** The open item's expiresAt: a proposal for an expired item starts a new item instead of replacing it. */
+  expiresAt?: string;
 }
 
 /** How a new item takes its dedup key: the key is new, or its head is closed (as read). */
@@ -645,6 +647,7 @@ function headOf(item: ReviewItem): DedupHead {
     proposedAt: item.proposedAt,
     runId: item.origin.runId,
     open: true,
+    ...(item.expiresAt ? { expiresAt: item.expiresAt } : {}),
   };
 }
 

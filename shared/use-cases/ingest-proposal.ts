@@ -14,6 +14,7 @@ import { WriteConflictError } from '../errors.js';
 import { itemEvent } from '../events/publisher.js';
 import { type DedupHead, headFromConflict, type ItemState } from '../store/review-store.js';
 import type { Deps } from './deps.js';
+import { expireItem } from './scheduled-jobs.js';
 
 export type IngestOutcome =
   | { outcome: 'created' | 'replaced'; itemId: string; version: number }
@@ -48,6 +49,13 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
         itemId: head.itemId,
         reason: 'An equal or newer proposal was already received',
       };
+    }
+    if (head?.open && head.expiresAt && Date.parse(head.expiresAt) <= Date.parse(now)) {
+      // The open item is already expired (the job has not marked it yet): expire it, then start a new item.
+      const expiring = await deps.store.getItem(workspaceId, head.itemId);
+      if (expiring) await expireItem(deps, expiring, deps.clock());
+      head = await deps.store.getHead(workspaceId, dedupHash);
+      continue;
     }
     try {
       if (head?.open) {

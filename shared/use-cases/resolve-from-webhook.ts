@@ -9,6 +9,7 @@ import { itemEvent } from '../events/publisher.js';
 import { logger } from '../logger.js';
 import { decided, decisionCounters } from './decide.js';
 import type { Deps } from './deps.js';
+import { effectiveStatus } from './read-items.js';
 
 export async function resolveFromWebhook(deps: Deps, webhookId: string, event: EmailWebhookEvent) {
   const { workspaceId } = event;
@@ -19,7 +20,9 @@ export async function resolveFromWebhook(deps: Deps, webhookId: string, event: E
   const candidates = await deps.store.openItemsFrom(workspaceId, event.mailbox);
   const reason = event.type === 'draft.deleted' ? 'draft discarded elsewhere' : 'sent elsewhere';
   let resolved = 0;
-  for (const item of candidates.filter((candidate) => matchesWebhookEvent(candidate, event))) {
+  // An item past its expiresAt is already expired, whether or not the job has marked it yet.
+  const open = candidates.filter((candidate) => effectiveStatus(candidate, now) !== 'expired');
+  for (const item of open.filter((candidate) => matchesWebhookEvent(candidate, event))) {
     const after = decided(item, {
       action: 'resolved',
       by: null,

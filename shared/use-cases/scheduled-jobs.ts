@@ -18,18 +18,24 @@ export async function expireDueItems(deps: Deps): Promise<{ expired: number }> {
   const at = now.toISOString();
   let expired = 0;
   for (const item of await deps.store.due('EXPIRY', at, BATCH)) {
-    if (item.status !== 'pending' || !item.expiresAt || Date.parse(item.expiresAt) > now.getTime()) continue;
-    const after = decided(item, { action: 'expired', by: null, at });
-    if (await change(deps, item, after, 'expired', decisionCounters(item, { expired: 1 }, at))) {
-      expired += 1;
-      await deps.publisher.publish([
-        itemEvent('Review Item Expired', after, { kind: 'system', reason: 'expired' }, at, {
-          expiresAt: item.expiresAt,
-        }),
-      ]);
-    }
+    if (await expireItem(deps, item, now)) expired += 1;
   }
   return { expired };
+}
+
+/** Marks a pending item past its expiresAt as expired. False when it is not due, or someone changed it first. */
+export async function expireItem(deps: Deps, item: ReviewItem, now: Date): Promise<boolean> {
+  if (item.status !== 'pending' || !item.expiresAt || Date.parse(item.expiresAt) > now.getTime())
+    return false;
+  const at = now.toISOString();
+  const after = decided(item, { action: 'expired', by: null, at });
+  if (!(await change(deps, item, after, 'expired', decisionCounters(item, { expired: 1 }, at)))) return false;
+  await deps.publisher.publish([
+    itemEvent('Review Item Expired', after, { kind: 'system', reason: 'expired' }, at, {
+      expiresAt: item.expiresAt,
+    }),
+  ]);
+  return true;
 }
 
 export async function recoverInterruptedSends(deps: Deps): Promise<{ recovered: number }> {

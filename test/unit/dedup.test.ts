@@ -84,3 +84,18 @@ describe('proposal order', () => {
     ).toBe(0);
   });
 });
+
+describe('dedup key and run privacy', () => {
+  it('never treats proposals from different privacy scopes as the same change', () => {
+    const asAlice = proposal({ run: { executedAs: { kind: 'user', userId: 'u_alice' } } });
+    const asBob = proposal({ run: { executedAs: { kind: 'user', userId: 'u_bob' } } });
+    const asWorkspace = proposal({ run: { executedAs: { kind: 'workspace' } } });
+    expect(new Set([dedupKeyOf(asAlice), dedupKeyOf(asBob), dedupKeyOf(asWorkspace)]).size).toBe(3);
+  });
+
+  it('scopes a given dedupKey too', () => {
+    const a = proposal({ dedupKey: 'k', run: { executedAs: { kind: 'user', userId: 'u_alice' } } });
+    const b = proposal({ dedupKey: 'k', run: { executedAs: { kind: 'workspace' } } });
+    expect(dedupKeyOf(a)).not.toBe(dedupKeyOf(b));
+  });
+});
