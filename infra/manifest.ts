@@ -145,13 +145,13 @@ export const functions: FunctionSpec[] = [
   },
   {
     name: 'get-review-stats',
-    description: "An automation's review outcomes and median time to decision, over the runs the caller may see",
+    description: "An automation's review outcomes and median time to decision, over runs the caller may see",
     triggers: [http('GET', '/automations/{automationId}/review-stats')],
     access: { table: 'read' },
   },
   {
     name: 'mcp',
-    description: "MCP endpoint (Streamable HTTP, stateless): read-only review tools with the caller's permissions",
+    description: 'MCP endpoint (Streamable HTTP, stateless): read-only review tools as the caller',
     // GET answers 405: the SDK client asks for a server stream after initializing, and the transport spec
     // wants 405 from a server that offers none (without the route, the gateway would answer 404).
     triggers: [http('POST', '/mcp'), http('GET', '/mcp')],
