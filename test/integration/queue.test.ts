@@ -254,23 +254,21 @@ describe('request budget at scale', () => {
     });
     for (let i = 0; i < seeds.length; i += 50) {
       await Promise.all(
-        seeds
-          .slice(i, i + 50)
-          .map((item) =>
-            store.createItem(
-              item,
-              {
-                action: 'created',
-                actor: { kind: 'system', reason: 'seed' },
-                at: item.createdAt,
-                runId: 'seed',
-                version: 1,
-                status: 'pending',
-              },
-              { kind: 'new' },
-              { automationId: 'auto_renewal', executedAs: item.origin.executedAs, add: { proposed: 1 } },
-            ),
+        seeds.slice(i, i + 50).map((item) =>
+          store.createItem(
+            item,
+            {
+              action: 'created',
+              actor: { kind: 'system', reason: 'seed' },
+              at: item.createdAt,
+              runId: 'seed',
+              version: 1,
+              status: 'pending',
+            },
+            { kind: 'new' },
+            { automationId: 'auto_renewal', executedAs: item.origin.executedAs, add: { proposed: 1 } },
           ),
+        ),
       );
     }
 
