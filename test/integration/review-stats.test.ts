@@ -211,19 +211,24 @@ async function playSequence(
         count('propose:repeated');
       }
     } else if (roll < 0.4) {
-      // A newer proposal for a pending item's key: replaced in place, maybe by a run of another identity.
+      // A newer proposal for a pending item's key, from a run of the same identity: replaced in place.
       const target = random.pick(open);
       const automation = AUTOMATIONS.find(
         (a) => a.id === target.origin.automationId,
       ) as (typeof AUTOMATIONS)[number];
-      const sameRunAs =
-        target.origin.executedAs.kind === 'user' ? target.origin.executedAs.userId : 'workspace';
-      const runAs = random.chance(0.7) ? sameRunAs : random.pick(['workspace', ALICE, BOB] as const);
-      const { outcome } = await propose(automation, runAs, {
-        dedupKey: dedupKeys.get(target.id) as string,
-        from: mailboxOf(senderFor(runAs)),
-      });
+      const runAs = target.origin.executedAs.kind === 'user' ? target.origin.executedAs.userId : 'workspace';
+      const dedupKey = dedupKeys.get(target.id) as string;
+      const { outcome } = await propose(automation, runAs, { dedupKey, from: target.draft.from });
       expect(outcome).toMatchObject({ outcome: 'replaced', itemId: target.id });
+      if (random.chance(0.3)) {
+        // The same key from a run of another identity is another change: dedup keys are scoped by run privacy.
+        const other = random.pick((['workspace', ALICE, BOB] as const).filter((id) => id !== runAs));
+        const { outcome: separate } = await propose(automation, other, {
+          dedupKey,
+          from: mailboxOf(senderFor(other)),
+        });
+        expect(separate.outcome).toBe('created');
+      }
     } else if (roll < 0.47) {
       // Proposals that become no item.
       const automation = random.pick(AUTOMATIONS);
