@@ -104,6 +104,14 @@ function expectEmailIsDraft(email: SentEmail | undefined, draft: EmailDraft | un
   });
 }
 
+function describeError(error: unknown): string {
+  const cause = (error as { cause?: { name?: string; reasons?: unknown } }).cause;
+  const why = cause ? ` (cause ${cause.name} ${JSON.stringify(cause.reasons ?? '')})` : '';
+  if (error instanceof ConflictError)
+    return `409 ${error.current.status} v${error.current.version}: ${error.message}${why}`;
+  return `${String(error)}${why}`;
+}
+
 const shuffle = <T>(random: () => number, values: T[]): T[] => {
   const copy = [...values];
   for (let i = copy.length - 1; i > 0; i--) {
@@ -137,7 +145,13 @@ describe('concurrent approvals of one item', () => {
       );
       const label = `trial ${plan.index} (${plan.approvers.length} approvals, seed ${SEED})`;
       const winners = fulfilled(results);
-      expect(winners, label).toHaveLength(1);
+      if (winners.length !== 1) {
+        const { item, history } = await stored(itemId);
+        expect.fail(
+          `${label}: ${winners.length} approvals succeeded; the others: ${rejected(results).map(describeError).join(' | ')}; ` +
+            `item ${item.status} v${item.version}, history ${actions(history).join(',')}`,
+        );
+      }
       const winner = winners[0] as Approved;
       expect(winner.status, label).toBe('sent');
       expect(winner.decision?.messageId, label).toEqual(expect.any(String));

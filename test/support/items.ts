@@ -79,12 +79,20 @@ export interface SesClientOptions {
   endpoint?: string;
   /** Milliseconds before an unanswered request fails with TimeoutError (an unknown outcome). */
   requestTimeoutMs?: number;
+  /** Reuse connections (production does). Default false: see testSesClient. */
+  keepAlive?: boolean;
 }
 
 /**
  * An SESv2Client like production's (shared/aws-clients.ts): `maxAttempts: 1`, so the SDK never resends.
  * `throwOnRequestTimeout` makes the request timeout an error: without it, @smithy/node-http-handler 4.x only
  * logs a warning when `requestTimeout` passes and keeps waiting.
+ *
+ * Connections are not reused by default. Local SES closes a connection after 5 s idle; Node drops it from
+ * its pool a second earlier, but on a loaded machine (timers late by a second) a send can still go out on
+ * a connection the server is closing, and fail with ECONNRESET. The mailer rightly calls that an unknown
+ * outcome (send_unknown, never resent): a fault, which approve-faults injects on purpose, and which must
+ * not randomly turn one of a thousand concurrency trials into "nobody sent".
  */
 export function testSesClient(options: SesClientOptions = {}): SESv2Client {
   return new SESv2Client({
@@ -96,6 +104,7 @@ export function testSesClient(options: SesClientOptions = {}): SESv2Client {
       requestTimeout: options.requestTimeoutMs ?? 5_000,
       connectionTimeout: 2_000,
       throwOnRequestTimeout: true,
+      httpAgent: { keepAlive: options.keepAlive ?? false },
     },
   });
 }
@@ -138,8 +147,8 @@ export interface TestMailer {
 
 /** A real SesMailer with a quick backoff (the delays are recorded, the sleeps take 1 ms). */
 export function testMailer(options: SesClientOptions & SesMailerOptions = {}): TestMailer {
-  const { endpoint, requestTimeoutMs, ...mailerOptions } = options;
-  const client = testSesClient({ endpoint, requestTimeoutMs });
+  const { endpoint, requestTimeoutMs, keepAlive, ...mailerOptions } = options;
+  const client = testSesClient({ endpoint, requestTimeoutMs, keepAlive });
   const counter = countSesRequests(client);
   const sleeps: number[] = [];
   const mailer = new SesMailer(client, {
