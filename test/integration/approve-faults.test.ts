@@ -76,6 +76,14 @@ async function freshItem(label: string) {
   return { item, token, emails };
 }
 
+async function until(condition: () => boolean, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('Timed out waiting for a condition');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 async function stateOf(item: ReviewItem) {
   const stored = await env.deps.store.getItem(item.workspaceId, item.id);
   const history = await env.deps.store.getHistory(item.workspaceId, item.id);
@@ -397,11 +405,12 @@ describe('a crash between the claim and the outcome', () => {
   }
 
   it('is left alone for a minute, then surfaced as send_unknown with a Send Failed event', async () => {
+    crash.deps.clock.set(new Date());
     const item = await seedItem(
       crash.deps,
       uniqueProposal({ draft: { subject: `Crash ${crypto.randomUUID()}` } }),
     );
-    const claimedAt = new Date();
+    const claimedAt = crash.deps.clock();
     await claimAndCrash(item, claimedAt);
 
     crash.deps.clock.set(new Date(claimedAt.getTime() + 60_000));
@@ -463,6 +472,34 @@ describe('a crash between the claim and the outcome', () => {
       status: 'sent',
       decision: { messageId: sent.decision?.messageId },
     });
+  });
+
+  it('keeps send_unknown when the recovery job ran before a slow send finished: the late outcome gets 409, one email', async () => {
+    crash.deps.clock.set(new Date());
+    const token = crypto.randomUUID();
+    const item = await seedItem(crash.deps, uniqueProposal({ draft: { subject: `Slow send [t:${token}]` } }));
+    // The fault stand-in answers late; this client is patient enough to wait for the answer.
+    const patient = testMailer({ endpoint: proxy.endpoint, requestTimeoutMs: 10_000 });
+    proxy.use('accept-late');
+    try {
+      const approving = approveItem(crash.withMailer(patient), alice, item.id, {}).catch((e: unknown) => e);
+      await until(() => proxy.requests.some((r) => r.subject === item.draft.subject && r.forwarded));
+
+      // The job, 3 minutes on (as if this send were stuck), moves the item on before the answer arrives.
+      crash.deps.clock.advance(3 * 60_000);
+      expect(await recoverInterruptedSends(crash.deps)).toEqual({ recovered: 1 });
+      const outcome = await approving;
+
+      expect(outcome, String(outcome)).toBeInstanceOf(ConflictError);
+      expect((outcome as ConflictError).current.status).toBe('send_unknown');
+      const after = await crash.deps.store.getItem(item.workspaceId, item.id);
+      expect(after).toMatchObject({ status: 'send_unknown', lastSendError: { code: 'Interrupted' } });
+      const history = await crash.deps.store.getHistory(item.workspaceId, item.id);
+      expect(history.map((h) => h.action)).toEqual(['created', 'approved', 'send_unknown']);
+      expect(await findEmails({ subject: token })).toHaveLength(1);
+    } finally {
+      patient.client.destroy();
+    }
   });
 });
 
@@ -576,11 +613,11 @@ function setEnv(values: Record<string, string>): () => void {
 
 describe('the production SES client (shared/aws-clients.ts)', () => {
   /**
-   * KNOWN BUG (fails until fixed): sesClient() sets `requestHandler: { requestTimeout: 10_000 }` but not
-   * `throwOnRequestTimeout: true`. With @smithy/node-http-handler 4.x, requestTimeout alone only logs a
-   * warning and keeps waiting, so a send SES accepted but never answers hangs until the Lambda's 30 s timeout
-   * instead of ending after 10 s as a 504 with the item shown `send_unknown` (the recovery job surfaces it only
-   * minutes later). Here SES accepts and answers after 12 s: the send must have given up at 10 s.
+   * Regression (found by this test, fixed in 3b5745d): with @smithy/node-http-handler 4.x, `requestTimeout`
+   * alone only logs a warning and keeps waiting; sesClient() needs `throwOnRequestTimeout: true`. Without it a
+   * send SES accepted but never answered hung until the Lambda's 30 s timeout instead of ending after 10 s as
+   * a 504 with the item shown `send_unknown` (the recovery job surfaced it only minutes later). Here SES
+   * accepts and answers after 12 s: the send must have given up at 10 s.
    */
   it('gives up on an unanswered send after its 10 s request timeout: 504, send_unknown', {
     timeout: 30_000,
