@@ -277,6 +277,7 @@ export class ReviewStore {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)',
       ExpressionAttributeValues: { ':pk': keys.statsPk(workspaceId, automationId), ':d': 'DUR#' },
+      ConsistentRead: true,
     });
   }
 
