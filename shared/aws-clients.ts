@@ -37,7 +37,15 @@ export function sesClient(): SESv2Client {
   ses ??= new SESv2Client({
     maxAttempts: 1,
     // Without throwOnRequestTimeout the Node handler only logs a warning and keeps waiting.
-    requestHandler: { requestTimeout: 10_000, connectionTimeout: 3_000, throwOnRequestTimeout: true },
+    // No connection reuse: a send written to a pooled socket the peer is closing fails with a reset that cannot
+    // be told from "lost after SES accepted it", and would surface as a spurious unknown outcome.
+    requestHandler: {
+      requestTimeout: 10_000,
+      connectionTimeout: 3_000,
+      throwOnRequestTimeout: true,
+      httpsAgent: { keepAlive: false },
+      httpAgent: { keepAlive: false },
+    },
   });
   return ses;
 }

@@ -97,6 +97,8 @@ export type ItemSummary = Omit<ReviewItem, 'draft'> & {
 const PREVIEW_LENGTH = 280;
 /** How many index entries a filtered page may read at most (one request, at most 1 MB). */
 const FILTERED_READ_LIMIT = 500;
+/** Attempts of a transaction cancelled only because another one was in flight on the same items. */
+const TRANSACTION_CONFLICT_ATTEMPTS = 4;
 
 export class ReviewStore {
   private readonly ulid = monotonicFactory();
@@ -512,12 +514,27 @@ export class ReviewStore {
     };
   }
 
+  /**
+   * Runs one transaction. A cancellation because another transaction was in flight on the same items
+   * (`TransactionConflict`, with no condition failing) says nothing about the item's state, so it is retried a
+   * few times with jitter: otherwise two concurrent claims could both be cancelled and nobody would win.
+   * A failed condition is a lost race and becomes a WriteConflictError carrying the old records (ALL_OLD).
+   */
   private async transact(items: TransactItem[]): Promise<void> {
-    try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
-    } catch (error) {
-      if (error instanceof TransactionCanceledException) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+        return;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
         const reasons = error.CancellationReasons ?? [];
+        const onlyInFlight =
+          reasons.some((r) => r.Code === 'TransactionConflict') &&
+          !reasons.some((r) => r.Code === 'ConditionalCheckFailed');
+        if (onlyInFlight && attempt < TRANSACTION_CONFLICT_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 30));
+          continue;
+        }
         const conflict = new WriteConflictError(
           'A conditional write lost a race',
           reasons.map((r) => r.Code),
@@ -528,7 +545,6 @@ export class ReviewStore {
           oldItems: reasons.map((r) => (r.Item ? unmarshall(r.Item) : undefined)),
         });
       }
-      throw error;
     }
   }
 
