@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ensureTable, localClient } from '../../infra/local/dynamodb-local.js';
 import { applyEnvironment, handlerEnvironment } from '../../infra/local/handler-env.js';
@@ -52,18 +53,24 @@ export function uniqueTableName(prefix = 'test'): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-/** Adds the counting middleware to a client's stack (a document client shares its client's stack). */
-export function countRequests(client: DynamoDBClient): RequestCounter {
+/**
+ * Adds a counting middleware to an AWS SDK client's stack (a document client shares its client's stack).
+ * Used for DynamoDB here and for SES in test/support/items.ts.
+ */
+export function countRequests(
+  client: DynamoDBClient | SESv2Client,
+  name = 'testRequestCounter',
+): RequestCounter {
   let total = 0;
   let byCommand: Record<string, number> = {};
-  client.middlewareStack.add(
+  (client.middlewareStack as DynamoDBClient['middlewareStack']).add(
     (next, context) => async (args) => {
       const name = (context.commandName ?? 'Unknown').replace(/Command$/, '');
       total += 1;
       byCommand[name] = (byCommand[name] ?? 0) + 1;
       return next(args);
     },
-    { step: 'initialize', name: 'testRequestCounter', override: true },
+    { step: 'initialize', name, override: true },
   );
   return {
     get total() {

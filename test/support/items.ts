@@ -21,7 +21,7 @@ import type { SendDeps } from '../../shared/use-cases/deps.js';
 import { ingestProposal } from '../../shared/use-cases/ingest-proposal.js';
 import { newItemId } from '../../shared/wiring.js';
 import { member, proposal } from '../fixtures/index.js';
-import { createTestTable, type RequestCounter, type TestTable } from './dynamo.js';
+import { countRequests, createTestTable, type RequestCounter, type TestTable } from './dynamo.js';
 import { sesEndpoint } from './endpoints.js';
 
 export const WORKSPACE = 'ws_acme';
@@ -110,31 +110,8 @@ export function testSesClient(options: SesClientOptions = {}): SESv2Client {
 }
 
 /** Counts SES requests by operation (`SendEmail`), one per `client.send`, like the DynamoDB counter. */
-export function countSesRequests(client: SESv2Client): RequestCounter {
-  let total = 0;
-  let byCommand: Record<string, number> = {};
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const name = (context.commandName ?? 'Unknown').replace(/Command$/, '');
-      total += 1;
-      byCommand[name] = (byCommand[name] ?? 0) + 1;
-      return next(args);
-    },
-    { step: 'initialize', name: 'testSesRequestCounter', override: true },
-  );
-  return {
-    get total() {
-      return total;
-    },
-    get byCommand() {
-      return { ...byCommand };
-    },
-    reset() {
-      total = 0;
-      byCommand = {};
-    },
-  };
-}
+export const countSesRequests = (client: SESv2Client): RequestCounter =>
+  countRequests(client, 'testSesRequestCounter');
 
 export interface TestMailer {
   mailer: SesMailer;
