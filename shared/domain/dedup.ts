@@ -2,6 +2,7 @@
  * "The same change": the dedup key, and the order of competing proposals (SPEC 3, dedup and replacement).
  */
 import { createHash } from 'node:crypto';
+import { scopeOf } from './routing.js';
 import type { DraftProposed } from './schemas.js';
 
 /**
@@ -14,7 +15,7 @@ import type { DraftProposed } from './schemas.js';
  */
 export function dedupKeyOf(proposal: DraftProposed): string {
   const { draft, run } = proposal;
-  const scope = run.executedAs.kind === 'workspace' ? 'workspace' : `user:${run.executedAs.userId}`;
+  const scope = scopeOf(run.executedAs);
   if (proposal.dedupKey !== undefined) return JSON.stringify(['given', scope, proposal.dedupKey]);
   const conversation = draft.threadId
     ? `thread:${draft.threadId}`

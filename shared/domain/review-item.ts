@@ -119,5 +119,24 @@ export interface HistoryEntry {
   detail?: Record<string, string>;
 }
 
+/** The history entry of the change that produced `after`: its time, run, version and status come from it. */
+export function historyEntry(
+  after: ReviewItem,
+  action: HistoryAction,
+  actor: Actor,
+  extra: { withDraft?: boolean; detail?: Record<string, string> } = {},
+): HistoryEntry {
+  return {
+    action,
+    actor,
+    at: after.updatedAt,
+    runId: after.origin.runId,
+    version: after.version,
+    status: after.status,
+    ...(extra.withDraft ? { draft: after.draft } : {}),
+    ...(extra.detail ? { detail: extra.detail } : {}),
+  };
+}
+
 /** Normalizes an ISO time to UTC with milliseconds, so that stored times compare lexically. */
 export const utcIso = (time: string | number | Date): string => new Date(time).toISOString();

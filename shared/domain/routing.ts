@@ -20,6 +20,21 @@ export function canSee(
   return runAs.kind === 'workspace' || runAs.userId === member.userId || member.role === 'admin';
 }
 
+/**
+ * A run's visibility scope as a string: `workspace`, or `user#<id>` for a run executed as that user. Items of
+ * one scope are visible to exactly the same people (counters and dedup keys are kept per scope).
+ */
+export const scopeOf = (executedAs: ExecutedAs): string =>
+  executedAs.kind === 'workspace' ? 'workspace' : `user#${executedAs.userId}`;
+
+/** The run identity behind a scope string; undefined for a string that is not a scope. */
+export function executedAsOfScope(scope: string): ExecutedAs | undefined {
+  if (scope === 'workspace') return { kind: 'workspace' };
+  if (scope.startsWith('user#') && scope.length > 'user#'.length)
+    return { kind: 'user', userId: scope.slice(5) };
+  return undefined;
+}
+
 export type RoutingResult = { reviewers: string[] } | { reviewers: []; dropReason: string };
 
 /**

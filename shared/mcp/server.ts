@@ -18,8 +18,7 @@ import {
 import { idSchema, listQuerySchema, relatedRecordSchema } from '../domain/schemas.js';
 import type { Caller } from '../http/request.js';
 import {
-  getHistory,
-  getReviewItem,
+  getItemWithHistory,
   listRecordItems,
   listReviewItems,
   type ReadDeps,
@@ -106,8 +105,7 @@ export function createMcpServer(deps: ReadDeps, caller: Caller): ToolServer {
       input: getItemToolInput,
       output: getItemToolOutput,
       run: async ({ id }) => {
-        const item = await getReviewItem(deps, caller, id);
-        const { items: history } = await getHistory(deps, caller, id);
+        const { item, history } = await getItemWithHistory(deps, caller, id);
         return { item, history, origin: item.origin };
       },
       describe: describeItem,

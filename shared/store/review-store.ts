@@ -25,6 +25,7 @@ import {
   type ReviewItem,
   type ReviewStatus,
 } from '../domain/review-item.js';
+import { scopeOf } from '../domain/routing.js';
 import type { ExecutedAs } from '../domain/schemas.js';
 import { WriteConflictError } from '../errors.js';
 import { ENTITY, keys } from './keys.js';
@@ -335,6 +336,22 @@ export class ReviewStore {
     await this.transact(this.itemChange(before, after, entry, counters));
   }
 
+  /** Like changeItem, for background actors: a lost race (someone changed the item first) answers false. */
+  async changeItemIfCurrent(
+    before: ItemState,
+    after: ReviewItem,
+    entry: HistoryEntry,
+    counters?: CounterChange,
+  ): Promise<boolean> {
+    try {
+      await this.changeItem(before, after, entry, counters);
+      return true;
+    } catch (error) {
+      if (error instanceof WriteConflictError) return false;
+      throw error;
+    }
+  }
+
   async recordDropped(workspaceId: string, counters: CounterChange): Promise<void> {
     await this.db.send(new UpdateCommand(this.countersUpdate(workspaceId, counters)));
   }
@@ -596,9 +613,6 @@ export class ReviewStore {
 }
 
 // ---------------------------------------------------------------- record mapping
-
-export const scopeOf = (executedAs: ExecutedAs): string =>
-  executedAs.kind === 'workspace' ? 'workspace' : `user#${executedAs.userId}`;
 
 const RECORD_ONLY = [
   'pk',

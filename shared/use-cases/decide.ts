@@ -5,7 +5,13 @@
  * conditional change (the version and status it read): of two concurrent actions exactly one wins, the other
  * gets 409 with the item's current status and version. Approve adds one SES call and one final write: 4.
  */
-import type { Decision, HistoryAction, Member, ReviewItem } from '../domain/review-item.js';
+import {
+  type Decision,
+  type HistoryAction,
+  historyEntry,
+  type Member,
+  type ReviewItem,
+} from '../domain/review-item.js';
 import { hasMailbox } from '../domain/routing.js';
 import {
   type ApproveRequest,
@@ -81,16 +87,7 @@ async function commit(
     await deps.store.changeItem(
       before,
       after,
-      {
-        action,
-        actor: caller ? actorOf(caller) : { kind: 'system', reason: action },
-        at: after.updatedAt,
-        runId: after.origin.runId,
-        version: after.version,
-        status: after.status,
-        ...(options.withDraft ? { draft: after.draft } : {}),
-        ...(options.detail ? { detail: options.detail } : {}),
-      },
+      historyEntry(after, action, caller ? actorOf(caller) : { kind: 'system', reason: action }, options),
       options.counters,
     );
   } catch (error) {

@@ -6,8 +6,8 @@
  * concurrent deliveries are settled by the head's conditions and retried from the head DynamoDB returned.
  */
 import { compareProposals, dedupHashOf, dedupKeyOf } from '../domain/dedup.js';
-import type { HistoryEntry, ReviewItem } from '../domain/review-item.js';
-import { utcIso } from '../domain/review-item.js';
+import type { ReviewItem } from '../domain/review-item.js';
+import { historyEntry, utcIso } from '../domain/review-item.js';
 import { routeReviewers } from '../domain/routing.js';
 import type { DraftProposed } from '../domain/schemas.js';
 import { WriteConflictError } from '../errors.js';
@@ -78,10 +78,15 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
           head.createdAt,
           now,
         );
-        await deps.store.changeItem(before, item, historyOf(item, 'replaced', now), {
-          ...counterBase,
-          add: { replaced: 1 },
-        });
+        await deps.store.changeItem(
+          before,
+          item,
+          historyEntry(item, 'replaced', { kind: 'automation', runId: run.id }, { withDraft: true }),
+          {
+            ...counterBase,
+            add: { replaced: 1 },
+          },
+        );
         await deps.publisher.publish([
           itemEvent('Review Item Replaced', item, { kind: 'automation', runId: run.id }, now, {
             replacedRunId: head.runId,
@@ -93,7 +98,7 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
       const item = itemFrom(proposal, routing.reviewers, dedupHash, deps.newId(), 1, now, now);
       await deps.store.createItem(
         item,
-        historyOf(item, 'created', now),
+        historyEntry(item, 'created', { kind: 'automation', runId: run.id }, { withDraft: true }),
         head ? { kind: 'closed', head } : { kind: 'new' },
         {
           ...counterBase,
@@ -176,17 +181,5 @@ function itemFrom(
     updatedAt: now,
     decision: null,
     holdsKey: true,
-  };
-}
-
-function historyOf(item: ReviewItem, action: 'created' | 'replaced', at: string): HistoryEntry {
-  return {
-    action,
-    actor: { kind: 'automation', runId: item.origin.runId },
-    at,
-    runId: item.origin.runId,
-    version: item.version,
-    status: item.status,
-    draft: item.draft,
   };
 }

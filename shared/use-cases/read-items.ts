@@ -202,6 +202,13 @@ export async function getHistory(
   return { items: await deps.store.getHistory(caller.workspaceId, itemId) };
 }
 
+/** The item and its history, with one visibility check (the agent's get_review_item). */
+export async function getItemWithHistory(deps: ReadDeps, caller: Caller, itemId: string) {
+  const { item, member } = await visibleItem(deps, caller, itemId);
+  const history = await deps.store.getHistory(caller.workspaceId, itemId);
+  return { item: presentItem(item, member, deps.clock()), history };
+}
+
 function present(page: Page<ItemSummary>, member: Member, now: Date) {
   return { items: page.items.map((item) => presentItem(item, member, now)), nextCursor: page.nextCursor };
 }

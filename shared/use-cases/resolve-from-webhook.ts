@@ -3,8 +3,8 @@
  * queue as `resolved` (SPEC 3, auto-resolve). A repeated webhook-id is a no-op.
  */
 import { matchesWebhookEvent } from '../domain/matching.js';
+import { historyEntry } from '../domain/review-item.js';
 import type { EmailWebhookEvent } from '../domain/schemas.js';
-import { WriteConflictError } from '../errors.js';
 import { itemEvent } from '../events/publisher.js';
 import { logger } from '../logger.js';
 import { decided, decisionCounters } from './decide.js';
@@ -29,26 +29,21 @@ export async function resolveFromWebhook(deps: Deps, webhookId: string, event: E
       at,
       ...(event.messageId ? { messageId: event.messageId } : {}),
     });
-    try {
-      await deps.store.changeItem(
-        item,
+    const changed = await deps.store.changeItemIfCurrent(
+      item,
+      after,
+      historyEntry(
         after,
+        'resolved',
+        { kind: 'system', reason: `email provider: ${reason}` },
         {
-          action: 'resolved',
-          actor: { kind: 'system', reason: `email provider: ${reason}` },
-          at,
-          runId: item.origin.runId,
-          version: after.version,
-          status: after.status,
           detail: { webhookId, type: event.type, ...(event.messageId ? { messageId: event.messageId } : {}) },
         },
-        decisionCounters(item, { resolvedElsewhere: 1 }, at),
-      );
-    } catch (error) {
-      // Someone decided it meanwhile: that decision stands.
-      if (error instanceof WriteConflictError) continue;
-      throw error;
-    }
+      ),
+      decisionCounters(item, { resolvedElsewhere: 1 }, at),
+    );
+    // Not changed: someone decided it meanwhile, and that decision stands.
+    if (!changed) continue;
     resolved += 1;
     try {
       await deps.publisher.publish([

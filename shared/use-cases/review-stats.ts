@@ -9,7 +9,7 @@
  * Requests: the caller's membership, the counters and the durations, in parallel (3 when the durations fit in
  * one page).
  */
-import { canSee } from '../domain/routing.js';
+import { canSee, executedAsOfScope } from '../domain/routing.js';
 import type { ExecutedAs } from '../domain/schemas.js';
 import type { Caller } from '../http/request.js';
 import { COUNTER_NAMES, type CounterName } from '../store/review-store.js';
@@ -67,14 +67,6 @@ export async function reviewStats(
     .filter((row) => mayCount(executedAsOfDuration(row.executedAsUserId)))
     .map((row) => numberOf(row.seconds));
   return finish(automationId, automationName, counts, seconds);
-}
-
-/** The run identity behind a counters scope; undefined for a scope this code does not know (counted by nobody). */
-export function executedAsOfScope(scope: string): ExecutedAs | undefined {
-  if (scope === 'workspace') return { kind: 'workspace' };
-  if (scope.startsWith('user#') && scope.length > 'user#'.length)
-    return { kind: 'user', userId: scope.slice(5) };
-  return undefined;
 }
 
 function executedAsOfDuration(userId: unknown): ExecutedAs | undefined {

@@ -3,8 +3,7 @@
  * Both read due work from gsi2 (eventually consistent) and write conditionally on what they read, so a
  * job racing with a reviewer never overrides the reviewer's action.
  */
-import type { ReviewItem } from '../domain/review-item.js';
-import { WriteConflictError } from '../errors.js';
+import { historyEntry, type ReviewItem } from '../domain/review-item.js';
 import { itemEvent } from '../events/publisher.js';
 import { decided, decisionCounters } from './decide.js';
 import type { Deps } from './deps.js';
@@ -69,30 +68,18 @@ export async function recoverInterruptedSends(deps: Deps): Promise<{ recovered: 
   return { recovered };
 }
 
-async function change(
+function change(
   deps: Deps,
   before: ReviewItem,
   after: ReviewItem,
   action: 'expired' | 'send_unknown',
   counters?: ReturnType<typeof decisionCounters>,
 ): Promise<boolean> {
-  try {
-    await deps.store.changeItem(
-      before,
-      after,
-      {
-        action,
-        actor: { kind: 'system', reason: action === 'expired' ? 'expiresAt passed' : 'interrupted send' },
-        at: after.updatedAt,
-        runId: after.origin.runId,
-        version: after.version,
-        status: after.status,
-      },
-      counters,
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof WriteConflictError) return false;
-    throw error;
-  }
+  const reason = action === 'expired' ? 'expiresAt passed' : 'interrupted send';
+  return deps.store.changeItemIfCurrent(
+    before,
+    after,
+    historyEntry(after, action, { kind: 'system', reason }),
+    counters,
+  );
 }
