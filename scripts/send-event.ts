@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const file = process.argv[2];
 if (!file) {

@@ -17,7 +17,7 @@ import {
   jwtVerify,
   SignJWT,
 } from 'jose';
-import { z } from 'zod';
+import * as z from 'zod';
 import { readOrCreate } from './data-dir.js';
 
 export const LOCAL_ISSUER = 'for-review-local';

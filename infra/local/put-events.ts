@@ -2,7 +2,7 @@
  * EventBridge PutEvents, request side: validates the entries the AWS SDK sends and turns the accepted
  * ones into the envelopes EventBridge hands to rule targets. Pure: no I/O, no clock or ids of its own.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './aws-identity.js';
 
 /** What a Lambda target of an EventBridge rule receives. */

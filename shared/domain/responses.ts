@@ -5,7 +5,7 @@
  * the tests validate real responses against the generated document. Inputs stay in schemas.ts and are reused here
  * where a response carries them back (a draft, related records, the run identity).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { HistoryAction, ReviewStatus } from './review-item.js';
 import { emailDraftSchema, executedAsSchema, isoTimeSchema, relatedRecordSchema } from './schemas.js';
 

@@ -3,7 +3,7 @@
  * The bounds are SPEC section 2: 1–50 recipients, subject 1–998 characters, no CR/LF/NUL in header fields,
  * bodies up to 100 KB each, valid mailbox addresses.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FieldIssue } from '../errors.js';
 
 export const MAX_RECIPIENTS = 50;

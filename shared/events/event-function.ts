@@ -6,7 +6,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { zodIssues } from '../domain/schemas.js';
 import type { FieldIssue } from '../errors.js';
 import { logger } from '../logger.js';

@@ -3,7 +3,7 @@
  * the body and the query validated with zod. Nothing past this layer sees raw input.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { workspaceIdSchema, zodIssues } from '../domain/schemas.js';
 import { UnauthorizedError, ValidationError } from '../errors.js';
 

@@ -6,7 +6,7 @@
  * Each tool answers `content` (text for the model) and `structuredContent` (for programs), the latter
  * described by the same response schemas as the HTTP API (shared/domain/responses.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   historyEntrySchema,
   openStatusSchema,

@@ -3,7 +3,7 @@
  * schemas the handlers validate with and answer by (`z.toJSONSchema`; OpenAPI 3.1 schemas are JSON Schema
  * 2020-12). Served at GET /openapi.json and written to docs/openapi.json by `npm run openapi`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type FunctionSpec, httpRoutes } from '../../infra/manifest.js';
 import {
   actorSchema,

@@ -4,7 +4,7 @@
  * response schemas are shared/domain/responses.ts. document.ts refuses a manifest route without an entry here,
  * and an entry without a route, so the document cannot drift from the API.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   gatewayMessageSchema,
   healthSchema,

@@ -2,7 +2,7 @@
  * Opaque cursors: a base64url JSON of the last key a page returned, checked on the way back in so that a
  * tampered cursor is a 400, never a query on someone else's partition or a 500.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../errors.js';
 
 export type Key = Record<string, string>;

@@ -3,7 +3,7 @@
  * so find your emails by something unique to your test (a subject or recipient with a random id),
  * rather than clearing the store under other tests' feet.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { sesEndpoint } from './endpoints.js';
 
 const sentEmailSchema = z.object({

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { REPO_ROOT } from '../../infra/local/paths.js';
 import { functions, httpRoutes } from '../../infra/manifest.js';
 import { reviewItemSchema } from '../../shared/domain/responses.js';
