@@ -14,11 +14,38 @@ export interface EventPattern {
   'detail-type': string[];
 }
 
+/**
+ * A Lambda event source mapping filter on the table's stream records (Lambda's filter-criteria syntax, the
+ * subset both Lambda and the local stream reader understand): every field named must hold one of the listed
+ * values. `dynamodb.NewImage` values are in DynamoDB JSON (`{ S: [...] }`).
+ */
+export interface StreamFilterPattern {
+  eventName?: ('INSERT' | 'MODIFY' | 'REMOVE')[];
+  dynamodb?: { NewImage?: Record<string, { S: string[] }> };
+}
+
 export type Trigger =
   /** An API Gateway HTTP API route. `auth: 'jwt'` puts the JWT authorizer in front of it. */
   | { kind: 'http'; method: HttpMethod; path: string; auth: 'jwt' | 'none' }
-  /** An EventBridge rule on the configured bus. */
-  | { kind: 'event'; ruleName: string; pattern: EventPattern }
+  /**
+   * An EventBridge rule on the configured bus, or (`bus: 'default'`) on the account's default bus, where AWS
+   * services such as SES publish their events.
+   */
+  | { kind: 'event'; ruleName: string; pattern: EventPattern; bus?: 'default' }
+  /**
+   * The table's DynamoDB stream through a Lambda event source mapping: records matching `filter`, in batches,
+   * retried `retryAttempts` times (halving the batch on error when `bisectOnError`), then sent to the
+   * function's on-failure queue. The handler reports partial failures (ReportBatchItemFailures).
+   */
+  | {
+      kind: 'stream';
+      name: string;
+      filter: StreamFilterPattern;
+      batchSize: number;
+      maxBatchingWindowSeconds: number;
+      retryAttempts: number;
+      bisectOnError: boolean;
+    }
   /** An EventBridge Scheduler / rate rule. */
   | { kind: 'schedule'; ruleName: string; everyMinutes: number };
 
@@ -54,6 +81,12 @@ export const EVENT_PATTERNS = {
   memberChanged: { source: ['directory'], 'detail-type': ['Workspace Member Changed'] },
 } satisfies Record<string, EventPattern>;
 
+/** Stream records that carry events out: new history entries and outbox records (shared/events/outbox.ts). */
+export const OUTBOX_STREAM_FILTER: StreamFilterPattern = {
+  eventName: ['INSERT'],
+  dynamodb: { NewImage: { entity: { S: ['History', 'Outbox'] } } },
+};
+
 const http = (method: HttpMethod, path: string, auth: 'jwt' | 'none' = 'jwt'): Trigger => ({
   kind: 'http',
   method,
@@ -73,6 +106,22 @@ export const functions: FunctionSpec[] = [
     description: 'Keeps the member directory from Workspace Member Changed events',
     triggers: [{ kind: 'event', ruleName: 'MemberChanged', pattern: EVENT_PATTERNS.memberChanged }],
     access: { table: 'readwrite' },
+  },
+  {
+    name: 'publish-outbox',
+    description: 'Puts the events that committed item changes wrote (the outbox) on the bus, from the stream',
+    triggers: [
+      {
+        kind: 'stream',
+        name: 'Outbox',
+        filter: OUTBOX_STREAM_FILTER,
+        batchSize: 100,
+        maxBatchingWindowSeconds: 1,
+        retryAttempts: 20,
+        bisectOnError: true,
+      },
+    ],
+    access: { publishEvents: true },
   },
   {
     name: 'list-review-items',
@@ -179,6 +228,9 @@ export const eventRules = functions.flatMap((fn) =>
 );
 export const schedules = functions.flatMap((fn) =>
   fn.triggers.flatMap((t) => (t.kind === 'schedule' ? [{ fn, ...t }] : [])),
+);
+export const streamConsumers = functions.flatMap((fn) =>
+  fn.triggers.flatMap((t) => (t.kind === 'stream' ? [{ fn, ...t }] : [])),
 );
 
 /** Path of a function's entry file, relative to the repository root. */

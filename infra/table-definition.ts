@@ -8,6 +8,11 @@ export const TABLE = {
   partitionKey: 'pk',
   sortKey: 'sk',
   ttlAttribute: 'ttl',
+  /**
+   * The stream feeds the outbox publisher (functions/publish-outbox.ts): new history entries and outbox records
+   * carry the events a committed change must publish. NEW_IMAGE is all it reads.
+   */
+  streamViewType: 'NEW_IMAGE',
   /** Global secondary indexes, all sparse (only items that carry the key attributes are indexed). */
   indexes: [
     /** Pending items of a workspace, newest first (scope=workspace, record banner). */
@@ -29,6 +34,7 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
+    StreamSpecification: { StreamEnabled: true, StreamViewType: TABLE.streamViewType },
     AttributeDefinitions: [...keyAttributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
     KeySchema: [
       { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },

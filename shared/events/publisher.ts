@@ -4,6 +4,7 @@
  */
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Actor, ReviewItem } from '../domain/review-item.js';
+import type { EntryPublisher } from './outbox.js';
 
 export const EVENT_SOURCE = 'for-review';
 
@@ -34,7 +35,7 @@ export class PublishError extends Error {
   }
 }
 
-export class EventBridgePublisher implements EventPublisher {
+export class EventBridgePublisher implements EventPublisher, EntryPublisher {
   constructor(
     private readonly client: EventBridgeClient,
     private readonly busName: string,
@@ -42,24 +43,25 @@ export class EventBridgePublisher implements EventPublisher {
 
   async publish(events: OutEvent[]): Promise<void> {
     for (let start = 0; start < events.length; start += 10) {
-      const batch = events.slice(start, start + 10);
-      const out = await this.client.send(
-        new PutEventsCommand({
-          Entries: batch.map((e) => ({
-            EventBusName: this.busName,
-            Source: EVENT_SOURCE,
-            DetailType: e.detailType,
-            Detail: JSON.stringify(e.detail),
-          })),
-        }),
-      );
-      if (out.FailedEntryCount) {
-        const first = out.Entries?.find((entry) => entry.ErrorCode);
-        throw new PublishError(
-          `${out.FailedEntryCount} event(s) not accepted: ${first?.ErrorCode} ${first?.ErrorMessage}`,
-        );
-      }
+      const failed = await this.put(events.slice(start, start + 10));
+      if (failed.length > 0) throw new PublishError(`${failed.length} event(s) not accepted by the bus`);
     }
+  }
+
+  /** One PutEvents request (at most 10 events): the indexes of the events the bus did not accept. */
+  async put(events: OutEvent[]): Promise<number[]> {
+    const out = await this.client.send(
+      new PutEventsCommand({
+        Entries: events.map((e) => ({
+          EventBusName: this.busName,
+          Source: EVENT_SOURCE,
+          DetailType: e.detailType,
+          Detail: JSON.stringify(e.detail),
+        })),
+      }),
+    );
+    if (!out.FailedEntryCount) return [];
+    return (out.Entries ?? []).flatMap((entry, index) => (entry.ErrorCode ? [index] : []));
   }
 }
 
