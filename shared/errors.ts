@@ -75,6 +75,8 @@ export class ConflictError extends DomainError {
 
 /** A conditional write lost a race; the use case decides whether to retry. */
 export class WriteConflictError extends Error {
+  /** The records whose conditions failed, as DynamoDB returned them (ALL_OLD), when it did. */
+  oldRecords: Record<string, unknown>[] = [];
   constructor(
     message: string,
     readonly reasons: (string | undefined)[] = [],

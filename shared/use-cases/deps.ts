@@ -5,10 +5,10 @@
 
 import type { EventPublisher } from '../events/publisher.js';
 import type { Mailer } from '../mail/mailer.js';
-import type { ReviewStore } from '../store/review-store.js';
+import type { ReviewStorePort } from './ports.js';
 
 export interface Deps {
-  store: ReviewStore;
+  store: ReviewStorePort;
   publisher: EventPublisher;
   clock: () => Date;
   newId: () => string;

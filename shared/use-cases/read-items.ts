@@ -7,10 +7,11 @@ import { canSee, hasMailbox } from '../domain/routing.js';
 import type { ListQuery } from '../domain/schemas.js';
 import { NotFoundError } from '../errors.js';
 import type { Caller } from '../http/request.js';
-import type { ItemSummary, Page, PageRequest, ReviewStore } from '../store/review-store.js';
+import type { ItemSummary, Page, PageRequest } from '../store/review-store.js';
+import type { ReviewStorePort } from './ports.js';
 
 export interface ReadDeps {
-  store: ReviewStore;
+  store: ReviewStorePort;
   clock: () => Date;
 }
 

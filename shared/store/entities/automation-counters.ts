@@ -1,0 +1,116 @@
+/**
+ * `AutomationCounters` and `DecisionDuration` records: an automation's review stats, kept with every item change.
+ * Counters are kept per visibility scope (`workspace`, or `user#<id>` for runs executed as that user), so that a
+ * member's stats can be summed from exactly the scopes they may see (docs/review-stats.md).
+ */
+import * as z from 'zod';
+import { scopeOf } from '../../domain/routing.js';
+import type { ExecutedAs } from '../../domain/schemas.js';
+import type { Attributes, TableKey } from '../table.js';
+import { parseRecord } from './record-schemas.js';
+
+export const COUNTERS_ENTITY = 'AutomationCounters';
+export const DURATION_ENTITY = 'DecisionDuration';
+
+export const COUNTER_NAMES = [
+  'proposed',
+  'replaced',
+  'approvedAsProposed',
+  'approvedAfterEdits',
+  'dismissed',
+  'resolvedElsewhere',
+  'expired',
+  'dropped',
+] as const;
+export type CounterName = (typeof COUNTER_NAMES)[number];
+
+export interface CounterChange {
+  automationId: string;
+  /** Who the run executed as: counters are kept per visibility scope. */
+  executedAs: ExecutedAs;
+  automationName?: string;
+  add: Partial<Record<CounterName, number>>;
+  /** A decided item's time from creation to decision, kept for the median. */
+  decision?: { itemId: string; seconds: number; executedAsUserId: string | null };
+}
+
+const statsPk = (workspaceId: string, automationId: string) => `WS#${workspaceId}#STATS#${automationId}`;
+
+export const counterKeys = {
+  statsPk,
+  counters: (workspaceId: string, automationId: string, scope: string): TableKey => ({
+    pk: statsPk(workspaceId, automationId),
+    sk: `COUNTERS#${scope}`,
+  }),
+  countersPrefix: 'COUNTERS#',
+  duration: (workspaceId: string, automationId: string, seconds: number, itemId: string): TableKey => ({
+    pk: statsPk(workspaceId, automationId),
+    sk: `DUR#${String(Math.max(0, Math.round(seconds))).padStart(12, '0')}#${itemId}`,
+  }),
+  durationPrefix: 'DUR#',
+};
+
+const count = z.number().catch(0);
+const countersRecord = z.object({
+  sk: z.string(),
+  automationName: z.string().optional(),
+  ...Object.fromEntries(COUNTER_NAMES.map((name) => [name, count.optional()])),
+});
+
+/** One scope's counters of an automation. */
+export type ScopeCounters = { scope: string; automationName?: string } & Partial<Record<CounterName, number>>;
+
+export function parseCounters(record: Attributes): ScopeCounters {
+  const { sk, automationName, ...counts } = parseRecord(countersRecord, record, 'automation counters');
+  return {
+    scope: sk.slice(counterKeys.countersPrefix.length),
+    ...(automationName === undefined ? {} : { automationName }),
+    ...(counts as Partial<Record<CounterName, number>>),
+  };
+}
+
+const durationRecord = z.object({ seconds: z.number(), executedAsUserId: z.string().nullable().optional() });
+export type DecisionDuration = { seconds: number; executedAsUserId: string | null };
+
+export function parseDuration(record: Attributes): DecisionDuration {
+  const parsed = parseRecord(durationRecord, record, 'decision duration');
+  return { seconds: parsed.seconds, executedAsUserId: parsed.executedAsUserId ?? null };
+}
+
+/** The UpdateItem that adds a change to its scope's counters (and keeps the automation's latest name). */
+export function countersUpdate(tableName: string, workspaceId: string, change: CounterChange) {
+  const names: Record<string, string> = {};
+  const values: Attributes = { ':entity': COUNTERS_ENTITY, ':automationId': change.automationId };
+  const adds: string[] = [];
+  for (const [name, amount] of Object.entries(change.add)) {
+    names[`#${name}`] = name;
+    values[`:${name}`] = amount;
+    adds.push(`#${name} :${name}`);
+  }
+  const sets = ['entity = :entity', 'automationId = :automationId'];
+  if (change.automationName) {
+    sets.push('automationName = :name');
+    values[':name'] = change.automationName;
+  }
+  return {
+    TableName: tableName,
+    Key: counterKeys.counters(workspaceId, change.automationId, scopeOf(change.executedAs)),
+    UpdateExpression: `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
+    ...(adds.length ? { ExpressionAttributeNames: names } : {}),
+    ExpressionAttributeValues: values,
+  };
+}
+
+export function durationRecordOf(workspaceId: string, change: CounterChange): Attributes | undefined {
+  if (!change.decision) return undefined;
+  return {
+    ...counterKeys.duration(
+      workspaceId,
+      change.automationId,
+      change.decision.seconds,
+      change.decision.itemId,
+    ),
+    entity: DURATION_ENTITY,
+    ...change.decision,
+  };
+}

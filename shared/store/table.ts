@@ -1,0 +1,116 @@
+/**
+ * The table as the entities see it: the document client, the table name, and the few request shapes every
+ * entity uses (get, query, transact). Conditional failures become domain errors here, once:
+ * a lost transaction is a WriteConflictError carrying the old records DynamoDB returned (ALL_OLD).
+ */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { WriteConflictError } from '../errors.js';
+
+export type TransactItem = NonNullable<
+  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+>[number];
+export type Attributes = Record<string, unknown>;
+export interface TableKey {
+  pk: string;
+  sk: string;
+}
+
+/** Attempts of a transaction cancelled only because another one was in flight on the same items. */
+const TRANSACTION_CONFLICT_ATTEMPTS = 4;
+/** BatchGetItem takes at most 100 keys per request. */
+const BATCH_GET_KEYS = 100;
+
+export class Table {
+  constructor(
+    readonly db: DynamoDBDocumentClient,
+    readonly name: string,
+  ) {}
+
+  async get(key: TableKey): Promise<Attributes | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.name, Key: key, ConsistentRead: true }),
+    );
+    return Item;
+  }
+
+  /** Strongly consistent reads of many keys, in requests of 100; keys DynamoDB left unprocessed are read again. */
+  async batchGet(keys: TableKey[]): Promise<Attributes[]> {
+    const rows: Attributes[] = [];
+    for (let start = 0; start < keys.length; start += BATCH_GET_KEYS) {
+      let pending: TableKey[] = keys.slice(start, start + BATCH_GET_KEYS);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
+        const out = await this.db.send(
+          new BatchGetCommand({ RequestItems: { [this.name]: { Keys: pending, ConsistentRead: true } } }),
+        );
+        rows.push(...(out.Responses?.[this.name] ?? []));
+        pending = (out.UnprocessedKeys?.[this.name]?.Keys ?? []) as TableKey[];
+      }
+    }
+    return rows;
+  }
+
+  async query(input: Omit<QueryCommandInput, 'TableName'>) {
+    return this.db.send(new QueryCommand({ ...input, TableName: this.name }));
+  }
+
+  /** Every row of a query, one request per MB. Only for partitions whose size is bounded by design. */
+  async queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): Promise<Attributes[]> {
+    const rows: Attributes[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.query({ ...input, ExclusiveStartKey });
+      rows.push(...(out.Items ?? []));
+      ExclusiveStartKey = out.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return rows;
+  }
+
+  /**
+   * Runs one transaction. A cancellation because another transaction was in flight on the same items
+   * (`TransactionConflict`, with no condition failing) says nothing about the items' state, so it is retried a
+   * few times with jitter: otherwise two concurrent claims could both be cancelled and nobody would win.
+   * A failed condition is a lost race and becomes a WriteConflictError carrying the old records (ALL_OLD).
+   */
+  async transact(items: TransactItem[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+        return;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        const onlyInFlight =
+          reasons.some((r) => r.Code === 'TransactionConflict') &&
+          !reasons.some((r) => r.Code === 'ConditionalCheckFailed');
+        if (onlyInFlight && attempt < TRANSACTION_CONFLICT_ATTEMPTS) {
+          await sleep(20 * attempt + Math.random() * 30);
+          continue;
+        }
+        const conflict = new WriteConflictError(
+          'A conditional write lost a race',
+          reasons.map((r) => r.Code),
+          { cause: error },
+        );
+        // Cancellation reasons carry raw attribute values (ALL_OLD); unmarshall them like the document client would.
+        conflict.oldRecords = reasons.flatMap((r) => (r.Item ? [unmarshall(r.Item)] : []));
+        throw conflict;
+      }
+    }
+  }
+}
+
+export function isConditionalFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
