@@ -6,12 +6,17 @@
  * gets 409 with the item's current status and version. Approve adds one SES call and one final write: 4.
  */
 import {
-  type Decision,
-  type HistoryAction,
-  historyEntry,
-  type Member,
-  type ReviewItem,
-} from '../domain/review-item.js';
+  type Arrow,
+  canTake,
+  claimed,
+  dismissed,
+  edited,
+  sendRejected,
+  sendUnknown,
+  sent,
+  statusAt,
+} from '../domain/lifecycle.js';
+import { type HistoryAction, historyEntry, type Member, type ReviewItem } from '../domain/review-item.js';
 import { hasMailbox } from '../domain/routing.js';
 import {
   type ApproveRequest,
@@ -27,7 +32,7 @@ import { logger } from '../logger.js';
 import { SendOutcomeUnknownError, SendRejectedError } from '../mail/mailer.js';
 import { type CounterChange, type ItemState, itemFromConflict } from '../store/review-store.js';
 import type { Deps, SendDeps } from './deps.js';
-import { effectiveStatus, type PresentedItem, presentItem, visibleItem } from './read-items.js';
+import { type PresentedItem, presentItem, visibleItem } from './read-items.js';
 
 /** The send went wrong in a way the caller must hear about; the item's state is in `item`. */
 export class SendFailedError extends DomainError {
@@ -67,9 +72,10 @@ function requireVersion(item: ReviewItem, version: number | undefined) {
   }
 }
 
-function requireStatus(item: ReviewItem, now: Date, allowed: ReviewItem['status'][], action: string) {
-  const status = effectiveStatus(item, now);
-  if (!allowed.includes(status)) {
+/** The arrow must leave the item's status now (an item past expiresAt is expired, marked or not). */
+function requireStatus(item: ReviewItem, now: Date, arrow: Arrow, action: string) {
+  const status = statusAt(item, now);
+  if (!canTake(arrow, status)) {
     throw new ConflictError(`Cannot ${action} an item that is ${status}`, { status, version: item.version });
   }
 }
@@ -133,20 +139,14 @@ async function publish(deps: Deps, type: OutDetailType, item: ReviewItem, caller
 export async function editItem(deps: Deps, caller: Caller, itemId: string, request: EditRequest) {
   const now = deps.clock();
   const { item, member } = await loadForAction(deps, caller, itemId);
-  requireStatus(item, now, ['pending'], 'edit');
+  requireStatus(item, now, 'edit', 'edit');
   requireVersion(item, request.version);
   const { bodyHtml, ...changes } = request.draft;
   const merged = { ...item.draft, ...changes };
   if (bodyHtml === null) delete merged.bodyHtml;
   else if (bodyHtml !== undefined) merged.bodyHtml = bodyHtml;
   const draft = validate(emailDraftSchema, merged, 'The edited draft is invalid');
-  const after: ReviewItem = {
-    ...item,
-    draft,
-    edited: true,
-    version: item.version + 1,
-    updatedAt: now.toISOString(),
-  };
+  const after = edited(item, draft, now.toISOString());
   await commit(deps, item, after, 'edited', caller, { withDraft: true });
   await publish(deps, 'Review Item Edited', after, caller);
   return presentItem(after, member, now);
@@ -158,15 +158,9 @@ export async function dismissItem(deps: Deps, caller: Caller, itemId: string, re
   const now = deps.clock();
   const at = now.toISOString();
   const { item, member } = await loadForAction(deps, caller, itemId);
-  requireStatus(item, now, ['pending', 'send_unknown'], 'dismiss');
+  requireStatus(item, now, 'dismiss', 'dismiss');
   requireVersion(item, request.version);
-  const decision: Decision = {
-    action: 'dismissed',
-    by: caller.userId,
-    at,
-    ...(request.note ? { note: request.note } : {}),
-  };
-  const after = decided(item, decision);
+  const after = dismissed(item, caller.userId, at, request.note);
   await commit(deps, item, after, 'dismissed', caller, {
     counters: decisionCounters(item, { dismissed: 1 }, at),
     ...(request.note ? { detail: { note: request.note } } : {}),
@@ -175,31 +169,12 @@ export async function dismissItem(deps: Deps, caller: Caller, itemId: string, re
   return presentItem(after, member, now);
 }
 
-/** The item after a final decision: it leaves every queue and releases its dedup key. */
-const STATUS_AFTER = {
-  approved: 'sent',
-  dismissed: 'dismissed',
-  resolved: 'resolved',
-  expired: 'expired',
-} as const;
-
-export function decided(item: ReviewItem, decision: Decision): ReviewItem {
-  return {
-    ...item,
-    status: STATUS_AFTER[decision.action],
-    version: item.version + 1,
-    updatedAt: decision.at,
-    decision,
-    holdsKey: false,
-  };
-}
-
 // ---------------------------------------------------------------- approve
 
 export async function approveItem(deps: SendDeps, caller: Caller, itemId: string, request: ApproveRequest) {
   const now = deps.clock();
   const { item, member } = await loadForAction(deps, caller, itemId);
-  requireStatus(item, now, ['pending', 'send_unknown'], 'approve');
+  requireStatus(item, now, 'claim', 'approve');
   requireVersion(item, request.version);
   if (item.status === 'send_unknown' && request.confirmResend !== true) {
     throw new ConflictError(
@@ -211,24 +186,15 @@ export async function approveItem(deps: SendDeps, caller: Caller, itemId: string
   requireSender(member, item);
 
   // 1. Claim: pending → sending. Exactly one claim wins; the key is released (a new proposal starts a new item).
-  const claimedAt = now.toISOString();
-  const sending: ReviewItem = {
-    ...item,
-    status: 'sending',
-    version: item.version + 1,
-    updatedAt: claimedAt,
-    sendAttempt: { id: deps.newId(), by: caller.userId, claimedAt },
-    holdsKey: false,
-  };
-  delete sending.lastSendError;
+  const sending = claimed(item, { id: deps.newId(), by: caller.userId, claimedAt: now.toISOString() });
   await commit(deps, item, sending, 'approved', caller, { withDraft: true });
 
   // 2. Send once. 3. Record the outcome.
   try {
     const { messageId } = await deps.mailer.send(sending);
     const at = deps.clock().toISOString();
-    const sent = decided(sending, { action: 'approved', by: caller.userId, at, messageId });
-    await recordOutcome(deps, sending, sent, 'sent', caller, {
+    const done = sent(sending, caller.userId, at, messageId);
+    await recordOutcome(deps, sending, done, 'sent', caller, {
       counters: decisionCounters(
         item,
         item.edited ? { approvedAfterEdits: 1 } : { approvedAsProposed: 1 },
@@ -236,8 +202,8 @@ export async function approveItem(deps: SendDeps, caller: Caller, itemId: string
       ),
       detail: { messageId },
     });
-    await publish(deps, 'Review Item Sent', sent, caller, { messageId });
-    return presentItem(sent, member, deps.clock());
+    await publish(deps, 'Review Item Sent', done, caller, { messageId });
+    return presentItem(done, member, deps.clock());
   } catch (error) {
     if (error instanceof SendRejectedError) {
       const back = await returnToPending(deps, sending, item.holdsKey, error, caller);
@@ -251,13 +217,7 @@ export async function approveItem(deps: SendDeps, caller: Caller, itemId: string
     }
     if (error instanceof SendOutcomeUnknownError) {
       const at = deps.clock().toISOString();
-      const unknown: ReviewItem = {
-        ...sending,
-        status: 'send_unknown',
-        version: sending.version + 1,
-        updatedAt: at,
-        lastSendError: { code: error.code, message: error.message, at },
-      };
+      const unknown = sendUnknown(sending, { code: error.code, message: error.message, at });
       await recordOutcome(deps, sending, unknown, 'send_unknown', caller, { detail: { code: error.code } });
       await publish(deps, 'Review Item Send Failed', unknown, caller, {
         outcome: 'unknown',
@@ -320,15 +280,7 @@ async function returnToPending(
   caller: Caller,
 ): Promise<ReviewItem> {
   const at = deps.clock().toISOString();
-  const back: ReviewItem = {
-    ...sending,
-    status: 'pending',
-    version: sending.version + 1,
-    updatedAt: at,
-    lastSendError: { code: error.code, message: error.message, at },
-    holdsKey: heldKey,
-  };
-  delete back.sendAttempt;
+  const back = sendRejected(sending, { code: error.code, message: error.message, at }, heldKey);
   const options = { detail: { code: error.code, message: error.message.slice(0, 500) } };
   try {
     await recordOutcome(deps, sending, back, 'send_failed', caller, options);

@@ -6,7 +6,7 @@
  * concurrent deliveries are settled by the head's conditions and retried from the head DynamoDB returned.
  */
 import { compareProposals, dedupHashOf, dedupKeyOf } from '../domain/dedup.js';
-import type { ReviewItem } from '../domain/review-item.js';
+import { created, type ProposedFields, replaced } from '../domain/lifecycle.js';
 import { historyEntry, utcIso } from '../domain/review-item.js';
 import { routeReviewers } from '../domain/routing.js';
 import type { DraftProposed } from '../domain/schemas.js';
@@ -69,13 +69,9 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
           createdAt: head.createdAt,
           dedupHash,
         };
-        const item = itemFrom(
-          proposal,
-          routing.reviewers,
-          dedupHash,
-          head.itemId,
-          head.version + 1,
-          head.createdAt,
+        const item = replaced(
+          { id: head.itemId, version: head.version, createdAt: head.createdAt, status: 'pending' },
+          proposedFields(proposal, routing.reviewers, dedupHash),
           now,
         );
         await deps.store.changeItem(
@@ -95,7 +91,7 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
         ]);
         return { outcome: 'replaced', itemId: item.id, version: item.version };
       }
-      const item = itemFrom(proposal, routing.reviewers, dedupHash, deps.newId(), 1, now, now);
+      const item = created(deps.newId(), proposedFields(proposal, routing.reviewers, dedupHash), now);
       await deps.store.createItem(
         item,
         historyEntry(item, 'created', { kind: 'automation', runId: run.id }, { withDraft: true }),
@@ -145,24 +141,13 @@ async function drop(deps: Deps, proposal: DraftProposed, at: string, reason: str
   return { outcome: 'dropped', reason };
 }
 
-function itemFrom(
-  proposal: DraftProposed,
-  reviewers: string[],
-  dedupHash: string,
-  id: string,
-  version: number,
-  createdAt: string,
-  now: string,
-): ReviewItem {
+/** What the proposal brings to its item (the lifecycle adds identity, state and times). */
+function proposedFields(proposal: DraftProposed, reviewers: string[], dedupHash: string): ProposedFields {
   const { run } = proposal;
   return {
-    id,
     workspaceId: proposal.workspaceId,
     type: 'email',
-    status: 'pending',
-    version,
     draft: proposal.draft,
-    edited: false,
     reason: proposal.reason,
     relatedRecords: proposal.relatedRecords,
     origin: {
@@ -177,9 +162,5 @@ function itemFrom(
     dedupHash,
     proposedAt: utcIso(proposal.proposedAt),
     ...(proposal.expiresAt ? { expiresAt: utcIso(proposal.expiresAt) } : {}),
-    createdAt,
-    updatedAt: now,
-    decision: null,
-    holdsKey: true,
   };
 }

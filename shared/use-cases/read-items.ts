@@ -2,6 +2,7 @@
  * Read side: the queue, the workspace's open items, one item, its history, a record's items, the summary.
  * Visibility is `canSee` (shared/domain/routing.ts), applied to every row that leaves here: the one rule.
  */
+import { canTake, statusAt } from '../domain/lifecycle.js';
 import type { HistoryEntry, Member, ReviewItem, ReviewStatus } from '../domain/review-item.js';
 import { canSee, hasMailbox } from '../domain/routing.js';
 import type { ListQuery } from '../domain/schemas.js';
@@ -24,20 +25,15 @@ export interface Permissions {
 type AnyItem = ReviewItem | ItemSummary;
 
 /** A pending item past its expiresAt is expired, whether or not the scheduled job has marked it yet. */
-export function effectiveStatus(item: AnyItem, now: Date): ReviewStatus {
-  if (item.status === 'pending' && item.expiresAt && Date.parse(item.expiresAt) <= now.getTime())
-    return 'expired';
-  return item.status;
-}
+export const effectiveStatus = (item: AnyItem, now: Date): ReviewStatus => statusAt(item, now);
 
 export function permissionsOf(item: AnyItem, member: Member, now: Date): Permissions {
   const status = effectiveStatus(item, now);
   const mayAct = canSee(member, item) && (item.reviewers.includes(member.userId) || member.role === 'admin');
-  const open = status === 'pending' || status === 'send_unknown';
   return {
-    canEdit: mayAct && status === 'pending',
-    canApprove: mayAct && open && hasMailbox(member, item.draft.from),
-    canDismiss: mayAct && open,
+    canEdit: mayAct && canTake('edit', status),
+    canApprove: mayAct && canTake('claim', status) && hasMailbox(member, item.draft.from),
+    canDismiss: mayAct && canTake('dismiss', status),
   };
 }
 

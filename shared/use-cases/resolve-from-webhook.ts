@@ -2,14 +2,15 @@
  * The email provider says an email was sent or a draft discarded elsewhere: matching open items leave the
  * queue as `resolved` (SPEC 3, auto-resolve). A repeated webhook-id is a no-op.
  */
+
+import { resolved as resolvedItem, statusAt } from '../domain/lifecycle.js';
 import { matchesWebhookEvent } from '../domain/matching.js';
 import { historyEntry } from '../domain/review-item.js';
 import type { EmailWebhookEvent } from '../domain/schemas.js';
 import { itemEvent } from '../events/publisher.js';
 import { logger } from '../logger.js';
-import { decided, decisionCounters } from './decide.js';
+import { decisionCounters } from './decide.js';
 import type { Deps } from './deps.js';
-import { effectiveStatus } from './read-items.js';
 
 export async function resolveFromWebhook(deps: Deps, webhookId: string, event: EmailWebhookEvent) {
   const { workspaceId } = event;
@@ -21,14 +22,9 @@ export async function resolveFromWebhook(deps: Deps, webhookId: string, event: E
   const reason = event.type === 'draft.deleted' ? 'draft discarded elsewhere' : 'sent elsewhere';
   let resolved = 0;
   // An item past its expiresAt is already expired, whether or not the job has marked it yet.
-  const open = candidates.filter((candidate) => effectiveStatus(candidate, now) !== 'expired');
+  const open = candidates.filter((candidate) => statusAt(candidate, now) !== 'expired');
   for (const item of open.filter((candidate) => matchesWebhookEvent(candidate, event))) {
-    const after = decided(item, {
-      action: 'resolved',
-      by: null,
-      at,
-      ...(event.messageId ? { messageId: event.messageId } : {}),
-    });
+    const after = resolvedItem(item, at, event.messageId);
     const changed = await deps.store.changeItemIfCurrent(
       item,
       after,

@@ -3,9 +3,11 @@
  * Both read due work from gsi2 (eventually consistent) and write conditionally on what they read, so a
  * job racing with a reviewer never overrides the reviewer's action.
  */
+
+import { expired, sendUnknown } from '../domain/lifecycle.js';
 import { historyEntry, type ReviewItem } from '../domain/review-item.js';
 import { itemEvent } from '../events/publisher.js';
-import { decided, decisionCounters } from './decide.js';
+import { decisionCounters } from './decide.js';
 import type { Deps } from './deps.js';
 
 /** A `sending` item older than this was interrupted: the approve function's timeout is far shorter. */
@@ -27,7 +29,7 @@ export async function expireItem(deps: Deps, item: ReviewItem, now: Date): Promi
   if (item.status !== 'pending' || !item.expiresAt || Date.parse(item.expiresAt) > now.getTime())
     return false;
   const at = now.toISOString();
-  const after = decided(item, { action: 'expired', by: null, at });
+  const after = expired(item, at);
   if (!(await change(deps, item, after, 'expired', decisionCounters(item, { expired: 1 }, at)))) return false;
   await deps.publisher.publish([
     itemEvent('Review Item Expired', after, { kind: 'system', reason: 'expired' }, at, {
@@ -44,17 +46,15 @@ export async function recoverInterruptedSends(deps: Deps): Promise<{ recovered: 
   let recovered = 0;
   for (const item of await deps.store.due('SENDING', before, BATCH)) {
     if (item.status !== 'sending' || !item.sendAttempt || item.sendAttempt.claimedAt > before) continue;
-    const after: ReviewItem = {
-      ...item,
-      status: 'send_unknown',
-      version: item.version + 1,
-      updatedAt: at,
-      lastSendError: {
+    const after = sendUnknown(
+      item,
+      {
         code: 'Interrupted',
         message: 'The send was interrupted before its outcome was recorded; it may or may not have gone out',
         at,
       },
-    };
+      'interrupted',
+    );
     if (await change(deps, item, after, 'send_unknown')) {
       recovered += 1;
       await deps.publisher.publish([

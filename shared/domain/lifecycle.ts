@@ -1,0 +1,167 @@
+/**
+ * The item's lifecycle in one place: its statuses and the arrows between them (docs/approval-state-machine.md),
+ * as a table, and one pure function per arrow that builds the item after it. Use cases call these instead of
+ * spreading objects; the store writes what they return, conditional on the item they started from.
+ *
+ * Every arrow bumps the version by one and stamps `updatedAt`; an arrow into a final status records the decision
+ * and releases the dedup key. An arrow taken from a status the table does not list throws ArrowRefusedError
+ * (the use case answers 409 with the item's current status and version).
+ */
+import type {
+  Decision,
+  HistoryAction,
+  ReviewItem,
+  ReviewStatus,
+  SendAttempt,
+  SendError,
+} from './review-item.js';
+
+export type Arrow =
+  | 'replace'
+  | 'edit'
+  | 'claim'
+  | 'sent'
+  | 'sendRejected'
+  | 'sendUnknown'
+  | 'interrupted'
+  | 'dismiss'
+  | 'resolve'
+  | 'expire';
+
+interface ArrowSpec {
+  from: readonly ReviewStatus[];
+  to: ReviewStatus;
+  /** The history entry the arrow writes. */
+  history: HistoryAction;
+}
+
+/** Statuses and arrows: the state machine of docs/approval-state-machine.md, row for row. */
+export const ARROWS: Readonly<Record<Arrow, ArrowSpec>> = {
+  replace: { from: ['pending'], to: 'pending', history: 'replaced' },
+  edit: { from: ['pending'], to: 'pending', history: 'edited' },
+  claim: { from: ['pending', 'send_unknown'], to: 'sending', history: 'approved' },
+  sent: { from: ['sending'], to: 'sent', history: 'sent' },
+  sendRejected: { from: ['sending'], to: 'pending', history: 'send_failed' },
+  sendUnknown: { from: ['sending'], to: 'send_unknown', history: 'send_unknown' },
+  interrupted: { from: ['sending'], to: 'send_unknown', history: 'send_unknown' },
+  dismiss: { from: ['pending', 'send_unknown'], to: 'dismissed', history: 'dismissed' },
+  resolve: { from: ['pending', 'send_unknown'], to: 'resolved', history: 'resolved' },
+  expire: { from: ['pending'], to: 'expired', history: 'expired' },
+};
+
+/** Statuses no arrow leaves. */
+export const FINAL_STATUSES: readonly ReviewStatus[] = ['sent', 'dismissed', 'resolved', 'expired'];
+
+/** Whether the arrow may be taken from this status. */
+export const canTake = (arrow: Arrow, status: ReviewStatus): boolean => ARROWS[arrow].from.includes(status);
+
+/** An arrow asked of an item in a status it does not leave from. */
+export class ArrowRefusedError extends Error {
+  constructor(
+    readonly arrow: Arrow,
+    readonly current: { status: ReviewStatus; version: number },
+  ) {
+    super(`Cannot ${arrow} an item that is ${current.status}`);
+    this.name = 'ArrowRefusedError';
+  }
+}
+
+/** A pending item past its expiresAt is expired, whether or not the scheduled job has marked it yet. */
+export function statusAt(item: { status: ReviewStatus; expiresAt?: string }, now: Date): ReviewStatus {
+  if (item.status === 'pending' && item.expiresAt && Date.parse(item.expiresAt) <= now.getTime())
+    return 'expired';
+  return item.status;
+}
+
+/** The item after `arrow`, with `changes` applied; throws ArrowRefusedError from a status it does not leave. */
+function take(item: ReviewItem, arrow: Arrow, at: string, changes: Partial<ReviewItem> = {}): ReviewItem {
+  if (!canTake(arrow, item.status))
+    throw new ArrowRefusedError(arrow, { status: item.status, version: item.version });
+  const to = ARROWS[arrow].to;
+  return { ...item, ...changes, status: to, version: item.version + 1, updatedAt: at };
+}
+
+/** Into a final status: the decision is recorded and the dedup key released. */
+function decide(item: ReviewItem, arrow: Arrow, decision: Decision): ReviewItem {
+  return take(item, arrow, decision.at, { decision, holdsKey: false });
+}
+
+/** What a proposal brings to an item: everything but its identity, state and key. */
+export type ProposedFields = Pick<
+  ReviewItem,
+  | 'workspaceId'
+  | 'type'
+  | 'draft'
+  | 'reason'
+  | 'relatedRecords'
+  | 'origin'
+  | 'reviewers'
+  | 'dedupHash'
+  | 'proposedAt'
+> &
+  Pick<Partial<ReviewItem>, 'expiresAt'>;
+
+/** A new item: pending, version 1, the open item of its dedup key. */
+export function created(id: string, fields: ProposedFields, at: string): ReviewItem {
+  return {
+    ...fields,
+    id,
+    status: 'pending',
+    version: 1,
+    edited: false,
+    createdAt: at,
+    updatedAt: at,
+    decision: null,
+    holdsKey: true,
+  };
+}
+
+/**
+ * A newer proposal replaces the pending item in place: same id and place in the queue (createdAt), the new draft,
+ * reason, origin and reviewers, reviewer edits dropped. Built from the item's state as its dedup head mirrors it.
+ */
+export function replaced(
+  before: { id: string; version: number; createdAt: string; status: ReviewStatus },
+  fields: ProposedFields,
+  at: string,
+): ReviewItem {
+  if (!canTake('replace', before.status))
+    throw new ArrowRefusedError('replace', { status: before.status, version: before.version });
+  return { ...created(before.id, fields, before.createdAt), version: before.version + 1, updatedAt: at };
+}
+
+export const edited = (item: ReviewItem, draft: ReviewItem['draft'], at: string): ReviewItem =>
+  take(item, 'edit', at, { draft, edited: true });
+
+/** The claim of an approval: the only way into `sending`. The dedup key is released (the reviewer decided). */
+export function claimed(item: ReviewItem, attempt: SendAttempt): ReviewItem {
+  const sending = take(item, 'claim', attempt.claimedAt, { sendAttempt: attempt, holdsKey: false });
+  delete sending.lastSendError;
+  return sending;
+}
+
+export const sent = (sending: ReviewItem, by: string, at: string, messageId: string): ReviewItem =>
+  decide(sending, 'sent', { action: 'approved', by, at, messageId });
+
+/** A definite rejection: pending again with the error shown; `holdsKey` says whether it re-takes its dedup key. */
+export function sendRejected(sending: ReviewItem, error: SendError, holdsKey: boolean): ReviewItem {
+  const back = take(sending, 'sendRejected', error.at, { lastSendError: error, holdsKey });
+  delete back.sendAttempt;
+  return back;
+}
+
+/** An unknown outcome (the approving request saw it, or the recovery job found the send interrupted). */
+export const sendUnknown = (
+  sending: ReviewItem,
+  error: SendError,
+  arrow: 'sendUnknown' | 'interrupted' = 'sendUnknown',
+): ReviewItem => take(sending, arrow, error.at, { lastSendError: error });
+
+export const dismissed = (item: ReviewItem, by: string, at: string, note?: string): ReviewItem =>
+  decide(item, 'dismiss', { action: 'dismissed', by, at, ...(note ? { note } : {}) });
+
+export const resolved = (item: ReviewItem, at: string, messageId?: string): ReviewItem =>
+  decide(item, 'resolve', { action: 'resolved', by: null, at, ...(messageId ? { messageId } : {}) });
+
+export const expired = (item: ReviewItem, at: string): ReviewItem =>
+  decide(item, 'expire', { action: 'expired', by: null, at });

@@ -1,0 +1,189 @@
+/**
+ * The item lifecycle as a table (docs/approval-state-machine.md): every arrow from every status is either in
+ * the table or refused, and each arrow builds the item the state machine says.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  ARROWS,
+  type Arrow,
+  ArrowRefusedError,
+  canTake,
+  claimed,
+  created,
+  dismissed,
+  edited,
+  expired,
+  FINAL_STATUSES,
+  replaced,
+  resolved,
+  sendRejected,
+  sendUnknown,
+  sent,
+  statusAt,
+} from '../../shared/domain/lifecycle.js';
+import type { ReviewItem, ReviewStatus } from '../../shared/domain/review-item.js';
+import { proposal } from '../fixtures/index.js';
+
+const STATUSES: ReviewStatus[] = [
+  'pending',
+  'sending',
+  'sent',
+  'send_unknown',
+  'dismissed',
+  'resolved',
+  'expired',
+];
+
+/** The state machine's table, written out independently of ARROWS. */
+const EXPECTED: Record<Arrow, ReviewStatus[]> = {
+  replace: ['pending'],
+  edit: ['pending'],
+  claim: ['pending', 'send_unknown'],
+  sent: ['sending'],
+  sendRejected: ['sending'],
+  sendUnknown: ['sending'],
+  interrupted: ['sending'],
+  dismiss: ['pending', 'send_unknown'],
+  resolve: ['pending', 'send_unknown'],
+  expire: ['pending'],
+};
+
+const T0 = '2026-11-20T10:00:00.000Z';
+const T1 = '2026-11-20T10:05:00.000Z';
+
+function pendingItem(): ReviewItem {
+  const p = proposal();
+  return created(
+    'ri_1',
+    {
+      workspaceId: p.workspaceId,
+      type: 'email',
+      draft: p.draft,
+      reason: p.reason,
+      relatedRecords: p.relatedRecords,
+      origin: {
+        automationId: p.run.automationId,
+        runId: p.run.id,
+        stepId: p.run.stepId,
+        executedAs: p.run.executedAs,
+      },
+      reviewers: ['u_alice'],
+      dedupHash: 'h',
+      proposedAt: T0,
+    },
+    T0,
+  );
+}
+
+const inStatus = (status: ReviewStatus): ReviewItem => ({ ...pendingItem(), status });
+
+/** Each arrow, applied to an item (whatever its status). */
+const APPLY: Record<Arrow, (item: ReviewItem) => ReviewItem> = {
+  replace: (item) => replaced(item, { ...pendingItem(), reason: 'newer' }, T1),
+  edit: (item) => edited(item, { ...item.draft, subject: 'Edited' }, T1),
+  claim: (item) => claimed(item, { id: 'a1', by: 'u_alice', claimedAt: T1 }),
+  sent: (item) => sent(item, 'u_alice', T1, 'm1'),
+  sendRejected: (item) => sendRejected(item, { code: 'MessageRejected', message: 'no', at: T1 }, true),
+  sendUnknown: (item) => sendUnknown(item, { code: 'TimeoutError', message: '?', at: T1 }),
+  interrupted: (item) => sendUnknown(item, { code: 'Interrupted', message: '?', at: T1 }, 'interrupted'),
+  dismiss: (item) => dismissed(item, 'u_alice', T1, 'not now'),
+  resolve: (item) => resolved(item, T1, '<m@x>'),
+  expire: (item) => expired(item, T1),
+};
+
+describe('the lifecycle table', () => {
+  it('matches the state machine document, arrow by arrow', () => {
+    for (const arrow of Object.keys(EXPECTED) as Arrow[]) {
+      expect([...ARROWS[arrow].from].sort(), arrow).toEqual([...EXPECTED[arrow]].sort());
+    }
+  });
+
+  it('takes every arrow from exactly its statuses and refuses it from every other one', () => {
+    for (const arrow of Object.keys(APPLY) as Arrow[]) {
+      for (const status of STATUSES) {
+        const item = inStatus(status);
+        if (EXPECTED[arrow].includes(status)) {
+          const after = APPLY[arrow](item);
+          expect(after.status, `${arrow} from ${status}`).toBe(ARROWS[arrow].to);
+          expect(after.version, `${arrow} from ${status}`).toBe(item.version + 1);
+          expect(after.updatedAt).toBe(T1);
+          expect(canTake(arrow, status)).toBe(true);
+        } else {
+          expect(() => APPLY[arrow](item), `${arrow} from ${status}`).toThrow(ArrowRefusedError);
+          expect(canTake(arrow, status)).toBe(false);
+        }
+      }
+    }
+  });
+
+  it('leaves no final status by any arrow', () => {
+    for (const status of FINAL_STATUSES) {
+      expect((Object.keys(ARROWS) as Arrow[]).filter((arrow) => canTake(arrow, status))).toEqual([]);
+    }
+  });
+});
+
+describe('what each arrow builds', () => {
+  it('creates a pending item at version 1 that holds its dedup key', () => {
+    expect(pendingItem()).toMatchObject({
+      status: 'pending',
+      version: 1,
+      edited: false,
+      decision: null,
+      holdsKey: true,
+      createdAt: T0,
+      updatedAt: T0,
+    });
+  });
+
+  it('replaces in place: same id and createdAt, edits dropped, key kept', () => {
+    const before = edited(pendingItem(), { ...pendingItem().draft, subject: 'Mine' }, T0);
+    const after = replaced(before, { ...pendingItem(), reason: 'newer' }, T1);
+    expect(after).toMatchObject({ id: 'ri_1', createdAt: T0, version: 3, edited: false, holdsKey: true });
+    expect(after.reason).toBe('newer');
+    expect(after.draft.subject).not.toBe('Mine');
+  });
+
+  it('claims for sending: the key is released and an old send error cleared', () => {
+    const failed = { ...inStatus('send_unknown'), lastSendError: { code: 'X', message: 'x', at: T0 } };
+    const sending = claimed(failed, { id: 'a1', by: 'u_alice', claimedAt: T1 });
+    expect(sending).toMatchObject({ status: 'sending', holdsKey: false, sendAttempt: { id: 'a1' } });
+    expect(sending).not.toHaveProperty('lastSendError');
+  });
+
+  it('records decisions: who, when, and the message id', () => {
+    const sending = claimed(pendingItem(), { id: 'a1', by: 'u_alice', claimedAt: T1 });
+    expect(sent(sending, 'u_alice', T1, 'm1').decision).toEqual({
+      action: 'approved',
+      by: 'u_alice',
+      at: T1,
+      messageId: 'm1',
+    });
+    expect(dismissed(pendingItem(), 'u_bob', T1).decision).toEqual({
+      action: 'dismissed',
+      by: 'u_bob',
+      at: T1,
+    });
+    expect(resolved(pendingItem(), T1).decision).toEqual({ action: 'resolved', by: null, at: T1 });
+    expect(expired(pendingItem(), T1)).toMatchObject({ holdsKey: false, decision: { action: 'expired' } });
+  });
+
+  it('returns a rejected send to pending with the error, re-taking the key only when told', () => {
+    const sending = claimed(pendingItem(), { id: 'a1', by: 'u_alice', claimedAt: T1 });
+    const error = { code: 'MessageRejected', message: 'no', at: T1 };
+    expect(sendRejected(sending, error, true)).toMatchObject({
+      status: 'pending',
+      holdsKey: true,
+      lastSendError: error,
+    });
+    expect(sendRejected(sending, error, false)).not.toHaveProperty('sendAttempt');
+    expect(sendRejected(sending, error, false).holdsKey).toBe(false);
+  });
+
+  it('treats a pending item past expiresAt as expired, whatever is stored', () => {
+    const item = { ...pendingItem(), expiresAt: T1 };
+    expect(statusAt(item, new Date(T0))).toBe('pending');
+    expect(statusAt(item, new Date(T1))).toBe('expired');
+    expect(statusAt({ ...item, status: 'sent' }, new Date(T1))).toBe('sent');
+  });
+});
