@@ -193,6 +193,12 @@ export const functions: FunctionSpec[] = [
     timeoutSeconds: 60,
   },
   {
+    name: 'list-automations',
+    description: 'The automations that have proposed in the workspace, their latest name and open items',
+    triggers: [http('GET', '/automations')],
+    access: { table: 'read' },
+  },
+  {
     name: 'get-review-stats',
     description: "An automation's review outcomes and median time to decision, over runs the caller may see",
     triggers: [http('GET', '/automations/{automationId}/review-stats')],

@@ -4,6 +4,12 @@
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
+/** What a list index holds besides its keys. */
+const LIST_PROJECTION = { include: ['summary'] } as const;
+
+export type IndexProjection = 'ALL' | { readonly include: readonly string[] };
+export type IndexName = (typeof TABLE)['indexes'][number]['name'];
+
 export const TABLE = {
   partitionKey: 'pk',
   sortKey: 'sk',
@@ -13,14 +19,34 @@ export const TABLE = {
    * carry the events a committed change must publish. NEW_IMAGE is all it reads.
    */
   streamViewType: 'NEW_IMAGE',
-  /** Global secondary indexes, all sparse (only items that carry the key attributes are indexed). */
+  /**
+   * Global secondary indexes, all sparse (only records that carry the key attributes are indexed). The list
+   * indexes hold only the `summary` of a row (an item without its bodies), so a 200 KB draft is not copied into
+   * four indexes; the indexes the webhook and the jobs read hold the whole item, which they change.
+   */
   indexes: [
-    /** Pending items of a workspace, newest first (scope=workspace, record banner). */
-    { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    /** Open items of a workspace, newest first (an admin's workspace view). */
+    { name: 'open', partitionKey: 'openPk', sortKey: 'listSk', projection: LIST_PROJECTION },
+    /**
+     * Items by visibility scope: open items of one scope (a member's workspace view reads `workspace` and their
+     * own); record entries of one scope (a member's record banner).
+     */
+    { name: 'scope', partitionKey: 'scopePk', sortKey: 'listSk', projection: LIST_PROJECTION },
+    /** By automation: open items of one automation (admin), a reviewer's queue entries of one automation. */
+    { name: 'automation', partitionKey: 'automationPk', sortKey: 'listSk', projection: LIST_PROJECTION },
+    /** Open items of one automation in one scope (a member's workspace view of one automation). */
+    {
+      name: 'scopeAutomation',
+      partitionKey: 'scopeAutomationPk',
+      sortKey: 'listSk',
+      projection: LIST_PROJECTION,
+    },
+    /** Open email drafts by from-mailbox and thread (or subject when threadless): webhook matching. */
+    { name: 'match', partitionKey: 'matchPk', sortKey: 'listSk', projection: 'ALL' },
+    /** Open email drafts by from-mailbox and the provider's draft id: webhook matching. */
+    { name: 'draftId', partitionKey: 'draftIdPk', sortKey: 'listSk', projection: 'ALL' },
     /** Work due for the scheduled jobs: pending items by expiresAt, items in `sending` by claim time. */
-    { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
-    /** Open items of a workspace by the draft's `from` mailbox (webhook matching). */
-    { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
+    { name: 'due', partitionKey: 'duePk', sortKey: 'dueSk', projection: 'ALL' },
   ],
 } as const;
 
@@ -46,7 +72,13 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
         { AttributeName: index.partitionKey, KeyType: 'HASH' },
         { AttributeName: index.sortKey, KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: 'ALL' },
+      Projection: projectionOf(index.projection),
     })),
   };
+}
+
+function projectionOf(projection: IndexProjection) {
+  return projection === 'ALL'
+    ? { ProjectionType: 'ALL' as const }
+    : { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...projection.include] };
 }

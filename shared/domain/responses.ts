@@ -202,3 +202,18 @@ export const sendFailedProblemSchema = problemSchema.extend({
 
 /** API Gateway's own answers (no or bad token, no such route): `{"message": "Unauthorized"}`. */
 export const gatewayMessageSchema = z.object({ message: z.string() });
+
+export const automationListSchema = z.object({
+  items: z.array(
+    z.object({
+      automationId: z.string(),
+      automationName: z.string().nullable().describe('The name its latest proposal carried'),
+      openItems: z
+        .number()
+        .int()
+        .min(0)
+        .describe('Open items of this automation the caller may see (pending or send outcome unknown)'),
+    }),
+  ),
+  nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page'),
+});

@@ -138,5 +138,19 @@ export function historyEntry(
   };
 }
 
+/** A CRM record an item is about (its related records), as the record banner finds it. */
+export interface RecordRef {
+  type: string;
+  id: string;
+}
+
+/** The records an item is about, each once: the record page banners that show it. */
+export function recordRefsOf(item: Pick<ReviewItem, 'relatedRecords'>): RecordRef[] {
+  const seen = new Map<string, RecordRef>();
+  for (const record of item.relatedRecords)
+    seen.set(`${record.type}\u0000${record.id}`, { type: record.type, id: record.id });
+  return [...seen.values()];
+}
+
 /** Normalizes an ISO time to UTC with milliseconds, so that stored times compare lexically. */
 export const utcIso = (time: string | number | Date): string => new Date(time).toISOString();

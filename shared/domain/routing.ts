@@ -35,9 +35,23 @@ export function executedAsOfScope(scope: string): ExecutedAs | undefined {
   return undefined;
 }
 
+/** Who routing must know about: the run user and record owners by id, the mailboxes on the email. */
+export function candidateKeysOf(proposal: DraftProposed): { userIds: string[]; mailboxes: string[] } {
+  const userIds: string[] = [];
+  if (proposal.run.executedAs.kind === 'user') userIds.push(proposal.run.executedAs.userId);
+  for (const record of proposal.relatedRecords) if (record.ownerId) userIds.push(record.ownerId);
+  const { draft } = proposal;
+  return {
+    userIds: [...new Set(userIds)],
+    mailboxes: [...new Set([draft.from, ...draft.to, ...draft.cc].map((a) => a.toLowerCase()))],
+  };
+}
+
 export type RoutingResult = { reviewers: string[] } | { reviewers: []; dropReason: string };
 
 /**
+ * `directory` needs to hold only the candidates (candidateKeysOf): the store reads exactly those.
+ *
  * Candidates, in priority order: the user the run executed as; the owners of the related records; the active
  * members whose connected mailbox appears in the draft's from, to or cc (case-insensitive). Reviewers are the
  * candidates who can see the item. No reviewer means no item.

@@ -6,6 +6,7 @@
  */
 import * as z from 'zod';
 import {
+  automationListSchema,
   gatewayMessageSchema,
   healthSchema,
   historySchema,
@@ -182,6 +183,18 @@ export const operations: Record<string, OperationSpec> = {
       503: { description: 'Down', schema: healthSchema },
     },
     problems: [],
+  },
+  'GET /automations': {
+    operationId: 'listAutomations',
+    summary: 'The automations that have proposed in the workspace, with their latest name and open items',
+    description:
+      'Every automation that has proposed a draft in the workspace, ordered by id, with the name its latest ' +
+      'proposal carried and how many of its items are open for the caller (admins: all; members: workspace runs ' +
+      'and their own runs). This is how an agent turns "the renewal automation" into an automationId.',
+    tag: 'Automations',
+    query: pageQuerySchema,
+    responses: { 200: { description: 'A page of automations', schema: automationListSchema } },
+    problems: [400, 401, 500],
   },
   'GET /automations/{automationId}/review-stats': {
     operationId: 'getReviewStats',

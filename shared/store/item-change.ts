@@ -1,16 +1,37 @@
 /**
- * The one transaction builder for item changes. Every change of a review item is ONE TransactWriteItems: the item
- * itself (conditional on the version and status the caller saw), a history entry, the reviewers' queue entries,
- * the dedup head and the automation's counters. So an item, its queues and its history can never disagree, and
- * exactly one of two concurrent changes wins. docs/table-design.md counts the actions of the largest change.
+ * The one transaction builder for item changes. Every change of a review item is ONE TransactWriteItems:
+ * 1. the item, put whole, conditional on the version and status the caller saw (exactly one of two concurrent
+ *    changes wins);
+ * 2. a history entry;
+ * 3. the queue entries of its reviewers (put while open, deleted for reviewers who left or when it closes) and each
+ *    affected reviewer's queue counter;
+ * 4. the record entries of the records it is about (the record banners);
+ * 5. the automation's entries (GET /automations: latest name, open counts);
+ * 6. the dedup head, mirrored while the item holds its key;
+ * 7. the automation's review-stats counters (and, on a decision, its duration record).
+ * So an item, its lists, its counters and its history can never disagree. DynamoDB allows 100 actions per
+ * transaction; docs/table-design.md counts the largest change (a replacement that swaps every reviewer and every
+ * record) and `MAX_TRANSACTION_ACTIONS` guards it.
  */
-import { type HistoryEntry, isOpen, type ReviewItem } from '../domain/review-item.js';
+import {
+  type HistoryEntry,
+  isOpen,
+  type RecordRef,
+  type ReviewItem,
+  recordRefsOf,
+} from '../domain/review-item.js';
 import { type CounterChange, countersUpdate, durationRecordOf } from './entities/automation-counters.js';
+import { type AutomationChange, automationUpdates } from './entities/automation-entry.js';
 import { headChange } from './entities/dedup-head.js';
 import { historyRecord } from './entities/history.js';
+import { isEmptyCountChange, type QueueCountChange, queueCounterUpdate } from './entities/queue-counter.js';
 import { queueEntryRecord, queueKeys } from './entities/queue-entry.js';
+import { recordEntryKeys, recordEntryRecord } from './entities/record-entry.js';
 import { type ItemState, itemConditions, itemRecord } from './entities/review-item.js';
 import type { TransactItem } from './table.js';
+
+/** DynamoDB's limit on the actions of one transaction. */
+export const MAX_TRANSACTION_ACTIONS = 100;
 
 export interface ItemChange {
   /** The item as the caller read it (null for a new item): the write is conditional on it. */
@@ -22,6 +43,7 @@ export interface ItemChange {
 
 export function itemChangeOps(tableName: string, change: ItemChange, unique: () => string): TransactItem[] {
   const { before, after, entry, counters } = change;
+  const { workspaceId } = after;
   const ops: TransactItem[] = [
     {
       Put: {
@@ -30,29 +52,133 @@ export function itemChangeOps(tableName: string, change: ItemChange, unique: () 
         ...(before ? itemConditions.unchangedSince(before) : itemConditions.isNew()),
       },
     },
-    { Put: { TableName: tableName, Item: historyRecord(after.workspaceId, after.id, entry, unique()) } },
+    { Put: { TableName: tableName, Item: historyRecord(workspaceId, after.id, entry, unique()) } },
   ];
 
-  const beforeQueue = before && isOpen(before.status) ? before.reviewers : [];
-  const afterQueue = isOpen(after.status) ? after.reviewers : [];
+  const wasOpen = before !== null && isOpen(before.status);
+  const nowOpen = isOpen(after.status);
+  const proposal = entry.action === 'created' || entry.action === 'replaced';
+
+  // 3. Queues and their counters.
+  const beforeQueue = wasOpen ? before.reviewers : [];
+  const afterQueue = nowOpen ? after.reviewers : [];
   for (const userId of afterQueue) {
     ops.push({ Put: { TableName: tableName, Item: queueEntryRecord(userId, after) } });
   }
   for (const userId of beforeQueue.filter((u) => !afterQueue.includes(u))) {
     ops.push({
+      Delete: { TableName: tableName, Key: queueKeys.entry(workspaceId, userId, after.createdAt, after.id) },
+    });
+  }
+  for (const [userId, countChange] of queueCountChanges(before, after, wasOpen, nowOpen, proposal)) {
+    ops.push({ Update: queueCounterUpdate(tableName, workspaceId, userId, countChange) });
+  }
+
+  // 4. Record banners.
+  const beforeRecords = wasOpen ? before.records : [];
+  const afterRecords = nowOpen ? recordRefsOf(after) : [];
+  for (const record of afterRecords) {
+    ops.push({ Put: { TableName: tableName, Item: recordEntryRecord(record, after) } });
+  }
+  for (const record of beforeRecords.filter((r) => !afterRecords.some((a) => sameRecord(a, r)))) {
+    ops.push({
       Delete: {
         TableName: tableName,
-        Key: queueKeys.entry(after.workspaceId, userId, after.createdAt, after.id),
+        Key: recordEntryKeys.entry(workspaceId, record, after.createdAt, after.id),
       },
     });
   }
 
+  // 5. The automation list.
+  for (const automationChange of automationChanges(before, after, wasOpen, nowOpen, proposal)) {
+    for (const update of automationUpdates(tableName, workspaceId, automationChange))
+      ops.push({ Update: update });
+  }
+
+  // 6. The dedup head. 7. Review stats.
   const headOp = before ? headChange(tableName, before, after) : undefined;
   if (headOp) ops.push(headOp);
   if (counters) {
-    ops.push({ Update: countersUpdate(tableName, after.workspaceId, counters) });
-    const duration = durationRecordOf(after.workspaceId, counters);
+    ops.push({ Update: countersUpdate(tableName, workspaceId, counters) });
+    const duration = durationRecordOf(workspaceId, counters);
     if (duration) ops.push({ Put: { TableName: tableName, Item: duration } });
   }
+
+  if (ops.length > MAX_TRANSACTION_ACTIONS) {
+    throw new Error(
+      `An item change needs ${ops.length} transaction actions, over DynamoDB's ${MAX_TRANSACTION_ACTIONS}: ` +
+        'the reviewer and record bounds (docs/table-design.md) no longer keep it in one transaction',
+    );
+  }
   return ops;
+}
+
+const sameRecord = (a: RecordRef, b: RecordRef) => a.type === b.type && a.id === b.id;
+
+/**
+ * Each reviewer's count change: leaving reviewers (or all, when the item closes) lose the item from the automation
+ * it counted under; joining reviewers gain it; on a proposal (create, replace) every reviewer's count of the
+ * automation is refreshed with its latest name (a replacement may also move it to another automation).
+ */
+function queueCountChanges(
+  before: ItemState | null,
+  after: ReviewItem,
+  wasOpen: boolean,
+  nowOpen: boolean,
+  proposal: boolean,
+): Map<string, QueueCountChange> {
+  const changes = new Map<string, QueueCountChange>();
+  const of = (userId: string) => {
+    let change = changes.get(userId);
+    if (!change) {
+      change = { delta: new Map(), names: new Map() };
+      changes.set(userId, change);
+    }
+    return change;
+  };
+  const add = (userId: string, automationId: string, amount: number) => {
+    const change = of(userId);
+    change.delta.set(automationId, (change.delta.get(automationId) ?? 0) + amount);
+  };
+  if (wasOpen && before) for (const userId of before.reviewers) add(userId, before.automationId, -1);
+  if (nowOpen) {
+    const { automationId, automationName } = after.origin;
+    for (const userId of after.reviewers) {
+      add(userId, automationId, 1);
+      if (proposal && automationName) of(userId).names.set(automationId, automationName);
+    }
+  }
+  for (const [userId, change] of changes) if (isEmptyCountChange(change)) changes.delete(userId);
+  return changes;
+}
+
+/** The automation entries a change moves: open counts out of the old automation, into the new, and the name. */
+function automationChanges(
+  before: ItemState | null,
+  after: ReviewItem,
+  wasOpen: boolean,
+  nowOpen: boolean,
+  proposal: boolean,
+): AutomationChange[] {
+  const userOf = (executedAs: ItemState['executedAs']) =>
+    executedAs.kind === 'user' ? executedAs.userId : null;
+  const changes: AutomationChange[] = [];
+  const afterChange: AutomationChange = {
+    automationId: after.origin.automationId,
+    userId: userOf(after.origin.executedAs),
+    openDelta: nowOpen ? 1 : 0,
+    ...(proposal && after.origin.automationName ? { name: after.origin.automationName } : {}),
+  };
+  if (wasOpen && before) {
+    if (
+      before.automationId === afterChange.automationId &&
+      userOf(before.executedAs) === afterChange.userId
+    ) {
+      afterChange.openDelta -= 1;
+    } else {
+      changes.push({ automationId: before.automationId, userId: userOf(before.executedAs), openDelta: -1 });
+    }
+  }
+  if (afterChange.openDelta !== 0 || afterChange.name !== undefined || proposal) changes.push(afterChange);
+  return changes;
 }

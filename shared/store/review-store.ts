@@ -1,13 +1,14 @@
 /**
  * The DynamoDB store: the use cases' store port (shared/use-cases/ports.ts) over the single table. Each entity has
  * its own module under entities/ (keys, record schema parsed on read, named conditions); every item change is the
- * one transaction built by item-change.ts. docs/table-design.md maps each access pattern to its keys and requests.
+ * one transaction built by item-change.ts; lists read through listing.ts. docs/table-design.md maps each access
+ * pattern to its keys and its requests.
  */
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';
 import type { HistoryEntry, Member, ReviewItem } from '../domain/review-item.js';
 import { WriteConflictError } from '../errors.js';
-import type { ReviewStorePort } from '../use-cases/ports.js';
+import type { AutomationsPage, ListSpec, MatchKeys, ReviewStorePort } from '../use-cases/ports.js';
 import {
   type CounterChange,
   counterKeys,
@@ -17,6 +18,7 @@ import {
   parseDuration,
   type ScopeCounters,
 } from './entities/automation-counters.js';
+import { automationKeys, parseAutomationEntry } from './entities/automation-entry.js';
 import {
   type DedupHead,
   type HeadClaim,
@@ -26,15 +28,37 @@ import {
   parseHead,
 } from './entities/dedup-head.js';
 import { historyKeys, parseHistoryEntry } from './entities/history.js';
-import { memberConditions, memberKeys, memberRecord, parseMember } from './entities/member.js';
-import { type ItemSummary, parseSummary, queueKeys } from './entities/queue-entry.js';
-import { type DueKind, type ItemState, isItemRecord, itemKeys, parseItem } from './entities/review-item.js';
+import type { ItemSummary } from './entities/item-summary.js';
+import { mailboxKeys, mailboxUpdates, membersOfMailbox } from './entities/mailbox.js';
+import { MEMBER_ENTITY, memberConditions, memberKeys, memberRecord, parseMember } from './entities/member.js';
+import { parseQueueCounts, type QueueCounts, queueCounterKeys } from './entities/queue-counter.js';
+import { queueKeys } from './entities/queue-entry.js';
+import { recordEntryKeys } from './entities/record-entry.js';
+import {
+  type DueKind,
+  type ItemState,
+  isItemRecord,
+  itemKeys,
+  parseItem,
+  stateOf,
+} from './entities/review-item.js';
 import { webhookKeys, webhookRecord } from './entities/webhook-delivery.js';
 import { itemChangeOps } from './item-change.js';
-import { type Page, type PageRequest, queryPage } from './pages.js';
-import { type Attributes, isConditionalFailure, Table } from './table.js';
+import {
+  invalidCursor,
+  type ListSource,
+  listPage,
+  openCursor,
+  type Page,
+  type PageRequest,
+  sealCursor,
+} from './listing.js';
+import { type Attributes, isConditionalFailure, Table, type TransactItem } from './table.js';
 
 export { isConditionalFailure };
+
+/** Attempts of a member change that keeps losing races with other changes of the same member. */
+const MEMBER_ATTEMPTS = 5;
 
 export class ReviewStore implements ReviewStorePort {
   private readonly ulid = monotonicFactory();
@@ -51,34 +75,63 @@ export class ReviewStore implements ReviewStorePort {
     return record ? parseMember(record) : undefined;
   }
 
-  /** The whole directory of a workspace (one request per MB of members). */
-  async listMembers(workspaceId: string): Promise<Member[]> {
-    const rows = await this.table.queryAll({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :member)',
-      ExpressionAttributeValues: {
-        ':pk': memberKeys.directoryPk(workspaceId),
-        ':member': memberKeys.memberPrefix,
-      },
-      ConsistentRead: true,
-    });
-    return rows.map(parseMember);
+  /**
+   * Writes the member and moves it in the mailbox lookups, in one transaction conditional on the member record as
+   * read; an older or equal `changedAt` than the stored one changes nothing. Returns whether it wrote.
+   */
+  async saveMemberIfNewer(member: Member): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      const stored = await this.getMember(member.workspaceId, member.userId);
+      if (stored && stored.changedAt >= member.changedAt) return false;
+      const ops: TransactItem[] = [
+        {
+          Put: {
+            TableName: this.table.name,
+            Item: memberRecord(member),
+            ...(stored ? memberConditions.unchangedSince(stored.changedAt) : memberConditions.isNew()),
+          },
+        },
+        ...mailboxUpdates(this.table.name, stored, member).map((Update) => ({ Update }) as TransactItem),
+      ];
+      try {
+        await this.table.transact(ops);
+        return true;
+      } catch (error) {
+        if (!(error instanceof WriteConflictError) || attempt >= MEMBER_ATTEMPTS) throw error;
+      }
+    }
   }
 
-  /** Writes the member unless a record with a newer or equal `changedAt` is stored. Returns whether it wrote. */
-  async saveMemberIfNewer(member: Member): Promise<boolean> {
-    try {
-      await this.table.db.send(
-        new PutCommand({
-          TableName: this.table.name,
-          Item: memberRecord(member),
-          ...memberConditions.olderThan(member.changedAt),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalFailure(error)) return false;
-      throw error;
+  async candidates(workspaceId: string, userIds: string[], mailboxes: string[]): Promise<Member[]> {
+    const users = [...new Set(userIds)];
+    const addresses = [...new Set(mailboxes.map((m) => m.toLowerCase()))];
+    const rows = await this.table.batchGet([
+      ...users.map((userId) => memberKeys.member(workspaceId, userId)),
+      ...addresses.map((mailbox) => mailboxKeys.mailbox(workspaceId, mailbox)),
+    ]);
+    const byUser = new Map<string, Member>();
+    for (const row of rows)
+      if (row.entity === MEMBER_ENTITY) byUser.set(String(row.userId), parseMember(row));
+    for (const address of addresses) {
+      const row = rows.find((r) => r.pk === mailboxKeys.mailbox(workspaceId, address).pk);
+      for (const { userId, role } of row ? membersOfMailbox(row) : []) {
+        const known = byUser.get(userId);
+        if (known) {
+          if (!known.mailboxes.includes(address))
+            byUser.set(userId, { ...known, mailboxes: [...known.mailboxes, address] });
+        } else {
+          byUser.set(userId, {
+            workspaceId,
+            userId,
+            role,
+            mailboxes: [address],
+            active: true,
+            changedAt: '',
+          });
+        }
+      }
     }
+    return [...byUser.values()];
   }
 
   // ---------------------------------------------------------------- reads
@@ -97,81 +150,103 @@ export class ReviewStore implements ReviewStorePort {
     return rows.map(parseHistoryEntry);
   }
 
-  /** A reviewer's queue, newest first: one Query on the reviewer's queue partition. */
-  async listQueue(
+  listItems(
     workspaceId: string,
-    userId: string,
+    viewer: string,
+    spec: ListSpec,
     page: PageRequest,
     accept: (item: ItemSummary) => boolean,
-    automationId?: string,
   ): Promise<Page<ItemSummary>> {
-    const pk = queueKeys.pk(workspaceId, userId);
-    return queryPage(
-      this.table,
-      {
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk, ...(automationId ? { ':a': automationId } : {}) },
-        ...(automationId ? { FilterExpression: 'origin.automationId = :a' } : {}),
-        ScanIndexForward: false,
-      },
-      ['pk', 'sk'],
-      { pk },
-      page,
-      accept,
-    );
+    const binding = JSON.stringify(['items', workspaceId, viewer, spec]);
+    return listPage(this.table, sourcesOf(workspaceId, spec), { ...page, binding }, accept);
   }
 
-  /** A reviewer's whole queue, newest first (the summary counts it; one request per MB of queue). */
-  async listWholeQueue(workspaceId: string, userId: string): Promise<ItemSummary[]> {
-    const rows = await this.table.queryAll({
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': queueKeys.pk(workspaceId, userId) },
-      ScanIndexForward: false,
-    });
-    return rows.map(parseSummary);
+  async queueCounts(workspaceId: string, userId: string): Promise<QueueCounts> {
+    return parseQueueCounts(await this.table.get(queueCounterKeys.counter(workspaceId, userId)));
   }
 
-  /** Open items of a workspace, newest first (gsi1), filtered in memory by `accept`. */
-  async listOpen(
+  async automations(
     workspaceId: string,
+    viewer: string,
     page: PageRequest,
-    accept: (item: ItemSummary) => boolean,
-    filter?: { expression: string; values: Attributes; names?: Record<string, string> },
-  ): Promise<Page<ItemSummary>> {
-    const gsi1pk = itemKeys.openPk(workspaceId);
-    return queryPage(
-      this.table,
-      {
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': gsi1pk, ...filter?.values },
-        ...(filter ? { FilterExpression: filter.expression } : {}),
-        ...(filter?.names ? { ExpressionAttributeNames: filter.names } : {}),
-        ScanIndexForward: false,
-      },
-      ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
-      { gsi1pk },
-      page,
-      accept,
+    withOwn: boolean,
+  ): Promise<AutomationsPage> {
+    const binding = JSON.stringify(['automations', workspaceId, viewer, withOwn]);
+    let after: string | undefined;
+    if (page.cursor !== undefined) {
+      const opened = openCursor(page.cursor, binding);
+      if (typeof opened !== 'string' || !opened.startsWith(automationKeys.skPrefix) || opened.length > 1024)
+        throw invalidCursor();
+      after = opened;
+    }
+    const read = (pk: string) =>
+      this.table.query({
+        KeyConditionExpression: after ? 'pk = :pk AND sk > :after' : 'pk = :pk AND begins_with(sk, :a)',
+        ExpressionAttributeValues: {
+          ':pk': pk,
+          ...(after ? { ':after': after } : { ':a': automationKeys.skPrefix }),
+        },
+        ConsistentRead: true,
+        // Own rows are a subset of the workspace's, so as many of them cover the same stretch of ids.
+        Limit: page.limit + 1,
+      });
+    const [all, own] = await Promise.all([
+      read(automationKeys.workspacePk(workspaceId)),
+      withOwn ? read(automationKeys.userPk(workspaceId, viewer)) : undefined,
+    ]);
+    const rows = (all.Items ?? []).slice(0, page.limit);
+    const ownOpen = new Map(
+      (own?.Items ?? []).map((row) => [String(row.sk), Math.max(0, Number(row.open ?? 0))] as const),
     );
+    const more = (all.Items?.length ?? 0) > page.limit;
+    return {
+      automations: rows.map((row) => ({
+        ...parseAutomationEntry(row),
+        ownOpen: ownOpen.get(String(row.sk)) ?? 0,
+      })),
+      nextCursor: more ? sealCursor(String(rows.at(-1)?.sk), binding) : null,
+    };
   }
 
-  /** Every open item whose draft is from this mailbox (gsi3), for webhook matching. */
-  async openItemsFrom(workspaceId: string, mailbox: string): Promise<ReviewItem[]> {
-    const rows = await this.table.queryAll({
-      IndexName: 'gsi3',
-      KeyConditionExpression: 'gsi3pk = :pk',
-      ExpressionAttributeValues: { ':pk': itemKeys.fromPk(workspaceId, mailbox) },
-    });
-    return rows.map(parseItem);
+  async matchCandidates(workspaceId: string, keys: MatchKeys): Promise<ReviewItem[]> {
+    const reads: Promise<Attributes[]>[] = [];
+    const read = (index: 'match' | 'draftId', attribute: string, pk: string) =>
+      this.table.queryAll({
+        IndexName: index,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': attribute },
+        ExpressionAttributeValues: { ':pk': pk },
+      });
+    if (keys.threadId !== undefined)
+      reads.push(
+        read(
+          'match',
+          'matchPk',
+          itemKeys.conversation(workspaceId, keys.mailbox, { threadId: keys.threadId }),
+        ),
+      );
+    if (keys.subject !== undefined)
+      reads.push(
+        read('match', 'matchPk', itemKeys.conversation(workspaceId, keys.mailbox, { subject: keys.subject })),
+      );
+    if (keys.draftId !== undefined)
+      reads.push(
+        read('draftId', 'draftIdPk', itemKeys.externalDraft(workspaceId, keys.mailbox, keys.draftId)),
+      );
+    const items = new Map<string, ReviewItem>();
+    for (const row of (await Promise.all(reads)).flat()) {
+      const item = parseItem(row);
+      items.set(item.id, item);
+    }
+    return [...items.values()];
   }
 
-  /** Items due for a scheduled job (gsi2): pending items past expiresAt, or items in `sending` since before `until`. */
+  /** Items due for a scheduled job: pending items past expiresAt, or items in `sending` since before `until`. */
   async due(kind: DueKind, until: string, limit: number): Promise<ReviewItem[]> {
     const { Items = [] } = await this.table.query({
-      IndexName: 'gsi2',
-      KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk <= :until',
-      ExpressionAttributeValues: { ':pk': itemKeys.duePk(kind), ':until': `${until}#~` },
+      IndexName: 'due',
+      KeyConditionExpression: 'duePk = :pk AND dueSk <= :until',
+      ExpressionAttributeValues: { ':pk': itemKeys.due(kind), ':until': `${until}#~` },
       Limit: limit,
     });
     return Items.map(parseItem);
@@ -227,20 +302,23 @@ export class ReviewStore implements ReviewStorePort {
 
   /**
    * Writes one change of an item: `before` is the state the caller saw (the write is conditional on it),
-   * `after` the whole new item. Queue entries, the dedup head and counters follow from the two states.
+   * `after` the whole new item. Lists, counters and the dedup head follow from the two states.
    */
   async changeItem(
-    before: ItemState,
+    before: ItemState | ReviewItem,
     after: ReviewItem,
     entry: HistoryEntry,
     counters?: CounterChange,
   ): Promise<void> {
-    await this.table.transact(itemChangeOps(this.table.name, { before, after, entry, counters }, this.ulid));
+    const state = 'draft' in before ? stateOf(before) : before;
+    await this.table.transact(
+      itemChangeOps(this.table.name, { before: state, after, entry, counters }, this.ulid),
+    );
   }
 
   /** Like changeItem, for background actors: a lost race (someone changed the item first) answers false. */
   async changeItemIfCurrent(
-    before: ItemState,
+    before: ItemState | ReviewItem,
     after: ReviewItem,
     entry: HistoryEntry,
     counters?: CounterChange,
@@ -273,6 +351,52 @@ export class ReviewStore implements ReviewStorePort {
   }
 }
 
+/** The partitions that hold exactly a list's rows (docs/table-design.md). */
+function sourcesOf(workspaceId: string, spec: ListSpec): ListSource[] {
+  const base = (pk: string): ListSource => ({ pkAttribute: 'pk', pk, skAttribute: 'sk' });
+  const index = (name: ListSource['index'] & string, pkAttribute: string, pk: string): ListSource => ({
+    index: name,
+    pkAttribute,
+    pk,
+    skAttribute: 'listSk',
+  });
+  switch (spec.kind) {
+    case 'queue':
+      return [
+        spec.automationId === undefined
+          ? base(queueKeys.pk(workspaceId, spec.userId))
+          : index(
+              'automation',
+              'automationPk',
+              queueKeys.ofAutomation(workspaceId, spec.userId, spec.automationId),
+            ),
+      ];
+    case 'open': {
+      const { automationId } = spec;
+      if (spec.scopes === 'all')
+        return [
+          automationId === undefined
+            ? index('open', 'openPk', itemKeys.open(workspaceId))
+            : index('automation', 'automationPk', itemKeys.openOfAutomation(workspaceId, automationId)),
+        ];
+      return spec.scopes.map((scope) =>
+        automationId === undefined
+          ? index('scope', 'scopePk', itemKeys.openInScope(workspaceId, scope))
+          : index(
+              'scopeAutomation',
+              'scopeAutomationPk',
+              itemKeys.openInScopeOfAutomation(workspaceId, scope, automationId),
+            ),
+      );
+    }
+    case 'record':
+      if (spec.scopes === 'all') return [base(recordEntryKeys.pk(workspaceId, spec.record))];
+      return spec.scopes.map((scope) =>
+        index('scope', 'scopePk', recordEntryKeys.inScope(workspaceId, spec.record, scope)),
+      );
+  }
+}
+
 /** The dedup head as it stood when a transaction lost, if its condition failed and DynamoDB returned it. */
 export function headFromConflict(error: WriteConflictError): DedupHead | undefined {
   const old = error.oldRecords.find(isHeadRecord);
@@ -287,7 +411,7 @@ export function itemFromConflict(error: WriteConflictError): ReviewItem | undefi
 
 export { COUNTER_NAMES, type CounterChange, type CounterName } from './entities/automation-counters.js';
 export type { DedupHead, HeadClaim } from './entities/dedup-head.js';
-export type { ItemSummary } from './entities/queue-entry.js';
-export { summaryOf } from './entities/queue-entry.js';
+export type { ItemSummary } from './entities/item-summary.js';
+export { summaryOf } from './entities/item-summary.js';
 export type { ItemState } from './entities/review-item.js';
-export type { Page, PageRequest } from './pages.js';
+export type { Page, PageRequest } from './listing.js';

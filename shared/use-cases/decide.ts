@@ -83,7 +83,7 @@ function requireStatus(item: ReviewItem, now: Date, arrow: Arrow, action: string
 /** Writes a change; a lost race becomes 409 with the item's current status and version. */
 async function commit(
   deps: Deps,
-  before: ItemState,
+  before: ItemState | ReviewItem,
   after: ReviewItem,
   action: HistoryAction,
   caller: Caller | null,

@@ -1,18 +1,19 @@
 /**
  * A proposal comes in: route it, then create, replace in place, or ignore (SPEC 3, dedup and replacement).
  *
- * Requests: the directory (1 Query), then an optimistic create (1 TransactWrite). If the key already has a
+ * Requests: the routing candidates (1 BatchGetItem: members by id, members by mailbox), then an optimistic create (1 TransactWrite). If the key already has a
  * head, the failed create returns it (ALL_OLD) and we replace or ignore: 3 requests in all. Races between
  * concurrent deliveries are settled by the head's conditions and retried from the head DynamoDB returned.
  */
 import { compareProposals, dedupHashOf, dedupKeyOf } from '../domain/dedup.js';
 import { created, type ProposedFields, replaced } from '../domain/lifecycle.js';
 import { historyEntry, utcIso } from '../domain/review-item.js';
-import { routeReviewers } from '../domain/routing.js';
+import { candidateKeysOf, routeReviewers } from '../domain/routing.js';
 import type { DraftProposed } from '../domain/schemas.js';
 import { WriteConflictError } from '../errors.js';
 import { itemEvent } from '../events/publisher.js';
-import { type DedupHead, headFromConflict, type ItemState } from '../store/review-store.js';
+import { stateOfHead } from '../store/entities/dedup-head.js';
+import { type DedupHead, headFromConflict } from '../store/review-store.js';
 import type { Deps } from './deps.js';
 import { expireItem } from './scheduled-jobs.js';
 
@@ -35,7 +36,8 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
   if (proposal.expiresAt && Date.parse(proposal.expiresAt) <= Date.parse(now)) {
     return drop(deps, proposal, now, 'The draft expired before it was received');
   }
-  const routing = routeReviewers(proposal, await deps.store.listMembers(workspaceId));
+  const { userIds, mailboxes } = candidateKeysOf(proposal);
+  const routing = routeReviewers(proposal, await deps.store.candidates(workspaceId, userIds, mailboxes));
   if ('dropReason' in routing) return drop(deps, proposal, now, routing.dropReason);
 
   const dedupHash = dedupHashOf(dedupKeyOf(proposal));
@@ -59,16 +61,7 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
     }
     try {
       if (head?.open) {
-        const before: ItemState = {
-          id: head.itemId,
-          workspaceId,
-          version: head.version,
-          status: 'pending',
-          reviewers: head.reviewers,
-          holdsKey: true,
-          createdAt: head.createdAt,
-          dedupHash,
-        };
+        const before = stateOfHead(workspaceId, dedupHash, head);
         const item = replaced(
           { id: head.itemId, version: head.version, createdAt: head.createdAt, status: 'pending' },
           proposedFields(proposal, routing.reviewers, dedupHash),

@@ -2,39 +2,71 @@
  * The ports the use cases depend on. The DynamoDB store (shared/store/review-store.ts), the SES mailer and the
  * EventBridge publisher implement them; tests may hand in other implementations.
  */
-import type { HistoryEntry, Member, ReviewItem } from '../domain/review-item.js';
+import type { HistoryEntry, Member, RecordRef, ReviewItem } from '../domain/review-item.js';
 import type {
   CounterChange,
   DecisionDuration,
   ScopeCounters,
 } from '../store/entities/automation-counters.js';
+import type { AutomationEntry } from '../store/entities/automation-entry.js';
 import type { DedupHead, HeadClaim } from '../store/entities/dedup-head.js';
-import type { ItemSummary } from '../store/entities/queue-entry.js';
+import type { ItemSummary } from '../store/entities/item-summary.js';
+import type { QueueCounts } from '../store/entities/queue-counter.js';
 import type { DueKind, ItemState } from '../store/entities/review-item.js';
-import type { Page, PageRequest } from '../store/pages.js';
+import type { Page, PageRequest } from '../store/listing.js';
+
+/**
+ * A list of open items, as the store reads it: each kind has partitions that hold exactly its rows
+ * (docs/table-design.md). `scopes` are the visibility scopes the viewer may see (`all` for an admin).
+ */
+export type ListSpec =
+  | { kind: 'queue'; userId: string; automationId?: string }
+  | { kind: 'open'; scopes: 'all' | string[]; automationId?: string }
+  | { kind: 'record'; record: RecordRef; scopes: 'all' | string[] };
+
+/** What a webhook event can match: an email draft's thread or (threadless) subject, or the provider's draft id. */
+export interface MatchKeys {
+  mailbox: string;
+  threadId?: string;
+  subject?: string;
+  draftId?: string;
+}
+
+export interface AutomationsPage {
+  automations: (AutomationEntry & { ownOpen: number })[];
+  nextCursor: string | null;
+}
 
 export interface ReviewStorePort {
   getMember(workspaceId: string, userId: string): Promise<Member | undefined>;
-  listMembers(workspaceId: string): Promise<Member[]>;
+  /** Writes the member (and its mailbox lookups) unless a newer or equal `changedAt` is stored. */
   saveMemberIfNewer(member: Member): Promise<boolean>;
+  /**
+   * The routing candidates, read in one request: the members with these user ids, and the active members whose
+   * connected mailboxes include these addresses (as members with just that mailbox).
+   */
+  candidates(workspaceId: string, userIds: string[], mailboxes: string[]): Promise<Member[]>;
 
   getItem(workspaceId: string, itemId: string): Promise<ReviewItem | undefined>;
   getHistory(workspaceId: string, itemId: string): Promise<HistoryEntry[]>;
-  listQueue(
+  /** One page of a list, for `viewer` (cursors are bound to the viewer, the list and its filter). */
+  listItems(
     workspaceId: string,
-    userId: string,
+    viewer: string,
+    spec: ListSpec,
     page: PageRequest,
     accept: (item: ItemSummary) => boolean,
-    automationId?: string,
   ): Promise<Page<ItemSummary>>;
-  listWholeQueue(workspaceId: string, userId: string): Promise<ItemSummary[]>;
-  listOpen(
+  queueCounts(workspaceId: string, userId: string): Promise<QueueCounts>;
+  /** The automations that have proposed in the workspace; `ownOpen` is the viewer's private runs' open items. */
+  automations(
     workspaceId: string,
+    viewer: string,
     page: PageRequest,
-    accept: (item: ItemSummary) => boolean,
-    filter?: { expression: string; values: Record<string, unknown>; names?: Record<string, string> },
-  ): Promise<Page<ItemSummary>>;
-  openItemsFrom(workspaceId: string, mailbox: string): Promise<ReviewItem[]>;
+    withOwn: boolean,
+  ): Promise<AutomationsPage>;
+  /** Open email drafts an email provider event can be about (SPEC 3, auto-resolve). */
+  matchCandidates(workspaceId: string, keys: MatchKeys): Promise<ReviewItem[]>;
   due(kind: DueKind, until: string, limit: number): Promise<ReviewItem[]>;
   getHead(workspaceId: string, dedupHash: string): Promise<DedupHead | undefined>;
   counters(workspaceId: string, automationId: string): Promise<ScopeCounters[]>;
@@ -42,13 +74,13 @@ export interface ReviewStorePort {
 
   createItem(item: ReviewItem, entry: HistoryEntry, claim: HeadClaim, counters: CounterChange): Promise<void>;
   changeItem(
-    before: ItemState,
+    before: ItemState | ReviewItem,
     after: ReviewItem,
     entry: HistoryEntry,
     counters?: CounterChange,
   ): Promise<void>;
   changeItemIfCurrent(
-    before: ItemState,
+    before: ItemState | ReviewItem,
     after: ReviewItem,
     entry: HistoryEntry,
     counters?: CounterChange,

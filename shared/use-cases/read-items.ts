@@ -4,12 +4,12 @@
  */
 import { canTake, statusAt } from '../domain/lifecycle.js';
 import type { HistoryEntry, Member, ReviewItem, ReviewStatus } from '../domain/review-item.js';
-import { canSee, hasMailbox } from '../domain/routing.js';
+import { canSee, hasMailbox, scopeOf } from '../domain/routing.js';
 import type { ListQuery } from '../domain/schemas.js';
 import { NotFoundError } from '../errors.js';
 import type { Caller } from '../http/request.js';
 import type { ItemSummary, Page, PageRequest } from '../store/review-store.js';
-import type { ReviewStorePort } from './ports.js';
+import type { ListSpec, ReviewStorePort } from './ports.js';
 
 export interface ReadDeps {
   store: ReviewStorePort;
@@ -69,8 +69,10 @@ export function presentItem(item: AnyItem, member: Member, now: Date) {
 }
 export type PresentedItem = ReturnType<typeof presentItem>;
 
+/** Lists never show an item past its expiresAt, whether or not the expiry job has marked it yet. */
+const isListed = (item: ItemSummary, now: Date) => effectiveStatus(item, now) !== 'expired';
 const isListable = (member: Member, now: Date) => (item: ItemSummary) =>
-  canSee(member, item) && effectiveStatus(item, now) !== 'expired';
+  canSee(member, item) && isListed(item, now);
 
 /** The caller as a member who may see anything at all, or undefined (unknown or inactive). */
 async function viewerOf(deps: ReadDeps, caller: Caller): Promise<Member | undefined> {
@@ -80,47 +82,59 @@ async function viewerOf(deps: ReadDeps, caller: Caller): Promise<Member | undefi
 
 const emptyPage = { items: [], nextCursor: null };
 
-/** GET /review-items: the caller's queue (scope=mine) or every open item the caller may see (scope=workspace). */
+/** The visibility scopes a member may see (shared/domain/routing.ts canSee): every one for an admin. */
+export const scopesOf = (member: Member): 'all' | string[] =>
+  member.role === 'admin'
+    ? 'all'
+    : [scopeOf({ kind: 'workspace' }), scopeOf({ kind: 'user', userId: member.userId })];
+
+/**
+ * GET /review-items: the caller's queue (scope=mine) or every open item the caller may see (scope=workspace).
+ * The queue is read in parallel with the caller's membership (2 requests); the workspace view needs the role
+ * first: 1 partition for an admin, 2 for a member (workspace runs, their own runs), so 2 or 3 requests.
+ */
 export async function listReviewItems(deps: ReadDeps, caller: Caller, query: ListQuery) {
+  const page: PageRequest = { limit: query.limit, cursor: query.cursor };
+  const now = deps.clock();
+  if (query.scope === 'mine') {
+    const spec: ListSpec = {
+      kind: 'queue',
+      userId: caller.userId,
+      ...optionalAutomation(query.automationId),
+    };
+    const [member, result] = await Promise.all([
+      viewerOf(deps, caller),
+      deps.store.listItems(caller.workspaceId, caller.userId, spec, page, (item) => isListed(item, now)),
+    ]);
+    if (!member) return emptyPage;
+    return present(filterVisible(result, member), member, now);
+  }
   const member = await viewerOf(deps, caller);
   if (!member) return emptyPage;
-  const now = deps.clock();
-  const page: PageRequest = { limit: query.limit, cursor: query.cursor };
-  const accept = isListable(member, now);
-  let result: Page<ItemSummary>;
-  if (query.scope === 'mine') {
-    result = await deps.store.listQueue(caller.workspaceId, caller.userId, page, accept, query.automationId);
-  } else {
-    result = await deps.store.listOpen(
-      caller.workspaceId,
-      page,
-      accept,
-      workspaceFilter(member, query.automationId),
-    );
-  }
+  const spec: ListSpec = {
+    kind: 'open',
+    scopes: scopesOf(member),
+    ...optionalAutomation(query.automationId),
+  };
+  const result = await deps.store.listItems(
+    caller.workspaceId,
+    caller.userId,
+    spec,
+    page,
+    isListable(member, now),
+  );
   return present(result, member, now);
 }
 
+const optionalAutomation = (automationId: string | undefined) => (automationId ? { automationId } : {});
+
 /**
- * For a non-admin, the index read is narrowed in DynamoDB to the runs they may see (workspace runs and their
- * own); `canSee` still decides in memory.
+ * A queue holds the items its reviewer could see when they were routed; should the reviewer's role change since
+ * (an admin who is now a member), the rows they may no longer see are not answered.
  */
-function workspaceFilter(member: Member, automationId?: string) {
-  const parts: string[] = [];
-  const values: Record<string, unknown> = {};
-  const names: Record<string, string> = {};
-  if (member.role !== 'admin') {
-    parts.push('(origin.executedAs.#kind = :wsKind OR origin.executedAs.userId = :me)');
-    names['#kind'] = 'kind';
-    values[':wsKind'] = 'workspace';
-    values[':me'] = member.userId;
-  }
-  if (automationId) {
-    parts.push('origin.automationId = :automationId');
-    values[':automationId'] = automationId;
-  }
-  if (parts.length === 0) return undefined;
-  return { expression: parts.join(' AND '), values, ...(Object.keys(names).length ? { names } : {}) };
+function filterVisible(page: Page<ItemSummary>, member: Member): Page<ItemSummary> {
+  const items = page.items.filter((item) => canSee(member, item));
+  return items.length === page.items.length ? page : { ...page, items };
 }
 
 /** GET /records/{recordType}/{recordId}/review-items: open items about that record that the caller may see. */
@@ -133,41 +147,67 @@ export async function listRecordItems(
   const member = await viewerOf(deps, caller);
   if (!member) return emptyPage;
   const now = deps.clock();
-  const result = await deps.store.listOpen(caller.workspaceId, page, isListable(member, now), {
-    expression: 'contains(recordKeys, :record)',
-    values: { ':record': `${record.type}#${record.id}` },
-  });
+  const spec: ListSpec = {
+    kind: 'record',
+    record: { type: record.type, id: record.id },
+    scopes: scopesOf(member),
+  };
+  const result = await deps.store.listItems(
+    caller.workspaceId,
+    caller.userId,
+    spec,
+    page,
+    isListable(member, now),
+  );
   return present(result, member, now);
 }
 
-/** GET /review-items/summary: for Up next. */
+/**
+ * GET /review-items/summary, for Up next: the caller's queue counts (one record kept with every queue change) and
+ * the latest items, read in parallel with the membership: 3 requests whatever the queue size. An item past its
+ * expiresAt that the expiry job has not marked yet is counted until the job marks it (within its schedule), and is
+ * never among the latest.
+ */
 export async function summarize(deps: ReadDeps, caller: Caller, latestCount = 5) {
-  const member = await viewerOf(deps, caller);
-  if (!member) return { pendingCount: 0, byAutomation: [], latest: [] };
   const now = deps.clock();
-  const items = (await deps.store.listWholeQueue(caller.workspaceId, caller.userId)).filter(
-    isListable(member, now),
-  );
-  const byAutomation = new Map<
-    string,
-    { automationId: string; automationName: string | null; count: number }
-  >();
-  for (const item of items) {
-    const { automationId, automationName } = item.origin;
-    const entry = byAutomation.get(automationId) ?? {
-      automationId,
-      automationName: automationName ?? null,
-      count: 0,
-    };
-    entry.count += 1;
-    byAutomation.set(automationId, entry);
-  }
+  const spec: ListSpec = { kind: 'queue', userId: caller.userId };
+  const [member, counts, latest] = await Promise.all([
+    viewerOf(deps, caller),
+    deps.store.queueCounts(caller.workspaceId, caller.userId),
+    latestCount > 0
+      ? deps.store.listItems(caller.workspaceId, caller.userId, spec, { limit: latestCount }, (item) =>
+          isListed(item, now),
+        )
+      : Promise.resolve({ items: [], nextCursor: null }),
+  ]);
+  if (!member) return { pendingCount: 0, byAutomation: [], latest: [] };
   return {
-    pendingCount: items.length,
-    byAutomation: [...byAutomation.values()].sort(
+    pendingCount: counts.pending,
+    byAutomation: [...counts.byAutomation].sort(
       (a, b) => b.count - a.count || a.automationId.localeCompare(b.automationId),
     ),
-    latest: items.slice(0, latestCount).map((item) => presentItem(item, member, now)),
+    latest: filterVisible(latest, member).items.map((item) => presentItem(item, member, now)),
+  };
+}
+
+/**
+ * GET /automations: the automations that have proposed in the workspace, with their latest name and the open items
+ * the caller may see (an admin: all; a member: workspace runs' and their own). 2 requests, 3 for a member.
+ */
+export async function listAutomations(deps: ReadDeps, caller: Caller, page: PageRequest) {
+  const [member, result] = await Promise.all([
+    viewerOf(deps, caller),
+    deps.store.automations(caller.workspaceId, caller.userId, page, true),
+  ]);
+  if (!member) return { items: [], nextCursor: null };
+  const admin = member.role === 'admin';
+  return {
+    items: result.automations.map((entry) => ({
+      automationId: entry.automationId,
+      automationName: entry.automationName ?? null,
+      openItems: Math.max(0, admin ? (entry.openAll ?? 0) : (entry.openWorkspace ?? 0) + entry.ownOpen),
+    })),
+    nextCursor: result.nextCursor,
   };
 }
 

@@ -11,6 +11,7 @@ import { itemEvent } from '../events/publisher.js';
 import { logger } from '../logger.js';
 import { decisionCounters } from './decide.js';
 import type { Deps } from './deps.js';
+import type { MatchKeys } from './ports.js';
 
 export async function resolveFromWebhook(deps: Deps, webhookId: string, event: EmailWebhookEvent) {
   const { workspaceId } = event;
@@ -18,7 +19,7 @@ export async function resolveFromWebhook(deps: Deps, webhookId: string, event: E
 
   const now = deps.clock();
   const at = now.toISOString();
-  const candidates = await deps.store.openItemsFrom(workspaceId, event.mailbox);
+  const candidates = await deps.store.matchCandidates(workspaceId, matchKeysOf(event));
   const reason = event.type === 'draft.deleted' ? 'draft discarded elsewhere' : 'sent elsewhere';
   let resolved = 0;
   // An item past its expiresAt is already expired, whether or not the job has marked it yet.
@@ -54,4 +55,18 @@ export async function resolveFromWebhook(deps: Deps, webhookId: string, event: E
   }
   await deps.store.recordWebhook(workspaceId, webhookId, now, resolved);
   return { resolved, duplicate: false };
+}
+
+/**
+ * What the event can match (SPEC 3): a draft id matches by itself; a `message.sent` matches drafts on its thread
+ * and threadless drafts with its subject. The store reads exactly those partitions, whatever the mailbox holds.
+ */
+function matchKeysOf(event: EmailWebhookEvent): MatchKeys {
+  const keys: MatchKeys = { mailbox: event.mailbox };
+  if (event.draftId !== undefined) keys.draftId = event.draftId;
+  if (event.type === 'message.sent') {
+    if (event.threadId !== undefined) keys.threadId = event.threadId;
+    if (event.subject !== undefined) keys.subject = event.subject;
+  }
+  return keys;
 }

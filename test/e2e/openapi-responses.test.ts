@@ -82,7 +82,7 @@ describe('real responses against the served OpenAPI document', () => {
     expectDocumented('/openapi.json', 'GET', anonymous);
   });
 
-  it('documents the reads: lists, summary, one item, its history, a record’s items, stats', async () => {
+  it('documents the reads: lists, summary, one item, its history, a record’s items, automations, stats', async () => {
     const item = items[0]!;
     const reads: [string, string][] = [
       ['/review-items', '/review-items'],
@@ -96,6 +96,8 @@ describe('real responses against the served OpenAPI document', () => {
         `/automations/${item.proposal.run.automationId}/review-stats`,
       ],
       ['/automations/{automationId}/review-stats', '/automations/auto_nothing/review-stats'],
+      ['/automations', '/automations'],
+      ['/automations', '/automations?limit=1'],
     ];
     for (const [template, path] of reads) {
       const response = await alice.get(path);

@@ -162,7 +162,7 @@ describe('the local EventBridge endpoint', () => {
     const { Item } = await client.send(
       new GetItemCommand({
         TableName: runtime.tableName,
-        Key: { pk: { S: `WS#${workspaceId}#DIR` }, sk: { S: 'MEMBER#u_alice' } },
+        Key: { pk: { S: `WS#${workspaceId}#MEMBER#u_alice` }, sk: { S: 'MEMBER' } },
       }),
     );
     client.destroy();

@@ -10,11 +10,14 @@ describe('stateful stack', () => {
     ({ statefulTemplate: template, stateful } = synth());
   });
 
-  it('builds the table from TABLE: keys, GSIs with ALL projection, on-demand, TTL, no stream', () => {
+  it('builds the table from TABLE: keys, GSIs with their projections, on-demand, TTL, no stream', () => {
+    // Indexes share sort key attributes (listSk): each attribute is defined once.
     const keyAttributes = [
-      TABLE.partitionKey,
-      TABLE.sortKey,
-      ...TABLE.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+      ...new Set([
+        TABLE.partitionKey,
+        TABLE.sortKey,
+        ...TABLE.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+      ]),
     ];
 
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
@@ -32,7 +35,10 @@ describe('stateful stack', () => {
           { AttributeName: index.partitionKey, KeyType: 'HASH' },
           { AttributeName: index.sortKey, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        Projection:
+          index.projection === 'ALL'
+            ? { ProjectionType: 'ALL' }
+            : { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection.include] },
       })),
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },

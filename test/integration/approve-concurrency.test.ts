@@ -123,7 +123,9 @@ const shuffle = <T>(random: () => number, values: T[]): T[] => {
 
 describe('concurrent approvals of one item', () => {
   it(`sends exactly one email per item over ${APPROVAL_TRIALS} trials of 2–10 concurrent approvals`, {
-    timeout: 300_000,
+    // Each trial writes one item change per list the item is on (queues, counters, record banner, automations):
+    // about three minutes on DynamoDB Local alone, more beside other test files.
+    timeout: 600_000,
   }, async () => {
     const random = seededRandom(SEED);
     const plans = Array.from({ length: APPROVAL_TRIALS }, (_, index) => {

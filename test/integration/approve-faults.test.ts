@@ -442,9 +442,10 @@ describe('a crash between the claim and the outcome', () => {
       }),
     ]);
     // Surfaced: back in the reviewers' queue, for them to decide.
-    const queue = await crash.deps.store.listQueue(
+    const queue = await crash.deps.store.listItems(
       item.workspaceId,
       alice.userId,
+      { kind: 'queue', userId: alice.userId },
       { limit: 100 },
       () => true,
     );

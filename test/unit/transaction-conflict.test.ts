@@ -37,13 +37,16 @@ const state = {
   holdsKey: false,
   createdAt: '2026-11-20T10:00:00.000Z',
   dedupHash: 'h',
+  automationId: 'auto',
+  executedAs: { kind: 'workspace' as const },
+  records: [],
 };
 const item = {
   ...state,
   version: 2,
-  draft: { from: 'a@x.com', bodyText: '' },
+  draft: { from: 'a@x.com', to: [], subject: 's', bodyText: '' },
   relatedRecords: [],
-  origin: { runId: 'r' },
+  origin: { runId: 'r', automationId: 'auto', executedAs: { kind: 'workspace' } },
 } as never;
 const entry = {
   action: 'edited',

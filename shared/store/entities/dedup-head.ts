@@ -4,7 +4,9 @@
  * head alone, conditional on both.
  */
 import * as z from 'zod';
-import type { ReviewItem } from '../../domain/review-item.js';
+import { type ReviewItem, recordRefsOf } from '../../domain/review-item.js';
+import { executedAsSchema } from '../../domain/schemas.js';
+import { part, tenant } from '../key-parts.js';
 import type { Attributes, TableKey, TransactItem } from '../table.js';
 import { parseRecord } from './record-schemas.js';
 import type { ItemState } from './review-item.js';
@@ -13,7 +15,7 @@ export const HEAD_ENTITY = 'DedupHead';
 
 export const headKeys = {
   head: (workspaceId: string, dedupHash: string): TableKey => ({
-    pk: `WS#${workspaceId}#DEDUP#${dedupHash}`,
+    pk: `${tenant(workspaceId)}#DEDUP#${part(dedupHash)}`,
     sk: 'HEAD',
   }),
 };
@@ -28,6 +30,10 @@ const dedupHeadRecord = z.object({
   open: z.boolean(),
   /** The open item's expiresAt: a proposal for an expired item starts a new item instead of replacing it. */
   expiresAt: z.string().optional(),
+  /** The rest of the open item's state a replacement needs to move it out of its lists (ItemState). */
+  automationId: z.string(),
+  executedAs: executedAsSchema,
+  records: z.array(z.object({ type: z.string(), id: z.string() })),
 });
 export type DedupHead = z.output<typeof dedupHeadRecord>;
 
@@ -48,6 +54,26 @@ export function headOf(item: ReviewItem): DedupHead {
     runId: item.origin.runId,
     open: true,
     ...(item.expiresAt ? { expiresAt: item.expiresAt } : {}),
+    automationId: item.origin.automationId,
+    executedAs: item.origin.executedAs,
+    records: recordRefsOf(item),
+  };
+}
+
+/** The open item's state, as its head mirrors it: what a replacement writes conditionally on. */
+export function stateOfHead(workspaceId: string, dedupHash: string, head: DedupHead): ItemState {
+  return {
+    id: head.itemId,
+    workspaceId,
+    version: head.version,
+    status: 'pending',
+    reviewers: head.reviewers,
+    holdsKey: true,
+    createdAt: head.createdAt,
+    dedupHash,
+    automationId: head.automationId,
+    executedAs: head.executedAs,
+    records: head.records,
   };
 }
 
@@ -130,13 +156,14 @@ export function headChange(
       Update: {
         TableName: tableName,
         Key,
-        UpdateExpression: 'SET #open = :true, version = :v, reviewers = :r',
+        UpdateExpression: 'SET #open = :true, version = :v, reviewers = :r, records = :records',
         ...released,
         ExpressionAttributeValues: {
           ...released.ExpressionAttributeValues,
           ':true': true,
           ':v': after.version,
           ':r': after.reviewers,
+          ':records': recordRefsOf(after),
         },
       },
     };

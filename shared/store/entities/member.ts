@@ -1,17 +1,19 @@
-/** `Member` records: the workspace's member directory, one record per member in the directory partition. */
+/**
+ * `Member` records: the workspace's member directory, one partition per member (nothing reads the whole directory:
+ * routing reads its candidates by key, see mailbox.ts).
+ */
 import type { Member } from '../../domain/review-item.js';
+import { part, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
 import { memberRecord as memberSchema, parseRecord } from './record-schemas.js';
 
 export const MEMBER_ENTITY = 'Member';
 
 export const memberKeys = {
-  directoryPk: (workspaceId: string) => `WS#${workspaceId}#DIR`,
   member: (workspaceId: string, userId: string): TableKey => ({
-    pk: `WS#${workspaceId}#DIR`,
-    sk: `MEMBER#${userId}`,
+    pk: `${tenant(workspaceId)}#MEMBER#${part(userId)}`,
+    sk: 'MEMBER',
   }),
-  memberPrefix: 'MEMBER#',
 };
 
 export const memberRecord = (member: Member): Attributes => ({
@@ -23,9 +25,12 @@ export const memberRecord = (member: Member): Attributes => ({
 export const parseMember = (record: Attributes): Member => parseRecord(memberSchema, record, 'member');
 
 export const memberConditions = {
-  /** No record yet, or an older one: an older or equal `changedAt` never overwrites a newer one. */
-  olderThan: (changedAt: string) => ({
-    ConditionExpression: 'attribute_not_exists(pk) OR changedAt < :changedAt',
-    ExpressionAttributeValues: { ':changedAt': changedAt },
+  /** No record of this member yet. */
+  isNew: () => ({ ConditionExpression: 'attribute_not_exists(pk)' }),
+  /** The record is still the one read (its `changedAt`): a concurrent change of the same member loses. */
+  unchangedSince: (changedAt: string) => ({
+    ConditionExpression: 'changedAt = :read',
+    ExpressionAttributeValues: { ':read': changedAt },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
   }),
 };

@@ -1,48 +1,89 @@
 /**
- * `ReviewItem` records: the whole item, with the index attributes that place an open item in the workspace's
- * open list (gsi1), an item due for a job in gsi2, and an open email in its `from` mailbox's list (gsi3).
+ * `ReviewItem` records: the whole item, its `summary` (the item without bodies, what lists show), and the index
+ * attributes its state calls for (infra/table-definition.ts):
+ * - open items: `open` (the workspace's open items), `scope` (one visibility scope's), `automation` (one
+ *   automation's), `scopeAutomation` (one automation's in one scope), all newest first by `listSk`;
+ * - open email drafts: `match` (from-mailbox + thread, or + subject when threadless) and `draftId` (from-mailbox +
+ *   the provider's draft id), read by the webhook;
+ * - `due`: a pending item with expiresAt, or an item in `sending` (claim time), read by the jobs.
  */
-import { isOpen, type ReviewItem } from '../../domain/review-item.js';
+import { createHash } from 'node:crypto';
+import { normalizeSubject } from '../../domain/matching.js';
+import {
+  isOpen,
+  type RecordRef,
+  type ReviewItem,
+  type ReviewStatus,
+  recordRefsOf,
+} from '../../domain/review-item.js';
+import { scopeOf } from '../../domain/routing.js';
+import type { ExecutedAs } from '../../domain/schemas.js';
+import { listSk, part, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
+import { summaryOf } from './item-summary.js';
 import { parseRecord, reviewItemRecord } from './record-schemas.js';
 
 export const ITEM_ENTITY = 'ReviewItem';
 
-const ws = (workspaceId: string) => `WS#${workspaceId}`;
+export type DueKind = 'EXPIRY' | 'SENDING';
+
+const subjectHash = (subject: string) =>
+  createHash('sha256').update(normalizeSubject(subject)).digest('hex').slice(0, 32);
 
 export const itemKeys = {
   item: (workspaceId: string, itemId: string): TableKey => ({
-    pk: `${ws(workspaceId)}#ITEM#${itemId}`,
+    pk: `${tenant(workspaceId)}#ITEM#${part(itemId)}`,
     sk: 'ITEM',
   }),
-  /** gsi1: open items of a workspace, newest first. */
-  openPk: (workspaceId: string) => `${ws(workspaceId)}#OPEN`,
-  openSk: (createdAt: string, itemId: string) => `${createdAt}#${itemId}`,
-  /** gsi2: work due for the scheduled jobs (not a request path; no tenant prefix by design). */
-  duePk: (kind: DueKind) => `DUE#${kind}`,
-  dueSk: (at: string, workspaceId: string, itemId: string) => `${at}#${workspaceId}#${itemId}`,
-  /** gsi3: open items of a workspace by the draft's from mailbox. */
-  fromPk: (workspaceId: string, mailbox: string) => `${ws(workspaceId)}#FROM#${mailbox.toLowerCase()}`,
+  open: (workspaceId: string) => `${tenant(workspaceId)}#OPEN`,
+  openInScope: (workspaceId: string, scope: string) => `${tenant(workspaceId)}#OPEN#S#${part(scope)}`,
+  openOfAutomation: (workspaceId: string, automationId: string) =>
+    `${tenant(workspaceId)}#OPEN#A#${part(automationId)}`,
+  openInScopeOfAutomation: (workspaceId: string, scope: string, automationId: string) =>
+    `${tenant(workspaceId)}#OPEN#S#${part(scope)}#A#${part(automationId)}`,
+  /** An email draft's conversation: its thread, or (threadless) its normalized subject. */
+  conversation: (workspaceId: string, mailbox: string, match: { threadId: string } | { subject: string }) =>
+    `${tenant(workspaceId)}#MB#${part(mailbox.toLowerCase())}#` +
+    ('threadId' in match ? `T#${part(match.threadId)}` : `S#${subjectHash(match.subject)}`),
+  externalDraft: (workspaceId: string, mailbox: string, draftId: string) =>
+    `${tenant(workspaceId)}#MB#${part(mailbox.toLowerCase())}#D#${part(draftId)}`,
+  /** Not a request path: read only by the scheduled jobs, so no tenant prefix (docs/table-design.md). */
+  due: (kind: DueKind) => `DUE#${kind}`,
+  dueSk: (at: string, workspaceId: string, itemId: string) => `${at}#${part(workspaceId)}#${part(itemId)}`,
 };
 
-export type DueKind = 'EXPIRY' | 'SENDING';
-
-/** The item as stored: the item itself and the index attributes its state calls for. */
+/** The item as stored: the item itself, its summary, and the index attributes its state calls for. */
 export function itemRecord(item: ReviewItem): Attributes {
-  const record: Attributes = { ...itemKeys.item(item.workspaceId, item.id), entity: ITEM_ENTITY, ...item };
+  const record: Attributes = {
+    ...itemKeys.item(item.workspaceId, item.id),
+    entity: ITEM_ENTITY,
+    ...item,
+    summary: summaryOf(item),
+  };
   if (isOpen(item.status)) {
-    record.recordKeys = item.relatedRecords.map((r) => `${r.type}#${r.id}`);
-    record.gsi1pk = itemKeys.openPk(item.workspaceId);
-    record.gsi1sk = itemKeys.openSk(item.createdAt, item.id);
-    record.gsi3pk = itemKeys.fromPk(item.workspaceId, item.draft.from);
-    record.gsi3sk = itemKeys.openSk(item.createdAt, item.id);
+    const { workspaceId } = item;
+    const scope = scopeOf(item.origin.executedAs);
+    const { automationId } = item.origin;
+    record.listSk = listSk(item.createdAt, item.id);
+    record.openPk = itemKeys.open(workspaceId);
+    record.scopePk = itemKeys.openInScope(workspaceId, scope);
+    record.automationPk = itemKeys.openOfAutomation(workspaceId, automationId);
+    record.scopeAutomationPk = itemKeys.openInScopeOfAutomation(workspaceId, scope, automationId);
+    const { draft } = item;
+    record.matchPk = itemKeys.conversation(
+      workspaceId,
+      draft.from,
+      draft.threadId !== undefined ? { threadId: draft.threadId } : { subject: draft.subject },
+    );
+    if (draft.externalDraftId !== undefined)
+      record.draftIdPk = itemKeys.externalDraft(workspaceId, draft.from, draft.externalDraftId);
   }
   if (item.status === 'pending' && item.expiresAt) {
-    record.gsi2pk = itemKeys.duePk('EXPIRY');
-    record.gsi2sk = itemKeys.dueSk(item.expiresAt, item.workspaceId, item.id);
+    record.duePk = itemKeys.due('EXPIRY');
+    record.dueSk = itemKeys.dueSk(item.expiresAt, item.workspaceId, item.id);
   } else if (item.status === 'sending' && item.sendAttempt) {
-    record.gsi2pk = itemKeys.duePk('SENDING');
-    record.gsi2sk = itemKeys.dueSk(item.sendAttempt.claimedAt, item.workspaceId, item.id);
+    record.duePk = itemKeys.due('SENDING');
+    record.dueSk = itemKeys.dueSk(item.sendAttempt.claimedAt, item.workspaceId, item.id);
   }
   return record;
 }
@@ -52,11 +93,41 @@ export const parseItem = (record: Attributes): ReviewItem =>
 
 export const isItemRecord = (record: Attributes): boolean => record.entity === ITEM_ENTITY;
 
-/** What a change needs to know about the item before it: the full item, or the dedup head's copy of it. */
-export type ItemState = Pick<
-  ReviewItem,
-  'id' | 'workspaceId' | 'version' | 'status' | 'reviewers' | 'holdsKey' | 'createdAt' | 'dedupHash'
-> & { sendAttempt?: { id: string } };
+/**
+ * What a change needs to know about the item before it: enough to write the item conditionally and to take it
+ * out of every list it was in. Built from the item (`stateOf`) or from its dedup head, which mirrors it.
+ */
+export interface ItemState {
+  id: string;
+  workspaceId: string;
+  version: number;
+  status: ReviewStatus;
+  reviewers: string[];
+  holdsKey: boolean;
+  createdAt: string;
+  dedupHash: string;
+  automationId: string;
+  executedAs: ExecutedAs;
+  records: RecordRef[];
+  sendAttempt?: { id: string };
+}
+
+export function stateOf(item: ReviewItem): ItemState {
+  return {
+    id: item.id,
+    workspaceId: item.workspaceId,
+    version: item.version,
+    status: item.status,
+    reviewers: item.reviewers,
+    holdsKey: item.holdsKey,
+    createdAt: item.createdAt,
+    dedupHash: item.dedupHash,
+    automationId: item.origin.automationId,
+    executedAs: item.origin.executedAs,
+    records: recordRefsOf(item),
+    ...(item.sendAttempt ? { sendAttempt: { id: item.sendAttempt.id } } : {}),
+  };
+}
 
 /** Named conditions on the item record. */
 export const itemConditions = {

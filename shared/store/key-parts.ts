@@ -1,0 +1,11 @@
+/**
+ * Building blocks of every key. Every tenant key starts with `WS#<workspaceId>#`, so two workspaces never share a
+ * partition. Variable parts (ids, user ids, mailboxes) are escaped (`%` → `%25`, `#` → `%23`), so a crafted id can
+ * never forge a key of another shape (`acc#S#workspace` stays one part).
+ */
+export const part = (value: string): string => value.replaceAll('%', '%25').replaceAll('#', '%23');
+
+export const tenant = (workspaceId: string): string => `WS#${part(workspaceId)}`;
+
+/** The sort key of every newest-first list: creation time, then the item id. */
+export const listSk = (createdAt: string, itemId: string): string => `${createdAt}#${part(itemId)}`;
