@@ -5,7 +5,7 @@ import type { Member } from './review-item.js';
 import type { DraftProposed, ExecutedAs } from './schemas.js';
 
 /** Upper bound on reviewers per item; keeps every item change within one DynamoDB transaction. */
-export const MAX_REVIEWERS = 40;
+export const MAX_REVIEWERS = 16;
 
 /**
  * A user may see an item only if the user is an active member of the item's workspace and either the run

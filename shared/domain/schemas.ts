@@ -8,7 +8,9 @@ import type { FieldIssue } from '../errors.js';
 
 export const MAX_RECIPIENTS = 50;
 export const MAX_BODY_BYTES = 100 * 1024;
-export const MAX_RELATED_RECORDS = 20;
+export const MAX_RELATED_RECORDS = 10;
+/** Connected mailboxes per member: a member change moves them all in one transaction (docs/table-design.md). */
+export const MAX_MAILBOXES = 40;
 
 const noControl = /^[^\r\n\0]*$/;
 /** A header-safe string: no CR, LF or NUL (header injection). */
@@ -100,7 +102,7 @@ export const memberChangedSchema = z.object({
   workspaceId: workspaceIdSchema,
   userId: idSchema,
   role: z.enum(['admin', 'member']),
-  mailboxes: z.array(mailboxSchema).max(50).default([]),
+  mailboxes: z.array(mailboxSchema).max(MAX_MAILBOXES).default([]),
   active: z.boolean(),
   changedAt: isoTimeSchema,
 });

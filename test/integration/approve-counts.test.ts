@@ -4,6 +4,8 @@
  * SESv2Client with the same kind of counting middleware. Real DynamoDB Local, real local SES.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_REVIEWERS } from '../../shared/domain/routing.js';
+import { MAX_RELATED_RECORDS } from '../../shared/domain/schemas.js';
 import { ConflictError } from '../../shared/errors.js';
 import { approveItem, dismissItem, editItem, SendFailedError } from '../../shared/use-cases/decide.js';
 import { member } from '../fixtures/index.js';
@@ -23,8 +25,12 @@ import { type FaultAction, type SesFaultProxy, startSesFaultProxy } from '../sup
 
 const alice = callerOf(RUN_USER);
 /** Owners of related records: with a workspace run, each is a reviewer. */
-const OWNERS = Array.from({ length: 20 }, (_, i) =>
+const OWNERS = Array.from({ length: MAX_RELATED_RECORDS }, (_, i) =>
   member({ userId: `u_owner${i}`, mailboxes: [`owner${i}@acme.com`] }),
+);
+/** Members reached through the email's recipients, to fill the item up to its reviewer bound. */
+const RECIPIENTS = Array.from({ length: MAX_REVIEWERS }, (_, i) =>
+  member({ userId: `u_recipient${i}`, mailboxes: [`recipient${i}@acme.com`] }),
 );
 
 let env: ItemEnv;
@@ -32,7 +38,7 @@ const measured: Record<string, unknown> = {};
 
 beforeAll(async () => {
   env = await createItemEnv({ prefix: 'approve-counts' });
-  await seedMembers(env.deps, [RUN_USER, SENDING_ADMIN, ...OWNERS]);
+  await seedMembers(env.deps, [RUN_USER, SENDING_ADMIN, ...OWNERS, ...RECIPIENTS]);
 });
 
 afterAll(async () => {
@@ -84,17 +90,18 @@ describe('DynamoDB and SES requests per action', () => {
     expect(ses).toEqual({ SendEmail: 1 });
   });
 
-  it('approves an item with 22 reviewers with the same 4 requests: the count does not grow with the item', async () => {
+  it(`approves the largest item (${MAX_REVIEWERS} reviewers, ${MAX_RELATED_RECORDS} records) with the same 4 requests`, async () => {
     const item = await seedItem(
       env.deps,
       uniqueProposal({
         run: { executedAs: { kind: 'workspace' } },
         relatedRecords: OWNERS.map((o, i) => ({ type: 'account', id: `acc_${i}`, ownerId: o.userId })),
+        draft: { to: RECIPIENTS.map((r) => r.mailboxes[0]!) },
       }),
     );
-    expect(item.reviewers).toHaveLength(22);
+    expect(item.reviewers).toHaveLength(MAX_REVIEWERS);
 
-    const { result, dynamodb, ses } = await counted('approve, 22 reviewers', () =>
+    const { result, dynamodb, ses } = await counted('approve, largest item', () =>
       approveItem(env.deps, alice, item.id, {}),
     );
 

@@ -1,0 +1,153 @@
+/**
+ * The one item-change transaction: what it writes for each list the item is on, and that the largest change the
+ * bounds allow still fits in one DynamoDB transaction (docs/table-design.md, "the largest change").
+ */
+import { describe, expect, it } from 'vitest';
+import { claimed, created, replaced } from '../../shared/domain/lifecycle.js';
+import { historyEntry, type ReviewItem } from '../../shared/domain/review-item.js';
+import { MAX_REVIEWERS } from '../../shared/domain/routing.js';
+import { MAX_RELATED_RECORDS } from '../../shared/domain/schemas.js';
+import { stateOf } from '../../shared/store/entities/review-item.js';
+import { itemChangeOps, MAX_TRANSACTION_ACTIONS } from '../../shared/store/item-change.js';
+import type { TransactItem } from '../../shared/store/table.js';
+import { proposal } from '../fixtures/index.js';
+
+const T0 = '2026-11-20T10:00:00.000Z';
+const T1 = '2026-11-20T10:05:00.000Z';
+let n = 0;
+const unique = () => String(++n).padStart(6, '0');
+
+function item(over: {
+  reviewers: string[];
+  records: string[];
+  automationId?: string;
+  userRun?: boolean;
+}): ReviewItem {
+  const p = proposal();
+  return created(
+    'ri_1',
+    {
+      workspaceId: 'ws_acme',
+      type: 'email',
+      draft: p.draft,
+      reason: p.reason,
+      relatedRecords: over.records.map((id) => ({ type: 'account', id })),
+      origin: {
+        automationId: over.automationId ?? 'auto_a',
+        automationName: 'A',
+        runId: 'run_1',
+        stepId: 'step_1',
+        executedAs: over.userRun ? { kind: 'user', userId: 'u_run' } : { kind: 'workspace' },
+      },
+      reviewers: over.reviewers,
+      dedupHash: 'h',
+      proposedAt: T0,
+    },
+    T0,
+  );
+}
+
+const entity = (op: TransactItem) => {
+  const record = (op.Put?.Item ?? {}) as Record<string, unknown>;
+  if (op.Put) return String(record.entity);
+  const key = (op.Update?.Key ?? op.Delete?.Key ?? {}) as Record<string, string>;
+  return `${op.Update ? 'Update' : 'Delete'} ${key.pk?.replace(/^WS#ws_acme#/, '').split('#')[0]}`;
+};
+function tally(ops: TransactItem[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const name of ops.map(entity)) counts[name] = (counts[name] ?? 0) + 1;
+  return counts;
+}
+
+const users = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `u_${prefix}${i}`);
+const records = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+
+describe('an item change', () => {
+  it('creates an item on every list at once: queues, counters, banners, the automation, stats', () => {
+    const after = item({ reviewers: ['u_a', 'u_b'], records: ['acc_1'] });
+    const ops = itemChangeOps(
+      't',
+      { before: null, after, entry: historyEntry(after, 'created', { kind: 'automation', runId: 'run_1' }) },
+      unique,
+    );
+    expect(tally(ops)).toEqual({
+      ReviewItem: 1,
+      History: 1,
+      QueueEntry: 2,
+      'Update QCOUNT': 2,
+      RecordEntry: 1,
+      'Update AUTOS': 1,
+    });
+  });
+
+  it("takes a closed item off every list, and counts it out of its private run user's automation entry", () => {
+    const before = item({ reviewers: ['u_a', 'u_b'], records: ['acc_1', 'acc_2'], userRun: true });
+    const after = claimed(before, { id: 'a', by: 'u_a', claimedAt: T1 });
+    const ops = itemChangeOps(
+      't',
+      {
+        before: stateOf(before),
+        after,
+        entry: historyEntry(after, 'approved', { kind: 'user', userId: 'u_a' }),
+      },
+      unique,
+    );
+    expect(tally(ops)).toEqual({
+      ReviewItem: 1,
+      History: 1,
+      'Delete QUEUE': 2,
+      'Update QCOUNT': 2,
+      'Delete REC': 2,
+      'Update AUTOS': 2,
+      'Update DEDUP': 1,
+    });
+  });
+
+  it(`fits the largest change in one transaction: a replacement swapping all ${MAX_REVIEWERS} reviewers and ${MAX_RELATED_RECORDS} records to another automation`, () => {
+    const before = item({
+      reviewers: users('old', MAX_REVIEWERS),
+      records: records('old', MAX_RELATED_RECORDS),
+      userRun: true,
+    });
+    const proposalFields = item({
+      reviewers: users('new', MAX_REVIEWERS),
+      records: records('new', MAX_RELATED_RECORDS),
+      automationId: 'auto_b',
+      userRun: true,
+    });
+    const after = replaced(before, proposalFields, T1);
+    const ops = itemChangeOps(
+      't',
+      {
+        before: stateOf(before),
+        after,
+        entry: historyEntry(after, 'replaced', { kind: 'automation', runId: 'run_2' }),
+        counters: { automationId: 'auto_b', executedAs: after.origin.executedAs, add: { replaced: 1 } },
+      },
+      unique,
+    );
+    expect(ops.length).toBe(2 + 2 * MAX_REVIEWERS + 2 * MAX_REVIEWERS + 2 * MAX_RELATED_RECORDS + 4 + 1 + 1);
+    expect(ops.length).toBeLessThanOrEqual(MAX_TRANSACTION_ACTIONS);
+    // DynamoDB refuses two actions on one record in a transaction.
+    const keys = ops.map((op) =>
+      JSON.stringify(op.Put ? [op.Put.Item?.pk, op.Put.Item?.sk] : (op.Update ?? op.Delete)?.Key),
+    );
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it("refuses to build a change over DynamoDB's transaction limit", () => {
+    const before = item({ reviewers: users('old', 40), records: records('old', 20) });
+    const after = replaced(before, item({ reviewers: users('new', 40), records: records('new', 20) }), T1);
+    expect(() =>
+      itemChangeOps(
+        't',
+        {
+          before: stateOf(before),
+          after,
+          entry: historyEntry(after, 'replaced', { kind: 'automation', runId: 'r' }),
+        },
+        unique,
+      ),
+    ).toThrow(/over DynamoDB's 100/);
+  });
+});
