@@ -1,6 +1,6 @@
 /**
- * The read side on DynamoDB Local: the queue, workspace scope, record banner, summary and expiry, and the
- * request budget of a queue page (≤ 2, whatever the size of the queue or the table; never a Scan).
+ * The read side on DynamoDB Local: the queue, workspace scope, record banner, summary and expiry. Request budgets
+ * at 10² and 10⁴ items are test/integration/flat-at-scale.test.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -231,66 +231,4 @@ describe('expiry', () => {
       'created',
     );
   });
-});
-
-describe('request budget at scale', () => {
-  it('reads a queue page in 2 requests with 10 and with 5,000 items in the table', async () => {
-    const workspaceId = await workspace();
-    await ingestMany(workspaceId, 10);
-    table.counter.reset();
-    const small = await listReviewItems(deps(), alice(workspaceId), { limit: 25, scope: 'mine' });
-    expect(small.items).toHaveLength(10);
-    expect(table.counter.total).toBe(2);
-
-    // Grow the table to 5,000 items: Alice's queue, other users' items, and another workspace.
-    const other = await workspace();
-    const template = await store.getItem(workspaceId, small.items[0]!.id);
-    const seeds = Array.from({ length: 4990 }, (_, i) => {
-      const ws = i % 3 === 2 ? other : workspaceId;
-      const reviewers = i % 3 === 1 ? ['u_bob'] : ['u_alice'];
-      const createdAt = new Date(Date.parse('2026-11-21T00:00:00.000Z') + i * 1000).toISOString();
-      const item: ReviewItem = {
-        ...template!,
-        id: newItemId(),
-        workspaceId: ws,
-        reviewers,
-        createdAt,
-        dedupHash: `seed${i}`,
-      };
-      return item;
-    });
-    for (let i = 0; i < seeds.length; i += 50) {
-      await Promise.all(
-        seeds.slice(i, i + 50).map((item) =>
-          store.createItem(
-            item,
-            {
-              action: 'created',
-              actor: { kind: 'system', reason: 'seed' },
-              at: item.createdAt,
-              runId: 'seed',
-              version: 1,
-              status: 'pending',
-            },
-            { kind: 'new' },
-            { automationId: 'auto_renewal', executedAs: item.origin.executedAs, add: { proposed: 1 } },
-          ),
-        ),
-      );
-    }
-
-    for (const scope of ['mine', 'workspace'] as const) {
-      let cursor: string | undefined;
-      for (let page = 0; page < 3; page++) {
-        table.counter.reset();
-        const result = await listReviewItems(deps(), alice(workspaceId), { limit: 100, scope, cursor });
-        expect(result.items).toHaveLength(100);
-        // The queue: membership and queue in parallel. A member's workspace view: membership, then the
-        // workspace runs' and their own runs' partitions.
-        expect(table.counter.total).toBe(scope === 'mine' ? 2 : 3);
-        expect(table.counter.byCommand).not.toHaveProperty('Scan');
-        cursor = result.nextCursor!;
-      }
-    }
-  }, 240_000);
 });
