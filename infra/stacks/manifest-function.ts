@@ -10,7 +10,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { type Access, entryOf, type FunctionSpec } from '../manifest.js';
+import { type Access, entryOf, type FunctionSpec, type Trigger } from '../manifest.js';
 import { TABLE } from '../table-definition.js';
 import { BUNDLING, PROJECT_ROOT } from './bundling.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
@@ -21,8 +21,9 @@ export const DEFAULT_MEMORY_MB = 512;
 export const SERVICE_NAME = 'for-review';
 
 /**
- * Item actions only: no Scan (no request path or job scans; SPEC 8), no stream reads (the table has no
- * stream). Transactions authorize as their parts (ConditionCheckItem, PutItem, UpdateItem, DeleteItem).
+ * Item actions only: no Scan (no request path or job scans; SPEC 8), no stream reads (only a manifest `stream`
+ * trigger grants those, on the stream alone: stream-subscription.ts). Transactions authorize as their parts
+ * (ConditionCheckItem, PutItem, UpdateItem, DeleteItem).
  */
 export const TABLE_READ_ACTIONS = [
   'dynamodb:GetItem',
@@ -58,14 +59,15 @@ export interface ManifestFunctionProps {
 
 /**
  * One manifest entry as a Lambda function: its own log group and role, the manifest's grants (each also
- * setting the environment variable that names what it grants), an on-failure queue when it is invoked
- * asynchronously, and alarms on errors and throttles.
+ * setting the environment variable that names what it grants), an on-failure queue when EventBridge invokes it
+ * (asynchronously), and alarms on errors and throttles. A stream trigger's mapping, with its own on-failure
+ * queue, is a StreamSubscription.
  */
 export class ManifestFunction extends Construct {
   readonly spec: FunctionSpec;
   readonly function: NodejsFunction;
   readonly role: Role;
-  /** Catches async invocations (EventBridge) that still fail after Lambda's own retries. */
+  /** Catches async invocations (EventBridge rules, schedules) that still fail after Lambda's own retries. */
   readonly failureQueue: DeadLetterQueue | undefined;
   readonly alarms: Alarm[];
 
@@ -85,7 +87,7 @@ export class ManifestFunction extends Construct {
     });
     logGroup.grantWrite(this.role);
 
-    const invokedAsync = spec.triggers.some((trigger) => trigger.kind !== 'http');
+    const invokedAsync = spec.triggers.some((trigger) => isAsync(trigger.kind));
     this.failureQueue = invokedAsync
       ? new DeadLetterQueue(this, 'OnFailure', {
           purpose: `${spec.name} failed an event after Lambda's retries; the event is in this queue.`,
@@ -173,3 +175,6 @@ export class ManifestFunction extends Construct {
     });
   }
 }
+
+/** EventBridge invokes rule and schedule targets asynchronously; API Gateway and stream mappings synchronously. */
+export const isAsync = (kind: Trigger['kind']): boolean => kind === 'event' || kind === 'schedule';

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type FunctionSpec, functions } from '../../infra/manifest.js';
 import { TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from '../../infra/stacks/manifest-function.js';
+import { STREAM_READ_ACTIONS } from '../../infra/stacks/stream-subscription.js';
 import { TABLE } from '../../infra/table-definition.js';
 import {
   asList,
@@ -18,6 +19,8 @@ beforeAll(() => {
 
 const statefulId = (type: string) => Object.keys(s.statefulTemplate.findResources(type))[0];
 const tableArn = () => ({ 'Fn::GetAtt': [statefulId('AWS::DynamoDB::Table'), 'Arn'] });
+const streamArn = () => ({ 'Fn::GetAtt': [statefulId('AWS::DynamoDB::Table'), 'StreamArn'] });
+const consumesStream = (fn: FunctionSpec) => fn.triggers.some((t) => t.kind === 'stream');
 
 /** The statements of the policies attached to one function's role, cross-stack references resolved. */
 function statementsOf(name: string): PolicyStatementJson[] {
@@ -44,7 +47,8 @@ function expectedActions(fn: FunctionSpec): Set<string> {
   if (fn.access.publishEvents) actions.push('events:PutEvents');
   if (fn.access.sendEmail) actions.push('ses:SendEmail');
   if (fn.access.webhookSecret) actions.push('secretsmanager:GetSecretValue');
-  // The Lambda on-failure destination (SqsDestination) of EventBridge-invoked functions.
+  if (consumesStream(fn)) actions.push(...STREAM_READ_ACTIONS);
+  // The on-failure destination of EventBridge-invoked functions (SqsDestination) and of stream mappings (SqsDlq).
   if (fn.triggers.some((t) => t.kind !== 'http')) {
     actions.push('sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
   }
@@ -68,6 +72,32 @@ describe('IAM: least privilege', () => {
       expect(actionsOf(statementsOf(name))).toEqual(expectedActions(fn));
     },
   );
+
+  it('no policy anywhere allows a Scan', () => {
+    const all = [...policyStatements(s.statefulTemplate), ...policyStatements(s.statelessTemplate)];
+    const actions = all.flatMap(({ statement }) => asList(statement.Action));
+
+    expect(actions.length).toBeGreaterThan(0);
+    expect(actions.filter((action) => /^dynamodb:(Scan|\*)/i.test(action))).toEqual([]);
+  });
+
+  it.each(functions.filter(consumesStream).map((fn) => [fn.name] as const))(
+    '%s may read the table stream, and only the stream',
+    (name) => {
+      const statements = withAction(statementsOf(name), 'dynamodb:');
+
+      expect(statements).toEqual([
+        expect.objectContaining({ Action: [...STREAM_READ_ACTIONS].sort(), Resource: streamArn() }),
+      ]);
+    },
+  );
+
+  it('grants stream reads to the stream consumers only', () => {
+    const streamActions = new Set<string>([...STREAM_READ_ACTIONS, 'dynamodb:ListStreams']);
+    for (const fn of functions.filter((fn) => !consumesStream(fn))) {
+      expect([...actionsOf(statementsOf(fn.name))].filter((action) => streamActions.has(action))).toEqual([]);
+    }
+  });
 
   it.each(functions.filter((fn) => fn.access.table).map((fn) => [fn.name] as const))(
     '%s reaches only the table and its named indexes',

@@ -8,12 +8,15 @@ import {
   type FunctionSpec,
   functions,
   httpRoutes,
+  OUTBOX_STREAM_FILTER,
   schedules,
+  streamConsumers,
 } from '../../infra/manifest.js';
 import { ESM_REQUIRE_BANNER } from '../../infra/stacks/bundling.js';
 import { DEFAULTS } from '../../infra/stacks/deploy-config.js';
 import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../../infra/stacks/manifest-function.js';
 import { EVENT_TARGET_RETRY, PUBLIC_ROUTES } from '../../infra/stacks/stateless-stack.js';
+import { ITERATOR_AGE_ALARM } from '../../infra/stacks/stream-subscription.js';
 import { logicalId, type Synthesized, synth } from './synth.js';
 
 const CONTEXT = {
@@ -45,7 +48,8 @@ const statefulId = (type: string) => {
   if (!id) throw new Error(`No ${type} in the stateful stack`);
   return id;
 };
-const isAsync = (fn: FunctionSpec) => fn.triggers.some((t) => t.kind !== 'http');
+/** EventBridge (rules and schedules) invokes asynchronously; API Gateway and stream mappings do not. */
+const isAsync = (fn: FunctionSpec) => fn.triggers.some((t) => t.kind === 'event' || t.kind === 'schedule');
 const byName = functions.map((fn) => [fn.name, fn] as const);
 
 describe('functions: one per manifest entry', () => {
@@ -297,11 +301,102 @@ describe('event rules and schedules', () => {
   }
 });
 
+describe('the outbox stream: one event source mapping per manifest stream trigger', () => {
+  const mappingsOf = (name: string) =>
+    Object.values(
+      template.findResources('AWS::Lambda::EventSourceMapping', {
+        Properties: { FunctionName: { Ref: functionId(name) } },
+      }),
+    ) as Resource[];
+  const subscriptionOf = (name: string) => {
+    const found = s.stateless.streamSubscriptions.find((sub) => sub.consumer === fnOf(name));
+    if (!found) throw new Error(`No stream subscription for ${name}`);
+    return found;
+  };
+
+  it('maps exactly the manifest stream triggers, the outbox publisher among them', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', streamConsumers.length);
+    expect(streamConsumers.map((c) => [c.fn.name, c.filter])).toContainEqual([
+      'publish-outbox',
+      OUTBOX_STREAM_FILTER,
+    ]);
+  });
+
+  it.each(streamConsumers.map((c) => [c.name, c] as const))(
+    '%s: reads the table stream from the trim horizon, with the manifest filter, batching and retries',
+    (_name, consumer) => {
+      const mappings = mappingsOf(consumer.fn.name);
+      expect(mappings).toHaveLength(1);
+      const props = mappings[0]!.Properties as { FilterCriteria: { Filters: { Pattern: string }[] } };
+
+      expect(s.deref(props)).toMatchObject({
+        EventSourceArn: { 'Fn::GetAtt': [statefulId('AWS::DynamoDB::Table'), 'StreamArn'] },
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: consumer.batchSize,
+        MaximumBatchingWindowInSeconds: consumer.maxBatchingWindowSeconds,
+        MaximumRetryAttempts: consumer.retryAttempts,
+        BisectBatchOnFunctionError: consumer.bisectOnError,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      // The filter renders back to exactly the manifest object (the local stream reader applies that object).
+      expect(props.FilterCriteria.Filters.map((f) => JSON.parse(f.Pattern))).toEqual([consumer.filter]);
+    },
+  );
+
+  it.each(streamConsumers.map((c) => [c.name, c] as const))(
+    '%s: sends batches that exhaust their retries to its own alarmed on-failure queue',
+    (_name, consumer) => {
+      const subscription = subscriptionOf(consumer.fn.name);
+      const queueId = logicalId(subscription.onFailure.queue);
+      const [mapping] = mappingsOf(consumer.fn.name);
+
+      expect(mapping!.Properties.DestinationConfig).toEqual({
+        OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+        Threshold: 0,
+      });
+      // A stream-invoked function is not invoked asynchronously: no async on-failure configuration.
+      if (!isAsync(consumer.fn)) expect(fnOf(consumer.fn.name).failureQueue).toBeUndefined();
+    },
+  );
+
+  it.each(streamConsumers.map((c) => [c.name, c] as const))(
+    '%s: is created after its role may read the stream, and alarms when it falls behind (IteratorAge)',
+    (_name, consumer) => {
+      const mapping = template.findResources('AWS::Lambda::EventSourceMapping', {
+        Properties: { FunctionName: { Ref: functionId(consumer.fn.name) } },
+      });
+      const roleId = logicalId(fnOf(consumer.fn.name).role);
+      expect(Object.values(mapping)[0]!.DependsOn).toEqual(expect.arrayContaining([roleId]));
+
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'IteratorAge',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId(consumer.fn.name) } }],
+        Statistic: 'Maximum',
+        Period: 60,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: ITERATOR_AGE_ALARM.thresholdMs,
+        EvaluationPeriods: ITERATOR_AGE_ALARM.periods,
+        DatapointsToAlarm: ITERATOR_AGE_ALARM.periods,
+      });
+    },
+  );
+});
+
 describe('queues and alarms', () => {
   const queues = () => Object.keys(template.findResources('AWS::SQS::Queue'));
+  /** One per queue; Errors and Throttles per function; IteratorAge per stream mapping. */
+  const expectedAlarmCount = () => queues().length + 2 * functions.length + streamConsumers.length;
 
-  it('has a dead-letter queue per rule target and an on-failure queue per async function, nothing else', () => {
-    expect(queues()).toHaveLength(eventRules.length + schedules.length + functions.filter(isAsync).length);
+  it('has a dead-letter queue per rule target, an on-failure queue per async function and per stream mapping, nothing else', () => {
+    expect(queues()).toHaveLength(
+      eventRules.length + schedules.length + functions.filter(isAsync).length + streamConsumers.length,
+    );
   });
 
   it('encrypts every queue, keeps messages 14 days and refuses non-TLS access', () => {
@@ -351,7 +446,7 @@ describe('queues and alarms', () => {
     const withTopic = synth({ context: { alarmTopicArn: topic } }).statelessTemplate;
     const alarms = Object.values(withTopic.findResources('AWS::CloudWatch::Alarm'));
 
-    expect(alarms.length).toBe(queues().length + 2 * functions.length);
+    expect(alarms.length).toBe(expectedAlarmCount());
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topic]);
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
       expect(alarm.Properties.AlarmActions).toBeUndefined();
@@ -359,6 +454,6 @@ describe('queues and alarms', () => {
   });
 
   it('has no other alarms', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', queues().length + 2 * functions.length);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', expectedAlarmCount());
   });
 });
