@@ -13,12 +13,18 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { type EventPattern as CdkEventPattern, type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import {
+  type EventPattern as CdkEventPattern,
+  EventBus,
+  type IEventBus,
+  Rule,
+  Schedule,
+} from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { ConfigurationSet } from 'aws-cdk-lib/aws-ses';
+import { ConfigurationSet, EmailSendingEvent, EventDestination } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import {
@@ -54,6 +60,20 @@ export const PUBLIC_ROUTES: Readonly<Record<string, string>> = {
   'GET /health': 'Unauthenticated liveness probe by design; it answers only a status and reads no item.',
 };
 
+/**
+ * What the SES configuration set publishes to the default bus: the outcomes of a sent email after SES accepted
+ * it. As EventBridge detail types: Email Delivered, Email Bounced, Email Complaint Received, Email Rejected
+ * (SES refused it after accepting, e.g. a virus), Email Rendering Failed. Sends, opens and clicks are left
+ * out: the item already knows it was sent, and opens and clicks are not delivery.
+ */
+export const SES_DELIVERY_EVENTS = [
+  EmailSendingEvent.DELIVERY,
+  EmailSendingEvent.BOUNCE,
+  EmailSendingEvent.COMPLAINT,
+  EmailSendingEvent.REJECT,
+  EmailSendingEvent.RENDERING_FAILURE,
+] as const;
+
 /** EventBridge → Lambda delivery retries before an event goes to the target's dead-letter queue. */
 export const EVENT_TARGET_RETRY = { retryAttempts: 10, maxEventAge: Duration.hours(6) };
 
@@ -73,9 +93,17 @@ export class StatelessStack extends Stack {
     const { config } = props;
     const specs = props.functions ?? manifestFunctions;
 
+    // AWS services (SES among them) publish their events on the account's default bus only.
+    const defaultBus = EventBus.fromEventBusName(this, 'DefaultEventBus', 'default');
     const configurationSet = new ConfigurationSet(this, 'EmailConfigurationSet', {
       reputationMetrics: true,
       sendingEnabled: true,
+    });
+    // Delivery events of sent emails (SPEC 2.5) → the default bus, where a manifest rule with
+    // `bus: 'default'` forwards them to the function that records delivery on the item.
+    configurationSet.addEventDestination('DeliveryEvents', {
+      destination: EventDestination.eventBus(defaultBus),
+      events: [...SES_DELIVERY_EVENTS],
     });
     const resources: FunctionResources = {
       table: props.table,
@@ -106,7 +134,7 @@ export class StatelessStack extends Stack {
     );
 
     [this.api, this.stage] = this.httpApi(config, triggersOf(specs, 'http'));
-    this.eventRules(props.eventBus, triggersOf(specs, 'event'));
+    this.eventRules({ configured: props.eventBus, default: defaultBus }, triggersOf(specs, 'event'));
     this.schedules(triggersOf(specs, 'schedule'));
     this.streamSubscriptions = triggersOf(specs, 'stream').map((trigger) => {
       const subscription = new StreamSubscription(this, `${trigger.name}StreamSubscription`, {
@@ -197,14 +225,17 @@ export class StatelessStack extends Stack {
     return [api, stage];
   }
 
-  private eventRules(eventBus: IEventBus, eventRules: Triggered<'event'>[]): void {
+  private eventRules(
+    buses: { configured: IEventBus; default: IEventBus },
+    eventRules: Triggered<'event'>[],
+  ): void {
     for (const rule of eventRules) {
       const dlq = new DeadLetterQueue(this, `${rule.ruleName}TargetDlq`, {
         purpose: `EventBridge could not deliver a ${rule.pattern['detail-type'].join('/')} event to ${rule.fn.name}.`,
       });
       new Rule(this, `${rule.ruleName}Rule`, {
         description: `${rule.fn.name}: ${rule.fn.description}`,
-        eventBus,
+        eventBus: rule.bus === 'default' ? buses.default : buses.configured,
         eventPattern: toCdkPattern(rule.pattern),
         targets: [
           new LambdaFunction(this.fn(rule.fn.name), { deadLetterQueue: dlq.queue, ...EVENT_TARGET_RETRY }),

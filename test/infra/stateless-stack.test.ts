@@ -15,7 +15,11 @@ import {
 import { ESM_REQUIRE_BANNER } from '../../infra/stacks/bundling.js';
 import { DEFAULTS } from '../../infra/stacks/deploy-config.js';
 import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../../infra/stacks/manifest-function.js';
-import { EVENT_TARGET_RETRY, PUBLIC_ROUTES } from '../../infra/stacks/stateless-stack.js';
+import {
+  EVENT_TARGET_RETRY,
+  PUBLIC_ROUTES,
+  SES_DELIVERY_EVENTS,
+} from '../../infra/stacks/stateless-stack.js';
 import { ITERATOR_AGE_ALARM } from '../../infra/stacks/stream-subscription.js';
 import { logicalId, type Synthesized, synth } from './synth.js';
 
@@ -242,14 +246,16 @@ describe('event rules and schedules', () => {
   });
 
   it.each(eventRules.map((r) => [r.ruleName, r] as const))(
-    '%s: on the bus, pattern equal to the manifest, target with retries and a dead-letter queue',
+    '%s: on its bus, pattern equal to the manifest, target with retries and a dead-letter queue',
     (_name, rule) => {
       const [ruleId, ...others] = rulesWith({ EventPattern: rule.pattern });
       expect(others).toEqual([]);
       const props = resource(ruleId!).Properties;
 
       expect(props.EventPattern).toEqual(rule.pattern);
-      expect(s.deref(props.EventBusName)).toEqual({ Ref: statefulId('AWS::Events::EventBus') });
+      expect(s.deref(props.EventBusName)).toEqual(
+        rule.bus === 'default' ? 'default' : { Ref: statefulId('AWS::Events::EventBus') },
+      );
       expect(targetOf(ruleId!)).toMatchObject({
         Arn: { 'Fn::GetAtt': [functionId(rule.fn.name), 'Arn'] },
         RetryPolicy: {
@@ -299,6 +305,96 @@ describe('event rules and schedules', () => {
       },
     });
   }
+});
+
+describe('SES delivery events (SPEC 2.5) and rules on the default bus', () => {
+  const defaultBusArn = {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':events:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':event-bus/default',
+      ],
+    ],
+  };
+
+  it('sends delivery, bounce, complaint, reject and rendering-failure events to the default bus', () => {
+    const configurationSetId = Object.keys(template.findResources('AWS::SES::ConfigurationSet'))[0];
+
+    template.resourceCountIs('AWS::SES::ConfigurationSetEventDestination', 1);
+    template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      ConfigurationSetName: { Ref: configurationSetId },
+      EventDestination: {
+        Enabled: true,
+        MatchingEventTypes: Match.arrayEquals([...SES_DELIVERY_EVENTS]),
+        EventBridgeDestination: { EventBusArn: defaultBusArn },
+      },
+    });
+    expect([...SES_DELIVERY_EVENTS].sort()).toEqual(
+      ['bounce', 'complaint', 'delivery', 'reject', 'renderingFailure'].sort(),
+    );
+  });
+
+  it("puts a rule with bus: 'default' on the default bus, with the same retries and dead-letter queue", () => {
+    const sesPattern = {
+      source: ['aws.ses'],
+      'detail-type': ['Email Delivered', 'Email Bounced', 'Email Complaint Received'],
+    };
+    // An extra trigger on a function whose entry file exists, as record-email-delivery will have.
+    const withDelivery = synth({
+      functions: functions.map((fn) =>
+        fn.name === 'health'
+          ? {
+              ...fn,
+              triggers: [
+                ...fn.triggers,
+                { kind: 'event', ruleName: 'EmailDelivery', pattern: sesPattern, bus: 'default' } as const,
+              ],
+            }
+          : fn,
+      ),
+    });
+    const t = withDelivery.statelessTemplate;
+    const rules = t.findResources('AWS::Events::Rule', { Properties: { EventPattern: sesPattern } });
+    expect(Object.keys(rules)).toHaveLength(1);
+    const [ruleId, rule] = Object.entries(rules)[0]!;
+    const fnId = logicalId(withDelivery.stateless.functions.get('health')!.function);
+
+    expect(rule.Properties.EventBusName).toBe('default');
+    expect(rule.Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [fnId, 'Arn'] },
+        RetryPolicy: {
+          MaximumRetryAttempts: EVENT_TARGET_RETRY.retryAttempts,
+          MaximumEventAgeInSeconds: EVENT_TARGET_RETRY.maxEventAge.toSeconds(),
+        },
+        DeadLetterConfig: {
+          Arn: { 'Fn::GetAtt': [expect.stringMatching(/^EmailDeliveryTargetDlq/), 'Arn'] },
+        },
+      }),
+    ]);
+    // EventBridge may invoke the function for this rule only.
+    t.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+    });
+    // The manifest's own rules stay on the configured bus.
+    for (const manifestRule of eventRules.filter((r) => r.bus !== 'default')) {
+      const [id] = Object.keys(
+        t.findResources('AWS::Events::Rule', { Properties: { EventPattern: manifestRule.pattern } }),
+      );
+      expect(withDelivery.deref(t.toJSON().Resources[id!].Properties.EventBusName)).toEqual({
+        Ref: statefulId('AWS::Events::EventBus'),
+      });
+    }
+  });
 });
 
 describe('the outbox stream: one event source mapping per manifest stream trigger', () => {
