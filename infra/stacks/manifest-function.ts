@@ -10,6 +10,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../shared/metric-names.js';
 import { type Access, entryOf, type FunctionSpec, type Trigger } from '../manifest.js';
 import { TABLE } from '../table-definition.js';
 import { BUNDLING, PROJECT_ROOT } from './bundling.js';
@@ -109,6 +110,7 @@ export class ManifestFunction extends Construct {
       bundling: BUNDLING,
       environment: {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
       },

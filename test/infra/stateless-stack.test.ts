@@ -85,6 +85,7 @@ describe('functions: one per manifest entry', () => {
       .Variables;
     const expected: Record<string, unknown> = {
       POWERTOOLS_SERVICE_NAME: 'for-review',
+      POWERTOOLS_METRICS_NAMESPACE: 'ForReview',
       POWERTOOLS_LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--enable-source-maps',
     };
