@@ -4,7 +4,7 @@ import { Alarm, ComparisonOperator, type Metric, TreatMissingData } from 'aws-cd
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -108,6 +108,8 @@ export class ManifestFunction extends Construct {
       role: this.role,
       logGroup,
       bundling: BUNDLING,
+      // X-Ray: Lambda records each invocation and its init; no tracing SDK in the bundle (docs/deploy.md).
+      tracing: Tracing.ACTIVE,
       environment: {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -125,6 +127,15 @@ export class ManifestFunction extends Construct {
       reason:
         'Pinned to nodejs22.x on purpose: the code is built (esbuild target node22) and tested for it; ' +
         'a runtime upgrade is a deliberate change, not a side effect of a CDK upgrade.',
+    });
+
+    // Active tracing lets the function's sandbox send its trace segments: xray:PutTraceSegments and
+    // xray:PutTelemetryRecords, which have no resource-level permissions (CDK adds the statement).
+    Validations.of(this.role.node.findChild('DefaultPolicy')).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'The only wildcard resource is the X-Ray statement that active tracing needs: PutTraceSegments and ' +
+        'PutTelemetryRecords support no resource ARN. test/infra/iam.test.ts fails on any other wildcard.',
     });
 
     this.grant(spec.access, props.resources);

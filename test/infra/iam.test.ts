@@ -20,6 +20,7 @@ beforeAll(() => {
 const statefulId = (type: string) => Object.keys(s.statefulTemplate.findResources(type))[0];
 const tableArn = () => ({ 'Fn::GetAtt': [statefulId('AWS::DynamoDB::Table'), 'Arn'] });
 const streamArn = () => ({ 'Fn::GetAtt': [statefulId('AWS::DynamoDB::Table'), 'StreamArn'] });
+const XRAY_ACTIONS = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 const consumesStream = (fn: FunctionSpec) => fn.triggers.some((t) => t.kind === 'stream');
 
 /** The statements of the policies attached to one function's role, cross-stack references resolved. */
@@ -41,7 +42,7 @@ const withAction = (statements: PolicyStatementJson[], prefix: string) =>
   statements.filter((st) => asList(st.Action).some((action) => action.startsWith(prefix)));
 
 function expectedActions(fn: FunctionSpec): Set<string> {
-  const actions = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+  const actions = ['logs:CreateLogStream', 'logs:PutLogEvents', ...XRAY_ACTIONS];
   if (fn.access.table) actions.push(...TABLE_READ_ACTIONS);
   if (fn.access.table === 'readwrite') actions.push(...TABLE_WRITE_ACTIONS);
   if (fn.access.publishEvents) actions.push('events:PutEvents');
@@ -56,14 +57,25 @@ function expectedActions(fn: FunctionSpec): Set<string> {
 }
 
 describe('IAM: least privilege', () => {
-  it('no policy anywhere allows a wildcard action or a wildcard resource', () => {
+  it('no policy anywhere allows a wildcard action, nor a wildcard resource but for sending X-Ray traces', () => {
     const all = [...policyStatements(s.statefulTemplate), ...policyStatements(s.statelessTemplate)];
     expect(all.length).toBeGreaterThan(0);
 
     for (const { policy, statement } of all.filter(({ statement }) => statement.Effect === 'Allow')) {
       for (const action of asList(statement.Action)) expect(action, policy).not.toContain('*');
+      if (statement.Resource === '*') {
+        // Active tracing: these two actions have no resource-level permissions.
+        expect(statement, policy).toEqual({ Effect: 'Allow', Action: XRAY_ACTIONS, Resource: '*' });
+        continue;
+      }
       expect(JSON.stringify(statement.Resource), policy).not.toContain('*');
     }
+  });
+
+  it.each(functions.map((fn) => [fn.name] as const))('%s may send its X-Ray traces', (name) => {
+    expect(withAction(statementsOf(name), 'xray:')).toEqual([
+      { Effect: 'Allow', Action: XRAY_ACTIONS, Resource: '*' },
+    ]);
   });
 
   it.each(functions.map((fn) => [fn.name, fn] as const))(

@@ -62,7 +62,7 @@ describe('functions: one per manifest entry', () => {
   });
 
   it.each(byName)(
-    '%s runs functions/<name>.ts on nodejs22.x arm64 with its timeout and memory',
+    '%s runs functions/<name>.ts on nodejs22.x arm64 with its timeout and memory, traced by X-Ray',
     (name, fn) => {
       const props = resource(functionId(name)).Properties;
       const logGroupId = logicalId(fnOf(name).function.logGroup);
@@ -75,6 +75,7 @@ describe('functions: one per manifest entry', () => {
         MemorySize: fn.memoryMb ?? DEFAULT_MEMORY_MB,
         Description: fn.description,
         LoggingConfig: { LogGroup: { Ref: logGroupId } },
+        TracingConfig: { Mode: 'Active' },
       });
       expect(resource(logGroupId).Properties.RetentionInDays).toBe(DEFAULTS.logRetention);
     },
