@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, type Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -10,7 +10,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../../shared/metric-names.js';
+import { FUNCTION_DIMENSION, METRIC, METRICS_NAMESPACE } from '../../shared/metric-names.js';
 import { type Access, entryOf, type FunctionSpec, type Trigger } from '../manifest.js';
 import { TABLE } from '../table-definition.js';
 import { BUNDLING, PROJECT_ROOT } from './bundling.js';
@@ -61,7 +61,8 @@ export interface ManifestFunctionProps {
 /**
  * One manifest entry as a Lambda function: its own log group and role, the manifest's grants (each also
  * setting the environment variable that names what it grants), an on-failure queue when EventBridge invokes it
- * (asynchronously), and alarms on errors and throttles. A stream trigger's mapping, with its own on-failure
+ * (asynchronously), and alarms on errors and throttles (and, behind the HTTP API, on 500s it answered
+ * itself). A stream trigger's mapping, with its own on-failure
  * queue, is a StreamSubscription.
  */
 export class ManifestFunction extends Construct {
@@ -144,6 +145,16 @@ export class ManifestFunction extends Construct {
       this.alarm('Errors', this.function.metricErrors(), `${spec.name} threw or timed out.`),
       this.alarm('Throttles', this.function.metricThrottles(), `${spec.name} was throttled.`),
     ];
+    // The Errors alarm's blind spot: an HTTP handler's thrown error becomes a 500 answer, not a Lambda error.
+    if (spec.triggers.some((trigger) => trigger.kind === 'http')) {
+      this.alarms.push(
+        this.alarm(
+          'HandledServerErrors',
+          this.handledServerErrors(),
+          `${spec.name} answered 500 to an unexpected error (logged as "Unhandled error").`,
+        ),
+      );
+    }
   }
 
   private grant(access: Access, resources: FunctionResources): void {
@@ -177,7 +188,16 @@ export class ManifestFunction extends Construct {
     this.role.addToPrincipalPolicy(new PolicyStatement({ actions, resources }));
   }
 
-  private alarm(id: 'Errors' | 'Throttles', metric: Metric, what: string): Alarm {
+  /** Counted by shared/http/problem.ts, per function (shared/observability.ts). */
+  handledServerErrors(): Metric {
+    return new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: METRIC.HandledServerErrors,
+      dimensionsMap: { service: SERVICE_NAME, [FUNCTION_DIMENSION]: this.function.functionName },
+    });
+  }
+
+  private alarm(id: 'Errors' | 'Throttles' | 'HandledServerErrors', metric: Metric, what: string): Alarm {
     return new Alarm(this, `${id}Alarm`, {
       alarmDescription: `${what} See the ${id} metric and the function's log group.`,
       metric: metric.with({ period: Duration.minutes(5), statistic: 'Sum' }),

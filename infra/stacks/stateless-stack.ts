@@ -33,9 +33,10 @@ import {
   functions as manifestFunctions,
   type Trigger,
 } from '../manifest.js';
+import { SystemAlarms } from './alarms.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import type { DeployConfig } from './deploy-config.js';
-import { type FunctionResources, ManifestFunction } from './manifest-function.js';
+import { type FunctionResources, ManifestFunction, SERVICE_NAME } from './manifest-function.js';
 import { StreamSubscription } from './stream-subscription.js';
 
 export interface StatelessStackProps extends StackProps {
@@ -145,6 +146,10 @@ export class StatelessStack extends Stack {
       this.alarms.push(...subscription.alarms);
       return subscription;
     });
+
+    this.alarms.push(
+      ...new SystemAlarms(this, 'Alarms', { stage: this.stage, service: SERVICE_NAME }).alarms,
+    );
 
     if (config.alarmTopicArn) {
       const topic = Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn);

@@ -48,17 +48,19 @@ export function problemFor(error: unknown): Problem {
 
 /**
  * Middy middleware: turns any thrown error into problem+json. Register it last (its onError runs first).
- * A 5xx made here is an answer, not a Lambda error, so Lambda's Errors metric never sees it: it is counted as
- * HandledServerErrors of this function instead (alarmed per function, docs/deploy.md).
+ * The generic 500 made here of an unexpected error is an answer, not a Lambda error, so Lambda's Errors metric
+ * never sees it: it is counted as HandledServerErrors of this function instead (alarmed per function,
+ * docs/deploy.md).
  */
 export function problemDetails(): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
   return {
     onError: async (request) => {
       const problem = problemFor(request.error);
-      if (problem.status >= 500) {
-        logger.error('Unhandled error', { error: request.error as Error });
-        countHandledServerError(request.context.functionName);
-      } else logger.info('Request refused', { status: problem.status, detail: problem.detail });
+      if (problem.status >= 500) logger.error('Unhandled error', { error: request.error as Error });
+      else logger.info('Request refused', { status: problem.status, detail: problem.detail });
+      // A domain error's 5xx is a deliberate answer (an SES rejection, an unknown send outcome), counted where
+      // its event goes out; anything else is a bug or a failed dependency.
+      if (!(request.error instanceof DomainError)) countHandledServerError(request.context.functionName);
       request.response = problemResponse(problem);
     },
   };

@@ -12,6 +12,7 @@ import {
   schedules,
   streamConsumers,
 } from '../../infra/manifest.js';
+import { ALARM_THRESHOLDS } from '../../infra/stacks/alarms.js';
 import { ESM_REQUIRE_BANNER } from '../../infra/stacks/bundling.js';
 import { DEFAULTS } from '../../infra/stacks/deploy-config.js';
 import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../../infra/stacks/manifest-function.js';
@@ -488,8 +489,99 @@ describe('the outbox stream: one event source mapping per manifest stream trigge
 
 describe('queues and alarms', () => {
   const queues = () => Object.keys(template.findResources('AWS::SQS::Queue'));
-  /** One per queue; Errors and Throttles per function; IteratorAge per stream mapping. */
-  const expectedAlarmCount = () => queues().length + 2 * functions.length + streamConsumers.length;
+  const httpFunctions = functions.filter((fn) => fn.triggers.some((t) => t.kind === 'http'));
+  /**
+   * One per queue; Errors and Throttles per function; HandledServerErrors per HTTP function; IteratorAge per
+   * stream mapping; API 5xx and p99 latency, SendsUnknown, SES bounce and complaint rates.
+   */
+  const expectedAlarmCount = () =>
+    queues().length + 2 * functions.length + httpFunctions.length + streamConsumers.length + 5;
+
+  it.each(httpFunctions.map((fn) => [fn.name] as const))(
+    "alarms on any 500 that %s answered to a thrown error (the Errors alarm's blind spot)",
+    (name) => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'ForReview',
+        MetricName: 'HandledServerErrors',
+        // The EMF dimension set of shared/observability.ts: service and function_name (in CloudWatch's order).
+        Dimensions: [
+          { Name: 'function_name', Value: { Ref: functionId(name) } },
+          { Name: 'service', Value: 'for-review' },
+        ],
+        Statistic: 'Sum',
+        Period: 300,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+      });
+    },
+  );
+
+  it('alarms on no HandledServerErrors for functions without HTTP routes', () => {
+    const alarms = Object.values(
+      template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'HandledServerErrors' } }),
+    );
+    expect(alarms).toHaveLength(httpFunctions.length);
+  });
+
+  it('alarms on any 5xx of the API stage, and on its p99 latency staying high', () => {
+    const apiId = Object.keys(template.findResources('AWS::ApiGatewayV2::Api'))[0];
+    const stageDimensions = Match.arrayEquals([
+      { Name: 'ApiId', Value: { Ref: apiId } },
+      { Name: 'Stage', Value: Match.anyValue() },
+    ]);
+
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Dimensions: stageDimensions,
+      Statistic: 'Sum',
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: 'Latency',
+      Dimensions: stageDimensions,
+      ExtendedStatistic: 'p99',
+      Period: 300,
+      Threshold: ALARM_THRESHOLDS.apiLatencyP99Ms,
+      EvaluationPeriods: ALARM_THRESHOLDS.apiLatencyPeriods,
+      DatapointsToAlarm: ALARM_THRESHOLDS.apiLatencyPeriods,
+    });
+  });
+
+  it('alarms as soon as a send has an unknown outcome (SendsUnknown, counted by the publisher)', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'ForReview',
+      MetricName: 'SendsUnknown',
+      Dimensions: [{ Name: 'service', Value: 'for-review' }],
+      Statistic: 'Sum',
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+    });
+  });
+
+  it('alarms on the account’s SES bounce rate at 5% and complaint rate at 0.1%', () => {
+    for (const [metric, threshold] of [
+      ['Reputation.BounceRate', 0.05],
+      ['Reputation.ComplaintRate', 0.001],
+    ] as const) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SES',
+        MetricName: metric,
+        Dimensions: Match.absent(),
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: threshold,
+        TreatMissingData: 'notBreaching',
+      });
+    }
+  });
+
+  it('describes every alarm, so that a notification says what to look at', () => {
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(String(alarm.Properties.AlarmDescription).length).toBeGreaterThan(40);
+    }
+  });
 
   it('has a dead-letter queue per rule target, an on-failure queue per async function and per stream mapping, nothing else', () => {
     expect(queues()).toHaveLength(

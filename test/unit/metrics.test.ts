@@ -1,7 +1,7 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEventV2, Context, DynamoDBRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { NotFoundError } from '../../shared/errors.js';
+import { DomainError, NotFoundError } from '../../shared/errors.js';
 import { type EntryPublisher, publishRecords, settledEvents } from '../../shared/events/outbox.js';
 import type { OutEvent } from '../../shared/events/publisher.js';
 import { httpFunction } from '../../shared/http/http-function.js';
@@ -166,12 +166,20 @@ describe('EMF output (Powertools Metrics)', () => {
     ]);
   });
 
-  it('publishes nothing for answers without a metric, 4xx included', async () => {
+  it('publishes nothing for answers without a metric: 2xx, 4xx, and a domain error’s deliberate 5xx', async () => {
+    class UpstreamRejectedError extends DomainError {
+      readonly status = 502;
+      readonly title = 'Send rejected';
+    }
     await httpFunction(async () => ({ statusCode: 200, body: '{}' }))(request, context);
     await httpFunction(async () => {
       throw new NotFoundError('no such item');
     })(request, context);
+    const rejected = await httpFunction(async () => {
+      throw new UpstreamRejectedError('SES refused the message');
+    })(request, context);
 
+    expect(rejected.statusCode).toBe(502);
     expect(documents()).toEqual([]);
   });
 
