@@ -7,6 +7,8 @@ import { emailWebhookSchema } from '../shared/domain/schemas.js';
 import { UnauthorizedError, ValidationError } from '../shared/errors.js';
 import { httpFunction } from '../shared/http/http-function.js';
 import { json, rawBodyOf, validate } from '../shared/http/request.js';
+import { METRIC } from '../shared/metric-names.js';
+import { count } from '../shared/observability.js';
 import { resolveFromWebhook } from '../shared/use-cases/resolve-from-webhook.js';
 import { webhookSecretSource, writeDeps } from '../shared/wiring.js';
 
@@ -24,8 +26,10 @@ export const handler = httpFunction(async (event) => {
   try {
     payload = new Webhook(await secret()).verify(body, headers);
   } catch (error) {
-    if (error instanceof WebhookVerificationError)
+    if (error instanceof WebhookVerificationError) {
+      count(METRIC.WebhooksRefused);
       throw new UnauthorizedError(`Webhook rejected: ${error.message}`);
+    }
     // The signature was valid but the body is not JSON.
     if (error instanceof SyntaxError)
       throw new ValidationError('The webhook body is not valid JSON', [

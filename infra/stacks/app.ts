@@ -1,5 +1,6 @@
 import { App, type AppProps, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { FunctionSpec } from '../manifest.js';
 import { type DeployConfig, readDeployConfig } from './deploy-config.js';
 import { StatefulStack } from './stateful-stack.js';
 import { StatelessStack } from './stateless-stack.js';
@@ -16,7 +17,12 @@ export interface ForReviewApp {
  * Solutions checks registered as a validation plugin (any unacknowledged finding fails synthesis).
  * `infra/app.ts` runs it; the infra tests build it the same way with their own context.
  */
-export function buildApp(props: AppProps = {}): ForReviewApp {
+export interface BuildOptions {
+  /** The functions of the stateless stack; the manifest's by default. */
+  readonly functions?: readonly FunctionSpec[];
+}
+
+export function buildApp(props: AppProps = {}, options: BuildOptions = {}): ForReviewApp {
   const app = new App(props);
   const config = readDeployConfig((key) => app.node.tryGetContext(key));
   const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
@@ -25,15 +31,17 @@ export function buildApp(props: AppProps = {}): ForReviewApp {
   const stateful = new StatefulStack(app, `${prefix}-Stateful`, {
     env,
     config,
-    description: 'For review: DynamoDB table, event bus, webhook secret',
+    description: 'For review: DynamoDB table and its stream, event bus, webhook secret',
   });
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
     env,
     config,
     table: stateful.table,
+    tableStreamArn: stateful.tableStreamArn,
     eventBus: stateful.eventBus,
     webhookSecret: stateful.webhookSecret,
-    description: 'For review: functions, HTTP API, event rules, schedules, alarms',
+    description: 'For review: functions, HTTP API, event rules, schedules, stream mappings, alarms',
+    ...(options.functions && { functions: options.functions }),
   });
 
   Tags.of(app).add('project', 'for-review');

@@ -1,16 +1,17 @@
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, type Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { type Access, entryOf, type FunctionSpec } from '../manifest.js';
+import { FUNCTION_DIMENSION, METRIC, METRICS_NAMESPACE } from '../../shared/metric-names.js';
+import { type Access, entryOf, type FunctionSpec, type Trigger } from '../manifest.js';
 import { TABLE } from '../table-definition.js';
 import { BUNDLING, PROJECT_ROOT } from './bundling.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
@@ -21,8 +22,9 @@ export const DEFAULT_MEMORY_MB = 512;
 export const SERVICE_NAME = 'for-review';
 
 /**
- * Item actions only: no Scan (no request path or job scans; SPEC 8), no stream reads (the table has no
- * stream). Transactions authorize as their parts (ConditionCheckItem, PutItem, UpdateItem, DeleteItem).
+ * Item actions only: no Scan (no request path or job scans; SPEC 8), no stream reads (only a manifest `stream`
+ * trigger grants those, on the stream alone: stream-subscription.ts). Transactions authorize as their parts
+ * (ConditionCheckItem, PutItem, UpdateItem, DeleteItem).
  */
 export const TABLE_READ_ACTIONS = [
   'dynamodb:GetItem',
@@ -58,14 +60,16 @@ export interface ManifestFunctionProps {
 
 /**
  * One manifest entry as a Lambda function: its own log group and role, the manifest's grants (each also
- * setting the environment variable that names what it grants), an on-failure queue when it is invoked
- * asynchronously, and alarms on errors and throttles.
+ * setting the environment variable that names what it grants), an on-failure queue when EventBridge invokes it
+ * (asynchronously), and alarms on errors and throttles (and, behind the HTTP API, on 500s it answered
+ * itself). A stream trigger's mapping, with its own on-failure
+ * queue, is a StreamSubscription.
  */
 export class ManifestFunction extends Construct {
   readonly spec: FunctionSpec;
   readonly function: NodejsFunction;
   readonly role: Role;
-  /** Catches async invocations (EventBridge) that still fail after Lambda's own retries. */
+  /** Catches async invocations (EventBridge rules, schedules) that still fail after Lambda's own retries. */
   readonly failureQueue: DeadLetterQueue | undefined;
   readonly alarms: Alarm[];
 
@@ -85,7 +89,7 @@ export class ManifestFunction extends Construct {
     });
     logGroup.grantWrite(this.role);
 
-    const invokedAsync = spec.triggers.some((trigger) => trigger.kind !== 'http');
+    const invokedAsync = spec.triggers.some((trigger) => isAsync(trigger.kind));
     this.failureQueue = invokedAsync
       ? new DeadLetterQueue(this, 'OnFailure', {
           purpose: `${spec.name} failed an event after Lambda's retries; the event is in this queue.`,
@@ -105,8 +109,11 @@ export class ManifestFunction extends Construct {
       role: this.role,
       logGroup,
       bundling: BUNDLING,
+      // X-Ray: Lambda records each invocation and its init; no tracing SDK in the bundle (docs/deploy.md).
+      tracing: Tracing.ACTIVE,
       environment: {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
       },
@@ -123,12 +130,31 @@ export class ManifestFunction extends Construct {
         'a runtime upgrade is a deliberate change, not a side effect of a CDK upgrade.',
     });
 
+    // Active tracing lets the function's sandbox send its trace segments: xray:PutTraceSegments and
+    // xray:PutTelemetryRecords, which have no resource-level permissions (CDK adds the statement).
+    Validations.of(this.role.node.findChild('DefaultPolicy')).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'The only wildcard resource is the X-Ray statement that active tracing needs: PutTraceSegments and ' +
+        'PutTelemetryRecords support no resource ARN. test/infra/iam.test.ts fails on any other wildcard.',
+    });
+
     this.grant(spec.access, props.resources);
     this.alarms = [
       ...(this.failureQueue ? [this.failureQueue.alarm] : []),
       this.alarm('Errors', this.function.metricErrors(), `${spec.name} threw or timed out.`),
       this.alarm('Throttles', this.function.metricThrottles(), `${spec.name} was throttled.`),
     ];
+    // The Errors alarm's blind spot: an HTTP handler's thrown error becomes a 500 answer, not a Lambda error.
+    if (spec.triggers.some((trigger) => trigger.kind === 'http')) {
+      this.alarms.push(
+        this.alarm(
+          'HandledServerErrors',
+          this.handledServerErrors(),
+          `${spec.name} answered 500 to an unexpected error (logged as "Unhandled error").`,
+        ),
+      );
+    }
   }
 
   private grant(access: Access, resources: FunctionResources): void {
@@ -162,7 +188,16 @@ export class ManifestFunction extends Construct {
     this.role.addToPrincipalPolicy(new PolicyStatement({ actions, resources }));
   }
 
-  private alarm(id: 'Errors' | 'Throttles', metric: Metric, what: string): Alarm {
+  /** Counted by shared/http/problem.ts, per function (shared/observability.ts). */
+  handledServerErrors(): Metric {
+    return new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: METRIC.HandledServerErrors,
+      dimensionsMap: { service: SERVICE_NAME, [FUNCTION_DIMENSION]: this.function.functionName },
+    });
+  }
+
+  private alarm(id: 'Errors' | 'Throttles' | 'HandledServerErrors', metric: Metric, what: string): Alarm {
     return new Alarm(this, `${id}Alarm`, {
       alarmDescription: `${what} See the ${id} metric and the function's log group.`,
       metric: metric.with({ period: Duration.minutes(5), statistic: 'Sum' }),
@@ -173,3 +208,6 @@ export class ManifestFunction extends Construct {
     });
   }
 }
+
+/** EventBridge invokes rule and schedule targets asynchronously; API Gateway and stream mappings synchronously. */
+export const isAsync = (kind: Trigger['kind']): boolean => kind === 'event' || kind === 'schedule';

@@ -1,5 +1,5 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -11,12 +11,14 @@ export interface StatefulStackProps extends StackProps {
 }
 
 /**
- * What outlives a deploy: the table (built from `TABLE`, the definition DynamoDB Local uses too), the event
- * bus, and the webhook signing secret (its real value is set by hand, so it must survive the stateless
- * stack being replaced).
+ * What outlives a deploy: the table (built from `TABLE`, the definition DynamoDB Local uses too) with its
+ * stream, the event bus, and the webhook signing secret (its real value is set by hand, so it must survive the
+ * stateless stack being replaced).
  */
 export class StatefulStack extends Stack {
   readonly table: Table;
+  /** The table's stream, which the outbox publisher reads (docs/outbox.md). */
+  readonly tableStreamArn: string;
   readonly eventBus: IEventBus;
   readonly webhookSecret: Secret;
 
@@ -33,8 +35,12 @@ export class StatefulStack extends Stack {
       deletionProtection: config.deletionProtection,
       timeToLiveAttribute: TABLE.ttlAttribute,
       removalPolicy,
-      // No stream: nothing in the design consumes one (events out are published explicitly).
+      // The transactional outbox: committed history entries and outbox records reach the publisher through
+      // the stream (docs/outbox.md). Records stay in the stream for 24 hours.
+      stream: StreamViewType[TABLE.streamViewType],
     });
+    if (!this.table.tableStreamArn) throw new Error('The table has no stream');
+    this.tableStreamArn = this.table.tableStreamArn;
     for (const index of TABLE.indexes) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.name,
@@ -68,6 +74,7 @@ export class StatefulStack extends Stack {
     });
 
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'TableStreamArn', { value: this.tableStreamArn });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'WebhookSecretArn', { value: this.webhookSecret.secretArn });
   }

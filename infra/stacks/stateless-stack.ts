@@ -13,24 +13,41 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { type EventPattern as CdkEventPattern, type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import {
+  type EventPattern as CdkEventPattern,
+  EventBus,
+  type IEventBus,
+  Rule,
+  Schedule,
+} from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { ConfigurationSet } from 'aws-cdk-lib/aws-ses';
+import { ConfigurationSet, EmailSendingEvent, EventDestination } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { type EventPattern, eventRules, functions, httpRoutes, schedules } from '../manifest.js';
+import {
+  type EventPattern,
+  type FunctionSpec,
+  functions as manifestFunctions,
+  type Trigger,
+} from '../manifest.js';
+import { SystemAlarms } from './alarms.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import type { DeployConfig } from './deploy-config.js';
-import { type FunctionResources, ManifestFunction } from './manifest-function.js';
+import { type FunctionResources, ManifestFunction, SERVICE_NAME } from './manifest-function.js';
+import { StreamSubscription } from './stream-subscription.js';
 
 export interface StatelessStackProps extends StackProps {
   readonly config: DeployConfig;
   readonly table: ITable;
+  /** The table's stream, for the manifest's `stream` triggers. */
+  readonly tableStreamArn: string;
   readonly eventBus: IEventBus;
   readonly webhookSecret: ISecret;
+  /** The functions to build; the manifest's by default (tests add entries the manifest does not have yet). */
+  readonly functions?: readonly FunctionSpec[];
 }
 
 /**
@@ -44,12 +61,30 @@ export const PUBLIC_ROUTES: Readonly<Record<string, string>> = {
   'GET /health': 'Unauthenticated liveness probe by design; it answers only a status and reads no item.',
 };
 
+/**
+ * What the SES configuration set publishes to the default bus: the outcomes of a sent email after SES accepted
+ * it. As EventBridge detail types: Email Delivered, Email Bounced, Email Complaint Received, Email Rejected
+ * (SES refused it after accepting, e.g. a virus), Email Rendering Failed. Sends, opens and clicks are left
+ * out: the item already knows it was sent, and opens and clicks are not delivery.
+ */
+export const SES_DELIVERY_EVENTS = [
+  EmailSendingEvent.DELIVERY,
+  EmailSendingEvent.BOUNCE,
+  EmailSendingEvent.COMPLAINT,
+  EmailSendingEvent.REJECT,
+  EmailSendingEvent.RENDERING_FAILURE,
+] as const;
+
 /** EventBridge → Lambda delivery retries before an event goes to the target's dead-letter queue. */
 export const EVENT_TARGET_RETRY = { retryAttempts: 10, maxEventAge: Duration.hours(6) };
 
-/** Everything that can be replaced freely: functions, HTTP API, rules, schedules, queues, alarms. */
+/**
+ * Everything that can be replaced freely: functions, HTTP API, rules, schedules, stream mappings, queues,
+ * alarms.
+ */
 export class StatelessStack extends Stack {
   readonly functions: ReadonlyMap<string, ManifestFunction>;
+  readonly streamSubscriptions: readonly StreamSubscription[];
   readonly api: HttpApi;
   readonly stage: HttpStage;
   private readonly alarms: Alarm[] = [];
@@ -57,10 +92,19 @@ export class StatelessStack extends Stack {
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
     const { config } = props;
+    const specs = props.functions ?? manifestFunctions;
 
+    // AWS services (SES among them) publish their events on the account's default bus only.
+    const defaultBus = EventBus.fromEventBusName(this, 'DefaultEventBus', 'default');
     const configurationSet = new ConfigurationSet(this, 'EmailConfigurationSet', {
       reputationMetrics: true,
       sendingEnabled: true,
+    });
+    // Delivery events of sent emails (SPEC 2.5) → the default bus, where a manifest rule with
+    // `bus: 'default'` forwards them to the function that records delivery on the item.
+    configurationSet.addEventDestination('DeliveryEvents', {
+      destination: EventDestination.eventBus(defaultBus),
+      events: [...SES_DELIVERY_EVENTS],
     });
     const resources: FunctionResources = {
       table: props.table,
@@ -78,7 +122,7 @@ export class StatelessStack extends Stack {
     };
 
     this.functions = new Map(
-      functions.map((spec) => {
+      specs.map((spec) => {
         const fn = new ManifestFunction(this, spec.name, {
           spec,
           resources,
@@ -90,9 +134,22 @@ export class StatelessStack extends Stack {
       }),
     );
 
-    [this.api, this.stage] = this.httpApi(config);
-    this.eventRules(props.eventBus);
-    this.schedules();
+    [this.api, this.stage] = this.httpApi(config, triggersOf(specs, 'http'));
+    this.eventRules({ configured: props.eventBus, default: defaultBus }, triggersOf(specs, 'event'));
+    this.schedules(triggersOf(specs, 'schedule'));
+    this.streamSubscriptions = triggersOf(specs, 'stream').map((trigger) => {
+      const subscription = new StreamSubscription(this, `${trigger.name}StreamSubscription`, {
+        consumer: this.manifestFunction(trigger.fn.name),
+        trigger,
+        streamArn: props.tableStreamArn,
+      });
+      this.alarms.push(...subscription.alarms);
+      return subscription;
+    });
+
+    this.alarms.push(
+      ...new SystemAlarms(this, 'Alarms', { stage: this.stage, service: SERVICE_NAME }).alarms,
+    );
 
     if (config.alarmTopicArn) {
       const topic = Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn);
@@ -104,13 +161,17 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'EmailConfigurationSetName', { value: configurationSet.configurationSetName });
   }
 
-  private fn(name: string): IFunction {
+  private manifestFunction(name: string): ManifestFunction {
     const fn = this.functions.get(name);
     if (!fn) throw new Error(`No function ${name} in the manifest`);
-    return fn.function;
+    return fn;
   }
 
-  private httpApi(config: DeployConfig): [HttpApi, HttpStage] {
+  private fn(name: string): IFunction {
+    return this.manifestFunction(name).function;
+  }
+
+  private httpApi(config: DeployConfig, httpRoutes: Triggered<'http'>[]): [HttpApi, HttpStage] {
     const api = new HttpApi(this, 'HttpApi', {
       apiName: `for-review-${config.stage}`,
       description: 'Review queue and actions (JWT) and the email provider webhook (signed)',
@@ -169,14 +230,17 @@ export class StatelessStack extends Stack {
     return [api, stage];
   }
 
-  private eventRules(eventBus: IEventBus): void {
+  private eventRules(
+    buses: { configured: IEventBus; default: IEventBus },
+    eventRules: Triggered<'event'>[],
+  ): void {
     for (const rule of eventRules) {
       const dlq = new DeadLetterQueue(this, `${rule.ruleName}TargetDlq`, {
         purpose: `EventBridge could not deliver a ${rule.pattern['detail-type'].join('/')} event to ${rule.fn.name}.`,
       });
       new Rule(this, `${rule.ruleName}Rule`, {
         description: `${rule.fn.name}: ${rule.fn.description}`,
-        eventBus,
+        eventBus: rule.bus === 'default' ? buses.default : buses.configured,
         eventPattern: toCdkPattern(rule.pattern),
         targets: [
           new LambdaFunction(this.fn(rule.fn.name), { deadLetterQueue: dlq.queue, ...EVENT_TARGET_RETRY }),
@@ -186,7 +250,7 @@ export class StatelessStack extends Stack {
     }
   }
 
-  private schedules(): void {
+  private schedules(schedules: Triggered<'schedule'>[]): void {
     for (const schedule of schedules) {
       const dlq = new DeadLetterQueue(this, `${schedule.ruleName}TargetDlq`, {
         purpose: `EventBridge could not start the scheduled ${schedule.fn.name} run.`,
@@ -207,6 +271,15 @@ export class StatelessStack extends Stack {
       this.alarms.push(dlq.alarm);
     }
   }
+}
+
+/** One trigger of a kind with the function it triggers (like the manifest's httpRoutes, eventRules, ...). */
+type Triggered<K extends Trigger['kind']> = Extract<Trigger, { kind: K }> & { fn: FunctionSpec };
+
+function triggersOf<K extends Trigger['kind']>(specs: readonly FunctionSpec[], kind: K): Triggered<K>[] {
+  return specs.flatMap((fn) =>
+    fn.triggers.flatMap((t) => (t.kind === kind ? [{ fn, ...(t as Extract<Trigger, { kind: K }>) }] : [])),
+  );
 }
 
 /** The manifest's pattern in CDK's spelling; it renders back to exactly the manifest object. */

@@ -68,6 +68,17 @@ export async function publishRecords(
   return { batchItemFailures: [] };
 }
 
+/**
+ * The events of the records a response lets the stream move past: every record's, or those before the first
+ * reported failure (Lambda delivers that record and the rest again). Counting these counts each event once per
+ * record the stream leaves behind, not once per attempt (shared/metric-names.ts).
+ */
+export function settledEvents(records: DynamoDBRecord[], response: DynamoDBBatchResponse): OutEvent[] {
+  const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+  const firstFailed = records.findIndex((record) => failed.has(record.dynamodb?.SequenceNumber ?? ''));
+  return (firstFailed === -1 ? records : records.slice(0, firstFailed)).flatMap(eventsOfRecord);
+}
+
 function failureFrom(records: DynamoDBRecord[], index: number): DynamoDBBatchResponse {
   const sequenceNumber = records[index]?.dynamodb?.SequenceNumber;
   // Without a sequence number Lambda cannot resume mid-batch: fail the whole batch instead.

@@ -1,10 +1,12 @@
 /**
- * The middy chain every HTTP handler uses: Powertools logger context first, problem details last.
+ * The middy chain every HTTP handler uses: Powertools logger context first, then metrics, problem details last
+ * (its onError runs first, so the metrics it counts are published by publishMetrics' onError).
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { logger } from '../logger.js';
+import { publishMetrics } from '../observability.js';
 import { problemDetails } from './problem.js';
 
 export type HttpHandler = (
@@ -15,6 +17,7 @@ export type HttpHandler = (
 export function httpFunction(handler: HttpHandler) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
     .use(injectLambdaContext(logger))
+    .use(publishMetrics())
     .use(problemDetails())
     .handler(handler);
 }

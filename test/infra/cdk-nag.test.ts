@@ -49,17 +49,24 @@ describe('cdk-nag AwsSolutions', () => {
     }
   });
 
-  it('acknowledges only the four reviewed rules, each where it applies and with a reason', () => {
+  it('acknowledges only the reviewed rules, each where it applies and with a reason', () => {
     const acks = acknowledgements(s.app);
     const count = (rule: string) => acks.get(rule)?.length ?? 0;
 
     expect([...acks.keys()].sort()).toEqual([
       'AwsSolutions-APIG4',
+      'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-L1',
       'AwsSolutions-SMG4',
       'AwsSolutions-SQS3',
     ]);
     expect(count('AwsSolutions-L1')).toBe(functions.length);
+    // The X-Ray statement of active tracing, on each function role's default policy (iam.test.ts proves it is
+    // the only wildcard there).
+    expect(count('AwsSolutions-IAM5[Resource::*]')).toBe(functions.length);
+    expect(
+      acks.get('AwsSolutions-IAM5[Resource::*]')?.every((a) => a.path.endsWith('/Role/DefaultPolicy')),
+    ).toBe(true);
     expect(
       acks
         .get('AwsSolutions-APIG4')

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type FunctionSpec, functions } from '../../infra/manifest.js';
 import { TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from '../../infra/stacks/manifest-function.js';
+import { STREAM_READ_ACTIONS } from '../../infra/stacks/stream-subscription.js';
 import { TABLE } from '../../infra/table-definition.js';
 import {
   asList,
@@ -18,6 +19,9 @@ beforeAll(() => {
 
 const statefulId = (type: string) => Object.keys(s.statefulTemplate.findResources(type))[0];
 const tableArn = () => ({ 'Fn::GetAtt': [statefulId('AWS::DynamoDB::Table'), 'Arn'] });
+const streamArn = () => ({ 'Fn::GetAtt': [statefulId('AWS::DynamoDB::Table'), 'StreamArn'] });
+const XRAY_ACTIONS = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+const consumesStream = (fn: FunctionSpec) => fn.triggers.some((t) => t.kind === 'stream');
 
 /** The statements of the policies attached to one function's role, cross-stack references resolved. */
 function statementsOf(name: string): PolicyStatementJson[] {
@@ -38,13 +42,14 @@ const withAction = (statements: PolicyStatementJson[], prefix: string) =>
   statements.filter((st) => asList(st.Action).some((action) => action.startsWith(prefix)));
 
 function expectedActions(fn: FunctionSpec): Set<string> {
-  const actions = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+  const actions = ['logs:CreateLogStream', 'logs:PutLogEvents', ...XRAY_ACTIONS];
   if (fn.access.table) actions.push(...TABLE_READ_ACTIONS);
   if (fn.access.table === 'readwrite') actions.push(...TABLE_WRITE_ACTIONS);
   if (fn.access.publishEvents) actions.push('events:PutEvents');
   if (fn.access.sendEmail) actions.push('ses:SendEmail');
   if (fn.access.webhookSecret) actions.push('secretsmanager:GetSecretValue');
-  // The Lambda on-failure destination (SqsDestination) of EventBridge-invoked functions.
+  if (consumesStream(fn)) actions.push(...STREAM_READ_ACTIONS);
+  // The on-failure destination of EventBridge-invoked functions (SqsDestination) and of stream mappings (SqsDlq).
   if (fn.triggers.some((t) => t.kind !== 'http')) {
     actions.push('sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
   }
@@ -52,14 +57,25 @@ function expectedActions(fn: FunctionSpec): Set<string> {
 }
 
 describe('IAM: least privilege', () => {
-  it('no policy anywhere allows a wildcard action or a wildcard resource', () => {
+  it('no policy anywhere allows a wildcard action, nor a wildcard resource but for sending X-Ray traces', () => {
     const all = [...policyStatements(s.statefulTemplate), ...policyStatements(s.statelessTemplate)];
     expect(all.length).toBeGreaterThan(0);
 
     for (const { policy, statement } of all.filter(({ statement }) => statement.Effect === 'Allow')) {
       for (const action of asList(statement.Action)) expect(action, policy).not.toContain('*');
+      if (statement.Resource === '*') {
+        // Active tracing: these two actions have no resource-level permissions.
+        expect(statement, policy).toEqual({ Effect: 'Allow', Action: XRAY_ACTIONS, Resource: '*' });
+        continue;
+      }
       expect(JSON.stringify(statement.Resource), policy).not.toContain('*');
     }
+  });
+
+  it.each(functions.map((fn) => [fn.name] as const))('%s may send its X-Ray traces', (name) => {
+    expect(withAction(statementsOf(name), 'xray:')).toEqual([
+      { Effect: 'Allow', Action: XRAY_ACTIONS, Resource: '*' },
+    ]);
   });
 
   it.each(functions.map((fn) => [fn.name, fn] as const))(
@@ -68,6 +84,32 @@ describe('IAM: least privilege', () => {
       expect(actionsOf(statementsOf(name))).toEqual(expectedActions(fn));
     },
   );
+
+  it('no policy anywhere allows a Scan', () => {
+    const all = [...policyStatements(s.statefulTemplate), ...policyStatements(s.statelessTemplate)];
+    const actions = all.flatMap(({ statement }) => asList(statement.Action));
+
+    expect(actions.length).toBeGreaterThan(0);
+    expect(actions.filter((action) => /^dynamodb:(Scan|\*)/i.test(action))).toEqual([]);
+  });
+
+  it.each(functions.filter(consumesStream).map((fn) => [fn.name] as const))(
+    '%s may read the table stream, and only the stream',
+    (name) => {
+      const statements = withAction(statementsOf(name), 'dynamodb:');
+
+      expect(statements).toEqual([
+        expect.objectContaining({ Action: [...STREAM_READ_ACTIONS].sort(), Resource: streamArn() }),
+      ]);
+    },
+  );
+
+  it('grants stream reads to the stream consumers only', () => {
+    const streamActions = new Set<string>([...STREAM_READ_ACTIONS, 'dynamodb:ListStreams']);
+    for (const fn of functions.filter((fn) => !consumesStream(fn))) {
+      expect([...actionsOf(statementsOf(fn.name))].filter((action) => streamActions.has(action))).toEqual([]);
+    }
+  });
 
   it.each(functions.filter((fn) => fn.access.table).map((fn) => [fn.name] as const))(
     '%s reaches only the table and its named indexes',

@@ -1,5 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { eventRules } from '../../infra/manifest.js';
 import { TABLE } from '../../infra/table-definition.js';
 import { type Synthesized, synth } from './synth.js';
 
@@ -10,7 +11,7 @@ describe('stateful stack', () => {
     ({ statefulTemplate: template, stateful } = synth());
   });
 
-  it('builds the table from TABLE: keys, GSIs with their projections, on-demand, TTL, no stream', () => {
+  it('builds the table from TABLE: keys, GSIs with their projections, on-demand, TTL, its stream', () => {
     // Indexes share sort key attributes (listSk): each attribute is defined once.
     const keyAttributes = [
       ...new Set([
@@ -43,8 +44,15 @@ describe('stateful stack', () => {
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
-      StreamSpecification: Match.absent(),
+      StreamSpecification: { StreamViewType: TABLE.streamViewType },
     });
+  });
+
+  it('outputs the stream ARN, which the stateless stack reads through a weak reference', () => {
+    const tableId = Object.keys(template.findResources('AWS::DynamoDB::Table'))[0]!;
+
+    template.hasOutput('TableStreamArn', { Value: { 'Fn::GetAtt': [tableId, 'StreamArn'] } });
+    expect(stateful.tableStreamArn).toBe(stateful.table.tableStreamArn);
   });
 
   it('protects the table by default: deletion protection, retained on stack delete, termination protection', () => {
@@ -81,10 +89,12 @@ describe('stateful stack', () => {
     const rules = imported.statelessTemplate.findResources('AWS::Events::Rule', {
       Properties: { EventPattern: Match.anyValue() },
     });
-    expect(Object.keys(rules).length).toBeGreaterThan(0);
-    for (const rule of Object.values(rules)) {
-      expect(imported.deref(rule.Properties.EventBusName)).toBe('shared-bus');
-    }
+    const buses = Object.values(rules).map((rule) => imported.deref(rule.Properties.EventBusName));
+    // Rules for AWS service events (bus: 'default') stay on the account's default bus.
+    expect(buses.filter((bus) => bus !== 'default')).toHaveLength(
+      eventRules.filter((rule) => rule.bus !== 'default').length,
+    );
+    expect(buses.every((bus) => bus === 'shared-bus' || bus === 'default')).toBe(true);
   });
 
   it('creates the webhook signing secret with a generated placeholder value, kept on delete', () => {

@@ -8,12 +8,20 @@ import {
   type FunctionSpec,
   functions,
   httpRoutes,
+  OUTBOX_STREAM_FILTER,
   schedules,
+  streamConsumers,
 } from '../../infra/manifest.js';
+import { ALARM_THRESHOLDS } from '../../infra/stacks/alarms.js';
 import { ESM_REQUIRE_BANNER } from '../../infra/stacks/bundling.js';
 import { DEFAULTS } from '../../infra/stacks/deploy-config.js';
 import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../../infra/stacks/manifest-function.js';
-import { EVENT_TARGET_RETRY, PUBLIC_ROUTES } from '../../infra/stacks/stateless-stack.js';
+import {
+  EVENT_TARGET_RETRY,
+  PUBLIC_ROUTES,
+  SES_DELIVERY_EVENTS,
+} from '../../infra/stacks/stateless-stack.js';
+import { ITERATOR_AGE_ALARM } from '../../infra/stacks/stream-subscription.js';
 import { logicalId, type Synthesized, synth } from './synth.js';
 
 const CONTEXT = {
@@ -45,7 +53,8 @@ const statefulId = (type: string) => {
   if (!id) throw new Error(`No ${type} in the stateful stack`);
   return id;
 };
-const isAsync = (fn: FunctionSpec) => fn.triggers.some((t) => t.kind !== 'http');
+/** EventBridge (rules and schedules) invokes asynchronously; API Gateway and stream mappings do not. */
+const isAsync = (fn: FunctionSpec) => fn.triggers.some((t) => t.kind === 'event' || t.kind === 'schedule');
 const byName = functions.map((fn) => [fn.name, fn] as const);
 
 describe('functions: one per manifest entry', () => {
@@ -54,7 +63,7 @@ describe('functions: one per manifest entry', () => {
   });
 
   it.each(byName)(
-    '%s runs functions/<name>.ts on nodejs22.x arm64 with its timeout and memory',
+    '%s runs functions/<name>.ts on nodejs22.x arm64 with its timeout and memory, traced by X-Ray',
     (name, fn) => {
       const props = resource(functionId(name)).Properties;
       const logGroupId = logicalId(fnOf(name).function.logGroup);
@@ -67,6 +76,7 @@ describe('functions: one per manifest entry', () => {
         MemorySize: fn.memoryMb ?? DEFAULT_MEMORY_MB,
         Description: fn.description,
         LoggingConfig: { LogGroup: { Ref: logGroupId } },
+        TracingConfig: { Mode: 'Active' },
       });
       expect(resource(logGroupId).Properties.RetentionInDays).toBe(DEFAULTS.logRetention);
     },
@@ -77,6 +87,7 @@ describe('functions: one per manifest entry', () => {
       .Variables;
     const expected: Record<string, unknown> = {
       POWERTOOLS_SERVICE_NAME: 'for-review',
+      POWERTOOLS_METRICS_NAMESPACE: 'ForReview',
       POWERTOOLS_LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--enable-source-maps',
     };
@@ -238,14 +249,16 @@ describe('event rules and schedules', () => {
   });
 
   it.each(eventRules.map((r) => [r.ruleName, r] as const))(
-    '%s: on the bus, pattern equal to the manifest, target with retries and a dead-letter queue',
+    '%s: on its bus, pattern equal to the manifest, target with retries and a dead-letter queue',
     (_name, rule) => {
       const [ruleId, ...others] = rulesWith({ EventPattern: rule.pattern });
       expect(others).toEqual([]);
       const props = resource(ruleId!).Properties;
 
       expect(props.EventPattern).toEqual(rule.pattern);
-      expect(s.deref(props.EventBusName)).toEqual({ Ref: statefulId('AWS::Events::EventBus') });
+      expect(s.deref(props.EventBusName)).toEqual(
+        rule.bus === 'default' ? 'default' : { Ref: statefulId('AWS::Events::EventBus') },
+      );
       expect(targetOf(ruleId!)).toMatchObject({
         Arn: { 'Fn::GetAtt': [functionId(rule.fn.name), 'Arn'] },
         RetryPolicy: {
@@ -297,11 +310,283 @@ describe('event rules and schedules', () => {
   }
 });
 
+describe('SES delivery events (SPEC 2.5) and rules on the default bus', () => {
+  const defaultBusArn = {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':events:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':event-bus/default',
+      ],
+    ],
+  };
+
+  it('sends delivery, bounce, complaint, reject and rendering-failure events to the default bus', () => {
+    const configurationSetId = Object.keys(template.findResources('AWS::SES::ConfigurationSet'))[0];
+
+    template.resourceCountIs('AWS::SES::ConfigurationSetEventDestination', 1);
+    template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      ConfigurationSetName: { Ref: configurationSetId },
+      EventDestination: {
+        Enabled: true,
+        MatchingEventTypes: Match.arrayEquals([...SES_DELIVERY_EVENTS]),
+        EventBridgeDestination: { EventBusArn: defaultBusArn },
+      },
+    });
+    expect([...SES_DELIVERY_EVENTS].sort()).toEqual(
+      ['bounce', 'complaint', 'delivery', 'reject', 'renderingFailure'].sort(),
+    );
+  });
+
+  it("puts a rule with bus: 'default' on the default bus, with the same retries and dead-letter queue", () => {
+    const sesPattern = {
+      source: ['aws.ses'],
+      'detail-type': ['Email Delivered', 'Email Bounced', 'Email Complaint Received'],
+    };
+    // An extra trigger on a function whose entry file exists, as record-email-delivery will have.
+    const withDelivery = synth({
+      functions: functions.map((fn) =>
+        fn.name === 'health'
+          ? {
+              ...fn,
+              triggers: [
+                ...fn.triggers,
+                { kind: 'event', ruleName: 'EmailDelivery', pattern: sesPattern, bus: 'default' } as const,
+              ],
+            }
+          : fn,
+      ),
+    });
+    const t = withDelivery.statelessTemplate;
+    const rules = t.findResources('AWS::Events::Rule', { Properties: { EventPattern: sesPattern } });
+    expect(Object.keys(rules)).toHaveLength(1);
+    const [ruleId, rule] = Object.entries(rules)[0]!;
+    const fnId = logicalId(withDelivery.stateless.functions.get('health')!.function);
+
+    expect(rule.Properties.EventBusName).toBe('default');
+    expect(rule.Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [fnId, 'Arn'] },
+        RetryPolicy: {
+          MaximumRetryAttempts: EVENT_TARGET_RETRY.retryAttempts,
+          MaximumEventAgeInSeconds: EVENT_TARGET_RETRY.maxEventAge.toSeconds(),
+        },
+        DeadLetterConfig: {
+          Arn: { 'Fn::GetAtt': [expect.stringMatching(/^EmailDeliveryTargetDlq/), 'Arn'] },
+        },
+      }),
+    ]);
+    // EventBridge may invoke the function for this rule only.
+    t.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+    });
+    // The manifest's own rules stay on the configured bus.
+    for (const manifestRule of eventRules.filter((r) => r.bus !== 'default')) {
+      const [id] = Object.keys(
+        t.findResources('AWS::Events::Rule', { Properties: { EventPattern: manifestRule.pattern } }),
+      );
+      expect(withDelivery.deref(t.toJSON().Resources[id!].Properties.EventBusName)).toEqual({
+        Ref: statefulId('AWS::Events::EventBus'),
+      });
+    }
+  });
+});
+
+describe('the outbox stream: one event source mapping per manifest stream trigger', () => {
+  const mappingsOf = (name: string) =>
+    Object.values(
+      template.findResources('AWS::Lambda::EventSourceMapping', {
+        Properties: { FunctionName: { Ref: functionId(name) } },
+      }),
+    ) as Resource[];
+  const subscriptionOf = (name: string) => {
+    const found = s.stateless.streamSubscriptions.find((sub) => sub.consumer === fnOf(name));
+    if (!found) throw new Error(`No stream subscription for ${name}`);
+    return found;
+  };
+
+  it('maps exactly the manifest stream triggers, the outbox publisher among them', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', streamConsumers.length);
+    expect(streamConsumers.map((c) => [c.fn.name, c.filter])).toContainEqual([
+      'publish-outbox',
+      OUTBOX_STREAM_FILTER,
+    ]);
+  });
+
+  it.each(streamConsumers.map((c) => [c.name, c] as const))(
+    '%s: reads the table stream from the trim horizon, with the manifest filter, batching and retries',
+    (_name, consumer) => {
+      const mappings = mappingsOf(consumer.fn.name);
+      expect(mappings).toHaveLength(1);
+      const props = mappings[0]!.Properties as { FilterCriteria: { Filters: { Pattern: string }[] } };
+
+      expect(s.deref(props)).toMatchObject({
+        EventSourceArn: { 'Fn::GetAtt': [statefulId('AWS::DynamoDB::Table'), 'StreamArn'] },
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: consumer.batchSize,
+        MaximumBatchingWindowInSeconds: consumer.maxBatchingWindowSeconds,
+        MaximumRetryAttempts: consumer.retryAttempts,
+        BisectBatchOnFunctionError: consumer.bisectOnError,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      // The filter renders back to exactly the manifest object (the local stream reader applies that object).
+      expect(props.FilterCriteria.Filters.map((f) => JSON.parse(f.Pattern))).toEqual([consumer.filter]);
+    },
+  );
+
+  it.each(streamConsumers.map((c) => [c.name, c] as const))(
+    '%s: sends batches that exhaust their retries to its own alarmed on-failure queue',
+    (_name, consumer) => {
+      const subscription = subscriptionOf(consumer.fn.name);
+      const queueId = logicalId(subscription.onFailure.queue);
+      const [mapping] = mappingsOf(consumer.fn.name);
+
+      expect(mapping!.Properties.DestinationConfig).toEqual({
+        OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+        Threshold: 0,
+      });
+      // A stream-invoked function is not invoked asynchronously: no async on-failure configuration.
+      if (!isAsync(consumer.fn)) expect(fnOf(consumer.fn.name).failureQueue).toBeUndefined();
+    },
+  );
+
+  it.each(streamConsumers.map((c) => [c.name, c] as const))(
+    '%s: is created after its role may read the stream, and alarms when it falls behind (IteratorAge)',
+    (_name, consumer) => {
+      const mapping = template.findResources('AWS::Lambda::EventSourceMapping', {
+        Properties: { FunctionName: { Ref: functionId(consumer.fn.name) } },
+      });
+      const roleId = logicalId(fnOf(consumer.fn.name).role);
+      expect(Object.values(mapping)[0]!.DependsOn).toEqual(expect.arrayContaining([roleId]));
+
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'IteratorAge',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId(consumer.fn.name) } }],
+        Statistic: 'Maximum',
+        Period: 60,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: ITERATOR_AGE_ALARM.thresholdMs,
+        EvaluationPeriods: ITERATOR_AGE_ALARM.periods,
+        DatapointsToAlarm: ITERATOR_AGE_ALARM.periods,
+      });
+    },
+  );
+});
+
 describe('queues and alarms', () => {
   const queues = () => Object.keys(template.findResources('AWS::SQS::Queue'));
+  const httpFunctions = functions.filter((fn) => fn.triggers.some((t) => t.kind === 'http'));
+  /**
+   * One per queue; Errors and Throttles per function; HandledServerErrors per HTTP function; IteratorAge per
+   * stream mapping; API 5xx and p99 latency, SendsUnknown, SES bounce and complaint rates.
+   */
+  const expectedAlarmCount = () =>
+    queues().length + 2 * functions.length + httpFunctions.length + streamConsumers.length + 5;
 
-  it('has a dead-letter queue per rule target and an on-failure queue per async function, nothing else', () => {
-    expect(queues()).toHaveLength(eventRules.length + schedules.length + functions.filter(isAsync).length);
+  it.each(httpFunctions.map((fn) => [fn.name] as const))(
+    "alarms on any 500 that %s answered to a thrown error (the Errors alarm's blind spot)",
+    (name) => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'ForReview',
+        MetricName: 'HandledServerErrors',
+        // The EMF dimension set of shared/observability.ts: service and function_name (in CloudWatch's order).
+        Dimensions: [
+          { Name: 'function_name', Value: { Ref: functionId(name) } },
+          { Name: 'service', Value: 'for-review' },
+        ],
+        Statistic: 'Sum',
+        Period: 300,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+      });
+    },
+  );
+
+  it('alarms on no HandledServerErrors for functions without HTTP routes', () => {
+    const alarms = Object.values(
+      template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'HandledServerErrors' } }),
+    );
+    expect(alarms).toHaveLength(httpFunctions.length);
+  });
+
+  it('alarms on any 5xx of the API stage, and on its p99 latency staying high', () => {
+    const apiId = Object.keys(template.findResources('AWS::ApiGatewayV2::Api'))[0];
+    const stageDimensions = Match.arrayEquals([
+      { Name: 'ApiId', Value: { Ref: apiId } },
+      { Name: 'Stage', Value: Match.anyValue() },
+    ]);
+
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Dimensions: stageDimensions,
+      Statistic: 'Sum',
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: 'Latency',
+      Dimensions: stageDimensions,
+      ExtendedStatistic: 'p99',
+      Period: 300,
+      Threshold: ALARM_THRESHOLDS.apiLatencyP99Ms,
+      EvaluationPeriods: ALARM_THRESHOLDS.apiLatencyPeriods,
+      DatapointsToAlarm: ALARM_THRESHOLDS.apiLatencyPeriods,
+    });
+  });
+
+  it('alarms as soon as a send has an unknown outcome (SendsUnknown, counted by the publisher)', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'ForReview',
+      MetricName: 'SendsUnknown',
+      Dimensions: [{ Name: 'service', Value: 'for-review' }],
+      Statistic: 'Sum',
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+    });
+  });
+
+  it('alarms on the account’s SES bounce rate at 5% and complaint rate at 0.1%', () => {
+    for (const [metric, threshold] of [
+      ['Reputation.BounceRate', 0.05],
+      ['Reputation.ComplaintRate', 0.001],
+    ] as const) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SES',
+        MetricName: metric,
+        Dimensions: Match.absent(),
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: threshold,
+        TreatMissingData: 'notBreaching',
+      });
+    }
+  });
+
+  it('describes every alarm, so that a notification says what to look at', () => {
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(String(alarm.Properties.AlarmDescription).length).toBeGreaterThan(40);
+    }
+  });
+
+  it('has a dead-letter queue per rule target, an on-failure queue per async function and per stream mapping, nothing else', () => {
+    expect(queues()).toHaveLength(
+      eventRules.length + schedules.length + functions.filter(isAsync).length + streamConsumers.length,
+    );
   });
 
   it('encrypts every queue, keeps messages 14 days and refuses non-TLS access', () => {
@@ -351,7 +636,7 @@ describe('queues and alarms', () => {
     const withTopic = synth({ context: { alarmTopicArn: topic } }).statelessTemplate;
     const alarms = Object.values(withTopic.findResources('AWS::CloudWatch::Alarm'));
 
-    expect(alarms.length).toBe(queues().length + 2 * functions.length);
+    expect(alarms.length).toBe(expectedAlarmCount());
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topic]);
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
       expect(alarm.Properties.AlarmActions).toBeUndefined();
@@ -359,6 +644,6 @@ describe('queues and alarms', () => {
   });
 
   it('has no other alarms', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', queues().length + 2 * functions.length);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', expectedAlarmCount());
   });
 });

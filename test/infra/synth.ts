@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import type { FunctionSpec } from '../../infra/manifest.js';
 import { buildApp, type ForReviewApp } from '../../infra/stacks/app.js';
 import { PROJECT_ROOT } from '../../infra/stacks/bundling.js';
 
@@ -15,6 +16,8 @@ export interface SynthOptions {
   context?: Record<string, unknown>;
   /** Bundle the functions with esbuild (slower); otherwise CDK skips bundling. */
   bundle?: boolean;
+  /** The functions of the stateless stack instead of the manifest's. */
+  functions?: readonly FunctionSpec[];
 }
 
 export interface Synthesized extends ForReviewApp {
@@ -31,13 +34,16 @@ export const cdkJsonContext = (): Record<string, unknown> =>
   JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')).context;
 
 export function synth(options: SynthOptions = {}): Synthesized {
-  const built = buildApp({
-    context: {
-      ...cdkJsonContext(),
-      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
-      ...options.context,
+  const built = buildApp(
+    {
+      context: {
+        ...cdkJsonContext(),
+        ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+        ...options.context,
+      },
     },
-  });
+    options.functions ? { functions: options.functions } : {},
+  );
   const statefulTemplate = Template.fromStack(built.stateful);
   const statelessTemplate = Template.fromStack(built.stateless);
   const outputs = statefulTemplate.toJSON().Outputs as Record<string, { Value: unknown }>;
