@@ -97,7 +97,7 @@ describe('null-prototype maps: request keys are real keys', () => {
       event.requestContext as unknown as { authorizer: { jwt: { claims: Record<string, string> } } }
     ).authorizer.jwt;
 
-    expect(jwt.claims.__proto__).toBe('{"admin":true}');
+    expect(Object.getOwnPropertyDescriptor(jwt.claims, '__proto__')?.value).toBe('{"admin":true}');
     expect(Object.getPrototypeOf(jwt.claims)).toBeNull();
     expect(Object.getPrototypeOf(event.pathParameters)).toBeNull();
     expect(({} as { admin?: unknown }).admin).toBeUndefined();
