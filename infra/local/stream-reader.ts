@@ -206,7 +206,8 @@ interface SyncWaiter {
   resolve: () => void;
 }
 
-type PumpOutcome = 'caught-up' | 'more';
+/** `backlog`: the shard has more to read right now; `waiting`: records wait for the batching window. */
+type PumpOutcome = 'caught-up' | 'backlog' | 'waiting';
 
 /** One event source mapping: one consumer's position on the stream and its polling loop. */
 class ConsumerLoop {
@@ -266,8 +267,9 @@ class ConsumerLoop {
       const cycle = this.cycles;
       const flush = this.waiters.length > 0;
       let caughtUp = false;
+      let backlog = false;
       try {
-        caughtUp = await this.cycle(flush);
+        ({ caughtUp, backlog } = await this.cycle(flush));
         if (failingSince !== undefined) log.info(`${this.id}: reading the stream again`);
         failingSince = undefined;
       } catch (error) {
@@ -283,8 +285,8 @@ class ConsumerLoop {
         for (const waiter of ready) waiter.resolve();
       }
       if (this.stopping) break;
-      // Someone came to wait during this cycle: go again at once, for them.
-      if (this.waiters.some((waiter) => waiter.afterCycle >= cycle)) continue;
+      // More to read, or someone came to wait during this cycle: go again at once.
+      if (backlog || this.waiters.some((waiter) => waiter.afterCycle >= cycle)) continue;
       await this.pause(failingSince === undefined ? this.context.pollIntervalMs : 1_000);
     }
   }
@@ -314,12 +316,13 @@ class ConsumerLoop {
     this.checkpoint = { streamArn, shards: {} };
   }
 
-  /** One pass over every readable shard; true when all of them are read to their tip and done with. */
-  private async cycle(flush: boolean): Promise<boolean> {
+  /** One pass over every readable shard: caught up when all are read to their tip and done with. */
+  private async cycle(flush: boolean): Promise<{ caughtUp: boolean; backlog: boolean }> {
     if (flush || this.shards.size === 0 || Date.now() - this.lastDescribedAt > DESCRIBE_EVERY_MS)
       await this.describeShards();
     const pumped = new Set<string>();
     let caughtUp = true;
+    let backlog = false;
     for (;;) {
       // A shard whose parent finished in this pass is read in the same pass.
       const readable = [...this.shards.values()].filter(
@@ -332,9 +335,10 @@ class ConsumerLoop {
           return this.pump(shard, flush);
         }),
       );
-      if (outcomes.includes('more')) caughtUp = false;
+      if (outcomes.some((outcome) => outcome !== 'caught-up')) caughtUp = false;
+      if (outcomes.includes('backlog')) backlog = true;
     }
-    return caughtUp;
+    return { caughtUp, backlog };
   }
 
   private parentDone(shard: ShardState): boolean {
@@ -403,10 +407,10 @@ class ConsumerLoop {
     if (shard.ended) atTip = true;
 
     for (;;) {
-      if (this.stopping) return 'more';
+      if (this.stopping) return 'backlog';
       await this.skipUnmatched(shard);
       if (shard.queue.length === 0) break;
-      if (shard.planned.length === 0 && atTip && !flush && this.windowOpen(shard)) return 'more';
+      if (shard.planned.length === 0 && atTip && !flush && this.windowOpen(shard)) return 'waiting';
       const batch = shard.planned.shift() ?? this.nextBatch(shard);
       await this.deliver(shard, batch);
     }
@@ -415,7 +419,7 @@ class ConsumerLoop {
       this.checkpointOf(shard).ended = true;
       await this.saveCheckpoint();
     }
-    return atTip ? 'caught-up' : 'more';
+    return atTip ? 'caught-up' : 'backlog';
   }
 
   private windowOpen(shard: ShardState): boolean {
