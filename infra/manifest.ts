@@ -215,7 +215,8 @@ export const functions: FunctionSpec[] = [
   {
     name: 'get-openapi',
     description: 'The OpenAPI 3.1 document of this API, generated from the manifest and the zod schemas',
-    triggers: [http('GET', '/openapi.json')],
+    // Public, like the document in docs/: it describes the API, it reads no data (PUBLIC_ROUTES says why).
+    triggers: [http('GET', '/openapi.json', 'none')],
     access: {},
   },
   {

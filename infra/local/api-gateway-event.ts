@@ -3,6 +3,11 @@
  * lower-cased headers (repeats joined with commas), cookies moved to `cookies`, repeated query keys joined
  * with commas, text bodies as strings and binary ones base64-encoded, and for JWT routes the verified
  * claims under `requestContext.authorizer.jwt` with every value a string.
+ *
+ * Every map whose keys come from the request (headers, query, path parameters, claims) is a null-prototype
+ * object: `?__proto__=1`, `?constructor=x` or a `toString` header become real keys, as in the JSON API
+ * Gateway hands to Lambda, so a strict schema refuses them instead of never seeing them, and nothing
+ * reaches Object.prototype. (The invoker then passes the event through JSON, as Lambda does.)
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -13,6 +18,11 @@ export interface GatewayRequest {
   method: string;
   url: URL;
   headers: IncomingHttpHeaders;
+  /**
+   * Node's `rawHeaders` (name, value, name, value…): every repeat kept, where `headers` drops repeats of
+   * some fields (authorization, content-type…). Used instead of `headers` when given.
+   */
+  rawHeaders?: string[];
   body: Buffer;
   sourceIp: string;
 }
@@ -36,7 +46,7 @@ export function apiGatewayEvent(
   route: RouteSelection,
   { requestId, claims, now = new Date() }: EventContext,
 ): APIGatewayProxyEventV2 {
-  const headers = headersOf(request.headers);
+  const headers = request.rawHeaders ? headersOfRaw(request.rawHeaders) : headersOf(request.headers);
   const cookies = headers.cookie?.split(/;\s*/).filter((cookie) => cookie !== '');
   delete headers.cookie;
   const query = queryParametersOf(request.url.searchParams);
@@ -71,7 +81,8 @@ export function apiGatewayEvent(
   };
   if (cookies && cookies.length > 0) event.cookies = cookies;
   if (query) event.queryStringParameters = query;
-  if (Object.keys(route.pathParameters).length > 0) event.pathParameters = route.pathParameters;
+  if (Object.keys(route.pathParameters).length > 0)
+    event.pathParameters = dictionaryOf(Object.entries(route.pathParameters));
   if (request.body.length > 0) {
     const binary = !isTextual(headers['content-type']);
     event.body = request.body.toString(binary ? 'base64' : 'utf8');
@@ -80,8 +91,20 @@ export function apiGatewayEvent(
   return event;
 }
 
+/** A map from request-given keys: no prototype, so any key (`__proto__` too) is an own property. */
+function dictionary(): Record<string, string> {
+  return Object.create(null) as Record<string, string>;
+}
+
+/** Entries into a null-prototype map; a repeated key's values are joined with commas, as API Gateway does. */
+function dictionaryOf(entries: Iterable<[string, string]>): Record<string, string> {
+  const map = dictionary();
+  for (const [key, value] of entries) map[key] = Object.hasOwn(map, key) ? `${map[key]},${value}` : value;
+  return map;
+}
+
 function headersOf(raw: IncomingHttpHeaders): Record<string, string> {
-  const headers: Record<string, string> = {};
+  const headers = dictionary();
   for (const [name, value] of Object.entries(raw)) {
     if (value === undefined) continue;
     headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
@@ -89,22 +112,36 @@ function headersOf(raw: IncomingHttpHeaders): Record<string, string> {
   return headers;
 }
 
+function headersOfRaw(raw: string[]): Record<string, string> {
+  const pairs: [string, string][] = [];
+  const cookies: string[] = [];
+  for (let index = 0; index + 1 < raw.length; index += 2) {
+    const name = (raw[index] as string).toLowerCase();
+    const value = raw[index + 1] as string;
+    if (name === 'cookie') cookies.push(value);
+    else pairs.push([name, value]);
+  }
+  const headers = dictionaryOf(pairs);
+  // Every Cookie header's cookies end up in `cookies`, one entry per cookie.
+  if (cookies.length > 0) headers.cookie = cookies.join('; ');
+  return headers;
+}
+
 function queryParametersOf(params: URLSearchParams): Record<string, string> | undefined {
-  const query: Record<string, string> = {};
-  for (const [key, value] of params) query[key] = key in query ? `${query[key]},${value}` : value;
+  const query = dictionaryOf(params);
   return Object.keys(query).length > 0 ? query : undefined;
 }
 
 /** API Gateway hands every claim to the function as a string (arrays as `[a b]`, objects as JSON). */
 function claimStrings(claims: JWTPayload): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(claims).map(([name, value]) => {
-      if (typeof value === 'string') return [name, value];
-      if (Array.isArray(value)) return [name, `[${value.map(String).join(' ')}]`];
-      if (typeof value === 'object' && value !== null) return [name, JSON.stringify(value)];
-      return [name, String(value)];
-    }),
-  );
+  const strings = dictionary();
+  for (const [name, value] of Object.entries(claims)) {
+    if (typeof value === 'string') strings[name] = value;
+    else if (Array.isArray(value)) strings[name] = `[${value.map(String).join(' ')}]`;
+    else if (typeof value === 'object' && value !== null) strings[name] = JSON.stringify(value);
+    else strings[name] = String(value);
+  }
+  return strings;
 }
 
 function isTextual(contentType: string | undefined): boolean {
@@ -157,7 +194,7 @@ export function httpResultOf(result: unknown): HttpResult | undefined {
   ) {
     return undefined;
   }
-  const headers: Record<string, string | string[]> = {};
+  const headers: Record<string, string | string[]> = Object.create(null);
   for (const [name, value] of Object.entries(result.headers ?? {}))
     headers[name.toLowerCase()] = String(value);
   if (result.cookies && result.cookies.length > 0) headers['set-cookie'] = result.cookies;

@@ -2,7 +2,8 @@
  * Loading and invoking the Lambda handlers in this process, as Lambda would: the entry file named by the
  * manifest, imported lazily on first use (after the runtime has set process.env, since handlers read
  * their configuration at module scope), called with the event and a Lambda context, within the
- * function's timeout.
+ * function's timeout. The event crosses a JSON boundary, as it does into Lambda: the handler gets a fresh
+ * plain object (an input key like `__proto__` is an ordinary own property of it), never the caller's.
  */
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -72,12 +73,18 @@ export function createHandlerInvoker(root: string = REPO_ROOT): HandlerInvoker {
         timer = setTimeout(() => reject(new HandlerTimeoutError(timeoutSeconds)), timeoutSeconds * 1_000);
       });
       try {
-        return await Promise.race([handler(event, context), timedOut]);
+        return await Promise.race([handler(throughJson(event), context), timedOut]);
       } finally {
         clearTimeout(timer);
       }
     },
   };
+}
+
+/** What a Lambda handler receives: the event serialized by the invoker and parsed by the runtime. */
+function throughJson(event: unknown): unknown {
+  const text = JSON.stringify(event);
+  return text === undefined ? null : JSON.parse(text);
 }
 
 function handlerOf(module: unknown): LambdaHandler | undefined {

@@ -8,7 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import {
   type CryptoKey,
+  decodeJwt,
   decodeProtectedHeader,
+  errors,
   exportJWK,
   generateKeyPair,
   importJWK,
@@ -49,8 +51,15 @@ export interface LocalIssuer {
   verify(token: string): Promise<JWTPayload>;
 }
 
+/** Why a token was refused: what the gateway logs (the caller only ever sees 401 Unauthorized). */
+export type RejectionKind = 'malformed' | 'unknown-key' | 'signature' | 'expired' | 'claims';
+
 export class TokenRejectedError extends Error {
-  constructor(reason: string, options?: { cause?: unknown }) {
+  constructor(
+    reason: string,
+    readonly kind: RejectionKind = 'malformed',
+    options?: { cause?: unknown },
+  ) {
     super(reason, options);
     this.name = 'TokenRejectedError';
   }
@@ -107,12 +116,16 @@ async function issuerFor(stored: StoredKey): Promise<LocalIssuer> {
       try {
         header = decodeProtectedHeader(token);
       } catch (cause) {
-        throw new TokenRejectedError('The token is not a JWS', { cause });
+        throw new TokenRejectedError('The token is not a JWS', 'malformed', { cause });
       }
       if (header.alg !== ALG)
         throw new TokenRejectedError(`The token's alg is ${String(header.alg)}, not ${ALG}`);
-      if (header.kid !== kid)
-        throw new TokenRejectedError('The token was not signed by a key of this issuer (kid)');
+      if (header.kid !== kid) {
+        throw new TokenRejectedError(
+          `The token was signed by a key this issuer does not know (kid ${String(header.kid ?? 'none')}; this issuer's kid is ${kid})`,
+          'unknown-key',
+        );
+      }
       try {
         const { payload } = await jwtVerify(token, publicKey, {
           algorithms: [ALG],
@@ -122,15 +135,44 @@ async function issuerFor(stored: StoredKey): Promise<LocalIssuer> {
         });
         return payload;
       } catch (cause) {
-        throw new TokenRejectedError(
-          `The token was refused: ${cause instanceof Error ? cause.message : 'invalid'}`,
-          {
-            cause,
-          },
-        );
+        throw rejectionOf(token, cause);
       }
     },
   };
+}
+
+function rejectionOf(token: string, cause: unknown): TokenRejectedError {
+  const message = cause instanceof Error ? cause.message : 'invalid';
+  if (cause instanceof errors.JWTExpired) {
+    const exp = safeClaims(token).exp;
+    const when = typeof exp === 'number' ? ` at ${new Date(exp * 1_000).toISOString()}` : '';
+    return new TokenRejectedError(`The token expired${when}`, 'expired', { cause });
+  }
+  if (cause instanceof errors.JWTClaimValidationFailed) {
+    const value = safeClaims(token)[cause.claim];
+    return new TokenRejectedError(
+      `The token's ${cause.claim} claim is ${JSON.stringify(value)}: ${message} (this issuer: iss ${LOCAL_ISSUER}, aud ${LOCAL_AUDIENCE})`,
+      'claims',
+      { cause },
+    );
+  }
+  if (cause instanceof errors.JWSSignatureVerificationFailed)
+    return new TokenRejectedError(
+      "The token's signature does not verify with this issuer's key",
+      'signature',
+      {
+        cause,
+      },
+    );
+  return new TokenRejectedError(`The token was refused: ${message}`, 'malformed', { cause });
+}
+
+function safeClaims(token: string): JWTPayload {
+  try {
+    return decodeJwt(token);
+  } catch {
+    return {};
+  }
 }
 
 async function importKey(jwk: JWK): Promise<CryptoKey> {

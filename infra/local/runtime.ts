@@ -1,16 +1,18 @@
 /**
  * The whole system on this machine: DynamoDB Local, local SES, the local event bus, the local HTTP API
- * gateway and the scheduler, all wired from the manifest, handing the very same handlers the very same
- * events as AWS does. `npm start` runs it (infra/local/start.ts); e2e tests start it on free ports.
+ * gateway, the scheduler and the table's stream reader, all wired from the manifest, handing the very same
+ * handlers the very same events as AWS does. `npm start` runs it (infra/local/start.ts); e2e tests start it
+ * on free ports.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { eventRules, httpRoutes, schedules } from '../manifest.js';
+import { eventRules, httpRoutes, schedules, streamConsumers } from '../manifest.js';
+import { type CorsConfig, corsFromEnv } from './cors.js';
 import { dataDirFromEnv, loadOrCreateWebhookSecret, resolveDataDir, wipeDataDir } from './data-dir.js';
 import { ensureTable, localClient, startDynamoDbLocal } from './dynamodb-local.js';
 import { StartupError } from './errors.js';
-import { type DeadLetter, type EventFilter, startEventBus } from './event-bus.js';
+import { type DeadLetter, type Delivery, type EventFilter, type Faults, startEventBus } from './event-bus.js';
 import { startGateway } from './gateway.js';
 import { applyEnvironment, handlerEnvironment } from './handler-env.js';
 import { createHandlerInvoker } from './handlers.js';
@@ -20,6 +22,14 @@ import { portFromEnv } from './ports.js';
 import type { EventEnvelope } from './put-events.js';
 import { type LocalScheduler, startScheduler } from './scheduler.js';
 import { startSesLocal } from './ses-local.js';
+import { fileCheckpoints, memoryCheckpoints } from './stream-checkpoints.js';
+import {
+  type LocalStreamReader,
+  type RetryBackoff,
+  type StreamConsumer,
+  type StreamFailure,
+  startStreamReader,
+} from './stream-reader.js';
 
 export const DEFAULT_PORTS = { api: 3000, events: 4010, ses: 8005, dynamodb: 8000 } as const;
 export const DEFAULT_NAME = 'for-review';
@@ -52,6 +62,16 @@ export interface RuntimeOptions {
   scheduleTimers?: boolean;
   /** Delays between event delivery attempts (default [100, 400]: 3 attempts). */
   retryDelaysMs?: number[];
+  /** The table's stream consumers (default the manifest's `streamConsumers`). */
+  streamConsumers?: StreamConsumer[];
+  /** How often the stream reader polls a caught-up stream (default 200 ms). */
+  streamPollIntervalMs?: number;
+  /** Delays between retries of a failed stream batch (default 100 ms doubling up to 1 s). */
+  streamRetryBackoff?: RetryBackoff;
+  /** Where `functions/<name>.ts` are loaded from (default the repository root; tests use their own). */
+  handlersRoot?: string;
+  /** CORS of the local API. Default CORS_ORIGINS, else http://localhost:* and http://127.0.0.1:*. */
+  cors?: CorsConfig;
   /** Where unset options are read from (default process.env). */
   env?: NodeJS.ProcessEnv;
 }
@@ -74,10 +94,30 @@ export interface RuntimeHandle {
   issuer: LocalIssuer;
   /** A token the gateway accepts; `expiresIn` in seconds or a duration like '12h' (default 12 h). */
   token(workspaceId: string, userId: string, expiresIn?: number | string): Promise<string>;
+  /**
+   * Resolves once the system is quiet: every bus delivery (retries included) is done, the stream reader has
+   * delivered every record committed before the call, and neither did anything new while it was checked
+   * (stream → PutEvents → bus → handlers write → stream …, repeated until nothing moves).
+   */
+  idle(): Promise<void>;
   bus: {
     events(filter?: EventFilter): EventEnvelope[];
     deadLetters(): DeadLetter[];
+    /** What each rule's function made of an accepted event. */
+    deliveries(eventId: string): Delivery[] | undefined;
+    /** The same as `runtime.idle()` (kept for the tests written before the stream existed). */
     idle(): Promise<void>;
+    /** Makes the next n PutEvents requests of the system's own events fail (SPEC 7; 0 switches it off). */
+    failPutEvents(n: number): void;
+    faults(): Faults;
+  };
+  streams: {
+    /** The table's stream, as DescribeTable answers it. */
+    streamArn: string;
+    /** Stream batches that failed every attempt (also `GET /stream-failures` on the events port). */
+    failures(): StreamFailure[];
+    /** Resolves once every record committed before the call has been delivered. */
+    sync(): Promise<void>;
   };
   scheduler: LocalScheduler;
   /** The DynamoDB Local process started by this runtime (undefined when an endpoint was reused). */
@@ -138,9 +178,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
     const client = localClient(dynamodb.endpoint);
     stoppers.push(() => client.destroy());
-    await ensureTable(client, tableName);
+    await ensureTable(client, tableName, createLocalLog(logLevel, 'dynamodb'));
+    const streamArn = await streamArnOf(client, tableName);
 
-    const invoker = createHandlerInvoker();
+    const invoker = createHandlerInvoker(options.handlersRoot);
+    let reader: LocalStreamReader | undefined;
     const bus = await startEventBus({
       port: ports.events,
       eventBusName,
@@ -148,6 +190,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       invoker,
       log: createLocalLog(logLevel, 'bus'),
       retryDelaysMs: options.retryDelaysMs,
+      reads: { '/stream-failures': () => ({ failures: reader?.failures() ?? [] }) },
     });
     stoppers.push(() => bus.stop());
     // No await between the bus listening and this: no handler can be imported before its environment is set.
@@ -169,6 +212,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       routes: httpRoutes,
       invoker,
       issuer,
+      dataDir,
+      cors: options.cors ?? corsFromEnv(env),
       log: createLocalLog(logLevel, 'api'),
       healthChecks: {
         dynamodb: () => tableAnswers(client, tableName),
@@ -186,6 +231,30 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
     stoppers.push(() => scheduler.stop());
 
+    const streamReader = startStreamReader({
+      endpoint: dynamodb.endpoint,
+      streamArn,
+      consumers: options.streamConsumers ?? streamConsumers,
+      invoker,
+      checkpoints: options.inMemory ? memoryCheckpoints() : fileCheckpoints(dataDir),
+      log: createLocalLog(logLevel, 'stream'),
+      pollIntervalMs: options.streamPollIntervalMs,
+      retryBackoff: options.streamRetryBackoff,
+    });
+    reader = streamReader;
+    stoppers.push(() => streamReader.stop());
+
+    const activity = () => bus.acceptedCount() + streamReader.invocations();
+    const idle = async () => {
+      for (;;) {
+        const before = activity();
+        await bus.idle();
+        await streamReader.sync();
+        await bus.idle();
+        if (activity() === before) return;
+      }
+    };
+
     let stopped: Promise<void> | undefined;
     return {
       urls: {
@@ -202,7 +271,16 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       webhookSecret,
       issuer,
       token: (workspaceId, userId, expiresIn) => issuer.sign({ workspaceId, userId, expiresIn }),
-      bus: { events: bus.events, deadLetters: bus.deadLetters, idle: bus.idle },
+      idle,
+      bus: {
+        events: bus.events,
+        deadLetters: bus.deadLetters,
+        deliveries: bus.deliveries,
+        idle,
+        failPutEvents: bus.failPutEvents,
+        faults: bus.faults,
+      },
+      streams: { streamArn, failures: streamReader.failures, sync: streamReader.sync },
       scheduler,
       dynamodbPid: dynamodb.pid,
       stop: () => {
@@ -214,6 +292,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     await stopAll();
     throw error;
   }
+}
+
+async function streamArnOf(client: DynamoDBClient, tableName: string): Promise<string> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  if (!Table?.LatestStreamArn) throw new StartupError(`The table ${tableName} has no stream`);
+  return Table.LatestStreamArn;
 }
 
 async function tableAnswers(client: DynamoDBClient, tableName: string): Promise<void> {

@@ -1,15 +1,22 @@
 /**
  * `npm start [-- --fresh]`: the whole system on 127.0.0.1 with no AWS account (SPEC 7).
  * Ports: PORT (API, 3000), EVENTS_PORT (4010), SES_PORT (8005), DYNAMODB_PORT (8000).
- * Also: TABLE_NAME, EVENT_BUS_NAME, LOCAL_DATA_DIR (.local), LOCAL_LOG_LEVEL (info), POWERTOOLS_LOG_LEVEL (WARN).
+ * Also: TABLE_NAME, EVENT_BUS_NAME, LOCAL_DATA_DIR (.local), LOCAL_LOG_LEVEL (info), POWERTOOLS_LOG_LEVEL (WARN),
+ * CORS_ORIGINS (http://localhost:*,http://127.0.0.1:*).
+ *
+ * Once up it writes `<dataDir>/runtime.json` (its URLs), which `npm run send-event` and `npm run token` read.
  */
+
+import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { EVENT_PATTERNS } from '../manifest.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './aws-identity.js';
 import { StartupError } from './errors.js';
 import { describeError } from './log.js';
+import { DEFAULT_DATA_DIR, REPO_ROOT } from './paths.js';
 import { type RuntimeHandle, startRuntime } from './runtime.js';
+import { removeRuntimeInfo, runtimeInfoFile, writeRuntimeInfo } from './runtime-info.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -27,13 +34,31 @@ async function main(): Promise<void> {
   const started = Date.now();
   const runtime = await startRuntime({ fresh: values.fresh });
   stopOnSignals(runtime);
-  await seedDemoMember(runtime);
-  const token = await runtime.token(DEMO.workspaceId, DEMO.userId, '24h');
-  console.log(banner(runtime, token, Date.now() - started));
+  const demo = await seedDemoMember(runtime);
+  await writeRuntimeInfo({
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    dataDir: runtime.dataDir,
+    tableName: runtime.tableName,
+    eventBusName: runtime.eventBusName,
+    dynamodbPid: runtime.dynamodbPid,
+    urls: runtime.urls,
+  });
+  const token = demo.member ? await runtime.token(DEMO.workspaceId, DEMO.userId, '24h') : undefined;
+  console.log(banner(runtime, token, demo.note, Date.now() - started));
 }
 
-/** The demo user joins ws_demo as an admin, through the bus like any directory event (an old changedAt never wins). */
-async function seedDemoMember(runtime: RuntimeHandle): Promise<void> {
+interface DemoMember {
+  /** The directory applied the seed (or keeps a newer change of the demo user, which may be inactive). */
+  member: boolean;
+  note: string;
+}
+
+/**
+ * The demo user joins ws_demo as an admin, through the bus like any directory event (an old changedAt never
+ * wins), and the banner says what became of it: it only suggests a member that exists.
+ */
+async function seedDemoMember(runtime: RuntimeHandle): Promise<DemoMember> {
   const client = new EventBridgeClient({
     endpoint: runtime.urls.events,
     region: LOCAL_REGION,
@@ -49,8 +74,9 @@ async function seedDemoMember(runtime: RuntimeHandle): Promise<void> {
     active: true,
     changedAt: '2000-01-01T00:00:00.000Z',
   };
+  let eventId: string | undefined;
   try {
-    await client.send(
+    const out = await client.send(
       new PutEventsCommand({
         Entries: [
           {
@@ -62,36 +88,70 @@ async function seedDemoMember(runtime: RuntimeHandle): Promise<void> {
         ],
       }),
     );
+    eventId = out.Entries?.[0]?.EventId;
   } finally {
     client.destroy();
   }
+  await runtime.idle();
+  const delivery = eventId === undefined ? undefined : runtime.bus.deliveries(eventId)?.[0];
+  if (delivery?.status !== 'delivered') {
+    return {
+      member: false,
+      note: `The demo member could not be added (${delivery?.error ?? 'the event was refused'}): see the log above.`,
+    };
+  }
+  const applied = (delivery.result as { applied?: unknown } | undefined)?.applied === true;
+  return {
+    member: true,
+    note: applied
+      ? `Demo user ${DEMO.userId}: admin of ${DEMO.workspaceId}, mailbox ${DEMO.mailbox}.`
+      : `Demo user ${DEMO.userId}: a later Workspace Member Changed for it is kept (it may be inactive or no admin).`,
+  };
 }
 
-function banner(runtime: RuntimeHandle, token: string, elapsedMs: number): string {
+function banner(
+  runtime: RuntimeHandle,
+  token: string | undefined,
+  demoNote: string,
+  elapsedMs: number,
+): string {
   const { urls } = runtime;
+  const dataDir = displayPath(runtime.dataDir);
+  const otherFolder = runtime.dataDir !== DEFAULT_DATA_DIR;
+  const tokenLines = token
+    ? `Token for ${DEMO.userId} (24 h):\n  ${token}\n`
+    : 'No demo token: the demo member is not there.\n';
   return `
 For review is running locally (ready in ${(elapsedMs / 1_000).toFixed(1)} s). Ctrl-C stops everything.
 
-  API (HTTP API gateway)   ${urls.api}          health: ${urls.api}/health
+  API (HTTP API gateway)   ${urls.api}          health: ${urls.api}/health   OpenAPI: ${urls.api}/openapi.json
   EventBridge endpoint     ${urls.events}          bus: ${runtime.eventBusName}   events: ${urls.events}/events   dead letters: ${urls.events}/dead-letters
   SES (sent mail web view) ${urls.sesWebView}         JSON: ${urls.ses}/store
   DynamoDB Local           ${urls.dynamodb}          table: ${runtime.tableName}   java pid: ${runtime.dynamodbPid ?? '(external)'}
   JWKS                     ${urls.jwks}
-  Data folder              ${runtime.dataDir}   (npm start -- --fresh wipes it)
+  Data folder              ${dataDir}   (npm start -- --fresh wipes it)
 
-Demo user ${DEMO.userId}, admin of ${DEMO.workspaceId}, mailbox ${DEMO.mailbox}. Token (24 h):
-  ${token}
-
-Another token:   npm run -s token -- --workspace ${DEMO.workspaceId} --user u_alice
+${demoNote}
+${tokenLines}
 Webhook secret:  ${runtime.webhookSecret}
 
-Try:
+In another terminal (npm run send-event and npm run token find this runtime through ${displayPath(runtimeInfoFile(runtime.dataDir))}${otherFolder ? `;\n  first: export LOCAL_DATA_DIR=${runtime.dataDir}` : ''}):
+  npm run send-event -- docs/examples/demo-proposal.json       # an automation proposes a draft; prints the item id
   TOKEN=$(npm run -s token -- --workspace ${DEMO.workspaceId} --user ${DEMO.userId})
   curl -s -H "Authorization: Bearer $TOKEN" ${urls.api}/review-items
 
-Send events with @aws-sdk/client-eventbridge: new EventBridgeClient({ endpoint: '${urls.events}', region: '${LOCAL_REGION}' })
+Another reviewer: a token works only for an active member of its workspace (anyone else sees an empty queue).
+  npm run send-event -- docs/examples/member-alice.json        # u_alice joins ${DEMO.workspaceId}
+  npm run -s token -- --workspace ${DEMO.workspaceId} --user u_alice
+
+Automations send events with @aws-sdk/client-eventbridge: new EventBridgeClient({ endpoint: '${urls.events}', region: '${LOCAL_REGION}' })
 and PutEvents with EventBusName '${runtime.eventBusName}' (any credentials).
 `;
+}
+
+function displayPath(path: string): string {
+  const inRepo = relative(REPO_ROOT, path);
+  return inRepo.startsWith('..') ? path : inRepo;
 }
 
 /**
@@ -108,16 +168,19 @@ function stopOnSignals(runtime: RuntimeHandle): void {
     }
     firstSignalAt = Date.now();
     console.log(`\n${signal}: stopping…`);
-    runtime.stop().then(
-      () => {
-        console.log('Stopped.');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        console.error(`Stopping failed: ${describeError(error)}`);
-        process.exit(1);
-      },
-    );
+    removeRuntimeInfo(runtime.dataDir)
+      .catch(() => undefined)
+      .then(() => runtime.stop())
+      .then(
+        () => {
+          console.log('Stopped.');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          console.error(`Stopping failed: ${describeError(error)}`);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -1,12 +1,17 @@
 /**
- * `npm run -s token -- --workspace W --user U [--expires-in 12h]`: prints a JWT the local gateway accepts,
- * signed with the key in the local data folder (LOCAL_DATA_DIR, default .local/; created when absent).
+ * `npm run -s token -- --workspace W --user U [--expires-in 12h] [--quiet]`: prints a JWT the local gateway
+ * accepts, signed with the key in the local data folder (LOCAL_DATA_DIR, default .local/; created when
+ * absent). The token alone goes to stdout (`TOKEN=$(npm run -s token -- …)`); stderr says which data folder's
+ * key signed it and whether an `npm start` using that folder is running (its `runtime.json`).
  */
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dataDirFromEnv } from './data-dir.js';
-import { loadOrCreateIssuer } from './jwt-issuer.js';
+import { KEY_FILE_NAME, loadOrCreateIssuer } from './jwt-issuer.js';
+import { findRuntime } from './runtime-info.js';
 
-const USAGE = 'Usage: npm run -s token -- --workspace <workspaceId> --user <userId> [--expires-in 12h|3600]';
+const USAGE =
+  'Usage: npm run -s token -- --workspace <workspaceId> --user <userId> [--expires-in 12h|3600] [--quiet]';
 const WORKSPACE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 async function main(): Promise<void> {
@@ -15,6 +20,7 @@ async function main(): Promise<void> {
       workspace: { type: 'string' },
       user: { type: 'string' },
       'expires-in': { type: 'string', default: '12h' },
+      quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -25,8 +31,21 @@ async function main(): Promise<void> {
   const expiresRaw = values['expires-in'];
   const expiresIn = /^-?\d+$/.test(expiresRaw) ? Number(expiresRaw) : expiresRaw;
 
-  const issuer = await loadOrCreateIssuer(dataDirFromEnv());
-  console.log(await issuer.sign({ workspaceId: workspace, userId: user, expiresIn }));
+  const dataDir = dataDirFromEnv();
+  const issuer = await loadOrCreateIssuer(dataDir);
+  const token = await issuer.sign({ workspaceId: workspace, userId: user, expiresIn });
+  console.log(token);
+  if (values.quiet) return;
+
+  const kid = issuer.jwks.keys[0]?.kid ?? '?';
+  const runtime = findRuntime(dataDir);
+  const status =
+    runtime.state === 'running'
+      ? `the npm start using this folder (pid ${runtime.info.pid}, API ${runtime.info.urls.api}) accepts it.`
+      : `no npm start is running with this folder${runtime.state === 'stale' ? ` (its runtime.json is from pid ${runtime.info.pid}, which is gone)` : ''}: one using another folder answers 401 (set LOCAL_DATA_DIR to its folder).`;
+  console.error(
+    `Token for ${user} in ${workspace}, valid ${expiresRaw}${/^\d+$/.test(expiresRaw) ? ' s' : ''}, signed with ${join(dataDir, KEY_FILE_NAME)} (kid ${kid.slice(0, 8)}…); ${status}`,
+  );
 }
 
 class UsageError extends Error {}

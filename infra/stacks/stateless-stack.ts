@@ -59,6 +59,9 @@ export const PUBLIC_ROUTES: Readonly<Record<string, string>> = {
     'Called by the email provider, which cannot present a user JWT; every request is authenticated by ' +
     'its Standard Webhooks HMAC signature and timestamp, checked in the function (SPEC 6).',
   'GET /health': 'Unauthenticated liveness probe by design; it answers only a status and reads no item.',
+  'GET /openapi.json':
+    'The API description, the same document the repository publishes in docs/openapi.json; built from the ' +
+    'manifest and the schemas at init, it reads no table and carries no data.',
 };
 
 /**

@@ -13,9 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../infra/local/aws-identity.js';
 import { localClient, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
+import { startGateway } from '../../infra/local/gateway.js';
+import { createHandlerInvoker } from '../../infra/local/handlers.js';
 import { createEphemeralIssuer } from '../../infra/local/jwt-issuer.js';
 import { REPO_ROOT } from '../../infra/local/paths.js';
 import type { RuntimeHandle } from '../../infra/local/runtime.js';
+import { httpRoutes } from '../../infra/manifest.js';
 import { rawMemberChange } from '../fixtures/index.js';
 import { startTestRuntime } from '../support/runtime.js';
 
@@ -145,6 +148,127 @@ describe('the local HTTP API', () => {
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', kid: expect.any(String) });
     expect(keys[0]).not.toHaveProperty('d');
+  });
+});
+
+describe('the local gateway under hostile or cross-origin requests', () => {
+  it.each(['__proto__=1', 'constructor=x', 'toString=y', 'limit=5&__proto__=1'])(
+    'answers 400 to ?%s: the key reaches the strict query schema, as through API Gateway',
+    async (query) => {
+      const response = await get(`/review-items?${query}`, await runtime.token(uniqueWorkspace(), 'u_alice'));
+
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+      const problem = z
+        .object({ errors: z.array(z.object({ message: z.string() })) })
+        .parse(await response.json());
+      expect(problem.errors.map((e) => e.message).join()).toMatch(/Unrecognized key/);
+    },
+  );
+
+  it("answers 431 when the request line and headers pass API Gateway's 10,240 bytes, without invoking anything", async () => {
+    const token = await runtime.token(uniqueWorkspace(), 'u_alice');
+    const longUrl = await get(`/review-items?cursor=${'x'.repeat(10_300)}`, token);
+    const bigHeader = await fetch(`${runtime.urls.api}/health`, {
+      headers: { 'x-padding': 'x'.repeat(10_300) },
+    });
+    const justUnder = await get(`/review-items?cursor=${'x'.repeat(8_000)}`, token);
+
+    expect(longUrl.status).toBe(431);
+    expect(await longUrl.json()).toEqual({ message: 'Request Header Fields Too Large' });
+    expect(bigHeader.status).toBe(431);
+    expect(justUnder.status).toBe(400); // the handler's answer: the cursor is not one it made
+  });
+
+  it('answers a CORS preflight as the CDK HttpApi does, for a local front end, with no OPTIONS route', async () => {
+    const preflight = await fetch(`${runtime.urls.api}/review-items/ri_1`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'PATCH' },
+    });
+    const foreign = await fetch(`${runtime.urls.api}/review-items`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+    });
+    const notPreflight = await fetch(`${runtime.urls.api}/review-items`, { method: 'OPTIONS' });
+
+    expect(preflight.status).toBe(204);
+    expect(
+      Object.fromEntries([...preflight.headers].filter(([name]) => name.startsWith('access-control-'))),
+    ).toEqual({
+      'access-control-allow-origin': 'http://localhost:5173',
+      'access-control-allow-methods': 'GET,POST,PATCH,OPTIONS',
+      'access-control-allow-headers': 'authorization,content-type',
+      'access-control-max-age': '3600',
+    });
+    expect(foreign.status).toBe(204);
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    expect(notPreflight.status).toBe(404);
+  });
+
+  it('adds the allowed origin to every answer, the 401 of the authorizer included', async () => {
+    const origin = 'http://127.0.0.1:8080';
+    const health = await fetch(`${runtime.urls.api}/health`, { headers: { origin } });
+    const refused = await fetch(`${runtime.urls.api}/review-items`, { headers: { origin } });
+    const foreign = await fetch(`${runtime.urls.api}/health`, {
+      headers: { origin: 'https://evil.example' },
+    });
+
+    expect(health.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('serves /openapi.json without a token', async () => {
+    const response = await get('/openapi.json');
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ openapi: expect.stringMatching(/^3\.1/) });
+  });
+
+  it('keeps the bare 401 body but logs why a token was refused: another data folder, expired, wrong audience', async () => {
+    const lines: string[] = [];
+    const log = {
+      debug: () => {},
+      info: (l: string) => lines.push(l),
+      warn: (l: string) => lines.push(l),
+      error: () => {},
+    };
+    const gateway = await startGateway({
+      port: 0,
+      routes: httpRoutes,
+      invoker: createHandlerInvoker(),
+      issuer: runtime.issuer,
+      dataDir: runtime.dataDir,
+      log,
+    });
+    try {
+      const stranger = await createEphemeralIssuer();
+      const tokens = {
+        otherFolder: await stranger.sign({ workspaceId: 'ws_a', userId: 'u_a' }),
+        expired: await runtime.token('ws_a', 'u_a', -60),
+        audience: await runtime.issuer.sign({ workspaceId: 'ws_a', userId: 'u_a', audience: 'other-app' }),
+      };
+      for (const token of Object.values(tokens)) {
+        const response = await fetch(`${gateway.url}/review-items`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        expect(response.status).toBe(401);
+        expect(await response.json()).toEqual({ message: 'Unauthorized' });
+      }
+      await fetch(`${gateway.url}/review-items`);
+
+      const refusals = lines.filter((line) => line.includes('token refused'));
+      expect(refusals).toEqual([
+        expect.stringMatching(/another data folder\?.*jwt-signing-key\.json/),
+        expect.stringMatching(/expired at .*npm run -s token/),
+        expect.stringMatching(/aud claim is "other-app"/),
+        expect.stringMatching(/no Authorization header/),
+      ]);
+      expect(refusals[0]).toContain(runtime.dataDir);
+    } finally {
+      await gateway.stop();
+    }
   });
 });
 

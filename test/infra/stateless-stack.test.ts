@@ -152,10 +152,10 @@ describe('functions: one per manifest entry', () => {
 describe('HTTP API: one route per manifest http trigger', () => {
   const authorizerId = () => Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0];
 
-  it('has exactly the manifest routes, and only /webhooks/email and /health are public', () => {
+  it('has exactly the manifest routes, and only /webhooks/email, /health and /openapi.json are public', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Route', httpRoutes.length);
     const publicRoutes = httpRoutes.filter((r) => r.auth === 'none').map((r) => `${r.method} ${r.path}`);
-    expect(publicRoutes.sort()).toEqual(['GET /health', 'POST /webhooks/email']);
+    expect(publicRoutes.sort()).toEqual(['GET /health', 'GET /openapi.json', 'POST /webhooks/email']);
     expect(Object.keys(PUBLIC_ROUTES).sort()).toEqual(publicRoutes.sort());
   });
 

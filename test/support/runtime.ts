@@ -1,6 +1,7 @@
 /**
  * The full local runtime for an e2e test: free ports, the run's DynamoDB Local and SES reused, a
- * unique table, a throw-away data folder, schedule timers off (use `scheduler.runNow`), quick retries.
+ * unique table, a throw-away data folder, schedule timers off (use `scheduler.runNow`), quick retries (bus
+ * deliveries and stream batches).
  *
  * One runtime per test file: handlers read their configuration once, at import, and a test file's
  * modules are loaded once per file (each file runs in its own process).
@@ -25,6 +26,7 @@ export async function startTestRuntime(options: RuntimeOptions = {}): Promise<Ru
     powertoolsLogLevel: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
     scheduleTimers: false,
     retryDelaysMs: [20, 50],
+    streamRetryBackoff: { baseMs: 10, maxMs: 50 },
     env: {},
     ...options,
     dataDir,
