@@ -10,8 +10,11 @@ export default defineConfig({
     exclude: ['**/node_modules/**', 'cdk.out/**', '.local/**', 'coverage/**', '.bench/**'],
     globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // One DynamoDB Local per worker (test/support/global-setup.ts TEST_WORKERS).
+    maxWorkers: 2,
+    // Guards against a hang, not a speed check: a file waits on its DynamoDB Local behind the other file.
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
     teardownTimeout: 30_000,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },

@@ -127,7 +127,7 @@ async function withReader<T>(
 describe('the local stream reader (DynamoDB Local Streams API → Lambda-shaped batches)', () => {
   let table: TestTable;
   beforeAll(async () => {
-    table = await createTestTable('stream');
+    table = await createTestTable('stream', { stream: true });
   });
 
   it('delivers only matching records, Lambda-shaped, in batches of at most batchSize, in order per partition key', async () => {
@@ -179,7 +179,7 @@ describe('the local stream reader (DynamoDB Local Streams API → Lambda-shaped 
 
 describe('failures', () => {
   it('retries a batch whose function crashed (between reading the stream and publishing): nothing is lost', async () => {
-    const table = await createTestTable('stream');
+    const table = await createTestTable('stream', { stream: true });
     const probe = recorder((_, call) => {
       if (call === 1) throw new Error('crashed before PutEvents');
     });
@@ -198,7 +198,7 @@ describe('failures', () => {
   });
 
   it('resumes a batch from the record the function reported (ReportBatchItemFailures), not from its start', async () => {
-    const table = await createTestTable('stream');
+    const table = await createTestTable('stream', { stream: true });
     const probe = recorder((event, call) =>
       call === 1
         ? { batchItemFailures: [{ itemIdentifier: event.Records[3]?.dynamodb?.SequenceNumber }] }
@@ -215,7 +215,7 @@ describe('failures', () => {
   });
 
   it('halves a failing batch (bisectOnError) until the bad record is alone, then sends it to the on-failure list', async () => {
-    const table = await createTestTable('stream');
+    const table = await createTestTable('stream', { stream: true });
     const probe = recorder((event) => {
       if (event.Records.some((record) => sortKeyOf(record) === 'r5')) throw new Error('poison r5');
     });
@@ -256,7 +256,7 @@ describe('failures', () => {
   });
 
   it('after retryAttempts sends the batch to the on-failure list and moves on to the next records', async () => {
-    const table = await createTestTable('stream');
+    const table = await createTestTable('stream', { stream: true });
     const probe = recorder((event) => {
       if (sortKeyOf(event.Records[0] as DynamoDBRecord) === 'bad') throw new Error('always fails');
     });
@@ -274,7 +274,7 @@ describe('failures', () => {
   });
 
   it('fails the whole batch when the function reports an identifier that is not in it', async () => {
-    const table = await createTestTable('stream');
+    const table = await createTestTable('stream', { stream: true });
     const probe = recorder((_, call) =>
       call === 1 ? { batchItemFailures: [{ itemIdentifier: 'nope' }] } : undefined,
     );
@@ -292,7 +292,7 @@ describe('failures', () => {
 
 describe('batching window', () => {
   it('gathers records for maxBatchingWindowSeconds into one batch, and sync() cuts the wait short', async () => {
-    const table = await createTestTable('stream');
+    const table = await createTestTable('stream', { stream: true });
     const probe = recorder();
     await withReader(table, consumerOf({ batchSize: 100, maxBatchingWindowSeconds: 1 }), async (reader) => {
       const started = Date.now();
@@ -315,7 +315,7 @@ describe('batching window', () => {
 
 describe('checkpoints', () => {
   it('starts a fresh data folder at TRIM_HORIZON and resumes after its checkpoint: no loss, no replay', async () => {
-    const table = await createTestTable('stream');
+    const table = await createTestTable('stream', { stream: true });
     const dataDir = await mkdtemp(join(tmpdir(), 'stream-checkpoints-'));
     try {
       for (let index = 0; index < 4; index += 1)
@@ -345,7 +345,7 @@ describe('checkpoints', () => {
   });
 
   it('delivers again, after a restart, a batch that never succeeded before the stop (at least once)', async () => {
-    const table = await createTestTable('stream');
+    const table = await createTestTable('stream', { stream: true });
     const dataDir = await mkdtemp(join(tmpdir(), 'stream-checkpoints-'));
     try {
       await put(table.rawClient, table.tableName, 'p', 'done');
