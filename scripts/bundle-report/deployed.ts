@@ -1,7 +1,7 @@
 /**
  * What is deployed, as the bundle report reproduces it: the esbuild options the CDK's NodejsFunction derives
  * from `BUNDLING` (infra/stacks/bundling.ts), and the runtime flags the stack sets on every function
- * (infra/stacks/manifest-function.ts; test/unit/bundle-report.test.ts holds the two together).
+ * (infra/stacks/manifest-function.ts; test/infra/bundle-report.test.ts holds the two together).
  */
 import type { BuildOptions } from 'esbuild';
 import { BUNDLING } from '../../infra/stacks/bundling.js';
