@@ -1,9 +1,12 @@
-/** GET /health: 200 when this function can reach its table, 503 otherwise. */
+/**
+ * GET /health: 200 when this function can reach its table, 503 otherwise. It validates nothing, so it imports no
+ * validation library (test/unit/bundle-contents.test.ts keeps it so).
+ */
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../shared/aws-clients.js';
 import { tableName } from '../shared/config.js';
 import { httpFunction } from '../shared/http/http-function.js';
-import { json } from '../shared/http/request.js';
+import { json } from '../shared/http/response.js';
 import { logger } from '../shared/logger.js';
 
 const table = tableName();

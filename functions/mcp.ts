@@ -1,13 +1,12 @@
 /**
- * POST /mcp: the MCP endpoint (Streamable HTTP, stateless, JSON responses). The JWT authorizer has verified the
- * caller; a server and a transport are built for this one request, acting as that caller. GET /mcp answers 405:
- * there is no server-initiated stream in stateless mode.
+ * POST /mcp: the MCP endpoint (Streamable HTTP, stateless, JSON responses) on the SDK's McpServer
+ * (shared/mcp/server.ts). The JWT authorizer has verified the caller; the tools act as that caller. GET /mcp answers
+ * 405: there is no server-initiated stream in stateless mode.
  */
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { httpFunction } from '../shared/http/http-function.js';
 import { callerOf } from '../shared/http/request.js';
 import { requestOf, resultOf } from '../shared/mcp/lambda-http.js';
-import { createMcpServer } from '../shared/mcp/server.js';
+import { answerMcp } from '../shared/mcp/server.js';
 import { readDeps } from '../shared/wiring.js';
 
 const deps = readDeps();
@@ -21,14 +20,5 @@ const methodNotAllowed = {
 export const handler = httpFunction(async (event) => {
   const caller = callerOf(event);
   if (event.requestContext.http.method !== 'POST') return methodNotAllowed;
-  const transport = new WebStandardStreamableHTTPServerTransport({
-    sessionIdGenerator: undefined,
-    enableJsonResponse: true,
-  });
-  try {
-    await createMcpServer(deps, caller).connect(transport);
-    return await resultOf(await transport.handleRequest(requestOf(event)));
-  } finally {
-    await transport.close();
-  }
+  return resultOf(await answerMcp(deps, caller, requestOf(event)));
 });

@@ -2,10 +2,13 @@
  * Reading an API Gateway HTTP API (v2) request at the edge: the caller from the JWT authorizer's claims,
  * the body and the query validated with zod. Nothing past this layer sees raw input.
  */
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { workspaceIdSchema, zodIssues } from '../domain/schemas.js';
 import { UnauthorizedError, ValidationError } from '../errors.js';
+
+/** Handlers read the request and write the answer through this one module (response.ts holds `json`). */
+export { json } from './response.js';
 
 export interface Caller {
   userId: string;
@@ -69,8 +72,4 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown, message
   const parsed = schema.safeParse(input);
   if (!parsed.success) throw new ValidationError(message, zodIssues(parsed.error));
   return parsed.data;
-}
-
-export function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
-  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }

@@ -1,235 +1,116 @@
 /**
- * The MCP server an agent talks to, built per request for the authenticated caller: read-only tools over the
- * very use cases the HTTP routes call (read-items.ts, review-stats.ts), so an agent sees exactly what its user
- * may see (`canSee`, the one visibility rule) and nothing else. Invisible items do not exist for it.
+ * The MCP server an agent talks to: the SDK's McpServer with every tool of shared/mcp/tools.ts registered, on the
+ * SDK's web-standard Streamable HTTP transport, stateless (no session) and answering JSON (no event stream). A
+ * server and a transport are built for each request, acting as the caller whose JWT the gateway verified.
  *
- * Each tool answers `content` (text for the model) and `structuredContent` (for programs), the latter
- * described by the same response schemas as the HTTP API (shared/domain/responses.ts).
+ * The SDK does the protocol: initialize and version negotiation, ping, tools/list with the tools' JSON Schemas
+ * (from their zod schemas), tools/call with input validation, JSON-RPC errors, and on the HTTP side the Accept
+ * and Content-Type checks, batches, parse errors, the protocol version header and 202 for notifications.
  */
-import * as z from 'zod';
-import {
-  historyEntrySchema,
-  openStatusSchema,
-  originSchema,
-  reviewItemListSchema,
-  reviewItemSchema,
-  reviewStatsSchema,
-} from '../domain/responses.js';
-import { idSchema, listQuerySchema, relatedRecordSchema } from '../domain/schemas.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { type CallToolResult, ErrorCode, isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+import { DomainError } from '../errors.js';
 import type { Caller } from '../http/request.js';
-import {
-  getItemWithHistory,
-  listRecordItems,
-  listReviewItems,
-  type ReadDeps,
-} from '../use-cases/read-items.js';
-import { type ReviewStats, reviewStats } from '../use-cases/review-stats.js';
-import { ToolServer, tool } from './protocol.js';
+import { logger } from '../logger.js';
+import type { ReadDeps } from '../use-cases/read-items.js';
+import { MCP_INSTRUCTIONS, MCP_SERVER_INFO, TOOLS, type ToolContext, type ToolDefinition } from './tools.js';
 
-export const MCP_SERVER_INFO = {
-  name: 'for-review',
-  title: 'For review',
-  version: '0.1.0',
-  instructions:
-    'Review items are drafts (emails) that automations proposed for people to review. These tools read the ' +
-    "review queue with your user's permissions: items of other users' private runs do not exist for you. " +
-    'They change nothing.',
-};
+const OUR_FAULT = 'Something went wrong on our side. It has been logged.';
 
-/** At most this many use-case pages per list call when filters the store cannot apply thin the pages out. */
-export const MAX_LIST_ROUNDS = 5;
-
-export const listToolInput = z
-  .object({
-    automationId: listQuerySchema.shape.automationId.describe('Only items of this automation (its id)'),
-    automationName: z
-      .string()
-      .trim()
-      .min(1)
-      .max(200)
-      .optional()
-      .describe('Only items of automations whose name contains this text, ignoring case'),
-    recordType: relatedRecordSchema.shape.type
-      .optional()
-      .describe('With recordId: only items about this CRM record, e.g. account'),
-    recordId: idSchema.optional().describe('With recordType: the record id'),
-    status: openStatusSchema
-      .optional()
-      .describe('pending: waiting for review; send_unknown: a send whose outcome is unknown, to check'),
-    scope: listQuerySchema.shape.scope
-      .unwrap()
-      .optional()
-      .describe(
-        'mine: items you review; workspace: every open item you may see. Default: mine, or workspace with a record',
-      ),
-    limit: z.number().int().min(1).max(100).default(25).describe('Page size, 1 to 100'),
-    cursor: listQuerySchema.shape.cursor.describe('nextCursor of the previous page, with the same filters'),
-  })
-  .refine((input) => (input.recordType === undefined) === (input.recordId === undefined), {
-    message: 'recordType and recordId go together',
-    path: ['recordId'],
-  });
-export type ListToolInput = z.output<typeof listToolInput>;
-
-export const getItemToolInput = z.object({ id: idSchema.describe('The review item id (ri_...)') });
-
-export const getItemToolOutput = z.object({
-  item: reviewItemSchema,
-  history: z.array(historyEntrySchema).describe('Every change of the item, oldest first'),
-  origin: originSchema,
-});
-
-export const statsToolInput = z.object({ automationId: idSchema.describe('The automation id') });
-
-/** A new server for one request, acting as `caller`. */
-export function createMcpServer(deps: ReadDeps, caller: Caller): ToolServer {
-  return new ToolServer(MCP_SERVER_INFO, [
-    tool({
-      name: 'list_review_items',
-      title: 'List review items',
-      description:
-        'Open review items (pending, or with a send of unknown outcome), newest first. Filter by automation (id ' +
-        'or name), by CRM record, by status; scope mine (your queue) or workspace (everything you may see). ' +
-        'Returns a page and a cursor for the next one.',
-      input: listToolInput,
-      output: reviewItemListSchema,
-      run: (input) => listItems(deps, caller, input),
-      describe: describeList,
-    }),
-    tool({
-      name: 'get_review_item',
-      title: 'Get a review item',
-      description:
-        'One review item: its draft, reason, related records and reviewers, its history (oldest first) and its ' +
-        'origin: the automation, run, step and a link to the run.',
-      input: getItemToolInput,
-      output: getItemToolOutput,
-      run: async ({ id }) => {
-        const { item, history } = await getItemWithHistory(deps, caller, id);
-        return { item, history, origin: item.origin };
+/** A new server acting as `caller`, with every tool registered. */
+export function createMcpServer(deps: ReadDeps, caller: Caller, tools: readonly ToolDefinition[] = TOOLS) {
+  const server = new McpServer(MCP_SERVER_INFO, { instructions: MCP_INSTRUCTIONS });
+  const context: ToolContext = { deps, caller };
+  for (const tool of tools) {
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.input,
+        outputSchema: tool.output,
+        annotations: { readOnlyHint: true, openWorldHint: false },
       },
-      describe: describeItem,
-    }),
-    tool({
-      name: 'review_stats',
-      title: 'Review stats of an automation',
-      description:
-        'How the proposals of one automation fared in review: proposed, replaced, approved as proposed or ' +
-        'after edits, dismissed, resolved elsewhere, expired, dropped, and the median time to a decision. ' +
-        'Counts only the runs you may see.',
-      input: statsToolInput,
-      output: reviewStatsSchema,
-      run: ({ automationId }) => reviewStats(deps, caller, automationId),
-      describe: describeStats,
-    }),
-  ]);
+      (input) => callTool(tool, context, input),
+    );
+  }
+  return server;
+}
+
+/** Answers one MCP HTTP request as `caller`. */
+export async function answerMcp(
+  deps: ReadDeps,
+  caller: Caller,
+  request: Request,
+  tools: readonly ToolDefinition[] = TOOLS,
+): Promise<Response> {
+  const server = createMcpServer(deps, caller, tools);
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  });
+  try {
+    await server.connect(transport);
+    refuseUnknownTools(transport, new Set(tools.map((tool) => tool.name)));
+    return await transport.handleRequest(request);
+  } finally {
+    await server.close();
+  }
 }
 
 /**
- * The list use cases, with the filters they do not apply themselves (name, status, and on a record: automation
- * and scope) applied to what they answered. Each round asks only for what is still missing, so a page never holds
- * more than `limit` and the cursor never skips an item.
+ * Runs a tool. A DomainError is a tool error with its text (`Not found: No review item ri_...`), so the model can
+ * read it and correct itself; anything else is logged and answered as our fault. The answer must be what the
+ * output schema says (anything else is our bug, logged, never the caller's problem).
  */
-export async function listItems(deps: ReadDeps, caller: Caller, input: ListToolInput) {
-  const record =
-    input.recordType && input.recordId ? { type: input.recordType, id: input.recordId } : undefined;
-  const scope = input.scope ?? (record ? 'workspace' : 'mine');
-  const name = input.automationName?.toLowerCase();
-  type Listed = Awaited<ReturnType<typeof listReviewItems>>['items'][number];
-  const wanted = (item: Listed) =>
-    (name === undefined || (item.origin.automationName ?? '').toLowerCase().includes(name)) &&
-    (input.status === undefined || item.status === input.status) &&
-    (!record || input.automationId === undefined || item.origin.automationId === input.automationId) &&
-    (!record || scope === 'workspace' || item.reviewers.includes(caller.userId));
+async function callTool(tool: ToolDefinition, context: ToolContext, input: unknown): Promise<CallToolResult> {
+  let output: unknown;
+  try {
+    output = await tool.run(context, input as Parameters<ToolDefinition['run']>[1]);
+  } catch (error) {
+    if (error instanceof DomainError) return toolError(`${error.title}: ${error.message}`);
+    logger.error('MCP tool failed', { tool: tool.name, error: error as Error });
+    return toolError(OUR_FAULT);
+  }
+  const checked = tool.output.safeParse(output);
+  if (!checked.success) {
+    logger.error('MCP tool answered outside its output schema', {
+      tool: tool.name,
+      issues: checked.error.issues,
+    });
+    return toolError(OUR_FAULT);
+  }
+  return {
+    content: [{ type: 'text', text: tool.describe(checked.data) }],
+    structuredContent: output as Record<string, unknown>,
+  };
+}
 
-  const items: Listed[] = [];
-  let cursor = input.cursor;
-  for (let round = 1; ; round++) {
-    const page = { limit: input.limit - items.length, ...(cursor ? { cursor } : {}) };
-    const result = record
-      ? await listRecordItems(deps, caller, record, page)
-      : await listReviewItems(deps, caller, { ...page, scope, automationId: input.automationId });
-    items.push(...result.items.filter(wanted));
-    if (result.nextCursor === null || items.length >= input.limit || round >= MAX_LIST_ROUNDS) {
-      return { items, nextCursor: result.nextCursor };
+const toolError = (text: string): CallToolResult => ({ isError: true, content: [{ type: 'text', text }] });
+
+/**
+ * A call of a tool that does not exist is a JSON-RPC error (-32602), as the MCP specification lists unknown tools
+ * among protocol errors; McpServer would answer it as a tool result with `isError`
+ * (modelcontextprotocol/typescript-sdk#1956). Every other message goes to the server untouched.
+ */
+function refuseUnknownTools(transport: Transport, known: ReadonlySet<string>): void {
+  const deliver = transport.onmessage;
+  transport.onmessage = (message, extra) => {
+    if (isJSONRPCRequest(message) && message.method === 'tools/call') {
+      const name = (message.params as { name?: unknown } | undefined)?.name;
+      if (typeof name === 'string' && !known.has(name)) {
+        transport
+          .send({
+            jsonrpc: '2.0',
+            id: message.id,
+            error: { code: ErrorCode.InvalidParams, message: `Unknown tool: ${name}` },
+          })
+          .catch((error: unknown) => logger.error('MCP reply could not be sent', { error: error as Error }));
+        return;
+      }
     }
-    cursor = result.nextCursor;
-  }
-}
-
-// ---------------------------------------------------------------- text for the model
-
-type ListAnswer = z.output<typeof reviewItemListSchema>;
-type ItemAnswer = z.output<typeof getItemToolOutput>;
-
-const automationOf = (origin: { automationId: string; automationName: string | null }) =>
-  origin.automationName ? `${origin.automationName} (${origin.automationId})` : origin.automationId;
-
-function describeList({ items, nextCursor }: ListAnswer): string {
-  const lines = [
-    items.length === 0 ? 'No review items match.' : `${items.length} review item(s), newest first:`,
-  ];
-  for (const item of items) {
-    lines.push(
-      `- ${item.id} [${item.status}, version ${item.version}] "${item.draft.subject}" from ${item.draft.from} to ` +
-        `${item.draft.to.join(', ') || '(cc/bcc only)'}; automation ${automationOf(item.origin)}, run ` +
-        `${item.origin.runId}; created ${item.createdAt}; reviewers ${item.reviewers.join(', ')}`,
-    );
-  }
-  if (nextCursor) lines.push(`More items: call again with cursor "${nextCursor}" and the same filters.`);
-  return lines.join('\n');
-}
-
-function describeItem({ item, history, origin }: ItemAnswer): string {
-  const { draft } = item;
-  const records = item.relatedRecords
-    .map((r) => `${r.type} ${r.id}${r.name ? ` (${r.name})` : ''}`)
-    .join(', ');
-  const runAs = origin.executedAs.kind === 'user' ? `user ${origin.executedAs.userId}` : 'the workspace';
-  const lines = [
-    `Review item ${item.id}: ${item.status}, version ${item.version}${item.edited ? ', edited by a reviewer' : ''}.`,
-    `Reason: ${item.reason}`,
-    `Origin: automation ${automationOf(origin)}, run ${origin.runId}, step ${origin.stepId}, executed as ${runAs}` +
-      `${origin.runUrl ? `; run link ${origin.runUrl}` : ''}.`,
-    `Related records: ${records || 'none'}. Reviewers: ${item.reviewers.join(', ')}.`,
-  ];
-  if (item.decision) {
-    lines.push(
-      `Decision: ${item.decision.action} by ${item.decision.by ?? 'no reviewer'} at ${item.decision.at}.`,
-    );
-  }
-  if (item.lastSendError)
-    lines.push(`Last send error: ${item.lastSendError.code}: ${item.lastSendError.message}`);
-  const cc = draft.cc.length > 0 ? `, cc ${draft.cc.join(', ')}` : '';
-  lines.push(
-    `Email from ${draft.from} to ${draft.to.join(', ')}${cc}`,
-    `Subject: ${draft.subject}`,
-    '',
-    draft.bodyText,
-  );
-  lines.push('', 'History:');
-  for (const entry of history) {
-    lines.push(`- ${entry.at} ${entry.action} by ${actorText(entry.actor)} (version ${entry.version})`);
-  }
-  return lines.join('\n');
-}
-
-function actorText(actor: ItemAnswer['history'][number]['actor']): string {
-  if (actor.kind === 'user') return `user ${actor.userId}`;
-  if (actor.kind === 'automation') return `automation run ${actor.runId}`;
-  return `the system (${actor.reason})`;
-}
-
-function describeStats(stats: ReviewStats): string {
-  const median =
-    stats.medianSecondsToDecision === null
-      ? 'no decision yet'
-      : `${Math.round(stats.medianSecondsToDecision)} s`;
-  return (
-    `Automation ${stats.automationName ? `${stats.automationName} (${stats.automationId})` : stats.automationId}: ` +
-    `${stats.proposed} proposed, ${stats.replaced} replaced by a newer proposal, ${stats.dropped} dropped; ` +
-    `${stats.decided} decided: ${stats.approvedAsProposed} approved as proposed, ${stats.approvedAfterEdits} ` +
-    `approved after edits, ${stats.dismissed} dismissed, ${stats.resolvedElsewhere} resolved elsewhere, ` +
-    `${stats.expired} expired. Median time to decision: ${median}. Counts only the runs you may see.`
-  );
+    deliver?.(message, extra);
+  };
 }

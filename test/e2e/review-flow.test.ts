@@ -6,10 +6,10 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createReviewClient, type paths, type ReviewClient } from '../../shared/client/index.js';
 import { proposal } from '../fixtures/index.js';
 import {
   type ApiClient,
-  type ApiHistoryEntry,
   type ApiItem,
   type ApiPage,
   type ApiSummary,
@@ -50,23 +50,39 @@ afterAll(async () => {
   await s?.stop();
 });
 
-async function queueIds(client: ApiClient, query = ''): Promise<string[]> {
+/**
+ * The typed client (shared/client, generated from docs/openapi.json) acting as the same user as `client`: the
+ * review flow (list, get, edit, approve, history) goes through it, which proves it against the running API.
+ */
+function typed(client: ApiClient): ReviewClient {
+  if (client.token === undefined) throw new Error('The typed client needs a token');
+  return createReviewClient(client.baseUrl, client.token);
+}
+
+type ListQuery = NonNullable<paths['/review-items']['get']['parameters']['query']>;
+type QueueFilter = Omit<ListQuery, 'limit' | 'cursor'>;
+
+async function queueIds(client: ApiClient, filter: QueueFilter = {}): Promise<string[]> {
+  const api = typed(client);
   const ids: string[] = [];
   let cursor: string | null = null;
   do {
-    const params = new URLSearchParams(query);
-    params.set('limit', '100');
-    if (cursor) params.set('cursor', cursor);
-    const page: { status: number; body: ApiPage } = await client.get<ApiPage>(`/review-items?${params}`);
-    expect(page.status).toBe(200);
-    ids.push(...page.body.items.map((item) => item.id));
-    cursor = page.body.nextCursor;
+    const query: ListQuery = { ...filter, limit: 100, ...(cursor ? { cursor } : {}) };
+    const { data, response } = await api.GET('/review-items', { params: { query } });
+    expect(response.status).toBe(200);
+    ids.push(...(data?.items ?? []).map((item) => item.id));
+    cursor = data?.nextCursor ?? null;
   } while (cursor);
   return ids;
 }
 
-const history = async (client: ApiClient, itemId: string) =>
-  (await client.get<{ items: ApiHistoryEntry[] }>(`/review-items/${itemId}/history`)).body.items;
+const history = async (client: ApiClient, itemId: string) => {
+  const { data, response } = await typed(client).GET('/review-items/{id}/history', {
+    params: { path: { id: itemId } },
+  });
+  expect(response.status).toBe(200);
+  return data?.items ?? [];
+};
 
 describe('propose → queue → edit → approve → sent exactly once', () => {
   it('routes the proposal to the run user, sends the edited email once, and records it all', async () => {
@@ -93,10 +109,13 @@ describe('propose → queue → edit → approve → sent exactly once', () => {
     // The run user sees it; another member, and the record owner who may not see u_alice's run, do not.
     expect(await queueIds(alice)).toContain(itemId);
     expect(await queueIds(carol)).not.toContain(itemId);
-    expect(await queueIds(carol, 'scope=workspace')).not.toContain(itemId);
+    expect(await queueIds(carol, { scope: 'workspace' })).not.toContain(itemId);
     expect(await queueIds(bob)).not.toContain(itemId);
-    const proposed = await alice.get<ApiItem>(`/review-items/${itemId}`);
-    expect(proposed.body).toMatchObject({
+    const api = typed(alice);
+    const path = { path: { id: itemId } };
+    const proposed = await api.GET('/review-items/{id}', { params: path });
+    expect(proposed.response.status).toBe(200);
+    expect(proposed.data).toMatchObject({
       id: itemId,
       workspaceId: s.workspaceId,
       type: 'email',
@@ -117,30 +136,33 @@ describe('propose → queue → edit → approve → sent exactly once', () => {
 
     // Act: edit, then approve.
     const editedSubject = `${subject} (edited)`;
-    const edit = await alice.patch<ApiItem>(`/review-items/${itemId}`, {
-      version: 1,
-      draft: {
-        subject: editedSubject,
-        bodyText: 'Hi Carol, could we talk on Thursday?',
-        cc: ['dan@globex.com', 'eve@globex.com'],
+    const edit = await api.PATCH('/review-items/{id}', {
+      params: path,
+      body: {
+        version: 1,
+        draft: {
+          subject: editedSubject,
+          bodyText: 'Hi Carol, could we talk on Thursday?',
+          cc: ['dan@globex.com', 'eve@globex.com'],
+        },
       },
     });
-    expect(edit.status).toBe(200);
-    expect(edit.body).toMatchObject({ version: 2, edited: true, status: 'pending' });
+    expect(edit.response.status).toBe(200);
+    expect(edit.data).toMatchObject({ version: 2, edited: true, status: 'pending' });
 
-    const approve = await alice.post<ApiItem>(`/review-items/${itemId}/approve`, { version: 2 });
+    const approve = await api.POST('/review-items/{id}/approve', { params: path, body: { version: 2 } });
     await s.runtime.bus.idle();
 
     // Assert: sent, with the SES message id.
-    expect(approve.status).toBe(200);
-    expect(approve.body).toMatchObject({
+    expect(approve.response.status).toBe(200);
+    expect(approve.data).toMatchObject({
       id: itemId,
       status: 'sent',
       decision: { action: 'approved', by: 'u_alice' },
     });
-    const messageId = approve.body.decision?.messageId;
+    const messageId = approve.data?.decision?.messageId;
     expect(messageId).toEqual(expect.any(String));
-    expect((await alice.get<ApiItem>(`/review-items/${itemId}`)).body).toMatchObject({
+    expect((await api.GET('/review-items/{id}', { params: path })).data).toMatchObject({
       status: 'sent',
       decision: { messageId },
     });
@@ -193,9 +215,9 @@ describe('propose → queue → edit → approve → sent exactly once', () => {
 
     // It left the queue, and a second approval neither sends nor changes anything.
     expect(await queueIds(alice)).not.toContain(itemId);
-    const again = await alice.post<Problem>(`/review-items/${itemId}/approve`, {});
-    expect(again.status).toBe(409);
-    expect(again.body.current).toEqual({ status: 'sent', version: 4 });
+    const again = await api.POST('/review-items/{id}/approve', { params: path, body: {} });
+    expect(again.response.status).toBe(409);
+    expect((again.error as Problem | undefined)?.current).toEqual({ status: 'sent', version: 4 });
     expect(await findEmails({ subject })).toHaveLength(1);
   });
 
@@ -326,7 +348,7 @@ describe('the queue over HTTP', () => {
         .reverse(),
     );
     expect(second.body.nextCursor).toBeNull();
-    expect(await queueIds(erin, 'automationId=auto_none')).toEqual([]);
+    expect(await queueIds(erin, { automationId: 'auto_none' })).toEqual([]);
   });
 
   it('summarizes the queue for Up next: pending count, counts by automation, latest items', async () => {
@@ -356,14 +378,14 @@ describe('the queue over HTTP', () => {
       run: { executedAs: { kind: 'user', userId: 'u_erin' }, automationId },
       draft: { from: 'erin@acme.com' },
     });
-    const query = `scope=workspace&automationId=${automationId}`;
+    const query = { scope: 'workspace', automationId } as const;
 
     expect(await queueIds(carol, query)).toEqual([workspaceRun.itemId]);
     expect(await queueIds(erin, query)).toEqual([erinRun.itemId, workspaceRun.itemId]);
     expect(await queueIds(admin, query)).toEqual([erinRun.itemId, workspaceRun.itemId]);
     // scope=mine is the caller's own queue: the admin reviews neither.
-    expect(await queueIds(admin, `automationId=${automationId}`)).toEqual([]);
-    expect(await queueIds(bob, `automationId=${automationId}`)).toEqual([workspaceRun.itemId]);
+    expect(await queueIds(admin, { automationId })).toEqual([]);
+    expect(await queueIds(bob, { automationId })).toEqual([workspaceRun.itemId]);
   });
 
   it('shows the record banner: pending items about the record that the caller may see', async () => {
@@ -406,12 +428,12 @@ describe('expiry', () => {
       expiresAt,
       run: { executedAs: { kind: 'user', userId: 'u_alice' }, automationId },
     });
-    expect(await queueIds(alice, `automationId=${automationId}`)).toEqual([itemId]);
+    expect(await queueIds(alice, { automationId })).toEqual([itemId]);
 
     await sleep(Date.parse(expiresAt) - Date.now() + 200);
 
     // Past expiresAt it is no longer listed, even before the job runs.
-    expect(await queueIds(alice, `automationId=${automationId}`)).toEqual([]);
+    expect(await queueIds(alice, { automationId })).toEqual([]);
     expect((await alice.get<ApiItem>(`/review-items/${itemId}`)).body).toMatchObject({
       status: 'expired',
       version: 1,
@@ -509,7 +531,7 @@ describe('invalid events', () => {
     };
     const before = {
       alice: await queueIds(alice),
-      workspace: await queueIds(admin, 'scope=workspace'),
+      workspace: await queueIds(admin, { scope: 'workspace' }),
       summary: (await alice.get<ApiSummary>('/review-items/summary')).body.pendingCount,
       published: s.runtime.bus.events({ source: 'for-review' }).length,
     };
@@ -524,7 +546,7 @@ describe('invalid events', () => {
     expect(dead[0]?.error).toMatch(/draft\.to\.0/);
     expect(dead[0]?.error).toMatch(/draft\.subject/);
     expect(await queueIds(alice)).toEqual(before.alice);
-    expect(await queueIds(admin, 'scope=workspace')).toEqual(before.workspace);
+    expect(await queueIds(admin, { scope: 'workspace' })).toEqual(before.workspace);
     expect((await alice.get<ApiSummary>('/review-items/summary')).body.pendingCount).toBe(before.summary);
     expect(s.runtime.bus.events({ source: 'for-review' })).toHaveLength(before.published);
   });

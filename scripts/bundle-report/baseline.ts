@@ -1,0 +1,85 @@
+/**
+ * The SDK-only baseline of a function (SPEC 8): a bundle that imports and creates exactly the AWS SDK clients its
+ * manifest access needs, the way shared/aws-clients.ts does, and whose handler makes one first call on each
+ * client the function's own first invocation called (the AWS stub tells which), so both pay the same SDK work:
+ * credential and endpoint resolution, signing, the HTTP connection, parsing the answer.
+ */
+import type { Access } from '../../infra/manifest.js';
+
+export type Client = keyof Access;
+
+interface SdkClient {
+  /** Import lines. */
+  imports: string[];
+  /** An expression creating the client. */
+  create: string;
+  /** A statement making one comparable call with `client`. */
+  firstCall: string;
+  /** The stub's name of the service (aws-stub.ts). */
+  service: string;
+}
+
+export const SDK_CLIENTS: Record<Client, SdkClient> = {
+  table: {
+    imports: [
+      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+      "import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';",
+    ],
+    create: 'DynamoDBDocumentClient.from(new DynamoDBClient({}))',
+    firstCall:
+      "await client.send(new GetCommand({ TableName: process.env.TABLE_NAME, Key: { pk: 'WS#ws_acme#ITEM#ri_1', sk: 'ITEM' } }));",
+    service: 'dynamodb',
+  },
+  publishEvents: {
+    imports: ["import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';"],
+    create: 'new EventBridgeClient({})',
+    firstCall:
+      "await client.send(new PutEventsCommand({ Entries: [{ EventBusName: process.env.EVENT_BUS_NAME, Source: 'for-review', DetailType: 'Review Item Sent', Detail: JSON.stringify({ id: 'ri_1' }) }] }));",
+    service: 'events',
+  },
+  sendEmail: {
+    imports: ["import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';"],
+    create: 'new SESv2Client({})',
+    firstCall:
+      "await client.send(new SendEmailCommand({ FromEmailAddress: 'alice@acme.com', Destination: { ToAddresses: ['carol@globex.com'] }, Content: { Simple: { Subject: { Data: 'Renewal' }, Body: { Text: { Data: 'Hi Carol' } } } } }));",
+    service: 'sesv2',
+  },
+  webhookSecret: {
+    imports: [
+      "import { SecretsManagerClient, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';",
+    ],
+    create: 'new SecretsManagerClient({})',
+    firstCall: 'await client.send(new GetSecretValueCommand({ SecretId: process.env.WEBHOOK_SECRET_ARN }));',
+    service: 'secretsmanager',
+  },
+};
+
+export function clientsOf(access: Access): Client[] {
+  return (Object.keys(SDK_CLIENTS) as Client[]).filter((key) => Boolean(access[key]));
+}
+
+/** The client a stub call (`dynamodb:Query`) was made with, if it is one of ours. */
+export function clientOfCall(call: string): Client | undefined {
+  const service = call.split(':')[0];
+  return (Object.keys(SDK_CLIENTS) as Client[]).find((key) => SDK_CLIENTS[key].service === service);
+}
+
+/** The baseline's source. Its handler takes `{ calls: Client[] }`: the clients to make a first call on. */
+export function baselineSource(clients: Client[]): string {
+  return [
+    ...clients.flatMap((client) => SDK_CLIENTS[client].imports),
+    'const clients = {',
+    ...clients.map((client) => `  ${client}: ${SDK_CLIENTS[client].create},`),
+    '};',
+    'const firstCalls = {',
+    ...clients.map(
+      (client) =>
+        `  ${client}: async () => { const client = clients.${client}; ${SDK_CLIENTS[client].firstCall} },`,
+    ),
+    '};',
+    'export const handler = async (event) => {',
+    '  for (const name of event.calls) await firstCalls[name]();',
+    '  return { statusCode: 200 };',
+    '};',
+  ].join('\n');
+}

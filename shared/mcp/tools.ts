@@ -1,0 +1,268 @@
+/**
+ * The agent's tools, one definition each: name, texts, zod input and output schemas, what it runs and how its
+ * answer reads to a model. shared/mcp/server.ts registers every entry of TOOLS on the SDK's McpServer; adding a
+ * tool is adding an entry here.
+ *
+ * Every tool is read-only and calls the very use cases the HTTP routes call (read-items.ts, review-stats.ts) as
+ * the caller from the JWT, so an agent sees exactly what its user may see (`canSee`, the one visibility rule).
+ * Output schemas are the HTTP API's response schemas (shared/domain/responses.ts), so `structuredContent` is
+ * what the matching route answers.
+ */
+import * as z from 'zod';
+import {
+  historyEntrySchema,
+  openStatusSchema,
+  originSchema,
+  reviewItemListSchema,
+  reviewItemSchema,
+  reviewStatsSchema,
+} from '../domain/responses.js';
+import { idSchema, listQuerySchema, relatedRecordSchema } from '../domain/schemas.js';
+import type { Caller } from '../http/request.js';
+import {
+  getItemWithHistory,
+  listRecordItems,
+  listReviewItems,
+  type ReadDeps,
+} from '../use-cases/read-items.js';
+import { type ReviewStats, reviewStats } from '../use-cases/review-stats.js';
+
+/** What a tool runs with: the use cases' dependencies and the authenticated caller. */
+export interface ToolContext {
+  deps: ReadDeps;
+  caller: Caller;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the shape of a tool's object schema is the tool's own business
+type ObjectSchema = z.ZodObject<any>;
+
+export interface ToolDefinition<
+  I extends ObjectSchema = ObjectSchema,
+  O extends ObjectSchema = ObjectSchema,
+> {
+  name: string;
+  title: string;
+  description: string;
+  /** Validated by the SDK before `run`; invalid input is a tool error the model can read. */
+  input: I;
+  /** The JSON Schema of `structuredContent` in tools/list; every answer is checked against it before it leaves. */
+  output: O;
+  /**
+   * The structured answer, checked against `output` at run time (the use cases' types are wider than the response
+   * schemas). A DomainError (not found, invalid...) becomes a tool error with its text.
+   */
+  run: (context: ToolContext, input: z.output<I>) => Promise<unknown>;
+  /** The checked answer as text for the model. */
+  describe: (output: z.output<O>) => string;
+}
+
+/** A definition with its types checked, then erased for the table of tools of different types. */
+export const defineTool = <I extends ObjectSchema, O extends ObjectSchema>(
+  definition: ToolDefinition<I, O>,
+): ToolDefinition => definition as unknown as ToolDefinition;
+
+export const MCP_SERVER_INFO = {
+  name: 'for-review',
+  title: 'For review',
+  version: '0.1.0',
+};
+
+export const MCP_INSTRUCTIONS =
+  'Review items are drafts (emails) that automations proposed for people to review. These tools read the ' +
+  "review queue with your user's permissions: items of other users' private runs do not exist for you. " +
+  'They change nothing.';
+
+/** At most this many use-case pages per list call when filters the store cannot apply thin the pages out. */
+export const MAX_LIST_ROUNDS = 5;
+
+export const listToolInput = z
+  .object({
+    automationId: listQuerySchema.shape.automationId.describe('Only items of this automation (its id)'),
+    automationName: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('Only items of automations whose name contains this text, ignoring case'),
+    recordType: relatedRecordSchema.shape.type
+      .optional()
+      .describe('With recordId: only items about this CRM record, e.g. account'),
+    recordId: idSchema.optional().describe('With recordType: the record id'),
+    status: openStatusSchema
+      .optional()
+      .describe('pending: waiting for review; send_unknown: a send whose outcome is unknown, to check'),
+    scope: listQuerySchema.shape.scope
+      .unwrap()
+      .optional()
+      .describe(
+        'mine: items you review; workspace: every open item you may see. Default: mine, or workspace with a record',
+      ),
+    limit: z.number().int().min(1).max(100).default(25).describe('Page size, 1 to 100'),
+    cursor: listQuerySchema.shape.cursor.describe('nextCursor of the previous page, with the same filters'),
+  })
+  .refine((input) => (input.recordType === undefined) === (input.recordId === undefined), {
+    message: 'recordType and recordId go together',
+    path: ['recordId'],
+  });
+export type ListToolInput = z.output<typeof listToolInput>;
+
+export const getItemToolInput = z.object({ id: idSchema.describe('The review item id (ri_...)') });
+
+export const getItemToolOutput = z.object({
+  item: reviewItemSchema,
+  history: z.array(historyEntrySchema).describe('Every change of the item, oldest first'),
+  origin: originSchema,
+});
+
+export const statsToolInput = z.object({ automationId: idSchema.describe('The automation id') });
+
+export const TOOLS: readonly ToolDefinition[] = [
+  defineTool({
+    name: 'list_review_items',
+    title: 'List review items',
+    description:
+      'Open review items (pending, or with a send of unknown outcome), newest first. Filter by automation (id ' +
+      'or name), by CRM record, by status; scope mine (your queue) or workspace (everything you may see). ' +
+      'Returns a page and a cursor for the next one.',
+    input: listToolInput,
+    output: reviewItemListSchema,
+    run: ({ deps, caller }, input) => listItems(deps, caller, input),
+    describe: describeList,
+  }),
+  defineTool({
+    name: 'get_review_item',
+    title: 'Get a review item',
+    description:
+      'One review item: its draft, reason, related records and reviewers, its history (oldest first) and its ' +
+      'origin: the automation, run, step and a link to the run.',
+    input: getItemToolInput,
+    output: getItemToolOutput,
+    run: async ({ deps, caller }, { id }) => {
+      const { item, history } = await getItemWithHistory(deps, caller, id);
+      return { item, history, origin: item.origin };
+    },
+    describe: describeItem,
+  }),
+  defineTool({
+    name: 'review_stats',
+    title: 'Review stats of an automation',
+    description:
+      'How the proposals of one automation fared in review: proposed, replaced, approved as proposed or ' +
+      'after edits, dismissed, resolved elsewhere, expired, dropped, and the median time to a decision. ' +
+      'Counts only the runs you may see.',
+    input: statsToolInput,
+    output: reviewStatsSchema,
+    run: ({ deps, caller }, { automationId }) => reviewStats(deps, caller, automationId),
+    describe: describeStats,
+  }),
+];
+
+/**
+ * The list use cases, with the filters they do not apply themselves (name, status, and on a record: automation
+ * and scope) applied to what they answered. Each round asks only for what is still missing, so a page never holds
+ * more than `limit` and the cursor never skips an item.
+ */
+export async function listItems(deps: ReadDeps, caller: Caller, input: ListToolInput) {
+  const record =
+    input.recordType && input.recordId ? { type: input.recordType, id: input.recordId } : undefined;
+  const scope = input.scope ?? (record ? 'workspace' : 'mine');
+  const name = input.automationName?.toLowerCase();
+  type Listed = Awaited<ReturnType<typeof listReviewItems>>['items'][number];
+  const wanted = (item: Listed) =>
+    (name === undefined || (item.origin.automationName ?? '').toLowerCase().includes(name)) &&
+    (input.status === undefined || item.status === input.status) &&
+    (!record || input.automationId === undefined || item.origin.automationId === input.automationId) &&
+    (!record || scope === 'workspace' || item.reviewers.includes(caller.userId));
+
+  const items: Listed[] = [];
+  let cursor = input.cursor;
+  for (let round = 1; ; round++) {
+    const page = { limit: input.limit - items.length, ...(cursor ? { cursor } : {}) };
+    const result = record
+      ? await listRecordItems(deps, caller, record, page)
+      : await listReviewItems(deps, caller, { ...page, scope, automationId: input.automationId });
+    items.push(...result.items.filter(wanted));
+    if (result.nextCursor === null || items.length >= input.limit || round >= MAX_LIST_ROUNDS) {
+      return { items, nextCursor: result.nextCursor };
+    }
+    cursor = result.nextCursor;
+  }
+}
+
+// ---------------------------------------------------------------- text for the model
+
+type ListAnswer = z.output<typeof reviewItemListSchema>;
+type ItemAnswer = z.output<typeof getItemToolOutput>;
+
+const automationOf = (origin: { automationId: string; automationName: string | null }) =>
+  origin.automationName ? `${origin.automationName} (${origin.automationId})` : origin.automationId;
+
+function describeList({ items, nextCursor }: ListAnswer): string {
+  const lines = [
+    items.length === 0 ? 'No review items match.' : `${items.length} review item(s), newest first:`,
+  ];
+  for (const item of items) {
+    lines.push(
+      `- ${item.id} [${item.status}, version ${item.version}] "${item.draft.subject}" from ${item.draft.from} to ` +
+        `${item.draft.to.join(', ') || '(cc/bcc only)'}; automation ${automationOf(item.origin)}, run ` +
+        `${item.origin.runId}; created ${item.createdAt}; reviewers ${item.reviewers.join(', ')}`,
+    );
+  }
+  if (nextCursor) lines.push(`More items: call again with cursor "${nextCursor}" and the same filters.`);
+  return lines.join('\n');
+}
+
+function describeItem({ item, history, origin }: ItemAnswer): string {
+  const { draft } = item;
+  const records = item.relatedRecords
+    .map((r) => `${r.type} ${r.id}${r.name ? ` (${r.name})` : ''}`)
+    .join(', ');
+  const runAs = origin.executedAs.kind === 'user' ? `user ${origin.executedAs.userId}` : 'the workspace';
+  const lines = [
+    `Review item ${item.id}: ${item.status}, version ${item.version}${item.edited ? ', edited by a reviewer' : ''}.`,
+    `Reason: ${item.reason}`,
+    `Origin: automation ${automationOf(origin)}, run ${origin.runId}, step ${origin.stepId}, executed as ${runAs}` +
+      `${origin.runUrl ? `; run link ${origin.runUrl}` : ''}.`,
+    `Related records: ${records || 'none'}. Reviewers: ${item.reviewers.join(', ')}.`,
+  ];
+  if (item.decision) {
+    lines.push(
+      `Decision: ${item.decision.action} by ${item.decision.by ?? 'no reviewer'} at ${item.decision.at}.`,
+    );
+  }
+  if (item.lastSendError)
+    lines.push(`Last send error: ${item.lastSendError.code}: ${item.lastSendError.message}`);
+  const cc = draft.cc.length > 0 ? `, cc ${draft.cc.join(', ')}` : '';
+  lines.push(
+    `Email from ${draft.from} to ${draft.to.join(', ')}${cc}`,
+    `Subject: ${draft.subject}`,
+    '',
+    draft.bodyText,
+  );
+  lines.push('', 'History:');
+  for (const entry of history) {
+    lines.push(`- ${entry.at} ${entry.action} by ${actorText(entry.actor)} (version ${entry.version})`);
+  }
+  return lines.join('\n');
+}
+
+function actorText(actor: ItemAnswer['history'][number]['actor']): string {
+  if (actor.kind === 'user') return `user ${actor.userId}`;
+  if (actor.kind === 'automation') return `automation run ${actor.runId}`;
+  return `the system (${actor.reason})`;
+}
+
+function describeStats(stats: ReviewStats): string {
+  const median =
+    stats.medianSecondsToDecision === null
+      ? 'no decision yet'
+      : `${Math.round(stats.medianSecondsToDecision)} s`;
+  return (
+    `Automation ${stats.automationName ? `${stats.automationName} (${stats.automationId})` : stats.automationId}: ` +
+    `${stats.proposed} proposed, ${stats.replaced} replaced by a newer proposal, ${stats.dropped} dropped; ` +
+    `${stats.decided} decided: ${stats.approvedAsProposed} approved as proposed, ${stats.approvedAfterEdits} ` +
+    `approved after edits, ${stats.dismissed} dismissed, ${stats.resolvedElsewhere} resolved elsewhere, ` +
+    `${stats.expired} expired. Median time to decision: ${median}. Counts only the runs you may see.`
+  );
+}
