@@ -152,6 +152,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/automations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The automations that have proposed in the workspace, with their latest name and open items
+     * @description Every automation that has proposed a draft in the workspace, ordered by id, with the name its latest proposal carried and how many of its items are open for the caller (admins: all; members: workspace runs and their own runs). This is how an agent turns "the renewal automation" into an automationId.
+     */
+    get: operations['listAutomations'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/automations/{automationId}/review-stats': {
     parameters: {
       query?: never;
@@ -1180,6 +1200,67 @@ export interface operations {
       };
     };
   };
+  listAutomations: {
+    parameters: {
+      query?: {
+        limit?: number;
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of automations */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              automationId: string;
+              /** @description The name its latest proposal carried */
+              automationName: string | null;
+              /** @description Open items of this automation the caller may see (pending or send outcome unknown) */
+              openItems: number;
+            }[];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description Invalid input: what is wrong and where, in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ValidationProblem'];
+        };
+      };
+      /** @description No token, a bad or expired token, or a token without sub and workspace_id */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+          'application/json': components['schemas']['GatewayMessage'];
+        };
+      };
+      /** @description Something went wrong on our side; nothing is exposed */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   getReviewStats: {
     parameters: {
       query?: never;
@@ -1357,14 +1438,13 @@ export interface operations {
           };
         };
       };
-      /** @description No token, a bad or expired token, or a token without sub and workspace_id */
+      /** @description No valid credentials */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
-          'application/json': components['schemas']['GatewayMessage'];
         };
       };
       /** @description Something went wrong on our side; nothing is exposed */
