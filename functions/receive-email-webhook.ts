@@ -3,7 +3,7 @@
  * (5-minute tolerance), then matching open items are resolved. Not JWT-authenticated: the signature is the auth.
  */
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { emailWebhookSchema } from '../shared/domain/schemas.js';
+import { emailWebhookSchema, webhookHeadersSchema } from '../shared/domain/schemas.js';
 import { UnauthorizedError, ValidationError } from '../shared/errors.js';
 import { httpFunction } from '../shared/http/http-function.js';
 import { json, rawBodyOf, validate } from '../shared/http/request.js';
@@ -17,11 +17,16 @@ const secret = webhookSecretSource();
 
 export const handler = httpFunction(async (event) => {
   const body = rawBodyOf(event);
-  const headers = {
-    'webhook-id': event.headers['webhook-id'] ?? '',
-    'webhook-timestamp': event.headers['webhook-timestamp'] ?? '',
-    'webhook-signature': event.headers['webhook-signature'] ?? '',
-  };
+  // Bounded before use (SPEC 4): an over-long header is a 400, a missing one fails the signature (401).
+  const headers = validate(
+    webhookHeadersSchema,
+    {
+      'webhook-id': event.headers['webhook-id'] ?? '',
+      'webhook-timestamp': event.headers['webhook-timestamp'] ?? '',
+      'webhook-signature': event.headers['webhook-signature'] ?? '',
+    },
+    'The webhook headers are invalid',
+  );
   let payload: unknown;
   try {
     payload = new Webhook(await secret()).verify(body, headers);
@@ -38,6 +43,6 @@ export const handler = httpFunction(async (event) => {
     throw error;
   }
   const webhookEvent = validate(emailWebhookSchema, payload, 'The webhook body is invalid');
-  const { resolved } = await resolveFromWebhook(deps, headers['webhook-id'], webhookEvent);
-  return json(200, { resolved });
+  const { resolved, stale } = await resolveFromWebhook(deps, headers['webhook-id'], webhookEvent);
+  return json(200, { resolved, stale });
 });

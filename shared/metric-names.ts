@@ -7,7 +7,7 @@
  * committed change is counted where its event goes out, whatever code path made it (docs/deploy.md,
  * "Metrics"). Use cases emit none.
  */
-import type { OutDetailType, OutEvent } from './events/publisher.js';
+import type { OutDetailType, OutEvent } from './events/out-events.js';
 
 export const METRICS_NAMESPACE = 'ForReview';
 

@@ -2,9 +2,8 @@
  * Builds the use cases' dependencies from configuration, once per container. Only handlers import this.
  */
 import { ulid } from 'ulid';
-import { documentClient, eventBridgeClient, sesClient } from './aws-clients.js';
-import { eventBusName, optionalEnv, requireEnv, tableName } from './config.js';
-import { EventBridgePublisher } from './events/publisher.js';
+import { documentClient, sesClient } from './aws-clients.js';
+import { optionalEnv, requireEnv, tableName } from './config.js';
 import { SesMailer } from './mail/mailer.js';
 import { ReviewStore } from './store/review-store.js';
 import type { Deps, SendDeps } from './use-cases/deps.js';
@@ -18,11 +17,7 @@ export function readDeps(): ReadDeps {
 }
 
 export function writeDeps(): Deps {
-  return {
-    ...readDeps(),
-    publisher: new EventBridgePublisher(eventBridgeClient(), eventBusName()),
-    newId: newItemId,
-  };
+  return { ...readDeps(), newId: newItemId };
 }
 
 export function sendDeps(): SendDeps {

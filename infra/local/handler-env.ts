@@ -35,6 +35,8 @@ export function handlerEnvironment(input: HandlerEnvironmentInput): EnvironmentC
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     POWERTOOLS_SERVICE_NAME: 'for-review',
     POWERTOOLS_LOG_LEVEL: input.powertoolsLogLevel ?? 'WARN',
+    // EMF metric lines are for CloudWatch; locally the runtime's log says what each event did.
+    POWERTOOLS_METRICS_DISABLED: 'true',
     SES_CONFIGURATION_SET: undefined,
   };
 }

@@ -477,7 +477,10 @@ export interface components {
           reason: string;
         };
     WebhookAnswer: {
+      /** @description Items resolved: sent or discarded elsewhere */
       resolved: number;
+      /** @description Items marked stale: a message arrived on their thread */
+      stale: number;
     };
     Health: {
       /** @enum {string} */
@@ -1146,7 +1149,7 @@ export interface operations {
     parameters: {
       query?: never;
       header: {
-        /** @description Unique per delivery; a repeat is a no-op */
+        /** @description Unique per delivery; a repeat is a no-op that answers the first answer (at most 256 characters) */
         'webhook-id': string;
         /** @description Unix seconds when the delivery was signed */
         'webhook-timestamp': string;
@@ -1162,7 +1165,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description How many items were resolved */
+      /** @description How many items were resolved or marked stale */
       200: {
         headers: {
           [name: string]: unknown;
@@ -1187,6 +1190,15 @@ export interface operations {
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Another action won, or the version is stale: the item’s status and version in `current` */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ConflictProblem'];
         };
       };
       /** @description Something went wrong on our side; nothing is exposed */

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { scopeOf } from './routing.js';
 import type { DraftProposed } from './schemas.js';
+import { compareTimes } from './time.js';
 
 /**
  * The dedup key: `dedupKey` when given; otherwise derived from automation, step, draft type, the thread
@@ -33,10 +34,13 @@ export interface ProposalOrder {
   runId: string;
 }
 
-/** Later `proposedAt` wins; ties are broken by run id. Equal order means the same proposal again. */
+/**
+ * Later `proposedAt` wins, at whatever precision the times were given (microseconds apart is later); ties are
+ * broken by run id. Equal order means the same proposal again.
+ */
 export function compareProposals(a: ProposalOrder, b: ProposalOrder): number {
-  const byTime = Date.parse(a.proposedAt) - Date.parse(b.proposedAt);
-  if (byTime !== 0) return Math.sign(byTime);
+  const byTime = compareTimes(a.proposedAt, b.proposedAt);
+  if (byTime !== 0) return byTime;
   return a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0;
 }
 

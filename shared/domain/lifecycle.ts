@@ -73,17 +73,32 @@ export function statusAt(item: { status: ReviewStatus; expiresAt?: string }, now
   return item.status;
 }
 
+/**
+ * The time of a change after `previous`: `at`, or a millisecond after `previous` should `at` not be later (another
+ * container's clock may lag): an item's `updatedAt`, and so its history, never goes back in time.
+ */
+export function stampAfter(previous: string, at: string): string {
+  return Date.parse(at) > Date.parse(previous) ? at : new Date(Date.parse(previous) + 1).toISOString();
+}
+
 /** The item after `arrow`, with `changes` applied; throws ArrowRefusedError from a status it does not leave. */
 function take(item: ReviewItem, arrow: Arrow, at: string, changes: Partial<ReviewItem> = {}): ReviewItem {
   if (!canTake(arrow, item.status))
     throw new ArrowRefusedError(arrow, { status: item.status, version: item.version });
   const to = ARROWS[arrow].to;
-  return { ...item, ...changes, status: to, version: item.version + 1, updatedAt: at };
+  return {
+    ...item,
+    ...changes,
+    status: to,
+    version: item.version + 1,
+    updatedAt: stampAfter(item.updatedAt, at),
+  };
 }
 
-/** Into a final status: the decision is recorded and the dedup key released. */
+/** Into a final status: the decision is recorded (at the change's time) and the dedup key released. */
 function decide(item: ReviewItem, arrow: Arrow, decision: Decision): ReviewItem {
-  return take(item, arrow, decision.at, { decision, holdsKey: false });
+  const at = stampAfter(item.updatedAt, decision.at);
+  return take(item, arrow, at, { decision: { ...decision, at }, holdsKey: false });
 }
 
 /** What a proposal brings to an item: everything but its identity, state and key. */
@@ -121,13 +136,17 @@ export function created(id: string, fields: ProposedFields, at: string): ReviewI
  * reason, origin and reviewers, reviewer edits dropped. Built from the item's state as its dedup head mirrors it.
  */
 export function replaced(
-  before: { id: string; version: number; createdAt: string; status: ReviewStatus },
+  before: { id: string; version: number; createdAt: string; updatedAt: string; status: ReviewStatus },
   fields: ProposedFields,
   at: string,
 ): ReviewItem {
   if (!canTake('replace', before.status))
     throw new ArrowRefusedError('replace', { status: before.status, version: before.version });
-  return { ...created(before.id, fields, before.createdAt), version: before.version + 1, updatedAt: at };
+  return {
+    ...created(before.id, fields, before.createdAt),
+    version: before.version + 1,
+    updatedAt: stampAfter(before.updatedAt, at),
+  };
 }
 
 export const edited = (item: ReviewItem, draft: ReviewItem['draft'], at: string): ReviewItem =>

@@ -4,6 +4,7 @@
  */
 import type { ReviewItem } from './review-item.js';
 import type { EmailWebhookEvent } from './schemas.js';
+import { compareTimes } from './time.js';
 
 /** Subject comparison ignores case, surrounding space and any leading `Re:` / `Fwd:` (also `Fw:`), repeated. */
 export function normalizeSubject(subject: string): string {
@@ -27,7 +28,7 @@ export function matchesWebhookEvent(item: ReviewItem, event: EmailWebhookEvent):
   if (event.draftId !== undefined && draft.externalDraftId === event.draftId) return true;
   if (event.type !== 'message.sent') return false;
   // A message sent before the draft was proposed cannot be this draft sent elsewhere.
-  if (Date.parse(event.occurredAt) < Date.parse(item.proposedAt)) return false;
+  if (compareTimes(event.occurredAt, item.proposedAt) < 0) return false;
   if (draft.threadId !== undefined) return event.threadId === draft.threadId;
   return (
     event.subject !== undefined &&

@@ -167,7 +167,10 @@ export const reviewStatsSchema = z
   })
   .describe("An automation's review outcomes, over the runs the caller may see (docs/review-stats.md)");
 
-export const webhookAnswerSchema = z.object({ resolved: z.number().int().min(0) });
+export const webhookAnswerSchema = z.object({
+  resolved: z.number().int().min(0).describe('Items resolved: sent or discarded elsewhere'),
+  stale: z.number().int().min(0).describe('Items marked stale: a message arrived on their thread'),
+});
 
 export const healthSchema = z.object({
   status: z.enum(['ok', 'unavailable']),

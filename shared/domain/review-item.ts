@@ -26,7 +26,7 @@ export interface Member {
   /** Connected mailboxes, lower-cased. */
   mailboxes: string[];
   active: boolean;
-  /** UTC ISO time with milliseconds: lexical order is time order. */
+  /** UTC ISO time at the precision given (shared/domain/time.ts): compare with compareTimes. */
   changedAt: string;
 }
 

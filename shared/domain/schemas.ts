@@ -175,6 +175,16 @@ export const emailWebhookSchema = z.object({
 });
 export type EmailWebhookEvent = z.output<typeof emailWebhookSchema>;
 
+/**
+ * The Standard Webhooks headers, bounded before anything uses them: the id keys the delivery (Standard Webhooks
+ * ids are short, `msg_` + a ULID or UUID), the timestamp is Unix seconds, the signature a few `v1,<base64>`.
+ */
+export const webhookHeadersSchema = z.object({
+  'webhook-id': headerSafe(256),
+  'webhook-timestamp': z.string().max(20),
+  'webhook-signature': headerSafe(4096),
+});
+
 /** zod issues as `{ path, message }` pairs for problem details and rejection logs. */
 export function zodIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));

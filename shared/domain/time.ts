@@ -33,13 +33,3 @@ export const compareTimes = (a: string, b: string): number => {
   const [x, y] = [preciseTime(a), preciseTime(b)];
   return x < y ? -1 : x > y ? 1 : 0;
 };
-
-/**
- * The time of a change: the clock's reading, or just after the item's last change if the clock reads earlier (another
- * container's clock may lag), so an item's history never goes back in time.
- */
-export function laterThan(previous: string | undefined, now: Date): string {
-  const reading = now.toISOString();
-  if (previous === undefined || Date.parse(reading) > Date.parse(previous)) return reading;
-  return new Date(Date.parse(previous) + 1).toISOString();
-}

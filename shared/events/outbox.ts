@@ -13,7 +13,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
-import type { OutEvent } from './publisher.js';
+import type { OutEvent } from './out-events.js';
 
 /** The attribute of a history entry or an outbox record that holds its events. */
 export const OUTBOX_ATTRIBUTE = 'outbox';

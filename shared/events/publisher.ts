@@ -1,28 +1,12 @@
 /**
- * Events out (SPEC 5): `source: "for-review"` on the configured bus. Use cases call `publish` after the write
- * that the event describes has committed.
+ * Putting events out on the configured bus (SPEC 5). Only the outbox publisher (functions/publish-outbox.ts) uses
+ * it: changes write their events into the table with the change itself (shared/events/outbox.ts).
  */
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { Actor, ReviewItem } from '../domain/review-item.js';
+import { EVENT_SOURCE, type OutEvent } from './out-events.js';
 import type { EntryPublisher } from './outbox.js';
 
-export const EVENT_SOURCE = 'for-review';
-
-export type OutDetailType =
-  | 'Review Item Created'
-  | 'Review Item Replaced'
-  | 'Review Item Edited'
-  | 'Review Item Sent'
-  | 'Review Item Send Failed'
-  | 'Review Item Dismissed'
-  | 'Review Item Resolved'
-  | 'Review Item Expired'
-  | 'Review Draft Dropped';
-
-export interface OutEvent {
-  detailType: OutDetailType;
-  detail: Record<string, unknown>;
-}
+export { EVENT_SOURCE, type OutDetailType, type OutEvent } from './out-events.js';
 
 export interface EventPublisher {
   publish(events: OutEvent[]): Promise<void>;
@@ -63,29 +47,4 @@ export class EventBridgePublisher implements EventPublisher, EntryPublisher {
     if (!out.FailedEntryCount) return [];
     return (out.Entries ?? []).flatMap((entry, index) => (entry.ErrorCode ? [index] : []));
   }
-}
-
-/** The detail every item event carries: workspace, item, automation, run and step, actor and time. */
-export function itemEvent(
-  detailType: OutDetailType,
-  item: ReviewItem,
-  actor: Actor,
-  at: string,
-  extra: Record<string, unknown> = {},
-): OutEvent {
-  return {
-    detailType,
-    detail: {
-      workspaceId: item.workspaceId,
-      itemId: item.id,
-      status: item.status,
-      version: item.version,
-      automationId: item.origin.automationId,
-      runId: item.origin.runId,
-      stepId: item.origin.stepId,
-      actor,
-      at,
-      ...extra,
-    },
-  };
 }

@@ -160,7 +160,11 @@ export const operations: Record<string, OperationSpec> = {
       'answers 401 and changes nothing; a repeated webhook-id is a no-op.',
     tag: 'Webhooks',
     headers: {
-      'webhook-id': { description: 'Unique per delivery; a repeat is a no-op', schema: z.string().min(1) },
+      'webhook-id': {
+        description:
+          'Unique per delivery; a repeat is a no-op that answers the first answer (at most 256 characters)',
+        schema: z.string().min(1).max(256),
+      },
       'webhook-timestamp': {
         description: 'Unix seconds when the delivery was signed',
         schema: z.string().regex(/^\d+$/),
@@ -171,8 +175,10 @@ export const operations: Record<string, OperationSpec> = {
       },
     },
     body: { schema: emailWebhookSchema, required: true },
-    responses: { 200: { description: 'How many items were resolved', schema: webhookAnswerSchema } },
-    problems: [400, 401, 500],
+    responses: {
+      200: { description: 'How many items were resolved or marked stale', schema: webhookAnswerSchema },
+    },
+    problems: [400, 401, 409, 500],
   },
   'GET /health': {
     operationId: 'health',

@@ -2,7 +2,7 @@
  * The one transaction builder for item changes. Every change of a review item is ONE TransactWriteItems:
  * 1. the item, put whole, conditional on the version and status the caller saw (exactly one of two concurrent
  *    changes wins);
- * 2. a history entry;
+ * 2. a history entry, which carries the events the change publishes (the outbox: shared/events/outbox.ts);
  * 3. the queue entries of its reviewers (put while open, deleted for reviewers who left or when it closes) and each
  *    affected reviewer's queue counter;
  * 4. the record entries of the records it is about (the record banners);
@@ -20,6 +20,7 @@ import {
   type ReviewItem,
   recordRefsOf,
 } from '../domain/review-item.js';
+import type { OutEvent } from '../events/out-events.js';
 import { type CounterChange, countersUpdate, durationRecordOf } from './entities/automation-counters.js';
 import { type AutomationChange, automationUpdates } from './entities/automation-entry.js';
 import { headChange } from './entities/dedup-head.js';
@@ -39,10 +40,12 @@ export interface ItemChange {
   after: ReviewItem;
   entry: HistoryEntry;
   counters?: CounterChange;
+  /** What the change publishes, written with it (each event gets its id here). */
+  events: OutEvent[];
 }
 
-export function itemChangeOps(tableName: string, change: ItemChange, unique: () => string): TransactItem[] {
-  const { before, after, entry, counters } = change;
+export function itemChangeOps(tableName: string, change: ItemChange): TransactItem[] {
+  const { before, after, entry, counters, events } = change;
   const { workspaceId } = after;
   const ops: TransactItem[] = [
     {
@@ -52,7 +55,7 @@ export function itemChangeOps(tableName: string, change: ItemChange, unique: () 
         ...(before ? itemConditions.unchangedSince(before) : itemConditions.isNew()),
       },
     },
-    { Put: { TableName: tableName, Item: historyRecord(workspaceId, after.id, entry, unique()) } },
+    { Put: { TableName: tableName, Item: historyRecord(workspaceId, after.id, entry, events) } },
   ];
 
   const wasOpen = before !== null && isOpen(before.status);

@@ -5,10 +5,22 @@
  * pattern to its keys and its requests.
  */
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { monotonicFactory } from 'ulid';
 import type { HistoryEntry, Member, ReviewItem } from '../domain/review-item.js';
+import { compareTimes } from '../domain/time.js';
 import { WriteConflictError } from '../errors.js';
-import type { AutomationsPage, ListSpec, MatchKeys, ReviewStorePort } from '../use-cases/ports.js';
+import type { OutEvent } from '../events/out-events.js';
+import type {
+  AutomationsPage,
+  ItemWrite,
+  ListSpec,
+  MatchKeys,
+  NewItemWrite,
+  ReviewStorePort,
+  WebhookAnswer,
+  WebhookClaim,
+} from '../use-cases/ports.js';
 import {
   type CounterChange,
   counterKeys,
@@ -19,30 +31,22 @@ import {
   type ScopeCounters,
 } from './entities/automation-counters.js';
 import { automationKeys, parseAutomationEntry } from './entities/automation-entry.js';
-import {
-  type DedupHead,
-  type HeadClaim,
-  headClaimPut,
-  headKeys,
-  isHeadRecord,
-  parseHead,
-} from './entities/dedup-head.js';
+import { type DedupHead, headClaimPut, headKeys, isHeadRecord, parseHead } from './entities/dedup-head.js';
 import { historyKeys, parseHistoryEntry } from './entities/history.js';
 import type { ItemSummary } from './entities/item-summary.js';
 import { mailboxKeys, mailboxUpdates, membersOfMailbox } from './entities/mailbox.js';
 import { MEMBER_ENTITY, memberConditions, memberKeys, memberRecord, parseMember } from './entities/member.js';
+import { outboxRecord } from './entities/outbox-record.js';
 import { parseQueueCounts, type QueueCounts, queueCounterKeys } from './entities/queue-counter.js';
 import { queueKeys } from './entities/queue-entry.js';
 import { recordEntryKeys } from './entities/record-entry.js';
+import { type DueKind, isItemRecord, itemKeys, parseItem, stateOf } from './entities/review-item.js';
 import {
-  type DueKind,
-  type ItemState,
-  isItemRecord,
-  itemKeys,
-  parseItem,
-  stateOf,
-} from './entities/review-item.js';
-import { webhookKeys, webhookRecord } from './entities/webhook-delivery.js';
+  parseWebhookDelivery,
+  webhookClaimRecord,
+  webhookConditions,
+  webhookKeys,
+} from './entities/webhook-delivery.js';
 import { itemChangeOps } from './item-change.js';
 import {
   invalidCursor,
@@ -82,7 +86,7 @@ export class ReviewStore implements ReviewStorePort {
   async saveMemberIfNewer(member: Member): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       const stored = await this.getMember(member.workspaceId, member.userId);
-      if (stored && stored.changedAt >= member.changedAt) return false;
+      if (stored && compareTimes(stored.changedAt, member.changedAt) >= 0) return false;
       const ops: TransactItem[] = [
         {
           Put: {
@@ -284,47 +288,23 @@ export class ReviewStore implements ReviewStorePort {
 
   // ---------------------------------------------------------------- writes
 
-  /**
-   * Creates an item as the open item of its dedup key. Fails with WriteConflictError when the head is not
-   * as `claim` says; its `oldRecords` then hold the head as stored (ALL_OLD), when DynamoDB returned it.
-   */
-  async createItem(
-    item: ReviewItem,
-    entry: HistoryEntry,
-    claim: HeadClaim,
-    counters: CounterChange,
-  ): Promise<void> {
+  async createItem(write: NewItemWrite): Promise<void> {
+    const { item, entry, claim, counters, events } = write;
     await this.table.transact([
       headClaimPut(this.table.name, item, claim),
-      ...itemChangeOps(this.table.name, { before: null, after: item, entry, counters }, this.ulid),
+      ...itemChangeOps(this.table.name, { before: null, after: item, entry, counters, events }),
     ]);
   }
 
-  /**
-   * Writes one change of an item: `before` is the state the caller saw (the write is conditional on it),
-   * `after` the whole new item. Lists, counters and the dedup head follow from the two states.
-   */
-  async changeItem(
-    before: ItemState | ReviewItem,
-    after: ReviewItem,
-    entry: HistoryEntry,
-    counters?: CounterChange,
-  ): Promise<void> {
+  async changeItem(write: ItemWrite): Promise<void> {
+    const { before, ...rest } = write;
     const state = 'draft' in before ? stateOf(before) : before;
-    await this.table.transact(
-      itemChangeOps(this.table.name, { before: state, after, entry, counters }, this.ulid),
-    );
+    await this.table.transact(itemChangeOps(this.table.name, { ...rest, before: state }));
   }
 
-  /** Like changeItem, for background actors: a lost race (someone changed the item first) answers false. */
-  async changeItemIfCurrent(
-    before: ItemState | ReviewItem,
-    after: ReviewItem,
-    entry: HistoryEntry,
-    counters?: CounterChange,
-  ): Promise<boolean> {
+  async changeItemIfCurrent(write: ItemWrite): Promise<boolean> {
     try {
-      await this.changeItem(before, after, entry, counters);
+      await this.changeItem(write);
       return true;
     } catch (error) {
       if (error instanceof WriteConflictError) return false;
@@ -332,20 +312,46 @@ export class ReviewStore implements ReviewStorePort {
     }
   }
 
-  async recordDropped(workspaceId: string, counters: CounterChange): Promise<void> {
-    await this.table.db.send(new UpdateCommand(countersUpdate(this.table.name, workspaceId, counters)));
+  async recordDropped(workspaceId: string, counters: CounterChange, events: OutEvent[]): Promise<void> {
+    await this.table.transact([
+      { Update: countersUpdate(this.table.name, workspaceId, counters) },
+      {
+        Put: {
+          TableName: this.table.name,
+          Item: outboxRecord(workspaceId, `drop.${this.ulid()}`, events, new Date()),
+        },
+      },
+    ]);
   }
 
-  async webhookSeen(workspaceId: string, webhookId: string): Promise<boolean> {
-    return (await this.table.get(webhookKeys.delivery(workspaceId, webhookId))) !== undefined;
+  async claimWebhook(webhookId: string, now: Date, leaseMs: number): Promise<WebhookClaim> {
+    try {
+      await this.table.db.send(
+        new PutCommand({
+          TableName: this.table.name,
+          Item: webhookClaimRecord(webhookId, now, leaseMs),
+          ...webhookConditions.claimable(now),
+        }),
+      );
+      return { kind: 'claimed' };
+    } catch (error) {
+      if (!isConditionalFailure(error)) throw error;
+      const old = (error as { Item?: Record<string, never> }).Item;
+      const record = old ? unmarshall(old) : await this.table.get(webhookKeys.delivery(webhookId));
+      if (!record) return { kind: 'busy' };
+      const delivery = parseWebhookDelivery(record);
+      return delivery.status === 'done' ? { kind: 'done', answer: delivery.answer } : { kind: 'busy' };
+    }
   }
 
-  /** Records a processed webhook delivery. */
-  async recordWebhook(workspaceId: string, webhookId: string, at: Date, resolved: number): Promise<void> {
+  async completeWebhook(webhookId: string, answer: WebhookAnswer, now: Date): Promise<void> {
     await this.table.db.send(
-      new PutCommand({
+      new UpdateCommand({
         TableName: this.table.name,
-        Item: webhookRecord(workspaceId, webhookId, at, resolved),
+        Key: webhookKeys.delivery(webhookId),
+        UpdateExpression: 'SET #status = :done, answer = :answer, completedAt = :at',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':done': 'done', ':answer': answer, ':at': now.toISOString() },
       }),
     );
   }

@@ -1,6 +1,6 @@
 import type { Member } from '../domain/review-item.js';
-import { utcIso } from '../domain/review-item.js';
 import type { MemberChanged } from '../domain/schemas.js';
+import { preciseTime, showTime } from '../domain/time.js';
 import type { ReviewStorePort } from './ports.js';
 
 /** Keeps the member directory; an older `changedAt` never overwrites a newer one. Returns whether it applied. */
@@ -11,7 +11,8 @@ export async function applyMemberChange(store: ReviewStorePort, change: MemberCh
     role: change.role,
     mailboxes: [...new Set(change.mailboxes.map((m) => m.toLowerCase()))],
     active: change.active,
-    changedAt: utcIso(change.changedAt),
+    // At the precision given: a change a microsecond later is later (SPEC 2).
+    changedAt: showTime(preciseTime(change.changedAt)),
   };
   return store.saveMemberIfNewer(member);
 }

@@ -25,7 +25,7 @@ import {
   emailDraftSchema,
 } from '../domain/schemas.js';
 import { ConflictError, DomainError, ForbiddenError, WriteConflictError } from '../errors.js';
-import { itemEvent, type OutDetailType } from '../events/publisher.js';
+import { itemEvent, type OutDetailType } from '../events/out-events.js';
 import type { Caller } from '../http/request.js';
 import { validate } from '../http/request.js';
 import { logger } from '../logger.js';
@@ -80,22 +80,32 @@ function requireStatus(item: ReviewItem, now: Date, arrow: Arrow, action: string
   }
 }
 
-/** Writes a change; a lost race becomes 409 with the item's current status and version. */
+interface CommitOptions {
+  counters?: CounterChange;
+  detail?: Record<string, string>;
+  withDraft?: boolean;
+  /** The event the change publishes (written with it: the outbox) and what its detail adds; none for a claim. */
+  event?: { type: OutDetailType; extra?: Record<string, unknown> };
+}
+
+/** Writes a change with its event; a lost race becomes 409 with the item's current status and version. */
 async function commit(
   deps: Deps,
   before: ItemState | ReviewItem,
   after: ReviewItem,
   action: HistoryAction,
-  caller: Caller | null,
-  options: { counters?: CounterChange; detail?: Record<string, string>; withDraft?: boolean } = {},
+  caller: Caller,
+  options: CommitOptions,
 ) {
+  const actor = actorOf(caller);
   try {
-    await deps.store.changeItem(
+    await deps.store.changeItem({
       before,
       after,
-      historyEntry(after, action, caller ? actorOf(caller) : { kind: 'system', reason: action }, options),
-      options.counters,
-    );
+      entry: historyEntry(after, action, actor, options),
+      counters: options.counters,
+      events: options.event ? [itemEvent(options.event.type, after, actor, options.event.extra)] : [],
+    });
   } catch (error) {
     if (!(error instanceof WriteConflictError)) throw error;
     const current = itemFromConflict(error) ?? (await deps.store.getItem(after.workspaceId, after.id));
@@ -124,16 +134,6 @@ export function decisionCounters(item: ReviewItem, add: CounterChange['add'], at
   };
 }
 
-async function publish(deps: Deps, type: OutDetailType, item: ReviewItem, caller: Caller | null, extra = {}) {
-  const actor = caller ? actorOf(caller) : { kind: 'system' as const, reason: type };
-  try {
-    await deps.publisher.publish([itemEvent(type, item, actor, item.updatedAt, extra)]);
-  } catch (error) {
-    // The change is committed; a lost notification must not turn a done action into an error for the caller.
-    logger.error('Could not publish event', { detailType: type, itemId: item.id, error: error as Error });
-  }
-}
-
 // ---------------------------------------------------------------- edit
 
 export async function editItem(deps: Deps, caller: Caller, itemId: string, request: EditRequest) {
@@ -147,8 +147,10 @@ export async function editItem(deps: Deps, caller: Caller, itemId: string, reque
   else if (bodyHtml !== undefined) merged.bodyHtml = bodyHtml;
   const draft = validate(emailDraftSchema, merged, 'The edited draft is invalid');
   const after = edited(item, draft, now.toISOString());
-  await commit(deps, item, after, 'edited', caller, { withDraft: true });
-  await publish(deps, 'Review Item Edited', after, caller);
+  await commit(deps, item, after, 'edited', caller, {
+    withDraft: true,
+    event: { type: 'Review Item Edited' },
+  });
   return presentItem(after, member, now);
 }
 
@@ -162,10 +164,10 @@ export async function dismissItem(deps: Deps, caller: Caller, itemId: string, re
   requireVersion(item, request.version);
   const after = dismissed(item, caller.userId, at, request.note);
   await commit(deps, item, after, 'dismissed', caller, {
-    counters: decisionCounters(item, { dismissed: 1 }, at),
+    counters: decisionCounters(item, { dismissed: 1 }, after.updatedAt),
     ...(request.note ? { detail: { note: request.note } } : {}),
+    event: { type: 'Review Item Dismissed', extra: request.note ? { note: request.note } : {} },
   });
-  await publish(deps, 'Review Item Dismissed', after, caller, request.note ? { note: request.note } : {});
   return presentItem(after, member, now);
 }
 
@@ -198,16 +200,15 @@ export async function approveItem(deps: SendDeps, caller: Caller, itemId: string
       counters: decisionCounters(
         item,
         item.edited ? { approvedAfterEdits: 1 } : { approvedAsProposed: 1 },
-        at,
+        done.updatedAt,
       ),
       detail: { messageId },
+      event: { type: 'Review Item Sent', extra: { messageId } },
     });
-    await publish(deps, 'Review Item Sent', done, caller, { messageId });
     return presentItem(done, member, deps.clock());
   } catch (error) {
     if (error instanceof SendRejectedError) {
       const back = await returnToPending(deps, sending, item.holdsKey, error, caller);
-      await publish(deps, 'Review Item Send Failed', back, caller, { outcome: 'rejected', code: error.code });
       throw new SendFailedError(
         502,
         `The email was not sent: ${error.code}: ${error.message}. The item is pending again.`,
@@ -218,10 +219,9 @@ export async function approveItem(deps: SendDeps, caller: Caller, itemId: string
     if (error instanceof SendOutcomeUnknownError) {
       const at = deps.clock().toISOString();
       const unknown = sendUnknown(sending, { code: error.code, message: error.message, at });
-      await recordOutcome(deps, sending, unknown, 'send_unknown', caller, { detail: { code: error.code } });
-      await publish(deps, 'Review Item Send Failed', unknown, caller, {
-        outcome: 'unknown',
-        code: error.code,
+      await recordOutcome(deps, sending, unknown, 'send_unknown', caller, {
+        detail: { code: error.code },
+        event: { type: 'Review Item Send Failed', extra: { outcome: 'unknown', code: error.code } },
       });
       throw new SendFailedError(
         504,
@@ -253,7 +253,7 @@ async function recordOutcome(
   after: ReviewItem,
   action: HistoryAction,
   caller: Caller,
-  options: { counters?: CounterChange; detail?: Record<string, string> },
+  options: CommitOptions,
 ) {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -281,7 +281,10 @@ async function returnToPending(
 ): Promise<ReviewItem> {
   const at = deps.clock().toISOString();
   const back = sendRejected(sending, { code: error.code, message: error.message, at }, heldKey);
-  const options = { detail: { code: error.code, message: error.message.slice(0, 500) } };
+  const options: CommitOptions = {
+    detail: { code: error.code, message: error.message.slice(0, 500) },
+    event: { type: 'Review Item Send Failed', extra: { outcome: 'rejected', code: error.code } },
+  };
   try {
     await recordOutcome(deps, sending, back, 'send_failed', caller, options);
     return back;

@@ -1,15 +1,13 @@
 /**
- * What the use cases need, as narrow interfaces. Handlers build these once per container; tests hand in real
- * stores on DynamoDB Local, a real mailer on local SES, and a recording publisher.
+ * What the use cases need, as narrow ports (ports.ts). Handlers build these once per container; tests hand in real
+ * stores on DynamoDB Local and a real mailer on local SES. No publisher: a change writes its events with it
+ * (shared/events/outbox.ts), and the outbox publisher puts them on the bus.
  */
-
-import type { EventPublisher } from '../events/publisher.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { ReviewStorePort } from './ports.js';
 
 export interface Deps {
   store: ReviewStorePort;
-  publisher: EventPublisher;
   clock: () => Date;
   newId: () => string;
 }

@@ -10,8 +10,9 @@ import { created, type ProposedFields, replaced } from '../domain/lifecycle.js';
 import { historyEntry, utcIso } from '../domain/review-item.js';
 import { candidateKeysOf, routeReviewers } from '../domain/routing.js';
 import type { DraftProposed } from '../domain/schemas.js';
+import { preciseTime, showTime } from '../domain/time.js';
 import { WriteConflictError } from '../errors.js';
-import { itemEvent } from '../events/publisher.js';
+import { itemEvent } from '../events/out-events.js';
 import { stateOfHead } from '../store/entities/dedup-head.js';
 import { type DedupHead, headFromConflict } from '../store/review-store.js';
 import type { Deps } from './deps.js';
@@ -25,26 +26,29 @@ export type IngestOutcome =
 const MAX_ATTEMPTS = 8;
 
 export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promise<IngestOutcome> {
-  const now = deps.clock().toISOString();
   const { workspaceId, run } = proposal;
   const counterBase = {
     automationId: run.automationId,
     automationName: run.automationName,
     executedAs: run.executedAs,
   };
+  const automation = { kind: 'automation' as const, runId: run.id };
 
-  if (proposal.expiresAt && Date.parse(proposal.expiresAt) <= Date.parse(now)) {
-    return drop(deps, proposal, now, 'The draft expired before it was received');
+  if (proposal.expiresAt && Date.parse(proposal.expiresAt) <= deps.clock().getTime()) {
+    return drop(deps, proposal, 'The draft expired before it was received');
   }
   const { userIds, mailboxes } = candidateKeysOf(proposal);
   const routing = routeReviewers(proposal, await deps.store.candidates(workspaceId, userIds, mailboxes));
-  if ('dropReason' in routing) return drop(deps, proposal, now, routing.dropReason);
+  if ('dropReason' in routing) return drop(deps, proposal, routing.dropReason);
 
   const dedupHash = dedupHashOf(dedupKeyOf(proposal));
-  const order = { proposedAt: utcIso(proposal.proposedAt), runId: run.id };
+  const fields = proposedFields(proposal, routing.reviewers, dedupHash);
+  const order = { proposedAt: fields.proposedAt, runId: run.id };
   let head: DedupHead | undefined;
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    // One clock reading per attempt: a retry after losing a race is written after the change that won it.
+    const now = deps.clock();
     if (head && compareProposals(order, head) <= 0) {
       return {
         outcome: 'ignored',
@@ -52,53 +56,39 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
         reason: 'An equal or newer proposal was already received',
       };
     }
-    if (head?.open && head.expiresAt && Date.parse(head.expiresAt) <= Date.parse(now)) {
+    if (head?.open && head.expiresAt && Date.parse(head.expiresAt) <= now.getTime()) {
       // The open item is already expired (the job has not marked it yet): expire it, then start a new item.
       const expiring = await deps.store.getItem(workspaceId, head.itemId);
-      if (expiring) await expireItem(deps, expiring, deps.clock());
+      if (expiring) await expireItem(deps, expiring, now);
       head = await deps.store.getHead(workspaceId, dedupHash);
       continue;
     }
     try {
       if (head?.open) {
         const before = stateOfHead(workspaceId, dedupHash, head);
-        const item = replaced(
-          { id: head.itemId, version: head.version, createdAt: head.createdAt, status: 'pending' },
-          proposedFields(proposal, routing.reviewers, dedupHash),
-          now,
-        );
-        await deps.store.changeItem(
+        const item = replaced(before, fields, now.toISOString());
+        await deps.store.changeItem({
           before,
-          item,
-          historyEntry(item, 'replaced', { kind: 'automation', runId: run.id }, { withDraft: true }),
-          {
-            ...counterBase,
-            add: { replaced: 1 },
-          },
-        );
-        await deps.publisher.publish([
-          itemEvent('Review Item Replaced', item, { kind: 'automation', runId: run.id }, now, {
-            replacedRunId: head.runId,
-            reviewers: item.reviewers,
-          }),
-        ]);
+          after: item,
+          entry: historyEntry(item, 'replaced', automation, { withDraft: true }),
+          counters: { ...counterBase, add: { replaced: 1 } },
+          events: [
+            itemEvent('Review Item Replaced', item, automation, {
+              replacedRunId: head.runId,
+              reviewers: item.reviewers,
+            }),
+          ],
+        });
         return { outcome: 'replaced', itemId: item.id, version: item.version };
       }
-      const item = created(deps.newId(), proposedFields(proposal, routing.reviewers, dedupHash), now);
-      await deps.store.createItem(
+      const item = created(deps.newId(), fields, now.toISOString());
+      await deps.store.createItem({
         item,
-        historyEntry(item, 'created', { kind: 'automation', runId: run.id }, { withDraft: true }),
-        head ? { kind: 'closed', head } : { kind: 'new' },
-        {
-          ...counterBase,
-          add: { proposed: 1 },
-        },
-      );
-      await deps.publisher.publish([
-        itemEvent('Review Item Created', item, { kind: 'automation', runId: run.id }, now, {
-          reviewers: item.reviewers,
-        }),
-      ]);
+        entry: historyEntry(item, 'created', automation, { withDraft: true }),
+        claim: head ? { kind: 'closed', head } : { kind: 'new' },
+        counters: { ...counterBase, add: { proposed: 1 } },
+        events: [itemEvent('Review Item Created', item, automation, { reviewers: item.reviewers })],
+      });
       return { outcome: 'created', itemId: item.id, version: item.version };
     } catch (error) {
       if (!(error instanceof WriteConflictError)) throw error;
@@ -109,28 +99,31 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
   throw new WriteConflictError(`Proposal for run ${run.id} kept losing races after ${MAX_ATTEMPTS} attempts`);
 }
 
-async function drop(deps: Deps, proposal: DraftProposed, at: string, reason: string): Promise<IngestOutcome> {
+async function drop(deps: Deps, proposal: DraftProposed, reason: string): Promise<IngestOutcome> {
   const { workspaceId, run } = proposal;
-  await deps.store.recordDropped(workspaceId, {
-    automationId: run.automationId,
-    automationName: run.automationName,
-    executedAs: run.executedAs,
-    add: { dropped: 1 },
-  });
-  await deps.publisher.publish([
+  await deps.store.recordDropped(
+    workspaceId,
     {
-      detailType: 'Review Draft Dropped',
-      detail: {
-        workspaceId,
-        automationId: run.automationId,
-        runId: run.id,
-        stepId: run.stepId,
-        actor: { kind: 'automation', runId: run.id },
-        at,
-        reason,
-      },
+      automationId: run.automationId,
+      automationName: run.automationName,
+      executedAs: run.executedAs,
+      add: { dropped: 1 },
     },
-  ]);
+    [
+      {
+        detailType: 'Review Draft Dropped',
+        detail: {
+          workspaceId,
+          automationId: run.automationId,
+          runId: run.id,
+          stepId: run.stepId,
+          actor: { kind: 'automation', runId: run.id },
+          at: deps.clock().toISOString(),
+          reason,
+        },
+      },
+    ],
+  );
   return { outcome: 'dropped', reason };
 }
 
@@ -153,7 +146,8 @@ function proposedFields(proposal: DraftProposed, reviewers: string[], dedupHash:
     },
     reviewers,
     dedupHash,
-    proposedAt: utcIso(proposal.proposedAt),
+    // As given, to its last digit (SPEC 2: a later time always wins, at whatever precision).
+    proposedAt: showTime(preciseTime(proposal.proposedAt)),
     ...(proposal.expiresAt ? { expiresAt: utcIso(proposal.expiresAt) } : {}),
   };
 }

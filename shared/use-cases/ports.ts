@@ -3,6 +3,7 @@
  * EventBridge publisher implement them; tests may hand in other implementations.
  */
 import type { HistoryEntry, Member, RecordRef, ReviewItem } from '../domain/review-item.js';
+import type { OutEvent } from '../events/out-events.js';
 import type {
   CounterChange,
   DecisionDuration,
@@ -72,20 +73,46 @@ export interface ReviewStorePort {
   counters(workspaceId: string, automationId: string): Promise<ScopeCounters[]>;
   decisionDurations(workspaceId: string, automationId: string): Promise<DecisionDuration[]>;
 
-  createItem(item: ReviewItem, entry: HistoryEntry, claim: HeadClaim, counters: CounterChange): Promise<void>;
-  changeItem(
-    before: ItemState | ReviewItem,
-    after: ReviewItem,
-    entry: HistoryEntry,
-    counters?: CounterChange,
-  ): Promise<void>;
-  changeItemIfCurrent(
-    before: ItemState | ReviewItem,
-    after: ReviewItem,
-    entry: HistoryEntry,
-    counters?: CounterChange,
-  ): Promise<boolean>;
-  recordDropped(workspaceId: string, counters: CounterChange): Promise<void>;
-  webhookSeen(workspaceId: string, webhookId: string): Promise<boolean>;
-  recordWebhook(workspaceId: string, webhookId: string, at: Date, resolved: number): Promise<void>;
+  /** Creates an item as the open item of its dedup key (conditional on the head as `claim` says). */
+  createItem(write: NewItemWrite): Promise<void>;
+  /** One change of an item, conditional on `before`; a lost race throws WriteConflictError. */
+  changeItem(write: ItemWrite): Promise<void>;
+  /** Like changeItem, for background actors: a lost race answers false. */
+  changeItemIfCurrent(write: ItemWrite): Promise<boolean>;
+  /** Counts a dropped proposal and writes its events, in one transaction. */
+  recordDropped(workspaceId: string, counters: CounterChange, events: OutEvent[]): Promise<void>;
+  /**
+   * Claims a webhook delivery by its id: `claimed` (process it), `done` with the first delivery's answer (a
+   * repeat), or `busy` (a delivery with this id is being processed right now). A claim whose holder stopped
+   * before completing it can be taken over after `leaseMs`.
+   */
+  claimWebhook(webhookId: string, now: Date, leaseMs: number): Promise<WebhookClaim>;
+  /** Completes a claimed delivery with its answer, which every repeat then gets. */
+  completeWebhook(webhookId: string, answer: WebhookAnswer, now: Date): Promise<void>;
+}
+
+export interface ItemWrite {
+  /** The item as the caller read it: the write is conditional on its version and status. */
+  before: ItemState | ReviewItem;
+  after: ReviewItem;
+  entry: HistoryEntry;
+  counters?: CounterChange;
+  /** The events the change publishes: written with it, published from the stream (the outbox). */
+  events: OutEvent[];
+}
+
+export interface NewItemWrite {
+  item: ReviewItem;
+  entry: HistoryEntry;
+  claim: HeadClaim;
+  counters: CounterChange;
+  events: OutEvent[];
+}
+
+export type WebhookClaim = { kind: 'claimed' } | { kind: 'done'; answer: WebhookAnswer } | { kind: 'busy' };
+
+/** What the email webhook answers (SPEC 6). */
+export interface WebhookAnswer {
+  resolved: number;
+  stale: number;
 }

@@ -1,60 +1,84 @@
 /**
- * The email provider says an email was sent or a draft discarded elsewhere: matching open items leave the
- * queue as `resolved` (SPEC 3, auto-resolve). A repeated webhook-id is a no-op.
+ * The email provider says an email was sent or a draft discarded elsewhere: matching open items leave the queue as
+ * `resolved` (SPEC 3, auto-resolve).
+ *
+ * A delivery is identified by its `webhook-id` alone (SPEC 6): a repeat, whatever its body says, changes nothing
+ * and answers what the first delivery answered. The first delivery claims the id (one conditional write, made in
+ * parallel with the reads of what the event can match), makes its changes, then completes the claim with its
+ * answer. A repeat arriving while the first is being processed waits a moment for its answer; should the first
+ * stop without completing, its claim can be taken over once its lease has run out.
  */
-
 import { resolved as resolvedItem, statusAt } from '../domain/lifecycle.js';
 import { matchesWebhookEvent } from '../domain/matching.js';
 import { historyEntry } from '../domain/review-item.js';
 import type { EmailWebhookEvent } from '../domain/schemas.js';
-import { itemEvent } from '../events/publisher.js';
-import { logger } from '../logger.js';
+import { ConflictError } from '../errors.js';
+import { itemEvent } from '../events/out-events.js';
 import { decisionCounters } from './decide.js';
 import type { Deps } from './deps.js';
-import type { MatchKeys } from './ports.js';
+import type { MatchKeys, WebhookAnswer, WebhookClaim } from './ports.js';
 
-export async function resolveFromWebhook(deps: Deps, webhookId: string, event: EmailWebhookEvent) {
-  const { workspaceId } = event;
-  if (await deps.store.webhookSeen(workspaceId, webhookId)) return { resolved: 0, duplicate: true };
+/** Longer than a delivery takes (the function's timeout is 10 s): only then may another take it over. */
+export const WEBHOOK_LEASE_MS = 60_000;
+/** How long a repeat waits for a delivery in progress before answering 409 (the provider retries later). */
+const WAIT_FOR_FIRST_MS = 3_000;
+
+export async function resolveFromWebhook(
+  deps: Deps,
+  webhookId: string,
+  event: EmailWebhookEvent,
+): Promise<WebhookAnswer & { duplicate: boolean }> {
+  const [claim, candidates] = await Promise.all([
+    deps.store.claimWebhook(webhookId, deps.clock(), WEBHOOK_LEASE_MS),
+    deps.store.matchCandidates(event.workspaceId, matchKeysOf(event)),
+  ]);
+  if (claim.kind !== 'claimed') return { ...(await firstAnswer(deps, webhookId, claim)), duplicate: true };
 
   const now = deps.clock();
-  const at = now.toISOString();
-  const candidates = await deps.store.matchCandidates(workspaceId, matchKeysOf(event));
   const reason = event.type === 'draft.deleted' ? 'draft discarded elsewhere' : 'sent elsewhere';
+  const actor = { kind: 'system' as const, reason: `email provider: ${reason}` };
   let resolved = 0;
   // An item past its expiresAt is already expired, whether or not the job has marked it yet.
   const open = candidates.filter((candidate) => statusAt(candidate, now) !== 'expired');
   for (const item of open.filter((candidate) => matchesWebhookEvent(candidate, event))) {
-    const after = resolvedItem(item, at, event.messageId);
-    const changed = await deps.store.changeItemIfCurrent(
-      item,
+    const after = resolvedItem(item, now.toISOString(), event.messageId);
+    const changed = await deps.store.changeItemIfCurrent({
+      before: item,
       after,
-      historyEntry(
-        after,
-        'resolved',
-        { kind: 'system', reason: `email provider: ${reason}` },
-        {
-          detail: { webhookId, type: event.type, ...(event.messageId ? { messageId: event.messageId } : {}) },
-        },
-      ),
-      decisionCounters(item, { resolvedElsewhere: 1 }, at),
-    );
+      entry: historyEntry(after, 'resolved', actor, {
+        detail: { webhookId, type: event.type, ...(event.messageId ? { messageId: event.messageId } : {}) },
+      }),
+      counters: decisionCounters(item, { resolvedElsewhere: 1 }, after.updatedAt),
+      events: [itemEvent('Review Item Resolved', after, actor, { webhookId, type: event.type })],
+    });
     // Not changed: someone decided it meanwhile, and that decision stands.
-    if (!changed) continue;
-    resolved += 1;
-    try {
-      await deps.publisher.publish([
-        itemEvent('Review Item Resolved', after, { kind: 'system', reason }, at, {
-          webhookId,
-          type: event.type,
-        }),
-      ]);
-    } catch (error) {
-      logger.error('Could not publish event', { itemId: after.id, error: error as Error });
+    if (changed) resolved += 1;
+  }
+  const answer = { resolved, stale: 0 };
+  await deps.store.completeWebhook(webhookId, answer, deps.clock());
+  return { ...answer, duplicate: false };
+}
+
+/** The answer of the delivery that claimed the id first, waiting briefly while it is being processed. */
+async function firstAnswer(deps: Deps, webhookId: string, claim: WebhookClaim): Promise<WebhookAnswer> {
+  const until = Date.now() + WAIT_FOR_FIRST_MS;
+  let current = claim;
+  while (current.kind === 'busy' && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    current = await deps.store.claimWebhook(webhookId, deps.clock(), WEBHOOK_LEASE_MS);
+    // The first delivery's lease ran out: this repeat took the claim over, but its own body must not be
+    // processed (a repeat is a no-op whatever it says): it completes the claim with nothing done.
+    if (current.kind === 'claimed') {
+      const answer = { resolved: 0, stale: 0 };
+      await deps.store.completeWebhook(webhookId, answer, deps.clock());
+      return answer;
     }
   }
-  await deps.store.recordWebhook(workspaceId, webhookId, now, resolved);
-  return { resolved, duplicate: false };
+  if (current.kind === 'done') return current.answer;
+  throw new ConflictError('A delivery with this webhook-id is being processed; retry later', {
+    status: 'in_progress',
+    version: 0,
+  });
 }
 
 /**

@@ -1,12 +1,12 @@
 /**
  * The scheduled jobs: expiry, and recovery of sends interrupted between the claim and the outcome.
- * Both read due work from gsi2 (eventually consistent) and write conditionally on what they read, so a
- * job racing with a reviewer never overrides the reviewer's action.
+ * Both read due work from the `due` index (eventually consistent) and write conditionally on what they read, so a
+ * job racing with a reviewer never overrides the reviewer's action. Each change writes its event with it.
  */
 
 import { expired, sendUnknown } from '../domain/lifecycle.js';
 import { historyEntry, type ReviewItem } from '../domain/review-item.js';
-import { itemEvent } from '../events/publisher.js';
+import { itemEvent } from '../events/out-events.js';
 import { decisionCounters } from './decide.js';
 import type { Deps } from './deps.js';
 
@@ -16,9 +16,8 @@ const BATCH = 100;
 
 export async function expireDueItems(deps: Deps): Promise<{ expired: number }> {
   const now = deps.clock();
-  const at = now.toISOString();
   let expired = 0;
-  for (const item of await deps.store.due('EXPIRY', at, BATCH)) {
+  for (const item of await deps.store.due('EXPIRY', now.toISOString(), BATCH)) {
     if (await expireItem(deps, item, now)) expired += 1;
   }
   return { expired };
@@ -28,21 +27,22 @@ export async function expireDueItems(deps: Deps): Promise<{ expired: number }> {
 export async function expireItem(deps: Deps, item: ReviewItem, now: Date): Promise<boolean> {
   if (item.status !== 'pending' || !item.expiresAt || Date.parse(item.expiresAt) > now.getTime())
     return false;
-  const at = now.toISOString();
-  const after = expired(item, at);
-  if (!(await change(deps, item, after, 'expired', decisionCounters(item, { expired: 1 }, at)))) return false;
-  await deps.publisher.publish([
-    itemEvent('Review Item Expired', after, { kind: 'system', reason: 'expired' }, at, {
-      expiresAt: item.expiresAt,
-    }),
-  ]);
-  return true;
+  const after = expired(item, now.toISOString());
+  const actor = { kind: 'system' as const, reason: 'expiresAt passed' };
+  return deps.store.changeItemIfCurrent({
+    before: item,
+    after,
+    entry: historyEntry(after, 'expired', actor),
+    counters: decisionCounters(item, { expired: 1 }, after.updatedAt),
+    events: [itemEvent('Review Item Expired', after, actor, { expiresAt: item.expiresAt })],
+  });
 }
 
 export async function recoverInterruptedSends(deps: Deps): Promise<{ recovered: number }> {
   const now = deps.clock();
   const at = now.toISOString();
   const before = new Date(now.getTime() - INTERRUPTED_AFTER_MS).toISOString();
+  const actor = { kind: 'system' as const, reason: 'interrupted send' };
   let recovered = 0;
   for (const item of await deps.store.due('SENDING', before, BATCH)) {
     if (item.status !== 'sending' || !item.sendAttempt || item.sendAttempt.claimedAt > before) continue;
@@ -55,31 +55,15 @@ export async function recoverInterruptedSends(deps: Deps): Promise<{ recovered: 
       },
       'interrupted',
     );
-    if (await change(deps, item, after, 'send_unknown')) {
-      recovered += 1;
-      await deps.publisher.publish([
-        itemEvent('Review Item Send Failed', after, { kind: 'system', reason: 'interrupted send' }, at, {
-          outcome: 'unknown',
-          code: 'Interrupted',
-        }),
-      ]);
-    }
+    const changed = await deps.store.changeItemIfCurrent({
+      before: item,
+      after,
+      entry: historyEntry(after, 'send_unknown', actor),
+      events: [
+        itemEvent('Review Item Send Failed', after, actor, { outcome: 'unknown', code: 'Interrupted' }),
+      ],
+    });
+    if (changed) recovered += 1;
   }
   return { recovered };
-}
-
-function change(
-  deps: Deps,
-  before: ReviewItem,
-  after: ReviewItem,
-  action: 'expired' | 'send_unknown',
-  counters?: ReturnType<typeof decisionCounters>,
-): Promise<boolean> {
-  const reason = action === 'expired' ? 'expiresAt passed' : 'interrupted send';
-  return deps.store.changeItemIfCurrent(
-    before,
-    after,
-    historyEntry(after, action, { kind: 'system', reason }),
-    counters,
-  );
 }

@@ -205,7 +205,7 @@ describe('real responses against the served OpenAPI document', () => {
       occurredAt: new Date().toISOString(),
     };
     const resolved = await scenario.webhook({ body });
-    expect(resolved.body).toEqual({ resolved: 1 });
+    expect(resolved.body).toEqual({ resolved: 1, stale: 0 });
     expectDocumented('/webhooks/email', 'POST', resolved);
     const tampered = await scenario.webhook({ body, signedBody: '{}' });
     expect(tampered.status).toBe(401);

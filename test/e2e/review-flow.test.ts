@@ -240,7 +240,7 @@ describe('propose → queue → edit → approve → sent exactly once', () => {
       },
     });
 
-    expect(response.body).toEqual({ resolved: 1 });
+    expect(response.body).toEqual({ resolved: 1, stale: 0 });
     expect(await queueIds(alice)).not.toContain(itemId);
     expect((await alice.get<ApiItem>(`/review-items/${itemId}`)).body).toMatchObject({
       status: 'resolved',

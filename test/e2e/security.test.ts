@@ -332,6 +332,8 @@ async function proposeItem(kind: ItemKind): Promise<Target> {
 
 /** Everything a refused call must leave alone, read as the admin and from the outside. */
 async function snapshot(target: Target) {
+  // Events go out from the outbox, after the change: wait for what was committed to reach the bus.
+  await s.runtime.bus.idle();
   const [item, history, emails] = await Promise.all([
     admin.get<ApiItem>(`/review-items/${target.itemId}`),
     admin.get<{ items: ApiHistoryEntry[] }>(`/review-items/${target.itemId}/history`),

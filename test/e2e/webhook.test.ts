@@ -102,11 +102,11 @@ async function inQueue(itemId: string): Promise<boolean> {
 
 async function expectResolved(
   target: Target,
-  response: ApiResponse<{ resolved: number }>,
+  response: ApiResponse<{ resolved: number; stale: number }>,
   webhookId?: string,
 ) {
   expect(response.status).toBe(200);
-  expect(response.body).toEqual({ resolved: 1 });
+  expect(response.body).toEqual({ resolved: 1, stale: 0 });
   const { item, history, events } = await stateOf(target);
   expect(item).toMatchObject({ status: 'resolved', decision: { action: 'resolved', by: null } });
   expect(history.map((entry) => entry.action)).toEqual(['created', 'resolved']);
@@ -250,7 +250,7 @@ describe('a valid delivery that matches nothing resolves 0 and changes nothing',
     const response = await s.webhook({ body: event(fieldsOf(target, draft)) });
 
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ resolved: 0 });
+    expect(response.body).toEqual({ resolved: 0, stale: 0 });
     await expectUntouched(target, before);
   });
 });
@@ -272,7 +272,7 @@ describe('auto-resolve and expiry', () => {
     const response = await s.webhook({ body: event({ type: 'draft.deleted', draftId }) });
 
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ resolved: 0 });
+    expect(response.body).toEqual({ resolved: 0, stale: 0 });
     const after = await stateOf(target);
     expect(after.item.status).toBe('expired');
     expect(after.events).not.toContain('Review Item Resolved');
@@ -342,7 +342,7 @@ describe('rejected deliveries: 401 (or 400 for a signed but invalid body), nothi
     await expectResolved(target, genuine, id);
   });
 
-  it('treats a replayed webhook-id as a no-op, even re-signed with a fresh timestamp, even when it would match', async () => {
+  it('treats a replayed webhook-id as a no-op answering the first answer, even re-signed, even when it would match', async () => {
     // The first delivery resolves A. B is a new item that the very same event matches.
     const threadId = unique('thread');
     const a = await pendingItem({ threadId });
@@ -357,14 +357,43 @@ describe('rejected deliveries: 401 (or 400 for a signed but invalid body), nothi
     const replayed = await s.webhook({ id, body, timestamp: firstAt });
     const resigned = await s.webhook({ id, body, timestamp: new Date(firstAt.getTime() + 30_000) });
 
+    // A repeat answers what the first delivery answered (SPEC 6), and changes nothing.
     for (const response of [replayed, resigned]) {
       expect(response.status).toBe(200);
-      expect(response.body).toEqual({ resolved: 0 });
+      expect(response.body).toEqual({ resolved: 1, stale: 0 });
     }
     expect(await stateOf(a)).toEqual(before.a);
     await expectUntouched(b, before.b);
     // B was matchable all along: a new delivery id resolves it.
     await expectResolved(b, await s.webhook({ body }));
+  });
+
+  it('treats the same webhook-id as a repeat whatever workspace its body names', async () => {
+    // The first delivery names another workspace and matches nothing there.
+    const threadId = unique('thread');
+    const target = await pendingItem({ threadId });
+    const before = await stateOf(target);
+    const id = `msg_${unique('cross')}`;
+    const first = await s.webhook({ id, body: event({ threadId, workspaceId: unique('ws_hook_first') }) });
+    expect(first.body).toEqual({ resolved: 0, stale: 0 });
+
+    // The same id naming the target's workspace would match it: a repeat, answered the first answer.
+    const repeat = await s.webhook({ id, body: event({ threadId }) });
+
+    expect(repeat.status).toBe(200);
+    expect(repeat.body).toEqual({ resolved: 0, stale: 0 });
+    await expectUntouched(target, before);
+  });
+
+  it('answers 400 to a webhook-id of thousands of characters, never 500, and changes nothing', async () => {
+    const threadId = unique('thread');
+    const target = await pendingItem({ threadId });
+    const before = await stateOf(target);
+
+    const response = await s.webhook({ id: `msg_${'x'.repeat(3000)}`, body: event({ threadId }) });
+
+    expectProblem(response, 400);
+    await expectUntouched(target, before);
   });
 
   it('resolves an item once when the same delivery arrives five times at once', async () => {
@@ -378,8 +407,10 @@ describe('rejected deliveries: 401 (or 400 for a signed but invalid body), nothi
 
     const responses = await Promise.all(Array.from({ length: 5 }, () => s.webhook(delivery)));
 
-    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
-    expect(responses.reduce((sum, r) => sum + r.body.resolved, 0)).toBe(1);
+    // Every copy answers what the first answered (the others wait for it while it is processed).
+    expect(responses.map((r) => [r.status, r.body])).toEqual(
+      Array.from({ length: 5 }, () => [200, { resolved: 1, stale: 0 }]),
+    );
     const { item, history } = await stateOf(target);
     expect(item.status).toBe('resolved');
     expect(history.map((entry) => entry.action)).toEqual(['created', 'resolved']);

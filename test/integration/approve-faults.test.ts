@@ -120,10 +120,11 @@ async function expectConflict(run: Promise<unknown>, status: string) {
   expect((error as ConflictError).current.status).toBe(status);
 }
 
-const sendFailedEvents = (itemId: string) =>
-  env.deps.publisher
-    .of('Review Item Send Failed', itemId)
-    .map((e) => ({ outcome: e.detail.outcome, code: e.detail.code }));
+const sendFailedEvents = async (itemId: string) =>
+  (await env.outbox.of('Review Item Send Failed', RUN_USER.workspaceId, itemId)).map((e) => ({
+    outcome: e.detail.outcome,
+    code: e.detail.code,
+  }));
 
 describe('a definite rejection', () => {
   it('answers 502, returns the item to pending with the error shown, sends nothing; a later approve sends once', async () => {
@@ -153,7 +154,7 @@ describe('a definite rejection', () => {
       open: true,
       version: 3,
     });
-    expect(sendFailedEvents(item.id)).toEqual([{ outcome: 'rejected', code: 'MessageRejected' }]);
+    expect(await sendFailedEvents(item.id)).toEqual([{ outcome: 'rejected', code: 'MessageRejected' }]);
     expect(faulty.counter.total - calls).toBe(1);
     expect(await emails()).toEqual([]);
 
@@ -316,7 +317,7 @@ describe('an unknown outcome', () => {
         lastSendError: { code: failed.item.lastSendError?.code },
       });
       expect(after.actions).toEqual(['created', 'approved', 'send_unknown']);
-      expect(sendFailedEvents(item.id)).toEqual([
+      expect(await sendFailedEvents(item.id)).toEqual([
         { outcome: 'unknown', code: failed.item.lastSendError?.code },
       ]);
       expect((await emails()).length, 'emails in local SES').toBe(stored);
@@ -392,14 +393,19 @@ describe('a crash between the claim and the outcome', () => {
       sendAttempt: { id: crash.deps.newId(), by: alice.userId, claimedAt: claimedAt.toISOString() },
       holdsKey: false,
     };
-    await crash.deps.store.changeItem(item, sending, {
-      action: 'approved',
-      actor: { kind: 'user', userId: alice.userId },
-      at: sending.updatedAt,
-      runId: item.origin.runId,
-      version: sending.version,
-      status: 'sending',
-      draft: sending.draft,
+    await crash.deps.store.changeItem({
+      before: item,
+      after: sending,
+      entry: {
+        action: 'approved',
+        actor: { kind: 'user', userId: alice.userId },
+        at: sending.updatedAt,
+        runId: item.origin.runId,
+        version: sending.version,
+        status: 'sending',
+        draft: sending.draft,
+      },
+      events: [],
     });
     return sending;
   }
@@ -432,7 +438,7 @@ describe('a crash between the claim and the outcome', () => {
     const history = await crash.deps.store.getHistory(item.workspaceId, item.id);
     expect(history.map((h) => h.action)).toEqual(['created', 'approved', 'send_unknown']);
     expect(history[2]?.actor).toEqual({ kind: 'system', reason: 'interrupted send' });
-    const events = crash.deps.publisher.of('Review Item Send Failed', item.id);
+    const events = await crash.outbox.of('Review Item Send Failed', item.workspaceId, item.id);
     expect(events.map((e) => e.detail)).toEqual([
       expect.objectContaining({
         itemId: item.id,

@@ -42,7 +42,6 @@ let store: ReviewStore;
 let now = new Date('2026-11-21T00:00:00.000Z');
 const deps = (): Deps => ({
   store,
-  publisher: { publish: async () => undefined },
   clock: () => now,
   newId: newItemId,
 });
@@ -295,8 +294,9 @@ describe(`every answer at ${SMALL} and at ${LARGE} open items`, () => {
       }),
     );
     expect(result).toMatchObject({ resolved: 1 });
-    // The delivery record, the thread's and the subject's partitions (each holding one draft), one change.
-    expect(byCommand).toEqual({ GetItem: 1, Query: 2, TransactWriteItems: 1, PutItem: 1 });
+    // The delivery's claim and its answer, the thread's and the subject's partitions (each holding one draft),
+    // one change.
+    expect(byCommand).toEqual({ PutItem: 1, Query: 2, TransactWriteItems: 1, UpdateItem: 1 });
   }, 60_000);
 });
 

@@ -7,7 +7,6 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareProposals } from '../../shared/domain/dedup.js';
 import type { DraftProposed } from '../../shared/domain/schemas.js';
-import type { OutEvent } from '../../shared/events/publisher.js';
 import { ReviewStore } from '../../shared/store/review-store.js';
 import { applyMemberChange } from '../../shared/use-cases/apply-member-change.js';
 import type { Deps } from '../../shared/use-cases/deps.js';
@@ -16,13 +15,13 @@ import { getHistory, listReviewItems } from '../../shared/use-cases/read-items.j
 import { newItemId } from '../../shared/wiring.js';
 import { member, proposal } from '../fixtures/index.js';
 import { createTestTable, type TestTable } from '../support/dynamo.js';
+import { OutboxReader } from '../support/outbox.js';
 
 let table: TestTable;
 let store: ReviewStore;
-const events: OutEvent[] = [];
+let outbox: OutboxReader;
 const deps = (): Deps => ({
   store,
-  publisher: { publish: async (batch) => void events.push(...batch) },
   clock: () => new Date('2026-11-20T12:00:00.000Z'),
   newId: newItemId,
 });
@@ -31,6 +30,7 @@ const newWorkspace = () => `ws_${randomUUID().slice(0, 8)}`;
 beforeAll(async () => {
   table = await createTestTable('ingest');
   store = new ReviewStore(table.client, table.tableName);
+  outbox = new OutboxReader(table.client, table.tableName);
 });
 
 async function workspaceWithAlice(): Promise<string> {
@@ -57,9 +57,9 @@ describe('ingesting a proposal', () => {
     expect(page.items.map((i) => [i.status, i.reviewers, i.origin.runId])).toEqual([
       ['pending', ['u_alice'], 'run_123'],
     ]);
-    expect(events.at(-1)).toMatchObject({
+    expect((await outbox.inWorkspace(workspaceId)).at(-1)).toMatchObject({
       detailType: 'Review Item Created',
-      detail: { workspaceId, stepId: 'step_3' },
+      detail: { workspaceId, stepId: 'step_3', eventId: `${page.items[0]?.id}.v1` },
     });
   });
 
@@ -127,10 +127,16 @@ describe('ingesting a proposal', () => {
       reason: expect.stringMatching(/No candidate reviewer/),
     });
     expect(table.counter.total).toBeLessThanOrEqual(3);
-    expect(events.at(-1)).toMatchObject({
-      detailType: 'Review Draft Dropped',
-      detail: { workspaceId, runId: 'run_123' },
-    });
+    expect(await outbox.inWorkspace(workspaceId)).toEqual([
+      expect.objectContaining({
+        detailType: 'Review Draft Dropped',
+        detail: expect.objectContaining({
+          workspaceId,
+          runId: 'run_123',
+          eventId: expect.stringMatching(/^drop\./),
+        }),
+      }),
+    ]);
     const [counters] = await store.counters(workspaceId, 'auto_renewal');
     expect(counters).toMatchObject({ dropped: 1, scope: 'user#u_alice' });
   });

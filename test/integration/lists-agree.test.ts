@@ -88,7 +88,6 @@ async function run(steps: Step[]) {
   let clock = new Date('2026-11-20T12:00:00.000Z');
   const deps: Deps = {
     store,
-    publisher: { publish: async () => undefined },
     clock: () => clock,
     newId: newItemId,
   };

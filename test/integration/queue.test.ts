@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ReviewItem } from '../../shared/domain/review-item.js';
 import { ValidationError } from '../../shared/errors.js';
-import type { OutEvent } from '../../shared/events/publisher.js';
 import { ReviewStore } from '../../shared/store/review-store.js';
 import { applyMemberChange } from '../../shared/use-cases/apply-member-change.js';
 import type { Deps } from '../../shared/use-cases/deps.js';
@@ -16,14 +15,13 @@ import { expireDueItems } from '../../shared/use-cases/scheduled-jobs.js';
 import { newItemId } from '../../shared/wiring.js';
 import { member, proposal } from '../fixtures/index.js';
 import { createTestTable, type TestTable } from '../support/dynamo.js';
+import { OutboxReader } from '../support/outbox.js';
 
 let table: TestTable;
 let store: ReviewStore;
 let now = new Date('2026-11-20T12:00:00.000Z');
-const events: OutEvent[] = [];
 const deps = (): Deps => ({
   store,
-  publisher: { publish: async (batch) => void events.push(...batch) },
   clock: () => now,
   newId: newItemId,
 });
@@ -217,8 +215,9 @@ describe('expiry', () => {
     );
     expect(page.items).toEqual([]);
     expect(await store.queueCounts(workspaceId, 'u_alice')).toEqual({ pending: 0, byAutomation: [] });
-    const expiredEvent = events.find(
-      (e) => e.detailType === 'Review Item Expired' && e.detail.workspaceId === workspaceId,
+    const [expiredEvent] = await new OutboxReader(table.client, table.tableName).of(
+      'Review Item Expired',
+      workspaceId,
     );
     const item = (await store.getItem(workspaceId, String(expiredEvent?.detail.itemId))) as ReviewItem;
     expect(item).toMatchObject({ status: 'expired', decision: { action: 'expired', by: null } });

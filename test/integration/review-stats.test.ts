@@ -67,7 +67,6 @@ afterAll(async () => {
 function depsFor(): SendDeps {
   return {
     store: new ReviewStore(table.client, table.tableName),
-    publisher: { publish: async () => undefined },
     clock: () => new Date(now),
     newId: newItemId,
     mailer: new SesMailer(ses),

@@ -9,12 +9,12 @@
  * meanwhile). The update expressions it folds are the store's own (top-level SET, ADD and REMOVE).
  */
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { monotonicFactory } from 'ulid';
 import { dedupHashOf, dedupKeyOf } from '../../shared/domain/dedup.js';
 import { created } from '../../shared/domain/lifecycle.js';
 import { historyEntry, type Member, type ReviewItem, utcIso } from '../../shared/domain/review-item.js';
 import { candidateKeysOf, routeReviewers } from '../../shared/domain/routing.js';
 import type { DraftProposed } from '../../shared/domain/schemas.js';
+import { itemEvent } from '../../shared/events/out-events.js';
 import { headClaimPut } from '../../shared/store/entities/dedup-head.js';
 import { mailboxUpdates } from '../../shared/store/entities/mailbox.js';
 import { memberRecord } from '../../shared/store/entities/member.js';
@@ -123,8 +123,6 @@ async function batchWrite(
   await Promise.all(Array.from({ length: parallel }, worker));
 }
 
-const unique = monotonicFactory();
-
 /**
  * The records ingest would write for these proposals, each a new item (distinct dedup keys), routed over
  * `directory` exactly as ingest routes (dropped proposals are left out).
@@ -170,21 +168,25 @@ export function itemOps(
     items.push(item);
     ops.push(
       headClaimPut(tableName, item, { kind: 'new' }),
-      ...itemChangeOps(
-        tableName,
-        {
-          before: null,
-          after: item,
-          entry: historyEntry(item, 'created', { kind: 'automation', runId: run.id }, { withDraft: true }),
-          counters: {
-            automationId: run.automationId,
-            automationName: run.automationName,
-            executedAs: run.executedAs,
-            add: { proposed: 1 },
-          },
+      ...itemChangeOps(tableName, {
+        before: null,
+        after: item,
+        entry: historyEntry(item, 'created', { kind: 'automation', runId: run.id }, { withDraft: true }),
+        counters: {
+          automationId: run.automationId,
+          automationName: run.automationName,
+          executedAs: run.executedAs,
+          add: { proposed: 1 },
         },
-        unique,
-      ),
+        events: [
+          itemEvent(
+            'Review Item Created',
+            item,
+            { kind: 'automation', runId: run.id },
+            { reviewers: item.reviewers },
+          ),
+        ],
+      }),
     );
   }
   return { ops, items };

@@ -12,7 +12,6 @@ import { ulid } from 'ulid';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../infra/local/aws-identity.js';
 import type { ReviewItem } from '../../shared/domain/review-item.js';
 import type { DraftProposed, MemberChanged } from '../../shared/domain/schemas.js';
-import type { EventPublisher, OutDetailType, OutEvent } from '../../shared/events/publisher.js';
 import type { Caller } from '../../shared/http/request.js';
 import { SesMailer, type SesMailerOptions } from '../../shared/mail/mailer.js';
 import { ReviewStore } from '../../shared/store/review-store.js';
@@ -23,6 +22,7 @@ import { newItemId } from '../../shared/wiring.js';
 import { member, proposal } from '../fixtures/index.js';
 import { countRequests, createTestTable, type RequestCounter, type TestTable } from './dynamo.js';
 import { sesEndpoint } from './endpoints.js';
+import { OutboxReader } from './outbox.js';
 
 export const WORKSPACE = 'ws_acme';
 /** The draft's `from` in the fixture proposal. */
@@ -38,21 +38,6 @@ export const SENDING_ADMIN = member({
 });
 
 export const callerOf = (m: MemberChanged): Caller => ({ userId: m.userId, workspaceId: m.workspaceId });
-
-/** A publisher that keeps what it was given, oldest first. */
-export class RecordingPublisher implements EventPublisher {
-  readonly events: OutEvent[] = [];
-
-  async publish(events: OutEvent[]): Promise<void> {
-    this.events.push(...events);
-  }
-
-  of(detailType: OutDetailType, itemId?: string): OutEvent[] {
-    return this.events.filter(
-      (e) => e.detailType === detailType && (itemId === undefined || e.detail.itemId === itemId),
-    );
-  }
-}
 
 /** A clock tests can move: `clock()` is `now`, `clock.set(date)` and `clock.advance(ms)` change it. */
 export interface TestClock {
@@ -141,15 +126,15 @@ export function testMailer(options: SesClientOptions & SesMailerOptions = {}): T
 
 export interface ItemEnv {
   table: TestTable;
-  deps: SendDeps & { store: ReviewStore; publisher: RecordingPublisher; clock: TestClock };
+  deps: SendDeps & { store: ReviewStore; clock: TestClock };
+  /** What the changes wrote to the outbox. */
+  outbox: OutboxReader;
   ses: TestMailer;
-  /** Deps whose mailer goes elsewhere (a fault stand-in), sharing table, publisher and clock. */
-  withMailer(
-    mailer: TestMailer,
-  ): SendDeps & { store: ReviewStore; publisher: RecordingPublisher; clock: TestClock };
+  /** Deps whose mailer goes elsewhere (a fault stand-in), sharing table and clock. */
+  withMailer(mailer: TestMailer): SendDeps & { store: ReviewStore; clock: TestClock };
 }
 
-/** A fresh table, a recording publisher, a movable clock and a real mailer on local SES. */
+/** A fresh table, a movable clock, a real mailer on local SES, and a reader of the outbox. */
 export async function createItemEnv(
   options: { prefix?: string; mailer?: SesClientOptions & SesMailerOptions } = {},
 ): Promise<ItemEnv> {
@@ -157,13 +142,13 @@ export async function createItemEnv(
   const ses = testMailer(options.mailer);
   const base = {
     store: new ReviewStore(table.client, table.tableName),
-    publisher: new RecordingPublisher(),
     clock: testClock(),
     newId: newItemId,
   };
   return {
     table,
     ses,
+    outbox: new OutboxReader(table.client, table.tableName),
     deps: { ...base, mailer: ses.mailer },
     withMailer: (other) => ({ ...base, mailer: other.mailer }),
   };

@@ -216,7 +216,7 @@ export interface Scenario {
   /** Published events about one item, oldest first. */
   itemEvents(itemId: string, detailType?: string): EventEnvelope[];
   /** POST /webhooks/email through the gateway, signed with the runtime's secret unless told otherwise. */
-  webhook(delivery: WebhookDelivery): Promise<ApiResponse<{ resolved: number }>>;
+  webhook(delivery: WebhookDelivery): Promise<ApiResponse<{ resolved: number; stale: number }>>;
   stop(): Promise<void>;
 }
 
@@ -319,9 +319,13 @@ export async function startScenario(
       );
       for (const name of delivery.omit ?? []) delete headers[name];
       Object.assign(headers, delivery.override);
-      const result = await new ApiClient(api).post<{ resolved: number }>('/webhooks/email', payload, {
-        headers,
-      });
+      const result = await new ApiClient(api).post<{ resolved: number; stale: number }>(
+        '/webhooks/email',
+        payload,
+        {
+          headers,
+        },
+      );
       await runtime.bus.idle();
       return result;
     },

@@ -14,8 +14,6 @@ import { proposal } from '../fixtures/index.js';
 
 const T0 = '2026-11-20T10:00:00.000Z';
 const T1 = '2026-11-20T10:05:00.000Z';
-let n = 0;
-const unique = () => String(++n).padStart(6, '0');
 
 function item(over: {
   reviewers: string[];
@@ -65,11 +63,12 @@ const records = (prefix: string, count: number) => Array.from({ length: count },
 describe('an item change', () => {
   it('creates an item on every list at once: queues, counters, banners, the automation, stats', () => {
     const after = item({ reviewers: ['u_a', 'u_b'], records: ['acc_1'] });
-    const ops = itemChangeOps(
-      't',
-      { before: null, after, entry: historyEntry(after, 'created', { kind: 'automation', runId: 'run_1' }) },
-      unique,
-    );
+    const ops = itemChangeOps('t', {
+      before: null,
+      after,
+      entry: historyEntry(after, 'created', { kind: 'automation', runId: 'run_1' }),
+      events: [],
+    });
     expect(tally(ops)).toEqual({
       ReviewItem: 1,
       History: 1,
@@ -83,15 +82,12 @@ describe('an item change', () => {
   it("takes a closed item off every list, and counts it out of its private run user's automation entry", () => {
     const before = item({ reviewers: ['u_a', 'u_b'], records: ['acc_1', 'acc_2'], userRun: true });
     const after = claimed(before, { id: 'a', by: 'u_a', claimedAt: T1 });
-    const ops = itemChangeOps(
-      't',
-      {
-        before: stateOf(before),
-        after,
-        entry: historyEntry(after, 'approved', { kind: 'user', userId: 'u_a' }),
-      },
-      unique,
-    );
+    const ops = itemChangeOps('t', {
+      before: stateOf(before),
+      after,
+      entry: historyEntry(after, 'approved', { kind: 'user', userId: 'u_a' }),
+      events: [],
+    });
     expect(tally(ops)).toEqual({
       ReviewItem: 1,
       History: 1,
@@ -116,16 +112,13 @@ describe('an item change', () => {
       userRun: true,
     });
     const after = replaced(before, proposalFields, T1);
-    const ops = itemChangeOps(
-      't',
-      {
-        before: stateOf(before),
-        after,
-        entry: historyEntry(after, 'replaced', { kind: 'automation', runId: 'run_2' }),
-        counters: { automationId: 'auto_b', executedAs: after.origin.executedAs, add: { replaced: 1 } },
-      },
-      unique,
-    );
+    const ops = itemChangeOps('t', {
+      before: stateOf(before),
+      after,
+      entry: historyEntry(after, 'replaced', { kind: 'automation', runId: 'run_2' }),
+      counters: { automationId: 'auto_b', executedAs: after.origin.executedAs, add: { replaced: 1 } },
+      events: [],
+    });
     expect(ops.length).toBe(2 + 2 * MAX_REVIEWERS + 2 * MAX_REVIEWERS + 2 * MAX_RELATED_RECORDS + 4 + 1 + 1);
     expect(ops.length).toBeLessThanOrEqual(MAX_TRANSACTION_ACTIONS);
     // DynamoDB refuses two actions on one record in a transaction.
@@ -139,15 +132,12 @@ describe('an item change', () => {
     const before = item({ reviewers: users('old', 40), records: records('old', 20) });
     const after = replaced(before, item({ reviewers: users('new', 40), records: records('new', 20) }), T1);
     expect(() =>
-      itemChangeOps(
-        't',
-        {
-          before: stateOf(before),
-          after,
-          entry: historyEntry(after, 'replaced', { kind: 'automation', runId: 'r' }),
-        },
-        unique,
-      ),
+      itemChangeOps('t', {
+        before: stateOf(before),
+        after,
+        entry: historyEntry(after, 'replaced', { kind: 'automation', runId: 'r' }),
+        events: [],
+      }),
     ).toThrow(/over DynamoDB's 100/);
   });
 });

@@ -50,6 +50,7 @@ const EXPECTED: Record<Arrow, ReviewStatus[]> = {
 
 const T0 = '2026-11-20T10:00:00.000Z';
 const T1 = '2026-11-20T10:05:00.000Z';
+const T2 = '2026-11-20T10:06:00.000Z';
 
 function pendingItem(): ReviewItem {
   const p = proposal();
@@ -153,10 +154,10 @@ describe('what each arrow builds', () => {
 
   it('records decisions: who, when, and the message id', () => {
     const sending = claimed(pendingItem(), { id: 'a1', by: 'u_alice', claimedAt: T1 });
-    expect(sent(sending, 'u_alice', T1, 'm1').decision).toEqual({
+    expect(sent(sending, 'u_alice', T2, 'm1').decision).toEqual({
       action: 'approved',
       by: 'u_alice',
-      at: T1,
+      at: T2,
       messageId: 'm1',
     });
     expect(dismissed(pendingItem(), 'u_bob', T1).decision).toEqual({
@@ -178,6 +179,14 @@ describe('what each arrow builds', () => {
     });
     expect(sendRejected(sending, error, false)).not.toHaveProperty('sendAttempt');
     expect(sendRejected(sending, error, false).holdsKey).toBe(false);
+  });
+
+  it('never goes back in time: a change stamped before the last one is stamped just after it', () => {
+    const item = { ...pendingItem(), updatedAt: T2 };
+    const after = edited(item, item.draft, T1);
+    expect(after.updatedAt).toBe('2026-11-20T10:06:00.001Z');
+    expect(dismissed(after, 'u_bob', T0).decision?.at).toBe('2026-11-20T10:06:00.002Z');
+    expect(replaced(item, pendingItem(), T1).updatedAt).toBe('2026-11-20T10:06:00.001Z');
   });
 
   it('treats a pending item past expiresAt as expired, whatever is stored', () => {

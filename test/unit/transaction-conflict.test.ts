@@ -36,6 +36,7 @@ const state = {
   reviewers: ['u'],
   holdsKey: false,
   createdAt: '2026-11-20T10:00:00.000Z',
+  updatedAt: '2026-11-20T10:00:00.000Z',
   dedupHash: 'h',
   automationId: 'auto',
   executedAs: { kind: 'workspace' as const },
@@ -60,14 +61,16 @@ const entry = {
 describe('a transaction cancelled because another was in flight', () => {
   it('is retried, and succeeds when the other one is done', async () => {
     const { store, calls } = storeAnswering([cancelled(['None', 'TransactionConflict']), undefined]);
-    await store.changeItem(state, item, entry);
+    await store.changeItem({ before: state, after: item, entry, events: [] });
     expect(calls()).toBe(2);
   });
 
   it('becomes a lost race after a few attempts', async () => {
     const conflict = cancelled(['TransactionConflict']);
     const { store, calls } = storeAnswering([conflict, conflict, conflict, conflict, conflict]);
-    await expect(store.changeItem(state, item, entry)).rejects.toBeInstanceOf(WriteConflictError);
+    await expect(store.changeItem({ before: state, after: item, entry, events: [] })).rejects.toBeInstanceOf(
+      WriteConflictError,
+    );
     expect(calls()).toBe(4);
   });
 
@@ -76,7 +79,9 @@ describe('a transaction cancelled because another was in flight', () => {
       cancelled(['ConditionalCheckFailed', 'TransactionConflict']),
       undefined,
     ]);
-    await expect(store.changeItem(state, item, entry)).rejects.toBeInstanceOf(WriteConflictError);
+    await expect(store.changeItem({ before: state, after: item, entry, events: [] })).rejects.toBeInstanceOf(
+      WriteConflictError,
+    );
     expect(calls()).toBe(1);
   });
 });

@@ -33,6 +33,8 @@ const dedupHeadRecord = z.object({
   /** The rest of the open item's state a replacement needs to move it out of its lists (ItemState). */
   automationId: z.string(),
   executedAs: executedAsSchema,
+  /** The open item's last change: a replacement's time is never before it. */
+  updatedAt: z.string(),
   records: z.array(z.object({ type: z.string(), id: z.string() })),
 });
 export type DedupHead = z.output<typeof dedupHeadRecord>;
@@ -56,6 +58,7 @@ export function headOf(item: ReviewItem): DedupHead {
     ...(item.expiresAt ? { expiresAt: item.expiresAt } : {}),
     automationId: item.origin.automationId,
     executedAs: item.origin.executedAs,
+    updatedAt: item.updatedAt,
     records: recordRefsOf(item),
   };
 }
@@ -73,6 +76,7 @@ export function stateOfHead(workspaceId: string, dedupHash: string, head: DedupH
     dedupHash,
     automationId: head.automationId,
     executedAs: head.executedAs,
+    updatedAt: head.updatedAt,
     records: head.records,
   };
 }
@@ -156,7 +160,8 @@ export function headChange(
       Update: {
         TableName: tableName,
         Key,
-        UpdateExpression: 'SET #open = :true, version = :v, reviewers = :r, records = :records',
+        UpdateExpression:
+          'SET #open = :true, version = :v, reviewers = :r, records = :records, updatedAt = :u',
         ...released,
         ExpressionAttributeValues: {
           ...released.ExpressionAttributeValues,
@@ -164,6 +169,7 @@ export function headChange(
           ':v': after.version,
           ':r': after.reviewers,
           ':records': recordRefsOf(after),
+          ':u': after.updatedAt,
         },
       },
     };

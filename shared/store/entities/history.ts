@@ -1,5 +1,11 @@
-/** `History` records: one per change of an item, in the item's partition, oldest first by sort key. */
+/**
+ * `History` records: one per change of an item, in the item's partition, sorted by the version the change
+ * produced, so history is in the order the changes happened whatever the clocks said. A history record is also the
+ * outbox of its change: `outbox` holds the events the change publishes (shared/events/outbox.ts).
+ */
 import type { HistoryEntry } from '../../domain/review-item.js';
+import { itemEventId, type OutEvent } from '../../events/out-events.js';
+import { OUTBOX_ATTRIBUTE } from '../../events/outbox.js';
 import type { Attributes, TableKey } from '../table.js';
 import { historyEntryRecord, parseRecord } from './record-schemas.js';
 import { itemKeys } from './review-item.js';
@@ -9,13 +15,27 @@ export const HISTORY_ENTITY = 'History';
 export const historyKeys = {
   /** History shares the item's partition. */
   pk: (workspaceId: string, itemId: string) => itemKeys.item(workspaceId, itemId).pk,
-  sk: (at: string, unique: string) => `H#${at}#${unique}`,
+  sk: (version: number) => `H#${String(version).padStart(10, '0')}`,
   prefix: 'H#',
 };
 
-export function historyRecord(workspaceId: string, itemId: string, entry: HistoryEntry, unique: string) {
-  const key: TableKey = { pk: historyKeys.pk(workspaceId, itemId), sk: historyKeys.sk(entry.at, unique) };
-  return { ...key, entity: HISTORY_ENTITY, ...entry };
+/** The history record of a change, carrying the change's events, each with its id. */
+export function historyRecord(
+  workspaceId: string,
+  itemId: string,
+  entry: HistoryEntry,
+  events: OutEvent[],
+): Attributes {
+  const key: TableKey = { pk: historyKeys.pk(workspaceId, itemId), sk: historyKeys.sk(entry.version) };
+  return {
+    ...key,
+    entity: HISTORY_ENTITY,
+    ...entry,
+    [OUTBOX_ATTRIBUTE]: events.map((event, index) => ({
+      detailType: event.detailType,
+      detail: { ...event.detail, eventId: itemEventId(itemId, entry.version, index) },
+    })),
+  };
 }
 
 export const parseHistoryEntry = (record: Attributes): HistoryEntry =>

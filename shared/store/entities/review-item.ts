@@ -105,6 +105,7 @@ export interface ItemState {
   reviewers: string[];
   holdsKey: boolean;
   createdAt: string;
+  updatedAt: string;
   dedupHash: string;
   automationId: string;
   executedAs: ExecutedAs;
@@ -121,6 +122,7 @@ export function stateOf(item: ReviewItem): ItemState {
     reviewers: item.reviewers,
     holdsKey: item.holdsKey,
     createdAt: item.createdAt,
+    updatedAt: item.updatedAt,
     dedupHash: item.dedupHash,
     automationId: item.origin.automationId,
     executedAs: item.origin.executedAs,

@@ -1,21 +1,51 @@
-/** `WebhookDelivery` records: a processed webhook id and its answer, kept a week (TTL). */
-import type { TableKey } from '../table.js';
+/**
+ * `WebhookDelivery` records: a webhook delivery under its `webhook-id` alone (SPEC 6: a repeated id is a no-op
+ * whatever its body says, so not under the workspace its body names): claimed while it is processed, then its
+ * answer, kept a week (TTL), well past any provider's retry window. The id is hashed: it is the provider's string.
+ * With the jobs' `due` index, the one key without a tenant prefix: a delivery is the provider's, before any workspace.
+ */
+import { createHash } from 'node:crypto';
+import * as z from 'zod';
+import type { Attributes, TableKey } from '../table.js';
+import { parseRecord } from './record-schemas.js';
 
 export const WEBHOOK_ENTITY = 'WebhookDelivery';
-/** Well past any provider's retry window. */
 const KEEP_SECONDS = 7 * 24 * 3600;
 
 export const webhookKeys = {
-  delivery: (workspaceId: string, webhookId: string): TableKey => ({
-    pk: `WS#${workspaceId}#WEBHOOK#${webhookId}`,
+  delivery: (webhookId: string): TableKey => ({
+    pk: `WEBHOOK#${createHash('sha256').update(webhookId).digest('hex')}`,
     sk: 'WEBHOOK',
   }),
 };
 
-export const webhookRecord = (workspaceId: string, webhookId: string, at: Date, resolved: number) => ({
-  ...webhookKeys.delivery(workspaceId, webhookId),
+/** The claim of a delivery being processed: the lease says until when nobody else may take it over. */
+export const webhookClaimRecord = (webhookId: string, now: Date, leaseMs: number) => ({
+  ...webhookKeys.delivery(webhookId),
   entity: WEBHOOK_ENTITY,
-  at: at.toISOString(),
-  resolved,
-  ttl: Math.floor(at.getTime() / 1000) + KEEP_SECONDS,
+  status: 'in_progress',
+  leaseUntil: now.getTime() + leaseMs,
+  ttl: Math.floor(now.getTime() / 1000) + KEEP_SECONDS,
 });
+
+export const webhookConditions = {
+  /** Nobody has this id, or its holder's lease ran out before it completed. */
+  claimable: (now: Date) => ({
+    ConditionExpression: 'attribute_not_exists(pk) OR (#status = :inProgress AND leaseUntil < :now)',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':inProgress': 'in_progress', ':now': now.getTime() },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+  }),
+};
+
+const deliveryRecord = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('in_progress'), leaseUntil: z.number() }),
+  z.object({
+    status: z.literal('done'),
+    answer: z.object({ resolved: z.number().int(), stale: z.number().int() }),
+  }),
+]);
+export type WebhookDelivery = z.output<typeof deliveryRecord>;
+
+export const parseWebhookDelivery = (record: Attributes): WebhookDelivery =>
+  parseRecord(deliveryRecord, record, 'webhook delivery');

@@ -1,0 +1,25 @@
+/**
+ * `Outbox` records: events of a change that is not an item change (a dropped proposal), written with the change
+ * (its counters) in one transaction. The stream hands them to the publisher; they are kept a week (TTL), for a
+ * redrive after the stream's 24 hours (docs/outbox.md).
+ */
+import type { OutEvent } from '../../events/out-events.js';
+import { OUTBOX_ATTRIBUTE } from '../../events/outbox.js';
+import { part, tenant } from '../key-parts.js';
+import type { Attributes } from '../table.js';
+
+export const OUTBOX_ENTITY = 'Outbox';
+const KEEP_SECONDS = 7 * 24 * 3600;
+
+export function outboxRecord(workspaceId: string, id: string, events: OutEvent[], at: Date): Attributes {
+  return {
+    pk: `${tenant(workspaceId)}#OUTBOX#${part(id)}`,
+    sk: 'OUTBOX',
+    entity: OUTBOX_ENTITY,
+    [OUTBOX_ATTRIBUTE]: events.map((event, index) => ({
+      detailType: event.detailType,
+      detail: { ...event.detail, eventId: `${id}${index === 0 ? '' : `.${index}`}` },
+    })),
+    ttl: Math.floor(at.getTime() / 1000) + KEEP_SECONDS,
+  };
+}
