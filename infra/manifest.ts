@@ -79,6 +79,11 @@ export const OWN_EVENT_SOURCE = 'for-review';
 export const EVENT_PATTERNS = {
   draftProposed: { source: ['automations'], 'detail-type': ['Review Draft Proposed'] },
   memberChanged: { source: ['directory'], 'detail-type': ['Workspace Member Changed'] },
+  /** SES's EventBridge destination publishes these to the account's default bus (SPEC 2.5). */
+  emailDelivery: {
+    source: ['aws.ses'],
+    'detail-type': ['Email Delivered', 'Email Bounced', 'Email Complaint Received'],
+  },
 } satisfies Record<string, EventPattern>;
 
 /** Stream records that carry events out: new history entries and outbox records (shared/events/outbox.ts). */
@@ -122,6 +127,14 @@ export const functions: FunctionSpec[] = [
       },
     ],
     access: { publishEvents: true },
+  },
+  {
+    name: 'record-email-delivery',
+    description: "Keeps SES's delivery, bounce and complaint reports on the sent item",
+    triggers: [
+      { kind: 'event', ruleName: 'EmailDelivery', pattern: EVENT_PATTERNS.emailDelivery, bus: 'default' },
+    ],
+    access: { table: 'readwrite' },
   },
   {
     name: 'list-review-items',

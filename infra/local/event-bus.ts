@@ -39,6 +39,8 @@ export interface BusRule {
   ruleName: string;
   pattern: EventPattern;
   fn: FunctionSpec;
+  /** `default`: the rule listens on the account's default bus, as in the CDK stack. */
+  bus?: 'default';
 }
 
 export interface DeadLetter {
@@ -166,10 +168,12 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
     }
   }
 
-  function accept(event: EventEnvelope): void {
+  function accept(event: EventEnvelope, bus: 'own' | 'default'): void {
     keep(accepted, event);
     acceptedTotal += 1;
-    const targets = options.rules.filter((rule) => matchesPattern(event, rule.pattern));
+    const targets = options.rules.filter(
+      (rule) => (rule.bus === 'default' ? 'default' : 'own') === bus && matchesPattern(event, rule.pattern),
+    );
     if (targets.length === 0) log.info(`${eventName(event)}: accepted, no rule matches`);
     const deliveries = targets.map(
       (rule): Delivery => ({
@@ -205,11 +209,16 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
     FailedEntryCount: number;
     Entries: PutEventsResultEntry[];
   } {
-    const context = { eventBusName: options.eventBusName, now: new Date(), newId: randomUUID };
+    const context = {
+      eventBusName: options.eventBusName,
+      serveDefaultBus: options.rules.some((rule) => rule.bus === 'default'),
+      now: new Date(),
+      newId: randomUUID,
+    };
     const results = entries.map((entry): PutEventsResultEntry => {
       const outcome = toEnvelope(entry, context);
       if ('failed' in outcome) return outcome.failed;
-      accept(outcome.accepted);
+      accept(outcome.accepted, outcome.bus);
       return { EventId: outcome.accepted.id };
     });
     return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };

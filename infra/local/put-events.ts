@@ -49,14 +49,19 @@ const requestSchema = z.object({ Entries: z.array(entrySchema), EndpointId: z.st
 export type PutEventsEntry = z.infer<typeof entrySchema>;
 
 export interface PutEventsContext {
-  /** The one bus the local runtime serves (name; its ARN is accepted too). */
+  /** The bus the local runtime serves (name; its ARN is accepted too). */
   eventBusName: string;
+  /**
+   * Whether the account's default bus is served too: when a rule listens there (AWS services such as SES publish
+   * to it). An entry without EventBusName goes to the default bus, as in AWS.
+   */
+  serveDefaultBus?: boolean;
   now: Date;
   newId: () => string;
 }
 
 export type EntryOutcome =
-  | { accepted: EventEnvelope }
+  | { accepted: EventEnvelope; bus: 'own' | 'default' }
   | { failed: { ErrorCode: string; ErrorMessage: string } };
 
 /** Parses a PutEvents body; throws PutEventsRequestError for what EventBridge refuses as a whole. */
@@ -107,7 +112,12 @@ function entrySize(entry: PutEventsEntry): number {
 /** Validates one entry the way EventBridge does and builds its envelope. */
 export function toEnvelope(entry: PutEventsEntry, context: PutEventsContext): EntryOutcome {
   const busName = entry.EventBusName ?? 'default';
-  if (!namesBus(busName, context.eventBusName)) {
+  const bus = namesBus(busName, context.eventBusName)
+    ? 'own'
+    : context.serveDefaultBus && namesBus(busName, 'default')
+      ? 'default'
+      : undefined;
+  if (bus === undefined) {
     return invalid(
       'InvalidArgument',
       `Event bus ${busName} does not exist. The local runtime serves only the bus "${context.eventBusName}"` +
@@ -138,6 +148,7 @@ export function toEnvelope(entry: PutEventsEntry, context: PutEventsContext): En
   const time = timeOf(entry.Time, context.now);
   if (!time) return invalid('InvalidArgument', 'Parameter Time is not valid.');
   return {
+    bus,
     accepted: {
       version: '0',
       id: context.newId(),

@@ -89,6 +89,7 @@ const fixture = (name: string) => () =>
 const EVENT_DETAILS: Record<string, () => unknown> = {
   'Review Draft Proposed': fixture('draft-proposed.json'),
   'Workspace Member Changed': fixture('member-changed.json'),
+  'Email Bounced': fixture('ses-bounce.json'),
 };
 
 export interface FirstInvocation {

@@ -278,6 +278,18 @@ export interface components {
       decision: components['schemas']['Decision'] | null;
       /** @description The last failed send, shown until the next one */
       lastSendError: components['schemas']['SendError'] | null;
+      /** @description For a sent email: what became of it, once SES reports it */
+      delivery: {
+        /** @enum {string} */
+        status: 'delivered' | 'bounced' | 'complained';
+        /**
+         * Format: date-time
+         * @description When SES saw it happen
+         */
+        at: string;
+        /** @description What SES said: bounce type, complaint type, recipients */
+        detail?: string;
+      } | null;
     };
     ReviewItemSummary: {
       id: string;
@@ -306,6 +318,18 @@ export interface components {
       decision: components['schemas']['Decision'] | null;
       /** @description The last failed send, shown until the next one */
       lastSendError: components['schemas']['SendError'] | null;
+      /** @description For a sent email: what became of it, once SES reports it */
+      delivery: {
+        /** @enum {string} */
+        status: 'delivered' | 'bounced' | 'complained';
+        /**
+         * Format: date-time
+         * @description When SES saw it happen
+         */
+        at: string;
+        /** @description What SES said: bounce type, complaint type, recipients */
+        detail?: string;
+      } | null;
     };
     ReviewItemList: {
       items: components['schemas']['ReviewItemSummary'][];
@@ -337,7 +361,8 @@ export interface components {
         | 'send_unknown'
         | 'dismissed'
         | 'resolved'
-        | 'expired';
+        | 'expired'
+        | 'delivery_updated';
       actor: components['schemas']['Actor'];
       /** Format: date-time */
       at: string;

@@ -9,6 +9,7 @@
  */
 import type {
   Decision,
+  Delivery,
   HistoryAction,
   ReviewItem,
   ReviewStatus,
@@ -26,7 +27,8 @@ export type Arrow =
   | 'interrupted'
   | 'dismiss'
   | 'resolve'
-  | 'expire';
+  | 'expire'
+  | 'delivery';
 
 interface ArrowSpec {
   from: readonly ReviewStatus[];
@@ -47,6 +49,7 @@ export const ARROWS: Readonly<Record<Arrow, ArrowSpec>> = {
   dismiss: { from: ['pending', 'send_unknown'], to: 'dismissed', history: 'dismissed' },
   resolve: { from: ['pending', 'send_unknown'], to: 'resolved', history: 'resolved' },
   expire: { from: ['pending'], to: 'expired', history: 'expired' },
+  delivery: { from: ['sent'], to: 'sent', history: 'delivery_updated' },
 };
 
 /** Statuses no arrow leaves. */
@@ -181,6 +184,10 @@ export const dismissed = (item: ReviewItem, by: string, at: string, note?: strin
 
 export const resolved = (item: ReviewItem, at: string, messageId?: string): ReviewItem =>
   decide(item, 'resolve', { action: 'resolved', by: null, at, ...(messageId ? { messageId } : {}) });
+
+/** SES reported what became of a sent email: kept on the item (the latest report wins). */
+export const deliveryUpdated = (item: ReviewItem, delivery: Delivery, at: string): ReviewItem =>
+  take(item, 'delivery', at, { delivery });
 
 export const expired = (item: ReviewItem, at: string): ReviewItem =>
   decide(item, 'expire', { action: 'expired', by: null, at });

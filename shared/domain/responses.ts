@@ -54,6 +54,14 @@ export const decisionSchema = z
 
 export const sendErrorSchema = z.object({ code: z.string(), message: z.string(), at: isoTimeSchema });
 
+export const deliverySchema = z
+  .object({
+    status: z.enum(['delivered', 'bounced', 'complained']),
+    at: isoTimeSchema.describe('When SES saw it happen'),
+    detail: z.string().optional().describe('What SES said: bounce type, complaint type, recipients'),
+  })
+  .describe("The latest delivery report SES sent for the item's email");
+
 /** The whole draft, as proposed and edited (one item, its history). */
 export const draftSchema = emailDraftSchema;
 
@@ -88,6 +96,7 @@ function itemSchemaWith<D extends z.ZodType>(draft: D) {
     updatedAt: isoTimeSchema,
     decision: decisionSchema.nullable(),
     lastSendError: sendErrorSchema.nullable().describe('The last failed send, shown until the next one'),
+    delivery: deliverySchema.nullable().describe('For a sent email: what became of it, once SES reports it'),
   });
 }
 
@@ -131,6 +140,7 @@ export const historyEntrySchema = z.object({
     'dismissed',
     'resolved',
     'expired',
+    'delivery_updated',
   ]) satisfies z.ZodType<HistoryAction>,
   actor: actorSchema,
   at: isoTimeSchema,

@@ -61,6 +61,15 @@ export interface SendError {
   at: string;
 }
 
+/** What SES said became of a sent email (SPEC 3, Delivery). */
+export interface Delivery {
+  status: 'delivered' | 'bounced' | 'complained';
+  /** When SES saw it happen. */
+  at: string;
+  /** What SES said: the bounce type, the complaint feedback type, the recipients. */
+  detail?: string;
+}
+
 export interface SendAttempt {
   id: string;
   by: string;
@@ -89,6 +98,8 @@ export interface ReviewItem {
   decision: Decision | null;
   lastSendError?: SendError;
   sendAttempt?: SendAttempt;
+  /** For a sent email: the latest delivery event SES reported. */
+  delivery?: Delivery;
   /** True while this item is the open item of its dedup key (later proposals replace it). */
   holdsKey: boolean;
 }
@@ -103,7 +114,8 @@ export type HistoryAction =
   | 'send_unknown'
   | 'dismissed'
   | 'resolved'
-  | 'expired';
+  | 'expired'
+  | 'delivery_updated';
 
 export interface HistoryEntry {
   action: HistoryAction;

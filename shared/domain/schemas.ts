@@ -176,6 +176,41 @@ export const emailWebhookSchema = z.object({
 export type EmailWebhookEvent = z.output<typeof emailWebhookSchema>;
 
 /**
+ * `aws.ses` delivery events as SES's EventBridge destination publishes them (SPEC 2.5): what this service reads of
+ * them. The mail's tags carry the item (the mailer tags every send with `reviewItemId` and `workspaceId`).
+ */
+const sesRecipients = z
+  .array(z.looseObject({ emailAddress: z.string().max(320) }))
+  .max(100)
+  .default([]);
+export const sesDeliveryEventSchema = z.looseObject({
+  eventType: z.enum(['Delivery', 'Bounce', 'Complaint']),
+  mail: z.looseObject({
+    messageId: z.string().min(1).max(256),
+    tags: z.record(z.string().max(256), z.array(z.string().max(256)).max(10)).default({}),
+  }),
+  delivery: z
+    .looseObject({ timestamp: isoTimeSchema, recipients: z.array(z.string().max(320)).max(100).default([]) })
+    .optional(),
+  bounce: z
+    .looseObject({
+      timestamp: isoTimeSchema,
+      bounceType: z.string().max(64),
+      bounceSubType: z.string().max(64).optional(),
+      bouncedRecipients: sesRecipients,
+    })
+    .optional(),
+  complaint: z
+    .looseObject({
+      timestamp: isoTimeSchema,
+      complaintFeedbackType: z.string().max(64).optional(),
+      complainedRecipients: sesRecipients,
+    })
+    .optional(),
+});
+export type SesDeliveryEvent = z.output<typeof sesDeliveryEventSchema>;
+
+/**
  * The Standard Webhooks headers, bounded before anything uses them: the id keys the delivery (Standard Webhooks
  * ids are short, `msg_` + a ULID or UUID), the timestamp is Unix seconds, the signature a few `v1,<base64>`.
  */

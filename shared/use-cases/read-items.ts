@@ -65,6 +65,7 @@ export function presentItem(item: AnyItem, member: Member, now: Date) {
     updatedAt: item.updatedAt,
     decision: item.decision,
     lastSendError: item.lastSendError ?? null,
+    delivery: item.delivery ?? null,
   };
 }
 export type PresentedItem = ReturnType<typeof presentItem>;

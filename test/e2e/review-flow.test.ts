@@ -5,6 +5,7 @@
  * scheduler's expiry job runs on demand. Nothing is read from the table directly.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReviewClient, type paths, type ReviewClient } from '../../shared/client/index.js';
 import { proposal } from '../fixtures/index.js';
@@ -219,6 +220,37 @@ describe('propose → queue → edit → approve → sent exactly once', () => {
     expect(again.response.status).toBe(409);
     expect((again.error as Problem | undefined)?.current).toEqual({ status: 'sent', version: 4 });
     expect(await findEmails({ subject })).toHaveLength(1);
+
+    // SES reports the delivery through its EventBridge destination, on the account's default bus (SPEC 2.5).
+    const delivered = await s.eventBridge.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            Source: 'aws.ses',
+            DetailType: 'Email Delivered',
+            EventBusName: 'default',
+            Detail: JSON.stringify({
+              eventType: 'Delivery',
+              mail: {
+                messageId,
+                timestamp: new Date().toISOString(),
+                destination: ['carol@globex.com'],
+                tags: { reviewItemId: [itemId], workspaceId: [s.workspaceId] },
+              },
+              delivery: { timestamp: new Date().toISOString(), recipients: ['carol@globex.com'] },
+            }),
+          },
+        ],
+      }),
+    );
+    expect(delivered.FailedEntryCount).toBe(0);
+    await s.runtime.idle();
+    const reported = await api.GET('/review-items/{id}', { params: path });
+    expect(reported.data).toMatchObject({ status: 'sent', version: 5, delivery: { status: 'delivered' } });
+    expect((await history(alice, itemId)).at(-1)).toMatchObject({ action: 'delivery_updated', version: 5 });
+    expect(s.itemEvents(itemId, 'Review Item Delivery Updated').map((e) => e.detail.delivery)).toEqual([
+      expect.objectContaining({ status: 'delivered' }),
+    ]);
   });
 
   it('resolves a second proposal from the email webhook, and it leaves the queue', async () => {

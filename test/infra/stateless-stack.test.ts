@@ -344,29 +344,14 @@ describe('SES delivery events (SPEC 2.5) and rules on the default bus', () => {
   });
 
   it("puts a rule with bus: 'default' on the default bus, with the same retries and dead-letter queue", () => {
-    const sesPattern = {
-      source: ['aws.ses'],
-      'detail-type': ['Email Delivered', 'Email Bounced', 'Email Complaint Received'],
-    };
-    // An extra trigger on a function whose entry file exists, as record-email-delivery will have.
-    const withDelivery = synth({
-      functions: functions.map((fn) =>
-        fn.name === 'health'
-          ? {
-              ...fn,
-              triggers: [
-                ...fn.triggers,
-                { kind: 'event', ruleName: 'EmailDelivery', pattern: sesPattern, bus: 'default' } as const,
-              ],
-            }
-          : fn,
-      ),
-    });
+    const sesPattern = EVENT_PATTERNS.emailDelivery;
+    // record-email-delivery is the manifest's function on the default bus (SES publishes there).
+    const withDelivery = synth();
     const t = withDelivery.statelessTemplate;
     const rules = t.findResources('AWS::Events::Rule', { Properties: { EventPattern: sesPattern } });
     expect(Object.keys(rules)).toHaveLength(1);
     const [ruleId, rule] = Object.entries(rules)[0]!;
-    const fnId = logicalId(withDelivery.stateless.functions.get('health')!.function);
+    const fnId = logicalId(withDelivery.stateless.functions.get('record-email-delivery')!.function);
 
     expect(rule.Properties.EventBusName).toBe('default');
     expect(rule.Properties.Targets).toEqual([

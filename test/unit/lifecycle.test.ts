@@ -10,6 +10,7 @@ import {
   canTake,
   claimed,
   created,
+  deliveryUpdated,
   dismissed,
   edited,
   expired,
@@ -46,6 +47,7 @@ const EXPECTED: Record<Arrow, ReviewStatus[]> = {
   dismiss: ['pending', 'send_unknown'],
   resolve: ['pending', 'send_unknown'],
   expire: ['pending'],
+  delivery: ['sent'],
 };
 
 const T0 = '2026-11-20T10:00:00.000Z';
@@ -90,6 +92,7 @@ const APPLY: Record<Arrow, (item: ReviewItem) => ReviewItem> = {
   dismiss: (item) => dismissed(item, 'u_alice', T1, 'not now'),
   resolve: (item) => resolved(item, T1, '<m@x>'),
   expire: (item) => expired(item, T1),
+  delivery: (item) => deliveryUpdated(item, { status: 'delivered', at: T1 }, T1),
 };
 
 describe('the lifecycle table', () => {
@@ -117,9 +120,12 @@ describe('the lifecycle table', () => {
     }
   });
 
-  it('leaves no final status by any arrow', () => {
+  it('leaves no final status for another one (a delivery report annotates a sent item, it stays sent)', () => {
     for (const status of FINAL_STATUSES) {
-      expect((Object.keys(ARROWS) as Arrow[]).filter((arrow) => canTake(arrow, status))).toEqual([]);
+      const leaving = (Object.keys(ARROWS) as Arrow[]).filter(
+        (arrow) => canTake(arrow, status) && ARROWS[arrow].to !== status,
+      );
+      expect(leaving, status).toEqual([]);
     }
   });
 });

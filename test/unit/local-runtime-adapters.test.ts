@@ -172,6 +172,7 @@ describe('PutEvents', () => {
 
   it('builds the EventBridge envelope, with the time to the second', () => {
     expect(toEnvelope({ ...entry, Time: 1_795_000_000.5 }, context)).toEqual({
+      bus: 'own',
       accepted: {
         version: '0',
         id: 'evt-1',
@@ -190,6 +191,15 @@ describe('PutEvents', () => {
   it('accepts the bus by ARN too', () => {
     const arn = 'arn:aws:events:us-east-1:000000000000:event-bus/for-review';
     expect(toEnvelope({ ...entry, EventBusName: arn }, context)).toHaveProperty('accepted');
+  });
+
+  it('serves the default bus only when a rule listens there: an entry without EventBusName goes to it', () => {
+    const served = { ...context, serveDefaultBus: true };
+    expect(toEnvelope({ ...entry, EventBusName: undefined }, served)).toMatchObject({ bus: 'default' });
+    expect(toEnvelope({ ...entry, EventBusName: 'default' }, served)).toMatchObject({ bus: 'default' });
+    expect(toEnvelope({ ...entry, EventBusName: 'other' }, served)).toMatchObject({
+      failed: { ErrorCode: 'InvalidArgument' },
+    });
   });
 
   it.each([

@@ -47,6 +47,11 @@ const sendError = z.object({
   message: z.string(),
   at: z.string(),
 }) satisfies z.ZodType<SendError>;
+const delivery = z.object({
+  status: z.enum(['delivered', 'bounced', 'complained']),
+  at: z.string(),
+  detail: z.string().optional(),
+});
 const sendAttempt = z.object({
   id: z.string(),
   by: z.string(),
@@ -73,6 +78,7 @@ export const reviewItemRecord = z.object({
   decision: decisionRecord.nullable(),
   lastSendError: sendError.optional(),
   sendAttempt: sendAttempt.optional(),
+  delivery: delivery.optional(),
   holdsKey: z.boolean(),
 }) satisfies z.ZodType<ReviewItem>;
 
@@ -94,6 +100,7 @@ export const historyEntryRecord = z.object({
     'dismissed',
     'resolved',
     'expired',
+    'delivery_updated',
   ]),
   actor: actorRecord,
   at: z.string(),
