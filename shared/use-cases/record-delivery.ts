@@ -29,7 +29,7 @@ export async function recordDelivery(deps: Deps, event: SesDeliveryEvent): Promi
 
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     const item = await deps.store.getItem(workspaceId, itemId);
-    if (!item || item.status !== 'sent' || item.decision?.messageId !== event.mail.messageId)
+    if (item?.status !== 'sent' || item.decision?.messageId !== event.mail.messageId)
       return { outcome: 'ignored', reason: 'No sent item with this SES message id' };
     const kept = item.delivery;
     const order = kept ? compareTimes(kept.at, delivery.at) : -1;
