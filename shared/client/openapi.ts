@@ -254,7 +254,7 @@ export interface components {
     ReviewItem: {
       id: string;
       workspaceId: string;
-      /** @constant */
+      /** @enum {string} */
       type: 'email';
       status: components['schemas']['ReviewStatus'];
       /** @description Increases with every change; send it back to edit, approve or dismiss */
@@ -294,7 +294,7 @@ export interface components {
     ReviewItemSummary: {
       id: string;
       workspaceId: string;
-      /** @constant */
+      /** @enum {string} */
       type: 'email';
       status: components['schemas']['ReviewStatus'];
       /** @description Increases with every change; send it back to edit, approve or dismiss */

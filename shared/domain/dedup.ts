@@ -2,13 +2,15 @@
  * "The same change": the dedup key, and the order of competing proposals (SPEC 3, dedup and replacement).
  */
 import { createHash } from 'node:crypto';
+import { kindOf } from '../drafts/index.js';
 import { scopeOf } from './routing.js';
 import type { DraftProposed } from './schemas.js';
 import { compareTimes } from './time.js';
 
 /**
- * The dedup key: `dedupKey` when given; otherwise derived from automation, step, draft type, the thread
- * (or else the sorted recipient list) and the sorted related record ids.
+ * The dedup key: `dedupKey` when given; otherwise derived from automation, step, draft type and what the draft's
+ * kind says identifies the change (an email: the thread, or else the sorted recipient list, and the sorted related
+ * record ids; shared/drafts/).
  *
  * Either way it is scoped by who the run executed as: a replacement keeps the item's id and history, so a
  * proposal from another privacy scope (another user's run, or a workspace run) must never replace it, or the
@@ -18,11 +20,8 @@ export function dedupKeyOf(proposal: DraftProposed): string {
   const { draft, run } = proposal;
   const scope = scopeOf(run.executedAs);
   if (proposal.dedupKey !== undefined) return JSON.stringify(['given', scope, proposal.dedupKey]);
-  const conversation = draft.threadId
-    ? `thread:${draft.threadId}`
-    : `to:${sortedUnique([...draft.to, ...draft.cc, ...draft.bcc].map((a) => a.toLowerCase())).join(',')}`;
-  const records = sortedUnique(proposal.relatedRecords.map((r) => `${r.type}:${r.id}`)).join(',');
-  return JSON.stringify(['derived', scope, run.automationId, run.stepId, draft.type, conversation, records]);
+  const parts = kindOf(draft).dedupParts(draft, proposal.relatedRecords);
+  return JSON.stringify(['derived', scope, run.automationId, run.stepId, draft.type, ...parts]);
 }
 
 /** A fixed-length hash of the dedup key, used in table keys (the key itself may be long). */
@@ -43,5 +42,3 @@ export function compareProposals(a: ProposalOrder, b: ProposalOrder): number {
   if (byTime !== 0) return byTime;
   return a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0;
 }
-
-const sortedUnique = (values: string[]): string[] => [...new Set(values)].sort();

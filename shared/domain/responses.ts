@@ -6,8 +6,9 @@
  * where a response carries them back (a draft, related records, the run identity).
  */
 import * as z from 'zod';
+import { draftPreviewSchema, draftSchema, draftTypeSchema } from '../drafts/index.js';
 import type { HistoryAction, ReviewStatus } from './review-item.js';
-import { emailDraftSchema, executedAsSchema, isoTimeSchema, relatedRecordSchema } from './schemas.js';
+import { executedAsSchema, isoTimeSchema, relatedRecordSchema } from './schemas.js';
 
 export const reviewStatusSchema = z
   .enum(['pending', 'sending', 'sent', 'send_unknown', 'dismissed', 'resolved', 'expired'])
@@ -62,21 +63,14 @@ export const deliverySchema = z
   })
   .describe("The latest delivery report SES sent for the item's email");
 
-/** The whole draft, as proposed and edited (one item, its history). */
-export const draftSchema = emailDraftSchema;
-
-/** A list's copy of the draft: no bodies, the first characters of the text body instead. */
-const { bodyText: _text, bodyHtml: _html, ...headerFields } = emailDraftSchema.shape;
-export const draftPreviewSchema = z.object({
-  ...headerFields,
-  bodyPreview: z.string().describe('The first 280 characters of the text body'),
-});
+/** The whole draft, as proposed and edited (one item, its history), and a list's copy of it (no bodies). */
+export { draftPreviewSchema, draftSchema };
 
 function itemSchemaWith<D extends z.ZodType>(draft: D) {
   return z.object({
     id: z.string(),
     workspaceId: z.string(),
-    type: z.literal('email'),
+    type: draftTypeSchema,
     status: reviewStatusSchema,
     version: z
       .number()

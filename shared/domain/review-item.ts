@@ -1,7 +1,8 @@
 /**
  * The review item and the member directory: plain data, no AWS.
  */
-import type { EmailDraft, ExecutedAs, RelatedRecord } from './schemas.js';
+import type { Draft, DraftType } from '../drafts/index.js';
+import type { ExecutedAs, RelatedRecord } from './schemas.js';
 
 export type ReviewStatus =
   | 'pending'
@@ -79,10 +80,11 @@ export interface SendAttempt {
 export interface ReviewItem {
   id: string;
   workspaceId: string;
-  type: 'email';
+  /** The draft's kind (shared/drafts/). */
+  type: DraftType;
   status: ReviewStatus;
   version: number;
-  draft: EmailDraft;
+  draft: Draft;
   /** True when a reviewer changed the draft since it was proposed. */
   edited: boolean;
   reason: string;
@@ -127,7 +129,7 @@ export interface HistoryEntry {
   version: number;
   status: ReviewStatus;
   /** The draft after the change, for created, replaced and edited. */
-  draft?: EmailDraft;
+  draft?: Draft;
   detail?: Record<string, string>;
 }
 

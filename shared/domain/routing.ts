@@ -1,6 +1,7 @@
 /**
  * Visibility (run privacy) and routing: SPEC section 3. Pure functions over the member directory.
  */
+import { kindOf } from '../drafts/index.js';
 import type { Member } from './review-item.js';
 import type { DraftProposed, ExecutedAs } from './schemas.js';
 
@@ -41,10 +42,8 @@ export function candidateKeysOf(proposal: DraftProposed): { userIds: string[]; m
   if (proposal.run.executedAs.kind === 'user') userIds.push(proposal.run.executedAs.userId);
   for (const record of proposal.relatedRecords) if (record.ownerId) userIds.push(record.ownerId);
   const { draft } = proposal;
-  return {
-    userIds: [...new Set(userIds)],
-    mailboxes: [...new Set([draft.from, ...draft.to, ...draft.cc].map((a) => a.toLowerCase()))],
-  };
+  const kind = kindOf(draft).candidates(draft);
+  return { userIds: [...new Set([...userIds, ...kind.userIds])], mailboxes: kind.mailboxes };
 }
 
 export type RoutingResult = { reviewers: string[] } | { reviewers: []; dropReason: string };
@@ -71,8 +70,10 @@ export function routeReviewers(proposal: DraftProposed, directory: Member[]): Ro
   if (proposal.run.executedAs.kind === 'user') candidates.push(proposal.run.executedAs.userId);
   for (const record of proposal.relatedRecords) if (record.ownerId) candidates.push(record.ownerId);
   const { draft } = proposal;
-  for (const address of [draft.from, ...draft.to, ...draft.cc]) {
-    for (const member of byMailbox.get(address.toLowerCase()) ?? []) candidates.push(member.userId);
+  const kind = kindOf(draft).candidates(draft);
+  candidates.push(...kind.userIds);
+  for (const address of kind.mailboxes) {
+    for (const member of byMailbox.get(address) ?? []) candidates.push(member.userId);
   }
 
   const item = { workspaceId: proposal.workspaceId, origin: { executedAs: proposal.run.executedAs } };
@@ -86,7 +87,3 @@ export function routeReviewers(proposal: DraftProposed, directory: Member[]): Ro
         : 'No candidate reviewer can see the run (inactive, unknown, or not allowed by run privacy)',
   };
 }
-
-/** Whether the member's connected mailboxes include the address (case-insensitive). */
-export const hasMailbox = (member: Member, address: string): boolean =>
-  member.mailboxes.includes(address.toLowerCase());

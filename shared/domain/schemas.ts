@@ -4,77 +4,23 @@
  * bodies up to 100 KB each, valid mailbox addresses.
  */
 import * as z from 'zod';
+import { emailDraftSchema, emailEditSchema } from '../drafts/email/schema.js';
 import type { FieldIssue } from '../errors.js';
+import {
+  executedAsSchema,
+  headerSafe,
+  idSchema,
+  isoTimeSchema,
+  MAX_MAILBOXES,
+  MAX_RECIPIENTS,
+  MAX_RELATED_RECORDS,
+  mailboxSchema,
+  relatedRecordSchema,
+  workspaceIdSchema,
+} from './primitives.js';
 
-export const MAX_RECIPIENTS = 50;
-export const MAX_BODY_BYTES = 100 * 1024;
-export const MAX_RELATED_RECORDS = 10;
-/** Connected mailboxes per member: a member change moves them all in one transaction (docs/table-design.md). */
-export const MAX_MAILBOXES = 40;
-
-const noControl = /^[^\r\n\0]*$/;
-/** A header-safe string: no CR, LF or NUL (header injection). */
-export const headerSafe = (max: number) =>
-  z.string().max(max).regex(noControl, 'must not contain CR, LF or NUL');
-
-export const idSchema = z.string().min(1).max(128).regex(noControl, 'must not contain CR, LF or NUL');
-export const workspaceIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must match [A-Za-z0-9_-]{1,64}');
-export const isoTimeSchema = z.iso.datetime({ offset: true });
-
-/**
- * A mailbox address (addr-spec): a dot-atom local part, a domain of labels with a TLD. Deliberately
- * stricter than RFC 5322 (no quoted local parts, no comments, no display names): this is what SES and
- * every mail provider accept without surprises.
- */
-const MAILBOX =
-  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
-export const mailboxSchema = z
-  .string()
-  .max(320)
-  .regex(MAILBOX, 'must be a valid mailbox address (name@example.com)');
-
-const bodySchema = z
-  .string()
-  .refine((s) => Buffer.byteLength(s, 'utf8') <= MAX_BODY_BYTES, `must be at most ${MAX_BODY_BYTES} bytes`);
-const subjectSchema = z.string().min(1).max(998).regex(noControl, 'must not contain CR, LF or NUL');
-const addressList = z.array(mailboxSchema).max(MAX_RECIPIENTS);
-
-const recipientCount = (d: { to: string[]; cc?: string[]; bcc?: string[] }) =>
-  d.to.length + (d.cc?.length ?? 0) + (d.bcc?.length ?? 0);
-
-export const emailDraftSchema = z
-  .object({
-    type: z.literal('email'),
-    from: mailboxSchema,
-    to: addressList,
-    cc: addressList.default([]),
-    bcc: addressList.default([]),
-    subject: subjectSchema,
-    bodyText: bodySchema,
-    bodyHtml: bodySchema.optional(),
-    threadId: idSchema.optional(),
-    inReplyTo: headerSafe(998).min(1).optional(),
-    externalDraftId: idSchema.optional(),
-  })
-  .refine((d) => recipientCount(d) >= 1 && recipientCount(d) <= MAX_RECIPIENTS, {
-    message: `to, cc and bcc together must hold 1 to ${MAX_RECIPIENTS} recipients`,
-    path: ['to'],
-  });
-export type EmailDraft = z.output<typeof emailDraftSchema>;
-
-export const executedAsSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('user'), userId: idSchema }),
-  z.object({ kind: z.literal('workspace') }),
-]);
-export type ExecutedAs = z.output<typeof executedAsSchema>;
-
-export const relatedRecordSchema = z.object({
-  type: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'must be a lower-case record type such as account'),
-  id: idSchema,
-  name: headerSafe(500).optional(),
-  ownerId: idSchema.optional(),
-});
-export type RelatedRecord = z.output<typeof relatedRecordSchema>;
+export { type EmailDraft, emailDraftSchema } from '../drafts/email/schema.js';
+export * from './primitives.js';
 
 export const draftProposedSchema = z.object({
   workspaceId: workspaceIdSchema,
@@ -112,16 +58,7 @@ export type MemberChanged = z.output<typeof memberChangedSchema>;
 export const editRequestSchema = z
   .object({
     version: z.number().int().min(1),
-    draft: z
-      .object({
-        to: addressList.optional(),
-        cc: addressList.optional(),
-        bcc: addressList.optional(),
-        subject: subjectSchema.optional(),
-        bodyText: bodySchema.optional(),
-        bodyHtml: bodySchema.nullable().optional(),
-      })
-      .strict(),
+    draft: emailEditSchema,
   })
   .strict();
 export type EditRequest = z.output<typeof editRequestSchema>;

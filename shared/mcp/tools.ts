@@ -18,6 +18,7 @@ import {
   reviewStatsSchema,
 } from '../domain/responses.js';
 import { idSchema, listQuerySchema, relatedRecordSchema } from '../domain/schemas.js';
+import { describeDraft, headlineOf } from '../drafts/index.js';
 import type { Caller } from '../http/request.js';
 import {
   getItemWithHistory,
@@ -204,8 +205,7 @@ function describeList({ items, nextCursor }: ListAnswer): string {
   ];
   for (const item of items) {
     lines.push(
-      `- ${item.id} [${item.status}, version ${item.version}] "${item.draft.subject}" from ${item.draft.from} to ` +
-        `${item.draft.to.join(', ') || '(cc/bcc only)'}; automation ${automationOf(item.origin)}, run ` +
+      `- ${item.id} [${item.status}, version ${item.version}] ${headlineOf(item.draft)}; automation ${automationOf(item.origin)}, run ` +
         `${item.origin.runId}; created ${item.createdAt}; reviewers ${item.reviewers.join(', ')}`,
     );
   }
@@ -233,13 +233,7 @@ function describeItem({ item, history, origin }: ItemAnswer): string {
   }
   if (item.lastSendError)
     lines.push(`Last send error: ${item.lastSendError.code}: ${item.lastSendError.message}`);
-  const cc = draft.cc.length > 0 ? `, cc ${draft.cc.join(', ')}` : '';
-  lines.push(
-    `Email from ${draft.from} to ${draft.to.join(', ')}${cc}`,
-    `Subject: ${draft.subject}`,
-    '',
-    draft.bodyText,
-  );
+  lines.push(describeDraft(draft));
   lines.push('', 'History:');
   for (const entry of history) {
     lines.push(`- ${entry.at} ${entry.action} by ${actorText(entry.actor)} (version ${entry.version})`);

@@ -9,6 +9,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { monotonicFactory } from 'ulid';
 import type { HistoryEntry, Member, ReviewItem } from '../domain/review-item.js';
 import { compareTimes } from '../domain/time.js';
+import { conversationKey, externalDraftKey } from '../drafts/email/keys.js';
 import { WriteConflictError } from '../errors.js';
 import type { OutEvent } from '../events/out-events.js';
 import type {
@@ -223,20 +224,14 @@ export class ReviewStore implements ReviewStorePort {
       });
     if (keys.threadId !== undefined)
       reads.push(
-        read(
-          'match',
-          'matchPk',
-          itemKeys.conversation(workspaceId, keys.mailbox, { threadId: keys.threadId }),
-        ),
+        read('match', 'matchPk', conversationKey(workspaceId, keys.mailbox, { threadId: keys.threadId })),
       );
     if (keys.subject !== undefined)
       reads.push(
-        read('match', 'matchPk', itemKeys.conversation(workspaceId, keys.mailbox, { subject: keys.subject })),
+        read('match', 'matchPk', conversationKey(workspaceId, keys.mailbox, { subject: keys.subject })),
       );
     if (keys.draftId !== undefined)
-      reads.push(
-        read('draftId', 'draftIdPk', itemKeys.externalDraft(workspaceId, keys.mailbox, keys.draftId)),
-      );
+      reads.push(read('draftId', 'draftIdPk', externalDraftKey(workspaceId, keys.mailbox, keys.draftId)));
     const items = new Map<string, ReviewItem>();
     for (const row of (await Promise.all(reads)).flat()) {
       const item = parseItem(row);

@@ -16,14 +16,9 @@ import {
   sent,
   statusAt,
 } from '../domain/lifecycle.js';
-import { type HistoryAction, historyEntry, type Member, type ReviewItem } from '../domain/review-item.js';
-import { hasMailbox } from '../domain/routing.js';
-import {
-  type ApproveRequest,
-  type DismissRequest,
-  type EditRequest,
-  emailDraftSchema,
-} from '../domain/schemas.js';
+import { type HistoryAction, historyEntry, type ReviewItem } from '../domain/review-item.js';
+import type { ApproveRequest, DismissRequest, EditRequest } from '../domain/schemas.js';
+import { kindOf } from '../drafts/index.js';
 import { ConflictError, DomainError, ForbiddenError, WriteConflictError } from '../errors.js';
 import { itemEvent, type OutDetailType } from '../events/out-events.js';
 import type { Caller } from '../http/request.js';
@@ -141,11 +136,8 @@ export async function editItem(deps: Deps, caller: Caller, itemId: string, reque
   const { item, member } = await loadForAction(deps, caller, itemId);
   requireStatus(item, now, 'edit', 'edit');
   requireVersion(item, request.version);
-  const { bodyHtml, ...changes } = request.draft;
-  const merged = { ...item.draft, ...changes };
-  if (bodyHtml === null) delete merged.bodyHtml;
-  else if (bodyHtml !== undefined) merged.bodyHtml = bodyHtml;
-  const draft = validate(emailDraftSchema, merged, 'The edited draft is invalid');
+  const kind = kindOf(item.draft);
+  const draft = validate(kind.schema, kind.merge(item.draft, request.draft), 'The edited draft is invalid');
   const after = edited(item, draft, now.toISOString());
   await commit(deps, item, after, 'edited', caller, {
     withDraft: true,
@@ -185,7 +177,8 @@ export async function approveItem(deps: SendDeps, caller: Caller, itemId: string
       { status: item.status, version: item.version },
     );
   }
-  requireSender(member, item);
+  const refusal = kindOf(item.draft).approveRefusal(member, item.draft);
+  if (refusal) throw new ForbiddenError(refusal);
 
   // 1. Claim: pending → sending. Exactly one claim wins; the key is released (a new proposal starts a new item).
   const sending = claimed(item, { id: deps.newId(), by: caller.userId, claimedAt: now.toISOString() });
@@ -232,14 +225,6 @@ export async function approveItem(deps: SendDeps, caller: Caller, itemId: string
       );
     }
     throw error;
-  }
-}
-
-function requireSender(member: Member, item: ReviewItem) {
-  if (!hasMailbox(member, item.draft.from)) {
-    throw new ForbiddenError(
-      `Only a reviewer whose connected mailbox is ${item.draft.from} can send this email; you can edit or dismiss it`,
-    );
   }
 }
 

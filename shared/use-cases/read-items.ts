@@ -4,8 +4,9 @@
  */
 import { canTake, statusAt } from '../domain/lifecycle.js';
 import type { HistoryEntry, Member, ReviewItem, ReviewStatus } from '../domain/review-item.js';
-import { canSee, hasMailbox, scopeOf } from '../domain/routing.js';
+import { canSee, scopeOf } from '../domain/routing.js';
 import type { ListQuery } from '../domain/schemas.js';
+import { kindOf } from '../drafts/index.js';
 import { NotFoundError } from '../errors.js';
 import type { Caller } from '../http/request.js';
 import type { ItemSummary, Page, PageRequest } from '../store/review-store.js';
@@ -32,7 +33,8 @@ export function permissionsOf(item: AnyItem, member: Member, now: Date): Permiss
   const mayAct = canSee(member, item) && (item.reviewers.includes(member.userId) || member.role === 'admin');
   return {
     canEdit: mayAct && canTake('edit', status),
-    canApprove: mayAct && canTake('claim', status) && hasMailbox(member, item.draft.from),
+    canApprove:
+      mayAct && canTake('claim', status) && kindOf(item.draft).approveRefusal(member, item.draft) === null,
     canDismiss: mayAct && canTake('dismiss', status),
   };
 }

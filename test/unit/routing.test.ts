@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Member } from '../../shared/domain/review-item.js';
-import { canSee, hasMailbox, MAX_REVIEWERS, routeReviewers } from '../../shared/domain/routing.js';
+import { canSee, MAX_REVIEWERS, routeReviewers } from '../../shared/domain/routing.js';
+import { hasMailbox } from '../../shared/drafts/email/index.js';
 import { proposal } from '../fixtures/index.js';
 
 const m = (userId: string, over: Partial<Member> = {}): Member => ({

@@ -45,7 +45,7 @@ const state = {
 const item = {
   ...state,
   version: 2,
-  draft: { from: 'a@x.com', to: [], subject: 's', bodyText: '' },
+  draft: { type: 'email', from: 'a@x.com', to: [], cc: [], bcc: [], subject: 's', bodyText: '' },
   relatedRecords: [],
   origin: { runId: 'r', automationId: 'auto', executedAs: { kind: 'workspace' } },
 } as never;

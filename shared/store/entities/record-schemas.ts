@@ -13,7 +13,8 @@ import type {
   SendAttempt,
   SendError,
 } from '../../domain/review-item.js';
-import { emailDraftSchema, executedAsSchema, relatedRecordSchema } from '../../domain/schemas.js';
+import { executedAsSchema, relatedRecordSchema } from '../../domain/schemas.js';
+import { draftSchema, draftTypeSchema } from '../../drafts/index.js';
 
 export const reviewStatus = z.enum([
   'pending',
@@ -61,10 +62,10 @@ const sendAttempt = z.object({
 export const reviewItemRecord = z.object({
   id: z.string(),
   workspaceId: z.string(),
-  type: z.literal('email'),
+  type: draftTypeSchema,
   status: reviewStatus,
   version: z.number().int(),
-  draft: emailDraftSchema,
+  draft: draftSchema,
   edited: z.boolean(),
   reason: z.string(),
   relatedRecords: z.array(relatedRecordSchema),
@@ -107,7 +108,7 @@ export const historyEntryRecord = z.object({
   runId: z.string(),
   version: z.number().int(),
   status: reviewStatus,
-  draft: emailDraftSchema.optional(),
+  draft: draftSchema.optional(),
   detail: z.record(z.string(), z.string()).optional(),
 }) satisfies z.ZodType<HistoryEntry>;
 

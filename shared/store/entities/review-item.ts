@@ -7,8 +7,6 @@
  *   the provider's draft id), read by the webhook;
  * - `due`: a pending item with expiresAt, or an item in `sending` (claim time), read by the jobs.
  */
-import { createHash } from 'node:crypto';
-import { normalizeSubject } from '../../domain/matching.js';
 import {
   isOpen,
   type RecordRef,
@@ -18,6 +16,7 @@ import {
 } from '../../domain/review-item.js';
 import { scopeOf } from '../../domain/routing.js';
 import type { ExecutedAs } from '../../domain/schemas.js';
+import { kindOf } from '../../drafts/index.js';
 import { listSk, part, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
 import { summaryOf } from './item-summary.js';
@@ -26,9 +25,6 @@ import { parseRecord, reviewItemRecord } from './record-schemas.js';
 export const ITEM_ENTITY = 'ReviewItem';
 
 export type DueKind = 'EXPIRY' | 'SENDING';
-
-const subjectHash = (subject: string) =>
-  createHash('sha256').update(normalizeSubject(subject)).digest('hex').slice(0, 32);
 
 export const itemKeys = {
   item: (workspaceId: string, itemId: string): TableKey => ({
@@ -41,12 +37,6 @@ export const itemKeys = {
     `${tenant(workspaceId)}#OPEN#A#${part(automationId)}`,
   openInScopeOfAutomation: (workspaceId: string, scope: string, automationId: string) =>
     `${tenant(workspaceId)}#OPEN#S#${part(scope)}#A#${part(automationId)}`,
-  /** An email draft's conversation: its thread, or (threadless) its normalized subject. */
-  conversation: (workspaceId: string, mailbox: string, match: { threadId: string } | { subject: string }) =>
-    `${tenant(workspaceId)}#MB#${part(mailbox.toLowerCase())}#` +
-    ('threadId' in match ? `T#${part(match.threadId)}` : `S#${subjectHash(match.subject)}`),
-  externalDraft: (workspaceId: string, mailbox: string, draftId: string) =>
-    `${tenant(workspaceId)}#MB#${part(mailbox.toLowerCase())}#D#${part(draftId)}`,
   /** Not a request path: read only by the scheduled jobs, so no tenant prefix (docs/table-design.md). */
   due: (kind: DueKind) => `DUE#${kind}`,
   dueSk: (at: string, workspaceId: string, itemId: string) => `${at}#${part(workspaceId)}#${part(itemId)}`,
@@ -69,14 +59,7 @@ export function itemRecord(item: ReviewItem): Attributes {
     record.scopePk = itemKeys.openInScope(workspaceId, scope);
     record.automationPk = itemKeys.openOfAutomation(workspaceId, automationId);
     record.scopeAutomationPk = itemKeys.openInScopeOfAutomation(workspaceId, scope, automationId);
-    const { draft } = item;
-    record.matchPk = itemKeys.conversation(
-      workspaceId,
-      draft.from,
-      draft.threadId !== undefined ? { threadId: draft.threadId } : { subject: draft.subject },
-    );
-    if (draft.externalDraftId !== undefined)
-      record.draftIdPk = itemKeys.externalDraft(workspaceId, draft.from, draft.externalDraftId);
+    Object.assign(record, kindOf(item.draft).indexKeys(workspaceId, item.draft));
   }
   if (item.status === 'pending' && item.expiresAt) {
     record.duePk = itemKeys.due('EXPIRY');

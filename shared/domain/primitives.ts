@@ -1,0 +1,46 @@
+/**
+ * The building blocks every schema shares: ids, times, mailbox addresses, header-safe strings, the run identity and
+ * related records, with the bounds of SPEC 2.
+ */
+import * as z from 'zod';
+
+export const MAX_RECIPIENTS = 50;
+export const MAX_BODY_BYTES = 100 * 1024;
+export const MAX_RELATED_RECORDS = 10;
+/** Connected mailboxes per member: a member change moves them all in one transaction (docs/table-design.md). */
+export const MAX_MAILBOXES = 40;
+
+export const noControl = /^[^\r\n\0]*$/;
+/** A header-safe string: no CR, LF or NUL (header injection). */
+export const headerSafe = (max: number) =>
+  z.string().max(max).regex(noControl, 'must not contain CR, LF or NUL');
+
+export const idSchema = z.string().min(1).max(128).regex(noControl, 'must not contain CR, LF or NUL');
+export const workspaceIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must match [A-Za-z0-9_-]{1,64}');
+export const isoTimeSchema = z.iso.datetime({ offset: true });
+
+/**
+ * A mailbox address (addr-spec): a dot-atom local part, a domain of labels with a TLD. Deliberately
+ * stricter than RFC 5322 (no quoted local parts, no comments, no display names): this is what SES and
+ * every mail provider accept without surprises.
+ */
+const MAILBOX =
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+export const mailboxSchema = z
+  .string()
+  .max(320)
+  .regex(MAILBOX, 'must be a valid mailbox address (name@example.com)');
+
+export const executedAsSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('user'), userId: idSchema }),
+  z.object({ kind: z.literal('workspace') }),
+]);
+export type ExecutedAs = z.output<typeof executedAsSchema>;
+
+export const relatedRecordSchema = z.object({
+  type: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'must be a lower-case record type such as account'),
+  id: idSchema,
+  name: headerSafe(500).optional(),
+  ownerId: idSchema.optional(),
+});
+export type RelatedRecord = z.output<typeof relatedRecordSchema>;

@@ -1,0 +1,56 @@
+/**
+ * The email draft (SPEC 2.1): its schema as proposed and stored, and what a reviewer may edit (`from` is not
+ * editable). Bounds: 1–50 recipients in to, cc and bcc together; subject 1–998 characters; no CR, LF or NUL in
+ * header fields; bodies up to 100 KB each; valid mailbox addresses.
+ */
+import * as z from 'zod';
+import {
+  headerSafe,
+  idSchema,
+  MAX_BODY_BYTES,
+  MAX_RECIPIENTS,
+  mailboxSchema,
+  noControl,
+} from '../../domain/primitives.js';
+
+export const bodySchema = z
+  .string()
+  .refine((s) => Buffer.byteLength(s, 'utf8') <= MAX_BODY_BYTES, `must be at most ${MAX_BODY_BYTES} bytes`);
+export const subjectSchema = z.string().min(1).max(998).regex(noControl, 'must not contain CR, LF or NUL');
+export const addressList = z.array(mailboxSchema).max(MAX_RECIPIENTS);
+
+const recipientCount = (d: { to: string[]; cc?: string[]; bcc?: string[] }) =>
+  d.to.length + (d.cc?.length ?? 0) + (d.bcc?.length ?? 0);
+
+export const emailDraftSchema = z
+  .object({
+    type: z.literal('email'),
+    from: mailboxSchema,
+    to: addressList,
+    cc: addressList.default([]),
+    bcc: addressList.default([]),
+    subject: subjectSchema,
+    bodyText: bodySchema,
+    bodyHtml: bodySchema.optional(),
+    threadId: idSchema.optional(),
+    inReplyTo: headerSafe(998).min(1).optional(),
+    externalDraftId: idSchema.optional(),
+  })
+  .refine((d) => recipientCount(d) >= 1 && recipientCount(d) <= MAX_RECIPIENTS, {
+    message: `to, cc and bcc together must hold 1 to ${MAX_RECIPIENTS} recipients`,
+    path: ['to'],
+  });
+export type EmailDraft = z.output<typeof emailDraftSchema>;
+
+/** What a reviewer may change in an email draft (PATCH `draft`): every field validated like the event's. */
+export const emailEditSchema = z
+  .object({
+    to: addressList.optional(),
+    cc: addressList.optional(),
+    bcc: addressList.optional(),
+    subject: subjectSchema.optional(),
+    bodyText: bodySchema.optional(),
+    bodyHtml: bodySchema.nullable().optional(),
+  })
+  .strict();
+export type EmailEdit = z.output<typeof emailEditSchema>;

@@ -1,0 +1,37 @@
+/**
+ * A draft kind: everything about a type of draft that differs from the others, in one place (issue: "make the
+ * draft a pluggable kind"). The item's lifecycle, storage, routing rules, visibility and dedup are the same for
+ * every kind (shared/domain/lifecycle.ts, routing.ts, dedup.ts); they ask the draft's kind for what differs.
+ * The kinds are in shared/drafts/<kind>/ and listed in shared/drafts/index.ts.
+ */
+import type * as z from 'zod';
+import type { Member, RecordRef } from '../domain/review-item.js';
+
+export interface DraftKind<D extends { type: string }, Preview, Edit> {
+  readonly type: D['type'];
+  /** The draft as an automation proposes it (SPEC 2), and as it is stored. */
+  readonly schema: z.ZodType<D>;
+  /** A list's copy of the draft (no bodies): what queue entries and list indexes carry. */
+  readonly previewSchema: z.ZodType<Preview>;
+  preview(draft: D): Preview;
+  /**
+   * What a reviewer sends to edit it (PATCH), validated by this schema, and the draft with the edit merged in
+   * (validated by `schema` in turn: an edit must leave a valid draft).
+   */
+  readonly editSchema: z.ZodType<Edit>;
+  merge(draft: D, edit: Edit): unknown;
+  /** Routing candidates besides the run user and the related records' owners (SPEC 3). */
+  candidates(draft: D): { userIds: string[]; mailboxes: string[] };
+  /** What identifies "the same change" of this kind, after automation, step and type (SPEC 3, dedup). */
+  dedupParts(draft: D, relatedRecords: RecordRef[]): string[];
+  /** The CRM records the draft itself is about (their banners show it), besides its related records. */
+  records(draft: D): RecordRef[];
+  /** Index attributes an open item of this kind carries, for the outside events that match it. */
+  indexKeys(workspaceId: string, draft: D): Record<string, string>;
+  /** Why this member may not approve it (403), or null: SPEC 3 ("only a caller whose connected mailboxes…"). */
+  approveRefusal(member: Member, draft: D | Preview): string | null;
+  /** One line for a list: what the draft is about. */
+  headline(draft: D | Preview): string;
+  /** A few lines for a person or an agent: what the draft would do. */
+  describe(draft: D | Preview): string;
+}
