@@ -30,6 +30,7 @@ const BEGIN = '<!-- bench:begin (written by npm run bench; edits here are lost) 
 const END = '<!-- bench:end -->';
 
 async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { values } = parseArgs({
     options: {
       sizes: { type: 'string' },
@@ -47,7 +48,8 @@ async function main(): Promise<void> {
   const started = Date.now();
 
   const dataDir = await mkdtemp(join(tmpdir(), 'for-review-bench-'));
-  const dynamodb = await startDynamoDbLocal({ port: 0 });
+  // The full JIT and the parallel collector: the quick-start flags of `npm start` load 10⁵ items half as fast.
+  const dynamodb = await startDynamoDbLocal({ port: 0, jvmFlags: ['-XX:+UseParallelGC', '-Xms2g'] });
   const ses = await startSesLocal({ port: 0 });
   const runtime = await startRuntime({
     port: 0,

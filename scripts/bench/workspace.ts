@@ -132,42 +132,38 @@ export async function seedTo(
   seeded: Seeded,
   items: number,
 ): Promise<Seeded> {
-  let ops: TransactItem[] = [];
-  const flush = async () => {
-    if (ops.length > 0) await bulkLoad(db, tableName, ops);
-    ops = [];
+  // Each chunk is built while the one before it is written (building is node's work, writing DynamoDB Local's).
+  let writing: Promise<void> = Promise.resolve();
+  const write = async (ops: TransactItem[]) => {
+    await writing;
+    writing = bulkLoad(db, tableName, ops);
   };
   // Every item is created at the time it was proposed, as ingest would have created it then.
-  const add = (proposals: DraftProposed[], directory: Member[]) => {
-    for (const p of proposals) {
+  const opsOf = (proposals: DraftProposed[], directory: Member[]) =>
+    proposals.flatMap((p) => {
       const made = itemOps(tableName, [p], directory, p.proposedAt, newItemId);
       if (made.items.length !== 1) throw new Error(`The proposal of ${p.run.id} would be dropped`);
-      ops.push(...made.ops);
-    }
-  };
+      return made.ops;
+    });
 
-  if (seeded.items === 0) {
-    ops.push(...memberOps(tableName, PEOPLE));
-    add(aliceProposals(), PEOPLE);
-    await flush();
-  }
+  if (seeded.items === 0) await write([...memberOps(tableName, PEOPLE), ...opsOf(aliceProposals(), PEOPLE)]);
 
   const directory = Math.min(items, MAX_DIRECTORY);
   for (let start = seeded.directory; start < directory; start += CHUNK) {
     const members = Array.from({ length: Math.min(CHUNK, directory - start) }, (_, i) =>
       directoryMember(start + i),
     );
-    await bulkLoad(db, tableName, memberOps(tableName, members));
+    await write(memberOps(tableName, members));
   }
 
   const bobItems = items - ALICE_ITEMS;
   const bob = PEOPLE.filter((m) => m.userId === BOB);
   for (let start = seeded.bobItems; start < bobItems; start += CHUNK) {
-    add(
-      Array.from({ length: Math.min(CHUNK, bobItems - start) }, (_, i) => bobProposal(start + i)),
-      bob,
+    const proposals = Array.from({ length: Math.min(CHUNK, bobItems - start) }, (_, i) =>
+      bobProposal(start + i),
     );
-    await flush();
+    await write(opsOf(proposals, bob));
   }
+  await writing;
   return { items, bobItems, directory };
 }
