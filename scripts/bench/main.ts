@@ -23,7 +23,7 @@ import { createDocumentClient, documentClient } from '../../shared/aws-clients.j
 import { countRequests, elapsedMs } from './measure.js';
 import { type Context, eventBridgeFor, ingestPattern, readPatterns, webhookPattern } from './patterns.js';
 import { type Figure, measurePattern, measureRawQueue, type RawComparison, report } from './report.js';
-import { ADMIN, ALICE, BOB, CAROL, type Seeded, seedTo } from './workspace.js';
+import { ADMIN, ALICE, ALICE_ITEMS, BOB, CAROL, type Seeded, seedTo } from './workspace.js';
 
 const DEFAULT_SIZES = [100, 1_000, 10_000, 100_000];
 const BEGIN = '<!-- bench:begin (written by npm run bench; edits here are lost) -->';
@@ -112,7 +112,14 @@ async function main(): Promise<void> {
 
     for (const size of sizes) {
       const seedStart = process.hrtime.bigint();
-      seeded = await seedTo(rawDb, runtime.tableName, seeded, size);
+      let reported = seedStart;
+      seeded = await seedTo(rawDb, runtime.tableName, seeded, size, (loaded) => {
+        if (elapsedMs(reported) < 60_000) return;
+        reported = process.hrtime.bigint();
+        console.error(
+          `  seeding: ${loaded} of Bob's ${size - ALICE_ITEMS} items written, ${(elapsedMs(seedStart) / 1000).toFixed(0)} s`,
+        );
+      });
       context.seeded = seeded;
       const ms = elapsedMs(seedStart);
       seeding.push({ size, ms });

@@ -131,6 +131,7 @@ export async function seedTo(
   tableName: string,
   seeded: Seeded,
   items: number,
+  onProgress: (bobItems: number) => void = () => undefined,
 ): Promise<Seeded> {
   // Each chunk is built while the one before it is written (building is node's work, writing DynamoDB Local's).
   let writing: Promise<void> = Promise.resolve();
@@ -163,6 +164,7 @@ export async function seedTo(
       bobProposal(start + i),
     );
     await write(opsOf(proposals, bob));
+    onProgress(start);
   }
   await writing;
   return { items, bobItems, directory };
