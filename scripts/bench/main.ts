@@ -159,7 +159,7 @@ async function main(): Promise<void> {
       raw,
       seeding,
       samples,
-      machine: `node ${process.version} on ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB; load average ${load.toFixed(1)} at the start`,
+      machine: `node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB; load average ${load.toFixed(1)} at the start`,
       date: new Date().toISOString().slice(0, 10),
       totalSeconds: (Date.now() - started) / 1000,
     });

@@ -252,7 +252,7 @@ export function report(input: ReportInput): string {
   const seeding = input.seeding.map(({ size, ms: t }) => `${sizeLabel(size)} ${(t / 1000).toFixed(0)} s`);
 
   return [
-    `Measured ${input.date} on ${input.machine}; ${input.samples} calls per pattern and size after 2 warm-up calls; ${input.totalSeconds.toFixed(0)} s in all (seeding, cumulative from one size to the next: ${seeding.join(', ')}). Directory members by size: ${directories.join(', ')}.`,
+    `Measured ${input.date} with ${input.machine}; ${input.samples} calls per pattern and size after 2 warm-up calls; ${input.totalSeconds.toFixed(0)} s in all (seeding, cumulative from one size to the next: ${seeding.join(', ')}). Directory members by size: ${directories.join(', ')}.`,
     '',
     '**DynamoDB requests per answer · items answered** (the most requests over the calls, or min–max; "(last)": no next cursor; the summary answers its 5 latest items; ingest creates and the webhook resolves one item):',
     '',
