@@ -41,6 +41,8 @@ afterAll(async () => {
 
 /** The events port, as a subscriber reads it. */
 async function published(detailType: string, itemId: string): Promise<EventEnvelope[]> {
+  // The outbox publishes from the table's stream: wait until everything committed has gone out.
+  await s.runtime.idle();
   const response = await fetch(
     `${s.runtime.urls.events}/events?source=for-review&detailType=${encodeURIComponent(detailType)}`,
   );
