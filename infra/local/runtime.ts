@@ -7,6 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { schemasByDetailType } from '../../shared/events/catalog.js';
 import { eventRules, httpRoutes, schedules, streamConsumers } from '../manifest.js';
 import { type CorsConfig, corsFromEnv } from './cors.js';
 import { dataDirFromEnv, loadOrCreateWebhookSecret, resolveDataDir, wipeDataDir } from './data-dir.js';
@@ -191,6 +192,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       log: createLocalLog(logLevel, 'bus'),
       retryDelaysMs: options.retryDelaysMs,
       reads: { '/stream-failures': () => ({ failures: reader?.failures() ?? [] }) },
+      schemas: schemasByDetailType(),
     });
     stoppers.push(() => bus.stop());
     // No await between the bus listening and this: no handler can be imported before its environment is set.
