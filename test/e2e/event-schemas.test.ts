@@ -16,7 +16,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '../../infra/local/put-events.js';
 import { rawProposal } from '../fixtures/index.js';
 import { sesEndpoint } from '../support/endpoints.js';
-import { EVENTS_DIR, publishedIndex, publishedSchemas, schemaProblems } from '../support/event-schemas.js';
+import {
+  EVENTS_DIR,
+  publishedIndex,
+  publishedSchemas,
+  registryProblems,
+  schemaProblems,
+} from '../support/event-schemas.js';
 import { type ApiClient, type ApiItem, type Scenario, startScenario, unique } from '../support/scenario.js';
 import { type SesFaultProxy, startSesFaultProxy } from '../support/ses-faults.js';
 
@@ -184,6 +190,18 @@ describe('every event of a whole review flow', () => {
 
   it('validates against its schema as GET /schemas serves it on the events port', () => {
     expect(schemaProblems(events, publishedSchemas(served), { everyEventHasASchema: true })).toEqual([]);
+  });
+
+  it('validates, whole (envelope and detail), against the draft-4 schema the CDK app puts in the schema registry', () => {
+    const known = events.filter((event) => publishedSchemas().schema(event.source, event['detail-type']));
+    expect(known).toHaveLength(events.length);
+    expect(registryProblems(events)).toEqual([]);
+    const sent = events.find((event) => event['detail-type'] === 'Review Item Sent');
+    if (!sent) throw new Error('No Review Item Sent on the bus');
+    expect(registryProblems([{ ...sent, source: 'someone-else' }])).toEqual([]); // not a catalog event
+    expect(
+      registryProblems([{ ...sent, detail: { ...sent.detail, actor: { kind: 'robot' } } }]),
+    ).toHaveLength(1);
   });
 
   it('exercises every published schema of an event out, and those of the events in it sent', () => {

@@ -7,10 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import Ajv04Module from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
 import { REPO_ROOT } from '../../infra/local/paths.js';
 import type { EventEnvelope } from '../../infra/local/put-events.js';
-import { catalogEvent } from '../../shared/events/catalog.js';
+import { catalogEvent, EVENT_CATALOG, eventKey, registrySchemaContent } from '../../shared/events/catalog.js';
 import { EVENT_SOURCE } from '../../shared/events/out-events.js';
 
 // ajv-formats is CommonJS: its default export arrives as the module object under some loaders.
@@ -19,6 +20,11 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
 ) => Ajv2020;
 
 type Json = Record<string, unknown>;
+type AjvDraft4 = InstanceType<typeof Ajv04Module>;
+// ajv-draft-04 (JSON Schema draft 4, what the EventBridge schema registry holds) is CommonJS too. It comes with
+// @seriousme/openapi-schema-validator; it is not a direct devDependency.
+const Ajv04 = ((Ajv04Module as unknown as { default?: unknown }).default ??
+  Ajv04Module) as typeof Ajv04Module;
 
 export interface IndexEntry {
   source: string;
@@ -117,4 +123,28 @@ export function schemaProblems(
       );
   }
   return problems;
+}
+
+/** A draft-4 ajv, strict, with formats: what validates the registry's schemas (infra/stacks/event-schemas.ts). */
+export function draft4Ajv(): AjvDraft4 {
+  const ajv = new Ajv04({ allErrors: true, strict: true, strictTypes: false });
+  (addFormats as unknown as (ajv: AjvDraft4) => AjvDraft4)(ajv);
+  return ajv;
+}
+
+/**
+ * What is wrong with these whole events (envelope and detail) against the schemas the CDK app puts in the
+ * EventBridge schema registry (JSON Schema draft 4), for every event the catalog has: one line each.
+ */
+export function registryProblems(events: readonly EventEnvelope[]): string[] {
+  const ajv = draft4Ajv();
+  const validators = new Map(
+    EVENT_CATALOG.map((event) => [eventKey(event), ajv.compile(registrySchemaContent(event))]),
+  );
+  return events.flatMap((event) => {
+    const validate = validators.get(eventKey({ source: event.source, detailType: event['detail-type'] }));
+    const name = `${event.source} / ${event['detail-type']} ${event.id}`;
+    if (!validate || validate(event as unknown)) return [];
+    return [`${name}: ${describeErrors(validate.errors ?? [])}`];
+  });
 }
