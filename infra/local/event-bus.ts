@@ -87,9 +87,9 @@ export interface EventBusOptions {
   reads?: Record<string, () => unknown>;
   /**
    * The JSON Schemas of the events' details, by detail-type: `GET /schemas` answers them all, `GET
-   * /schemas/<detail-type>` (URL-encoded) one of them.
+   * /schemas/<detail-type>` (URL-encoded) one of them. Loaded on the first such request, not at start.
    */
-  schemas?: Record<string, unknown>;
+  schemas?: () => Promise<Record<string, unknown>>;
 }
 
 export interface LocalEventBus {
@@ -230,6 +230,12 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
     return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
   }
 
+  let loadedSchemas: Promise<Record<string, unknown>> | undefined;
+  const schemas = () => {
+    loadedSchemas ??= options.schemas ? options.schemas() : Promise.resolve({});
+    return loadedSchemas;
+  };
+
   const idle = () =>
     pending === 0 ? Promise.resolve() : new Promise<void>((wake) => idleWaiters.push(wake));
 
@@ -254,9 +260,9 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
       if (url.pathname === '/dead-letters') return sendJson(response, 200, { deadLetters });
       if (url.pathname === '/faults') return sendJson(response, 200, faults);
       if (url.pathname === '/deliveries') return answerDeliveries(response, url.searchParams.get('eventId'));
-      if (url.pathname === '/schemas') return sendJson(response, 200, options.schemas ?? {});
+      if (url.pathname === '/schemas') return sendJson(response, 200, await schemas());
       if (url.pathname.startsWith(SCHEMAS_PREFIX))
-        return answerSchema(response, url.pathname.slice(SCHEMAS_PREFIX.length));
+        return answerSchema(response, url.pathname.slice(SCHEMAS_PREFIX.length), await schemas());
       const read = options.reads?.[url.pathname];
       if (read && Object.hasOwn(options.reads ?? {}, url.pathname)) return sendJson(response, 200, read());
       return sendJson(response, 404, { message: 'Not Found' });
@@ -308,14 +314,13 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
     else sendJson(response, 200, { eventId, deliveries });
   }
 
-  function answerSchema(response: ServerResponse, encoded: string): void {
+  function answerSchema(response: ServerResponse, encoded: string, schemas: Record<string, unknown>): void {
     let detailType: string | undefined;
     try {
       detailType = decodeURIComponent(encoded);
     } catch {
       detailType = undefined;
     }
-    const schemas = options.schemas ?? {};
     if (detailType !== undefined && Object.hasOwn(schemas, detailType))
       sendJson(response, 200, schemas[detailType]);
     else

@@ -7,7 +7,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { schemasByDetailType } from '../../shared/events/catalog.js';
 import { eventRules, httpRoutes, schedules, streamConsumers } from '../manifest.js';
 import { type CorsConfig, corsFromEnv } from './cors.js';
 import { dataDirFromEnv, loadOrCreateWebhookSecret, resolveDataDir, wipeDataDir } from './data-dir.js';
@@ -192,7 +191,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       log: createLocalLog(logLevel, 'bus'),
       retryDelaysMs: options.retryDelaysMs,
       reads: { '/stream-failures': () => ({ failures: reader?.failures() ?? [] }) },
-      schemas: schemasByDetailType(),
+      // Loaded on the first GET /schemas: the catalog brings every event schema, which start does not need.
+      schemas: () =>
+        import('../../shared/events/catalog.js').then((catalog) => catalog.schemasByDetailType()),
     });
     stoppers.push(() => bus.stop());
     // No await between the bus listening and this: no handler can be imported before its environment is set.

@@ -9,6 +9,7 @@
  * Every other e2e suite gets the same check when its runtime stops (test/support/runtime.ts).
  */
 import { readFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -34,9 +35,26 @@ let alice: ApiClient;
 let events: EventEnvelope[];
 let served: Record<string, Record<string, unknown>>;
 
-async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(url);
-  return { status: response.status, body: (await response.json()) as T };
+/**
+ * GET on a fresh connection each time (no keep-alive): the reads come seconds apart on a busy machine, and a reused
+ * idle socket the server is closing at that moment would fail the read for no reason of the system's.
+ */
+function getJson<T>(url: string): Promise<{ status: number; body: T }> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        try {
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
+          resolve({ status: response.statusCode ?? 0, body });
+        } catch (error) {
+          reject(error);
+        }
+      });
+      response.on('error', reject);
+    }).on('error', reject);
+  });
 }
 
 /** SES's EventBridge destination reporting on a sent email, on the account's default bus (SPEC 2.5). */
@@ -253,6 +271,6 @@ describe('GET /schemas on the events port', () => {
     );
     expect(unknown.status).toBe(404);
     expect(unknown.body.message).toMatch(/No published schema for the detail-type "Review Item Nope"/);
-    expect((await fetch(`${s.runtime.urls.events}/schemas/%E0%A4%A`)).status).toBe(404);
+    expect((await getJson(`${s.runtime.urls.events}/schemas/%E0%A4%A`)).status).toBe(404);
   });
 });
