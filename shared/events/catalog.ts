@@ -123,7 +123,8 @@ const OUT: Record<OutDetailType, Described | null> = {
   'Review Draft Dropped': {
     detail: draftDroppedSchema,
     description:
-      'A proposal made no item (SPEC 3): an older proposal than the open one, a repeat, and the like.',
+      'A proposal made no item: its expiresAt had passed when it arrived, or no candidate reviewer may see its run ' +
+      '(SPEC 3, routing).',
   },
 };
 
