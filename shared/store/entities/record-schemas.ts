@@ -5,6 +5,8 @@
 import * as z from 'zod';
 import type {
   Actor,
+  ApplyAttempt,
+  ApplyError,
   Decision,
   HistoryEntry,
   Member,
@@ -21,6 +23,9 @@ export const reviewStatus = z.enum([
   'sending',
   'sent',
   'send_unknown',
+  'applying',
+  'applied',
+  'apply_unknown',
   'dismissed',
   'resolved',
   'expired',
@@ -41,7 +46,24 @@ export const decisionRecord = z.object({
   at: z.string(),
   messageId: z.string().optional(),
   note: z.string().optional(),
+  recordVersion: z.string().optional(),
+  recordId: z.string().optional(),
+  fields: z.array(z.string()).optional(),
 }) satisfies z.ZodType<Decision>;
+
+const applyAttempt = z.object({
+  applyId: z.string(),
+  by: z.string(),
+  claimedAt: z.string(),
+  fields: z.array(z.string()),
+  publications: z.number().int(),
+  nextAt: z.string(),
+}) satisfies z.ZodType<ApplyAttempt>;
+const applyError = z.object({
+  reason: z.enum(['conflict', 'invalid', 'not_found', 'forbidden', 'unanswered']),
+  message: z.string(),
+  at: z.string(),
+}) satisfies z.ZodType<ApplyError>;
 
 const sendError = z.object({
   code: z.string(),
@@ -79,6 +101,8 @@ export const reviewItemRecord = z.object({
   decision: decisionRecord.nullable(),
   lastSendError: sendError.optional(),
   sendAttempt: sendAttempt.optional(),
+  apply: applyAttempt.optional(),
+  lastApplyError: applyError.optional(),
   delivery: delivery.optional(),
   holdsKey: z.boolean(),
 }) satisfies z.ZodType<ReviewItem>;
@@ -102,6 +126,11 @@ export const historyEntryRecord = z.object({
     'resolved',
     'expired',
     'delivery_updated',
+    'applied',
+    'apply_failed',
+    'apply_republished',
+    'apply_unknown',
+    'record_changed',
   ]),
   actor: actorRecord,
   at: z.string(),
