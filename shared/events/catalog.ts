@@ -14,10 +14,17 @@
  */
 import * as z from 'zod';
 import { EVENT_PATTERNS, type EventPattern } from '../../infra/manifest.js';
+import {
+  recordChangeAppliedSchema,
+  recordChangedSchema,
+  recordChangeRejectedSchema,
+} from '../domain/crm-events.js';
 import { draftProposedSchema, memberChangedSchema, sesDeliveryEventSchema } from '../domain/schemas.js';
 import { EVENT_SOURCE, type OutDetailType } from './out-events.js';
 import {
   draftDroppedSchema,
+  itemAppliedSchema,
+  itemApplyFailedSchema,
   itemCreatedSchema,
   itemDeliveryUpdatedSchema,
   itemDismissedSchema,
@@ -27,6 +34,7 @@ import {
   itemResolvedSchema,
   itemSendFailedSchema,
   itemSentSchema,
+  recordChangeApprovedSchema,
 } from './out-schemas.js';
 
 export type Direction = 'in' | 'out';
@@ -47,12 +55,10 @@ interface Described {
 
 /**
  * Events in, by the manifest's pattern that routes them to their function: every source × detail-type of the
- * pattern has this schema, the one the function validates with (functions/<name>.ts).
- *
- * Still to come (SPEC 2.4, with the record drafts): `crm` / `Record Changed`, `Record Change Applied`,
- * `Record Change Rejected`, under the EVENT_PATTERNS key their rule uses, with the schema their handler uses.
+ * pattern has this schema, the one the function validates with (functions/<name>.ts); a function that takes
+ * several detail-types with a schema each (`eventFunctionByType`) has them `byDetailType`.
  */
-const IN = {
+const IN: Record<keyof typeof EVENT_PATTERNS, Described | { byDetailType: Record<string, Described> }> = {
   draftProposed: {
     detail: draftProposedSchema,
     description:
@@ -72,12 +78,32 @@ const IN = {
       "configuration set's EventBridge destination on the account's default bus. SES sends more fields; they " +
       'are allowed and ignored.',
   },
-} satisfies Record<keyof typeof EVENT_PATTERNS, Described>;
+  recordChanged: {
+    detail: recordChangedSchema,
+    description:
+      'A CRM record changed, by anyone (SPEC 2.4): fields holds the new values of what changed. Pending record ' +
+      'updates of the record are classified again (clean, moot, drifted).',
+  },
+  recordChangeAnswers: {
+    byDetailType: {
+      'Record Change Applied': {
+        detail: recordChangeAppliedSchema,
+        description:
+          'The CRM applied a Record Change Approved command (SPEC 2.4), identified by its applyId.',
+      },
+      'Record Change Rejected': {
+        detail: recordChangeRejectedSchema,
+        description:
+          'The CRM refused a Record Change Approved command (SPEC 2.4): conflict, invalid, not_found or ' +
+          'forbidden; current, when given, is what the record holds now.',
+      },
+    },
+  },
+};
 
 /**
  * Events out (SPEC 5), `source: "for-review"`. `null`: the system does not publish this event yet, so no schema
- * is published for it (and the tests fail on any published event without one). Record drafts bring
- * `Record Change Approved`, `Review Item Applied` and `Review Item Apply Failed`: give each its schema here (in
+ * is published for it (and the tests fail on any published event without one): give it its schema here (in
  * out-schemas.ts) in the change that starts publishing it.
  */
 const OUT: Record<OutDetailType, Described | null> = {
@@ -108,13 +134,29 @@ const OUT: Record<OutDetailType, Described | null> = {
     description:
       'SES reported what became of the sent email: delivered, bounced or complained; the latest wins.',
   },
-  'Record Change Approved': null,
-  'Review Item Applied': null,
-  'Review Item Apply Failed': null,
+  'Record Change Approved': {
+    detail: recordChangeApprovedSchema,
+    description:
+      'The command the CRM applies for an approved record draft (SPEC 5): the record with its base version and ' +
+      'the approved changes with edits (update), or the fields to create (create). Published again with the same ' +
+      'applyId until the CRM answers with Record Change Applied or Rejected.',
+  },
+  'Review Item Applied': {
+    detail: itemAppliedSchema,
+    description: 'The CRM applied the approved record change (Record Change Applied).',
+  },
+  'Review Item Apply Failed': {
+    detail: itemApplyFailedSchema,
+    description:
+      'The approved record change was not applied: the CRM rejected it (pending again), or never answered ' +
+      '(apply_unknown).',
+  },
   'Review Item Dismissed': { detail: itemDismissedSchema, description: 'A reviewer dismissed the item.' },
   'Review Item Resolved': {
     detail: itemResolvedSchema,
-    description: 'The email provider reported the email sent or the draft discarded elsewhere (SPEC 6).',
+    description:
+      'The email provider reported the email sent or the draft discarded elsewhere (SPEC 6), or every change of ' +
+      'a record update already holds in the CRM (Record Changed).',
   },
   'Review Item Expired': {
     detail: itemExpiredSchema,
@@ -128,15 +170,17 @@ const OUT: Record<OutDetailType, Described | null> = {
   },
 };
 
-const inEvents = (name: keyof typeof IN, pattern: EventPattern): CatalogEvent[] =>
-  pattern.source.flatMap((source) =>
-    pattern['detail-type'].map((detailType) => ({
-      source,
-      detailType,
-      direction: 'in' as const,
-      ...IN[name],
-    })),
+function inEvents(name: keyof typeof IN, pattern: EventPattern): CatalogEvent[] {
+  const entry = IN[name];
+  return pattern.source.flatMap((source) =>
+    pattern['detail-type'].map((detailType) => {
+      const described = 'byDetailType' in entry ? entry.byDetailType[detailType] : entry;
+      if (!described)
+        throw new Error(`The catalog has no schema for ${source} / ${detailType} (EVENT_PATTERNS.${name})`);
+      return { source, detailType, direction: 'in' as const, ...described };
+    }),
   );
+}
 
 /** Every event with a published schema: the events in, then the events out, in a stable order. */
 export const EVENT_CATALOG: readonly CatalogEvent[] = [

@@ -11,6 +11,7 @@
 import * as z from 'zod';
 import { actorSchema, deliverySchema, reviewStatusSchema } from '../domain/responses.js';
 import { emailWebhookSchema } from '../domain/schemas.js';
+import { fieldValueSchema, scalarSchema } from '../drafts/record-values.js';
 
 const time = z.iso.datetime({ offset: true });
 const userIds = z.array(z.string().min(1));
@@ -81,10 +82,98 @@ export const itemDeliveryUpdatedSchema = itemEventWith({
   messageId: z.string().describe('The SES message id of the email the report is about'),
 });
 
-export const itemResolvedSchema = itemEventWith({
-  webhookId: z.string().describe('The `webhook-id` of the email provider delivery that resolved it'),
-  type: emailWebhookSchema.shape.type.describe('What the email provider reported'),
+export const itemResolvedSchema = z.union([
+  itemEventWith({
+    webhookId: z.string().describe('The `webhook-id` of the email provider delivery that resolved it'),
+    type: emailWebhookSchema.shape.type.describe('What the email provider reported'),
+  }),
+  itemEventWith({
+    reason: z.string().describe('Why it resolved itself: a record update whose every change already holds'),
+  }),
+]);
+
+// ---------------------------------------------------------------- record drafts (SPEC 2.3, 2.4, 5)
+
+const applyId = z
+  .string()
+  .describe(
+    'Identifies the approved command; the CRM applies each applyId at most once, and answers with it',
+  );
+const recordType = z.string().describe('The CRM record type');
+
+/**
+ * The command (shared/drafts/record-command.ts `recordCommand()`) besides the item event's fields: who approved
+ * what, and how many times it was published (a command published again keeps its applyId).
+ */
+const command = {
+  applyId,
+  approvedBy: z.string().describe('The reviewer who approved it'),
+  approvedAt: time.describe('When it was approved'),
+  publication: z
+    .number()
+    .int()
+    .min(1)
+    .describe('1 for the first publication, then 2, 3, ... for republications'),
+};
+
+export const recordChangeApprovedSchema = z.discriminatedUnion('operation', [
+  itemEventWith({
+    ...command,
+    operation: z.literal('update'),
+    record: z.strictObject({
+      type: recordType,
+      id: z.string(),
+      baseVersion: z.string().optional().describe('The record version the automation read, when it gave one'),
+    }),
+    changes: z
+      .array(
+        z.strictObject({
+          field: z.string(),
+          op: z.enum(['set', 'set_if_empty', 'add', 'remove']),
+          before: scalarSchema.optional().describe('set: what the automation saw'),
+          after: scalarSchema
+            .optional()
+            .describe("set, set_if_empty: the value to write (the reviewer's edit, else the proposal)"),
+          values: z.array(z.string()).optional().describe('add, remove: the values'),
+          edited: z.boolean().describe('Whether a reviewer edited this change'),
+        }),
+      )
+      .describe('The approved changes'),
+  }),
+  itemEventWith({
+    ...command,
+    operation: z.literal('create'),
+    record: z.strictObject({ type: recordType, name: z.string().optional() }),
+    fields: z
+      .array(z.strictObject({ field: z.string(), value: fieldValueSchema, edited: z.boolean() }))
+      .describe('The approved fields of the new record, with their values'),
+  }),
+]);
+
+export const itemAppliedSchema = itemEventWith({
+  applyId,
+  record: z
+    .strictObject({ type: recordType, id: z.string(), version: z.string().optional() })
+    .describe("The record after the change, as the CRM's Record Change Applied named it"),
 });
+
+export const itemApplyFailedSchema = z.discriminatedUnion('outcome', [
+  itemEventWith({
+    outcome: z
+      .literal('rejected')
+      .describe('The CRM refused it (Record Change Rejected): the item is pending again'),
+    applyId,
+    reason: z.enum(['conflict', 'invalid', 'not_found', 'forbidden']),
+    message: z.string().describe("The CRM's message (at most 500 characters)"),
+    rejectedAt: time,
+  }),
+  itemEventWith({
+    outcome: z
+      .literal('unknown')
+      .describe('The CRM never answered any publication: the item is apply_unknown, a reviewer settles it'),
+    applyId,
+  }),
+]);
 
 export const itemExpiredSchema = itemEventWith({
   expiresAt: time.describe("The draft's expiresAt, which passed"),

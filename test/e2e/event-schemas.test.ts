@@ -24,6 +24,7 @@ import {
   registryProblems,
   schemaProblems,
 } from '../support/event-schemas.js';
+import { rawRecordCreate, rawRecordUpdate } from '../support/records.js';
 import { type ApiClient, type ApiItem, type Scenario, startScenario, unique } from '../support/scenario.js';
 import { type SesFaultProxy, startSesFaultProxy } from '../support/ses-faults.js';
 
@@ -112,6 +113,41 @@ async function sesReports(itemId: string, messageId: string): Promise<void> {
   }
 }
 
+/** A record draft proposed as an automation run sends it (the fixture, in this workspace): the item it made. */
+async function proposeRecord(raw: Record<string, unknown>, recordId?: string): Promise<string> {
+  const runId = unique('run');
+  const draft = raw.draft as { record: Record<string, unknown> };
+  await s.putEvents([
+    {
+      source: 'automations',
+      detailType: 'Review Draft Proposed',
+      detail: {
+        ...raw,
+        workspaceId: s.workspaceId,
+        proposedAt: new Date().toISOString(),
+        dedupKey: unique('record'),
+        run: { ...(raw.run as object), id: runId },
+        draft: { ...draft, record: { ...draft.record, ...(recordId ? { id: recordId } : {}) } },
+      },
+    },
+  ]);
+  const created = s.runtime.bus
+    .events({ source: 'for-review', detailType: 'Review Item Created' })
+    .find((event) => event.detail.runId === runId);
+  if (typeof created?.detail.itemId !== 'string')
+    throw new Error(`The record draft of ${runId} made no item`);
+  return created.detail.itemId;
+}
+
+/** The reviewer approves a record draft: the command's applyId, from the Record Change Approved it published. */
+async function approveRecord(reviewer: ApiClient, itemId: string): Promise<string> {
+  expect((await reviewer.post(`/review-items/${itemId}/approve`, {})).status).toBe(200);
+  await s.runtime.idle();
+  const applyId = s.itemEvents(itemId, 'Record Change Approved').at(-1)?.detail.applyId;
+  if (typeof applyId !== 'string') throw new Error(`No Record Change Approved for ${itemId}`);
+  return applyId;
+}
+
 async function pendingItem(itemId: string): Promise<ApiItem> {
   const { status, body } = await alice.get<ApiItem>(`/review-items/${itemId}`);
   expect(status).toBe(200);
@@ -127,8 +163,10 @@ beforeAll(async () => {
   await s.members(
     { userId: 'u_alice', role: 'member', mailboxes: ['alice@acme.com'], active: true },
     { userId: 'u_admin', role: 'admin', mailboxes: [], active: true },
+    { userId: 'u_bob', role: 'member', mailboxes: [], active: true },
   );
   alice = await s.as('u_alice');
+  const bob = await s.as('u_bob'); // the owner of the fixtures' records
   const run = { executedAs: { kind: 'user' as const, userId: 'u_alice' } };
 
   // Created, replaced by a newer proposal for the same change, edited, approved and sent; SES then reports on it.
@@ -190,6 +228,43 @@ beforeAll(async () => {
   await sleep(Date.parse(expiresAt) - Date.now() + 200);
   expect(await s.runtime.scheduler.runNow('expire-review-items')).toEqual({ expired: 1 });
   await s.runtime.idle();
+
+  // Record drafts (SPEC 2.3, 2.4): approved (the command), then applied or rejected by the CRM; an update created,
+  // an update resolved by a Record Changed that makes every change hold already.
+  const crm = (detailType: string, detail: Record<string, unknown>) =>
+    s.putEvents([{ source: 'crm', detailType, detail: { workspaceId: s.workspaceId, ...detail } }]);
+  const at = () => new Date().toISOString();
+  const applied = await proposeRecord(rawRecordUpdate(), unique('opp'));
+  await crm('Record Change Applied', {
+    itemId: applied,
+    applyId: await approveRecord(bob, applied),
+    record: { type: 'opportunity', id: 'opp_9', version: '19' },
+    appliedAt: at(),
+  });
+  const rejected = await proposeRecord(rawRecordUpdate(), unique('opp'));
+  await crm('Record Change Rejected', {
+    itemId: rejected,
+    applyId: await approveRecord(bob, rejected),
+    reason: 'conflict',
+    message: 'The stage changed meanwhile',
+    current: { version: '18', fields: { stage: 'Closed Lost' } },
+    rejectedAt: at(),
+  });
+  const createdRecord = await proposeRecord(rawRecordCreate());
+  await crm('Record Change Applied', {
+    itemId: createdRecord,
+    applyId: await approveRecord(bob, createdRecord),
+    record: { type: 'contact', id: unique('con') },
+    appliedAt: at(),
+  });
+  const mootId = unique('opp');
+  await proposeRecord(rawRecordUpdate(), mootId);
+  await crm('Record Changed', {
+    record: { type: 'opportunity', id: mootId, version: '18' },
+    fields: { stage: 'Closed Won', amount: 15000, nextStep: 'Send the contract', tags: ['renewal'] },
+    changedBy: 'u_carol',
+    changedAt: at(),
+  });
 
   events = (await getJson<{ events: EventEnvelope[] }>(`${s.runtime.urls.events}/events`)).body.events;
   served = (await getJson<Record<string, Record<string, unknown>>>(`${s.runtime.urls.events}/schemas`)).body;

@@ -76,6 +76,8 @@ describe('the published schemas of the events in', () => {
   it('take the fixtures the tests send events with, and the examples of docs/examples/, as their handlers do', () => {
     const cases: [string, string, unknown][] = [
       ['automations', 'Review Draft Proposed', fixture('draft-proposed.json')],
+      ['automations', 'Review Draft Proposed', fixture('record-update-proposed.json')],
+      ['automations', 'Review Draft Proposed', fixture('record-create-proposed.json')],
       ['directory', 'Workspace Member Changed', fixture('member-changed.json')],
       ['aws.ses', 'Email Bounced', fixture('ses-bounce.json')],
       ...examples,
