@@ -80,6 +80,9 @@ describe('the published schemas of the events in', () => {
       ['automations', 'Review Draft Proposed', fixture('record-create-proposed.json')],
       ['directory', 'Workspace Member Changed', fixture('member-changed.json')],
       ['aws.ses', 'Email Bounced', fixture('ses-bounce.json')],
+      ['crm', 'Record Changed', fixture('record-changed.json')],
+      ['crm', 'Record Change Applied', fixture('record-change-applied.json')],
+      ['crm', 'Record Change Rejected', fixture('record-change-rejected.json')],
       ...examples,
     ];
     expect(examples.length).toBeGreaterThan(0);
