@@ -186,6 +186,19 @@ export const functions: FunctionSpec[] = [
     access: { table: 'readwrite', publishEvents: true },
   },
   {
+    name: 'reassign-review-item',
+    description: "Adds or removes a pending item's reviewers by hand",
+    triggers: [http('POST', '/review-items/{id}/reviewers')],
+    access: { table: 'readwrite', publishEvents: true },
+  },
+  {
+    name: 'decide-review-items',
+    description: 'Approves or dismisses up to 25 items, each decided as if alone',
+    triggers: [http('POST', '/review-items/bulk')],
+    access: { table: 'readwrite', publishEvents: true, sendEmail: true },
+    timeoutSeconds: 30,
+  },
+  {
     name: 'receive-email-webhook',
     description: 'Email provider webhook: resolves items sent or discarded elsewhere',
     triggers: [http('POST', '/webhooks/email', 'none')],

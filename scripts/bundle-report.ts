@@ -72,6 +72,9 @@ const ACCEPTED: Record<string, { size?: number; init?: number; why: string }> = 
   'expire-review-items': ZOD,
   'recover-interrupted-sends': ZOD,
   'get-review-stats': ZOD,
+  'reassign-review-item': ZOD,
+  'decide-review-items': ZOD,
+  'get-review-feedback': ZOD,
   'receive-email-webhook': {
     init: 1.9,
     why: `${ZOD.why}; its first invocation also loads Powertools Parameters and makes 4 AWS calls to the baseline's 2 (measured 1.5-1.6x)`,

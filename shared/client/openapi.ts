@@ -132,6 +132,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/review-items/{id}/reviewers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Adds or removes reviewers by hand; their queues change at once
+     * @description A reviewer of the pending item, or an admin who can see it, may reassign. An added reviewer must be an active member who can see the item (else 400); the item keeps 1 to 16 reviewers (removing the last answers 409). A replacing proposal keeps the reviewers added by hand and does not bring back those removed by hand.
+     */
+    post: operations['reassignReviewItem'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/review-items/bulk': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Approves or dismisses up to 25 items, each decided as if alone
+     * @description Each item gets its own permission check, version check and exactly-once guarantee, and its own result: the status and item, or the problem details, that its single approve or dismiss route would have answered. One item's failure never blocks or undoes another's; the request itself answers 200.
+     */
+    post: operations['decideReviewItems'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/webhooks/email': {
     parameters: {
       query?: never;
@@ -290,6 +330,16 @@ export interface components {
         /** @description What SES said: bounce type, complaint type, recipients */
         detail?: string;
       } | null;
+      stale: {
+        reason: string;
+        /**
+         * Format: date-time
+         * @description When the message arrived
+         */
+        at: string;
+        /** @description The provider's message id of the message that arrived */
+        messageId?: string;
+      } | null;
     };
     ReviewItemSummary: {
       id: string;
@@ -330,6 +380,16 @@ export interface components {
         /** @description What SES said: bounce type, complaint type, recipients */
         detail?: string;
       } | null;
+      stale: {
+        reason: string;
+        /**
+         * Format: date-time
+         * @description When the message arrived
+         */
+        at: string;
+        /** @description The provider's message id of the message that arrived */
+        messageId?: string;
+      } | null;
     };
     ReviewItemList: {
       items: components['schemas']['ReviewItemSummary'][];
@@ -362,7 +422,9 @@ export interface components {
         | 'dismissed'
         | 'resolved'
         | 'expired'
-        | 'delivery_updated';
+        | 'delivery_updated'
+        | 'reassigned'
+        | 'marked_stale';
       actor: components['schemas']['Actor'];
       /** Format: date-time */
       at: string;
@@ -375,6 +437,20 @@ export interface components {
       draft?: components['schemas']['Draft'];
       detail?: {
         [key: string]: string;
+      };
+      /** @description For an edit: what it changed */
+      diff?: {
+        /** @description The draft fields the edit changed */
+        fields: string[];
+        addressesAdded?: string[];
+        addressesRemoved?: string[];
+        subjectChanged?: boolean;
+        /** @description How much of the text body changed, 0 to 1 */
+        bodyChangeRatio?: number;
+        /** @description A record draft: the changes the reviewer edited */
+        changesEdited?: string[];
+        /** @description A record draft: the changes the reviewer left out */
+        changesLeftOut?: string[];
       };
     };
     /** @description An automation's review outcomes, over the runs the caller may see (docs/review-stats.md) */
@@ -444,6 +520,8 @@ export interface components {
       /** @description A link to the run that proposed the draft */
       runUrl: string | null;
       executedAs: components['schemas']['ExecutedAs'];
+      /** @description The automation's version or config hash the run used; review feedback is split by it */
+      automationVersion: string | null;
     };
     ExecutedAs:
       | {
@@ -472,6 +550,20 @@ export interface components {
       /** @description The SES message id (approved) or the provider message id (resolved) */
       messageId?: string;
       note?: string;
+      /**
+       * @description A dismissal's reason code
+       * @enum {string}
+       */
+      reason?:
+        | 'not_needed'
+        | 'wrong_recipient'
+        | 'wrong_record'
+        | 'already_handled'
+        | 'wrong_timing'
+        | 'incorrect'
+        | 'tone'
+        | 'duplicate'
+        | 'other';
     };
     /** @description What the caller may do to the item now */
     Permissions: {
@@ -606,16 +698,32 @@ export interface components {
     ApproveRequest: {
       version?: number;
       confirmResend?: boolean;
+      acknowledgeStale?: boolean;
     };
     DismissRequest: {
       version?: number;
+      /**
+       * @description Why the draft was not useful (SPEC 3, Feedback): counted per automation version
+       * @enum {string}
+       */
+      reason?:
+        | 'not_needed'
+        | 'wrong_recipient'
+        | 'wrong_record'
+        | 'already_handled'
+        | 'wrong_timing'
+        | 'incorrect'
+        | 'tone'
+        | 'duplicate'
+        | 'other';
       note?: string;
     };
     EmailWebhookEvent: {
       /** @enum {string} */
-      type: 'message.sent' | 'draft.deleted';
+      type: 'message.sent' | 'draft.deleted' | 'message.received';
       workspaceId: string;
       mailbox: string;
+      from?: string;
       messageId?: string;
       threadId?: string;
       draftId?: string;
@@ -1157,6 +1265,318 @@ export interface operations {
         };
         content: {
           'application/problem+json': components['schemas']['ConflictProblem'];
+        };
+      };
+      /** @description Something went wrong on our side; nothing is exposed */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  reassignReviewItem: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          version: number;
+          add?: string[];
+          remove?: string[];
+        };
+      };
+    };
+    responses: {
+      /** @description The item with its new reviewers */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReviewItem'];
+        };
+      };
+      /** @description Invalid input: what is wrong and where, in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ValidationProblem'];
+        };
+      };
+      /** @description No token, a bad or expired token, or a token without sub and workspace_id */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+          'application/json': components['schemas']['GatewayMessage'];
+        };
+      };
+      /** @description The caller can see the item but may not do this to it */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unknown, invisible or other-workspace id: it does not exist for the caller */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Another action won, or the version is stale: the item’s status and version in `current` */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ConflictProblem'];
+        };
+      };
+      /** @description Something went wrong on our side; nothing is exposed */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  decideReviewItems: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @enum {string} */
+          action: 'approve' | 'dismiss';
+          items: {
+            id: string;
+            version?: number;
+          }[];
+          /**
+           * @description Why the draft was not useful (SPEC 3, Feedback): counted per automation version
+           * @enum {string}
+           */
+          reason?:
+            | 'not_needed'
+            | 'wrong_recipient'
+            | 'wrong_record'
+            | 'already_handled'
+            | 'wrong_timing'
+            | 'incorrect'
+            | 'tone'
+            | 'duplicate'
+            | 'other';
+          note?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Each item's outcome */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description One result per requested item, in the order requested */
+            results: {
+              id: string;
+              /** @description The HTTP status the single route would have answered for this item */
+              status: number;
+              /** @description The item after the decision (status 200) */
+              item?: {
+                id: string;
+                workspaceId: string;
+                /** @enum {string} */
+                type: 'email';
+                /**
+                 * @description pending: waits for a reviewer. sending: an approval is sending it. sent: approved and sent. send_unknown: a send whose outcome is unknown (never resent automatically). dismissed, resolved (sent or discarded elsewhere), expired: decided.
+                 * @enum {string}
+                 */
+                status:
+                  | 'pending'
+                  | 'sending'
+                  | 'sent'
+                  | 'send_unknown'
+                  | 'dismissed'
+                  | 'resolved'
+                  | 'expired';
+                /** @description Increases with every change; send it back to edit, approve or dismiss */
+                version: number;
+                draft: {
+                  /** @constant */
+                  type: 'email';
+                  from: string;
+                  to: string[];
+                  /** @default [] */
+                  cc: string[];
+                  /** @default [] */
+                  bcc: string[];
+                  subject: string;
+                  bodyText: string;
+                  bodyHtml?: string;
+                  threadId?: string;
+                  inReplyTo?: string;
+                  externalDraftId?: string;
+                };
+                /** @description Whether a reviewer changed the draft since it was proposed */
+                edited: boolean;
+                /** @description Why the automation proposed it */
+                reason: string;
+                relatedRecords: {
+                  type: string;
+                  id: string;
+                  name?: string;
+                  ownerId?: string;
+                }[];
+                /** @description Where the draft came from: the automation, its run and step, and who the run executed as */
+                origin: {
+                  automationId: string;
+                  automationName: string | null;
+                  runId: string;
+                  stepId: string;
+                  /** @description A link to the run that proposed the draft */
+                  runUrl: string | null;
+                  executedAs:
+                    | {
+                        /** @constant */
+                        kind: 'user';
+                        userId: string;
+                      }
+                    | {
+                        /** @constant */
+                        kind: 'workspace';
+                      };
+                  /** @description The automation's version or config hash the run used; review feedback is split by it */
+                  automationVersion: string | null;
+                };
+                reviewers: string[];
+                /** @description What the caller may do to the item now */
+                permissions: {
+                  canEdit: boolean;
+                  canApprove: boolean;
+                  canDismiss: boolean;
+                };
+                /** Format: date-time */
+                proposedAt: string;
+                expiresAt: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+                decision: {
+                  /** @enum {string} */
+                  action: 'approved' | 'dismissed' | 'resolved' | 'expired';
+                  /** @description The user who acted; null when no reviewer acted (resolved, expired) */
+                  by: string | null;
+                  /** Format: date-time */
+                  at: string;
+                  /** @description The SES message id (approved) or the provider message id (resolved) */
+                  messageId?: string;
+                  note?: string;
+                  /**
+                   * @description A dismissal's reason code
+                   * @enum {string}
+                   */
+                  reason?:
+                    | 'not_needed'
+                    | 'wrong_recipient'
+                    | 'wrong_record'
+                    | 'already_handled'
+                    | 'wrong_timing'
+                    | 'incorrect'
+                    | 'tone'
+                    | 'duplicate'
+                    | 'other';
+                } | null;
+                /** @description The last failed send, shown until the next one */
+                lastSendError: {
+                  code: string;
+                  message: string;
+                  /** Format: date-time */
+                  at: string;
+                } | null;
+                /** @description For a sent email: what became of it, once SES reports it */
+                delivery: {
+                  /** @enum {string} */
+                  status: 'delivered' | 'bounced' | 'complained';
+                  /**
+                   * Format: date-time
+                   * @description When SES saw it happen
+                   */
+                  at: string;
+                  /** @description What SES said: bounce type, complaint type, recipients */
+                  detail?: string;
+                } | null;
+                stale: {
+                  reason: string;
+                  /**
+                   * Format: date-time
+                   * @description When the message arrived
+                   */
+                  at: string;
+                  /** @description The provider's message id of the message that arrived */
+                  messageId?: string;
+                } | null;
+              };
+              /** @description Why this item was not decided (RFC 9457 problem details) */
+              problem?: {
+                /** @description A URI naming the kind of problem */
+                type: string;
+                title: string;
+                status: number;
+                detail: string;
+              } & {
+                [key: string]: unknown;
+              };
+            }[];
+          };
+        };
+      };
+      /** @description Invalid input: what is wrong and where, in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ValidationProblem'];
+        };
+      };
+      /** @description No token, a bad or expired token, or a token without sub and workspace_id */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+          'application/json': components['schemas']['GatewayMessage'];
         };
       };
       /** @description Something went wrong on our side; nothing is exposed */

@@ -7,7 +7,7 @@
  */
 import * as z from 'zod';
 import { draftPreviewSchema, draftSchema, draftTypeSchema } from '../drafts/index.js';
-import type { HistoryAction, ReviewStatus } from './review-item.js';
+import { DISMISS_REASONS, HISTORY_ACTIONS, type HistoryAction, type ReviewStatus } from './review-item.js';
 import { executedAsSchema, isoTimeSchema, relatedRecordSchema } from './schemas.js';
 
 export const reviewStatusSchema = z
@@ -35,6 +35,10 @@ export const originSchema = z
     stepId: z.string(),
     runUrl: z.string().nullable().describe('A link to the run that proposed the draft'),
     executedAs: executedAsSchema,
+    automationVersion: z
+      .string()
+      .nullable()
+      .describe("The automation's version or config hash the run used; review feedback is split by it"),
   })
   .describe('Where the draft came from: the automation, its run and step, and who the run executed as');
 
@@ -50,8 +54,40 @@ export const decisionSchema = z
       .optional()
       .describe('The SES message id (approved) or the provider message id (resolved)'),
     note: z.string().optional(),
+    reason: z.enum(DISMISS_REASONS).optional().describe("A dismissal's reason code"),
   })
   .describe('How the item left the queue');
+
+export const staleSchema = z
+  .object({
+    reason: z.string(),
+    at: isoTimeSchema.describe('When the message arrived'),
+    messageId: z.string().optional().describe("The provider's message id of the message that arrived"),
+  })
+  .describe(
+    'A message arrived on the email thread after the draft was proposed: it may no longer fit the conversation. ' +
+      'Approving needs "acknowledgeStale": true; a replacing proposal clears it.',
+  );
+
+export const draftDiffSchema = z
+  .object({
+    fields: z.array(z.string()).describe('The draft fields the edit changed'),
+    addressesAdded: z.array(z.string()).optional(),
+    addressesRemoved: z.array(z.string()).optional(),
+    subjectChanged: z.boolean().optional(),
+    bodyChangeRatio: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe('How much of the text body changed, 0 to 1'),
+    changesEdited: z.array(z.string()).optional().describe('A record draft: the changes the reviewer edited'),
+    changesLeftOut: z
+      .array(z.string())
+      .optional()
+      .describe('A record draft: the changes the reviewer left out'),
+  })
+  .describe('What an edit changed');
 
 export const sendErrorSchema = z.object({ code: z.string(), message: z.string(), at: isoTimeSchema });
 
@@ -91,6 +127,7 @@ function itemSchemaWith<D extends z.ZodType>(draft: D) {
     decision: decisionSchema.nullable(),
     lastSendError: sendErrorSchema.nullable().describe('The last failed send, shown until the next one'),
     delivery: deliverySchema.nullable().describe('For a sent email: what became of it, once SES reports it'),
+    stale: staleSchema.nullable(),
   });
 }
 
@@ -123,19 +160,7 @@ export const actorSchema = z.discriminatedUnion('kind', [
 ]);
 
 export const historyEntrySchema = z.object({
-  action: z.enum([
-    'created',
-    'replaced',
-    'edited',
-    'approved',
-    'sent',
-    'send_failed',
-    'send_unknown',
-    'dismissed',
-    'resolved',
-    'expired',
-    'delivery_updated',
-  ]) satisfies z.ZodType<HistoryAction>,
+  action: z.enum(HISTORY_ACTIONS) satisfies z.ZodType<HistoryAction>,
   actor: actorSchema,
   at: isoTimeSchema,
   runId: z.string().describe('The run that proposed the draft at the time of this change'),
@@ -143,6 +168,7 @@ export const historyEntrySchema = z.object({
   status: reviewStatusSchema,
   draft: draftSchema.optional().describe('The draft after the change (created, replaced, edited, approved)'),
   detail: z.record(z.string(), z.string()).optional(),
+  diff: draftDiffSchema.optional().describe('For an edit: what it changed'),
 });
 
 export const historySchema = z.object({ items: z.array(historyEntrySchema).describe('Oldest first') });
@@ -223,4 +249,23 @@ export const automationListSchema = z.object({
     }),
   ),
   nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page'),
+});
+
+/** POST /review-items/bulk: each item's own outcome, as its single route would have answered it. */
+export const bulkAnswerSchema = z.object({
+  results: z
+    .array(
+      z.object({
+        id: z.string(),
+        status: z
+          .number()
+          .int()
+          .describe('The HTTP status the single route would have answered for this item'),
+        item: reviewItemSchema.optional().describe('The item after the decision (status 200)'),
+        problem: problemSchema
+          .optional()
+          .describe('Why this item was not decided (RFC 9457 problem details)'),
+      }),
+    )
+    .describe('One result per requested item, in the order requested'),
 });

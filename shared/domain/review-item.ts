@@ -2,6 +2,7 @@
  * The review item and the member directory: plain data, no AWS.
  */
 import type { Draft, DraftType } from '../drafts/index.js';
+import type { DraftDiff } from '../drafts/kind.js';
 import type { ExecutedAs, RelatedRecord } from './schemas.js';
 
 export type ReviewStatus =
@@ -38,6 +39,8 @@ export interface Origin {
   stepId: string;
   runUrl?: string;
   executedAs: ExecutedAs;
+  /** The automation's version or config hash the run used (SPEC 2.1): feedback is split by it. */
+  automationVersion?: string;
 }
 
 export type Actor =
@@ -54,6 +57,35 @@ export interface Decision {
   at: string;
   messageId?: string;
   note?: string;
+  /** A dismissal's reason code (SPEC 3, Feedback). */
+  reason?: DismissReason;
+}
+
+/** Why a reviewer dismissed a draft (SPEC 3, Feedback). */
+export const DISMISS_REASONS = [
+  'not_needed',
+  'wrong_recipient',
+  'wrong_record',
+  'already_handled',
+  'wrong_timing',
+  'incorrect',
+  'tone',
+  'duplicate',
+  'other',
+] as const;
+export type DismissReason = (typeof DISMISS_REASONS)[number];
+
+/** A message arrived on the draft's thread after it was proposed (SPEC 3, Stale emails). */
+export interface StaleMark {
+  reason: string;
+  at: string;
+  messageId?: string;
+}
+
+/** Reviewers changed by hand (reassignment): a replacing proposal keeps the added, and never brings back the removed. */
+export interface ReviewerChanges {
+  added: string[];
+  removed: string[];
 }
 
 export interface SendError {
@@ -102,6 +134,10 @@ export interface ReviewItem {
   sendAttempt?: SendAttempt;
   /** For a sent email: the latest delivery event SES reported. */
   delivery?: Delivery;
+  /** Marked while pending: the conversation moved on since the draft was proposed; cleared by a replacement. */
+  stale?: StaleMark;
+  /** Reviewers added and removed by hand since the item was created. */
+  reviewerChanges?: ReviewerChanges;
   /** True while this item is the open item of its dedup key (later proposals replace it). */
   holdsKey: boolean;
 }
@@ -117,7 +153,25 @@ export type HistoryAction =
   | 'dismissed'
   | 'resolved'
   | 'expired'
-  | 'delivery_updated';
+  | 'delivery_updated'
+  | 'reassigned'
+  | 'marked_stale';
+
+export const HISTORY_ACTIONS = [
+  'created',
+  'replaced',
+  'edited',
+  'approved',
+  'sent',
+  'send_failed',
+  'send_unknown',
+  'dismissed',
+  'resolved',
+  'expired',
+  'delivery_updated',
+  'reassigned',
+  'marked_stale',
+] as const satisfies readonly HistoryAction[];
 
 export interface HistoryEntry {
   action: HistoryAction;
@@ -131,6 +185,8 @@ export interface HistoryEntry {
   /** The draft after the change, for created, replaced and edited. */
   draft?: Draft;
   detail?: Record<string, string>;
+  /** For an edit: what it changed, as the draft's kind measures it (SPEC 3, Feedback). */
+  diff?: DraftDiff;
 }
 
 /** The history entry of the change that produced `after`: its time, run, version and status come from it. */
@@ -138,7 +194,7 @@ export function historyEntry(
   after: ReviewItem,
   action: HistoryAction,
   actor: Actor,
-  extra: { withDraft?: boolean; detail?: Record<string, string> } = {},
+  extra: { withDraft?: boolean; detail?: Record<string, string>; diff?: DraftDiff } = {},
 ): HistoryEntry {
   return {
     action,
@@ -149,6 +205,7 @@ export function historyEntry(
     status: after.status,
     ...(extra.withDraft ? { draft: after.draft } : {}),
     ...(extra.detail ? { detail: extra.detail } : {}),
+    ...(extra.diff ? { diff: extra.diff } : {}),
   };
 }
 

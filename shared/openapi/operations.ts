@@ -7,6 +7,7 @@
 import * as z from 'zod';
 import {
   automationListSchema,
+  bulkAnswerSchema,
   gatewayMessageSchema,
   healthSchema,
   historySchema,
@@ -18,12 +19,14 @@ import {
 } from '../domain/responses.js';
 import {
   approveRequestSchema,
+  bulkRequestSchema,
   dismissRequestSchema,
   editRequestSchema,
   emailWebhookSchema,
   idSchema,
   listQuerySchema,
   pageQuerySchema,
+  reassignRequestSchema,
   relatedRecordSchema,
   summaryQuerySchema,
 } from '../domain/schemas.js';
@@ -150,6 +153,31 @@ export const operations: Record<string, OperationSpec> = {
     body: { schema: dismissRequestSchema, required: false },
     responses: { 200: { description: 'The dismissed item', schema: reviewItemSchema } },
     problems: ACTION_PROBLEMS,
+  },
+  'POST /review-items/{id}/reviewers': {
+    operationId: 'reassignReviewItem',
+    summary: 'Adds or removes reviewers by hand; their queues change at once',
+    description:
+      'A reviewer of the pending item, or an admin who can see it, may reassign. An added reviewer must be an active ' +
+      'member who can see the item (else 400); the item keeps 1 to 16 reviewers (removing the last answers 409). ' +
+      'A replacing proposal keeps the reviewers added by hand and does not bring back those removed by hand.',
+    tag: 'Review items',
+    pathParams: itemId,
+    body: { schema: reassignRequestSchema, required: true },
+    responses: { 200: { description: 'The item with its new reviewers', schema: reviewItemSchema } },
+    problems: ACTION_PROBLEMS,
+  },
+  'POST /review-items/bulk': {
+    operationId: 'decideReviewItems',
+    summary: 'Approves or dismisses up to 25 items, each decided as if alone',
+    description:
+      'Each item gets its own permission check, version check and exactly-once guarantee, and its own result: the ' +
+      'status and item, or the problem details, that its single approve or dismiss route would have answered. ' +
+      "One item's failure never blocks or undoes another's; the request itself answers 200.",
+    tag: 'Review items',
+    body: { schema: bulkRequestSchema, required: true },
+    responses: { 200: { description: "Each item's outcome", schema: bulkAnswerSchema } },
+    problems: [400, 401, 500],
   },
   'POST /webhooks/email': {
     operationId: 'receiveEmailWebhook',

@@ -58,6 +58,7 @@ export function presentItem(item: AnyItem, member: Member, now: Date) {
       stepId: item.origin.stepId,
       runUrl: item.origin.runUrl ?? null,
       executedAs: item.origin.executedAs,
+      automationVersion: item.origin.automationVersion ?? null,
     },
     reviewers: item.reviewers,
     permissions: permissionsOf(item, member, now),
@@ -68,6 +69,7 @@ export function presentItem(item: AnyItem, member: Member, now: Date) {
     decision: item.decision,
     lastSendError: item.lastSendError ?? null,
     delivery: item.delivery ?? null,
+    stale: item.stale ?? null,
   };
 }
 export type PresentedItem = ReturnType<typeof presentItem>;

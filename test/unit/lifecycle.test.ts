@@ -15,6 +15,8 @@ import {
   edited,
   expired,
   FINAL_STATUSES,
+  markedStale,
+  reassigned,
   replaced,
   resolved,
   sendRejected,
@@ -48,6 +50,8 @@ const EXPECTED: Record<Arrow, ReviewStatus[]> = {
   resolve: ['pending', 'send_unknown'],
   expire: ['pending'],
   delivery: ['sent'],
+  reassign: ['pending'],
+  markStale: ['pending'],
 };
 
 const T0 = '2026-11-20T10:00:00.000Z';
@@ -93,6 +97,8 @@ const APPLY: Record<Arrow, (item: ReviewItem) => ReviewItem> = {
   resolve: (item) => resolved(item, T1, '<m@x>'),
   expire: (item) => expired(item, T1),
   delivery: (item) => deliveryUpdated(item, { status: 'delivered', at: T1 }, T1),
+  reassign: (item) => reassigned(item, ['u_bob'], { added: ['u_bob'], removed: ['u_alice'] }, T1),
+  markStale: (item) => markedStale(item, { reason: 'message received', at: T1, messageId: '<m@x>' }, T1),
 };
 
 describe('the lifecycle table', () => {
@@ -185,6 +191,39 @@ describe('what each arrow builds', () => {
     });
     expect(sendRejected(sending, error, false)).not.toHaveProperty('sendAttempt');
     expect(sendRejected(sending, error, false).holdsKey).toBe(false);
+  });
+
+  it('reassigns: new reviewers and the hand changes kept, still pending, the key held', () => {
+    const after = reassigned(pendingItem(), ['u_bob'], { added: ['u_bob'], removed: ['u_alice'] }, T1);
+    expect(after).toMatchObject({
+      status: 'pending',
+      version: 2,
+      reviewers: ['u_bob'],
+      reviewerChanges: { added: ['u_bob'], removed: ['u_alice'] },
+      holdsKey: true,
+    });
+  });
+
+  it('marks stale while pending; a replacement clears the mark and keeps the hand changes it is given', () => {
+    const stale = markedStale(pendingItem(), { reason: 'message received', at: T1 }, T1);
+    expect(stale).toMatchObject({ status: 'pending', stale: { reason: 'message received', at: T1 } });
+    const after = replaced(
+      stale,
+      { ...pendingItem(), reviewerChanges: { added: ['u_bob'], removed: [] } },
+      T2,
+    );
+    expect(after).not.toHaveProperty('stale');
+    expect(after.reviewerChanges).toEqual({ added: ['u_bob'], removed: [] });
+  });
+
+  it('keeps a dismissal reason code with its note', () => {
+    expect(dismissed(pendingItem(), 'u_bob', T1, 'wrong person', 'wrong_recipient').decision).toEqual({
+      action: 'dismissed',
+      by: 'u_bob',
+      at: T1,
+      note: 'wrong person',
+      reason: 'wrong_recipient',
+    });
   });
 
   it('never goes back in time: a change stamped before the last one is stamped just after it', () => {
