@@ -106,7 +106,7 @@ export interface paths {
     put?: never;
     /**
      * Approves the item: sends its email once through SES
-     * @description Only a caller whose connected mailboxes include the draft’s from may approve (else 403). 502: SES rejected the email, the item is pending again. 504: the send’s outcome is unknown; it is never resent automatically: approve again with confirmResend, or dismiss.
+     * @description Only a caller whose connected mailboxes include the draft’s from may approve (else 403). 502: SES rejected the email, the item is pending again. 504: the send’s outcome is unknown; it is never resent automatically: approve again with confirmResend, or dismiss. 409 with `stale`: a message arrived on the email thread since the draft was proposed; approve with acknowledgeStale to send it anyway.
      */
     post: operations['approveReviewItem'];
     delete?: never;
@@ -182,7 +182,7 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Email provider events: items sent or discarded elsewhere leave the queue as resolved
+     * Email provider events: items sent or discarded elsewhere leave the queue as resolved; a message received on a draft's thread marks it stale
      * @description Signed per Standard Webhooks: `webhook-signature` is `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` with the shared `whsec_` secret. A bad or missing signature, or a timestamp more than 5 minutes off, answers 401 and changes nothing; a repeated webhook-id is a no-op.
      */
     post: operations['receiveEmailWebhook'];

@@ -138,7 +138,8 @@ export const operations: Record<string, OperationSpec> = {
     description:
       'Only a caller whose connected mailboxes include the draft’s from may approve (else 403). 502: SES rejected ' +
       'the email, the item is pending again. 504: the send’s outcome is unknown; it is never resent ' +
-      'automatically: approve again with confirmResend, or dismiss.',
+      'automatically: approve again with confirmResend, or dismiss. 409 with `stale`: a message arrived on the ' +
+      'email thread since the draft was proposed; approve with acknowledgeStale to send it anyway.',
     tag: 'Review items',
     pathParams: itemId,
     body: { schema: approveRequestSchema, required: false },
@@ -181,7 +182,9 @@ export const operations: Record<string, OperationSpec> = {
   },
   'POST /webhooks/email': {
     operationId: 'receiveEmailWebhook',
-    summary: 'Email provider events: items sent or discarded elsewhere leave the queue as resolved',
+    summary:
+      'Email provider events: items sent or discarded elsewhere leave the queue as resolved; a message received on ' +
+      "a draft's thread marks it stale",
     description:
       'Signed per Standard Webhooks: `webhook-signature` is `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` ' +
       'with the shared `whsec_` secret. A bad or missing signature, or a timestamp more than 5 minutes off, ' +
