@@ -231,6 +231,12 @@ export const functions: FunctionSpec[] = [
     access: { table: 'read' },
   },
   {
+    name: 'get-review-feedback',
+    description: "An automation's review feedback per version, over runs the caller may see",
+    triggers: [http('GET', '/automations/{automationId}/review-feedback')],
+    access: { table: 'read' },
+  },
+  {
     name: 'mcp',
     description: 'MCP endpoint (Streamable HTTP, stateless): read-only review tools as the caller',
     // GET answers 405: the SDK client asks for a server stream after initializing, and the transport spec

@@ -232,6 +232,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/automations/{automationId}/review-feedback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What reviewers did with an automation's drafts, per automation version
+     * @description Per automationVersion, over the runs the caller may see (admins: every run; members: workspace runs and their own): proposals, approval rate, approved without edits, dismiss reasons, which fields reviewers edit and how much of bodies they change, stale/resolved/expired rates; and the latest dismiss notes with their item ids (docs/review-feedback.md). An unknown automation, or a caller who is not an active member, gets no versions.
+     */
+    get: operations['getReviewFeedback'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/mcp': {
     parameters: {
       query?: never;
@@ -1736,6 +1756,143 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ReviewStats'];
+        };
+      };
+      /** @description Invalid input: what is wrong and where, in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ValidationProblem'];
+        };
+      };
+      /** @description No token, a bad or expired token, or a token without sub and workspace_id */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+          'application/json': components['schemas']['GatewayMessage'];
+        };
+      };
+      /** @description Something went wrong on our side; nothing is exposed */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getReviewFeedback: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        automationId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The feedback */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            automationId: string;
+            automationName: string | null;
+            /** @description One entry per automation version, oldest first */
+            versions: {
+              /** @description The automationVersion the runs carried; null for runs that gave none */
+              automationVersion: string | null;
+              /** @description When this version first counted (its first proposal) */
+              firstSeenAt: string | null;
+              lastSeenAt: string | null;
+              /** @description created + replaced: every proposal of this version that became or replaced an item */
+              proposals: number;
+              created: number;
+              replaced: number;
+              /** @description approved + dismissed + resolved + expired */
+              decided: number;
+              approved: number;
+              /** @description Approved without a reviewer edit */
+              approvedAsProposed: number;
+              approvedAfterEdits: number;
+              dismissed: number;
+              /** @description Sent or discarded in the email provider; no reviewer acted */
+              resolved: number;
+              expired: number;
+              /** @description Marked stale: a message arrived on the thread after the draft was proposed */
+              stale: number;
+              /** @description approved / decided */
+              approvalRate: number | null;
+              /** @description approvedAsProposed / approved */
+              approvedWithoutEditsRate: number | null;
+              /** @description dismissed / decided */
+              dismissRate: number | null;
+              /** @description stale / proposals */
+              staleRate: number | null;
+              /** @description resolved / decided */
+              resolvedRate: number | null;
+              /** @description expired / decided */
+              expiredRate: number | null;
+              /** @description Dismissals by reason code ("none": dismissed without a reason) */
+              dismissReasons: {
+                [key: string]: number;
+              };
+              edits: {
+                /** @description Reviewer edits */
+                count: number;
+                /** @description Edits that changed each draft field (to, cc, bcc, subject, bodyText, ...) */
+                fields: {
+                  [key: string]: number;
+                };
+                /** @description Recipients reviewers added, over all edits */
+                addressesAdded: number;
+                /** @description Recipients reviewers removed, over all edits */
+                addressesRemoved: number;
+                /** @description Edits that changed the subject */
+                subjectChanged: number;
+                /** @description Edits that changed the text body */
+                bodyEdits: number;
+                /** @description How much of the body those edits changed, on average (0-1) */
+                meanBodyChangeRatio: number | null;
+                /** @description Record drafts: changes reviewers edited */
+                changesEdited: number;
+                /** @description Record drafts: changes reviewers left out */
+                changesLeftOut: number;
+              };
+            }[];
+            /** @description The latest dismiss notes, newest first */
+            latestDismissNotes: {
+              itemId: string;
+              automationVersion: string | null;
+              reason:
+                | (
+                    | 'not_needed'
+                    | 'wrong_recipient'
+                    | 'wrong_record'
+                    | 'already_handled'
+                    | 'wrong_timing'
+                    | 'incorrect'
+                    | 'tone'
+                    | 'duplicate'
+                    | 'other'
+                  )
+                | null;
+              note: string;
+              by: string;
+              /** Format: date-time */
+              at: string;
+            }[];
+          };
         };
       };
       /** @description Invalid input: what is wrong and where, in `errors` */

@@ -269,3 +269,69 @@ export const bulkAnswerSchema = z.object({
     )
     .describe('One result per requested item, in the order requested'),
 });
+
+const rateSchema = z.number().min(0).max(1).nullable();
+const countsByName = z.record(z.string(), count);
+
+export const versionFeedbackSchema = z.object({
+  automationVersion: z
+    .string()
+    .nullable()
+    .describe('The automationVersion the runs carried; null for runs that gave none'),
+  firstSeenAt: isoTimeSchema.nullable().describe('When this version first counted (its first proposal)'),
+  lastSeenAt: isoTimeSchema.nullable(),
+  proposals: count.describe(
+    'created + replaced: every proposal of this version that became or replaced an item',
+  ),
+  created: count,
+  replaced: count,
+  decided: count.describe('approved + dismissed + resolved + expired'),
+  approved: count,
+  approvedAsProposed: count.describe('Approved without a reviewer edit'),
+  approvedAfterEdits: count,
+  dismissed: count,
+  resolved: count.describe('Sent or discarded in the email provider; no reviewer acted'),
+  expired: count,
+  stale: count.describe('Marked stale: a message arrived on the thread after the draft was proposed'),
+  approvalRate: rateSchema.describe('approved / decided'),
+  approvedWithoutEditsRate: rateSchema.describe('approvedAsProposed / approved'),
+  dismissRate: rateSchema.describe('dismissed / decided'),
+  staleRate: rateSchema.describe('stale / proposals'),
+  resolvedRate: rateSchema.describe('resolved / decided'),
+  expiredRate: rateSchema.describe('expired / decided'),
+  dismissReasons: countsByName.describe('Dismissals by reason code ("none": dismissed without a reason)'),
+  edits: z.object({
+    count: count.describe('Reviewer edits'),
+    fields: countsByName.describe(
+      'Edits that changed each draft field (to, cc, bcc, subject, bodyText, ...)',
+    ),
+    addressesAdded: count.describe('Recipients reviewers added, over all edits'),
+    addressesRemoved: count.describe('Recipients reviewers removed, over all edits'),
+    subjectChanged: count.describe('Edits that changed the subject'),
+    bodyEdits: count.describe('Edits that changed the text body'),
+    meanBodyChangeRatio: rateSchema.describe('How much of the body those edits changed, on average (0-1)'),
+    changesEdited: count.describe('Record drafts: changes reviewers edited'),
+    changesLeftOut: count.describe('Record drafts: changes reviewers left out'),
+  }),
+});
+
+export const dismissNoteSchema = z.object({
+  itemId: z.string(),
+  automationVersion: z.string().nullable(),
+  reason: z.enum(DISMISS_REASONS).nullable(),
+  note: z.string(),
+  by: userIdSchema,
+  at: isoTimeSchema,
+});
+
+export const reviewFeedbackSchema = z
+  .object({
+    automationId: z.string(),
+    automationName: z.string().nullable(),
+    versions: z.array(versionFeedbackSchema).describe('One entry per automation version, oldest first'),
+    latestDismissNotes: z.array(dismissNoteSchema).max(10).describe('The latest dismiss notes, newest first'),
+  })
+  .describe(
+    "What reviewers did with an automation's drafts, per automation version, over the runs the caller may see " +
+      '(docs/review-feedback.md)',
+  );

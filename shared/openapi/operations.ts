@@ -11,6 +11,7 @@ import {
   gatewayMessageSchema,
   healthSchema,
   historySchema,
+  reviewFeedbackSchema,
   reviewItemListSchema,
   reviewItemSchema,
   reviewStatsSchema,
@@ -242,6 +243,19 @@ export const operations: Record<string, OperationSpec> = {
     tag: 'Automations',
     pathParams: { automationId: idSchema.describe('The automation id') },
     responses: { 200: { description: 'The stats', schema: reviewStatsSchema } },
+    problems: [400, 401, 500],
+  },
+  'GET /automations/{automationId}/review-feedback': {
+    operationId: 'getReviewFeedback',
+    summary: "What reviewers did with an automation's drafts, per automation version",
+    description:
+      'Per automationVersion, over the runs the caller may see (admins: every run; members: workspace runs and their ' +
+      'own): proposals, approval rate, approved without edits, dismiss reasons, which fields reviewers edit and how ' +
+      'much of bodies they change, stale/resolved/expired rates; and the latest dismiss notes with their item ids ' +
+      '(docs/review-feedback.md). An unknown automation, or a caller who is not an active member, gets no versions.',
+    tag: 'Automations',
+    pathParams: { automationId: idSchema.describe('The automation id') },
+    responses: { 200: { description: 'The feedback', schema: reviewFeedbackSchema } },
     problems: [400, 401, 500],
   },
   'POST /mcp': {
