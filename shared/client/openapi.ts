@@ -264,7 +264,7 @@ export interface paths {
     put?: never;
     /**
      * Model Context Protocol endpoint (Streamable HTTP, stateless, JSON responses)
-     * @description Read-only tools acting with the caller’s permissions: list_review_items, get_review_item, review_stats. Send `Accept: application/json, text/event-stream`. Notifications answer 202 with no body.
+     * @description Read-only tools acting with the caller’s permissions: list_review_items, get_review_item, review_stats, list_automations, automation_feedback. Send `Accept: application/json, text/event-stream`. Notifications answer 202 with no body.
      */
     post: operations['mcp'];
     delete?: never;

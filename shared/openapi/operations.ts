@@ -262,7 +262,8 @@ export const operations: Record<string, OperationSpec> = {
     operationId: 'mcp',
     summary: 'Model Context Protocol endpoint (Streamable HTTP, stateless, JSON responses)',
     description:
-      'Read-only tools acting with the caller’s permissions: list_review_items, get_review_item, review_stats. ' +
+      'Read-only tools acting with the caller’s permissions: list_review_items, get_review_item, review_stats, ' +
+      'list_automations, automation_feedback. ' +
       'Send `Accept: application/json, text/event-stream`. Notifications answer 202 with no body.',
     tag: 'Agents (MCP)',
     body: { schema: jsonRpcPayloadSchema, required: true },
