@@ -84,6 +84,12 @@ export const EVENT_PATTERNS = {
     source: ['aws.ses'],
     'detail-type': ['Email Delivered', 'Email Bounced', 'Email Complaint Received'],
   },
+  /** The CRM's answers to Record Change Approved commands (SPEC 2.4). */
+  recordChangeAnswers: {
+    source: ['crm'],
+    'detail-type': ['Record Change Applied', 'Record Change Rejected'],
+  },
+  recordChanged: { source: ['crm'], 'detail-type': ['Record Changed'] },
 } satisfies Record<string, EventPattern>;
 
 /** Stream records that carry events out: new history entries and outbox records (shared/events/outbox.ts). */
@@ -209,6 +215,29 @@ export const functions: FunctionSpec[] = [
     description: 'Marks pending items past their expiresAt as expired',
     triggers: [{ kind: 'schedule', ruleName: 'ExpireItems', everyMinutes: 5 }],
     access: { table: 'readwrite', publishEvents: true },
+    timeoutSeconds: 60,
+  },
+  {
+    name: 'settle-record-change',
+    description:
+      "Settles an approved record draft with the CRM's answer (applied or rejected) to its command",
+    triggers: [
+      { kind: 'event', ruleName: 'RecordChangeAnswers', pattern: EVENT_PATTERNS.recordChangeAnswers },
+    ],
+    access: { table: 'readwrite' },
+  },
+  {
+    name: 'apply-record-changed',
+    description:
+      "Re-classifies the record's pending updates (clean, moot, drifted) when the CRM reports a change",
+    triggers: [{ kind: 'event', ruleName: 'RecordChanged', pattern: EVENT_PATTERNS.recordChanged }],
+    access: { table: 'readwrite' },
+  },
+  {
+    name: 'republish-record-changes',
+    description: 'Publishes unanswered record change commands again (same applyId), then shows apply_unknown',
+    triggers: [{ kind: 'schedule', ruleName: 'RepublishRecordChanges', everyMinutes: 1 }],
+    access: { table: 'readwrite' },
     timeoutSeconds: 60,
   },
   {

@@ -63,13 +63,17 @@ export class ConflictError extends DomainError {
   constructor(
     message: string,
     readonly current: { status: string; version: number },
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; drifted?: string[] },
   ) {
     super(message, options);
+    this.drifted = options?.drifted;
   }
 
+  /** A record draft's drifted changes, when they are why (SPEC 3). */
+  readonly drifted?: string[];
+
   override get extensions() {
-    return { current: this.current };
+    return { current: this.current, ...(this.drifted ? { drifted: this.drifted } : {}) };
   }
 }
 

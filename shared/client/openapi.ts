@@ -315,7 +315,7 @@ export interface components {
       id: string;
       workspaceId: string;
       /** @enum {string} */
-      type: 'email';
+      type: 'email' | 'record.update' | 'record.create';
       status: components['schemas']['ReviewStatus'];
       /** @description Increases with every change; send it back to edit, approve or dismiss */
       version: number;
@@ -360,12 +360,30 @@ export interface components {
         /** @description The provider's message id of the message that arrived */
         messageId?: string;
       } | null;
+      apply: {
+        /** @description The command's idempotency key: the CRM applies each applyId at most once */
+        applyId: string;
+        by: string;
+        /** Format: date-time */
+        claimedAt: string;
+        /** @description The changes (or fields) approved */
+        fields: string[];
+        /** @description How many times the command was published */
+        publications: number;
+      } | null;
+      lastApplyError: {
+        /** @enum {string} */
+        reason: 'conflict' | 'invalid' | 'not_found' | 'forbidden' | 'unanswered';
+        message: string;
+        /** Format: date-time */
+        at: string;
+      } | null;
     };
     ReviewItemSummary: {
       id: string;
       workspaceId: string;
       /** @enum {string} */
-      type: 'email';
+      type: 'email' | 'record.update' | 'record.create';
       status: components['schemas']['ReviewStatus'];
       /** @description Increases with every change; send it back to edit, approve or dismiss */
       version: number;
@@ -410,6 +428,24 @@ export interface components {
         /** @description The provider's message id of the message that arrived */
         messageId?: string;
       } | null;
+      apply: {
+        /** @description The command's idempotency key: the CRM applies each applyId at most once */
+        applyId: string;
+        by: string;
+        /** Format: date-time */
+        claimedAt: string;
+        /** @description The changes (or fields) approved */
+        fields: string[];
+        /** @description How many times the command was published */
+        publications: number;
+      } | null;
+      lastApplyError: {
+        /** @enum {string} */
+        reason: 'conflict' | 'invalid' | 'not_found' | 'forbidden' | 'unanswered';
+        message: string;
+        /** Format: date-time */
+        at: string;
+      } | null;
     };
     ReviewItemList: {
       items: components['schemas']['ReviewItemSummary'][];
@@ -443,6 +479,11 @@ export interface components {
         | 'resolved'
         | 'expired'
         | 'delivery_updated'
+        | 'applied'
+        | 'apply_failed'
+        | 'apply_republished'
+        | 'apply_unknown'
+        | 'record_changed'
         | 'reassigned'
         | 'marked_stale';
       actor: components['schemas']['Actor'];
@@ -495,42 +536,268 @@ export interface components {
       medianSecondsToDecision: number | null;
     };
     /**
-     * @description pending: waits for a reviewer. sending: an approval is sending it. sent: approved and sent. send_unknown: a send whose outcome is unknown (never resent automatically). dismissed, resolved (sent or discarded elsewhere), expired: decided.
+     * @description pending: waits for a reviewer. sending: an approval is sending it. sent: approved and sent. send_unknown: a send whose outcome is unknown (never resent automatically). applying: an approved record change the CRM has not answered yet. applied: the CRM applied it. apply_unknown: the CRM never answered (approve again or dismiss). dismissed, resolved (handled elsewhere, or every change already holds), expired: decided.
      * @enum {string}
      */
-    ReviewStatus: 'pending' | 'sending' | 'sent' | 'send_unknown' | 'dismissed' | 'resolved' | 'expired';
-    Draft: {
-      /** @constant */
-      type: 'email';
-      from: string;
-      to: string[];
-      /** @default [] */
-      cc: string[];
-      /** @default [] */
-      bcc: string[];
-      subject: string;
-      bodyText: string;
-      bodyHtml?: string;
-      threadId?: string;
-      inReplyTo?: string;
-      externalDraftId?: string;
-    };
-    DraftPreview: {
-      /** @constant */
-      type: 'email';
-      from: string;
-      to: string[];
-      /** @default [] */
-      cc: string[];
-      /** @default [] */
-      bcc: string[];
-      subject: string;
-      threadId?: string;
-      inReplyTo?: string;
-      externalDraftId?: string;
-      /** @description The first 280 characters of the text body */
-      bodyPreview: string;
-    };
+    ReviewStatus:
+      | 'pending'
+      | 'sending'
+      | 'sent'
+      | 'send_unknown'
+      | 'applying'
+      | 'applied'
+      | 'apply_unknown'
+      | 'dismissed'
+      | 'resolved'
+      | 'expired';
+    Draft:
+      | {
+          /** @constant */
+          type: 'email';
+          from: string;
+          to: string[];
+          /** @default [] */
+          cc: string[];
+          /** @default [] */
+          bcc: string[];
+          subject: string;
+          bodyText: string;
+          bodyHtml?: string;
+          threadId?: string;
+          inReplyTo?: string;
+          externalDraftId?: string;
+        }
+      | {
+          /** @constant */
+          type: 'record.update';
+          record: {
+            type: string;
+            id: string;
+            name?: string;
+            ownerId?: string;
+            version?: string;
+          };
+          changes: (
+            | {
+                field: string;
+                label?: string;
+                /** @constant */
+                op: 'set';
+                before?: string | number | boolean | null;
+                after: string | number | boolean | null;
+                edit?: {
+                  after?: string | number | boolean | null;
+                  values?: string[];
+                };
+                /**
+                 * @default clean
+                 * @enum {string}
+                 */
+                state: 'clean' | 'moot' | 'drifted';
+                current?: string | number | boolean | null | string[];
+                currentAt?: string;
+              }
+            | {
+                field: string;
+                label?: string;
+                /** @constant */
+                op: 'set_if_empty';
+                after: string | number | boolean | null;
+                edit?: {
+                  after?: string | number | boolean | null;
+                  values?: string[];
+                };
+                /**
+                 * @default clean
+                 * @enum {string}
+                 */
+                state: 'clean' | 'moot' | 'drifted';
+                current?: string | number | boolean | null | string[];
+                currentAt?: string;
+              }
+            | {
+                field: string;
+                label?: string;
+                /** @constant */
+                op: 'add';
+                values: string[];
+                edit?: {
+                  after?: string | number | boolean | null;
+                  values?: string[];
+                };
+                /**
+                 * @default clean
+                 * @enum {string}
+                 */
+                state: 'clean' | 'moot' | 'drifted';
+                current?: string | number | boolean | null | string[];
+                currentAt?: string;
+              }
+            | {
+                field: string;
+                label?: string;
+                /** @constant */
+                op: 'remove';
+                values: string[];
+                edit?: {
+                  after?: string | number | boolean | null;
+                  values?: string[];
+                };
+                /**
+                 * @default clean
+                 * @enum {string}
+                 */
+                state: 'clean' | 'moot' | 'drifted';
+                current?: string | number | boolean | null | string[];
+                currentAt?: string;
+              }
+          )[];
+        }
+      | {
+          /** @constant */
+          type: 'record.create';
+          record: {
+            type: string;
+            name?: string;
+          };
+          fields: {
+            field: string;
+            label?: string;
+            value: string | number | boolean | null;
+            edit?: {
+              value: string | number | boolean | null;
+            };
+          }[];
+          possibleDuplicates?: {
+            type: string;
+            id: string;
+            name?: string;
+          }[];
+        };
+    DraftPreview:
+      | {
+          /** @constant */
+          type: 'email';
+          from: string;
+          to: string[];
+          /** @default [] */
+          cc: string[];
+          /** @default [] */
+          bcc: string[];
+          subject: string;
+          threadId?: string;
+          inReplyTo?: string;
+          externalDraftId?: string;
+          /** @description The first 280 characters of the text body */
+          bodyPreview: string;
+        }
+      | {
+          /** @constant */
+          type: 'record.update';
+          record: {
+            type: string;
+            id: string;
+            name?: string;
+            ownerId?: string;
+            version?: string;
+          };
+          changes: (
+            | {
+                field: string;
+                label?: string;
+                /** @constant */
+                op: 'set';
+                before?: string | number | boolean | null;
+                after: string | number | boolean | null;
+                edit?: {
+                  after?: string | number | boolean | null;
+                  values?: string[];
+                };
+                /**
+                 * @default clean
+                 * @enum {string}
+                 */
+                state: 'clean' | 'moot' | 'drifted';
+                current?: string | number | boolean | null | string[];
+                currentAt?: string;
+              }
+            | {
+                field: string;
+                label?: string;
+                /** @constant */
+                op: 'set_if_empty';
+                after: string | number | boolean | null;
+                edit?: {
+                  after?: string | number | boolean | null;
+                  values?: string[];
+                };
+                /**
+                 * @default clean
+                 * @enum {string}
+                 */
+                state: 'clean' | 'moot' | 'drifted';
+                current?: string | number | boolean | null | string[];
+                currentAt?: string;
+              }
+            | {
+                field: string;
+                label?: string;
+                /** @constant */
+                op: 'add';
+                values: string[];
+                edit?: {
+                  after?: string | number | boolean | null;
+                  values?: string[];
+                };
+                /**
+                 * @default clean
+                 * @enum {string}
+                 */
+                state: 'clean' | 'moot' | 'drifted';
+                current?: string | number | boolean | null | string[];
+                currentAt?: string;
+              }
+            | {
+                field: string;
+                label?: string;
+                /** @constant */
+                op: 'remove';
+                values: string[];
+                edit?: {
+                  after?: string | number | boolean | null;
+                  values?: string[];
+                };
+                /**
+                 * @default clean
+                 * @enum {string}
+                 */
+                state: 'clean' | 'moot' | 'drifted';
+                current?: string | number | boolean | null | string[];
+                currentAt?: string;
+              }
+          )[];
+        }
+      | {
+          /** @constant */
+          type: 'record.create';
+          record: {
+            type: string;
+            name?: string;
+          };
+          fields: {
+            field: string;
+            label?: string;
+            value: string | number | boolean | null;
+            edit?: {
+              value: string | number | boolean | null;
+            };
+          }[];
+          possibleDuplicates?: {
+            type: string;
+            id: string;
+            name?: string;
+          }[];
+        };
     /** @description Where the draft came from: the automation, its run and step, and who the run executed as */
     Origin: {
       automationId: string;
@@ -584,6 +851,12 @@ export interface components {
         | 'tone'
         | 'duplicate'
         | 'other';
+      /** @description A record update applied: the record's version after it */
+      recordVersion?: string;
+      /** @description A record creation applied: the new record's id */
+      recordId?: string;
+      /** @description A record draft approved in part: the changes (or fields) that were applied */
+      fields?: string[];
     };
     /** @description What the caller may do to the item now */
     Permissions: {
@@ -706,7 +979,7 @@ export interface components {
     JsonRpcPayload: components['schemas']['JsonRpcMessage'] | components['schemas']['JsonRpcMessage'][];
     EditRequest: {
       version: number;
-      draft: {
+      draft?: {
         to?: string[];
         cc?: string[];
         bcc?: string[];
@@ -714,11 +987,21 @@ export interface components {
         bodyText?: string;
         bodyHtml?: string | null;
       };
+      changes?: {
+        field: string;
+        after?: string | number | boolean | null;
+        values?: string[];
+      }[];
+      fields?: {
+        field: string;
+        value: string | number | boolean | null;
+      }[];
     };
     ApproveRequest: {
       version?: number;
       confirmResend?: boolean;
       acknowledgeStale?: boolean;
+      fields?: string[];
     };
     DismissRequest: {
       version?: number;
@@ -1435,9 +1718,9 @@ export interface operations {
                 id: string;
                 workspaceId: string;
                 /** @enum {string} */
-                type: 'email';
+                type: 'email' | 'record.update' | 'record.create';
                 /**
-                 * @description pending: waits for a reviewer. sending: an approval is sending it. sent: approved and sent. send_unknown: a send whose outcome is unknown (never resent automatically). dismissed, resolved (sent or discarded elsewhere), expired: decided.
+                 * @description pending: waits for a reviewer. sending: an approval is sending it. sent: approved and sent. send_unknown: a send whose outcome is unknown (never resent automatically). applying: an approved record change the CRM has not answered yet. applied: the CRM applied it. apply_unknown: the CRM never answered (approve again or dismiss). dismissed, resolved (handled elsewhere, or every change already holds), expired: decided.
                  * @enum {string}
                  */
                 status:
@@ -1445,27 +1728,138 @@ export interface operations {
                   | 'sending'
                   | 'sent'
                   | 'send_unknown'
+                  | 'applying'
+                  | 'applied'
+                  | 'apply_unknown'
                   | 'dismissed'
                   | 'resolved'
                   | 'expired';
                 /** @description Increases with every change; send it back to edit, approve or dismiss */
                 version: number;
-                draft: {
-                  /** @constant */
-                  type: 'email';
-                  from: string;
-                  to: string[];
-                  /** @default [] */
-                  cc: string[];
-                  /** @default [] */
-                  bcc: string[];
-                  subject: string;
-                  bodyText: string;
-                  bodyHtml?: string;
-                  threadId?: string;
-                  inReplyTo?: string;
-                  externalDraftId?: string;
-                };
+                draft:
+                  | {
+                      /** @constant */
+                      type: 'email';
+                      from: string;
+                      to: string[];
+                      /** @default [] */
+                      cc: string[];
+                      /** @default [] */
+                      bcc: string[];
+                      subject: string;
+                      bodyText: string;
+                      bodyHtml?: string;
+                      threadId?: string;
+                      inReplyTo?: string;
+                      externalDraftId?: string;
+                    }
+                  | {
+                      /** @constant */
+                      type: 'record.update';
+                      record: {
+                        type: string;
+                        id: string;
+                        name?: string;
+                        ownerId?: string;
+                        version?: string;
+                      };
+                      changes: (
+                        | {
+                            field: string;
+                            label?: string;
+                            /** @constant */
+                            op: 'set';
+                            before?: string | number | boolean | null;
+                            after: string | number | boolean | null;
+                            edit?: {
+                              after?: string | number | boolean | null;
+                              values?: string[];
+                            };
+                            /**
+                             * @default clean
+                             * @enum {string}
+                             */
+                            state: 'clean' | 'moot' | 'drifted';
+                            current?: string | number | boolean | null | string[];
+                            currentAt?: string;
+                          }
+                        | {
+                            field: string;
+                            label?: string;
+                            /** @constant */
+                            op: 'set_if_empty';
+                            after: string | number | boolean | null;
+                            edit?: {
+                              after?: string | number | boolean | null;
+                              values?: string[];
+                            };
+                            /**
+                             * @default clean
+                             * @enum {string}
+                             */
+                            state: 'clean' | 'moot' | 'drifted';
+                            current?: string | number | boolean | null | string[];
+                            currentAt?: string;
+                          }
+                        | {
+                            field: string;
+                            label?: string;
+                            /** @constant */
+                            op: 'add';
+                            values: string[];
+                            edit?: {
+                              after?: string | number | boolean | null;
+                              values?: string[];
+                            };
+                            /**
+                             * @default clean
+                             * @enum {string}
+                             */
+                            state: 'clean' | 'moot' | 'drifted';
+                            current?: string | number | boolean | null | string[];
+                            currentAt?: string;
+                          }
+                        | {
+                            field: string;
+                            label?: string;
+                            /** @constant */
+                            op: 'remove';
+                            values: string[];
+                            edit?: {
+                              after?: string | number | boolean | null;
+                              values?: string[];
+                            };
+                            /**
+                             * @default clean
+                             * @enum {string}
+                             */
+                            state: 'clean' | 'moot' | 'drifted';
+                            current?: string | number | boolean | null | string[];
+                            currentAt?: string;
+                          }
+                      )[];
+                    }
+                  | {
+                      /** @constant */
+                      type: 'record.create';
+                      record: {
+                        type: string;
+                        name?: string;
+                      };
+                      fields: {
+                        field: string;
+                        label?: string;
+                        value: string | number | boolean | null;
+                        edit?: {
+                          value: string | number | boolean | null;
+                        };
+                      }[];
+                      possibleDuplicates?: {
+                        type: string;
+                        id: string;
+                        name?: string;
+                      }[];
+                    };
                 /** @description Whether a reviewer changed the draft since it was proposed */
                 edited: boolean;
                 /** @description Why the automation proposed it */
@@ -1535,6 +1929,12 @@ export interface operations {
                     | 'tone'
                     | 'duplicate'
                     | 'other';
+                  /** @description A record update applied: the record's version after it */
+                  recordVersion?: string;
+                  /** @description A record creation applied: the new record's id */
+                  recordId?: string;
+                  /** @description A record draft approved in part: the changes (or fields) that were applied */
+                  fields?: string[];
                 } | null;
                 /** @description The last failed send, shown until the next one */
                 lastSendError: {
@@ -1564,6 +1964,24 @@ export interface operations {
                   at: string;
                   /** @description The provider's message id of the message that arrived */
                   messageId?: string;
+                } | null;
+                apply: {
+                  /** @description The command's idempotency key: the CRM applies each applyId at most once */
+                  applyId: string;
+                  by: string;
+                  /** Format: date-time */
+                  claimedAt: string;
+                  /** @description The changes (or fields) approved */
+                  fields: string[];
+                  /** @description How many times the command was published */
+                  publications: number;
+                } | null;
+                lastApplyError: {
+                  /** @enum {string} */
+                  reason: 'conflict' | 'invalid' | 'not_found' | 'forbidden' | 'unanswered';
+                  message: string;
+                  /** Format: date-time */
+                  at: string;
                 } | null;
               };
               /** @description Why this item was not decided (RFC 9457 problem details) */

@@ -8,6 +8,8 @@
  * (the use case answers 409 with the item's current status and version).
  */
 import type {
+  ApplyAttempt,
+  ApplyError,
   Decision,
   Delivery,
   HistoryAction,
@@ -32,7 +34,13 @@ export type Arrow =
   | 'expire'
   | 'delivery'
   | 'reassign'
-  | 'markStale';
+  | 'markStale'
+  | 'applyClaim'
+  | 'applied'
+  | 'applyRejected'
+  | 'republish'
+  | 'applyUnknown'
+  | 'recordChanged';
 
 interface ArrowSpec {
   from: readonly ReviewStatus[];
@@ -50,16 +58,33 @@ export const ARROWS: Readonly<Record<Arrow, ArrowSpec>> = {
   sendRejected: { from: ['sending'], to: 'pending', history: 'send_failed' },
   sendUnknown: { from: ['sending'], to: 'send_unknown', history: 'send_unknown' },
   interrupted: { from: ['sending'], to: 'send_unknown', history: 'send_unknown' },
-  dismiss: { from: ['pending', 'send_unknown'], to: 'dismissed', history: 'dismissed' },
+  dismiss: { from: ['pending', 'send_unknown', 'apply_unknown'], to: 'dismissed', history: 'dismissed' },
   resolve: { from: ['pending', 'send_unknown'], to: 'resolved', history: 'resolved' },
   expire: { from: ['pending'], to: 'expired', history: 'expired' },
   delivery: { from: ['sent'], to: 'sent', history: 'delivery_updated' },
   reassign: { from: ['pending'], to: 'pending', history: 'reassigned' },
   markStale: { from: ['pending'], to: 'pending', history: 'marked_stale' },
+  // Record drafts (SPEC 3, "Record drafts: drift, moot, apply"): the CRM applies them.
+  applyClaim: { from: ['pending', 'apply_unknown'], to: 'applying', history: 'approved' },
+  applied: { from: ['applying', 'apply_unknown'], to: 'applied', history: 'applied' },
+  applyRejected: { from: ['applying', 'apply_unknown'], to: 'pending', history: 'apply_failed' },
+  republish: { from: ['applying'], to: 'applying', history: 'apply_republished' },
+  applyUnknown: { from: ['applying'], to: 'apply_unknown', history: 'apply_unknown' },
+  recordChanged: { from: ['pending'], to: 'pending', history: 'record_changed' },
 };
 
 /** Statuses no arrow leaves. */
-export const FINAL_STATUSES: readonly ReviewStatus[] = ['sent', 'dismissed', 'resolved', 'expired'];
+export const FINAL_STATUSES: readonly ReviewStatus[] = [
+  'sent',
+  'applied',
+  'dismissed',
+  'resolved',
+  'expired',
+];
+
+/** The arrow an approval takes: an email is sent (claim → sending), a record change applied by the CRM. */
+export const approveArrow = (item: { type: string }): 'claim' | 'applyClaim' =>
+  item.type === 'email' ? 'claim' : 'applyClaim';
 
 /** Whether the arrow may be taken from this status. */
 export const canTake = (arrow: Arrow, status: ReviewStatus): boolean => ARROWS[arrow].from.includes(status);
@@ -142,17 +167,20 @@ export function created(id: string, fields: ProposedFields, at: string): ReviewI
 
 /**
  * A newer proposal replaces the pending item in place: same id and place in the queue (createdAt), the new draft,
- * reason, origin and reviewers, reviewer edits dropped. Built from the item's state as its dedup head mirrors it.
+ * reason, origin and reviewers, reviewer edits dropped (`keptEdits`: a record draft's field-by-field replacement
+ * kept some, already merged into the draft). Built from the item's state as its dedup head mirrors it.
  */
 export function replaced(
   before: { id: string; version: number; createdAt: string; updatedAt: string; status: ReviewStatus },
   fields: ProposedFields,
   at: string,
+  keptEdits = false,
 ): ReviewItem {
   if (!canTake('replace', before.status))
     throw new ArrowRefusedError('replace', { status: before.status, version: before.version });
   return {
     ...created(before.id, fields, before.createdAt),
+    edited: keptEdits,
     version: before.version + 1,
     updatedAt: stampAfter(before.updatedAt, at),
   };
@@ -221,3 +249,63 @@ export const deliveryUpdated = (item: ReviewItem, delivery: Delivery, at: string
 
 export const expired = (item: ReviewItem, at: string): ReviewItem =>
   decide(item, 'expire', { action: 'expired', by: null, at });
+
+// ---------------------------------------------------------------- record drafts
+
+/** The claim of a record change's approval: into `applying` with a fresh command. The dedup key is released. */
+export function applyClaimed(item: ReviewItem, attempt: ApplyAttempt): ReviewItem {
+  const applying = take(item, 'applyClaim', attempt.claimedAt, { apply: attempt, holdsKey: false });
+  delete applying.lastApplyError;
+  return applying;
+}
+
+/** The CRM applied it: the record's new version (update) or the new record's id (create). */
+export function applied(
+  item: ReviewItem,
+  at: string,
+  result: { recordVersion?: string; recordId?: string },
+): ReviewItem {
+  const attempt = item.apply as ApplyAttempt;
+  const all = allFieldsOf(item);
+  const partial = attempt.fields.length < all.length;
+  return decide(item, 'applied', {
+    action: 'approved',
+    by: attempt.by,
+    at,
+    ...result,
+    ...(partial ? { fields: attempt.fields } : {}),
+  });
+}
+
+/** The CRM refused it: pending again with the error shown; `draft` re-classified when the CRM said what it holds. */
+export function applyRejected(
+  item: ReviewItem,
+  error: ApplyError,
+  holdsKey: boolean,
+  draft: ReviewItem['draft'] = item.draft,
+): ReviewItem {
+  const back = take(item, 'applyRejected', error.at, { lastApplyError: error, holdsKey, draft });
+  delete back.apply;
+  return back;
+}
+
+/** The command published again (same applyId), or given up on after the last publication. */
+export const republished = (item: ReviewItem, at: string, nextAt: string): ReviewItem =>
+  take(item, 'republish', at, {
+    apply: { ...(item.apply as ApplyAttempt), publications: (item.apply?.publications ?? 0) + 1, nextAt },
+  });
+
+export const applyUnknown = (item: ReviewItem, error: ApplyError): ReviewItem =>
+  take(item, 'applyUnknown', error.at, { lastApplyError: error });
+
+/** The CRM reported the record changed: the item's changes re-classified (the draft given). */
+export const recordChanged = (item: ReviewItem, draft: ReviewItem['draft'], at: string): ReviewItem =>
+  take(item, 'recordChanged', at, { draft });
+
+/** The changes (update) or fields (create) of a record draft, by field name. */
+export function allFieldsOf(item: Pick<ReviewItem, 'draft'>): string[] {
+  const { draft } = item;
+  if (draft.type === 'record.update') return draft.changes.map((c) => c.field);
+  if (draft.type === 'record.create') return draft.fields.map((f) => f.field);
+  return [];
+}

@@ -24,6 +24,7 @@ const sameAddressSet = (a: string[], b: string[]): boolean => {
 
 export function matchesWebhookEvent(item: ReviewItem, event: EmailWebhookEvent): boolean {
   const { draft } = item;
+  if (draft.type !== 'email') return false;
   if (draft.from.toLowerCase() !== event.mailbox.toLowerCase()) return false;
   if (event.draftId !== undefined && draft.externalDraftId === event.draftId) return true;
   if (event.type !== 'message.sent') return false;

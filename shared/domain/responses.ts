@@ -11,15 +11,31 @@ import { DISMISS_REASONS, HISTORY_ACTIONS, type HistoryAction, type ReviewStatus
 import { executedAsSchema, isoTimeSchema, relatedRecordSchema } from './schemas.js';
 
 export const reviewStatusSchema = z
-  .enum(['pending', 'sending', 'sent', 'send_unknown', 'dismissed', 'resolved', 'expired'])
+  .enum([
+    'pending',
+    'sending',
+    'sent',
+    'send_unknown',
+    'applying',
+    'applied',
+    'apply_unknown',
+    'dismissed',
+    'resolved',
+    'expired',
+  ])
   .describe(
     'pending: waits for a reviewer. sending: an approval is sending it. sent: approved and sent. send_unknown: a ' +
-      'send whose outcome is unknown (never resent automatically). dismissed, resolved (sent or discarded ' +
-      'elsewhere), expired: decided.',
+      'send whose outcome is unknown (never resent automatically). applying: an approved record change the CRM ' +
+      'has not answered yet. applied: the CRM applied it. apply_unknown: the CRM never answered (approve again ' +
+      'or dismiss). dismissed, resolved (handled elsewhere, or every change already holds), expired: decided.',
   ) satisfies z.ZodType<ReviewStatus>;
 
 /** The statuses an open item (one in its reviewers' queues) can have. */
-export const openStatusSchema = z.enum(['pending', 'send_unknown']) satisfies z.ZodType<ReviewStatus>;
+export const openStatusSchema = z.enum([
+  'pending',
+  'send_unknown',
+  'apply_unknown',
+]) satisfies z.ZodType<ReviewStatus>;
 
 const userIdSchema = z.string().min(1);
 
@@ -55,6 +71,12 @@ export const decisionSchema = z
       .describe('The SES message id (approved) or the provider message id (resolved)'),
     note: z.string().optional(),
     reason: z.enum(DISMISS_REASONS).optional().describe("A dismissal's reason code"),
+    recordVersion: z.string().optional().describe("A record update applied: the record's version after it"),
+    recordId: z.string().optional().describe("A record creation applied: the new record's id"),
+    fields: z
+      .array(z.string())
+      .optional()
+      .describe('A record draft approved in part: the changes (or fields) that were applied'),
   })
   .describe('How the item left the queue');
 
@@ -88,6 +110,26 @@ export const draftDiffSchema = z
       .describe('A record draft: the changes the reviewer left out'),
   })
   .describe('What an edit changed');
+
+export const applySchema = z
+  .object({
+    applyId: z.string().describe("The command's idempotency key: the CRM applies each applyId at most once"),
+    by: userIdSchema,
+    claimedAt: isoTimeSchema,
+    fields: z.array(z.string()).describe('The changes (or fields) approved'),
+    publications: z.number().int().min(1).describe('How many times the command was published'),
+  })
+  .describe("For a record draft: the approved change's command to the CRM (Record Change Approved)");
+
+export const applyErrorSchema = z
+  .object({
+    reason: z.enum(['conflict', 'invalid', 'not_found', 'forbidden', 'unanswered']),
+    message: z.string(),
+    at: isoTimeSchema,
+  })
+  .describe(
+    'Why the CRM did not apply the last approval (or that it never answered), shown until the next one',
+  );
 
 export const sendErrorSchema = z.object({ code: z.string(), message: z.string(), at: isoTimeSchema });
 
@@ -128,6 +170,8 @@ function itemSchemaWith<D extends z.ZodType>(draft: D) {
     lastSendError: sendErrorSchema.nullable().describe('The last failed send, shown until the next one'),
     delivery: deliverySchema.nullable().describe('For a sent email: what became of it, once SES reports it'),
     stale: staleSchema.nullable(),
+    apply: applySchema.nullable(),
+    lastApplyError: applyErrorSchema.nullable(),
   });
 }
 

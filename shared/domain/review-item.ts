@@ -1,7 +1,7 @@
 /**
  * The review item and the member directory: plain data, no AWS.
  */
-import type { Draft, DraftType } from '../drafts/index.js';
+import { type Draft, type DraftType, kindOf } from '../drafts/index.js';
 import type { DraftDiff } from '../drafts/kind.js';
 import type { ExecutedAs, RelatedRecord } from './schemas.js';
 
@@ -11,12 +11,17 @@ export type ReviewStatus =
   | 'sent'
   /** The send's outcome is unknown (timeout, connection lost, crash): never resent automatically. */
   | 'send_unknown'
+  /** A record change was approved: the CRM was asked to apply it (`Record Change Approved`) and has not answered. */
+  | 'applying'
+  | 'applied'
+  /** The CRM never answered the command's publications: a reviewer settles it (approve again or dismiss). */
+  | 'apply_unknown'
   | 'dismissed'
   | 'resolved'
   | 'expired';
 
 /** Statuses in which an item waits for a person: it is in its reviewers' queues. */
-export const OPEN_STATUSES: readonly ReviewStatus[] = ['pending', 'send_unknown'];
+export const OPEN_STATUSES: readonly ReviewStatus[] = ['pending', 'send_unknown', 'apply_unknown'];
 export const isOpen = (status: ReviewStatus): boolean => OPEN_STATUSES.includes(status);
 
 export type Role = 'admin' | 'member';
@@ -59,6 +64,11 @@ export interface Decision {
   note?: string;
   /** A dismissal's reason code (SPEC 3, Feedback). */
   reason?: DismissReason;
+  /** A record change applied: the record's version after it (update) or the new record's id (create). */
+  recordVersion?: string;
+  recordId?: string;
+  /** The changes (update) or fields (create) that were applied, when not all of them. */
+  fields?: string[];
 }
 
 /** Why a reviewer dismissed a draft (SPEC 3, Feedback). */
@@ -86,6 +96,26 @@ export interface StaleMark {
 export interface ReviewerChanges {
   added: string[];
   removed: string[];
+}
+
+/** A record change's approval: the command the CRM applies, identified by its applyId (SPEC 3, 5). */
+export interface ApplyAttempt {
+  applyId: string;
+  by: string;
+  claimedAt: string;
+  /** The changes (update) or fields (create) approved: all of them unless the reviewer named some. */
+  fields: string[];
+  /** How many times the command was published (the first included). */
+  publications: number;
+  /** When to publish it again (or give up: apply_unknown) if the CRM has not answered. */
+  nextAt: string;
+}
+
+/** Why the CRM did not apply it (`Record Change Rejected`), or that it never answered. */
+export interface ApplyError {
+  reason: 'conflict' | 'invalid' | 'not_found' | 'forbidden' | 'unanswered';
+  message: string;
+  at: string;
 }
 
 export interface SendError {
@@ -132,6 +162,9 @@ export interface ReviewItem {
   decision: Decision | null;
   lastSendError?: SendError;
   sendAttempt?: SendAttempt;
+  /** For a record draft being applied (applying, apply_unknown) or applied: its command. */
+  apply?: ApplyAttempt;
+  lastApplyError?: ApplyError;
   /** For a sent email: the latest delivery event SES reported. */
   delivery?: Delivery;
   /** Marked while pending: the conversation moved on since the draft was proposed; cleared by a replacement. */
@@ -155,7 +188,12 @@ export type HistoryAction =
   | 'expired'
   | 'delivery_updated'
   | 'reassigned'
-  | 'marked_stale';
+  | 'marked_stale'
+  | 'applied'
+  | 'apply_failed'
+  | 'apply_republished'
+  | 'apply_unknown'
+  | 'record_changed';
 
 export const HISTORY_ACTIONS = [
   'created',
@@ -169,6 +207,11 @@ export const HISTORY_ACTIONS = [
   'resolved',
   'expired',
   'delivery_updated',
+  'applied',
+  'apply_failed',
+  'apply_republished',
+  'apply_unknown',
+  'record_changed',
   'reassigned',
   'marked_stale',
 ] as const satisfies readonly HistoryAction[];
@@ -215,10 +258,10 @@ export interface RecordRef {
   id: string;
 }
 
-/** The records an item is about, each once: the record page banners that show it. */
-export function recordRefsOf(item: Pick<ReviewItem, 'relatedRecords'>): RecordRef[] {
+/** The records an item is about, each once: the record page banners that show it (a record draft's own record too). */
+export function recordRefsOf(item: Pick<ReviewItem, 'relatedRecords' | 'draft'>): RecordRef[] {
   const seen = new Map<string, RecordRef>();
-  for (const record of item.relatedRecords)
+  for (const record of [...kindOf(item.draft).records(item.draft), ...item.relatedRecords])
     seen.set(`${record.type}\u0000${record.id}`, { type: record.type, id: record.id });
   return [...seen.values()];
 }

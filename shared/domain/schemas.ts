@@ -4,7 +4,11 @@
  * bodies up to 100 KB each, valid mailbox addresses.
  */
 import * as z from 'zod';
-import { emailDraftSchema, emailEditSchema } from '../drafts/email/schema.js';
+import { emailEditSchema } from '../drafts/email/schema.js';
+import { proposalDraftSchema } from '../drafts/index.js';
+import { recordCreateEditSchema } from '../drafts/record-create/index.js';
+import { recordUpdateEditSchema } from '../drafts/record-update/index.js';
+import { fieldNameSchema } from '../drafts/record-values.js';
 import type { FieldIssue } from '../errors.js';
 import {
   executedAsSchema,
@@ -43,7 +47,7 @@ export const draftProposedSchema = z.object({
   relatedRecords: z.array(relatedRecordSchema).max(MAX_RELATED_RECORDS).default([]),
   dedupKey: idSchema.max(512).optional(),
   expiresAt: isoTimeSchema.optional(),
-  draft: emailDraftSchema,
+  draft: proposalDraftSchema,
 });
 export type DraftProposed = z.output<typeof draftProposedSchema>;
 
@@ -57,13 +61,23 @@ export const memberChangedSchema = z.object({
 });
 export type MemberChanged = z.output<typeof memberChangedSchema>;
 
-/** PATCH /review-items/{id}: every editable field validated like the event schema; `from` is not editable. */
+/**
+ * PATCH /review-items/{id}: every editable field validated like the event schema; an email's `from` and a record
+ * draft's `record` are not editable. One of `draft` (an email), `changes` (a record update) or `fields` (a record
+ * creation), as the item's kind says (shared/drafts/<kind> editKey).
+ */
 export const editRequestSchema = z
   .object({
     version: z.number().int().min(1),
-    draft: emailEditSchema,
+    draft: emailEditSchema.optional(),
+    changes: recordUpdateEditSchema.optional(),
+    fields: recordCreateEditSchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((r) => [r.draft, r.changes, r.fields].filter((v) => v !== undefined).length === 1, {
+    message: 'give exactly one of draft (an email), changes (a record update) or fields (a record creation)',
+    path: ['draft'],
+  });
 export type EditRequest = z.output<typeof editRequestSchema>;
 
 export const approveRequestSchema = z
@@ -73,6 +87,11 @@ export const approveRequestSchema = z
     confirmResend: z.boolean().optional(),
     /** Required to send a stale item (a message arrived on its thread since it was proposed). */
     acknowledgeStale: z.boolean().optional(),
+    /**
+     * For a record draft: apply just these changes (record.update) or fields (record.create), drifted ones
+     * included on purpose. Without it every change is applied, and drifted changes refuse the approval (409).
+     */
+    fields: z.array(fieldNameSchema).min(1).max(100).optional(),
   })
   .strict();
 export type ApproveRequest = z.output<typeof approveRequestSchema>;

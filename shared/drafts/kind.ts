@@ -26,17 +26,27 @@ export interface DraftDiff {
 
 export interface DraftKind<D extends { type: string }, Preview, Edit> {
   readonly type: D['type'];
-  /** The draft as an automation proposes it (SPEC 2), and as it is stored. */
+  /** The draft as an automation proposes it (SPEC 2). */
+  readonly proposalSchema: z.ZodType;
+  /** The draft as it is stored and answered (with what the review adds to it, if anything). */
   readonly schema: z.ZodType<D>;
   /** A list's copy of the draft (no bodies): what queue entries and list indexes carry. */
   readonly previewSchema: z.ZodType<Preview>;
   preview(draft: D): Preview;
   /**
-   * What a reviewer sends to edit it (PATCH), validated by this schema, and the draft with the edit merged in
-   * (validated by `schema` in turn: an edit must leave a valid draft).
+   * What a reviewer sends to edit it: the member `editKey` of the PATCH body, validated by `editSchema`, and the
+   * draft with the edit merged in (validated by `schema` in turn: an edit must leave a valid draft).
    */
+  readonly editKey: 'draft' | 'changes' | 'fields';
   readonly editSchema: z.ZodType<Edit>;
   merge(draft: D, edit: Edit): unknown;
+  /** The draft a newer proposal of the same change makes of this one (SPEC 3, replacement). */
+  replace(previous: D, proposal: D): D;
+  /**
+   * Whether `replace` needs the replaced draft (edits kept field by field): ingest then reads the item (one more
+   * request). When false, `replace` must not look at `previous`.
+   */
+  readonly replaceReadsPrevious: boolean;
   /** Routing candidates besides the run user and the related records' owners (SPEC 3). */
   candidates(draft: D): { userIds: string[]; mailboxes: string[] };
   /** What identifies "the same change" of this kind, after automation, step and type (SPEC 3, dedup). */

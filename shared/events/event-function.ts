@@ -42,7 +42,34 @@ export function eventFunction<S extends z.ZodType>(
   detailSchema: S,
   handler: (detail: z.output<S>, event: Envelope<z.output<S>>) => Promise<unknown>,
 ) {
-  const schema = envelope(detailSchema);
+  return validatedEventFunction(envelope(detailSchema), handler);
+}
+
+/**
+ * One function for several detail-types, each with its own detail schema (the event's detail-type picks it); an
+ * event of another detail-type is rejected like an invalid one.
+ */
+export function eventFunctionByType<M extends Record<string, z.ZodType>>(
+  detailSchemas: M,
+  handler: <K extends keyof M & string>(
+    detailType: K,
+    detail: z.output<M[K]>,
+    event: Envelope<z.output<M[K]>>,
+  ) => Promise<unknown>,
+) {
+  const [first, ...rest] = Object.entries(detailSchemas).map(([detailType, detail]) =>
+    envelope(detail).extend({ 'detail-type': z.literal(detailType) }),
+  );
+  const schema = z.discriminatedUnion('detail-type', [first!, ...rest]);
+  return validatedEventFunction(schema, (_detail, event) =>
+    handler(event['detail-type'] as keyof M & string, event.detail as never, event as never),
+  );
+}
+
+function validatedEventFunction<D>(
+  schema: z.ZodType,
+  handler: (detail: D, event: Envelope<D>) => Promise<unknown>,
+) {
   return middy<unknown, unknown, Error, Context>()
     .use(injectLambdaContext(logger))
     .handler(async (event) => {
@@ -63,7 +90,7 @@ export function eventFunction<S extends z.ZodType>(
           issues,
         );
       }
-      const data = parsed.data as Envelope<z.output<S>>;
+      const data = parsed.data as Envelope<D>;
       const result = await handler(data.detail, data);
       logger.info('Event processed', { eventId: data.id, result: result as Record<string, unknown> });
       return result;

@@ -11,13 +11,17 @@
  */
 import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { ReviewItem } from '../domain/review-item.js';
+import type { EmailDraft } from '../drafts/email/schema.js';
+
+/** An item holding an email draft: what the mailer sends. */
+export type EmailItem = ReviewItem & { draft: EmailDraft };
 
 export interface SentMessage {
   messageId: string;
 }
 
 export interface Mailer {
-  send(item: ReviewItem): Promise<SentMessage>;
+  send(item: EmailItem): Promise<SentMessage>;
 }
 
 export class SendRejectedError extends Error {
@@ -70,7 +74,7 @@ export class SesMailer implements Mailer {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  async send(item: ReviewItem): Promise<SentMessage> {
+  async send(item: EmailItem): Promise<SentMessage> {
     const command = sendCommandFor(item, this.options.configurationSet);
     for (let attempt = 0; ; attempt++) {
       try {
@@ -91,7 +95,7 @@ export class SesMailer implements Mailer {
   }
 }
 
-export function sendCommandFor(item: ReviewItem, configurationSet?: string): SendEmailCommand {
+export function sendCommandFor(item: EmailItem, configurationSet?: string): SendEmailCommand {
   const { draft } = item;
   const headers = draft.inReplyTo
     ? [

@@ -7,9 +7,10 @@
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { monotonicFactory } from 'ulid';
-import type { HistoryEntry, Member, ReviewItem } from '../domain/review-item.js';
+import type { HistoryEntry, Member, RecordRef, ReviewItem } from '../domain/review-item.js';
 import { compareTimes } from '../domain/time.js';
 import { conversationKey, externalDraftKey } from '../drafts/email/keys.js';
+import { recordUpdateMatchKey } from '../drafts/record-update/index.js';
 import { WriteConflictError } from '../errors.js';
 import type { OutEvent } from '../events/out-events.js';
 import type {
@@ -245,6 +246,16 @@ export class ReviewStore implements ReviewStorePort {
       items.set(item.id, item);
     }
     return [...items.values()];
+  }
+
+  /** The open record updates of a record (SPEC 3, drift and moot): the `match` index under the record's key. */
+  async openRecordUpdates(workspaceId: string, record: RecordRef): Promise<ReviewItem[]> {
+    const rows = await this.table.queryAll({
+      IndexName: 'match',
+      KeyConditionExpression: 'matchPk = :pk',
+      ExpressionAttributeValues: { ':pk': recordUpdateMatchKey(workspaceId, record) },
+    });
+    return rows.map(parseItem);
   }
 
   /** Items due for a scheduled job: pending items past expiresAt, or items in `sending` since before `until`. */

@@ -7,6 +7,9 @@
  */
 import {
   type Arrow,
+  allFieldsOf,
+  applyClaimed,
+  approveArrow,
   canTake,
   claimed,
   dismissed,
@@ -16,16 +19,23 @@ import {
   sent,
   statusAt,
 } from '../domain/lifecycle.js';
-import { type HistoryAction, historyEntry, type ReviewItem } from '../domain/review-item.js';
+import { type HistoryAction, historyEntry, type Member, type ReviewItem } from '../domain/review-item.js';
 import type { ApproveRequest, DismissRequest, EditRequest } from '../domain/schemas.js';
 import { kindOf } from '../drafts/index.js';
 import type { DraftDiff } from '../drafts/kind.js';
-import { ConflictError, DomainError, ForbiddenError, WriteConflictError } from '../errors.js';
+import { recordCommand } from '../drafts/record-command.js';
+import {
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  ValidationError,
+  WriteConflictError,
+} from '../errors.js';
 import { itemEvent, type OutDetailType } from '../events/out-events.js';
 import type { Caller } from '../http/request.js';
 import { validate } from '../http/request.js';
 import { logger } from '../logger.js';
-import { SendOutcomeUnknownError, SendRejectedError } from '../mail/mailer.js';
+import { type EmailItem, SendOutcomeUnknownError, SendRejectedError } from '../mail/mailer.js';
 import { type CounterChange, type ItemState, itemFromConflict } from '../store/review-store.js';
 import type { Deps, SendDeps } from './deps.js';
 import { type PresentedItem, presentItem, visibleItem } from './read-items.js';
@@ -157,7 +167,13 @@ export async function editItem(deps: Deps, caller: Caller, itemId: string, reque
   requireStatus(item, now, 'edit', 'edit');
   requireVersion(item, request.version);
   const kind = kindOf(item.draft);
-  const draft = validate(kind.schema, kind.merge(item.draft, request.draft), 'The edited draft is invalid');
+  const edit = request[kind.editKey];
+  if (edit === undefined) {
+    throw new ValidationError(`A ${item.type} draft is edited with "${kind.editKey}"`, [
+      { path: kind.editKey, message: `required for a ${item.type} draft` },
+    ]);
+  }
+  const draft = validate(kind.schema, kind.merge(item.draft, edit), 'The edited draft is invalid');
   const after = edited(item, draft, now.toISOString());
   await commit(deps, item, after, 'edited', caller, {
     withDraft: true,
@@ -194,8 +210,15 @@ export async function dismissItem(deps: Deps, caller: Caller, itemId: string, re
 export async function approveItem(deps: SendDeps, caller: Caller, itemId: string, request: ApproveRequest) {
   const now = deps.clock();
   const { item, member } = await loadForAction(deps, caller, itemId);
-  requireStatus(item, now, 'claim', 'approve');
+  requireStatus(item, now, approveArrow(item), 'approve');
   requireVersion(item, request.version);
+  if (item.draft.type !== 'email') return approveRecordChange(deps, caller, item, member, request, now);
+  if (request.fields !== undefined) {
+    throw new ValidationError('"fields" names the changes of a record draft; this is an email', [
+      { path: 'fields', message: 'only for record drafts' },
+    ]);
+  }
+  const email = item as EmailItem;
   if (item.status === 'send_unknown' && request.confirmResend !== true) {
     throw new ConflictError(
       'The previous send of this item has an unknown outcome. Check the sent mail, then approve with ' +
@@ -208,7 +231,11 @@ export async function approveItem(deps: SendDeps, caller: Caller, itemId: string
   if (refusal) throw new ForbiddenError(refusal);
 
   // 1. Claim: pending → sending. Exactly one claim wins; the key is released (a new proposal starts a new item).
-  const sending = claimed(item, { id: deps.newId(), by: caller.userId, claimedAt: now.toISOString() });
+  const sending = claimed(email, {
+    id: deps.newId(),
+    by: caller.userId,
+    claimedAt: now.toISOString(),
+  }) as EmailItem;
   await commit(deps, item, sending, 'approved', caller, { withDraft: true });
 
   // 2. Send once. 3. Record the outcome.
@@ -308,4 +335,61 @@ async function returnToPending(
     await recordOutcome(deps, sending, keyless, 'send_failed', caller, options);
     return keyless;
   }
+}
+
+// ---------------------------------------------------------------- approve a record change
+
+/** How long the CRM has to answer a command before it is published again (SPEC 3: 5 minutes apart). */
+export const REPUBLISH_AFTER_MS = 5 * 60 * 1000;
+
+/**
+ * A record draft's approval: claim it (`applying`, with a fresh applyId) and write the `Record Change Approved`
+ * command with the claim (the outbox publishes it). The CRM's answer settles it (record-apply.ts). A plain approve
+ * of an item with drifted changes answers 409 naming them; `fields` applies just the named changes.
+ */
+async function approveRecordChange(
+  deps: Deps,
+  caller: Caller,
+  item: ReviewItem,
+  member: Member,
+  request: ApproveRequest,
+  now: Date,
+) {
+  const all = allFieldsOf(item);
+  let fields = all;
+  if (request.fields !== undefined) {
+    const unknown = request.fields.filter((field) => !all.includes(field));
+    if (unknown.length > 0) {
+      throw new ValidationError(
+        'The draft has no change for these fields',
+        unknown.map((field) => ({ path: 'fields', message: `no change for ${field}` })),
+      );
+    }
+    fields = all.filter((field) => request.fields?.includes(field));
+  } else if (item.draft.type === 'record.update') {
+    const drifted = item.draft.changes.filter((c) => c.state === 'drifted').map((c) => c.field);
+    if (drifted.length > 0) {
+      throw new ConflictError(
+        `The record changed since the draft was made: ${drifted.join(', ')} now hold other values. Approve with ` +
+          '"fields" naming the changes to apply (drifted ones included on purpose), or edit them first.',
+        { status: item.status, version: item.version },
+        { drifted },
+      );
+    }
+  }
+  const at = now.toISOString();
+  const applying = applyClaimed(item, {
+    applyId: `ap_${deps.newId()}`,
+    by: caller.userId,
+    claimedAt: at,
+    fields,
+    publications: 1,
+    nextAt: new Date(now.getTime() + REPUBLISH_AFTER_MS).toISOString(),
+  });
+  await commit(deps, item, applying, 'approved', caller, {
+    withDraft: true,
+    detail: { applyId: applying.apply?.applyId ?? '', fields: fields.join(',') },
+    event: { type: 'Record Change Approved', extra: recordCommand(applying) },
+  });
+  return presentItem(applying, member, now);
 }

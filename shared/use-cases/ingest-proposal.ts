@@ -1,8 +1,9 @@
 /**
  * A proposal comes in: route it, then create, replace in place, or ignore (SPEC 3, dedup and replacement).
  *
- * Requests: the routing candidates (1 BatchGetItem: members by id, members by mailbox), then an optimistic create (1 TransactWrite). If the key already has a
- * head, the failed create returns it (ALL_OLD) and we replace or ignore: 3 requests in all. Races between
+ * Requests: the routing candidates (1 BatchGetItem: members by id, members by mailbox), then an optimistic create (1
+ * TransactWrite). If the key already has a head, the failed create returns it (ALL_OLD) and we replace or ignore: 3
+ * requests in all; a record draft's replacement also reads the replaced item (its edits are kept field by field): 4. Races between
  * concurrent deliveries are settled by the head's conditions and retried from the head DynamoDB returned.
  */
 import { compareProposals, dedupHashOf, dedupKeyOf } from '../domain/dedup.js';
@@ -11,6 +12,7 @@ import { historyEntry, utcIso } from '../domain/review-item.js';
 import { candidateKeysOf, MAX_REVIEWERS, routeReviewers } from '../domain/routing.js';
 import type { DraftProposed } from '../domain/schemas.js';
 import { preciseTime, showTime } from '../domain/time.js';
+import { hasReviewerEdits, kindOf } from '../drafts/index.js';
 import { WriteConflictError } from '../errors.js';
 import { itemEvent } from '../events/out-events.js';
 import { stateOfHead } from '../store/entities/dedup-head.js';
@@ -66,7 +68,22 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
     try {
       if (head?.open) {
         const before = stateOfHead(workspaceId, dedupHash, head);
-        const item = replaced(before, withHandChanges(fields, head), now.toISOString());
+        let replacing = fields;
+        let keptEdits = false;
+        const kind = kindOf(fields.draft);
+        if (kind.replaceReadsPrevious) {
+          // Field by field (SPEC 3): the replaced draft's edits and what the CRM reported are kept where they fit.
+          const previous = await deps.store.getItem(workspaceId, head.itemId);
+          if (!previous || previous.version !== head.version) {
+            head = await deps.store.getHead(workspaceId, dedupHash);
+            continue;
+          }
+          if (previous.draft.type === fields.draft.type) {
+            replacing = { ...fields, draft: kind.replace(previous.draft, fields.draft) };
+            keptEdits = hasReviewerEdits(replacing.draft);
+          }
+        }
+        const item = replaced(before, withHandChanges(replacing, head), now.toISOString(), keptEdits);
         await deps.store.changeItem({
           before,
           after: item,
@@ -151,7 +168,7 @@ function proposedFields(proposal: DraftProposed, reviewers: string[], dedupHash:
   const { run } = proposal;
   return {
     workspaceId: proposal.workspaceId,
-    type: 'email',
+    type: proposal.draft.type,
     draft: proposal.draft,
     reason: proposal.reason,
     relatedRecords: proposal.relatedRecords,

@@ -69,6 +69,8 @@ export interface ReviewStorePort {
   ): Promise<AutomationsPage>;
   /** Open email drafts an email provider event can be about (SPEC 3, auto-resolve). */
   matchCandidates(workspaceId: string, keys: MatchKeys): Promise<ReviewItem[]>;
+  /** Open record updates of a record (SPEC 3, drift and moot). */
+  openRecordUpdates(workspaceId: string, record: RecordRef): Promise<ReviewItem[]>;
   due(kind: DueKind, until: string, limit: number): Promise<ReviewItem[]>;
   getHead(workspaceId: string, dedupHash: string): Promise<DedupHead | undefined>;
   counters(workspaceId: string, automationId: string): Promise<ScopeCounters[]>;

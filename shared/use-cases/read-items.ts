@@ -2,7 +2,7 @@
  * Read side: the queue, the workspace's open items, one item, its history, a record's items, the summary.
  * Visibility is `canSee` (shared/domain/routing.ts), applied to every row that leaves here: the one rule.
  */
-import { canTake, statusAt } from '../domain/lifecycle.js';
+import { approveArrow, canTake, statusAt } from '../domain/lifecycle.js';
 import type { HistoryEntry, Member, ReviewItem, ReviewStatus } from '../domain/review-item.js';
 import { canSee, scopeOf } from '../domain/routing.js';
 import type { ListQuery } from '../domain/schemas.js';
@@ -34,7 +34,9 @@ export function permissionsOf(item: AnyItem, member: Member, now: Date): Permiss
   return {
     canEdit: mayAct && canTake('edit', status),
     canApprove:
-      mayAct && canTake('claim', status) && kindOf(item.draft).approveRefusal(member, item.draft) === null,
+      mayAct &&
+      canTake(approveArrow(item), status) &&
+      kindOf(item.draft).approveRefusal(member, item.draft) === null,
     canDismiss: mayAct && canTake('dismiss', status),
   };
 }
@@ -70,6 +72,16 @@ export function presentItem(item: AnyItem, member: Member, now: Date) {
     lastSendError: item.lastSendError ?? null,
     delivery: item.delivery ?? null,
     stale: item.stale ?? null,
+    apply: item.apply
+      ? {
+          applyId: item.apply.applyId,
+          by: item.apply.by,
+          claimedAt: item.apply.claimedAt,
+          fields: item.apply.fields,
+          publications: item.apply.publications,
+        }
+      : null,
+    lastApplyError: item.lastApplyError ?? null,
   };
 }
 export type PresentedItem = ReturnType<typeof presentItem>;

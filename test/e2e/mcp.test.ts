@@ -4,6 +4,7 @@
  * never gets anything of another user's private runs, by any tool or filter; an admin gets them; answers equal
  * the HTTP routes' for the same caller (the same use cases); a bad or missing token is refused with 401.
  */
+
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
   StreamableHTTPClientTransport,
@@ -12,6 +13,7 @@ import {
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReviewStats } from '../../shared/use-cases/review-stats.js';
+import { emailOf } from '../support/items.js';
 import { type ApiPage, type Proposed, type Scenario, startScenario, unique } from '../support/scenario.js';
 
 const ADMIN = 'u_admin';
@@ -115,7 +117,7 @@ function expectNothingOfAlice(result: CallToolResult) {
   const whole = JSON.stringify(result);
   for (const item of [...alicePrivate, aliceDismissed]) {
     expect(whole).not.toContain(item.itemId);
-    expect(whole).not.toContain(item.proposal.draft.subject);
+    expect(whole).not.toContain(emailOf(item.proposal.draft).subject);
     expect(whole).not.toContain(item.runId);
   }
 }
@@ -218,7 +220,7 @@ describe('the MCP endpoint', () => {
       recordId: RECORD.id,
     });
     expect(ids(adminByRecord)).toEqual(pending([...alicePrivate, bobPrivate, workspaceItems[1]!, churnItem]));
-    expect(textOf(adminByRecord)).toContain(alicePrivate[0]!.proposal.draft.subject);
+    expect(textOf(adminByRecord)).toContain(emailOf(alicePrivate[0]!.proposal.draft).subject);
   });
 
   it('pages with the cursor it answers, never repeating or skipping an item', async () => {
@@ -256,7 +258,7 @@ describe('the MCP endpoint', () => {
       origin: Record<string, unknown>;
     };
     expect(item.id).toBe(visible.itemId);
-    expect(item.draft.bodyText).toBe(visible.proposal.draft.bodyText);
+    expect(item.draft.bodyText).toBe(emailOf(visible.proposal.draft).bodyText);
     expect(history.map((entry) => [entry.action, entry.runId])).toEqual([['created', visible.runId]]);
     expect(origin).toEqual({
       ...RENEWAL,
@@ -273,7 +275,7 @@ describe('the MCP endpoint', () => {
       expect(refused.isError).toBe(true);
       expect(textOf(refused)).toBe(`Not found: No review item ${hidden.itemId}`);
       expect(refused.structuredContent).toBeUndefined();
-      expect(JSON.stringify(refused)).not.toContain(hidden.proposal.draft.subject);
+      expect(JSON.stringify(refused)).not.toContain(emailOf(hidden.proposal.draft).subject);
     }
     const admin = await agentOf(ADMIN);
     expect((await call(admin, 'get_review_item', { id: alicePrivate[0]!.itemId })).isError).toBeFalsy();

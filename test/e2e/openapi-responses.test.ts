@@ -5,8 +5,10 @@
  * schema the served GET /openapi.json gives for that route, status and content type. Response schemas forbid
  * undocumented members, so a field added to an answer and not to the document fails here.
  */
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../shared/openapi/document.js';
+import { emailOf } from '../support/items.js';
 import { type OpenApiValidator, openApiValidator } from '../support/openapi.js';
 import {
   type ApiClient,
@@ -237,7 +239,7 @@ describe('real responses against the served OpenAPI document', () => {
       type: 'draft.deleted',
       workspaceId: scenario.workspaceId,
       mailbox: 'alice@acme.com',
-      draftId: items[0]!.proposal.draft.externalDraftId,
+      draftId: emailOf(items[0]!.proposal.draft).externalDraftId,
       to: [],
       occurredAt: new Date().toISOString(),
     };

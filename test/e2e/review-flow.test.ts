@@ -4,11 +4,13 @@
  * JWTs; the approved email lands in the local SES store; the email provider calls the signed webhook; the
  * scheduler's expiry job runs on demand. Nothing is read from the table directly.
  */
+
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReviewClient, type paths, type ReviewClient } from '../../shared/client/index.js';
 import { proposal } from '../fixtures/index.js';
+import { emailOf } from '../support/items.js';
 import {
   type ApiClient,
   type ApiItem,
@@ -191,7 +193,7 @@ describe('propose → queue → edit → approve → sent exactly once', () => {
     expect(entries[0]?.actor).toEqual({ kind: 'automation', runId });
     for (const entry of entries.slice(1)) expect(entry.actor).toEqual({ kind: 'user', userId: 'u_alice' });
     expect(entries.every((entry) => entry.runId === runId)).toBe(true);
-    expect(entries[1]?.draft?.subject).toBe(editedSubject);
+    expect(emailOf(entries[1]?.draft)?.subject).toBe(editedSubject);
 
     // Events out.
     const published = s.itemEvents(itemId);

@@ -15,7 +15,7 @@ import { cdkJsonContext, type Synthesized, synth } from './synth.js';
 let s: Synthesized;
 beforeAll(() => {
   s = synth();
-}, 60_000);
+}, 180_000);
 
 /** Every acknowledgement in the tree: rule id → construct paths. */
 function acknowledgements(root: IConstruct): Map<string, { path: string; reason: string }[]> {

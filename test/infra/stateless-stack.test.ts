@@ -275,7 +275,7 @@ describe('event rules and schedules', () => {
     '%s: a rate rule on the default bus, target with retries and a dead-letter queue',
     (_name, schedule) => {
       const [ruleId, ...others] = rulesWith({
-        ScheduleExpression: `rate(${schedule.everyMinutes} minutes)`,
+        ScheduleExpression: `rate(${schedule.everyMinutes} ${schedule.everyMinutes === 1 ? 'minute' : 'minutes'})`,
         Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionId(schedule.fn.name), 'Arn'] } })],
       });
       expect(others).toEqual([]);

@@ -16,6 +16,7 @@ import { type IngestOutcome, ingestProposal } from '../../shared/use-cases/inges
 import {
   callerOf,
   createItemEnv,
+  emailOf,
   type ItemEnv,
   mapLimit,
   RUN_USER,
@@ -80,7 +81,8 @@ async function stored(itemId: string): Promise<{ item: ReviewItem; history: Hist
 }
 
 const actions = (history: HistoryEntry[]) => history.map((h) => h.action);
-const approvedDraft = (history: HistoryEntry[]) => history.find((h) => h.action === 'approved')?.draft;
+const approvedDraft = (history: HistoryEntry[]) =>
+  emailOf(history.find((h) => h.action === 'approved')?.draft);
 
 /** Emails whose subject contains the trial's token, fetched once per test and indexed. */
 async function emailsByToken(tokens: string[]): Promise<Map<string, SentEmail[]>> {

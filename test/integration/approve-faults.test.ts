@@ -10,6 +10,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReviewItem } from '../../shared/domain/review-item.js';
 import { ConflictError } from '../../shared/errors.js';
+import type { EmailItem } from '../../shared/mail/mailer.js';
 import { approveItem, dismissItem, SendFailedError } from '../../shared/use-cases/decide.js';
 import { ingestProposal } from '../../shared/use-cases/ingest-proposal.js';
 import { INTERRUPTED_AFTER_MS, recoverInterruptedSends } from '../../shared/use-cases/scheduled-jobs.js';
@@ -17,6 +18,7 @@ import { sesEndpoint } from '../support/endpoints.js';
 import {
   callerOf,
   createItemEnv,
+  emailOf,
   type ItemEnv,
   mapLimit,
   RUN_USER,
@@ -175,7 +177,7 @@ describe('a definite rejection', () => {
       dedupKey: first.dedupKey,
       proposedAt: new Date(Date.parse(first.proposedAt) + 1_000).toISOString(),
       run: { id: 'run_newer' },
-      draft: { subject: `${first.draft.subject} newer` },
+      draft: { subject: `${emailOf(first.draft).subject} newer` },
     });
     proxy.use('reject');
     // The newer proposal arrives between the claim and SES's answer.
@@ -183,7 +185,7 @@ describe('a definite rejection', () => {
     const racing = {
       ...deps,
       mailer: {
-        send: async (sending: ReviewItem) => {
+        send: async (sending: EmailItem) => {
           ingested = await ingestProposal(env.deps, newer);
           return faulty.mailer.send(sending);
         },
@@ -214,9 +216,9 @@ describe('a definite rejection', () => {
     // Both stay actionable: the older one can still be approved, and sends once; the newer keeps the key.
     proxy.use('forward');
     const sent = await approveItem(deps, alice, item.id, {});
-    expect((await findEmails({ subject: first.draft.subject })).map((e) => [e.subject, e.messageId])).toEqual(
-      [[first.draft.subject, sent.decision?.messageId]],
-    );
+    expect(
+      (await findEmails({ subject: emailOf(first.draft).subject })).map((e) => [e.subject, e.messageId]),
+    ).toEqual([[emailOf(first.draft).subject, sent.decision?.messageId]]);
     expect(await env.deps.store.getHead(item.workspaceId, item.dedupHash)).toMatchObject({
       itemId: newItemId,
       open: true,
@@ -490,7 +492,7 @@ describe('a crash between the claim and the outcome', () => {
     proxy.use('accept-late');
     try {
       const approving = approveItem(crash.withMailer(patient), alice, item.id, {}).catch((e: unknown) => e);
-      await until(() => proxy.requests.some((r) => r.subject === item.draft.subject && r.forwarded));
+      await until(() => proxy.requests.some((r) => r.subject === emailOf(item.draft).subject && r.forwarded));
 
       // The job, 3 minutes on (as if this send were stuck), moves the item on before the answer arrives.
       crash.deps.clock.advance(3 * 60_000);
@@ -545,7 +547,7 @@ describe('random faults under concurrent approvals', () => {
     };
     const outcomes = await mapLimit(plans, 8, async (plan) => {
       const { item, token, emails } = await freshItem(`Fault soak ${plan.index}`);
-      faultsBySubject.set(item.draft.subject, [...plan.faults]);
+      faultsBySubject.set(emailOf(item.draft).subject, [...plan.faults]);
       const label = `item ${plan.index} (faults ${plan.faults.join(',')}, seed ${SEED})`;
       const results = await Promise.allSettled(
         plan.approvers.map((caller) => approveItem(deps, caller, item.id, {})),
@@ -567,7 +569,9 @@ describe('random faults under concurrent approvals', () => {
       }
       const after = await stateOf(item);
       expect(['sent', 'pending', 'send_unknown'], label).toContain(after.item.status);
-      const forwarded = proxy.requests.filter((r) => r.subject === item.draft.subject && r.forwarded).length;
+      const forwarded = proxy.requests.filter(
+        (r) => r.subject === emailOf(item.draft).subject && r.forwarded,
+      ).length;
       const stored = await emails();
       expect(stored.length, `${label}: emails stored = requests that reached SES`).toBe(forwarded);
       expect(stored.length, `${label}: never a second send`).toBeLessThanOrEqual(1);
@@ -580,7 +584,7 @@ describe('random faults under concurrent approvals', () => {
         expect(after.item.lastSendError, label).toBeDefined();
         expect(stored, label).toEqual([]);
       }
-      faultsBySubject.delete(item.draft.subject);
+      faultsBySubject.delete(emailOf(item.draft).subject);
       return { item, token, emails, status: after.item.status, label };
     });
 

@@ -28,6 +28,7 @@ import { newItemId } from '../../shared/wiring.js';
 import { member, proposal } from '../fixtures/index.js';
 import { bulkLoad, itemOps, memberOps } from '../support/bulk-load.js';
 import { createTestTable, type TestTable } from '../support/dynamo.js';
+import { emailOf } from '../support/items.js';
 
 const workspaceId = `ws_scale_${randomUUID().slice(0, 8)}`;
 const ALICE = { workspaceId, userId: 'u_alice' };
@@ -176,7 +177,7 @@ async function checkPatterns(openItems: number): Promise<Figures> {
   const rareWorkspace = await page('workspace view by automation (member)', () =>
     listReviewItems(deps(), ALICE, { limit: 25, scope: 'workspace', automationId: 'auto_rare' }),
   );
-  expect(rareWorkspace.items.map((item) => item.draft.subject)).toEqual(['The rare one']);
+  expect(rareWorkspace.items.map((item) => emailOf(item.draft).subject)).toEqual(['The rare one']);
   expect(rareWorkspace.nextCursor).toBeNull();
 
   const adminView = await page('workspace view (admin)', () =>
@@ -211,7 +212,7 @@ async function checkPatterns(openItems: number): Promise<Figures> {
     { automationId: 'auto_renewal', automationName: 'Renewal follow-up', count: 35 },
     { automationId: 'auto_rare', automationName: 'Rare reminder', count: 1 },
   ]);
-  expect(summary.result.latest.map((item) => item.draft.subject)).toEqual([
+  expect(summary.result.latest.map((item) => emailOf(item.draft).subject)).toEqual([
     'Own 4',
     'Own 3',
     'Own 2',

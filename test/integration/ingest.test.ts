@@ -15,6 +15,7 @@ import { getHistory, listReviewItems } from '../../shared/use-cases/read-items.j
 import { newItemId } from '../../shared/wiring.js';
 import { member, proposal } from '../fixtures/index.js';
 import { createTestTable, type TestTable } from '../support/dynamo.js';
+import { emailOf } from '../support/items.js';
 import { OutboxReader } from '../support/outbox.js';
 
 let table: TestTable;
@@ -89,7 +90,7 @@ describe('ingesting a proposal', () => {
       edited: false,
     });
     const history = await getHistory(deps(), { workspaceId, userId: 'u_alice' }, item!.id);
-    expect(history.items.map((h) => [h.action, h.version, h.runId, h.draft?.bodyText])).toEqual([
+    expect(history.items.map((h) => [h.action, h.version, h.runId, emailOf(h.draft)?.bodyText])).toEqual([
       ['created', 1, 'run_123', 'Hi Carol, shall we talk about the renewal?'],
       ['replaced', 2, 'run_2', 'v2'],
     ]);
@@ -237,17 +238,17 @@ describe('duplicate, shuffled and concurrent delivery (property)', () => {
               : b,
           );
           const items = page.items.filter(
-            (i) => 'bodyPreview' in i.draft && i.draft.bodyPreview === newest.draft.bodyText,
+            (i) => 'bodyPreview' in i.draft && i.draft.bodyPreview === emailOf(newest.draft).bodyText,
           );
           expect(items).toHaveLength(1);
           const item = await store.getItem(workspaceId, items[0]!.id);
-          expect(item?.draft.bodyText).toBe(newest.draft.bodyText);
+          expect(emailOf(item?.draft)?.bodyText).toBe(emailOf(newest.draft).bodyText);
           const history = await store.getHistory(workspaceId, item!.id);
           // History is complete: one entry per version, created first, each replacement newer than the last.
           expect(history.map((h) => h.version)).toEqual(history.map((_, i) => i + 1));
           expect(history[0]?.action).toBe('created');
           expect(history.slice(1).every((h) => h.action === 'replaced')).toBe(true);
-          expect(history.at(-1)?.draft?.bodyText).toBe(newest.draft.bodyText);
+          expect(emailOf(history.at(-1)?.draft)?.bodyText).toBe(emailOf(newest.draft).bodyText);
           expect(item?.version).toBe(history.length);
         }
       }),

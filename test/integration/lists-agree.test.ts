@@ -24,6 +24,7 @@ import { expireDueItems } from '../../shared/use-cases/scheduled-jobs.js';
 import { newItemId } from '../../shared/wiring.js';
 import { member, proposal } from '../fixtures/index.js';
 import { createTestTable, type TestTable } from '../support/dynamo.js';
+import { emailOf } from '../support/items.js';
 
 let table: TestTable;
 let store: ReviewStore;
@@ -144,9 +145,9 @@ async function run(steps: Step[]) {
           await resolveFromWebhook(deps, `wh_${workspaceId}_${index}`, {
             type: 'message.sent',
             workspaceId,
-            mailbox: item.draft.from,
-            threadId: item.draft.threadId,
-            to: item.draft.to,
+            mailbox: emailOf(item.draft).from,
+            threadId: emailOf(item.draft).threadId,
+            to: emailOf(item.draft).to,
             occurredAt: clock.toISOString(),
           });
       } else if (s.kind === 'expire') {

@@ -15,6 +15,7 @@ import { expireDueItems } from '../../shared/use-cases/scheduled-jobs.js';
 import { newItemId } from '../../shared/wiring.js';
 import { member, proposal } from '../fixtures/index.js';
 import { createTestTable, type TestTable } from '../support/dynamo.js';
+import { emailOf } from '../support/items.js';
 import { OutboxReader } from '../support/outbox.js';
 
 let table: TestTable;
@@ -65,7 +66,7 @@ describe('the queue', () => {
       table.counter.reset();
       const page = await listReviewItems(deps(), alice(workspaceId), { limit: 3, scope: 'mine', cursor });
       expect(table.counter.byCommand).toEqual({ GetItem: 1, Query: 1 });
-      subjects.push(...page.items.map((i) => i.draft.subject));
+      subjects.push(...page.items.map((i) => emailOf(i.draft).subject));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     expect(subjects).toEqual(['S6', 'S5', 'S4', 'S3', 'S2', 'S1', 'S0']);
@@ -79,7 +80,7 @@ describe('the queue', () => {
       scope: 'mine',
       automationId: 'auto_odd',
     });
-    expect(page.items.map((i) => i.draft.subject)).toEqual(['S3', 'S1']);
+    expect(page.items.map((i) => emailOf(i.draft).subject)).toEqual(['S3', 'S1']);
   });
 
   it('lists bodies as a preview only', async () => {
@@ -133,7 +134,7 @@ describe('visibility in workspace scope and on record pages', () => {
     }));
     const scope = async (userId: string) =>
       (await listReviewItems(deps(), { workspaceId, userId }, { limit: 25, scope: 'workspace' })).items.map(
-        (i) => i.draft.subject,
+        (i) => emailOf(i.draft).subject,
       );
     expect(await scope('u_alice')).toEqual(['S1', 'S0']);
     expect(await scope('u_bob')).toEqual(['S2', 'S1']);
@@ -147,7 +148,7 @@ describe('visibility in workspace scope and on record pages', () => {
           { type: 'account', id: 'acc_1' },
           { limit: 25 },
         )
-      ).items.map((i) => i.draft.subject);
+      ).items.map((i) => emailOf(i.draft).subject);
     expect(await record('u_bob')).toEqual(['S2', 'S1']);
     expect(
       await listRecordItems(
@@ -187,7 +188,7 @@ describe('summary', () => {
       { automationId: 'auto_a', automationName: 'A', count: 3 },
       { automationId: 'auto_b', automationName: 'B', count: 2 },
     ]);
-    expect(summary.latest.map((i) => i.draft.subject)).toEqual(['S4', 'S3']);
+    expect(summary.latest.map((i) => emailOf(i.draft).subject)).toEqual(['S4', 'S3']);
   });
 });
 

@@ -30,6 +30,7 @@ import { newItemId } from '../../shared/wiring.js';
 import { member, proposal } from '../fixtures/index.js';
 import { createTestTable, type TestTable } from '../support/dynamo.js';
 import { sesEndpoint } from '../support/endpoints.js';
+import { emailOf } from '../support/items.js';
 
 const SEED = Number(process.env.STATS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const STEPS = Number(process.env.STATS_STEPS ?? 150);
@@ -217,7 +218,7 @@ async function playSequence(
       ) as (typeof AUTOMATIONS)[number];
       const runAs = target.origin.executedAs.kind === 'user' ? target.origin.executedAs.userId : 'workspace';
       const dedupKey = dedupKeys.get(target.id) as string;
-      const { outcome } = await propose(automation, runAs, { dedupKey, from: target.draft.from });
+      const { outcome } = await propose(automation, runAs, { dedupKey, from: emailOf(target.draft).from });
       expect(outcome).toMatchObject({ outcome: 'replaced', itemId: target.id });
       if (random.chance(0.3)) {
         // The same key from a run of another identity is another change: dedup keys are scoped by run privacy.
@@ -246,13 +247,13 @@ async function playSequence(
     } else if (roll < 0.67) {
       // Approve, after edits or not, by the reviewer whose mailbox sends it.
       const item = random.pick(open);
-      const sender = [ADMIN, ALICE, BOB].find((u) => mailboxOf(u) === item.draft.from) as string;
+      const sender = [ADMIN, ALICE, BOB].find((u) => mailboxOf(u) === emailOf(item.draft).from) as string;
       let version = item.version;
       if (random.chance(0.4)) {
         version = (
           await editItem(deps, callerOf(sender), item.id, {
             version,
-            draft: { subject: `${item.draft.subject} (edited)` },
+            draft: { subject: `${emailOf(item.draft).subject} (edited)` },
           })
         ).version;
         count('edit');
@@ -272,8 +273,8 @@ async function playSequence(
       const { resolved } = await resolveFromWebhook(deps, `wh_${randomUUID()}`, {
         type: 'draft.deleted',
         workspaceId,
-        mailbox: item.draft.from,
-        draftId: item.draft.externalDraftId,
+        mailbox: emailOf(item.draft).from,
+        draftId: emailOf(item.draft).externalDraftId,
         to: [],
         occurredAt: now.toISOString(),
       });

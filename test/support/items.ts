@@ -226,3 +226,14 @@ export async function mapLimit<T, R>(
   await Promise.all(Array.from({ length: Math.min(limit, inputs.length) }, worker));
   return results;
 }
+
+/** The email draft (or preview) of an item in a test about emails; throws for another kind. */
+export function emailOf<D extends { type: string }>(draft: D): Extract<D, { type: 'email' }>;
+export function emailOf<D extends { type: string }>(
+  draft: D | undefined,
+): Extract<D, { type: 'email' }> | undefined;
+export function emailOf<D extends { type: string }>(draft: D | undefined) {
+  if (draft === undefined) return undefined;
+  if (draft.type !== 'email') throw new Error(`Expected an email draft, got ${draft.type}`);
+  return draft as Extract<D, { type: 'email' }>;
+}

@@ -2,11 +2,16 @@
  * The item lifecycle as a table (docs/approval-state-machine.md): every arrow from every status is either in
  * the table or refused, and each arrow builds the item the state machine says.
  */
+
 import { describe, expect, it } from 'vitest';
 import {
   ARROWS,
   type Arrow,
   ArrowRefusedError,
+  applied,
+  applyClaimed,
+  applyRejected,
+  applyUnknown,
   canTake,
   claimed,
   created,
@@ -17,7 +22,9 @@ import {
   FINAL_STATUSES,
   markedStale,
   reassigned,
+  recordChanged,
   replaced,
+  republished,
   resolved,
   sendRejected,
   sendUnknown,
@@ -26,16 +33,22 @@ import {
 } from '../../shared/domain/lifecycle.js';
 import type { ReviewItem, ReviewStatus } from '../../shared/domain/review-item.js';
 import { proposal } from '../fixtures/index.js';
+import { emailOf } from '../support/items.js';
 
 const STATUSES: ReviewStatus[] = [
   'pending',
   'sending',
   'sent',
   'send_unknown',
+  'applying',
+  'applied',
+  'apply_unknown',
   'dismissed',
   'resolved',
   'expired',
 ];
+
+const T0 = '2026-11-20T10:00:00.000Z';
 
 /** The state machine's table, written out independently of ARROWS. */
 const EXPECTED: Record<Arrow, ReviewStatus[]> = {
@@ -46,15 +59,29 @@ const EXPECTED: Record<Arrow, ReviewStatus[]> = {
   sendRejected: ['sending'],
   sendUnknown: ['sending'],
   interrupted: ['sending'],
-  dismiss: ['pending', 'send_unknown'],
+  dismiss: ['pending', 'send_unknown', 'apply_unknown'],
   resolve: ['pending', 'send_unknown'],
   expire: ['pending'],
   delivery: ['sent'],
   reassign: ['pending'],
   markStale: ['pending'],
+  applyClaim: ['pending', 'apply_unknown'],
+  applied: ['applying', 'apply_unknown'],
+  applyRejected: ['applying', 'apply_unknown'],
+  republish: ['applying'],
+  applyUnknown: ['applying'],
+  recordChanged: ['pending'],
 };
 
-const T0 = '2026-11-20T10:00:00.000Z';
+const APPLY_ATTEMPT = {
+  applyId: 'ap1',
+  by: 'u_alice',
+  claimedAt: T0,
+  fields: [],
+  publications: 1,
+  nextAt: T0,
+};
+
 const T1 = '2026-11-20T10:05:00.000Z';
 const T2 = '2026-11-20T10:06:00.000Z';
 
@@ -87,7 +114,7 @@ const inStatus = (status: ReviewStatus): ReviewItem => ({ ...pendingItem(), stat
 /** Each arrow, applied to an item (whatever its status). */
 const APPLY: Record<Arrow, (item: ReviewItem) => ReviewItem> = {
   replace: (item) => replaced(item, { ...pendingItem(), reason: 'newer' }, T1),
-  edit: (item) => edited(item, { ...item.draft, subject: 'Edited' }, T1),
+  edit: (item) => edited(item, { ...emailOf(item.draft), subject: 'Edited' }, T1),
   claim: (item) => claimed(item, { id: 'a1', by: 'u_alice', claimedAt: T1 }),
   sent: (item) => sent(item, 'u_alice', T1, 'm1'),
   sendRejected: (item) => sendRejected(item, { code: 'MessageRejected', message: 'no', at: T1 }, true),
@@ -99,6 +126,13 @@ const APPLY: Record<Arrow, (item: ReviewItem) => ReviewItem> = {
   delivery: (item) => deliveryUpdated(item, { status: 'delivered', at: T1 }, T1),
   reassign: (item) => reassigned(item, ['u_bob'], { added: ['u_bob'], removed: ['u_alice'] }, T1),
   markStale: (item) => markedStale(item, { reason: 'message received', at: T1, messageId: '<m@x>' }, T1),
+  applyClaim: (item) => applyClaimed(item, { ...APPLY_ATTEMPT, claimedAt: T1 }),
+  applied: (item) => applied({ ...item, apply: APPLY_ATTEMPT }, T1, { recordVersion: '19' }),
+  applyRejected: (item) =>
+    applyRejected({ ...item, apply: APPLY_ATTEMPT }, { reason: 'conflict', message: 'no', at: T1 }, true),
+  republish: (item) => republished({ ...item, apply: APPLY_ATTEMPT }, T1, T2),
+  applyUnknown: (item) => applyUnknown(item, { reason: 'unanswered', message: '?', at: T1 }),
+  recordChanged: (item) => recordChanged(item, item.draft, T1),
 };
 
 describe('the lifecycle table', () => {
@@ -150,11 +184,11 @@ describe('what each arrow builds', () => {
   });
 
   it('replaces in place: same id and createdAt, edits dropped, key kept', () => {
-    const before = edited(pendingItem(), { ...pendingItem().draft, subject: 'Mine' }, T0);
+    const before = edited(pendingItem(), { ...emailOf(pendingItem().draft), subject: 'Mine' }, T0);
     const after = replaced(before, { ...pendingItem(), reason: 'newer' }, T1);
     expect(after).toMatchObject({ id: 'ri_1', createdAt: T0, version: 3, edited: false, holdsKey: true });
     expect(after.reason).toBe('newer');
-    expect(after.draft.subject).not.toBe('Mine');
+    expect(emailOf(after.draft).subject).not.toBe('Mine');
   });
 
   it('claims for sending: the key is released and an old send error cleared', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ReviewItem } from '../../shared/domain/review-item.js';
 import {
   classify,
+  type EmailItem,
   SendOutcomeUnknownError,
   SendRejectedError,
   sendCommandFor,
@@ -41,7 +41,7 @@ describe('the SES request', () => {
       bodyText: 'text',
       inReplyTo: '<m1@mail>',
     },
-  } as unknown as ReviewItem;
+  } as unknown as EmailItem;
 
   it('threads replies with In-Reply-To and References and tags the item id', () => {
     const input = sendCommandFor(item, 'cs').input;

@@ -27,12 +27,14 @@ export const hasMailbox = (member: Member, address: string): boolean =>
 
 export const emailKind: DraftKind<EmailDraft, EmailPreview, EmailEdit> = {
   type: 'email',
+  proposalSchema: emailDraftSchema,
   schema: emailDraftSchema,
   previewSchema: emailPreviewSchema,
   preview(draft) {
     const { bodyText, bodyHtml: _bodyHtml, ...headers } = draft;
     return { ...headers, bodyPreview: bodyText.slice(0, PREVIEW_LENGTH) };
   },
+  editKey: 'draft',
   editSchema: emailEditSchema,
   merge(draft, edit) {
     const { bodyHtml, ...changes } = edit;
@@ -41,6 +43,9 @@ export const emailKind: DraftKind<EmailDraft, EmailPreview, EmailEdit> = {
     else if (bodyHtml !== undefined) merged.bodyHtml = bodyHtml;
     return merged;
   },
+  // Replacement drops a reviewer's edits of an email (SPEC 3): the edited draft stays in history.
+  replace: (_previous, proposal) => proposal,
+  replaceReadsPrevious: false,
   candidates: (draft) => ({
     userIds: [],
     mailboxes: [...new Set([draft.from, ...draft.to, ...draft.cc].map((a) => a.toLowerCase()))],

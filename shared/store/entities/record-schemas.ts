@@ -5,6 +5,8 @@
 import * as z from 'zod';
 import {
   type Actor,
+  type ApplyAttempt,
+  type ApplyError,
   type Decision,
   DISMISS_REASONS,
   HISTORY_ACTIONS,
@@ -26,6 +28,9 @@ export const reviewStatus = z.enum([
   'sending',
   'sent',
   'send_unknown',
+  'applying',
+  'applied',
+  'apply_unknown',
   'dismissed',
   'resolved',
   'expired',
@@ -48,6 +53,9 @@ export const decisionRecord = z.object({
   messageId: z.string().optional(),
   note: z.string().optional(),
   reason: z.enum(DISMISS_REASONS).optional(),
+  recordVersion: z.string().optional(),
+  recordId: z.string().optional(),
+  fields: z.array(z.string()).optional(),
 }) satisfies z.ZodType<Decision>;
 
 const staleMark = z.object({
@@ -69,6 +77,20 @@ export const draftDiffRecord = z.object({
   changesEdited: z.array(z.string()).optional(),
   changesLeftOut: z.array(z.string()).optional(),
 }) satisfies z.ZodType<DraftDiff>;
+
+const applyAttempt = z.object({
+  applyId: z.string(),
+  by: z.string(),
+  claimedAt: z.string(),
+  fields: z.array(z.string()),
+  publications: z.number().int(),
+  nextAt: z.string(),
+}) satisfies z.ZodType<ApplyAttempt>;
+const applyError = z.object({
+  reason: z.enum(['conflict', 'invalid', 'not_found', 'forbidden', 'unanswered']),
+  message: z.string(),
+  at: z.string(),
+}) satisfies z.ZodType<ApplyError>;
 
 const sendError = z.object({
   code: z.string(),
@@ -106,6 +128,8 @@ export const reviewItemRecord = z.object({
   decision: decisionRecord.nullable(),
   lastSendError: sendError.optional(),
   sendAttempt: sendAttempt.optional(),
+  apply: applyAttempt.optional(),
+  lastApplyError: applyError.optional(),
   delivery: delivery.optional(),
   stale: staleMark.optional(),
   reviewerChanges: reviewerChanges.optional(),

@@ -5,7 +5,9 @@
  *   automation's), `scopeAutomation` (one automation's in one scope), all newest first by `listSk`;
  * - open email drafts: `match` (from-mailbox + thread, or + subject when threadless) and `draftId` (from-mailbox +
  *   the provider's draft id), read by the webhook;
- * - `due`: a pending item with expiresAt, or an item in `sending` (claim time), read by the jobs.
+ * - open record updates: `match` (the record), read by the CRM's Record Changed;
+ * - `due`: a pending item with expiresAt, an item in `sending` (claim time), or in `applying` (when to publish its
+ *   command again), read by the jobs.
  */
 import {
   isOpen,
@@ -24,7 +26,7 @@ import { parseRecord, reviewItemRecord } from './record-schemas.js';
 
 export const ITEM_ENTITY = 'ReviewItem';
 
-export type DueKind = 'EXPIRY' | 'SENDING';
+export type DueKind = 'EXPIRY' | 'SENDING' | 'APPLY';
 
 export const itemKeys = {
   item: (workspaceId: string, itemId: string): TableKey => ({
@@ -67,6 +69,9 @@ export function itemRecord(item: ReviewItem): Attributes {
   } else if (item.status === 'sending' && item.sendAttempt) {
     record.duePk = itemKeys.due('SENDING');
     record.dueSk = itemKeys.dueSk(item.sendAttempt.claimedAt, item.workspaceId, item.id);
+  } else if (item.status === 'applying' && item.apply) {
+    record.duePk = itemKeys.due('APPLY');
+    record.dueSk = itemKeys.dueSk(item.apply.nextAt, item.workspaceId, item.id);
   }
   return record;
 }

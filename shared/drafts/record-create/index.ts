@@ -1,0 +1,128 @@
+/**
+ * The record-create kind (SPEC 2.3): a CRM record to create, with its fields and the records that may already be
+ * it (possible duplicates). Approved by any reviewer; created by the CRM (the `Record Change Approved` command),
+ * which answers with the new record's id.
+ */
+import * as z from 'zod';
+import { headerSafe, idSchema } from '../../domain/primitives.js';
+import { ValidationError } from '../../errors.js';
+import type { DraftKind } from '../kind.js';
+import {
+  fieldNameSchema,
+  labelSchema,
+  previewValue,
+  recordTypeSchema,
+  type Scalar,
+  sameValue,
+  scalarSchema,
+  showValue,
+  withinDraftSize,
+} from '../record-values.js';
+
+export const MAX_FIELDS = 100;
+
+const proposedField = z.object({
+  field: fieldNameSchema,
+  label: labelSchema.optional(),
+  value: scalarSchema,
+});
+const storedField = proposedField.extend({ edit: z.object({ value: scalarSchema }).optional() });
+
+const draftOf = <F extends z.ZodType>(field: F) =>
+  z
+    .object({
+      type: z.literal('record.create'),
+      record: z.object({ type: recordTypeSchema, name: headerSafe(500).optional() }),
+      fields: z.array(field).min(1).max(MAX_FIELDS),
+      possibleDuplicates: z
+        .array(z.object({ type: recordTypeSchema, id: idSchema, name: headerSafe(500).optional() }))
+        .max(10)
+        .optional(),
+    })
+    .refine((d) => new Set((d.fields as { field: string }[]).map((f) => f.field)).size === d.fields.length, {
+      message: 'each field may be given once',
+      path: ['fields'],
+    })
+    .refine(withinDraftSize, { message: 'the draft must be at most 200 KB', path: ['fields'] });
+
+export const recordCreateProposalSchema = draftOf(proposedField);
+export const recordCreateDraftSchema = draftOf(storedField);
+export type RecordCreateDraft = z.output<typeof recordCreateDraftSchema>;
+export type RecordField = RecordCreateDraft['fields'][number];
+
+/** PATCH a record creation (`fields`): new values for some of its fields. */
+export const recordCreateEditSchema = z
+  .array(z.object({ field: fieldNameSchema, value: scalarSchema }).strict())
+  .min(1)
+  .max(MAX_FIELDS);
+export type RecordCreateEdit = z.output<typeof recordCreateEditSchema>;
+
+/** The value a field will be created with: the reviewer's edit, else the proposal. */
+export const createdValueOf = (field: RecordField): Scalar => (field.edit ? field.edit.value : field.value);
+
+const labelOf = (field: { field: string; label?: string }) => field.label ?? field.field;
+
+export const recordCreateKind: DraftKind<RecordCreateDraft, RecordCreateDraft, RecordCreateEdit> = {
+  type: 'record.create',
+  schema: recordCreateDraftSchema,
+  proposalSchema: recordCreateProposalSchema,
+  previewSchema: recordCreateDraftSchema,
+  preview: (draft) => ({
+    ...draft,
+    fields: draft.fields.map((field) => ({
+      ...field,
+      value: previewValue(field.value),
+      ...(field.edit ? { edit: { value: previewValue(field.edit.value) } } : {}),
+    })),
+  }),
+  editKey: 'fields',
+  replaceReadsPrevious: true,
+  editSchema: recordCreateEditSchema,
+  // Field by field (SPEC 3): a reviewer's edit survives when the newer proposal gives the field the same value.
+  replace: (previous, proposal) => ({
+    ...proposal,
+    fields: proposal.fields.map((field) => {
+      const old = previous.fields.find((f) => f.field === field.field);
+      return old?.edit && sameValue(old.value, field.value) ? { ...field, edit: old.edit } : field;
+    }),
+  }),
+  merge(draft, edit) {
+    const byField = new Map(edit.map((f) => [f.field, f.value]));
+    const unknown = [...byField.keys()].filter((name) => !draft.fields.some((f) => f.field === name));
+    if (unknown.length > 0)
+      throw new ValidationError(
+        'The draft has no such fields',
+        unknown.map((name) => ({ path: `fields.${name}`, message: 'no such field' })),
+      );
+    return {
+      ...draft,
+      fields: draft.fields.map((field) => {
+        if (!byField.has(field.field)) return field;
+        const value = byField.get(field.field) as Scalar;
+        const { edit: _edit, ...proposed } = field;
+        return sameValue(value, field.value) ? proposed : { ...proposed, edit: { value } };
+      }),
+    };
+  },
+  candidates: () => ({ userIds: [], mailboxes: [] }),
+  dedupParts: (draft, relatedRecords) => [
+    `type:${draft.record.type}`,
+    [...new Set(relatedRecords.map((r) => `${r.type}:${r.id}`))].sort().join(','),
+  ],
+  records: () => [],
+  indexKeys: () => ({}),
+  approveRefusal: () => null,
+  headline: (draft) => `create ${draft.record.type}${draft.record.name ? ` "${draft.record.name}"` : ''}`,
+  describe: (draft) =>
+    [
+      `Create ${draft.record.type}${draft.record.name ? ` "${draft.record.name}"` : ''}:`,
+      ...draft.fields.map(
+        (f) => `- ${labelOf(f)} = ${showValue(createdValueOf(f))}${f.edit ? ' (edited by a reviewer)' : ''}`,
+      ),
+      ...(draft.possibleDuplicates?.length
+        ? [
+            `Possible duplicates: ${draft.possibleDuplicates.map((d) => `${d.type} ${d.id}${d.name ? ` (${d.name})` : ''}`).join(', ')}`,
+          ]
+        : []),
+    ].join('\n'),
+};

@@ -1,0 +1,272 @@
+/**
+ * The record-update kind (SPEC 2.3): changes to one CRM record, field by field. Routed also to the record's owner;
+ * approved by any reviewer (no mailbox); applied by the CRM (the `Record Change Approved` command, SPEC 5). Each
+ * change carries, besides what the automation proposed, the reviewer's `edit`, and its `state` against the
+ * record's `current` value as the CRM's `Record Changed` events report it (record-changes use case).
+ */
+import * as z from 'zod';
+import { headerSafe, idSchema, noControl } from '../../domain/primitives.js';
+import type { RecordRef } from '../../domain/review-item.js';
+import { compareTimes } from '../../domain/time.js';
+import { ValidationError } from '../../errors.js';
+import { part, tenant } from '../../store/key-parts.js';
+import type { DraftKind } from '../kind.js';
+import {
+  type ChangeIntent,
+  classify,
+  type FieldValue,
+  fieldNameSchema,
+  fieldValueSchema,
+  labelSchema,
+  previewValue,
+  recordTypeSchema,
+  type Scalar,
+  sameValue,
+  scalarSchema,
+  showValue,
+  valuesSchema,
+  withinDraftSize,
+} from '../record-values.js';
+
+export const MAX_CHANGES = 50;
+
+export const recordRefSchema = z.object({
+  type: recordTypeSchema,
+  id: idSchema,
+  name: headerSafe(500).optional(),
+  ownerId: idSchema.optional(),
+  /** The CRM's record version the automation read (opaque). */
+  version: z.string().min(1).max(128).regex(noControl, 'must not contain CR, LF or NUL').optional(),
+});
+
+const named = { field: fieldNameSchema, label: labelSchema.optional() };
+const proposedChange = {
+  set: z.object({ ...named, op: z.literal('set'), before: scalarSchema.optional(), after: scalarSchema }),
+  set_if_empty: z.object({ ...named, op: z.literal('set_if_empty'), after: scalarSchema }),
+  add: z.object({ ...named, op: z.literal('add'), values: valuesSchema }),
+  remove: z.object({ ...named, op: z.literal('remove'), values: valuesSchema }),
+};
+
+/** What the review adds to a change: the reviewer's edit, and how it stands against the record now. */
+const reviewed = {
+  edit: z.object({ after: scalarSchema.optional(), values: valuesSchema.optional() }).optional(),
+  state: z.enum(['clean', 'moot', 'drifted']).default('clean'),
+  current: fieldValueSchema.optional(),
+  /** When the CRM reported `current` (Record Changed `changedAt`): an older report changes nothing. */
+  currentAt: z.string().optional(),
+};
+
+const uniqueFields = (changes: { field: string }[]) =>
+  new Set(changes.map((c) => c.field)).size === changes.length;
+
+const draftOf = <C extends z.ZodType>(change: C) =>
+  z
+    .object({
+      type: z.literal('record.update'),
+      record: recordRefSchema,
+      changes: z.array(change).min(1).max(MAX_CHANGES),
+    })
+    .refine((d) => uniqueFields(d.changes as { field: string }[]), {
+      message: 'each field may be changed once',
+      path: ['changes'],
+    })
+    .refine(withinDraftSize, { message: 'the draft must be at most 200 KB', path: ['changes'] });
+
+/** As an automation proposes it (SPEC 2.3). */
+export const recordUpdateProposalSchema = draftOf(
+  z.discriminatedUnion('op', [
+    proposedChange.set,
+    proposedChange.set_if_empty,
+    proposedChange.add,
+    proposedChange.remove,
+  ]),
+);
+
+/** As stored and answered: each change with its edit and state. */
+const storedChange = z.discriminatedUnion('op', [
+  proposedChange.set.extend(reviewed),
+  proposedChange.set_if_empty.extend(reviewed),
+  proposedChange.add.extend(reviewed),
+  proposedChange.remove.extend(reviewed),
+]);
+export const recordUpdateDraftSchema = draftOf(storedChange);
+export type RecordUpdateDraft = z.output<typeof recordUpdateDraftSchema>;
+export type RecordChange = RecordUpdateDraft['changes'][number];
+
+/** PATCH a record update (`changes`): new values for some of its changes. */
+export const recordUpdateEditSchema = z
+  .array(
+    z
+      .object({ field: fieldNameSchema, after: scalarSchema.optional(), values: valuesSchema.optional() })
+      .strict(),
+  )
+  .min(1)
+  .max(MAX_CHANGES);
+export type RecordUpdateEdit = z.output<typeof recordUpdateEditSchema>;
+
+/** What a change will do once applied: the reviewer's edit, else the proposal. */
+export function intentOf(change: RecordChange): ChangeIntent {
+  return {
+    op: change.op,
+    ...('before' in change && change.before !== undefined ? { before: change.before } : {}),
+    ...('after' in change
+      ? { after: change.edit?.after !== undefined ? change.edit.after : change.after }
+      : {}),
+    ...('values' in change ? { values: change.edit?.values ?? change.values } : {}),
+  };
+}
+
+/** What the automation proposed for the change (edits aside). */
+const proposedOf = (change: RecordChange): ChangeIntent => ({
+  op: change.op,
+  ...('after' in change ? { after: change.after } : {}),
+  ...('values' in change ? { values: change.values } : {}),
+});
+
+const withoutEdit = ({ edit: _edit, ...change }: RecordChange): RecordChange => change as RecordChange;
+
+export const sameIntent = (a: ChangeIntent, b: ChangeIntent): boolean =>
+  a.op === b.op && sameValue(a.after, b.after) && sameValue(a.values, b.values);
+
+/** The changes re-classified against the record's values now (only the fields `current` names). */
+export function reclassified(
+  changes: RecordChange[],
+  current: Record<string, FieldValue>,
+  at: string,
+): RecordChange[] {
+  return changes.map((change) => {
+    if (!Object.hasOwn(current, change.field)) return change;
+    // An older report than the one the change holds changes nothing (times compared at full precision).
+    if (change.currentAt !== undefined && compareTimes(change.currentAt, at) > 0) return change;
+    const value = current[change.field];
+    return { ...change, state: classify(intentOf(change), value), current: value, currentAt: at };
+  });
+}
+
+const matchKey = (workspaceId: string, record: RecordRef) =>
+  `${tenant(workspaceId)}#RECUPD#${part(record.type)}#${part(record.id)}`;
+
+const labelOf = (change: { field: string; label?: string }) => change.label ?? change.field;
+
+function describeChange(change: RecordChange): string {
+  const intent = intentOf(change);
+  const what =
+    change.op === 'set'
+      ? `${showValue(change.before)} → ${showValue(intent.after)}`
+      : change.op === 'set_if_empty'
+        ? `${showValue(intent.after)} (only if empty)`
+        : `${change.op} ${showValue(intent.values)}`;
+  const edited = change.edit ? ' (edited by a reviewer)' : '';
+  const state =
+    change.state === 'drifted'
+      ? ` [drifted: the record now holds ${showValue(change.current)}]`
+      : change.state === 'moot'
+        ? ' [moot: the record already holds it]'
+        : '';
+  return `- ${labelOf(change)}: ${what}${edited}${state}`;
+}
+
+export const recordUpdateKind: DraftKind<RecordUpdateDraft, RecordUpdateDraft, RecordUpdateEdit> = {
+  type: 'record.update',
+  schema: recordUpdateDraftSchema,
+  proposalSchema: recordUpdateProposalSchema,
+  previewSchema: recordUpdateDraftSchema,
+  preview: (draft) => ({
+    ...draft,
+    changes: draft.changes.map((change) => {
+      const shown = { ...change } as Record<string, unknown>;
+      for (const name of ['before', 'after', 'values', 'current'] as const)
+        if (name in shown) shown[name] = previewValue(shown[name] as FieldValue);
+      if (change.edit)
+        shown.edit = {
+          ...change.edit,
+          ...(change.edit.after !== undefined ? { after: previewValue(change.edit.after) } : {}),
+        };
+      return shown as RecordChange;
+    }),
+  }),
+  editKey: 'changes',
+  editSchema: recordUpdateEditSchema,
+  replace: (previous, proposal) => replaceRecordUpdate(previous, proposal),
+  replaceReadsPrevious: true,
+  merge(draft, edit) {
+    const byField = new Map(edit.map((c) => [c.field, c]));
+    const unknown = [...byField.keys()].filter((field) => !draft.changes.some((c) => c.field === field));
+    if (unknown.length > 0)
+      throw new ValidationError(
+        'The draft proposes no change to these fields',
+        unknown.map((field) => ({ path: `changes.${field}`, message: 'no such change' })),
+      );
+    return {
+      ...draft,
+      changes: draft.changes.map((change) => {
+        const given = byField.get(change.field);
+        if (!given) return change;
+        const wantsValues = change.op === 'add' || change.op === 'remove';
+        if (
+          wantsValues
+            ? given.values === undefined || given.after !== undefined
+            : given.after === undefined || given.values !== undefined
+        )
+          throw new ValidationError('An edit must give the value its change sets', [
+            {
+              path: `changes.${change.field}`,
+              message: wantsValues ? 'give values (and no after)' : 'give after (and no values)',
+            },
+          ]);
+        const editValue = wantsValues ? { values: given.values } : { after: given.after as Scalar };
+        const edited = { ...change, edit: editValue } as RecordChange;
+        // An edit back to what the automation proposed is no edit.
+        const next = sameIntent(intentOf(edited), proposedOf(change)) ? withoutEdit(change) : edited;
+        return next.current !== undefined ? { ...next, state: classify(intentOf(next), next.current) } : next;
+      }),
+    };
+  },
+  candidates: (draft) => ({ userIds: draft.record.ownerId ? [draft.record.ownerId] : [], mailboxes: [] }),
+  dedupParts: (draft) => [
+    `record:${draft.record.type}:${draft.record.id}`,
+    [...new Set(draft.changes.map((c) => c.field))].sort().join(','),
+  ],
+  records: (draft) => [{ type: draft.record.type, id: draft.record.id }],
+  indexKeys: (workspaceId, draft) => ({ matchPk: matchKey(workspaceId, draft.record) }),
+  approveRefusal: () => null,
+  headline: (draft) =>
+    `update ${draft.record.type} ${draft.record.name ?? draft.record.id}: ${draft.changes.map(labelOf).join(', ')}`,
+  describe: (draft) =>
+    [
+      `Update ${draft.record.type} ${draft.record.id}${draft.record.name ? ` (${draft.record.name})` : ''}${draft.record.version ? `, as of version ${draft.record.version}` : ''}:`,
+      ...draft.changes.map(describeChange),
+    ].join('\n'),
+};
+
+/**
+ * A newer proposal replacing this draft, field by field (SPEC 3): a reviewer's edit of a field survives when the
+ * newer proposal proposes for that field what the replaced one did; otherwise the newer proposal wins for it. What
+ * the CRM last reported the record holds (`current`) stays known, and each change is classified against it again.
+ */
+export function replaceRecordUpdate(
+  previous: RecordUpdateDraft,
+  proposal: RecordUpdateDraft,
+): RecordUpdateDraft {
+  return {
+    ...proposal,
+    changes: proposal.changes.map((change) => {
+      const old = previous.changes.find((c) => c.field === change.field);
+      const { current: _c, currentAt: _a, ...fresh } = withoutEdit(change);
+      let next = { ...fresh, state: 'clean' } as RecordChange;
+      if (old?.edit && sameIntent(proposedOf(old), proposedOf(change)))
+        next = { ...next, edit: old.edit } as RecordChange;
+      if (old?.current !== undefined) {
+        next = {
+          ...next,
+          current: old.current,
+          ...(old.currentAt !== undefined ? { currentAt: old.currentAt } : {}),
+          state: classify(intentOf(next), old.current),
+        };
+      }
+      return next;
+    }),
+  };
+}
+
+export { matchKey as recordUpdateMatchKey };

@@ -1,0 +1,245 @@
+/**
+ * Record drafts after approval, and the CRM's side of them (SPEC 3, "Record drafts: drift, moot, apply";
+ * docs/record-apply.md):
+ * - `settleRecordChange`: a `Record Change Applied` / `Record Change Rejected` answer settles the item whose command
+ *   carried that applyId; an unknown, superseded or repeated answer changes nothing;
+ * - `republishRecordChanges` (scheduled): a command the CRM has not answered is published again with the same
+ *   applyId, at most 3 times, 5 minutes apart; then the item shows `apply_unknown`;
+ * - `applyRecordChanged`: a `Record Changed` re-classifies the changes of the record's pending updates (clean, moot,
+ *   drifted); an item whose changes all already hold is resolved.
+ *
+ * Every write is conditional on the item as read; a lost race re-reads the item and decides again, so an answer
+ * racing an approval, a replacement or another answer ends in the state the last valid answer says.
+ */
+import type { RecordChangeAnswer, RecordChanged } from '../domain/crm-events.js';
+import {
+  type Arrow,
+  applied,
+  applyRejected,
+  applyUnknown,
+  canTake,
+  recordChanged,
+  republished,
+  resolved,
+} from '../domain/lifecycle.js';
+import { type ApplyError, historyEntry, type ReviewItem } from '../domain/review-item.js';
+import { preciseTime, showTime } from '../domain/time.js';
+import { hasReviewerEdits } from '../drafts/index.js';
+import { recordCommand } from '../drafts/record-command.js';
+import { reclassified } from '../drafts/record-update/index.js';
+import { itemEvent } from '../events/out-events.js';
+import { logger } from '../logger.js';
+import { decisionCounters, REPUBLISH_AFTER_MS } from './decide.js';
+import type { Deps } from './deps.js';
+
+/** Publications of one command: the first and 3 more (SPEC 3). */
+export const MAX_PUBLICATIONS = 4;
+const ATTEMPTS = 5;
+const BATCH = 100;
+
+export type SettleOutcome =
+  | { outcome: 'applied' | 'rejected'; itemId: string; version: number }
+  | { outcome: 'ignored'; itemId: string; reason: string };
+
+const crm = { kind: 'system' as const, reason: 'crm' };
+
+/** Settles the item with the CRM's answer to its command. */
+export async function settleRecordChange(deps: Deps, answer: RecordChangeAnswer): Promise<SettleOutcome> {
+  const { workspaceId, itemId, applyId } = answer;
+  const ignored = (reason: string): SettleOutcome => ({ outcome: 'ignored', itemId, reason });
+  let item = await deps.store.getItem(workspaceId, itemId);
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    if (!item) return ignored('No such item in the workspace');
+    if (item.type === 'email') return ignored('The item is an email, not a record change');
+    if (item.apply?.applyId !== applyId)
+      return ignored('The applyId is unknown or was superseded by another approval');
+    const arrow: Arrow = answer.outcome === 'applied' ? 'applied' : 'applyRejected';
+    if (!canTake(arrow, item.status)) return ignored(`The item is already ${item.status}`);
+    const changed =
+      answer.outcome === 'applied'
+        ? await markApplied(deps, item, answer)
+        : await markRejected(deps, item, answer);
+    if (changed) return { outcome: answer.outcome, itemId, version: changed.version };
+    item = await deps.store.getItem(workspaceId, itemId);
+  }
+  throw new Error(`Answer ${applyId} for item ${itemId} kept losing races after ${ATTEMPTS} attempts`);
+}
+
+async function markApplied(
+  deps: Deps,
+  item: ReviewItem,
+  answer: Extract<RecordChangeAnswer, { outcome: 'applied' }>,
+): Promise<ReviewItem | undefined> {
+  const result: { recordId?: string; recordVersion?: string } =
+    item.type === 'record.create'
+      ? { recordId: answer.record.id }
+      : answer.record.version
+        ? { recordVersion: answer.record.version }
+        : {};
+  const after = applied(item, deps.clock().toISOString(), result);
+  const asProposed = !hasReviewerEdits(item.draft) && !after.decision?.fields;
+  const written = await deps.store.changeItemIfCurrent({
+    before: item,
+    after,
+    entry: historyEntry(after, 'applied', crm, {
+      detail: {
+        applyId: answer.applyId,
+        appliedAt: answer.appliedAt,
+        ...(result.recordId ? { recordId: result.recordId } : {}),
+        ...(result.recordVersion ? { recordVersion: result.recordVersion } : {}),
+      },
+    }),
+    counters: decisionCounters(
+      item,
+      asProposed ? { approvedAsProposed: 1 } : { approvedAfterEdits: 1 },
+      after.updatedAt,
+    ),
+    events: [
+      itemEvent('Review Item Applied', after, crm, { applyId: answer.applyId, record: answer.record }),
+    ],
+  });
+  return written ? after : undefined;
+}
+
+async function markRejected(
+  deps: Deps,
+  item: ReviewItem,
+  answer: Extract<RecordChangeAnswer, { outcome: 'rejected' }>,
+): Promise<ReviewItem | undefined> {
+  const error: ApplyError = {
+    reason: answer.reason,
+    message: answer.message,
+    at: deps.clock().toISOString(),
+  };
+  // A conflict names what the record holds now: the changes are classified against it.
+  const currentAt = showTime(preciseTime(answer.rejectedAt));
+  const draft =
+    item.draft.type === 'record.update' && answer.current
+      ? { ...item.draft, changes: reclassified(item.draft.changes, answer.current.fields, currentAt) }
+      : item.draft;
+  const detail = {
+    applyId: answer.applyId,
+    reason: answer.reason,
+    message: answer.message.slice(0, 500),
+    rejectedAt: answer.rejectedAt,
+  };
+  for (const holdsKey of [true, false]) {
+    // Pending again, re-taking its dedup key if nobody took it since (else pending without it).
+    const after = applyRejected(item, error, holdsKey, draft);
+    const written = await deps.store.changeItemIfCurrent({
+      before: item,
+      after,
+      entry: historyEntry(after, 'apply_failed', crm, { withDraft: draft !== item.draft, detail }),
+      events: [itemEvent('Review Item Apply Failed', after, crm, { ...detail, outcome: 'rejected' })],
+    });
+    if (written) return after;
+    const now = await deps.store.getItem(item.workspaceId, item.id);
+    if (!now || now.version !== item.version) return undefined;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------- the unanswered command
+
+export async function republishRecordChanges(deps: Deps): Promise<{ republished: number; unknown: number }> {
+  const now = deps.clock();
+  const at = now.toISOString();
+  let republishedCount = 0;
+  let unknownCount = 0;
+  for (const item of await deps.store.due('APPLY', at, BATCH)) {
+    if (item.status !== 'applying' || !item.apply || item.apply.nextAt > at) continue;
+    const actor = { kind: 'system' as const, reason: 'unanswered record change' };
+    if (item.apply.publications < MAX_PUBLICATIONS) {
+      const after = republished(item, at, new Date(now.getTime() + REPUBLISH_AFTER_MS).toISOString());
+      const written = await deps.store.changeItemIfCurrent({
+        before: item,
+        after,
+        entry: historyEntry(after, 'apply_republished', actor, {
+          detail: { applyId: item.apply.applyId, publication: String(after.apply?.publications) },
+        }),
+        events: [itemEvent('Record Change Approved', after, actor, recordCommand(after))],
+      });
+      if (written) republishedCount += 1;
+    } else {
+      const after = applyUnknown(item, {
+        reason: 'unanswered',
+        message: `The CRM did not answer the command ${item.apply.applyId} after ${item.apply.publications} publications; it may or may not have applied it`,
+        at,
+      });
+      const written = await deps.store.changeItemIfCurrent({
+        before: item,
+        after,
+        entry: historyEntry(after, 'apply_unknown', actor, { detail: { applyId: item.apply.applyId } }),
+        events: [
+          itemEvent('Review Item Apply Failed', after, actor, {
+            applyId: item.apply.applyId,
+            outcome: 'unknown',
+          }),
+        ],
+      });
+      if (written) unknownCount += 1;
+    }
+  }
+  return { republished: republishedCount, unknown: unknownCount };
+}
+
+// ---------------------------------------------------------------- Record Changed
+
+export async function applyRecordChanged(
+  deps: Deps,
+  event: RecordChanged,
+): Promise<{ reclassified: number; resolved: number }> {
+  const at = showTime(preciseTime(event.changedAt));
+  const counts = { reclassified: 0, resolved: 0 };
+  for (const found of await deps.store.openRecordUpdates(event.workspaceId, event.record)) {
+    let item: ReviewItem | undefined = found;
+    for (let attempt = 1; item && attempt <= ATTEMPTS; attempt++) {
+      const outcome = await reclassify(deps, item, event, at);
+      if (outcome !== 'lost') {
+        if (outcome !== 'unchanged') counts[outcome] += 1;
+        break;
+      }
+      item = await deps.store.getItem(event.workspaceId, found.id);
+    }
+  }
+  return counts;
+}
+
+async function reclassify(
+  deps: Deps,
+  item: ReviewItem,
+  event: RecordChanged,
+  at: string,
+): Promise<'reclassified' | 'resolved' | 'unchanged' | 'lost'> {
+  if (item.status !== 'pending' || item.draft.type !== 'record.update') return 'unchanged';
+  const changes = reclassified(item.draft.changes, event.fields, at);
+  if (JSON.stringify(changes) === JSON.stringify(item.draft.changes)) return 'unchanged';
+  const draft = { ...item.draft, changes };
+  const actor = { kind: 'system' as const, reason: 'record changed' };
+  const detail = {
+    ...(event.changedBy ? { changedBy: event.changedBy } : {}),
+    ...(event.record.version ? { recordVersion: event.record.version } : {}),
+    changedAt: at,
+  };
+  const now = deps.clock().toISOString();
+  if (changes.every((change) => change.state === 'moot')) {
+    const after = { ...resolved({ ...item, draft }, now), draft };
+    const written = await deps.store.changeItemIfCurrent({
+      before: item,
+      after,
+      entry: historyEntry(after, 'resolved', actor, { withDraft: true, detail }),
+      counters: decisionCounters(item, { resolvedElsewhere: 1 }, after.updatedAt),
+      events: [itemEvent('Review Item Resolved', after, actor, { reason: 'every change already holds' })],
+    });
+    return written ? 'resolved' : 'lost';
+  }
+  const after = recordChanged(item, draft, now);
+  const written = await deps.store.changeItemIfCurrent({
+    before: item,
+    after,
+    entry: historyEntry(after, 'record_changed', actor, { withDraft: true, detail }),
+    events: [],
+  });
+  if (!written) logger.debug('Record Changed lost a race; re-reading the item', { itemId: item.id });
+  return written ? 'reclassified' : 'lost';
+}
