@@ -402,7 +402,9 @@ function recount(
             addressesRemoved: c.addressesRemoved,
             subjectChanged: c.subjectChanged,
             bodyEdits: c.bodyEdits,
-            meanBodyChangeRatio: c.bodyEdits > 0 ? roundTo(c.bodySum / c.bodyEdits) : null,
+            // The route answers ratios to 3 decimals; both sides are then compared to 2.
+            meanBodyChangeRatio:
+              c.bodyEdits > 0 ? roundTo(Math.round((c.bodySum / c.bodyEdits) * 1000) / 1000) : null,
             changesEdited: 0,
             changesLeftOut: 0,
           },
