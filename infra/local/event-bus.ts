@@ -4,8 +4,8 @@
  * retries and a dead-letter list, as the CDK stack's rules, targets and dead-letter queue do in AWS.
  *
  * Read endpoints on the same server: `GET /events?source=&detailType=`, `GET /dead-letters`,
- * `GET /deliveries?eventId=` (what each rule's function made of an event), `GET /health`, and whatever the
- * runtime adds (`GET /stream-failures`). The fault switch (SPEC 7): `POST /faults {"failPutEvents": n}` makes
+ * `GET /deliveries?eventId=` (what each rule's function made of an event), `GET /health`, the published event
+ * schemas (`GET /schemas`, `GET /schemas/<detail-type>`) and whatever the runtime adds (`GET /stream-failures`). The fault switch (SPEC 7): `POST /faults {"failPutEvents": n}` makes
  * the next n PutEvents requests made by the system itself (every entry's Source is the system's own) fail as
  * EventBridge does under an outage; `GET /faults` answers what is left.
  */
@@ -34,6 +34,7 @@ const PUT_EVENTS_TARGET = 'AWSEvents.PutEvents';
 const MAX_KEPT = 10_000;
 /** On stop, deliveries under way get this long to finish before the stand-ins they use go away. */
 const STOP_WAIT_MS = 5_000;
+const SCHEMAS_PREFIX = '/schemas/';
 
 export interface BusRule {
   ruleName: string;
@@ -84,6 +85,11 @@ export interface EventBusOptions {
   ownSource?: string;
   /** More read-only endpoints on this server: path → what `GET path` answers as JSON. */
   reads?: Record<string, () => unknown>;
+  /**
+   * The JSON Schemas of the events' details, by detail-type: `GET /schemas` answers them all, `GET
+   * /schemas/<detail-type>` (URL-encoded) one of them. Loaded on the first such request, not at start.
+   */
+  schemas?: () => Promise<Record<string, unknown>>;
 }
 
 export interface LocalEventBus {
@@ -224,6 +230,12 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
     return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
   }
 
+  let loadedSchemas: Promise<Record<string, unknown>> | undefined;
+  const schemas = () => {
+    loadedSchemas ??= options.schemas ? options.schemas() : Promise.resolve({});
+    return loadedSchemas;
+  };
+
   const idle = () =>
     pending === 0 ? Promise.resolve() : new Promise<void>((wake) => idleWaiters.push(wake));
 
@@ -248,6 +260,9 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
       if (url.pathname === '/dead-letters') return sendJson(response, 200, { deadLetters });
       if (url.pathname === '/faults') return sendJson(response, 200, faults);
       if (url.pathname === '/deliveries') return answerDeliveries(response, url.searchParams.get('eventId'));
+      if (url.pathname === '/schemas') return sendJson(response, 200, await schemas());
+      if (url.pathname.startsWith(SCHEMAS_PREFIX))
+        return answerSchema(response, url.pathname.slice(SCHEMAS_PREFIX.length), await schemas());
       const read = options.reads?.[url.pathname];
       if (read && Object.hasOwn(options.reads ?? {}, url.pathname)) return sendJson(response, 200, read());
       return sendJson(response, 404, { message: 'Not Found' });
@@ -297,6 +312,21 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
     if (!eventId) sendJson(response, 400, { message: 'Give the event id: GET /deliveries?eventId=<id>' });
     else if (!deliveries) sendJson(response, 404, { message: `This bus has no event ${eventId}` });
     else sendJson(response, 200, { eventId, deliveries });
+  }
+
+  function answerSchema(response: ServerResponse, encoded: string, schemas: Record<string, unknown>): void {
+    let detailType: string | undefined;
+    try {
+      detailType = decodeURIComponent(encoded);
+    } catch {
+      detailType = undefined;
+    }
+    if (detailType !== undefined && Object.hasOwn(schemas, detailType))
+      sendJson(response, 200, schemas[detailType]);
+    else
+      sendJson(response, 404, {
+        message: `No published schema for the detail-type ${JSON.stringify(detailType ?? encoded)}: GET /schemas lists them`,
+      });
   }
 
   async function setFaults(request: IncomingMessage, response: ServerResponse): Promise<void> {

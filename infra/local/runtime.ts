@@ -191,6 +191,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       log: createLocalLog(logLevel, 'bus'),
       retryDelaysMs: options.retryDelaysMs,
       reads: { '/stream-failures': () => ({ failures: reader?.failures() ?? [] }) },
+      // Loaded on the first GET /schemas: the catalog brings every event schema, which start does not need.
+      schemas: () =>
+        import('../../shared/events/catalog.js').then((catalog) => catalog.schemasByDetailType()),
     });
     stoppers.push(() => bus.stop());
     // No await between the bus listening and this: no handler can be imported before its environment is set.

@@ -36,6 +36,7 @@ import {
 import { SystemAlarms } from './alarms.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import type { DeployConfig } from './deploy-config.js';
+import { EventSchemaRegistry } from './event-schemas.js';
 import { type FunctionResources, ManifestFunction, SERVICE_NAME } from './manifest-function.js';
 import { StreamSubscription } from './stream-subscription.js';
 
@@ -90,6 +91,8 @@ export class StatelessStack extends Stack {
   readonly streamSubscriptions: readonly StreamSubscription[];
   readonly api: HttpApi;
   readonly stage: HttpStage;
+  /** The schema registry of every event in and out (SPEC 5). */
+  readonly eventSchemas: EventSchemaRegistry;
   private readonly alarms: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
@@ -154,6 +157,10 @@ export class StatelessStack extends Stack {
       ...new SystemAlarms(this, 'Alarms', { stage: this.stage, service: SERVICE_NAME }).alarms,
     );
 
+    this.eventSchemas = new EventSchemaRegistry(this, 'EventSchemas', {
+      registryName: `for-review-${config.stage}`,
+    });
+
     if (config.alarmTopicArn) {
       const topic = Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn);
       for (const alarm of this.alarms) alarm.addAlarmAction(new SnsAction(topic));
@@ -162,6 +169,9 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url });
     new CfnOutput(this, 'EventBusName', { value: props.eventBus.eventBusName });
     new CfnOutput(this, 'EmailConfigurationSetName', { value: configurationSet.configurationSetName });
+    new CfnOutput(this, 'EventSchemaRegistryName', {
+      value: this.eventSchemas.registry.attrRegistryName,
+    });
   }
 
   private manifestFunction(name: string): ManifestFunction {

@@ -92,6 +92,16 @@ const EVENT_DETAILS: Record<string, () => unknown> = {
   'Review Draft Proposed': fixture('draft-proposed.json'),
   'Workspace Member Changed': fixture('member-changed.json'),
   'Email Bounced': fixture('ses-bounce.json'),
+  'Email Delivered': () => {
+    const { mail, bounce } = fixture('ses-bounce.json')() as { mail: unknown; bounce: { timestamp: string } };
+    return {
+      eventType: 'Delivery',
+      mail,
+      delivery: { timestamp: bounce.timestamp, recipients: ['carol@globex.com'] },
+    };
+  },
+  'Record Change Applied': fixture('record-change-applied.json'),
+  'Record Changed': fixture('record-changed.json'),
 };
 
 export interface FirstInvocation {

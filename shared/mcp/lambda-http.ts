@@ -12,9 +12,24 @@ export function requestOf(event: APIGatewayProxyEventV2): Request {
     if (value !== undefined) headers.set(name, value);
   }
   const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
-  const url = `https://${domainName || 'localhost'}${event.rawPath}${query}`;
   const hasBody = http.method !== 'GET' && http.method !== 'HEAD';
-  return new Request(url, { method: http.method, headers, ...(hasBody ? { body: rawBodyOf(event) } : {}) });
+  return new Request(urlOf(domainName, `${event.rawPath}${query}`), {
+    method: http.method,
+    headers,
+    ...(hasBody ? { body: rawBodyOf(event) } : {}),
+  });
+}
+
+/**
+ * The request's URL. The host plays no part in answering (the server is stateless), and a domain name that is no
+ * host at all (the local gateway takes it from the Host header, which the client chooses) must not make a 500.
+ */
+function urlOf(domainName: string, pathAndQuery: string): string {
+  try {
+    return new URL(`https://${domainName || 'localhost'}${pathAndQuery}`).href;
+  } catch {
+    return new URL(`https://localhost${pathAndQuery}`).href;
+  }
 }
 
 /** The whole response (JSON response mode: never a stream) as the Lambda result. */

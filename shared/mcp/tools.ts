@@ -97,7 +97,10 @@ export const listToolInput = z
     recordId: idSchema.optional().describe('With recordType: the record id'),
     status: openStatusSchema
       .optional()
-      .describe('pending: waiting for review; send_unknown: a send whose outcome is unknown, to check'),
+      .describe(
+        'pending: waiting for review; send_unknown: a send whose outcome is unknown, to check; apply_unknown: a ' +
+          'record change the CRM never answered, to check',
+      ),
     scope: listQuerySchema.shape.scope
       .unwrap()
       .optional()
@@ -291,6 +294,13 @@ function describeItem({ item, history, origin }: ItemAnswer): string {
   }
   if (item.lastSendError)
     lines.push(`Last send error: ${item.lastSendError.code}: ${item.lastSendError.message}`);
+  if (item.apply)
+    lines.push(
+      `Approved by ${item.apply.by}: the CRM was asked to apply ${item.apply.fields.join(', ')} (applyId ` +
+        `${item.apply.applyId}, published ${item.apply.publications} time(s)).`,
+    );
+  if (item.lastApplyError)
+    lines.push(`Last apply error: ${item.lastApplyError.reason}: ${item.lastApplyError.message}`);
   lines.push(describeDraft(draft));
   lines.push('', 'History:');
   for (const entry of history) {

@@ -14,6 +14,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReviewStats } from '../../shared/use-cases/review-stats.js';
 import { emailOf } from '../support/items.js';
+import { rawRequest } from '../support/raw-http.js';
 import { type ApiPage, type Proposed, type Scenario, startScenario, unique } from '../support/scenario.js';
 
 const ADMIN = 'u_admin';
@@ -383,6 +384,25 @@ describe('the MCP endpoint', () => {
     });
     expect(raw.status).toBe(401);
     expect(await raw.json()).toEqual({ message: 'Unauthorized' });
+  });
+
+  it('answers whatever Host header the client sends, never 500 (the local gateway hands it on as the domain name)', async () => {
+    const token = await scenario.runtime.token(scenario.workspaceId, BOB);
+    for (const host of ['a b', 'exa_mple.com:99999', '[', '..']) {
+      const response = await rawRequest(scenario.runtime.urls.api, {
+        method: 'POST',
+        target: '/mcp',
+        headers: [
+          ['Host', host],
+          ['Authorization', `Bearer ${token}`],
+          ['Content-Type', 'application/json'],
+          ['Accept', 'application/json, text/event-stream'],
+        ],
+        body: Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} })),
+      });
+      expect({ host, status: response.status }).toEqual({ host, status: 200 });
+      expect((response.json as { result?: { tools?: unknown[] } }).result?.tools?.length).toBeGreaterThan(0);
+    }
   });
 
   it('answers GET /mcp with 405: no server stream in stateless mode', async () => {

@@ -452,6 +452,26 @@ describe('the queue over HTTP', () => {
     ).toBe(200);
     expect(await banner(admin)).toEqual([erinRun.itemId]);
   });
+
+  it('answers 400 to a record type or id outside what the document allows, never an empty banner', async () => {
+    const opportunity = unique('opp');
+    for (const path of [
+      `/records/Opportunity/${opportunity}/review-items`,
+      `/records/opp%20ortunity/${opportunity}/review-items`,
+      `/records/${'a'.repeat(33)}/${opportunity}/review-items`,
+      `/records/opportunity/${opportunity}%0D%0A/review-items`,
+      `/records/opportunity/%00${opportunity}/review-items`,
+      `/records/opportunity/${'o'.repeat(129)}/review-items`,
+    ]) {
+      const answer = await admin.get<Problem>(path);
+      expect({ path, status: answer.status, contentType: answer.contentType }).toEqual({
+        path,
+        status: 400,
+        contentType: 'application/problem+json',
+      });
+      expect(answer.body.detail).toBe('The path is invalid');
+    }
+  });
 });
 
 describe('expiry', () => {

@@ -39,7 +39,7 @@ beforeAll(() => {
   // One synthesis for the file, with real esbuild bundling of every manifest function.
   s = synth({ bundle: true, context: CONTEXT });
   template = s.statelessTemplate;
-}, 180_000);
+}, 420_000);
 
 const fnOf = (name: string) => {
   const fn = s.stateless.functions.get(name);

@@ -301,7 +301,6 @@ describe('an unknown outcome', () => {
       const { item, emails } = await freshItem(`Unknown ${action}`);
       proxy.use(action);
       const calls = faulty.counter.total;
-      const started = Date.now();
 
       const failed = expectSendFailed(
         await failedApproval(approveItem(deps, alice, item.id, {})),
@@ -309,7 +308,6 @@ describe('an unknown outcome', () => {
         'send_unknown',
       );
 
-      expect(Date.now() - started).toBeLessThan(REQUEST_TIMEOUT_MS + 1_500);
       expect(faulty.counter.total - calls, 'one SES call, no retry of an unknown outcome').toBe(1);
       const after = await stateOf(item);
       expect(after.item).toMatchObject({
@@ -528,7 +526,8 @@ describe('random faults under concurrent approvals', () => {
   ];
 
   it(`never sends an item twice and never loses an approval (${ITEMS} items, 2–4 concurrent approvals each)`, {
-    timeout: 90_000,
+    // A guard against a hang, not a speed check (the run's load decides how long 60 items take).
+    timeout: 240_000,
   }, async () => {
     console.info(`approve-faults: seed ${SEED} (replay the fault plan with APPROVE_FAULT_SEED=${SEED})`);
     const random = seededRandom(SEED);
@@ -646,14 +645,11 @@ describe('the production SES client (shared/aws-clients.ts)', () => {
       const { SesMailer } = await import('../../shared/mail/mailer.js');
       const production = { ...env.deps, mailer: new SesMailer(sesClient()) };
       const { item, emails } = await freshItem('Production client timeout');
-      const started = Date.now();
-
       const outcome = await failedApproval(approveItem(production, alice, item.id, {})).catch(
         (e: Error) => e,
       );
-      const elapsed = Date.now() - started;
-
-      expect(elapsed, 'gave up by the request timeout').toBeLessThan(11_000);
+      // SES answers after 12 s: had the client waited for it, the approval would have answered `sent`. A 504 with
+      // send_unknown is the 10 s request timeout giving up (no timed assertion: the machine's load would move it).
       expectSendFailed(outcome, 504, 'send_unknown');
       await slow.settled();
       expect(await emails()).toHaveLength(1);

@@ -41,6 +41,28 @@ describe('deployed bundles', () => {
     expect(packages.get('@aws-sdk/client-dynamodb')).toBeGreaterThan(0);
   });
 
+  it('no function carries the event catalog or the schemas of the events out (only scripts, the local runtime, CDK and tests use them)', async () => {
+    const { options } = esbuildOptionsOf();
+    const result = await build({
+      ...options,
+      entryPoints: functions.map((fn) => join(PROJECT_ROOT, entryOf(fn))),
+      outdir: join(PROJECT_ROOT, '.bundle-contents'),
+      write: false,
+      metafile: true,
+    });
+    const inputs = (name: string) =>
+      Object.entries(result.metafile.outputs)
+        .filter(([, output]) => output.entryPoint?.endsWith(`functions/${name}.ts`))
+        .flatMap(([, output]) => Object.keys(output.inputs));
+    // The probe sees the project's own modules: the outbox publisher carries the out events' module.
+    expect(inputs('publish-outbox')).toContain('shared/events/out-events.ts');
+    for (const fn of functions)
+      expect(
+        inputs(fn.name).filter((path) => /shared\/events\/(catalog|out-schemas)\.ts$/.test(path)),
+        fn.name,
+      ).toEqual([]);
+  });
+
   it('a function that validates does carry zod (the probe above can see it)', async () => {
     expect((await packagesOf('get-review-item')).get('zod')).toBeGreaterThan(0);
   });

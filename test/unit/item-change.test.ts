@@ -11,6 +11,7 @@ import { stateOf } from '../../shared/store/entities/review-item.js';
 import { itemChangeOps, MAX_TRANSACTION_ACTIONS } from '../../shared/store/item-change.js';
 import type { TransactItem } from '../../shared/store/table.js';
 import { proposal } from '../fixtures/index.js';
+import { recordUpdateProposal } from '../support/records.js';
 
 const T0 = '2026-11-20T10:00:00.000Z';
 const T1 = '2026-11-20T10:05:00.000Z';
@@ -20,13 +21,17 @@ function item(over: {
   records: string[];
   automationId?: string;
   userRun?: boolean;
+  /** A record update of this record (its own record is one more banner) instead of an email. */
+  updates?: string;
 }): ReviewItem {
-  const p = proposal();
+  const p = over.updates
+    ? recordUpdateProposal({ draft: { record: { type: 'opportunity', id: over.updates } } })
+    : proposal();
   return created(
     'ri_1',
     {
       workspaceId: 'ws_acme',
-      type: 'email',
+      type: p.draft.type,
       draft: p.draft,
       reason: p.reason,
       relatedRecords: over.records.map((id) => ({ type: 'account', id })),
@@ -99,37 +104,45 @@ describe('an item change', () => {
     });
   });
 
-  it(`fits the largest change in one transaction: a replacement swapping all ${MAX_REVIEWERS} reviewers and ${MAX_RELATED_RECORDS} records to another automation`, () => {
-    const before = item({
-      reviewers: users('old', MAX_REVIEWERS),
-      records: records('old', MAX_RELATED_RECORDS),
-      userRun: true,
-    });
-    const proposalFields = item({
-      reviewers: users('new', MAX_REVIEWERS),
-      records: records('new', MAX_RELATED_RECORDS),
-      automationId: 'auto_b',
-      userRun: true,
-    });
-    const after = replaced(before, proposalFields, T1);
-    const ops = itemChangeOps('t', {
-      before: stateOf(before),
-      after,
-      entry: historyEntry(after, 'replaced', { kind: 'automation', runId: 'run_2' }),
-      counters: { automationId: 'auto_b', executedAs: after.origin.executedAs, add: { replaced: 1 } },
-      events: [],
-    });
-    // ... + the review-stats counters + the review feedback (per automation version).
-    expect(ops.length).toBe(
-      2 + 2 * MAX_REVIEWERS + 2 * MAX_REVIEWERS + 2 * MAX_RELATED_RECORDS + 4 + 1 + 1 + 1,
-    );
-    expect(ops.length).toBeLessThanOrEqual(MAX_TRANSACTION_ACTIONS);
-    // DynamoDB refuses two actions on one record in a transaction.
-    const keys = ops.map((op) =>
-      JSON.stringify(op.Put ? [op.Put.Item?.pk, op.Put.Item?.sk] : (op.Update ?? op.Delete)?.Key),
-    );
-    expect(new Set(keys).size).toBe(keys.length);
-  });
+  it.each([
+    ['an email', undefined, undefined, 0],
+    ['a record update moving to another record', 'opp_old', 'opp_new', 2],
+  ])(
+    `fits the largest change in one transaction: a replacement of %s swapping all ${MAX_REVIEWERS} reviewers and ${MAX_RELATED_RECORDS} records to another automation`,
+    (_label, oldRecord, newRecord, ownRecordOps) => {
+      const before = item({
+        reviewers: users('old', MAX_REVIEWERS),
+        records: records('old', MAX_RELATED_RECORDS),
+        userRun: true,
+        ...(oldRecord ? { updates: oldRecord } : {}),
+      });
+      const proposalFields = item({
+        reviewers: users('new', MAX_REVIEWERS),
+        records: records('new', MAX_RELATED_RECORDS),
+        automationId: 'auto_b',
+        userRun: true,
+        ...(newRecord ? { updates: newRecord } : {}),
+      });
+      const after = replaced(before, proposalFields, T1);
+      const ops = itemChangeOps('t', {
+        before: stateOf(before),
+        after,
+        entry: historyEntry(after, 'replaced', { kind: 'automation', runId: 'run_2' }),
+        counters: { automationId: 'auto_b', executedAs: after.origin.executedAs, add: { replaced: 1 } },
+        events: [],
+      });
+      // ... + the review-stats counters + the review feedback (per automation version).
+      expect(ops.length).toBe(
+        2 + 2 * MAX_REVIEWERS + 2 * MAX_REVIEWERS + 2 * MAX_RELATED_RECORDS + ownRecordOps + 4 + 1 + 1 + 1,
+      );
+      expect(ops.length).toBeLessThanOrEqual(MAX_TRANSACTION_ACTIONS);
+      // DynamoDB refuses two actions on one record in a transaction.
+      const keys = ops.map((op) =>
+        JSON.stringify(op.Put ? [op.Put.Item?.pk, op.Put.Item?.sk] : (op.Update ?? op.Delete)?.Key),
+      );
+      expect(new Set(keys).size).toBe(keys.length);
+    },
+  );
 
   it("refuses to build a change over DynamoDB's transaction limit", () => {
     const before = item({ reviewers: users('old', 40), records: records('old', 20) });

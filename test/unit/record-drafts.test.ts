@@ -272,3 +272,16 @@ describe('the command', () => {
     });
   });
 });
+
+describe('what the agent reads', () => {
+  it('says what the update proposes and that a field changed since', () => {
+    const draft = reclassifiedDraft(update(), { stage: 'Closed Lost', amount: 15000 });
+    const text = recordUpdateKind.describe(draft);
+    expect(text).toContain('Update opportunity opp_9 (Globex renewal), as of version 17:');
+    expect(text).toContain('- Stage: Negotiation → Closed Won [drifted: the record now holds Closed Lost]');
+    expect(text).toContain('- Amount: 12000 → 15000 [moot: the record already holds it]');
+    expect(recordUpdateKind.headline(draft)).toBe(
+      'update opportunity Globex renewal: Stage, Amount, nextStep, tags',
+    );
+  });
+});

@@ -1,0 +1,187 @@
+/**
+ * zod schemas of the details of the events out (SPEC 5), as `itemEvent()` (out-events.ts) and the use cases write
+ * them. Nothing validates with these at run time: the catalog (catalog.ts) turns them into the published JSON
+ * Schemas (docs/events/, `GET /schemas` locally, the EventBridge schema registry), and the tests check every event
+ * the system publishes against those. No Lambda imports this module (bundle size, SPEC 8).
+ *
+ * The objects are strict: a field the code adds to a detail without adding it here fails the tests, so the
+ * published schemas stay what the system really sends. A change to a detail is a change here, then
+ * `npm run event-schemas`.
+ */
+import * as z from 'zod';
+import { actorSchema, deliverySchema, reviewStatusSchema } from '../domain/responses.js';
+import { emailWebhookSchema } from '../domain/schemas.js';
+import { fieldValueSchema, scalarSchema } from '../drafts/record-values.js';
+
+const time = z.iso.datetime({ offset: true });
+const userIds = z.array(z.string().min(1));
+
+/** What every event out names besides its workspace (SPEC 5): the automation, run and step, the actor, the time. */
+const workspaceId = z.string().describe('The workspace');
+const origin = {
+  automationId: z.string().describe('The automation whose run proposed the draft'),
+  runId: z.string().describe('The run that proposed the draft (for an item: its current proposal)'),
+  stepId: z.string().describe('The step of that run'),
+  actor: actorSchema.describe('Who made the change: a reviewer, the automation run, or the system and why'),
+  at: time.describe('When the change was made'),
+  eventId: z
+    .string()
+    .min(1)
+    .describe(
+      'Stays the same when the event is delivered again: `<itemId>.v<version>` for an item change; subscribers ' +
+        'de-duplicate by it',
+    ),
+};
+
+/** The detail of every item event (`itemEvent()`): the origin, the item, its status and version after the change. */
+export const itemEventSchema = z.strictObject({
+  workspaceId,
+  itemId: z.string().describe('The review item'),
+  status: reviewStatusSchema.describe("The item's status after the change"),
+  version: z
+    .number()
+    .int()
+    .min(1)
+    .describe("The item's version after the change; an item's events carry increasing versions"),
+  ...origin,
+});
+
+const itemEventWith = <S extends z.ZodRawShape>(shape: S) => itemEventSchema.extend(shape);
+
+export const itemCreatedSchema = itemEventWith({
+  reviewers: userIds.describe('Who the item was routed to'),
+});
+
+export const itemReplacedSchema = itemEventWith({
+  replacedRunId: z.string().describe('The run whose proposal this one replaced'),
+  reviewers: userIds.describe('Who the item is routed to now'),
+});
+
+export const itemEditedSchema = itemEventSchema;
+
+export const itemDismissedSchema = itemEventWith({
+  note: z.string().optional().describe("The reviewer's note, when one was given"),
+});
+
+export const itemSentSchema = itemEventWith({
+  messageId: z.string().describe('The SES message id of the email sent'),
+});
+
+export const itemSendFailedSchema = itemEventWith({
+  outcome: z
+    .enum(['rejected', 'unknown'])
+    .describe(
+      'rejected: SES refused it, the item is pending again; unknown: it may or may not have gone out, the item ' +
+        'is send_unknown and is never resent automatically',
+    ),
+  code: z.string().describe('The error code (SES, or Interrupted for a send that stopped midway)'),
+});
+
+export const itemDeliveryUpdatedSchema = itemEventWith({
+  delivery: deliverySchema,
+  messageId: z.string().describe('The SES message id of the email the report is about'),
+});
+
+export const itemResolvedSchema = z.union([
+  itemEventWith({
+    webhookId: z.string().describe('The `webhook-id` of the email provider delivery that resolved it'),
+    type: emailWebhookSchema.shape.type.describe('What the email provider reported'),
+  }),
+  itemEventWith({
+    reason: z.string().describe('Why it resolved itself: a record update whose every change already holds'),
+  }),
+]);
+
+// ---------------------------------------------------------------- record drafts (SPEC 2.3, 2.4, 5)
+
+const applyId = z
+  .string()
+  .describe(
+    'Identifies the approved command; the CRM applies each applyId at most once, and answers with it',
+  );
+const recordType = z.string().describe('The CRM record type');
+
+/**
+ * The command (shared/drafts/record-command.ts `recordCommand()`) besides the item event's fields: who approved
+ * what, and how many times it was published (a command published again keeps its applyId).
+ */
+const command = {
+  applyId,
+  approvedBy: z.string().describe('The reviewer who approved it'),
+  approvedAt: time.describe('When it was approved'),
+  publication: z
+    .number()
+    .int()
+    .min(1)
+    .describe('1 for the first publication, then 2, 3, ... for republications'),
+};
+
+export const recordChangeApprovedSchema = z.discriminatedUnion('operation', [
+  itemEventWith({
+    ...command,
+    operation: z.literal('update'),
+    record: z.strictObject({
+      type: recordType,
+      id: z.string(),
+      baseVersion: z.string().optional().describe('The record version the automation read, when it gave one'),
+    }),
+    changes: z
+      .array(
+        z.strictObject({
+          field: z.string(),
+          op: z.enum(['set', 'set_if_empty', 'add', 'remove']),
+          before: scalarSchema.optional().describe('set: what the automation saw'),
+          after: scalarSchema
+            .optional()
+            .describe("set, set_if_empty: the value to write (the reviewer's edit, else the proposal)"),
+          values: z.array(z.string()).optional().describe('add, remove: the values'),
+          edited: z.boolean().describe('Whether a reviewer edited this change'),
+        }),
+      )
+      .describe('The approved changes'),
+  }),
+  itemEventWith({
+    ...command,
+    operation: z.literal('create'),
+    record: z.strictObject({ type: recordType, name: z.string().optional() }),
+    fields: z
+      .array(z.strictObject({ field: z.string(), value: fieldValueSchema, edited: z.boolean() }))
+      .describe('The approved fields of the new record, with their values'),
+  }),
+]);
+
+export const itemAppliedSchema = itemEventWith({
+  applyId,
+  record: z
+    .strictObject({ type: recordType, id: z.string(), version: z.string().optional() })
+    .describe("The record after the change, as the CRM's Record Change Applied named it"),
+});
+
+export const itemApplyFailedSchema = z.discriminatedUnion('outcome', [
+  itemEventWith({
+    outcome: z
+      .literal('rejected')
+      .describe('The CRM refused it (Record Change Rejected): the item is pending again'),
+    applyId,
+    reason: z.enum(['conflict', 'invalid', 'not_found', 'forbidden']),
+    message: z.string().describe("The CRM's message (at most 500 characters)"),
+    rejectedAt: time,
+  }),
+  itemEventWith({
+    outcome: z
+      .literal('unknown')
+      .describe('The CRM never answered any publication: the item is apply_unknown, a reviewer settles it'),
+    applyId,
+  }),
+]);
+
+export const itemExpiredSchema = itemEventWith({
+  expiresAt: time.describe("The draft's expiresAt, which passed"),
+});
+
+/** A proposal that made no item (SPEC 3): no item, so no item id, status or version. */
+export const draftDroppedSchema = z.strictObject({
+  workspaceId,
+  ...origin,
+  reason: z.string().describe('Why the proposal was dropped'),
+});
