@@ -192,6 +192,19 @@ export const functions: FunctionSpec[] = [
     access: { table: 'readwrite', publishEvents: true },
   },
   {
+    name: 'reassign-review-item',
+    description: "Adds or removes a pending item's reviewers by hand",
+    triggers: [http('POST', '/review-items/{id}/reviewers')],
+    access: { table: 'readwrite', publishEvents: true },
+  },
+  {
+    name: 'decide-review-items',
+    description: 'Approves or dismisses up to 25 items, each decided as if alone',
+    triggers: [http('POST', '/review-items/bulk')],
+    access: { table: 'readwrite', publishEvents: true, sendEmail: true },
+    timeoutSeconds: 30,
+  },
+  {
     name: 'receive-email-webhook',
     description: 'Email provider webhook: resolves items sent or discarded elsewhere',
     triggers: [http('POST', '/webhooks/email', 'none')],
@@ -244,6 +257,12 @@ export const functions: FunctionSpec[] = [
     name: 'get-review-stats',
     description: "An automation's review outcomes and median time to decision, over runs the caller may see",
     triggers: [http('GET', '/automations/{automationId}/review-stats')],
+    access: { table: 'read' },
+  },
+  {
+    name: 'get-review-feedback',
+    description: "An automation's review feedback per version, over runs the caller may see",
+    triggers: [http('GET', '/automations/{automationId}/review-feedback')],
     access: { table: 'read' },
   },
   {

@@ -78,6 +78,9 @@ const ACCEPTED: Record<string, { size?: number; init?: number; why: string }> = 
   'settle-record-change': ZOD,
   'apply-record-changed': ZOD,
   'republish-record-changes': ZOD,
+  'reassign-review-item': ZOD,
+  'decide-review-items': ZOD,
+  'get-review-feedback': ZOD,
   'receive-email-webhook': {
     init: 1.9,
     why: `${ZOD.why}; its first invocation also loads Powertools Parameters and makes 4 AWS calls to the baseline's 2 (measured 1.5-1.6x)`,

@@ -106,7 +106,7 @@ export interface paths {
     put?: never;
     /**
      * Approves the item: sends its email once through SES
-     * @description Only a caller whose connected mailboxes include the draft’s from may approve (else 403). 502: SES rejected the email, the item is pending again. 504: the send’s outcome is unknown; it is never resent automatically: approve again with confirmResend, or dismiss.
+     * @description Only a caller whose connected mailboxes include the draft’s from may approve (else 403). 502: SES rejected the email, the item is pending again. 504: the send’s outcome is unknown; it is never resent automatically: approve again with confirmResend, or dismiss. 409 with `stale`: a message arrived on the email thread since the draft was proposed; approve with acknowledgeStale to send it anyway.
      */
     post: operations['approveReviewItem'];
     delete?: never;
@@ -132,6 +132,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/review-items/{id}/reviewers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Adds or removes reviewers by hand; their queues change at once
+     * @description A reviewer of the pending item, or an admin who can see it, may reassign. An added reviewer must be an active member who can see the item (else 400); the item keeps 1 to 16 reviewers (removing the last answers 409). A replacing proposal keeps the reviewers added by hand and does not bring back those removed by hand.
+     */
+    post: operations['reassignReviewItem'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/review-items/bulk': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Approves or dismisses up to 25 items, each decided as if alone
+     * @description Each item gets its own permission check, version check and exactly-once guarantee, and its own result: the status and item, or the problem details, that its single approve or dismiss route would have answered. One item's failure never blocks or undoes another's; the request itself answers 200.
+     */
+    post: operations['decideReviewItems'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/webhooks/email': {
     parameters: {
       query?: never;
@@ -142,7 +182,7 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Email provider events: items sent or discarded elsewhere leave the queue as resolved
+     * Email provider events: items sent or discarded elsewhere leave the queue as resolved; a message received on a draft's thread marks it stale
      * @description Signed per Standard Webhooks: `webhook-signature` is `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` with the shared `whsec_` secret. A bad or missing signature, or a timestamp more than 5 minutes off, answers 401 and changes nothing; a repeated webhook-id is a no-op.
      */
     post: operations['receiveEmailWebhook'];
@@ -192,6 +232,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/automations/{automationId}/review-feedback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What reviewers did with an automation's drafts, per automation version
+     * @description Per automationVersion, over the runs the caller may see (admins: every run; members: workspace runs and their own): proposals, approval rate, approved without edits, dismiss reasons, which fields reviewers edit and how much of bodies they change, stale/resolved/expired rates; and the latest dismiss notes with their item ids (docs/review-feedback.md). An unknown automation, or a caller who is not an active member, gets no versions.
+     */
+    get: operations['getReviewFeedback'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/mcp': {
     parameters: {
       query?: never;
@@ -204,7 +264,7 @@ export interface paths {
     put?: never;
     /**
      * Model Context Protocol endpoint (Streamable HTTP, stateless, JSON responses)
-     * @description Read-only tools acting with the caller’s permissions: list_review_items, get_review_item, review_stats. Send `Accept: application/json, text/event-stream`. Notifications answer 202 with no body.
+     * @description Read-only tools acting with the caller’s permissions: list_review_items, get_review_item, review_stats, list_automations, automation_feedback. Send `Accept: application/json, text/event-stream`. Notifications answer 202 with no body.
      */
     post: operations['mcp'];
     delete?: never;
@@ -290,6 +350,16 @@ export interface components {
         /** @description What SES said: bounce type, complaint type, recipients */
         detail?: string;
       } | null;
+      stale: {
+        reason: string;
+        /**
+         * Format: date-time
+         * @description When the message arrived
+         */
+        at: string;
+        /** @description The provider's message id of the message that arrived */
+        messageId?: string;
+      } | null;
       apply: {
         /** @description The command's idempotency key: the CRM applies each applyId at most once */
         applyId: string;
@@ -348,6 +418,16 @@ export interface components {
         /** @description What SES said: bounce type, complaint type, recipients */
         detail?: string;
       } | null;
+      stale: {
+        reason: string;
+        /**
+         * Format: date-time
+         * @description When the message arrived
+         */
+        at: string;
+        /** @description The provider's message id of the message that arrived */
+        messageId?: string;
+      } | null;
       apply: {
         /** @description The command's idempotency key: the CRM applies each applyId at most once */
         applyId: string;
@@ -403,7 +483,9 @@ export interface components {
         | 'apply_failed'
         | 'apply_republished'
         | 'apply_unknown'
-        | 'record_changed';
+        | 'record_changed'
+        | 'reassigned'
+        | 'marked_stale';
       actor: components['schemas']['Actor'];
       /** Format: date-time */
       at: string;
@@ -416,6 +498,20 @@ export interface components {
       draft?: components['schemas']['Draft'];
       detail?: {
         [key: string]: string;
+      };
+      /** @description For an edit: what it changed */
+      diff?: {
+        /** @description The draft fields the edit changed */
+        fields: string[];
+        addressesAdded?: string[];
+        addressesRemoved?: string[];
+        subjectChanged?: boolean;
+        /** @description How much of the text body changed, 0 to 1 */
+        bodyChangeRatio?: number;
+        /** @description A record draft: the changes the reviewer edited */
+        changesEdited?: string[];
+        /** @description A record draft: the changes the reviewer left out */
+        changesLeftOut?: string[];
       };
     };
     /** @description An automation's review outcomes, over the runs the caller may see (docs/review-stats.md) */
@@ -711,6 +807,8 @@ export interface components {
       /** @description A link to the run that proposed the draft */
       runUrl: string | null;
       executedAs: components['schemas']['ExecutedAs'];
+      /** @description The automation's version or config hash the run used; review feedback is split by it */
+      automationVersion: string | null;
     };
     ExecutedAs:
       | {
@@ -739,6 +837,20 @@ export interface components {
       /** @description The SES message id (approved) or the provider message id (resolved) */
       messageId?: string;
       note?: string;
+      /**
+       * @description A dismissal's reason code
+       * @enum {string}
+       */
+      reason?:
+        | 'not_needed'
+        | 'wrong_recipient'
+        | 'wrong_record'
+        | 'already_handled'
+        | 'wrong_timing'
+        | 'incorrect'
+        | 'tone'
+        | 'duplicate'
+        | 'other';
       /** @description A record update applied: the record's version after it */
       recordVersion?: string;
       /** @description A record creation applied: the new record's id */
@@ -888,17 +1000,33 @@ export interface components {
     ApproveRequest: {
       version?: number;
       confirmResend?: boolean;
+      acknowledgeStale?: boolean;
       fields?: string[];
     };
     DismissRequest: {
       version?: number;
+      /**
+       * @description Why the draft was not useful (SPEC 3, Feedback): counted per automation version
+       * @enum {string}
+       */
+      reason?:
+        | 'not_needed'
+        | 'wrong_recipient'
+        | 'wrong_record'
+        | 'already_handled'
+        | 'wrong_timing'
+        | 'incorrect'
+        | 'tone'
+        | 'duplicate'
+        | 'other';
       note?: string;
     };
     EmailWebhookEvent: {
       /** @enum {string} */
-      type: 'message.sent' | 'draft.deleted';
+      type: 'message.sent' | 'draft.deleted' | 'message.received';
       workspaceId: string;
       mailbox: string;
+      from?: string;
       messageId?: string;
       threadId?: string;
       draftId?: string;
@@ -1453,6 +1581,453 @@ export interface operations {
       };
     };
   };
+  reassignReviewItem: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          version: number;
+          add?: string[];
+          remove?: string[];
+        };
+      };
+    };
+    responses: {
+      /** @description The item with its new reviewers */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReviewItem'];
+        };
+      };
+      /** @description Invalid input: what is wrong and where, in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ValidationProblem'];
+        };
+      };
+      /** @description No token, a bad or expired token, or a token without sub and workspace_id */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+          'application/json': components['schemas']['GatewayMessage'];
+        };
+      };
+      /** @description The caller can see the item but may not do this to it */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unknown, invisible or other-workspace id: it does not exist for the caller */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Another action won, or the version is stale: the item’s status and version in `current` */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ConflictProblem'];
+        };
+      };
+      /** @description Something went wrong on our side; nothing is exposed */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  decideReviewItems: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @enum {string} */
+          action: 'approve' | 'dismiss';
+          items: {
+            id: string;
+            version?: number;
+          }[];
+          /**
+           * @description Why the draft was not useful (SPEC 3, Feedback): counted per automation version
+           * @enum {string}
+           */
+          reason?:
+            | 'not_needed'
+            | 'wrong_recipient'
+            | 'wrong_record'
+            | 'already_handled'
+            | 'wrong_timing'
+            | 'incorrect'
+            | 'tone'
+            | 'duplicate'
+            | 'other';
+          note?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Each item's outcome */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description One result per requested item, in the order requested */
+            results: {
+              id: string;
+              /** @description The HTTP status the single route would have answered for this item */
+              status: number;
+              /** @description The item after the decision (status 200) */
+              item?: {
+                id: string;
+                workspaceId: string;
+                /** @enum {string} */
+                type: 'email' | 'record.update' | 'record.create';
+                /**
+                 * @description pending: waits for a reviewer. sending: an approval is sending it. sent: approved and sent. send_unknown: a send whose outcome is unknown (never resent automatically). applying: an approved record change the CRM has not answered yet. applied: the CRM applied it. apply_unknown: the CRM never answered (approve again or dismiss). dismissed, resolved (handled elsewhere, or every change already holds), expired: decided.
+                 * @enum {string}
+                 */
+                status:
+                  | 'pending'
+                  | 'sending'
+                  | 'sent'
+                  | 'send_unknown'
+                  | 'applying'
+                  | 'applied'
+                  | 'apply_unknown'
+                  | 'dismissed'
+                  | 'resolved'
+                  | 'expired';
+                /** @description Increases with every change; send it back to edit, approve or dismiss */
+                version: number;
+                draft:
+                  | {
+                      /** @constant */
+                      type: 'email';
+                      from: string;
+                      to: string[];
+                      /** @default [] */
+                      cc: string[];
+                      /** @default [] */
+                      bcc: string[];
+                      subject: string;
+                      bodyText: string;
+                      bodyHtml?: string;
+                      threadId?: string;
+                      inReplyTo?: string;
+                      externalDraftId?: string;
+                    }
+                  | {
+                      /** @constant */
+                      type: 'record.update';
+                      record: {
+                        type: string;
+                        id: string;
+                        name?: string;
+                        ownerId?: string;
+                        version?: string;
+                      };
+                      changes: (
+                        | {
+                            field: string;
+                            label?: string;
+                            /** @constant */
+                            op: 'set';
+                            before?: string | number | boolean | null;
+                            after: string | number | boolean | null;
+                            edit?: {
+                              after?: string | number | boolean | null;
+                              values?: string[];
+                            };
+                            /**
+                             * @default clean
+                             * @enum {string}
+                             */
+                            state: 'clean' | 'moot' | 'drifted';
+                            current?: string | number | boolean | null | string[];
+                            currentAt?: string;
+                          }
+                        | {
+                            field: string;
+                            label?: string;
+                            /** @constant */
+                            op: 'set_if_empty';
+                            after: string | number | boolean | null;
+                            edit?: {
+                              after?: string | number | boolean | null;
+                              values?: string[];
+                            };
+                            /**
+                             * @default clean
+                             * @enum {string}
+                             */
+                            state: 'clean' | 'moot' | 'drifted';
+                            current?: string | number | boolean | null | string[];
+                            currentAt?: string;
+                          }
+                        | {
+                            field: string;
+                            label?: string;
+                            /** @constant */
+                            op: 'add';
+                            values: string[];
+                            edit?: {
+                              after?: string | number | boolean | null;
+                              values?: string[];
+                            };
+                            /**
+                             * @default clean
+                             * @enum {string}
+                             */
+                            state: 'clean' | 'moot' | 'drifted';
+                            current?: string | number | boolean | null | string[];
+                            currentAt?: string;
+                          }
+                        | {
+                            field: string;
+                            label?: string;
+                            /** @constant */
+                            op: 'remove';
+                            values: string[];
+                            edit?: {
+                              after?: string | number | boolean | null;
+                              values?: string[];
+                            };
+                            /**
+                             * @default clean
+                             * @enum {string}
+                             */
+                            state: 'clean' | 'moot' | 'drifted';
+                            current?: string | number | boolean | null | string[];
+                            currentAt?: string;
+                          }
+                      )[];
+                    }
+                  | {
+                      /** @constant */
+                      type: 'record.create';
+                      record: {
+                        type: string;
+                        name?: string;
+                      };
+                      fields: {
+                        field: string;
+                        label?: string;
+                        value: string | number | boolean | null;
+                        edit?: {
+                          value: string | number | boolean | null;
+                        };
+                      }[];
+                      possibleDuplicates?: {
+                        type: string;
+                        id: string;
+                        name?: string;
+                      }[];
+                    };
+                /** @description Whether a reviewer changed the draft since it was proposed */
+                edited: boolean;
+                /** @description Why the automation proposed it */
+                reason: string;
+                relatedRecords: {
+                  type: string;
+                  id: string;
+                  name?: string;
+                  ownerId?: string;
+                }[];
+                /** @description Where the draft came from: the automation, its run and step, and who the run executed as */
+                origin: {
+                  automationId: string;
+                  automationName: string | null;
+                  runId: string;
+                  stepId: string;
+                  /** @description A link to the run that proposed the draft */
+                  runUrl: string | null;
+                  executedAs:
+                    | {
+                        /** @constant */
+                        kind: 'user';
+                        userId: string;
+                      }
+                    | {
+                        /** @constant */
+                        kind: 'workspace';
+                      };
+                  /** @description The automation's version or config hash the run used; review feedback is split by it */
+                  automationVersion: string | null;
+                };
+                reviewers: string[];
+                /** @description What the caller may do to the item now */
+                permissions: {
+                  canEdit: boolean;
+                  canApprove: boolean;
+                  canDismiss: boolean;
+                };
+                /** Format: date-time */
+                proposedAt: string;
+                expiresAt: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+                decision: {
+                  /** @enum {string} */
+                  action: 'approved' | 'dismissed' | 'resolved' | 'expired';
+                  /** @description The user who acted; null when no reviewer acted (resolved, expired) */
+                  by: string | null;
+                  /** Format: date-time */
+                  at: string;
+                  /** @description The SES message id (approved) or the provider message id (resolved) */
+                  messageId?: string;
+                  note?: string;
+                  /**
+                   * @description A dismissal's reason code
+                   * @enum {string}
+                   */
+                  reason?:
+                    | 'not_needed'
+                    | 'wrong_recipient'
+                    | 'wrong_record'
+                    | 'already_handled'
+                    | 'wrong_timing'
+                    | 'incorrect'
+                    | 'tone'
+                    | 'duplicate'
+                    | 'other';
+                  /** @description A record update applied: the record's version after it */
+                  recordVersion?: string;
+                  /** @description A record creation applied: the new record's id */
+                  recordId?: string;
+                  /** @description A record draft approved in part: the changes (or fields) that were applied */
+                  fields?: string[];
+                } | null;
+                /** @description The last failed send, shown until the next one */
+                lastSendError: {
+                  code: string;
+                  message: string;
+                  /** Format: date-time */
+                  at: string;
+                } | null;
+                /** @description For a sent email: what became of it, once SES reports it */
+                delivery: {
+                  /** @enum {string} */
+                  status: 'delivered' | 'bounced' | 'complained';
+                  /**
+                   * Format: date-time
+                   * @description When SES saw it happen
+                   */
+                  at: string;
+                  /** @description What SES said: bounce type, complaint type, recipients */
+                  detail?: string;
+                } | null;
+                stale: {
+                  reason: string;
+                  /**
+                   * Format: date-time
+                   * @description When the message arrived
+                   */
+                  at: string;
+                  /** @description The provider's message id of the message that arrived */
+                  messageId?: string;
+                } | null;
+                apply: {
+                  /** @description The command's idempotency key: the CRM applies each applyId at most once */
+                  applyId: string;
+                  by: string;
+                  /** Format: date-time */
+                  claimedAt: string;
+                  /** @description The changes (or fields) approved */
+                  fields: string[];
+                  /** @description How many times the command was published */
+                  publications: number;
+                } | null;
+                lastApplyError: {
+                  /** @enum {string} */
+                  reason: 'conflict' | 'invalid' | 'not_found' | 'forbidden' | 'unanswered';
+                  message: string;
+                  /** Format: date-time */
+                  at: string;
+                } | null;
+              };
+              /** @description Why this item was not decided (RFC 9457 problem details) */
+              problem?: {
+                /** @description A URI naming the kind of problem */
+                type: string;
+                title: string;
+                status: number;
+                detail: string;
+              } & {
+                [key: string]: unknown;
+              };
+            }[];
+          };
+        };
+      };
+      /** @description Invalid input: what is wrong and where, in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ValidationProblem'];
+        };
+      };
+      /** @description No token, a bad or expired token, or a token without sub and workspace_id */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+          'application/json': components['schemas']['GatewayMessage'];
+        };
+      };
+      /** @description Something went wrong on our side; nothing is exposed */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   receiveEmailWebhook: {
     parameters: {
       query?: never;
@@ -1599,6 +2174,143 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ReviewStats'];
+        };
+      };
+      /** @description Invalid input: what is wrong and where, in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ValidationProblem'];
+        };
+      };
+      /** @description No token, a bad or expired token, or a token without sub and workspace_id */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+          'application/json': components['schemas']['GatewayMessage'];
+        };
+      };
+      /** @description Something went wrong on our side; nothing is exposed */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getReviewFeedback: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        automationId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The feedback */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            automationId: string;
+            automationName: string | null;
+            /** @description One entry per automation version, oldest first */
+            versions: {
+              /** @description The automationVersion the runs carried; null for runs that gave none */
+              automationVersion: string | null;
+              /** @description When this version first counted (its first proposal) */
+              firstSeenAt: string | null;
+              lastSeenAt: string | null;
+              /** @description created + replaced: every proposal of this version that became or replaced an item */
+              proposals: number;
+              created: number;
+              replaced: number;
+              /** @description approved + dismissed + resolved + expired */
+              decided: number;
+              approved: number;
+              /** @description Approved without a reviewer edit */
+              approvedAsProposed: number;
+              approvedAfterEdits: number;
+              dismissed: number;
+              /** @description Sent or discarded in the email provider; no reviewer acted */
+              resolved: number;
+              expired: number;
+              /** @description Marked stale: a message arrived on the thread after the draft was proposed */
+              stale: number;
+              /** @description approved / decided */
+              approvalRate: number | null;
+              /** @description approvedAsProposed / approved */
+              approvedWithoutEditsRate: number | null;
+              /** @description dismissed / decided */
+              dismissRate: number | null;
+              /** @description stale / proposals */
+              staleRate: number | null;
+              /** @description resolved / decided */
+              resolvedRate: number | null;
+              /** @description expired / decided */
+              expiredRate: number | null;
+              /** @description Dismissals by reason code ("none": dismissed without a reason) */
+              dismissReasons: {
+                [key: string]: number;
+              };
+              edits: {
+                /** @description Reviewer edits */
+                count: number;
+                /** @description Edits that changed each draft field (to, cc, bcc, subject, bodyText, ...) */
+                fields: {
+                  [key: string]: number;
+                };
+                /** @description Recipients reviewers added, over all edits */
+                addressesAdded: number;
+                /** @description Recipients reviewers removed, over all edits */
+                addressesRemoved: number;
+                /** @description Edits that changed the subject */
+                subjectChanged: number;
+                /** @description Edits that changed the text body */
+                bodyEdits: number;
+                /** @description How much of the body those edits changed, on average (0-1) */
+                meanBodyChangeRatio: number | null;
+                /** @description Record drafts: changes reviewers edited */
+                changesEdited: number;
+                /** @description Record drafts: changes reviewers left out */
+                changesLeftOut: number;
+              };
+            }[];
+            /** @description The latest dismiss notes, newest first */
+            latestDismissNotes: {
+              itemId: string;
+              automationVersion: string | null;
+              reason:
+                | (
+                    | 'not_needed'
+                    | 'wrong_recipient'
+                    | 'wrong_record'
+                    | 'already_handled'
+                    | 'wrong_timing'
+                    | 'incorrect'
+                    | 'tone'
+                    | 'duplicate'
+                    | 'other'
+                  )
+                | null;
+              note: string;
+              by: string;
+              /** Format: date-time */
+              at: string;
+            }[];
+          };
         };
       };
       /** @description Invalid input: what is wrong and where, in `errors` */

@@ -13,10 +13,12 @@ import type {
   Decision,
   Delivery,
   HistoryAction,
+  ReviewerChanges,
   ReviewItem,
   ReviewStatus,
   SendAttempt,
   SendError,
+  StaleMark,
 } from './review-item.js';
 
 export type Arrow =
@@ -31,6 +33,8 @@ export type Arrow =
   | 'resolve'
   | 'expire'
   | 'delivery'
+  | 'reassign'
+  | 'markStale'
   | 'applyClaim'
   | 'applied'
   | 'applyRejected'
@@ -58,6 +62,8 @@ export const ARROWS: Readonly<Record<Arrow, ArrowSpec>> = {
   resolve: { from: ['pending', 'send_unknown'], to: 'resolved', history: 'resolved' },
   expire: { from: ['pending'], to: 'expired', history: 'expired' },
   delivery: { from: ['sent'], to: 'sent', history: 'delivery_updated' },
+  reassign: { from: ['pending'], to: 'pending', history: 'reassigned' },
+  markStale: { from: ['pending'], to: 'pending', history: 'marked_stale' },
   // Record drafts (SPEC 3, "Record drafts: drift, moot, apply"): the CRM applies them.
   applyClaim: { from: ['pending', 'apply_unknown'], to: 'applying', history: 'approved' },
   applied: { from: ['applying', 'apply_unknown'], to: 'applied', history: 'applied' },
@@ -142,7 +148,7 @@ export type ProposedFields = Pick<
   | 'dedupHash'
   | 'proposedAt'
 > &
-  Pick<Partial<ReviewItem>, 'expiresAt'>;
+  Pick<Partial<ReviewItem>, 'expiresAt' | 'reviewerChanges'>;
 
 /** A new item: pending, version 1, the open item of its dedup key. */
 export function created(id: string, fields: ProposedFields, at: string): ReviewItem {
@@ -207,8 +213,32 @@ export const sendUnknown = (
   arrow: 'sendUnknown' | 'interrupted' = 'sendUnknown',
 ): ReviewItem => take(sending, arrow, error.at, { lastSendError: error });
 
-export const dismissed = (item: ReviewItem, by: string, at: string, note?: string): ReviewItem =>
-  decide(item, 'dismiss', { action: 'dismissed', by, at, ...(note ? { note } : {}) });
+export const dismissed = (
+  item: ReviewItem,
+  by: string,
+  at: string,
+  note?: string,
+  reason?: Decision['reason'],
+): ReviewItem =>
+  decide(item, 'dismiss', {
+    action: 'dismissed',
+    by,
+    at,
+    ...(note ? { note } : {}),
+    ...(reason ? { reason } : {}),
+  });
+
+/** Reviewers changed by hand: the new reviewers, and what was added and removed by hand so far. */
+export const reassigned = (
+  item: ReviewItem,
+  reviewers: string[],
+  reviewerChanges: ReviewerChanges,
+  at: string,
+): ReviewItem => take(item, 'reassign', at, { reviewers, reviewerChanges });
+
+/** A message arrived on the draft's thread after it was proposed: still pending, approving needs acknowledgment. */
+export const markedStale = (item: ReviewItem, stale: StaleMark, at: string): ReviewItem =>
+  take(item, 'markStale', at, { stale });
 
 export const resolved = (item: ReviewItem, at: string, messageId?: string): ReviewItem =>
   decide(item, 'resolve', { action: 'resolved', by: null, at, ...(messageId ? { messageId } : {}) });

@@ -37,3 +37,16 @@ export function matchesWebhookEvent(item: ReviewItem, event: EmailWebhookEvent):
     normalizeSubject(event.subject) === normalizeSubject(draft.subject)
   );
 }
+
+/**
+ * Stale emails (SPEC 3): a `message.received` in the draft's from-mailbox on the draft's thread, at or after the item
+ * was proposed, from anyone but that mailbox, means the conversation moved on. Email drafts with a thread only.
+ */
+export function makesStale(item: ReviewItem, event: EmailWebhookEvent): boolean {
+  const { draft } = item;
+  if (event.type !== 'message.received' || draft.type !== 'email') return false;
+  if (draft.threadId === undefined || event.threadId !== draft.threadId) return false;
+  if (draft.from.toLowerCase() !== event.mailbox.toLowerCase()) return false;
+  if (event.from !== undefined && event.from.toLowerCase() === draft.from.toLowerCase()) return false;
+  return compareTimes(event.occurredAt, item.proposedAt) >= 0;
+}

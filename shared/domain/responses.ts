@@ -7,7 +7,7 @@
  */
 import * as z from 'zod';
 import { draftPreviewSchema, draftSchema, draftTypeSchema } from '../drafts/index.js';
-import type { HistoryAction, ReviewStatus } from './review-item.js';
+import { DISMISS_REASONS, HISTORY_ACTIONS, type HistoryAction, type ReviewStatus } from './review-item.js';
 import { executedAsSchema, isoTimeSchema, relatedRecordSchema } from './schemas.js';
 
 export const reviewStatusSchema = z
@@ -51,6 +51,10 @@ export const originSchema = z
     stepId: z.string(),
     runUrl: z.string().nullable().describe('A link to the run that proposed the draft'),
     executedAs: executedAsSchema,
+    automationVersion: z
+      .string()
+      .nullable()
+      .describe("The automation's version or config hash the run used; review feedback is split by it"),
   })
   .describe('Where the draft came from: the automation, its run and step, and who the run executed as');
 
@@ -66,6 +70,7 @@ export const decisionSchema = z
       .optional()
       .describe('The SES message id (approved) or the provider message id (resolved)'),
     note: z.string().optional(),
+    reason: z.enum(DISMISS_REASONS).optional().describe("A dismissal's reason code"),
     recordVersion: z.string().optional().describe("A record update applied: the record's version after it"),
     recordId: z.string().optional().describe("A record creation applied: the new record's id"),
     fields: z
@@ -74,6 +79,37 @@ export const decisionSchema = z
       .describe('A record draft approved in part: the changes (or fields) that were applied'),
   })
   .describe('How the item left the queue');
+
+export const staleSchema = z
+  .object({
+    reason: z.string(),
+    at: isoTimeSchema.describe('When the message arrived'),
+    messageId: z.string().optional().describe("The provider's message id of the message that arrived"),
+  })
+  .describe(
+    'A message arrived on the email thread after the draft was proposed: it may no longer fit the conversation. ' +
+      'Approving needs "acknowledgeStale": true; a replacing proposal clears it.',
+  );
+
+export const draftDiffSchema = z
+  .object({
+    fields: z.array(z.string()).describe('The draft fields the edit changed'),
+    addressesAdded: z.array(z.string()).optional(),
+    addressesRemoved: z.array(z.string()).optional(),
+    subjectChanged: z.boolean().optional(),
+    bodyChangeRatio: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe('How much of the text body changed, 0 to 1'),
+    changesEdited: z.array(z.string()).optional().describe('A record draft: the changes the reviewer edited'),
+    changesLeftOut: z
+      .array(z.string())
+      .optional()
+      .describe('A record draft: the changes the reviewer left out'),
+  })
+  .describe('What an edit changed');
 
 export const applySchema = z
   .object({
@@ -133,6 +169,7 @@ function itemSchemaWith<D extends z.ZodType>(draft: D) {
     decision: decisionSchema.nullable(),
     lastSendError: sendErrorSchema.nullable().describe('The last failed send, shown until the next one'),
     delivery: deliverySchema.nullable().describe('For a sent email: what became of it, once SES reports it'),
+    stale: staleSchema.nullable(),
     apply: applySchema.nullable(),
     lastApplyError: applyErrorSchema.nullable(),
   });
@@ -167,24 +204,7 @@ export const actorSchema = z.discriminatedUnion('kind', [
 ]);
 
 export const historyEntrySchema = z.object({
-  action: z.enum([
-    'created',
-    'replaced',
-    'edited',
-    'approved',
-    'sent',
-    'send_failed',
-    'send_unknown',
-    'dismissed',
-    'resolved',
-    'expired',
-    'delivery_updated',
-    'applied',
-    'apply_failed',
-    'apply_republished',
-    'apply_unknown',
-    'record_changed',
-  ]) satisfies z.ZodType<HistoryAction>,
+  action: z.enum(HISTORY_ACTIONS) satisfies z.ZodType<HistoryAction>,
   actor: actorSchema,
   at: isoTimeSchema,
   runId: z.string().describe('The run that proposed the draft at the time of this change'),
@@ -192,6 +212,7 @@ export const historyEntrySchema = z.object({
   status: reviewStatusSchema,
   draft: draftSchema.optional().describe('The draft after the change (created, replaced, edited, approved)'),
   detail: z.record(z.string(), z.string()).optional(),
+  diff: draftDiffSchema.optional().describe('For an edit: what it changed'),
 });
 
 export const historySchema = z.object({ items: z.array(historyEntrySchema).describe('Oldest first') });
@@ -273,3 +294,88 @@ export const automationListSchema = z.object({
   ),
   nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page'),
 });
+
+/** POST /review-items/bulk: each item's own outcome, as its single route would have answered it. */
+export const bulkAnswerSchema = z.object({
+  results: z
+    .array(
+      z.object({
+        id: z.string(),
+        status: z
+          .number()
+          .int()
+          .describe('The HTTP status the single route would have answered for this item'),
+        item: reviewItemSchema.optional().describe('The item after the decision (status 200)'),
+        problem: problemSchema
+          .optional()
+          .describe('Why this item was not decided (RFC 9457 problem details)'),
+      }),
+    )
+    .describe('One result per requested item, in the order requested'),
+});
+
+const rateSchema = z.number().min(0).max(1).nullable();
+const countsByName = z.record(z.string(), count);
+
+export const versionFeedbackSchema = z.object({
+  automationVersion: z
+    .string()
+    .nullable()
+    .describe('The automationVersion the runs carried; null for runs that gave none'),
+  firstSeenAt: isoTimeSchema.nullable().describe('When this version first counted (its first proposal)'),
+  lastSeenAt: isoTimeSchema.nullable(),
+  proposals: count.describe(
+    'created + replaced: every proposal of this version that became or replaced an item',
+  ),
+  created: count,
+  replaced: count,
+  decided: count.describe('approved + dismissed + resolved + expired'),
+  approved: count,
+  approvedAsProposed: count.describe('Approved without a reviewer edit'),
+  approvedAfterEdits: count,
+  dismissed: count,
+  resolved: count.describe('Sent or discarded in the email provider; no reviewer acted'),
+  expired: count,
+  stale: count.describe('Marked stale: a message arrived on the thread after the draft was proposed'),
+  approvalRate: rateSchema.describe('approved / decided'),
+  approvedWithoutEditsRate: rateSchema.describe('approvedAsProposed / approved'),
+  dismissRate: rateSchema.describe('dismissed / decided'),
+  staleRate: rateSchema.describe('stale / proposals'),
+  resolvedRate: rateSchema.describe('resolved / decided'),
+  expiredRate: rateSchema.describe('expired / decided'),
+  dismissReasons: countsByName.describe('Dismissals by reason code ("none": dismissed without a reason)'),
+  edits: z.object({
+    count: count.describe('Reviewer edits'),
+    fields: countsByName.describe(
+      'Edits that changed each draft field (to, cc, bcc, subject, bodyText, ...)',
+    ),
+    addressesAdded: count.describe('Recipients reviewers added, over all edits'),
+    addressesRemoved: count.describe('Recipients reviewers removed, over all edits'),
+    subjectChanged: count.describe('Edits that changed the subject'),
+    bodyEdits: count.describe('Edits that changed the text body'),
+    meanBodyChangeRatio: rateSchema.describe('How much of the body those edits changed, on average (0-1)'),
+    changesEdited: count.describe('Record drafts: changes reviewers edited'),
+    changesLeftOut: count.describe('Record drafts: changes reviewers left out'),
+  }),
+});
+
+export const dismissNoteSchema = z.object({
+  itemId: z.string(),
+  automationVersion: z.string().nullable(),
+  reason: z.enum(DISMISS_REASONS).nullable(),
+  note: z.string(),
+  by: userIdSchema,
+  at: isoTimeSchema,
+});
+
+export const reviewFeedbackSchema = z
+  .object({
+    automationId: z.string(),
+    automationName: z.string().nullable(),
+    versions: z.array(versionFeedbackSchema).describe('One entry per automation version, oldest first'),
+    latestDismissNotes: z.array(dismissNoteSchema).max(10).describe('The latest dismiss notes, newest first'),
+  })
+  .describe(
+    "What reviewers did with an automation's drafts, per automation version, over the runs the caller may see " +
+      '(docs/review-feedback.md)',
+  );

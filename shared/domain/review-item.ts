@@ -2,6 +2,7 @@
  * The review item and the member directory: plain data, no AWS.
  */
 import { type Draft, type DraftType, kindOf } from '../drafts/index.js';
+import type { DraftDiff } from '../drafts/kind.js';
 import type { ExecutedAs, RelatedRecord } from './schemas.js';
 
 export type ReviewStatus =
@@ -43,6 +44,8 @@ export interface Origin {
   stepId: string;
   runUrl?: string;
   executedAs: ExecutedAs;
+  /** The automation's version or config hash the run used (SPEC 2.1): feedback is split by it. */
+  automationVersion?: string;
 }
 
 export type Actor =
@@ -59,11 +62,40 @@ export interface Decision {
   at: string;
   messageId?: string;
   note?: string;
+  /** A dismissal's reason code (SPEC 3, Feedback). */
+  reason?: DismissReason;
   /** A record change applied: the record's version after it (update) or the new record's id (create). */
   recordVersion?: string;
   recordId?: string;
   /** The changes (update) or fields (create) that were applied, when not all of them. */
   fields?: string[];
+}
+
+/** Why a reviewer dismissed a draft (SPEC 3, Feedback). */
+export const DISMISS_REASONS = [
+  'not_needed',
+  'wrong_recipient',
+  'wrong_record',
+  'already_handled',
+  'wrong_timing',
+  'incorrect',
+  'tone',
+  'duplicate',
+  'other',
+] as const;
+export type DismissReason = (typeof DISMISS_REASONS)[number];
+
+/** A message arrived on the draft's thread after it was proposed (SPEC 3, Stale emails). */
+export interface StaleMark {
+  reason: string;
+  at: string;
+  messageId?: string;
+}
+
+/** Reviewers changed by hand (reassignment): a replacing proposal keeps the added, and never brings back the removed. */
+export interface ReviewerChanges {
+  added: string[];
+  removed: string[];
 }
 
 /** A record change's approval: the command the CRM applies, identified by its applyId (SPEC 3, 5). */
@@ -135,6 +167,10 @@ export interface ReviewItem {
   lastApplyError?: ApplyError;
   /** For a sent email: the latest delivery event SES reported. */
   delivery?: Delivery;
+  /** Marked while pending: the conversation moved on since the draft was proposed; cleared by a replacement. */
+  stale?: StaleMark;
+  /** Reviewers added and removed by hand since the item was created. */
+  reviewerChanges?: ReviewerChanges;
   /** True while this item is the open item of its dedup key (later proposals replace it). */
   holdsKey: boolean;
 }
@@ -151,11 +187,34 @@ export type HistoryAction =
   | 'resolved'
   | 'expired'
   | 'delivery_updated'
+  | 'reassigned'
+  | 'marked_stale'
   | 'applied'
   | 'apply_failed'
   | 'apply_republished'
   | 'apply_unknown'
   | 'record_changed';
+
+export const HISTORY_ACTIONS = [
+  'created',
+  'replaced',
+  'edited',
+  'approved',
+  'sent',
+  'send_failed',
+  'send_unknown',
+  'dismissed',
+  'resolved',
+  'expired',
+  'delivery_updated',
+  'applied',
+  'apply_failed',
+  'apply_republished',
+  'apply_unknown',
+  'record_changed',
+  'reassigned',
+  'marked_stale',
+] as const satisfies readonly HistoryAction[];
 
 export interface HistoryEntry {
   action: HistoryAction;
@@ -169,6 +228,8 @@ export interface HistoryEntry {
   /** The draft after the change, for created, replaced and edited. */
   draft?: Draft;
   detail?: Record<string, string>;
+  /** For an edit: what it changed, as the draft's kind measures it (SPEC 3, Feedback). */
+  diff?: DraftDiff;
 }
 
 /** The history entry of the change that produced `after`: its time, run, version and status come from it. */
@@ -176,7 +237,7 @@ export function historyEntry(
   after: ReviewItem,
   action: HistoryAction,
   actor: Actor,
-  extra: { withDraft?: boolean; detail?: Record<string, string> } = {},
+  extra: { withDraft?: boolean; detail?: Record<string, string>; diff?: DraftDiff } = {},
 ): HistoryEntry {
   return {
     action,
@@ -187,6 +248,7 @@ export function historyEntry(
     status: after.status,
     ...(extra.withDraft ? { draft: after.draft } : {}),
     ...(extra.detail ? { detail: extra.detail } : {}),
+    ...(extra.diff ? { diff: extra.diff } : {}),
   };
 }
 

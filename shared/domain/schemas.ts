@@ -22,6 +22,8 @@ import {
   relatedRecordSchema,
   workspaceIdSchema,
 } from './primitives.js';
+import { DISMISS_REASONS } from './review-item.js';
+import { MAX_REVIEWERS } from './routing.js';
 
 export { type EmailDraft, emailDraftSchema } from '../drafts/email/schema.js';
 export * from './primitives.js';
@@ -34,6 +36,7 @@ export const draftProposedSchema = z.object({
     stepId: idSchema,
     automationId: idSchema,
     automationName: headerSafe(200).optional(),
+    automationVersion: headerSafe(64).min(1).optional(),
     executedAs: executedAsSchema,
     url: z
       .url({ protocol: /^https?$/ })
@@ -82,6 +85,8 @@ export const approveRequestSchema = z
     version: z.number().int().min(1).optional(),
     /** Required to send again an item whose previous send has an unknown outcome. */
     confirmResend: z.boolean().optional(),
+    /** Required to send a stale item (a message arrived on its thread since it was proposed). */
+    acknowledgeStale: z.boolean().optional(),
     /**
      * For a record draft: apply just these changes (record.update) or fields (record.create), drifted ones
      * included on purpose. Without it every change is applied, and drifted changes refuse the approval (409).
@@ -91,10 +96,56 @@ export const approveRequestSchema = z
   .strict();
 export type ApproveRequest = z.output<typeof approveRequestSchema>;
 
+export const dismissReasonSchema = z
+  .enum(DISMISS_REASONS)
+  .describe('Why the draft was not useful (SPEC 3, Feedback): counted per automation version');
+
 export const dismissRequestSchema = z
-  .object({ version: z.number().int().min(1).optional(), note: z.string().max(2000).optional() })
+  .object({
+    version: z.number().int().min(1).optional(),
+    reason: dismissReasonSchema.optional(),
+    note: z.string().max(2000).optional(),
+  })
   .strict();
 export type DismissRequest = z.output<typeof dismissRequestSchema>;
+
+/** POST /review-items/{id}/reviewers: reviewers added and removed by hand (SPEC 3, Reassign). */
+export const reassignRequestSchema = z
+  .object({
+    version: z.number().int().min(1),
+    add: z.array(idSchema).max(MAX_REVIEWERS).optional(),
+    remove: z.array(idSchema).max(MAX_REVIEWERS).optional(),
+  })
+  .strict()
+  .refine((r) => (r.add?.length ?? 0) + (r.remove?.length ?? 0) > 0, {
+    message: 'add or remove at least one reviewer',
+    path: ['add'],
+  })
+  .refine((r) => !(r.add ?? []).some((userId) => (r.remove ?? []).includes(userId)), {
+    message: 'a user cannot be both added and removed',
+    path: ['remove'],
+  });
+export type ReassignRequest = z.output<typeof reassignRequestSchema>;
+
+/** POST /review-items/bulk: one decision for up to 25 items, each decided as if alone (SPEC 3, Bulk). */
+export const MAX_BULK_ITEMS = 25;
+export const bulkRequestSchema = z
+  .object({
+    action: z.enum(['approve', 'dismiss']),
+    items: z
+      .array(z.object({ id: idSchema, version: z.number().int().min(1).optional() }).strict())
+      .min(1)
+      .max(MAX_BULK_ITEMS)
+      .refine((items) => new Set(items.map((i) => i.id)).size === items.length, 'each item at most once'),
+    reason: dismissReasonSchema.optional(),
+    note: z.string().max(2000).optional(),
+  })
+  .strict()
+  .refine((r) => r.action === 'dismiss' || (r.reason === undefined && r.note === undefined), {
+    message: 'reason and note go with dismiss',
+    path: ['action'],
+  });
+export type BulkRequest = z.output<typeof bulkRequestSchema>;
 
 export const listQuerySchema = z
   .object({
@@ -119,9 +170,11 @@ export const summaryQuerySchema = z
   .strict();
 
 export const emailWebhookSchema = z.object({
-  type: z.enum(['message.sent', 'draft.deleted']),
+  type: z.enum(['message.sent', 'draft.deleted', 'message.received']),
   workspaceId: workspaceIdSchema,
   mailbox: mailboxSchema,
+  /** message.received: who sent the message that arrived. */
+  from: mailboxSchema.optional(),
   messageId: headerSafe(998).optional(),
   threadId: idSchema.optional(),
   draftId: idSchema.optional(),

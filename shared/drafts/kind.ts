@@ -7,6 +7,23 @@
 import type * as z from 'zod';
 import type { Member, RecordRef } from '../domain/review-item.js';
 
+/**
+ * What a reviewer's edit changed, as the draft's kind measures it (SPEC 3, Feedback): kept in the `edited` history
+ * entry and counted, per automation version, in the review feedback (docs/review-feedback.md). `fields` are the
+ * draft fields the edit changed; the rest is what the kind measures (an email: addresses and how much of the body;
+ * a record draft: which changes were edited or left out).
+ */
+export interface DraftDiff {
+  fields: string[];
+  addressesAdded?: string[];
+  addressesRemoved?: string[];
+  subjectChanged?: boolean;
+  /** How much of the body changed, 0 (nothing) to 1 (all of it). */
+  bodyChangeRatio?: number;
+  changesEdited?: string[];
+  changesLeftOut?: string[];
+}
+
 export interface DraftKind<D extends { type: string }, Preview, Edit> {
   readonly type: D['type'];
   /** The draft as an automation proposes it (SPEC 2). */
@@ -40,6 +57,8 @@ export interface DraftKind<D extends { type: string }, Preview, Edit> {
   indexKeys(workspaceId: string, draft: D): Record<string, string>;
   /** Why this member may not approve it (403), or null: SPEC 3 ("only a caller whose connected mailboxes…"). */
   approveRefusal(member: Member, draft: D | Preview): string | null;
+  /** What an edit changed (the draft before and after it), for feedback; a kind without it records no diff. */
+  diff?(before: D, after: D): DraftDiff;
   /** One line for a list: what the draft is about. */
   headline(draft: D | Preview): string;
   /** A few lines for a person or an agent: what the draft would do. */

@@ -30,10 +30,12 @@ import {
   itemDismissedSchema,
   itemEditedSchema,
   itemExpiredSchema,
+  itemReassignedSchema,
   itemReplacedSchema,
   itemResolvedSchema,
   itemSendFailedSchema,
   itemSentSchema,
+  itemStaleSchema,
   recordChangeApprovedSchema,
 } from './out-schemas.js';
 
@@ -117,8 +119,15 @@ const OUT: Record<OutDetailType, Described | null> = {
       'A newer proposal for the same change (dedup key) replaced the draft of the open item, which keeps its id.',
   },
   'Review Item Edited': { detail: itemEditedSchema, description: "A reviewer edited the item's draft." },
-  'Review Item Reassigned': null,
-  'Review Item Stale': null,
+  'Review Item Reassigned': {
+    detail: itemReassignedSchema,
+    description: 'A reviewer or admin added or removed reviewers by hand; their queues changed with it.',
+  },
+  'Review Item Stale': {
+    detail: itemStaleSchema,
+    description:
+      "A message arrived on the email draft's thread after it was proposed: approving needs acknowledgeStale.",
+  },
   'Review Item Sent': {
     detail: itemSentSchema,
     description: 'A reviewer approved the email and SES accepted it (sent exactly once).',

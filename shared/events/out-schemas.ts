@@ -61,6 +61,22 @@ export const itemEditedSchema = itemEventSchema;
 
 export const itemDismissedSchema = itemEventWith({
   note: z.string().optional().describe("The reviewer's note, when one was given"),
+  reason: z
+    .string()
+    .optional()
+    .describe("The dismissal's reason code, when one was given (SPEC 3, Feedback)"),
+});
+
+export const itemReassignedSchema = itemEventWith({
+  added: z.array(z.string()).describe('Reviewers added by hand'),
+  removed: z.array(z.string()).describe('Reviewers removed by hand'),
+  reviewers: z.array(z.string()).describe('The reviewers after the change'),
+});
+
+export const itemStaleSchema = itemEventWith({
+  webhookId: z.string().describe('The webhook delivery that reported the message'),
+  reason: z.string(),
+  messageId: z.string().optional().describe("The provider's id of the message that arrived"),
 });
 
 export const itemSentSchema = itemEventWith({

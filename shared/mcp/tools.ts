@@ -10,22 +10,26 @@
  */
 import * as z from 'zod';
 import {
+  automationListSchema,
   historyEntrySchema,
   openStatusSchema,
   originSchema,
+  reviewFeedbackSchema,
   reviewItemListSchema,
   reviewItemSchema,
   reviewStatsSchema,
 } from '../domain/responses.js';
-import { idSchema, listQuerySchema, relatedRecordSchema } from '../domain/schemas.js';
+import { idSchema, listQuerySchema, pageQuerySchema, relatedRecordSchema } from '../domain/schemas.js';
 import { describeDraft, headlineOf } from '../drafts/index.js';
 import type { Caller } from '../http/request.js';
 import {
   getItemWithHistory,
+  listAutomations,
   listRecordItems,
   listReviewItems,
   type ReadDeps,
 } from '../use-cases/read-items.js';
+import { type ReviewFeedback, reviewFeedback } from '../use-cases/review-feedback.js';
 import { type ReviewStats, reviewStats } from '../use-cases/review-stats.js';
 
 /** What a tool runs with: the use cases' dependencies and the authenticated caller. */
@@ -71,7 +75,8 @@ export const MCP_SERVER_INFO = {
 export const MCP_INSTRUCTIONS =
   'Review items are drafts (emails) that automations proposed for people to review. These tools read the ' +
   "review queue with your user's permissions: items of other users' private runs do not exist for you. " +
-  'They change nothing.';
+  "They change nothing. To see why an automation's drafts are dismissed or edited, or whether a new version " +
+  'did better, find its id with list_automations and call automation_feedback.';
 
 /** At most this many use-case pages per list call when filters the store cannot apply thin the pages out. */
 export const MAX_LIST_ROUNDS = 5;
@@ -121,6 +126,20 @@ export const getItemToolOutput = z.object({
 
 export const statsToolInput = z.object({ automationId: idSchema.describe('The automation id') });
 
+export const feedbackToolInput = z.object({
+  automationId: idSchema.describe('The automation id (list_automations turns a name into it)'),
+  automationVersion: z
+    .string()
+    .max(64)
+    .optional()
+    .describe('Only this version (as the runs gave it); default every version, oldest first'),
+});
+
+export const automationsToolInput = z.object({
+  limit: pageQuerySchema.shape.limit.unwrap().optional().describe('Page size, 1 to 100 (default 25)'),
+  cursor: pageQuerySchema.shape.cursor.describe('nextCursor of the previous page'),
+});
+
 export const TOOLS: readonly ToolDefinition[] = [
   defineTool({
     name: 'list_review_items',
@@ -159,6 +178,45 @@ export const TOOLS: readonly ToolDefinition[] = [
     output: reviewStatsSchema,
     run: ({ deps, caller }, { automationId }) => reviewStats(deps, caller, automationId),
     describe: describeStats,
+  }),
+  defineTool({
+    name: 'list_automations',
+    title: 'List automations',
+    description:
+      'The automations that have proposed drafts for review in this workspace: id, latest name, and how many of ' +
+      'their items are open for you. Use it to turn a name ("the renewal automation", "renewal drafts") into the ' +
+      'automationId the other tools take.',
+    input: automationsToolInput,
+    output: automationListSchema,
+    run: ({ deps, caller }, { limit, cursor }) =>
+      listAutomations(deps, caller, { limit: limit ?? 25, ...(cursor ? { cursor } : {}) }),
+    describe: describeAutomations,
+  }),
+  defineTool({
+    name: 'automation_feedback',
+    title: 'Review feedback of an automation, per version',
+    description:
+      "What reviewers did with one automation's drafts, split by automation version (oldest first): proposals, " +
+      'approval rate, approved without edits, dismissals by reason code (not_needed, wrong_recipient, ' +
+      'wrong_record, already_handled, wrong_timing, incorrect, tone, duplicate, other), which fields reviewers ' +
+      'edit and how much of the body they change, addresses added and removed, stale, resolved-elsewhere and ' +
+      'expired rates, and the latest dismiss notes with their item ids (open one with get_review_item). Use it ' +
+      "to answer why an automation's drafts are dismissed or edited, and whether a newer version did better " +
+      'than an older one (compare their rates). Counts only the runs you may see.',
+    input: feedbackToolInput,
+    output: reviewFeedbackSchema,
+    run: async ({ deps, caller }, { automationId, automationVersion }) => {
+      const feedback = await reviewFeedback(deps, caller, automationId);
+      if (automationVersion === undefined) return feedback;
+      return {
+        ...feedback,
+        versions: feedback.versions.filter((v) => v.automationVersion === automationVersion),
+        latestDismissNotes: feedback.latestDismissNotes.filter(
+          (n) => n.automationVersion === automationVersion,
+        ),
+      };
+    },
+    describe: describeFeedback,
   }),
 ];
 
@@ -269,4 +327,52 @@ function describeStats(stats: ReviewStats): string {
     `approved after edits, ${stats.dismissed} dismissed, ${stats.resolvedElsewhere} resolved elsewhere, ` +
     `${stats.expired} expired. Median time to decision: ${median}. Counts only the runs you may see.`
   );
+}
+
+function describeAutomations({ items, nextCursor }: z.output<typeof automationListSchema>): string {
+  const lines = [
+    items.length === 0 ? 'No automation has proposed a draft yet.' : `${items.length} automation(s):`,
+  ];
+  for (const a of items)
+    lines.push(
+      `- ${a.automationName ? `${a.automationName} (${a.automationId})` : a.automationId}: ${a.openItems} open for you`,
+    );
+  if (nextCursor) lines.push(`More: call again with cursor "${nextCursor}".`);
+  return lines.join('\n');
+}
+
+const percent = (rate: number | null) => (rate === null ? 'n/a' : `${Math.round(rate * 100)}%`);
+const counted = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .sort(([, a], [, b]) => b - a)
+    .map(([name, n]) => `${name} ${n}`)
+    .join(', ') || 'none';
+
+function describeFeedback(feedback: ReviewFeedback): string {
+  const name = feedback.automationName
+    ? `${feedback.automationName} (${feedback.automationId})`
+    : feedback.automationId;
+  if (feedback.versions.length === 0)
+    return `Automation ${name}: no review feedback in the runs you may see.`;
+  const lines = [`Review feedback of automation ${name}, per version, oldest first (only runs you may see):`];
+  for (const v of feedback.versions) {
+    lines.push(
+      `- version ${v.automationVersion ?? '(none given)'}: ${v.proposals} proposals, ${v.decided} decided; ` +
+        `approved ${percent(v.approvalRate)} (${percent(v.approvedWithoutEditsRate)} of those without edits), ` +
+        `dismissed ${percent(v.dismissRate)}, resolved elsewhere ${percent(v.resolvedRate)}, expired ` +
+        `${percent(v.expiredRate)}, stale ${percent(v.staleRate)} of proposals. Dismiss reasons: ` +
+        `${counted(v.dismissReasons)}. ${v.edits.count} edits; fields edited: ${counted(v.edits.fields)}; ` +
+        `${v.edits.addressesAdded} addresses added, ${v.edits.addressesRemoved} removed, subject changed ` +
+        `${v.edits.subjectChanged} times, body changed by ${percent(v.edits.meanBodyChangeRatio)} on average.`,
+    );
+  }
+  if (feedback.latestDismissNotes.length > 0) {
+    lines.push('Latest dismiss notes, newest first:');
+    for (const note of feedback.latestDismissNotes)
+      lines.push(
+        `- ${note.at} item ${note.itemId} (version ${note.automationVersion ?? 'none'}, reason ` +
+          `${note.reason ?? 'none'}): ${note.note}`,
+      );
+  }
+  return lines.join('\n');
 }

@@ -7,9 +7,11 @@
 import * as z from 'zod';
 import {
   automationListSchema,
+  bulkAnswerSchema,
   gatewayMessageSchema,
   healthSchema,
   historySchema,
+  reviewFeedbackSchema,
   reviewItemListSchema,
   reviewItemSchema,
   reviewStatsSchema,
@@ -18,12 +20,14 @@ import {
 } from '../domain/responses.js';
 import {
   approveRequestSchema,
+  bulkRequestSchema,
   dismissRequestSchema,
   editRequestSchema,
   emailWebhookSchema,
   idSchema,
   listQuerySchema,
   pageQuerySchema,
+  reassignRequestSchema,
   relatedRecordSchema,
   summaryQuerySchema,
 } from '../domain/schemas.js';
@@ -135,7 +139,8 @@ export const operations: Record<string, OperationSpec> = {
     description:
       'Only a caller whose connected mailboxes include the draft’s from may approve (else 403). 502: SES rejected ' +
       'the email, the item is pending again. 504: the send’s outcome is unknown; it is never resent ' +
-      'automatically: approve again with confirmResend, or dismiss.',
+      'automatically: approve again with confirmResend, or dismiss. 409 with `stale`: a message arrived on the ' +
+      'email thread since the draft was proposed; approve with acknowledgeStale to send it anyway.',
     tag: 'Review items',
     pathParams: itemId,
     body: { schema: approveRequestSchema, required: false },
@@ -151,9 +156,36 @@ export const operations: Record<string, OperationSpec> = {
     responses: { 200: { description: 'The dismissed item', schema: reviewItemSchema } },
     problems: ACTION_PROBLEMS,
   },
+  'POST /review-items/{id}/reviewers': {
+    operationId: 'reassignReviewItem',
+    summary: 'Adds or removes reviewers by hand; their queues change at once',
+    description:
+      'A reviewer of the pending item, or an admin who can see it, may reassign. An added reviewer must be an active ' +
+      'member who can see the item (else 400); the item keeps 1 to 16 reviewers (removing the last answers 409). ' +
+      'A replacing proposal keeps the reviewers added by hand and does not bring back those removed by hand.',
+    tag: 'Review items',
+    pathParams: itemId,
+    body: { schema: reassignRequestSchema, required: true },
+    responses: { 200: { description: 'The item with its new reviewers', schema: reviewItemSchema } },
+    problems: ACTION_PROBLEMS,
+  },
+  'POST /review-items/bulk': {
+    operationId: 'decideReviewItems',
+    summary: 'Approves or dismisses up to 25 items, each decided as if alone',
+    description:
+      'Each item gets its own permission check, version check and exactly-once guarantee, and its own result: the ' +
+      'status and item, or the problem details, that its single approve or dismiss route would have answered. ' +
+      "One item's failure never blocks or undoes another's; the request itself answers 200.",
+    tag: 'Review items',
+    body: { schema: bulkRequestSchema, required: true },
+    responses: { 200: { description: "Each item's outcome", schema: bulkAnswerSchema } },
+    problems: [400, 401, 500],
+  },
   'POST /webhooks/email': {
     operationId: 'receiveEmailWebhook',
-    summary: 'Email provider events: items sent or discarded elsewhere leave the queue as resolved',
+    summary:
+      'Email provider events: items sent or discarded elsewhere leave the queue as resolved; a message received on ' +
+      "a draft's thread marks it stale",
     description:
       'Signed per Standard Webhooks: `webhook-signature` is `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` ' +
       'with the shared `whsec_` secret. A bad or missing signature, or a timestamp more than 5 minutes off, ' +
@@ -213,11 +245,25 @@ export const operations: Record<string, OperationSpec> = {
     responses: { 200: { description: 'The stats', schema: reviewStatsSchema } },
     problems: [400, 401, 500],
   },
+  'GET /automations/{automationId}/review-feedback': {
+    operationId: 'getReviewFeedback',
+    summary: "What reviewers did with an automation's drafts, per automation version",
+    description:
+      'Per automationVersion, over the runs the caller may see (admins: every run; members: workspace runs and their ' +
+      'own): proposals, approval rate, approved without edits, dismiss reasons, which fields reviewers edit and how ' +
+      'much of bodies they change, stale/resolved/expired rates; and the latest dismiss notes with their item ids ' +
+      '(docs/review-feedback.md). An unknown automation, or a caller who is not an active member, gets no versions.',
+    tag: 'Automations',
+    pathParams: { automationId: idSchema.describe('The automation id') },
+    responses: { 200: { description: 'The feedback', schema: reviewFeedbackSchema } },
+    problems: [400, 401, 500],
+  },
   'POST /mcp': {
     operationId: 'mcp',
     summary: 'Model Context Protocol endpoint (Streamable HTTP, stateless, JSON responses)',
     description:
-      'Read-only tools acting with the caller’s permissions: list_review_items, get_review_item, review_stats. ' +
+      'Read-only tools acting with the caller’s permissions: list_review_items, get_review_item, review_stats, ' +
+      'list_automations, automation_feedback. ' +
       'Send `Accept: application/json, text/event-stream`. Notifications answer 202 with no body.',
     tag: 'Agents (MCP)',
     body: { schema: jsonRpcPayloadSchema, required: true },

@@ -8,7 +8,9 @@
  * 4. the record entries of the records it is about (the record banners);
  * 5. the automation's entries (GET /automations: latest name, open counts);
  * 6. the dedup head, mirrored while the item holds its key;
- * 7. the automation's review-stats counters (and, on a decision, its duration record).
+ * 7. the automation's review-stats counters (and, on a decision, its duration record);
+ * 8. the automation's review feedback (per automation version: entities/automation-feedback.ts), derived from the
+ *    change, and a dismissal's note.
  * So an item, its lists, its counters and its history can never disagree. DynamoDB allows 100 actions per
  * transaction; docs/table-design.md counts the largest change (a replacement that swaps every reviewer and every
  * record) and `MAX_TRANSACTION_ACTIONS` guards it.
@@ -23,6 +25,7 @@ import {
 import type { OutEvent } from '../events/out-events.js';
 import { type CounterChange, countersUpdate, durationRecordOf } from './entities/automation-counters.js';
 import { type AutomationChange, automationUpdates } from './entities/automation-entry.js';
+import { feedbackOfChange, feedbackUpdate, noteRecords } from './entities/automation-feedback.js';
 import { headChange } from './entities/dedup-head.js';
 import { historyRecord } from './entities/history.js';
 import { isEmptyCountChange, type QueueCountChange, queueCounterUpdate } from './entities/queue-counter.js';
@@ -105,6 +108,15 @@ export function itemChangeOps(tableName: string, change: ItemChange): TransactIt
     ops.push({ Update: countersUpdate(tableName, workspaceId, counters) });
     const duration = durationRecordOf(workspaceId, counters);
     if (duration) ops.push({ Put: { TableName: tableName, Item: duration } });
+  }
+
+  // 8. Review feedback.
+  const feedback = feedbackOfChange(after, entry, counters?.add);
+  if (feedback) {
+    ops.push({ Update: feedbackUpdate(tableName, workspaceId, feedback) });
+    if (feedback.note)
+      for (const Item of noteRecords(workspaceId, feedback.automationId, feedback.scope, feedback.note))
+        ops.push({ Put: { TableName: tableName, Item } });
   }
 
   if (ops.length > MAX_TRANSACTION_ACTIONS) {

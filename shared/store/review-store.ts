@@ -33,6 +33,13 @@ import {
   type ScopeCounters,
 } from './entities/automation-counters.js';
 import { automationKeys, parseAutomationEntry } from './entities/automation-entry.js';
+import {
+  type DismissNote,
+  type FeedbackRow,
+  feedbackKeys,
+  parseFeedbackRow,
+  parseNote,
+} from './entities/automation-feedback.js';
 import { type DedupHead, headClaimPut, headKeys, isHeadRecord, parseHead } from './entities/dedup-head.js';
 import { historyKeys, parseHistoryEntry } from './entities/history.js';
 import type { ItemSummary } from './entities/item-summary.js';
@@ -290,6 +297,44 @@ export class ReviewStore implements ReviewStorePort {
       ConsistentRead: true,
     });
     return rows.map(parseDuration);
+  }
+
+  /** An automation's feedback rows, one per (automation version, visibility scope). */
+  async feedback(workspaceId: string, automationId: string): Promise<FeedbackRow[]> {
+    const rows = await this.table.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :f)',
+      ExpressionAttributeValues: {
+        ':pk': feedbackKeys.pk(workspaceId, automationId),
+        ':f': feedbackKeys.countersPrefix,
+      },
+      ConsistentRead: true,
+    });
+    return rows.map(parseFeedbackRow);
+  }
+
+  /** The latest dismiss notes of an automation in these scopes (`all`: every scope), newest first. */
+  async dismissNotes(
+    workspaceId: string,
+    automationId: string,
+    scopes: 'all' | string[],
+    limit: number,
+  ): Promise<(DismissNote & { scope: string })[]> {
+    const partitions = scopes === 'all' ? ['all'] : scopes;
+    const pages = await Promise.all(
+      partitions.map((scope) =>
+        this.table.query({
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': feedbackKeys.notesPk(workspaceId, automationId, scope) },
+          ScanIndexForward: false,
+          Limit: limit,
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return pages
+      .flatMap((page) => (page.Items ?? []).map(parseNote))
+      .sort((a, b) => (a.at === b.at ? b.itemId.localeCompare(a.itemId) : b.at.localeCompare(a.at)))
+      .slice(0, limit);
   }
 
   // ---------------------------------------------------------------- writes

@@ -22,6 +22,7 @@ import {
 import { type HistoryAction, historyEntry, type Member, type ReviewItem } from '../domain/review-item.js';
 import type { ApproveRequest, DismissRequest, EditRequest } from '../domain/schemas.js';
 import { kindOf } from '../drafts/index.js';
+import type { DraftDiff } from '../drafts/kind.js';
 import { recordCommand } from '../drafts/record-command.js';
 import {
   ConflictError,
@@ -57,10 +58,28 @@ export class SendFailedError extends DomainError {
   }
 }
 
+/** A plain approve of a stale item (SPEC 3, Stale emails): 409 naming why, until the reviewer acknowledges it. */
+export class StaleItemError extends ConflictError {
+  readonly stale: NonNullable<ReviewItem['stale']>;
+  constructor(item: ReviewItem) {
+    const stale = item.stale as NonNullable<ReviewItem['stale']>;
+    super(
+      `The draft may no longer fit the conversation: ${stale.reason} (${stale.at}). Read the thread, then ` +
+        'approve with "acknowledgeStale": true to send it anyway, edit it, or dismiss it.',
+      { status: item.status, version: item.version },
+    );
+    this.stale = stale;
+  }
+
+  override get extensions() {
+    return { current: this.current, stale: this.stale };
+  }
+}
+
 const actorOf = (caller: Caller) => ({ kind: 'user' as const, userId: caller.userId });
 
 /** Loads the item for an action: visible (else 404), and the caller a reviewer or an admin (else 403). */
-async function loadForAction(deps: Deps, caller: Caller, itemId: string) {
+export async function loadForAction(deps: Deps, caller: Caller, itemId: string) {
   const { item, member } = await visibleItem(deps, caller, itemId);
   if (!item.reviewers.includes(caller.userId) && member.role !== 'admin') {
     throw new ForbiddenError('Only the reviewers of this item or a workspace admin can act on it');
@@ -68,7 +87,7 @@ async function loadForAction(deps: Deps, caller: Caller, itemId: string) {
   return { item, member };
 }
 
-function requireVersion(item: ReviewItem, version: number | undefined) {
+export function requireVersion(item: ReviewItem, version: number | undefined) {
   if (version !== undefined && version !== item.version) {
     throw new ConflictError(`The item is at version ${item.version}, not ${version}`, {
       status: item.status,
@@ -78,23 +97,24 @@ function requireVersion(item: ReviewItem, version: number | undefined) {
 }
 
 /** The arrow must leave the item's status now (an item past expiresAt is expired, marked or not). */
-function requireStatus(item: ReviewItem, now: Date, arrow: Arrow, action: string) {
+export function requireStatus(item: ReviewItem, now: Date, arrow: Arrow, action: string) {
   const status = statusAt(item, now);
   if (!canTake(arrow, status)) {
     throw new ConflictError(`Cannot ${action} an item that is ${status}`, { status, version: item.version });
   }
 }
 
-interface CommitOptions {
+export interface CommitOptions {
   counters?: CounterChange;
   detail?: Record<string, string>;
+  diff?: DraftDiff;
   withDraft?: boolean;
   /** The event the change publishes (written with it: the outbox) and what its detail adds; none for a claim. */
   event?: { type: OutDetailType; extra?: Record<string, unknown> };
 }
 
 /** Writes a change with its event; a lost race becomes 409 with the item's current status and version. */
-async function commit(
+export async function commit(
   deps: Deps,
   before: ItemState | ReviewItem,
   after: ReviewItem,
@@ -157,6 +177,8 @@ export async function editItem(deps: Deps, caller: Caller, itemId: string, reque
   const after = edited(item, draft, now.toISOString());
   await commit(deps, item, after, 'edited', caller, {
     withDraft: true,
+    // What the edit changed, as the draft's kind measures it (SPEC 3, Feedback).
+    ...(kind.diff ? { diff: kind.diff(item.draft, draft) } : {}),
     event: { type: 'Review Item Edited' },
   });
   return presentItem(after, member, now);
@@ -170,11 +192,15 @@ export async function dismissItem(deps: Deps, caller: Caller, itemId: string, re
   const { item, member } = await loadForAction(deps, caller, itemId);
   requireStatus(item, now, 'dismiss', 'dismiss');
   requireVersion(item, request.version);
-  const after = dismissed(item, caller.userId, at, request.note);
+  const after = dismissed(item, caller.userId, at, request.note, request.reason);
+  const said = {
+    ...(request.reason ? { reason: request.reason } : {}),
+    ...(request.note ? { note: request.note } : {}),
+  };
   await commit(deps, item, after, 'dismissed', caller, {
     counters: decisionCounters(item, { dismissed: 1 }, after.updatedAt),
-    ...(request.note ? { detail: { note: request.note } } : {}),
-    event: { type: 'Review Item Dismissed', extra: request.note ? { note: request.note } : {} },
+    ...(Object.keys(said).length > 0 ? { detail: said } : {}),
+    event: { type: 'Review Item Dismissed', extra: said },
   });
   return presentItem(after, member, now);
 }
@@ -200,6 +226,7 @@ export async function approveItem(deps: SendDeps, caller: Caller, itemId: string
       { status: item.status, version: item.version },
     );
   }
+  if (item.stale && request.acknowledgeStale !== true) throw new StaleItemError(item);
   const refusal = kindOf(item.draft).approveRefusal(member, item.draft);
   if (refusal) throw new ForbiddenError(refusal);
 

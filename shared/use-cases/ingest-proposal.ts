@@ -9,7 +9,7 @@
 import { compareProposals, dedupHashOf, dedupKeyOf } from '../domain/dedup.js';
 import { created, type ProposedFields, replaced } from '../domain/lifecycle.js';
 import { historyEntry, utcIso } from '../domain/review-item.js';
-import { candidateKeysOf, routeReviewers } from '../domain/routing.js';
+import { candidateKeysOf, MAX_REVIEWERS, routeReviewers } from '../domain/routing.js';
 import type { DraftProposed } from '../domain/schemas.js';
 import { preciseTime, showTime } from '../domain/time.js';
 import { hasReviewerEdits, kindOf } from '../drafts/index.js';
@@ -83,7 +83,7 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
             keptEdits = hasReviewerEdits(replacing.draft);
           }
         }
-        const item = replaced(before, replacing, now.toISOString(), keptEdits);
+        const item = replaced(before, withHandChanges(replacing, head), now.toISOString(), keptEdits);
         await deps.store.changeItem({
           before,
           after: item,
@@ -114,6 +114,25 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
     }
   }
   throw new WriteConflictError(`Proposal for run ${run.id} kept losing races after ${MAX_ATTEMPTS} attempts`);
+}
+
+/**
+ * A replacement keeps the reviewers added by hand and does not bring back those removed by hand (SPEC 3): the
+ * routed reviewers, less the removed, plus the added. The added could see the item when they were added, and a
+ * replacement never changes who may see it (the dedup key is scoped by who the run executed as: dedup.ts), so no
+ * request is needed; a member deactivated since sees nothing anyway (canSee on every read). Should hand removals
+ * leave nobody, the routed reviewers stay: no item is left without a reviewer.
+ */
+function withHandChanges(fields: ProposedFields, head: DedupHead): ProposedFields {
+  const changes = head.reviewerChanges;
+  if (!changes || (changes.added.length === 0 && changes.removed.length === 0)) return fields;
+  const kept = fields.reviewers.filter((userId) => !changes.removed.includes(userId));
+  const reviewers = [...new Set([...kept, ...changes.added])].slice(0, MAX_REVIEWERS);
+  return {
+    ...fields,
+    reviewers: reviewers.length > 0 ? reviewers : fields.reviewers,
+    reviewerChanges: changes,
+  };
 }
 
 async function drop(deps: Deps, proposal: DraftProposed, reason: string): Promise<IngestOutcome> {
@@ -160,6 +179,7 @@ function proposedFields(proposal: DraftProposed, reviewers: string[], dedupHash:
       stepId: run.stepId,
       ...(run.url ? { runUrl: run.url } : {}),
       executedAs: run.executedAs,
+      ...(run.automationVersion ? { automationVersion: run.automationVersion } : {}),
     },
     reviewers,
     dedupHash,

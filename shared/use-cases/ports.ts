@@ -10,6 +10,7 @@ import type {
   ScopeCounters,
 } from '../store/entities/automation-counters.js';
 import type { AutomationEntry } from '../store/entities/automation-entry.js';
+import type { DismissNote, FeedbackRow } from '../store/entities/automation-feedback.js';
 import type { DedupHead, HeadClaim } from '../store/entities/dedup-head.js';
 import type { ItemSummary } from '../store/entities/item-summary.js';
 import type { QueueCounts } from '../store/entities/queue-counter.js';
@@ -74,6 +75,15 @@ export interface ReviewStorePort {
   getHead(workspaceId: string, dedupHash: string): Promise<DedupHead | undefined>;
   counters(workspaceId: string, automationId: string): Promise<ScopeCounters[]>;
   decisionDurations(workspaceId: string, automationId: string): Promise<DecisionDuration[]>;
+  /** An automation's review feedback rows, one per (automation version, visibility scope). */
+  feedback(workspaceId: string, automationId: string): Promise<FeedbackRow[]>;
+  /** The latest dismiss notes in these visibility scopes (`all`: every one), newest first. */
+  dismissNotes(
+    workspaceId: string,
+    automationId: string,
+    scopes: 'all' | string[],
+    limit: number,
+  ): Promise<(DismissNote & { scope: string })[]>;
 
   /** Creates an item as the open item of its dedup key (conditional on the head as `claim` says). */
   createItem(write: NewItemWrite): Promise<void>;

@@ -60,6 +60,7 @@ export function presentItem(item: AnyItem, member: Member, now: Date) {
       stepId: item.origin.stepId,
       runUrl: item.origin.runUrl ?? null,
       executedAs: item.origin.executedAs,
+      automationVersion: item.origin.automationVersion ?? null,
     },
     reviewers: item.reviewers,
     permissions: permissionsOf(item, member, now),
@@ -70,6 +71,7 @@ export function presentItem(item: AnyItem, member: Member, now: Date) {
     decision: item.decision,
     lastSendError: item.lastSendError ?? null,
     delivery: item.delivery ?? null,
+    stale: item.stale ?? null,
     apply: item.apply
       ? {
           applyId: item.apply.applyId,

@@ -8,9 +8,9 @@
  * answer. A repeat arriving while the first is being processed waits a moment for its answer; should the first
  * stop without completing, its claim can be taken over once its lease has run out.
  */
-import { resolved as resolvedItem, statusAt } from '../domain/lifecycle.js';
-import { matchesWebhookEvent } from '../domain/matching.js';
-import { historyEntry } from '../domain/review-item.js';
+import { canTake, markedStale, resolved as resolvedItem, statusAt } from '../domain/lifecycle.js';
+import { makesStale, matchesWebhookEvent } from '../domain/matching.js';
+import { historyEntry, type ReviewItem } from '../domain/review-item.js';
 import type { EmailWebhookEvent } from '../domain/schemas.js';
 import { ConflictError } from '../errors.js';
 import { itemEvent } from '../events/out-events.js';
@@ -36,6 +36,7 @@ export async function resolveFromWebhook(
 
   const now = deps.clock();
   const reason = event.type === 'draft.deleted' ? 'draft discarded elsewhere' : 'sent elsewhere';
+  // message.received never resolves: it can only make a draft stale (below).
   const actor = { kind: 'system' as const, reason: `email provider: ${reason}` };
   let resolved = 0;
   // An item past its expiresAt is already expired, whether or not the job has marked it yet.
@@ -54,7 +55,11 @@ export async function resolveFromWebhook(
     // Not changed: someone decided it meanwhile, and that decision stands.
     if (changed) resolved += 1;
   }
-  const answer = { resolved, stale: 0 };
+  let stale = 0;
+  for (const item of open.filter((candidate) => !candidate.stale && makesStale(candidate, event))) {
+    if (await markStale(deps, item, webhookId, event, now)) stale += 1;
+  }
+  const answer = { resolved, stale };
   await deps.store.completeWebhook(webhookId, answer, deps.clock());
   return { ...answer, duplicate: false };
 }
@@ -92,5 +97,39 @@ function matchKeysOf(event: EmailWebhookEvent): MatchKeys {
     if (event.threadId !== undefined) keys.threadId = event.threadId;
     if (event.subject !== undefined) keys.subject = event.subject;
   }
+  // A received message makes stale only the drafts on its thread.
+  if (event.type === 'message.received' && event.threadId !== undefined) keys.threadId = event.threadId;
   return keys;
+}
+
+/** Marks a pending email draft stale: one item change with its history entry and `Review Item Stale`. */
+async function markStale(
+  deps: Deps,
+  item: ReviewItem,
+  webhookId: string,
+  event: EmailWebhookEvent,
+  now: Date,
+): Promise<boolean> {
+  if (!canTake('markStale', item.status)) return false;
+  const actor = { kind: 'system' as const, reason: 'email provider: message received on the thread' };
+  const mark = {
+    reason: `A message${event.from ? ` from ${event.from}` : ''} arrived on the thread after the draft was proposed`,
+    at: event.occurredAt,
+    ...(event.messageId ? { messageId: event.messageId } : {}),
+  };
+  const after = markedStale(item, mark, now.toISOString());
+  return deps.store.changeItemIfCurrent({
+    before: item,
+    after,
+    entry: historyEntry(after, 'marked_stale', actor, {
+      detail: { webhookId, ...(event.messageId ? { messageId: event.messageId } : {}) },
+    }),
+    events: [
+      itemEvent('Review Item Stale', after, actor, {
+        webhookId,
+        reason: mark.reason,
+        ...(event.messageId ? { messageId: event.messageId } : {}),
+      }),
+    ],
+  });
 }

@@ -23,6 +23,7 @@ const BOB = 'u_bob';
 const RENEWAL = { automationId: 'auto_renewal', automationName: 'Renewal follow-up' };
 const CHURN = { automationId: 'auto_churn', automationName: 'Churn rescue' };
 const RECORD = { type: 'account', id: unique('acc') };
+const ALICE_NOTE = 'Too pushy for a private renewal';
 
 let scenario: Scenario;
 const clients: Client[] = [];
@@ -47,17 +48,19 @@ beforeAll(async () => {
     executedAs: { kind: 'user'; userId: string } | { kind: 'workspace' },
     from: string,
     automation = RENEWAL,
+    automationVersion = 'v6',
   ) =>
     scenario.propose({
-      run: { ...automation, executedAs },
+      run: { ...automation, executedAs, automationVersion },
       relatedRecords: [{ type: RECORD.type, id: RECORD.id, name: 'Globex' }],
       draft: { from, subject: unique('Subject') },
     });
+  // Alice's private runs use version 7 of the renewal automation; every other run version 6.
   alicePrivate = [
-    await propose(userRun(ALICE), 'alice@acme.com'),
-    await propose(userRun(ALICE), 'alice@acme.com'),
+    await propose(userRun(ALICE), 'alice@acme.com', RENEWAL, 'v7'),
+    await propose(userRun(ALICE), 'alice@acme.com', RENEWAL, 'v7'),
   ];
-  aliceDismissed = await propose(userRun(ALICE), 'alice@acme.com');
+  aliceDismissed = await propose(userRun(ALICE), 'alice@acme.com', RENEWAL, 'v7');
   bobPrivate = await propose(userRun(BOB), 'bob@acme.com');
   workspaceItems = [
     await propose(workspaceRun, 'bob@acme.com'),
@@ -67,7 +70,14 @@ beforeAll(async () => {
 
   // Decisions, so the stats have something besides proposals: one in Alice's private scope, one workspace's.
   const alice = await scenario.as(ALICE);
-  expect((await alice.post(`/review-items/${aliceDismissed.itemId}/dismiss`, {})).status).toBe(200);
+  expect(
+    (
+      await alice.post(`/review-items/${aliceDismissed.itemId}/dismiss`, {
+        reason: 'tone',
+        note: ALICE_NOTE,
+      })
+    ).status,
+  ).toBe(200);
   const bob = await scenario.as(BOB);
   expect((await bob.post(`/review-items/${workspaceItems[0]!.itemId}/dismiss`, { note: 'no' })).status).toBe(
     200,
@@ -127,13 +137,15 @@ const LIST_FILTERS: [string, Record<string, unknown>][] = [
 ];
 
 describe('the MCP endpoint', () => {
-  it('lists the three read-only tools with input and output schemas', async () => {
+  it('lists the five read-only tools with input and output schemas', async () => {
     const agent = await agentOf(BOB);
 
     const { tools } = await agent.listTools();
 
     expect(tools.map((tool) => tool.name).sort()).toEqual([
+      'automation_feedback',
       'get_review_item',
+      'list_automations',
       'list_review_items',
       'review_stats',
     ]);
@@ -255,6 +267,7 @@ describe('the MCP endpoint', () => {
       stepId: visible.proposal.run.stepId,
       runUrl: visible.proposal.run.url,
       executedAs: workspaceRun,
+      automationVersion: 'v6',
     });
     expect(textOf(found)).toContain(`run link ${visible.proposal.run.url}`);
 
@@ -290,6 +303,45 @@ describe('the MCP endpoint', () => {
       expect(http.status).toBe(200);
       expect(stats).toEqual(http.body);
     }
+  });
+
+  it('answers automation_feedback per version over only the runs the caller may see, as the HTTP route does', async () => {
+    const bob = await agentOf(BOB);
+    const names = await call(bob, 'list_automations', {});
+    expect(names.isError).toBeFalsy();
+    expect(textOf(names)).toContain(`${RENEWAL.automationName} (${RENEWAL.automationId})`);
+
+    const asBob = await call(bob, 'automation_feedback', { automationId: RENEWAL.automationId });
+    expect(asBob.isError).toBeFalsy();
+    expectNothingOfAlice(asBob);
+    expect(JSON.stringify(asBob)).not.toContain(ALICE_NOTE);
+    const bobFeedback = asBob.structuredContent as { versions: { automationVersion: string | null }[] };
+    expect(bobFeedback.versions.map((v) => v.automationVersion)).toEqual(['v6']);
+    expect(bobFeedback).toMatchObject({
+      versions: [{ created: 3, dismissed: 1, dismissReasons: { none: 1 } }],
+      latestDismissNotes: [{ itemId: workspaceItems[0]!.itemId, note: 'no' }],
+    });
+    const http = await (await scenario.as(BOB)).get(`/automations/${RENEWAL.automationId}/review-feedback`);
+    expect(asBob.structuredContent).toEqual(http.body);
+
+    const admin = await agentOf(ADMIN);
+    const asAdmin = await call(admin, 'automation_feedback', { automationId: RENEWAL.automationId });
+    // Oldest version first: Alice's v7 runs proposed first in this scenario.
+    expect(asAdmin.structuredContent).toMatchObject({
+      versions: [
+        { automationVersion: 'v7', created: 3, dismissed: 1, dismissReasons: { tone: 1 } },
+        { automationVersion: 'v6', created: 3, dismissed: 1 },
+      ],
+    });
+    expect(textOf(asAdmin)).toContain(ALICE_NOTE);
+    const v7 = await call(admin, 'automation_feedback', {
+      automationId: RENEWAL.automationId,
+      automationVersion: 'v7',
+    });
+    expect(v7.structuredContent).toMatchObject({
+      versions: [{ automationVersion: 'v7' }],
+      latestDismissNotes: [{ itemId: aliceDismissed.itemId, reason: 'tone', note: ALICE_NOTE }],
+    });
   });
 
   it('answers invalid tool input as a tool error the model can read', async () => {

@@ -151,6 +151,43 @@ describe('real responses against the served OpenAPI document', () => {
     expectDocumented('/automations/{automationId}/review-stats', 'GET', stats);
   });
 
+  it('documents the reviewer tools: reassign, bulk, review feedback', async () => {
+    const pending = items[1]!;
+    const reassigned = await alice.post(`/review-items/${pending.itemId}/reviewers`, {
+      version: 2,
+      add: [ADMIN],
+    });
+    expect(reassigned.status).toBe(200);
+    expectDocumented('/review-items/{id}/reviewers', 'POST', reassigned);
+    const refused = await alice.post(`/review-items/${pending.itemId}/reviewers`, {
+      version: 3,
+      add: ['u_nobody'],
+    });
+    expect(refused.status).toBe(400);
+    expectDocumented('/review-items/{id}/reviewers', 'POST', refused);
+
+    const fresh = await scenario.propose({ draft: { subject: unique('Bulk') } });
+    const bulk = await alice.post('/review-items/bulk', {
+      action: 'dismiss',
+      reason: 'not_needed',
+      note: 'Covered in the call',
+      items: [{ id: fresh.itemId }, { id: 'ri_does_not_exist' }],
+    });
+    expect(bulk.status).toBe(200);
+    expectDocumented('/review-items/bulk', 'POST', bulk);
+
+    const feedback = await admin.get<{ latestDismissNotes: unknown[] }>(
+      `/automations/${fresh.proposal.run.automationId}/review-feedback`,
+    );
+    expect(feedback.status).toBe(200);
+    expect(feedback.body.latestDismissNotes[0]).toMatchObject({
+      itemId: fresh.itemId,
+      reason: 'not_needed',
+      note: 'Covered in the call',
+    });
+    expectDocumented('/automations/{automationId}/review-feedback', 'GET', feedback);
+  });
+
   it('documents the problems: 400, 401, 403, 404, 409', async () => {
     const pending = items[1]!;
     const cases: [string, string, () => Promise<ApiResponse>, number][] = [

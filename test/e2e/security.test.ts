@@ -40,6 +40,8 @@ const ROUTES = [
   'PATCH /review-items/{id}',
   'POST /review-items/{id}/approve',
   'POST /review-items/{id}/dismiss',
+  'POST /review-items/{id}/reviewers',
+  'POST /review-items/bulk',
 ] as const;
 type Route = (typeof ROUTES)[number];
 
@@ -59,7 +61,13 @@ type Outcome =
   | 'dismissed'
   | 'forbidden'
   | 'notFound'
-  | 'unauthorized';
+  | 'unauthorized'
+  /** Reassign: 200, u_admin added as a reviewer, with its history entry and event. */
+  | 'reassigned'
+  /** Bulk dismiss of the one item: 200, and the item's own result is its single route's answer. */
+  | 'bulkDismissed'
+  | 'bulkForbidden'
+  | 'bulkNotFound';
 
 type ItemKind = 'userRun' | 'workspaceRun';
 type Permissions = ApiItem['permissions'];
@@ -91,6 +99,8 @@ const NOTHING_VISIBLE: Outcome[] = [
   'notFound',
   'notFound',
   'notFound',
+  'notFound',
+  'bulkNotFound',
 ];
 
 let s: Scenario;
@@ -151,14 +161,20 @@ const CALLERS: Caller[] = [
   {
     name: 'reviewer with the from mailbox (u_alice, run user)',
     item: 'userRun',
-    outcomes: ['listed', 'listed', 'listed', 'listed', 'ok', 'ok', 'edited', 'sent', 'dismissed'],
+    outcomes: [
+      ...['listed', 'listed', 'listed', 'listed', 'ok', 'ok', 'edited', 'sent', 'dismissed'],
+      ...['reassigned', 'bulkDismissed'],
+    ] as Outcome[],
     permissions: { canEdit: true, canApprove: true, canDismiss: true },
     client: () => s.as('u_alice'),
   },
   {
     name: 'reviewer without the mailbox (u_bob, record owner, workspace run)',
     item: 'workspaceRun',
-    outcomes: ['listed', 'listed', 'listed', 'listed', 'ok', 'ok', 'edited', 'forbidden', 'dismissed'],
+    outcomes: [
+      ...['listed', 'listed', 'listed', 'listed', 'ok', 'ok', 'edited', 'forbidden', 'dismissed'],
+      ...['reassigned', 'bulkDismissed'],
+    ] as Outcome[],
     permissions: { canEdit: true, canApprove: false, canDismiss: true },
     forbiddenDetail: new RegExp(`mailbox.*${ALICE_MAILBOX}|${ALICE_MAILBOX}.*mailbox`),
     client: () => s.as('u_bob'),
@@ -167,7 +183,10 @@ const CALLERS: Caller[] = [
     name: 'admin without a mailbox (u_admin)',
     item: 'userRun',
     // Not a reviewer: the item is not in the admin's own queue or summary, but the admin sees it everywhere else.
-    outcomes: ['absent', 'listed', 'absent', 'listed', 'ok', 'ok', 'edited', 'forbidden', 'dismissed'],
+    outcomes: [
+      ...['absent', 'listed', 'absent', 'listed', 'ok', 'ok', 'edited', 'forbidden', 'dismissed'],
+      ...['reassigned', 'bulkDismissed'],
+    ] as Outcome[],
     permissions: { canEdit: true, canApprove: false, canDismiss: true },
     forbiddenDetail: new RegExp(ALICE_MAILBOX),
     client: () => s.as('u_admin'),
@@ -175,7 +194,10 @@ const CALLERS: Caller[] = [
   {
     name: 'member who sees a workspace run but is not its reviewer (u_carol)',
     item: 'workspaceRun',
-    outcomes: ['absent', 'listed', 'absent', 'listed', 'ok', 'ok', 'forbidden', 'forbidden', 'forbidden'],
+    outcomes: [
+      ...['absent', 'listed', 'absent', 'listed', 'ok', 'ok', 'forbidden', 'forbidden', 'forbidden'],
+      ...['forbidden', 'bulkForbidden'],
+    ] as Outcome[],
     permissions: { canEdit: false, canApprove: false, canDismiss: false },
     forbiddenDetail: /reviewers/,
     client: () => s.as('u_carol'),
@@ -395,6 +417,14 @@ function request(route: Route, client: ApiClient, target: Target, version: numbe
       return client.post(`${item}/approve`, { version });
     case 'POST /review-items/{id}/dismiss':
       return client.post(`${item}/dismiss`, { version, note: 'Not needed' });
+    case 'POST /review-items/{id}/reviewers':
+      return client.post(`${item}/reviewers`, { version, add: ['u_admin'] });
+    case 'POST /review-items/bulk':
+      return client.post('/review-items/bulk', {
+        action: 'dismiss',
+        reason: 'not_needed',
+        items: [{ id: target.itemId, version }],
+      });
   }
 }
 
@@ -539,6 +569,50 @@ describe('every route × caller (SPEC 8)', () => {
         expect(response.text).not.toContain('u_alice');
         expect(problem).not.toHaveProperty('current');
         expect(after).toEqual(before);
+        break;
+      }
+      case 'reassigned': {
+        expect(response.status).toBe(200);
+        const item = response.body as ApiItem;
+        expect(item).toMatchObject({
+          id: target.itemId,
+          status: 'pending',
+          version: before.item.version + 1,
+        });
+        expect(item.reviewers).toEqual([...before.item.reviewers, 'u_admin']);
+        expect(after.item.reviewers).toEqual(item.reviewers);
+        expect(after.history.map((entry) => entry.action)).toEqual(['created', 'reassigned']);
+        expect(after.events).toEqual([...before.events, 'Review Item Reassigned']);
+        expect(after.emails).toBe(0);
+        break;
+      }
+      case 'bulkDismissed':
+      case 'bulkForbidden':
+      case 'bulkNotFound': {
+        expect(response.status).toBe(200);
+        const { results } = response.body as {
+          results: { id: string; status: number; item?: ApiItem; problem?: Problem }[];
+        };
+        expect(results.map((r) => r.id)).toEqual([target.itemId]);
+        const [result] = results;
+        if (outcome === 'bulkDismissed') {
+          expect(result?.status).toBe(200);
+          expect(result?.item).toMatchObject({
+            status: 'dismissed',
+            decision: { action: 'dismissed', reason: 'not_needed' },
+          });
+          expect(after.history.map((entry) => entry.action)).toEqual(['created', 'dismissed']);
+          expect(after.events).toEqual([...before.events, 'Review Item Dismissed']);
+        } else {
+          expect(result?.status).toBe(outcome === 'bulkForbidden' ? 403 : 404);
+          expect(result?.item).toBeUndefined();
+          if (outcome === 'bulkNotFound') {
+            expect(response.text).not.toContain(target.subject);
+            expect(response.text).not.toContain('u_alice');
+            expect(result?.problem).not.toHaveProperty('current');
+          }
+          expect(after).toEqual(before);
+        }
         break;
       }
       case 'unauthorized':

@@ -131,8 +131,9 @@ describe('an item change', () => {
         counters: { automationId: 'auto_b', executedAs: after.origin.executedAs, add: { replaced: 1 } },
         events: [],
       });
+      // ... + the review-stats counters + the review feedback (per automation version).
       expect(ops.length).toBe(
-        2 + 2 * MAX_REVIEWERS + 2 * MAX_REVIEWERS + 2 * MAX_RELATED_RECORDS + ownRecordOps + 4 + 1 + 1,
+        2 + 2 * MAX_REVIEWERS + 2 * MAX_REVIEWERS + 2 * MAX_RELATED_RECORDS + ownRecordOps + 4 + 1 + 1 + 1,
       );
       expect(ops.length).toBeLessThanOrEqual(MAX_TRANSACTION_ACTIONS);
       // DynamoDB refuses two actions on one record in a transaction.

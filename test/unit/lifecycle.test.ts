@@ -20,6 +20,8 @@ import {
   edited,
   expired,
   FINAL_STATUSES,
+  markedStale,
+  reassigned,
   recordChanged,
   replaced,
   republished,
@@ -61,6 +63,8 @@ const EXPECTED: Record<Arrow, ReviewStatus[]> = {
   resolve: ['pending', 'send_unknown'],
   expire: ['pending'],
   delivery: ['sent'],
+  reassign: ['pending'],
+  markStale: ['pending'],
   applyClaim: ['pending', 'apply_unknown'],
   applied: ['applying', 'apply_unknown'],
   applyRejected: ['applying', 'apply_unknown'],
@@ -120,6 +124,8 @@ const APPLY: Record<Arrow, (item: ReviewItem) => ReviewItem> = {
   resolve: (item) => resolved(item, T1, '<m@x>'),
   expire: (item) => expired(item, T1),
   delivery: (item) => deliveryUpdated(item, { status: 'delivered', at: T1 }, T1),
+  reassign: (item) => reassigned(item, ['u_bob'], { added: ['u_bob'], removed: ['u_alice'] }, T1),
+  markStale: (item) => markedStale(item, { reason: 'message received', at: T1, messageId: '<m@x>' }, T1),
   applyClaim: (item) => applyClaimed(item, { ...APPLY_ATTEMPT, claimedAt: T1 }),
   applied: (item) => applied({ ...item, apply: APPLY_ATTEMPT }, T1, { recordVersion: '19' }),
   applyRejected: (item) =>
@@ -219,6 +225,39 @@ describe('what each arrow builds', () => {
     });
     expect(sendRejected(sending, error, false)).not.toHaveProperty('sendAttempt');
     expect(sendRejected(sending, error, false).holdsKey).toBe(false);
+  });
+
+  it('reassigns: new reviewers and the hand changes kept, still pending, the key held', () => {
+    const after = reassigned(pendingItem(), ['u_bob'], { added: ['u_bob'], removed: ['u_alice'] }, T1);
+    expect(after).toMatchObject({
+      status: 'pending',
+      version: 2,
+      reviewers: ['u_bob'],
+      reviewerChanges: { added: ['u_bob'], removed: ['u_alice'] },
+      holdsKey: true,
+    });
+  });
+
+  it('marks stale while pending; a replacement clears the mark and keeps the hand changes it is given', () => {
+    const stale = markedStale(pendingItem(), { reason: 'message received', at: T1 }, T1);
+    expect(stale).toMatchObject({ status: 'pending', stale: { reason: 'message received', at: T1 } });
+    const after = replaced(
+      stale,
+      { ...pendingItem(), reviewerChanges: { added: ['u_bob'], removed: [] } },
+      T2,
+    );
+    expect(after).not.toHaveProperty('stale');
+    expect(after.reviewerChanges).toEqual({ added: ['u_bob'], removed: [] });
+  });
+
+  it('keeps a dismissal reason code with its note', () => {
+    expect(dismissed(pendingItem(), 'u_bob', T1, 'wrong person', 'wrong_recipient').decision).toEqual({
+      action: 'dismissed',
+      by: 'u_bob',
+      at: T1,
+      note: 'wrong person',
+      reason: 'wrong_recipient',
+    });
   });
 
   it('never goes back in time: a change stamped before the last one is stamped just after it', () => {

@@ -130,9 +130,15 @@ describe('the MCP server', () => {
     expect(answer.id).toBe(7);
   });
 
-  it('offers the three review tools, each read-only', async () => {
-    expect(TOOLS.map((tool) => tool.name)).toEqual(['list_review_items', 'get_review_item', 'review_stats']);
+  it('offers the five review tools, each read-only', async () => {
+    expect(TOOLS.map((tool) => tool.name)).toEqual([
+      'list_review_items',
+      'get_review_item',
+      'review_stats',
+      'list_automations',
+      'automation_feedback',
+    ]);
     const { result } = await rpc(TOOLS, 'tools/list');
-    expect(result?.tools).toHaveLength(3);
+    expect(result?.tools).toHaveLength(5);
   });
 });

@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import type { Member } from '../../domain/review-item.js';
 import type { DraftKind } from '../kind.js';
+import { emailDiff } from './diff.js';
 import { conversationKey, externalDraftKey } from './keys.js';
 import { type EmailDraft, type EmailEdit, emailDraftSchema, emailEditSchema } from './schema.js';
 
@@ -70,6 +71,7 @@ export const emailKind: DraftKind<EmailDraft, EmailPreview, EmailEdit> = {
     hasMailbox(member, draft.from)
       ? null
       : `Only a reviewer whose connected mailbox is ${draft.from} can send this email; you can edit or dismiss it`,
+  diff: emailDiff,
   headline: (draft) => `"${draft.subject}" from ${draft.from} to ${draft.to.join(', ') || '(cc/bcc only)'}`,
   describe(draft) {
     const cc = draft.cc.length > 0 ? `, cc ${draft.cc.join(', ')}` : '';

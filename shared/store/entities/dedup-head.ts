@@ -36,6 +36,8 @@ const dedupHeadRecord = z.object({
   /** The open item's last change: a replacement's time is never before it. */
   updatedAt: z.string(),
   records: z.array(z.object({ type: z.string(), id: z.string() })),
+  /** The open item's reviewers changed by hand: a replacement keeps them so (SPEC 3, Reassign). */
+  reviewerChanges: z.object({ added: z.array(z.string()), removed: z.array(z.string()) }).optional(),
 });
 export type DedupHead = z.output<typeof dedupHeadRecord>;
 
@@ -60,6 +62,7 @@ export function headOf(item: ReviewItem): DedupHead {
     executedAs: item.origin.executedAs,
     updatedAt: item.updatedAt,
     records: recordRefsOf(item),
+    ...(item.reviewerChanges ? { reviewerChanges: item.reviewerChanges } : {}),
   };
 }
 
@@ -161,7 +164,8 @@ export function headChange(
         TableName: tableName,
         Key,
         UpdateExpression:
-          'SET #open = :true, version = :v, reviewers = :r, records = :records, updatedAt = :u',
+          'SET #open = :true, version = :v, reviewers = :r, records = :records, updatedAt = :u, ' +
+          'reviewerChanges = :rc',
         ...released,
         ExpressionAttributeValues: {
           ...released.ExpressionAttributeValues,
@@ -170,6 +174,7 @@ export function headChange(
           ':r': after.reviewers,
           ':records': recordRefsOf(after),
           ':u': after.updatedAt,
+          ':rc': after.reviewerChanges ?? { added: [], removed: [] },
         },
       },
     };

@@ -3,20 +3,25 @@
  * the domain types (shared/domain/review-item.ts) and fail to compile when the two drift apart.
  */
 import * as z from 'zod';
-import type {
-  Actor,
-  ApplyAttempt,
-  ApplyError,
-  Decision,
-  HistoryEntry,
-  Member,
-  Origin,
-  ReviewItem,
-  SendAttempt,
-  SendError,
+import {
+  type Actor,
+  type ApplyAttempt,
+  type ApplyError,
+  type Decision,
+  DISMISS_REASONS,
+  HISTORY_ACTIONS,
+  type HistoryEntry,
+  type Member,
+  type Origin,
+  type ReviewerChanges,
+  type ReviewItem,
+  type SendAttempt,
+  type SendError,
+  type StaleMark,
 } from '../../domain/review-item.js';
 import { executedAsSchema, relatedRecordSchema } from '../../domain/schemas.js';
 import { draftSchema, draftTypeSchema } from '../../drafts/index.js';
+import type { DraftDiff } from '../../drafts/kind.js';
 
 export const reviewStatus = z.enum([
   'pending',
@@ -38,6 +43,7 @@ export const originRecord = z.object({
   stepId: z.string(),
   runUrl: z.string().optional(),
   executedAs: executedAsSchema,
+  automationVersion: z.string().optional(),
 }) satisfies z.ZodType<Origin>;
 
 export const decisionRecord = z.object({
@@ -46,10 +52,31 @@ export const decisionRecord = z.object({
   at: z.string(),
   messageId: z.string().optional(),
   note: z.string().optional(),
+  reason: z.enum(DISMISS_REASONS).optional(),
   recordVersion: z.string().optional(),
   recordId: z.string().optional(),
   fields: z.array(z.string()).optional(),
 }) satisfies z.ZodType<Decision>;
+
+const staleMark = z.object({
+  reason: z.string(),
+  at: z.string(),
+  messageId: z.string().optional(),
+}) satisfies z.ZodType<StaleMark>;
+const reviewerChanges = z.object({
+  added: z.array(z.string()),
+  removed: z.array(z.string()),
+}) satisfies z.ZodType<ReviewerChanges>;
+
+export const draftDiffRecord = z.object({
+  fields: z.array(z.string()),
+  addressesAdded: z.array(z.string()).optional(),
+  addressesRemoved: z.array(z.string()).optional(),
+  subjectChanged: z.boolean().optional(),
+  bodyChangeRatio: z.number().optional(),
+  changesEdited: z.array(z.string()).optional(),
+  changesLeftOut: z.array(z.string()).optional(),
+}) satisfies z.ZodType<DraftDiff>;
 
 const applyAttempt = z.object({
   applyId: z.string(),
@@ -104,6 +131,8 @@ export const reviewItemRecord = z.object({
   apply: applyAttempt.optional(),
   lastApplyError: applyError.optional(),
   delivery: delivery.optional(),
+  stale: staleMark.optional(),
+  reviewerChanges: reviewerChanges.optional(),
   holdsKey: z.boolean(),
 }) satisfies z.ZodType<ReviewItem>;
 
@@ -114,24 +143,7 @@ export const actorRecord = z.discriminatedUnion('kind', [
 ]) satisfies z.ZodType<Actor>;
 
 export const historyEntryRecord = z.object({
-  action: z.enum([
-    'created',
-    'replaced',
-    'edited',
-    'approved',
-    'sent',
-    'send_failed',
-    'send_unknown',
-    'dismissed',
-    'resolved',
-    'expired',
-    'delivery_updated',
-    'applied',
-    'apply_failed',
-    'apply_republished',
-    'apply_unknown',
-    'record_changed',
-  ]),
+  action: z.enum(HISTORY_ACTIONS),
   actor: actorRecord,
   at: z.string(),
   runId: z.string(),
@@ -139,6 +151,7 @@ export const historyEntryRecord = z.object({
   status: reviewStatus,
   draft: draftSchema.optional(),
   detail: z.record(z.string(), z.string()).optional(),
+  diff: draftDiffRecord.optional(),
 }) satisfies z.ZodType<HistoryEntry>;
 
 export const memberRecord = z.object({

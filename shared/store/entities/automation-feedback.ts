@@ -1,0 +1,281 @@
+/**
+ * `AutomationFeedback` and `DismissNote` records: an automation's review feedback (docs/review-feedback.md), kept with
+ * every item change (shared/store/item-change.ts derives it from the change), split by `automationVersion` and, like
+ * the review stats, by visibility scope (`workspace`, or `user#<id>` for runs executed as that user), so a member's
+ * feedback is summed from exactly the scopes they may see.
+ *
+ * - counters: one row per (version, scope) in the automation's feedback partition: fixed counters, plus one
+ *   attribute per field edited (`field:<name>`) and per dismiss reason (`reason:<code>`);
+ * - dismiss notes: each note twice, in its scope's notes partition and in the automation's `all` partition, newest
+ *   first, so an admin reads the latest notes in one Query and a member in two (workspace runs, their own).
+ */
+import * as z from 'zod';
+import type { DismissReason, HistoryEntry, ReviewItem } from '../../domain/review-item.js';
+import { scopeOf } from '../../domain/routing.js';
+import type { DraftDiff } from '../../drafts/kind.js';
+import { part, tenant } from '../key-parts.js';
+import type { Attributes, TableKey } from '../table.js';
+import { parseRecord } from './record-schemas.js';
+
+export const FEEDBACK_ENTITY = 'AutomationFeedback';
+export const NOTE_ENTITY = 'DismissNote';
+
+export const FEEDBACK_COUNTERS = [
+  'proposed',
+  'replaced',
+  'approvedAsProposed',
+  'approvedAfterEdits',
+  'dismissed',
+  'resolved',
+  'expired',
+  'stale',
+  'edits',
+  'bodyEdits',
+  'bodyChangeRatioSum',
+  'addressesAdded',
+  'addressesRemoved',
+  'subjectChanged',
+  'changesEdited',
+  'changesLeftOut',
+] as const;
+export type FeedbackCounter = (typeof FEEDBACK_COUNTERS)[number];
+
+export const FIELD_PREFIX = 'field:';
+export const REASON_PREFIX = 'reason:';
+/** A dismissal without a reason code. */
+export const NO_REASON = 'none';
+
+export interface FeedbackChange {
+  automationId: string;
+  automationName?: string;
+  automationVersion?: string;
+  scope: string;
+  at: string;
+  add: Partial<Record<FeedbackCounter, number>>;
+  /** Edits per field, dismissals per reason. */
+  fields?: string[];
+  reason?: DismissReason | typeof NO_REASON;
+  note?: DismissNote;
+}
+
+export interface DismissNote {
+  itemId: string;
+  automationVersion: string | null;
+  reason: DismissReason | null;
+  note: string;
+  by: string;
+  at: string;
+}
+
+const pk = (workspaceId: string, automationId: string) =>
+  `${tenant(workspaceId)}#FEEDBACK#${part(automationId)}`;
+const versionPart = (version: string | undefined) => (version === undefined ? '-' : `=${part(version)}`);
+
+export const feedbackKeys = {
+  pk,
+  counters: (
+    workspaceId: string,
+    automationId: string,
+    version: string | undefined,
+    scope: string,
+  ): TableKey => ({
+    pk: pk(workspaceId, automationId),
+    sk: `FB#${versionPart(version)}#${part(scope)}`,
+  }),
+  countersPrefix: 'FB#',
+  notesPk: (workspaceId: string, automationId: string, scope: string | 'all') =>
+    `${tenant(workspaceId)}#FBNOTES#${part(automationId)}#${scope === 'all' ? 'ALL' : `S#${part(scope)}`}`,
+  noteSk: (at: string, itemId: string) => `${at}#${part(itemId)}`,
+};
+
+/** The UpdateItem that adds a change to its (version, scope) row. */
+export function feedbackUpdate(tableName: string, workspaceId: string, change: FeedbackChange) {
+  const names: Record<string, string> = {};
+  const values: Attributes = {
+    ':entity': FEEDBACK_ENTITY,
+    ':automationId': change.automationId,
+    ':version': change.automationVersion ?? null,
+    ':scope': change.scope,
+    ':at': change.at,
+  };
+  const adds: string[] = [];
+  let n = 0;
+  const add = (attribute: string, amount: number) => {
+    n += 1;
+    names[`#a${n}`] = attribute;
+    values[`:a${n}`] = amount;
+    adds.push(`#a${n} :a${n}`);
+  };
+  for (const [name, amount] of Object.entries(change.add)) if (amount) add(name, amount);
+  for (const field of new Set(change.fields ?? [])) add(`${FIELD_PREFIX}${field}`, 1);
+  if (change.reason) add(`${REASON_PREFIX}${change.reason}`, 1);
+  const sets = [
+    'entity = :entity',
+    'automationId = :automationId',
+    'automationVersion = :version',
+    '#scope = :scope',
+    'firstAt = if_not_exists(firstAt, :at)',
+    'lastAt = :at',
+  ];
+  names['#scope'] = 'scope';
+  if (change.automationName) {
+    sets.push('automationName = :name');
+    values[':name'] = change.automationName;
+  }
+  return {
+    TableName: tableName,
+    Key: feedbackKeys.counters(workspaceId, change.automationId, change.automationVersion, change.scope),
+    UpdateExpression: `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+/** A dismiss note's two records: in its scope's partition and in the automation's `all` partition. */
+export function noteRecords(
+  workspaceId: string,
+  automationId: string,
+  scope: string,
+  note: DismissNote,
+): Attributes[] {
+  const sk = feedbackKeys.noteSk(note.at, note.itemId);
+  return [scope, 'all'].map((partition) => ({
+    pk: feedbackKeys.notesPk(workspaceId, automationId, partition),
+    sk,
+    entity: NOTE_ENTITY,
+    scope,
+    ...note,
+  }));
+}
+
+const countersRecord = z.looseObject({
+  automationVersion: z.string().nullable().optional(),
+  scope: z.string(),
+  automationName: z.string().optional(),
+  firstAt: z.string().optional(),
+  lastAt: z.string().optional(),
+});
+
+/** One (version, scope) row: its identity and every counter it holds (fields and reasons by their prefixes). */
+export interface FeedbackRow {
+  automationVersion: string | null;
+  scope: string;
+  automationName?: string;
+  firstAt?: string;
+  lastAt?: string;
+  counts: Record<string, number>;
+}
+
+export function parseFeedbackRow(record: Attributes): FeedbackRow {
+  const parsed = parseRecord(countersRecord, record, 'automation feedback');
+  const counts: Record<string, number> = {};
+  for (const [name, value] of Object.entries(record)) {
+    if (
+      typeof value === 'number' &&
+      (FEEDBACK_COUNTERS.includes(name as FeedbackCounter) ||
+        name.startsWith(FIELD_PREFIX) ||
+        name.startsWith(REASON_PREFIX))
+    )
+      counts[name] = value;
+  }
+  return {
+    automationVersion: parsed.automationVersion ?? null,
+    scope: parsed.scope,
+    ...(parsed.automationName ? { automationName: parsed.automationName } : {}),
+    ...(parsed.firstAt ? { firstAt: parsed.firstAt } : {}),
+    ...(parsed.lastAt ? { lastAt: parsed.lastAt } : {}),
+    counts,
+  };
+}
+
+const noteRecord = z.object({
+  itemId: z.string(),
+  automationVersion: z.string().nullable(),
+  reason: z.string().nullable(),
+  note: z.string(),
+  by: z.string(),
+  at: z.string(),
+  scope: z.string(),
+});
+
+export function parseNote(record: Attributes): DismissNote & { scope: string } {
+  const parsed = parseRecord(noteRecord, record, 'dismiss note');
+  return { ...parsed, reason: parsed.reason as DismissReason | null };
+}
+
+/** The counters a diff adds to its version's row. */
+export function diffCounters(diff: DraftDiff | undefined): Partial<Record<FeedbackCounter, number>> {
+  if (!diff) return { edits: 1 };
+  return {
+    edits: 1,
+    ...(diff.bodyChangeRatio !== undefined && diff.bodyChangeRatio > 0
+      ? { bodyEdits: 1, bodyChangeRatioSum: diff.bodyChangeRatio }
+      : {}),
+    ...(diff.addressesAdded?.length ? { addressesAdded: diff.addressesAdded.length } : {}),
+    ...(diff.addressesRemoved?.length ? { addressesRemoved: diff.addressesRemoved.length } : {}),
+    ...(diff.subjectChanged ? { subjectChanged: 1 } : {}),
+    ...(diff.changesEdited?.length ? { changesEdited: diff.changesEdited.length } : {}),
+    ...(diff.changesLeftOut?.length ? { changesLeftOut: diff.changesLeftOut.length } : {}),
+  };
+}
+
+/** Decisions and proposals as the review-stats counters of the change say them, renamed where feedback differs. */
+const FROM_STATS: Partial<Record<string, FeedbackCounter>> = {
+  proposed: 'proposed',
+  replaced: 'replaced',
+  approvedAsProposed: 'approvedAsProposed',
+  approvedAfterEdits: 'approvedAfterEdits',
+  dismissed: 'dismissed',
+  resolvedElsewhere: 'resolved',
+  expired: 'expired',
+};
+
+/**
+ * What an item change adds to its automation's feedback: its proposals and decisions (from the change's review-stats
+ * counters), an edit's diff, a stale mark, a dismissal's reason and note; counted under the automation version and
+ * visibility scope of the run whose draft the change is about. Undefined when it adds nothing.
+ */
+export function feedbackOfChange(
+  after: ReviewItem,
+  entry: HistoryEntry,
+  statsAdd: Partial<Record<string, number>> | undefined,
+): FeedbackChange | undefined {
+  const add: Partial<Record<FeedbackCounter, number>> = {};
+  for (const [name, amount] of Object.entries(statsAdd ?? {})) {
+    const counter = FROM_STATS[name];
+    if (counter && amount) add[counter] = (add[counter] ?? 0) + amount;
+  }
+  let fields: string[] | undefined;
+  let reason: FeedbackChange['reason'];
+  let note: DismissNote | undefined;
+  if (entry.action === 'edited') {
+    Object.assign(add, diffCounters(entry.diff));
+    fields = entry.diff?.fields;
+  }
+  if (entry.action === 'marked_stale') add.stale = 1;
+  if (entry.action === 'dismissed' && after.decision) {
+    reason = after.decision.reason ?? NO_REASON;
+    if (after.decision.note && after.decision.by) {
+      note = {
+        itemId: after.id,
+        automationVersion: after.origin.automationVersion ?? null,
+        reason: after.decision.reason ?? null,
+        note: after.decision.note,
+        by: after.decision.by,
+        at: after.decision.at,
+      };
+    }
+  }
+  if (Object.keys(add).length === 0 && !fields?.length && !reason) return undefined;
+  return {
+    automationId: after.origin.automationId,
+    ...(after.origin.automationName ? { automationName: after.origin.automationName } : {}),
+    ...(after.origin.automationVersion ? { automationVersion: after.origin.automationVersion } : {}),
+    scope: scopeOf(after.origin.executedAs),
+    at: entry.at,
+    add,
+    ...(fields ? { fields } : {}),
+    ...(reason ? { reason } : {}),
+    ...(note ? { note } : {}),
+  };
+}
