@@ -14,6 +14,7 @@
 import type { RecordChangeAnswer, RecordChanged } from '../domain/crm-events.js';
 import {
   type Arrow,
+  allFieldsOf,
   applied,
   applyRejected,
   applyUnknown,
@@ -78,10 +79,12 @@ async function markApplied(
         : {};
   const after = applied(item, deps.clock().toISOString(), result);
   const asProposed = !hasReviewerEdits(item.draft) && !after.decision?.fields;
+  const leftOut = allFieldsOf(item).filter((field) => !item.apply?.fields.includes(field));
   const written = await deps.store.changeItemIfCurrent({
     before: item,
     after,
     entry: historyEntry(after, 'applied', crm, {
+      ...(leftOut.length > 0 ? { diff: { fields: [], changesLeftOut: leftOut } } : {}),
       detail: {
         applyId: answer.applyId,
         appliedAt: answer.appliedAt,

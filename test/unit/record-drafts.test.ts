@@ -20,6 +20,7 @@ import {
   type FieldValue,
 } from '../../shared/drafts/record-values.js';
 import { ValidationError } from '../../shared/errors.js';
+import { feedbackOfChange } from '../../shared/store/entities/automation-feedback.js';
 import { rawRecordCreate, rawRecordUpdate, recordUpdateProposal } from '../support/records.js';
 
 type Row = [string, ChangeIntent, FieldValue | undefined, ChangeState];
@@ -283,5 +284,42 @@ describe('what the agent reads', () => {
     expect(recordUpdateKind.headline(draft)).toBe(
       'update opportunity Globex renewal: Stage, Amount, nextStep, tags',
     );
+  });
+});
+
+describe('feedback of record drafts (SPEC 3, Feedback)', () => {
+  it('an edit says which changes the reviewer edited; an edit back is an edit of that change too', () => {
+    const before = update();
+    const once = recordUpdateKind.merge(before, [{ field: 'amount', after: 16000 }]) as RecordUpdateDraft;
+    expect(recordUpdateKind.diff?.(before, once)).toEqual({ fields: ['amount'], changesEdited: ['amount'] });
+    const twice = recordUpdateKind.merge(once, [
+      { field: 'amount', after: 16000 },
+      { field: 'tags', values: ['renewal', 'q4'] },
+    ]) as RecordUpdateDraft;
+    expect(recordUpdateKind.diff?.(once, twice)).toEqual({ fields: ['tags'], changesEdited: ['tags'] });
+    const create = recordCreateKind.schema.parse(rawRecordCreate().draft);
+    const editedCreate = recordCreateKind.merge(create, [
+      { field: 'email', value: 'x@globex.com' },
+    ]) as typeof create;
+    expect(recordCreateKind.diff?.(create, editedCreate)).toEqual({
+      fields: ['email'],
+      changesEdited: ['email'],
+    });
+  });
+
+  it('a partial approval, once applied, counts the changes left out', () => {
+    const entry = {
+      action: 'applied',
+      diff: { fields: [], changesLeftOut: ['stage', 'tags'] },
+      at: '2026-11-20T10:00:00.000Z',
+    } as unknown as Parameters<typeof feedbackOfChange>[1];
+    const after = {
+      id: 'ri_1',
+      origin: { automationId: 'auto_pipeline', executedAs: { kind: 'workspace' } },
+      decision: { action: 'approved', by: 'u_bob', at: '2026-11-20T10:00:00.000Z', fields: ['amount'] },
+    } as unknown as Parameters<typeof feedbackOfChange>[0];
+    expect(feedbackOfChange(after, entry, { approvedAfterEdits: 1 })?.add).toMatchObject({
+      changesLeftOut: 2,
+    });
   });
 });

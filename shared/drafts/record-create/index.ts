@@ -77,6 +77,18 @@ export const recordCreateKind: DraftKind<RecordCreateDraft, RecordCreateDraft, R
   }),
   editKey: 'fields',
   replaceReadsPrevious: true,
+  // What an edit changed (SPEC 3, Feedback): the fields whose reviewer value moved.
+  diff(before, after) {
+    const edited = after.fields
+      .filter((field) => {
+        const old = before.fields.find((f) => f.field === field.field)?.edit;
+        return old === undefined || field.edit === undefined
+          ? old !== field.edit
+          : !sameValue(old.value, field.edit.value);
+      })
+      .map((field) => field.field);
+    return { fields: edited, changesEdited: edited };
+  },
   editSchema: recordCreateEditSchema,
   // Field by field (SPEC 3): a reviewer's edit survives when the newer proposal gives the field the same value.
   replace: (previous, proposal) => ({

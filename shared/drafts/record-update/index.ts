@@ -125,6 +125,9 @@ const proposedOf = (change: RecordChange): ChangeIntent => ({
 
 const withoutEdit = ({ edit: _edit, ...change }: RecordChange): RecordChange => change as RecordChange;
 
+const sameEdit = (a: RecordChange['edit'], b: RecordChange['edit']): boolean =>
+  a === undefined || b === undefined ? a === b : sameValue(a.after, b.after) && sameValue(a.values, b.values);
+
 export const sameIntent = (a: ChangeIntent, b: ChangeIntent): boolean =>
   a.op === b.op && sameValue(a.after, b.after) && sameValue(a.values, b.values);
 
@@ -188,6 +191,13 @@ export const recordUpdateKind: DraftKind<RecordUpdateDraft, RecordUpdateDraft, R
   editKey: 'changes',
   editSchema: recordUpdateEditSchema,
   replace: (previous, proposal) => replaceRecordUpdate(previous, proposal),
+  // What an edit changed (SPEC 3, Feedback): the changes whose reviewer value moved.
+  diff(before, after) {
+    const edited = after.changes
+      .filter((change) => !sameEdit(before.changes.find((c) => c.field === change.field)?.edit, change.edit))
+      .map((change) => change.field);
+    return { fields: edited, changesEdited: edited };
+  },
   replaceReadsPrevious: true,
   merge(draft, edit) {
     const byField = new Map(edit.map((c) => [c.field, c]));
