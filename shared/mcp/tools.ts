@@ -226,6 +226,41 @@ export const TOOLS: readonly ToolDefinition[] = [
  * more than `limit` and the cursor never skips an item.
  */
 export async function listItems(deps: ReadDeps, caller: Caller, input: ListToolInput) {
+  if (input.automationName !== undefined && input.automationId === undefined) {
+    // By name (SPEC 8, flat at scale): the name becomes an id through the automation list, then the list by id
+    // costs what it costs for an id, whatever the queue holds. Several automations of that name: filter by name.
+    const ids = await automationIdsNamed(deps, caller, input.automationName);
+    if (ids.length === 0) return { items: [], nextCursor: null };
+    if (ids.length === 1)
+      return listFiltered(deps, caller, { ...input, automationId: ids[0], automationName: undefined });
+  }
+  return listFiltered(deps, caller, input);
+}
+
+/** Pages of the automation list it may read to turn a name into ids (each page is one request, 100 automations). */
+const MAX_AUTOMATION_PAGES = 5;
+
+/** The ids of the workspace's automations whose latest name contains `name`, ignoring case. */
+async function automationIdsNamed(deps: ReadDeps, caller: Caller, name: string): Promise<string[]> {
+  const wanted = name.toLowerCase();
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_AUTOMATION_PAGES; page++) {
+    const result = await deps.store.automations(
+      caller.workspaceId,
+      caller.userId,
+      { limit: 100, ...(cursor ? { cursor } : {}) },
+      false,
+    );
+    for (const entry of result.automations)
+      if ((entry.automationName ?? '').toLowerCase().includes(wanted)) ids.push(entry.automationId);
+    if (!result.nextCursor) break;
+    cursor = result.nextCursor;
+  }
+  return ids;
+}
+
+async function listFiltered(deps: ReadDeps, caller: Caller, input: ListToolInput) {
   const record =
     input.recordType && input.recordId ? { type: input.recordType, id: input.recordId } : undefined;
   const scope = input.scope ?? (record ? 'workspace' : 'mine');
