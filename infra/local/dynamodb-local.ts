@@ -347,14 +347,19 @@ async function applyFix(
 }
 
 /** DynamoDB allows one index change at a time: wait until the table and every index are ACTIVE again. */
+/** How long one index change may take: DynamoDB Local backfills an index slowly on a loaded machine. */
+const SETTLE_TIMEOUT_MS = 180_000;
+
 async function waitUntilSettled(client: DynamoDBClient, tableName: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
   for (;;) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     const indexes = Table?.GlobalSecondaryIndexes ?? [];
     if (Table?.TableStatus === 'ACTIVE' && indexes.every((index) => index.IndexStatus === 'ACTIVE')) return;
     if (Date.now() > deadline)
-      throw new StartupError(`The table ${tableName} did not become ACTIVE within 60 s`);
+      throw new StartupError(
+        `The table ${tableName} did not become ACTIVE within ${SETTLE_TIMEOUT_MS / 1000} s`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

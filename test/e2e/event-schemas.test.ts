@@ -211,6 +211,33 @@ beforeAll(async () => {
   });
   expect(webhook.body).toEqual({ resolved: 1, stale: 0 });
 
+  // Reassigned by hand (an admin adds a reviewer), and marked stale: a message arrived on the draft's thread.
+  const admin = await s.as('u_admin');
+  const threadId = unique('thread');
+  const handed = await s.propose({
+    run,
+    proposedAt: new Date(Date.now() - 60_000).toISOString(),
+    draft: { threadId },
+  });
+  const reassigned = await admin.post(`/review-items/${handed.itemId}/reviewers`, {
+    version: (await pendingItem(handed.itemId)).version,
+    add: ['u_admin'],
+  });
+  expect(reassigned.status).toBe(200);
+  const stale = await s.webhook({
+    body: {
+      type: 'message.received',
+      workspaceId: s.workspaceId,
+      mailbox: 'alice@acme.com',
+      from: 'carol@globex.com',
+      messageId: `<${unique('m')}@globex.com>`,
+      threadId,
+      to: ['alice@acme.com'],
+      occurredAt: new Date().toISOString(),
+    },
+  });
+  expect(stale.body).toEqual({ resolved: 0, stale: 1 });
+
   // Dropped on arrival (already past its expiresAt), and expired by the job once past it.
   await s.putEvents([
     {

@@ -90,7 +90,7 @@ describe('ensureTable on a table made by an older version', () => {
     expect(lines.join('\n')).toMatch(/dropped index legacy_index/);
 
     await expect(ensureTable(client, tableName, log)).resolves.toBeUndefined();
-  }, 240_000);
+  }, 600_000);
 
   it('refuses a table whose primary key differs, saying npm start -- --fresh', async () => {
     const tableName = uniqueTableName('old');
