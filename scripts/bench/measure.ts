@@ -2,40 +2,8 @@
  * What the benchmark measures of one call: the DynamoDB requests the system made for it (counted at the client,
  * one per `send`, as the tests count them), the time it took, the bytes it answered; and percentiles.
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-export interface RequestCounter {
-  readonly total: number;
-  readonly byCommand: Readonly<Record<string, number>>;
-  reset(): void;
-}
-
-/** Counts every request sent through this client (its middleware stack), by operation. */
-export function countRequests(client: DynamoDBDocumentClient, name = 'benchRequestCounter'): RequestCounter {
-  let total = 0;
-  let byCommand: Record<string, number> = {};
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const command = (context.commandName ?? 'Unknown').replace(/Command$/, '');
-      total += 1;
-      byCommand[command] = (byCommand[command] ?? 0) + 1;
-      return next(args);
-    },
-    { step: 'initialize', name, override: true },
-  );
-  return {
-    get total() {
-      return total;
-    },
-    get byCommand() {
-      return { ...byCommand };
-    },
-    reset() {
-      total = 0;
-      byCommand = {};
-    },
-  };
-}
+export { countRequests, type RequestCounter } from '../../test/support/request-counter.js';
 
 /** The q-quantile (0–1) of the values, nearest rank. */
 export function quantile(values: number[], q: number): number {

@@ -11,21 +11,15 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ensureTable, localClient } from '../../infra/local/dynamodb-local.js';
 import { applyEnvironment, handlerEnvironment } from '../../infra/local/handler-env.js';
 import { createTableInput, TABLE } from '../../infra/table-definition.js';
 import { createDocumentClient } from '../../shared/aws-clients.js';
 import { dynamodbEndpoint, sesEndpoint } from './endpoints.js';
+import { countRequests, type RequestCounter } from './request-counter.js';
 
-/** Counts DynamoDB requests (one per `send`, retries not counted) by operation name: `PutItem`, `Query`… */
-export interface RequestCounter {
-  readonly total: number;
-  /** e.g. `{ Query: 1, TransactWriteItems: 1 }`; an operation never called is absent. */
-  readonly byCommand: Readonly<Record<string, number>>;
-  reset(): void;
-}
+export { countRequests, type RequestCounter };
 
 export interface TestTable {
   tableName: string;
@@ -79,39 +73,6 @@ export async function createTestTable(
 
 export function uniqueTableName(prefix = 'test'): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
-}
-
-/**
- * Adds a counting middleware to an AWS SDK client's stack (a document client shares its client's stack).
- * Used for DynamoDB here and for SES in test/support/items.ts.
- */
-export function countRequests(
-  client: DynamoDBClient | SESv2Client,
-  name = 'testRequestCounter',
-): RequestCounter {
-  let total = 0;
-  let byCommand: Record<string, number> = {};
-  (client.middlewareStack as DynamoDBClient['middlewareStack']).add(
-    (next, context) => async (args) => {
-      const name = (context.commandName ?? 'Unknown').replace(/Command$/, '');
-      total += 1;
-      byCommand[name] = (byCommand[name] ?? 0) + 1;
-      return next(args);
-    },
-    { step: 'initialize', name, override: true },
-  );
-  return {
-    get total() {
-      return total;
-    },
-    get byCommand() {
-      return { ...byCommand };
-    },
-    reset() {
-      total = 0;
-      byCommand = {};
-    },
-  };
 }
 
 /** The WEBHOOK_SECRET handlers see under testEnv() (Standard Webhooks format). */
