@@ -1,5 +1,5 @@
 /** GET /automations/{automationId}/review-feedback: what reviewers did with its drafts, per automation version. */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { idSchema } from '../shared/domain/schemas.js';
 import { httpFunction } from '../shared/http/http-function.js';
 import { callerOf, json, pathParamOf, validate } from '../shared/http/request.js';

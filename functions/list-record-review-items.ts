@@ -1,5 +1,5 @@
 /** GET /records/{recordType}/{recordId}/review-items: the record page banner. */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { idSchema, pageQuerySchema, relatedRecordSchema } from '../shared/domain/schemas.js';
 import { httpFunction } from '../shared/http/http-function.js';
 import { callerOf, json, pathParamOf, queryOf, validate } from '../shared/http/request.js';

@@ -1,5 +1,10 @@
 /** EventBridge `crm` / `Record Change Applied`, `Record Change Rejected` → the approved record draft settled. */
-import { recordChangeAppliedSchema, recordChangeRejectedSchema } from '../shared/domain/crm-events.js';
+import {
+  type RecordChangeApplied,
+  type RecordChangeRejected,
+  recordChangeAppliedSchema,
+  recordChangeRejectedSchema,
+} from '../shared/domain/crm-events.js';
 import { eventFunctionByType } from '../shared/events/event-function.js';
 import { settleRecordChange } from '../shared/use-cases/record-apply.js';
 import { writeDeps } from '../shared/wiring.js';
@@ -15,7 +20,7 @@ export const handler = eventFunctionByType(
     settleRecordChange(
       deps,
       detailType === 'Record Change Applied'
-        ? { outcome: 'applied', ...(detail as typeof recordChangeAppliedSchema._output) }
-        : { outcome: 'rejected', ...(detail as typeof recordChangeRejectedSchema._output) },
+        ? { outcome: 'applied', ...(detail as RecordChangeApplied) }
+        : { outcome: 'rejected', ...(detail as RecordChangeRejected) },
     ),
 );

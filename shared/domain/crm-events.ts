@@ -2,15 +2,18 @@
  * What the CRM tells For review about records (SPEC 2.4, `source: "crm"`): a record changed, and the answers to a
  * `Record Change Approved` command (applied, rejected). docs/record-apply.md is the CRM's side of the protocol.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { fieldNameSchema, fieldValueSchema, recordTypeSchema } from '../drafts/record-values.js';
 import { idSchema, isoTimeSchema, noControl, workspaceIdSchema } from './primitives.js';
 
 /** The CRM's record version (opaque). */
-const versionSchema = z.string().min(1).max(128).regex(noControl, 'must not contain CR, LF or NUL');
+const versionSchema = z
+  .string()
+  .check(z.minLength(1), z.maxLength(128), z.regex(noControl, 'must not contain CR, LF or NUL'));
 const fieldsSchema = z
   .record(fieldNameSchema, fieldValueSchema)
-  .refine((fields) => Object.keys(fields).length <= 200, 'at most 200 fields');
+  .check(z.refine((fields) => Object.keys(fields).length <= 200, 'at most 200 fields'));
+const recordSchema = z.object({ type: recordTypeSchema, id: idSchema, version: z.optional(versionSchema) });
 const itemIdSchema = idSchema;
 const applyIdSchema = idSchema;
 
@@ -18,10 +21,10 @@ export const CRM_SOURCE = 'crm';
 
 export const recordChangedSchema = z.object({
   workspaceId: workspaceIdSchema,
-  record: z.object({ type: recordTypeSchema, id: idSchema, version: versionSchema.optional() }),
+  record: recordSchema,
   /** The new values of what changed. */
   fields: fieldsSchema,
-  changedBy: idSchema.optional(),
+  changedBy: z.optional(idSchema),
   changedAt: isoTimeSchema,
 });
 export type RecordChanged = z.output<typeof recordChangedSchema>;
@@ -31,7 +34,7 @@ export const recordChangeAppliedSchema = z.object({
   itemId: itemIdSchema,
   applyId: applyIdSchema,
   /** The record after the change: its new version (update), or the new record's id (create). */
-  record: z.object({ type: recordTypeSchema, id: idSchema, version: versionSchema.optional() }),
+  record: recordSchema,
   appliedAt: isoTimeSchema,
 });
 export type RecordChangeApplied = z.output<typeof recordChangeAppliedSchema>;
@@ -41,9 +44,9 @@ export const recordChangeRejectedSchema = z.object({
   itemId: itemIdSchema,
   applyId: applyIdSchema,
   reason: z.enum(['conflict', 'invalid', 'not_found', 'forbidden']),
-  message: z.string().max(2000).default(''),
+  message: z._default(z.string().check(z.maxLength(2000)), ''),
   /** What the record holds now, when the CRM says (a conflict). */
-  current: z.object({ version: versionSchema.optional(), fields: fieldsSchema.default({}) }).optional(),
+  current: z.optional(z.object({ version: z.optional(versionSchema), fields: z._default(fieldsSchema, {}) })),
   rejectedAt: isoTimeSchema,
 });
 export type RecordChangeRejected = z.output<typeof recordChangeRejectedSchema>;

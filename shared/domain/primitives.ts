@@ -2,7 +2,13 @@
  * The building blocks every schema shares: ids, times, mailbox addresses, header-safe strings, the run identity and
  * related records, with the bounds of SPEC 2.
  */
-import * as z from 'zod';
+
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
+
+// zod/mini carries no locale of its own: without this every issue would read "Invalid input". Set here, in the
+// module every schema imports first, before anything parses.
+z.config(en());
 
 export const MAX_RECIPIENTS = 50;
 export const MAX_BODY_BYTES = 100 * 1024;
@@ -13,10 +19,14 @@ export const MAX_MAILBOXES = 40;
 export const noControl = /^[^\r\n\0]*$/;
 /** A header-safe string: no CR, LF or NUL (header injection). */
 export const headerSafe = (max: number) =>
-  z.string().max(max).regex(noControl, 'must not contain CR, LF or NUL');
+  z.string().check(z.maxLength(max), z.regex(noControl, 'must not contain CR, LF or NUL'));
 
-export const idSchema = z.string().min(1).max(128).regex(noControl, 'must not contain CR, LF or NUL');
-export const workspaceIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must match [A-Za-z0-9_-]{1,64}');
+export const idSchema = z
+  .string()
+  .check(z.minLength(1), z.maxLength(128), z.regex(noControl, 'must not contain CR, LF or NUL'));
+export const workspaceIdSchema = z
+  .string()
+  .check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must match [A-Za-z0-9_-]{1,64}'));
 export const isoTimeSchema = z.iso.datetime({ offset: true });
 
 /**
@@ -28,8 +38,7 @@ const MAILBOX =
   /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
 export const mailboxSchema = z
   .string()
-  .max(320)
-  .regex(MAILBOX, 'must be a valid mailbox address (name@example.com)');
+  .check(z.maxLength(320), z.regex(MAILBOX, 'must be a valid mailbox address (name@example.com)'));
 
 export const executedAsSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('user'), userId: idSchema }),
@@ -38,9 +47,11 @@ export const executedAsSchema = z.discriminatedUnion('kind', [
 export type ExecutedAs = z.output<typeof executedAsSchema>;
 
 export const relatedRecordSchema = z.object({
-  type: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'must be a lower-case record type such as account'),
+  type: z
+    .string()
+    .check(z.regex(/^[a-z][a-z0-9_]{0,31}$/, 'must be a lower-case record type such as account')),
   id: idSchema,
-  name: headerSafe(500).optional(),
-  ownerId: idSchema.optional(),
+  name: z.optional(headerSafe(500)),
+  ownerId: z.optional(idSchema),
 });
 export type RelatedRecord = z.output<typeof relatedRecordSchema>;

@@ -83,7 +83,7 @@ export const decisionSchema = z
 export const staleSchema = z
   .object({
     reason: z.string(),
-    at: isoTimeSchema.describe('When the message arrived'),
+    at: isoTimeSchema.check(z.describe('When the message arrived')),
     messageId: z.string().optional().describe("The provider's message id of the message that arrived"),
   })
   .describe(
@@ -136,7 +136,7 @@ export const sendErrorSchema = z.object({ code: z.string(), message: z.string(),
 export const deliverySchema = z
   .object({
     status: z.enum(['delivered', 'bounced', 'complained']),
-    at: isoTimeSchema.describe('When SES saw it happen'),
+    at: isoTimeSchema.check(z.describe('When SES saw it happen')),
     detail: z.string().optional().describe('What SES said: bounce type, complaint type, recipients'),
   })
   .describe("The latest delivery report SES sent for the item's email");
@@ -144,7 +144,7 @@ export const deliverySchema = z
 /** The whole draft, as proposed and edited (one item, its history), and a list's copy of it (no bodies). */
 export { draftPreviewSchema, draftSchema };
 
-function itemSchemaWith<D extends z.ZodType>(draft: D) {
+function itemSchemaWith<D extends z.core.$ZodType>(draft: D) {
   return z.object({
     id: z.string(),
     workspaceId: z.string(),
@@ -163,7 +163,7 @@ function itemSchemaWith<D extends z.ZodType>(draft: D) {
     reviewers: z.array(userIdSchema),
     permissions: permissionsSchema,
     proposedAt: isoTimeSchema,
-    expiresAt: isoTimeSchema.nullable(),
+    expiresAt: z.nullable(isoTimeSchema),
     createdAt: isoTimeSchema,
     updatedAt: isoTimeSchema,
     decision: decisionSchema.nullable(),
@@ -210,7 +210,7 @@ export const historyEntrySchema = z.object({
   runId: z.string().describe('The run that proposed the draft at the time of this change'),
   version: z.number().int().min(1).describe('The item version after the change'),
   status: reviewStatusSchema,
-  draft: draftSchema.optional().describe('The draft after the change (created, replaced, edited, approved)'),
+  draft: z.optional(draftSchema).describe('The draft after the change (created, replaced, edited, approved)'),
   detail: z.record(z.string(), z.string()).optional(),
   diff: draftDiffSchema.optional().describe('For an edit: what it changed'),
 });
@@ -322,8 +322,8 @@ export const versionFeedbackSchema = z.object({
     .string()
     .nullable()
     .describe('The automationVersion the runs carried; null for runs that gave none'),
-  firstSeenAt: isoTimeSchema.nullable().describe('When this version first counted (its first proposal)'),
-  lastSeenAt: isoTimeSchema.nullable(),
+  firstSeenAt: z.nullable(isoTimeSchema).describe('When this version first counted (its first proposal)'),
+  lastSeenAt: z.nullable(isoTimeSchema),
   proposals: count.describe(
     'created + replaced: every proposal of this version that became or replaced an item',
   ),

@@ -3,7 +3,7 @@
  * The bounds are SPEC section 2: 1–50 recipients, subject 1–998 characters, no CR/LF/NUL in header fields,
  * bodies up to 100 KB each, valid mailbox addresses.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { emailEditSchema } from '../drafts/email/schema.js';
 import { proposalDraftSchema } from '../drafts/index.js';
 import { recordCreateEditSchema } from '../drafts/record-create/index.js';
@@ -35,18 +35,15 @@ export const draftProposedSchema = z.object({
     id: idSchema,
     stepId: idSchema,
     automationId: idSchema,
-    automationName: headerSafe(200).optional(),
-    automationVersion: headerSafe(64).min(1).optional(),
+    automationName: z.optional(headerSafe(200)),
+    automationVersion: z.optional(headerSafe(64).check(z.minLength(1))),
     executedAs: executedAsSchema,
-    url: z
-      .url({ protocol: /^https?$/ })
-      .max(2048)
-      .optional(),
+    url: z.optional(z.url({ protocol: /^https?$/ }).check(z.maxLength(2048))),
   }),
-  reason: z.string().min(1).max(4000),
-  relatedRecords: z.array(relatedRecordSchema).max(MAX_RELATED_RECORDS).default([]),
-  dedupKey: idSchema.max(512).optional(),
-  expiresAt: isoTimeSchema.optional(),
+  reason: z.string().check(z.minLength(1), z.maxLength(4000)),
+  relatedRecords: z._default(z.array(relatedRecordSchema).check(z.maxLength(MAX_RELATED_RECORDS)), []),
+  dedupKey: z.optional(idSchema.check(z.maxLength(512))),
+  expiresAt: z.optional(isoTimeSchema),
   draft: proposalDraftSchema,
 });
 export type DraftProposed = z.output<typeof draftProposedSchema>;
@@ -55,7 +52,7 @@ export const memberChangedSchema = z.object({
   workspaceId: workspaceIdSchema,
   userId: idSchema,
   role: z.enum(['admin', 'member']),
-  mailboxes: z.array(mailboxSchema).max(MAX_MAILBOXES).default([]),
+  mailboxes: z._default(z.array(mailboxSchema).check(z.maxLength(MAX_MAILBOXES)), []),
   active: z.boolean(),
   changedAt: isoTimeSchema,
 });
@@ -66,120 +63,120 @@ export type MemberChanged = z.output<typeof memberChangedSchema>;
  * draft's `record` are not editable. One of `draft` (an email), `changes` (a record update) or `fields` (a record
  * creation), as the item's kind says (shared/drafts/<kind> editKey).
  */
+/** A version number: a positive integer. */
+const versionSchema = z.number().check(z.int(), z.minimum(1));
+
 export const editRequestSchema = z
-  .object({
-    version: z.number().int().min(1),
-    draft: emailEditSchema.optional(),
-    changes: recordUpdateEditSchema.optional(),
-    fields: recordCreateEditSchema.optional(),
+  .strictObject({
+    version: versionSchema,
+    draft: z.optional(emailEditSchema),
+    changes: z.optional(recordUpdateEditSchema),
+    fields: z.optional(recordCreateEditSchema),
   })
-  .strict()
-  .refine((r) => [r.draft, r.changes, r.fields].filter((v) => v !== undefined).length === 1, {
-    message: 'give exactly one of draft (an email), changes (a record update) or fields (a record creation)',
-    path: ['draft'],
-  });
+  .check(
+    z.refine((r) => [r.draft, r.changes, r.fields].filter((v) => v !== undefined).length === 1, {
+      message:
+        'give exactly one of draft (an email), changes (a record update) or fields (a record creation)',
+      path: ['draft'],
+    }),
+  );
 export type EditRequest = z.output<typeof editRequestSchema>;
 
-export const approveRequestSchema = z
-  .object({
-    version: z.number().int().min(1).optional(),
-    /** Required to send again an item whose previous send has an unknown outcome. */
-    confirmResend: z.boolean().optional(),
-    /** Required to send a stale item (a message arrived on its thread since it was proposed). */
-    acknowledgeStale: z.boolean().optional(),
-    /**
-     * For a record draft: apply just these changes (record.update) or fields (record.create), drifted ones
-     * included on purpose. Without it every change is applied, and drifted changes refuse the approval (409).
-     */
-    fields: z.array(fieldNameSchema).min(1).max(100).optional(),
-  })
-  .strict();
+export const approveRequestSchema = z.strictObject({
+  version: z.optional(versionSchema),
+  /** Required to send again an item whose previous send has an unknown outcome. */
+  confirmResend: z.optional(z.boolean()),
+  /** Required to send a stale item (a message arrived on its thread since it was proposed). */
+  acknowledgeStale: z.optional(z.boolean()),
+  /**
+   * For a record draft: apply just these changes (record.update) or fields (record.create), drifted ones
+   * included on purpose. Without it every change is applied, and drifted changes refuse the approval (409).
+   */
+  fields: z.optional(z.array(fieldNameSchema).check(z.minLength(1), z.maxLength(100))),
+});
 export type ApproveRequest = z.output<typeof approveRequestSchema>;
 
-export const dismissReasonSchema = z
-  .enum(DISMISS_REASONS)
-  .describe('Why the draft was not useful (SPEC 3, Feedback): counted per automation version');
+export const dismissReasonSchema = z.enum(DISMISS_REASONS).register(z.globalRegistry, {
+  description: 'Why the draft was not useful (SPEC 3, Feedback): counted per automation version',
+});
 
-export const dismissRequestSchema = z
-  .object({
-    version: z.number().int().min(1).optional(),
-    reason: dismissReasonSchema.optional(),
-    note: z.string().max(2000).optional(),
-  })
-  .strict();
+export const dismissRequestSchema = z.strictObject({
+  version: z.optional(versionSchema),
+  reason: z.optional(dismissReasonSchema),
+  note: z.optional(z.string().check(z.maxLength(2000))),
+});
 export type DismissRequest = z.output<typeof dismissRequestSchema>;
 
 /** POST /review-items/{id}/reviewers: reviewers added and removed by hand (SPEC 3, Reassign). */
 export const reassignRequestSchema = z
-  .object({
-    version: z.number().int().min(1),
-    add: z.array(idSchema).max(MAX_REVIEWERS).optional(),
-    remove: z.array(idSchema).max(MAX_REVIEWERS).optional(),
+  .strictObject({
+    version: versionSchema,
+    add: z.optional(z.array(idSchema).check(z.maxLength(MAX_REVIEWERS))),
+    remove: z.optional(z.array(idSchema).check(z.maxLength(MAX_REVIEWERS))),
   })
-  .strict()
-  .refine((r) => (r.add?.length ?? 0) + (r.remove?.length ?? 0) > 0, {
-    message: 'add or remove at least one reviewer',
-    path: ['add'],
-  })
-  .refine((r) => !(r.add ?? []).some((userId) => (r.remove ?? []).includes(userId)), {
-    message: 'a user cannot be both added and removed',
-    path: ['remove'],
-  });
+  .check(
+    z.refine((r) => (r.add?.length ?? 0) + (r.remove?.length ?? 0) > 0, {
+      message: 'add or remove at least one reviewer',
+      path: ['add'],
+    }),
+    z.refine((r) => !(r.add ?? []).some((userId) => (r.remove ?? []).includes(userId)), {
+      message: 'a user cannot be both added and removed',
+      path: ['remove'],
+    }),
+  );
 export type ReassignRequest = z.output<typeof reassignRequestSchema>;
 
 /** POST /review-items/bulk: one decision for up to 25 items, each decided as if alone (SPEC 3, Bulk). */
 export const MAX_BULK_ITEMS = 25;
 export const bulkRequestSchema = z
-  .object({
+  .strictObject({
     action: z.enum(['approve', 'dismiss']),
-    items: z
-      .array(z.object({ id: idSchema, version: z.number().int().min(1).optional() }).strict())
-      .min(1)
-      .max(MAX_BULK_ITEMS)
-      .refine((items) => new Set(items.map((i) => i.id)).size === items.length, 'each item at most once'),
-    reason: dismissReasonSchema.optional(),
-    note: z.string().max(2000).optional(),
+    items: z.array(z.strictObject({ id: idSchema, version: z.optional(versionSchema) })).check(
+      z.minLength(1),
+      z.maxLength(MAX_BULK_ITEMS),
+      z.refine((items) => new Set(items.map((i) => i.id)).size === items.length, 'each item at most once'),
+    ),
+    reason: z.optional(dismissReasonSchema),
+    note: z.optional(z.string().check(z.maxLength(2000))),
   })
-  .strict()
-  .refine((r) => r.action === 'dismiss' || (r.reason === undefined && r.note === undefined), {
-    message: 'reason and note go with dismiss',
-    path: ['action'],
-  });
+  .check(
+    z.refine((r) => r.action === 'dismiss' || (r.reason === undefined && r.note === undefined), {
+      message: 'reason and note go with dismiss',
+      path: ['action'],
+    }),
+  );
 export type BulkRequest = z.output<typeof bulkRequestSchema>;
 
-export const listQuerySchema = z
-  .object({
-    automationId: idSchema.optional(),
-    limit: z.coerce.number().int().min(1).max(100).default(25),
-    cursor: z.string().max(2048).optional(),
-    scope: z.enum(['mine', 'workspace']).default('mine'),
-  })
-  .strict();
+/** A page size in a query string (1-100, 25 unless given). */
+const limitSchema = z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 25);
+const cursorSchema = z.optional(z.string().check(z.maxLength(2048)));
+
+export const listQuerySchema = z.strictObject({
+  automationId: z.optional(idSchema),
+  limit: limitSchema,
+  cursor: cursorSchema,
+  scope: z._default(z.enum(['mine', 'workspace']), 'mine'),
+});
 export type ListQuery = z.output<typeof listQuerySchema>;
 
-export const pageQuerySchema = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(100).default(25),
-    cursor: z.string().max(2048).optional(),
-  })
-  .strict();
+export const pageQuerySchema = z.strictObject({ limit: limitSchema, cursor: cursorSchema });
 
 /** GET /review-items/summary: how many of the latest items to include. */
-export const summaryQuerySchema = z
-  .object({ latest: z.coerce.number().int().min(0).max(20).default(5) })
-  .strict();
+export const summaryQuerySchema = z.strictObject({
+  latest: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(20)), 5),
+});
 
 export const emailWebhookSchema = z.object({
   type: z.enum(['message.sent', 'draft.deleted', 'message.received']),
   workspaceId: workspaceIdSchema,
   mailbox: mailboxSchema,
   /** message.received: who sent the message that arrived. */
-  from: mailboxSchema.optional(),
-  messageId: headerSafe(998).optional(),
-  threadId: idSchema.optional(),
-  draftId: idSchema.optional(),
-  to: z.array(mailboxSchema).max(MAX_RECIPIENTS).default([]),
-  subject: headerSafe(998).optional(),
+  from: z.optional(mailboxSchema),
+  messageId: z.optional(headerSafe(998)),
+  threadId: z.optional(idSchema),
+  draftId: z.optional(idSchema),
+  to: z._default(z.array(mailboxSchema).check(z.maxLength(MAX_RECIPIENTS)), []),
+  subject: z.optional(headerSafe(998)),
   occurredAt: isoTimeSchema,
 });
 export type EmailWebhookEvent = z.output<typeof emailWebhookSchema>;
@@ -188,34 +185,38 @@ export type EmailWebhookEvent = z.output<typeof emailWebhookSchema>;
  * `aws.ses` delivery events as SES's EventBridge destination publishes them (SPEC 2.5): what this service reads of
  * them. The mail's tags carry the item (the mailer tags every send with `reviewItemId` and `workspaceId`).
  */
-const sesRecipients = z
-  .array(z.looseObject({ emailAddress: z.string().max(320) }))
-  .max(100)
-  .default([]);
+const upTo = (max: number) => z.string().check(z.maxLength(max));
+const sesRecipients = z._default(
+  z.array(z.looseObject({ emailAddress: upTo(320) })).check(z.maxLength(100)),
+  [],
+);
 export const sesDeliveryEventSchema = z.looseObject({
   eventType: z.enum(['Delivery', 'Bounce', 'Complaint']),
   mail: z.looseObject({
-    messageId: z.string().min(1).max(256),
-    tags: z.record(z.string().max(256), z.array(z.string().max(256)).max(10)).default({}),
+    messageId: z.string().check(z.minLength(1), z.maxLength(256)),
+    tags: z._default(z.record(upTo(256), z.array(upTo(256)).check(z.maxLength(10))), {}),
   }),
-  delivery: z
-    .looseObject({ timestamp: isoTimeSchema, recipients: z.array(z.string().max(320)).max(100).default([]) })
-    .optional(),
-  bounce: z
-    .looseObject({
+  delivery: z.optional(
+    z.looseObject({
       timestamp: isoTimeSchema,
-      bounceType: z.string().max(64),
-      bounceSubType: z.string().max(64).optional(),
+      recipients: z._default(z.array(upTo(320)).check(z.maxLength(100)), []),
+    }),
+  ),
+  bounce: z.optional(
+    z.looseObject({
+      timestamp: isoTimeSchema,
+      bounceType: upTo(64),
+      bounceSubType: z.optional(upTo(64)),
       bouncedRecipients: sesRecipients,
-    })
-    .optional(),
-  complaint: z
-    .looseObject({
+    }),
+  ),
+  complaint: z.optional(
+    z.looseObject({
       timestamp: isoTimeSchema,
-      complaintFeedbackType: z.string().max(64).optional(),
+      complaintFeedbackType: z.optional(upTo(64)),
       complainedRecipients: sesRecipients,
-    })
-    .optional(),
+    }),
+  ),
 });
 export type SesDeliveryEvent = z.output<typeof sesDeliveryEventSchema>;
 
@@ -225,11 +226,11 @@ export type SesDeliveryEvent = z.output<typeof sesDeliveryEventSchema>;
  */
 export const webhookHeadersSchema = z.object({
   'webhook-id': headerSafe(256),
-  'webhook-timestamp': z.string().max(20),
+  'webhook-timestamp': upTo(20),
   'webhook-signature': headerSafe(4096),
 });
 
 /** zod issues as `{ path, message }` pairs for problem details and rejection logs. */
-export function zodIssues(error: z.ZodError): FieldIssue[] {
+export function zodIssues(error: z.core.$ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
 }

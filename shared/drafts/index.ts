@@ -2,7 +2,7 @@
  * The draft kinds, and the functions that ask a draft's kind. Adding a kind: its folder under shared/drafts/ and an
  * entry here (the item schema, the proposal schema and the edit schema follow from KINDS).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type EmailDraft, type EmailPreview, emailKind, emailPreviewSchema } from './email/index.js';
 import { emailDraftSchema } from './email/schema.js';
 import type { DraftKind } from './kind.js';
@@ -47,14 +47,15 @@ export const kindOf = (draft: { type: DraftType }): KindOfAny => KINDS[draft.typ
  * Any kind's draft as an automation proposes it, by its `type`, and (its output) the draft as an item starts with
  * it: a record update's changes start `clean` (nothing is known yet of what the record holds now).
  */
-export const proposalDraftSchema = z
-  .discriminatedUnion('type', [emailDraftSchema, recordUpdateProposalSchema, recordCreateProposalSchema])
-  .transform(
+export const proposalDraftSchema = z.pipe(
+  z.discriminatedUnion('type', [emailDraftSchema, recordUpdateProposalSchema, recordCreateProposalSchema]),
+  z.transform(
     (draft): Draft =>
       draft.type === 'record.update'
         ? { ...draft, changes: draft.changes.map((change) => ({ ...change, state: 'clean' as const })) }
         : draft,
-  );
+  ),
+);
 /** Any kind's draft as stored and answered, by its `type`. */
 export const draftSchema = z.discriminatedUnion('type', [
   emailDraftSchema,

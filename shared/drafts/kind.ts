@@ -4,7 +4,7 @@
  * every kind (shared/domain/lifecycle.ts, routing.ts, dedup.ts); they ask the draft's kind for what differs.
  * The kinds are in shared/drafts/<kind>/ and listed in shared/drafts/index.ts.
  */
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import type { Member, RecordRef } from '../domain/review-item.js';
 
 /**
@@ -27,18 +27,18 @@ export interface DraftDiff {
 export interface DraftKind<D extends { type: string }, Preview, Edit> {
   readonly type: D['type'];
   /** The draft as an automation proposes it (SPEC 2). */
-  readonly proposalSchema: z.ZodType;
+  readonly proposalSchema: z.ZodMiniType;
   /** The draft as it is stored and answered (with what the review adds to it, if anything). */
-  readonly schema: z.ZodType<D>;
+  readonly schema: z.ZodMiniType<D>;
   /** A list's copy of the draft (no bodies): what queue entries and list indexes carry. */
-  readonly previewSchema: z.ZodType<Preview>;
+  readonly previewSchema: z.ZodMiniType<Preview>;
   preview(draft: D): Preview;
   /**
    * What a reviewer sends to edit it: the member `editKey` of the PATCH body, validated by `editSchema`, and the
    * draft with the edit merged in (validated by `schema` in turn: an edit must leave a valid draft).
    */
   readonly editKey: 'draft' | 'changes' | 'fields';
-  readonly editSchema: z.ZodType<Edit>;
+  readonly editSchema: z.ZodMiniType<Edit>;
   merge(draft: D, edit: Edit): unknown;
   /** The draft a newer proposal of the same change makes of this one (SPEC 3, replacement). */
   replace(previous: D, proposal: D): D;

@@ -4,19 +4,21 @@
  * field did not change since drafting), `moot` (it already holds the proposed result) or `drifted` (it changed to
  * something else).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { noControl } from '../domain/primitives.js';
 
 export const MAX_VALUE_BYTES = 10 * 1024;
 export const MAX_DRAFT_BYTES = 200 * 1024;
 
 const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
-const bounded = <S extends z.ZodType>(schema: S) =>
-  schema.refine((value) => bytes(value) <= MAX_VALUE_BYTES, `must be at most ${MAX_VALUE_BYTES} bytes`);
+const bounded = <S extends z.ZodMiniType>(schema: S): S =>
+  schema.check(
+    z.refine((value) => bytes(value) <= MAX_VALUE_BYTES, `must be at most ${MAX_VALUE_BYTES} bytes`),
+  );
 
 export const scalarSchema = bounded(z.union([z.string(), z.number(), z.boolean(), z.null()]));
 export type Scalar = z.output<typeof scalarSchema>;
-export const valuesSchema = bounded(z.array(z.string()).min(1).max(100));
+export const valuesSchema = bounded(z.array(z.string()).check(z.minLength(1), z.maxLength(100)));
 
 /** A value as a record holds it: a scalar, or the values of a multi-value field. */
 export const fieldValueSchema = bounded(
@@ -26,11 +28,13 @@ export type FieldValue = z.output<typeof fieldValueSchema>;
 
 export const fieldNameSchema = z
   .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_.]{0,99}$/, 'must match [A-Za-z][A-Za-z0-9_.]{0,99}');
-export const labelSchema = z.string().min(1).max(200).regex(noControl, 'must not contain CR, LF or NUL');
+  .check(z.regex(/^[A-Za-z][A-Za-z0-9_.]{0,99}$/, 'must match [A-Za-z][A-Za-z0-9_.]{0,99}'));
+export const labelSchema = z
+  .string()
+  .check(z.minLength(1), z.maxLength(200), z.regex(noControl, 'must not contain CR, LF or NUL'));
 export const recordTypeSchema = z
   .string()
-  .regex(/^[a-z][a-z0-9_]{0,31}$/, 'must be a lower-case record type such as opportunity');
+  .check(z.regex(/^[a-z][a-z0-9_]{0,31}$/, 'must be a lower-case record type such as opportunity'));
 
 /** The draft as a whole stays within SPEC 2.3's 200 KB. */
 export const withinDraftSize = (draft: unknown) => bytes(draft) <= MAX_DRAFT_BYTES;

@@ -46,12 +46,12 @@ export interface CatalogEvent {
   detailType: string;
   direction: Direction;
   /** The zod schema of the event's `detail`. */
-  detail: z.ZodType;
+  detail: z.core.$ZodType;
   description: string;
 }
 
 interface Described {
-  detail: z.ZodType;
+  detail: z.core.$ZodType;
   description: string;
 }
 

@@ -6,7 +6,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { zodIssues } from '../domain/schemas.js';
 import type { FieldIssue } from '../errors.js';
 import { logger } from '../logger.js';
@@ -21,7 +21,7 @@ export class RejectedEventError extends Error {
   }
 }
 
-const envelope = <S extends z.ZodType>(detail: S) =>
+const envelope = <S extends z.ZodMiniType>(detail: S) =>
   z.object({
     id: z.string(),
     source: z.string(),
@@ -38,7 +38,7 @@ export interface Envelope<D> {
   detail: D;
 }
 
-export function eventFunction<S extends z.ZodType>(
+export function eventFunction<S extends z.ZodMiniType>(
   detailSchema: S,
   handler: (detail: z.output<S>, event: Envelope<z.output<S>>) => Promise<unknown>,
 ) {
@@ -49,7 +49,7 @@ export function eventFunction<S extends z.ZodType>(
  * One function for several detail-types, each with its own detail schema (the event's detail-type picks it); an
  * event of another detail-type is rejected like an invalid one.
  */
-export function eventFunctionByType<M extends Record<string, z.ZodType>>(
+export function eventFunctionByType<M extends Record<string, z.ZodMiniType>>(
   detailSchemas: M,
   handler: <K extends keyof M & string>(
     detailType: K,
@@ -58,7 +58,7 @@ export function eventFunctionByType<M extends Record<string, z.ZodType>>(
   ) => Promise<unknown>,
 ) {
   const [first, ...rest] = Object.entries(detailSchemas).map(([detailType, detail]) =>
-    envelope(detail).extend({ 'detail-type': z.literal(detailType) }),
+    z.extend(envelope(detail), { 'detail-type': z.literal(detailType) }),
   );
   const schema = z.discriminatedUnion('detail-type', [first!, ...rest]);
   return validatedEventFunction(schema, (_detail, event) =>
@@ -67,7 +67,7 @@ export function eventFunctionByType<M extends Record<string, z.ZodType>>(
 }
 
 function validatedEventFunction<D>(
-  schema: z.ZodType,
+  schema: z.ZodMiniType,
   handler: (detail: D, event: Envelope<D>) => Promise<unknown>,
 ) {
   return middy<unknown, unknown, Error, Context>()
@@ -77,8 +77,11 @@ function validatedEventFunction<D>(
       if (!parsed.success) {
         const issues = zodIssues(parsed.error);
         const meta = z
-          .object({ id: z.string(), source: z.string(), 'detail-type': z.string() })
-          .partial()
+          .object({
+            id: z.optional(z.string()),
+            source: z.optional(z.string()),
+            'detail-type': z.optional(z.string()),
+          })
           .safeParse(event);
         logger.error('Rejected event', {
           reason: 'invalid event',

@@ -101,7 +101,7 @@ export const itemDeliveryUpdatedSchema = itemEventWith({
 export const itemResolvedSchema = z.union([
   itemEventWith({
     webhookId: z.string().describe('The `webhook-id` of the email provider delivery that resolved it'),
-    type: emailWebhookSchema.shape.type.describe('What the email provider reported'),
+    type: emailWebhookSchema.shape.type.check(z.describe('What the email provider reported')),
   }),
   itemEventWith({
     reason: z.string().describe('Why it resolved itself: a record update whose every change already holds'),
@@ -146,9 +146,9 @@ export const recordChangeApprovedSchema = z.discriminatedUnion('operation', [
         z.strictObject({
           field: z.string(),
           op: z.enum(['set', 'set_if_empty', 'add', 'remove']),
-          before: scalarSchema.optional().describe('set: what the automation saw'),
-          after: scalarSchema
-            .optional()
+          before: z.optional(scalarSchema).describe('set: what the automation saw'),
+          after: z
+            .optional(scalarSchema)
             .describe("set, set_if_empty: the value to write (the reviewer's edit, else the proposal)"),
           values: z.array(z.string()).optional().describe('add, remove: the values'),
           edited: z.boolean().describe('Whether a reviewer edited this change'),

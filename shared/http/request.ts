@@ -3,7 +3,7 @@
  * the body and the query validated with zod. Nothing past this layer sees raw input.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { workspaceIdSchema, zodIssues } from '../domain/schemas.js';
 import { UnauthorizedError, ValidationError } from '../errors.js';
 
@@ -16,7 +16,7 @@ export interface Caller {
 }
 
 const claimsSchema = z.object({
-  sub: z.string().min(1).max(128),
+  sub: z.string().check(z.minLength(1), z.maxLength(128)),
   workspace_id: workspaceIdSchema,
 });
 
@@ -38,7 +38,7 @@ export function rawBodyOf(event: APIGatewayProxyEventV2): string {
 }
 
 /** Parses and validates a JSON body. An empty body is treated as `{}`. */
-export function bodyOf<S extends z.ZodType>(event: APIGatewayProxyEventV2, schema: S): z.output<S> {
+export function bodyOf<S extends z.ZodMiniType>(event: APIGatewayProxyEventV2, schema: S): z.output<S> {
   const raw = rawBodyOf(event);
   let json: unknown = {};
   if (raw.trim() !== '') {
@@ -53,12 +53,12 @@ export function bodyOf<S extends z.ZodType>(event: APIGatewayProxyEventV2, schem
   return validate(schema, json, 'The body is invalid');
 }
 
-export function queryOf<S extends z.ZodType>(event: APIGatewayProxyEventV2, schema: S): z.output<S> {
+export function queryOf<S extends z.ZodMiniType>(event: APIGatewayProxyEventV2, schema: S): z.output<S> {
   return validate(schema, event.queryStringParameters ?? {}, 'The query is invalid');
 }
 
 /** What every path parameter must be before a use case sees it (ids are then looked up, never trusted). */
-export const pathParamSchema = z.string().min(1).max(200);
+export const pathParamSchema = z.string().check(z.minLength(1), z.maxLength(200));
 
 export function pathParamOf(event: APIGatewayProxyEventV2, name: string): string {
   const value = event.pathParameters?.[name];
@@ -68,7 +68,7 @@ export function pathParamOf(event: APIGatewayProxyEventV2, name: string): string
   return parsed.data;
 }
 
-export function validate<S extends z.ZodType>(schema: S, input: unknown, message: string): z.output<S> {
+export function validate<S extends z.ZodMiniType>(schema: S, input: unknown, message: string): z.output<S> {
   const parsed = schema.safeParse(input);
   if (!parsed.success) throw new ValidationError(message, zodIssues(parsed.error));
   return parsed.data;

@@ -83,7 +83,9 @@ export const MAX_LIST_ROUNDS = 5;
 
 export const listToolInput = z
   .object({
-    automationId: listQuerySchema.shape.automationId.describe('Only items of this automation (its id)'),
+    automationId: listQuerySchema.shape.automationId.check(
+      z.describe('Only items of this automation (its id)'),
+    ),
     automationName: z
       .string()
       .trim()
@@ -91,24 +93,25 @@ export const listToolInput = z
       .max(200)
       .optional()
       .describe('Only items of automations whose name contains this text, ignoring case'),
-    recordType: relatedRecordSchema.shape.type
-      .optional()
+    recordType: z
+      .optional(relatedRecordSchema.shape.type)
       .describe('With recordId: only items about this CRM record, e.g. account'),
-    recordId: idSchema.optional().describe('With recordType: the record id'),
+    recordId: z.optional(idSchema).describe('With recordType: the record id'),
     status: openStatusSchema
       .optional()
       .describe(
         'pending: waiting for review; send_unknown: a send whose outcome is unknown, to check; apply_unknown: a ' +
           'record change the CRM never answered, to check',
       ),
-    scope: listQuerySchema.shape.scope
-      .unwrap()
-      .optional()
+    scope: z
+      .optional(listQuerySchema.shape.scope._zod.def.innerType)
       .describe(
         'mine: items you review; workspace: every open item you may see. Default: mine, or workspace with a record',
       ),
     limit: z.number().int().min(1).max(100).default(25).describe('Page size, 1 to 100'),
-    cursor: listQuerySchema.shape.cursor.describe('nextCursor of the previous page, with the same filters'),
+    cursor: listQuerySchema.shape.cursor.check(
+      z.describe('nextCursor of the previous page, with the same filters'),
+    ),
   })
   .refine((input) => (input.recordType === undefined) === (input.recordId === undefined), {
     message: 'recordType and recordId go together',
@@ -116,7 +119,7 @@ export const listToolInput = z
   });
 export type ListToolInput = z.output<typeof listToolInput>;
 
-export const getItemToolInput = z.object({ id: idSchema.describe('The review item id (ri_...)') });
+export const getItemToolInput = z.object({ id: idSchema.check(z.describe('The review item id (ri_...)')) });
 
 export const getItemToolOutput = z.object({
   item: reviewItemSchema,
@@ -124,10 +127,10 @@ export const getItemToolOutput = z.object({
   origin: originSchema,
 });
 
-export const statsToolInput = z.object({ automationId: idSchema.describe('The automation id') });
+export const statsToolInput = z.object({ automationId: idSchema.check(z.describe('The automation id')) });
 
 export const feedbackToolInput = z.object({
-  automationId: idSchema.describe('The automation id (list_automations turns a name into it)'),
+  automationId: idSchema.check(z.describe('The automation id (list_automations turns a name into it)')),
   automationVersion: z
     .string()
     .max(64)
@@ -136,8 +139,10 @@ export const feedbackToolInput = z.object({
 });
 
 export const automationsToolInput = z.object({
-  limit: pageQuerySchema.shape.limit.unwrap().optional().describe('Page size, 1 to 100 (default 25)'),
-  cursor: pageQuerySchema.shape.cursor.describe('nextCursor of the previous page'),
+  limit: z
+    .optional(pageQuerySchema.shape.limit._zod.def.innerType)
+    .describe('Page size, 1 to 100 (default 25)'),
+  cursor: pageQuerySchema.shape.cursor.check(z.describe('nextCursor of the previous page')),
 });
 
 export const TOOLS: readonly ToolDefinition[] = [

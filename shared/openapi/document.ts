@@ -53,7 +53,7 @@ type JsonSchema = Record<string, unknown>;
 type HttpRoute = { fn: FunctionSpec; method: string; path: string; auth: 'jwt' | 'none' };
 
 /** Named response components (what the API answers), as JSON Schema in output mode. */
-const OUTPUT_COMPONENTS: [string, z.ZodType][] = [
+const OUTPUT_COMPONENTS: [string, z.core.$ZodType][] = [
   ['ReviewItem', reviewItemSchema],
   ['ReviewItemSummary', reviewItemSummarySchema],
   ['ReviewItemList', reviewItemListSchema],
@@ -83,14 +83,14 @@ const OUTPUT_COMPONENTS: [string, z.ZodType][] = [
 ];
 
 /** Named request bodies, as JSON Schema in input mode (what the handlers accept). */
-const INPUT_COMPONENTS: [string, z.ZodType][] = [
+const INPUT_COMPONENTS: [string, z.core.$ZodType][] = [
   ['EditRequest', editRequestSchema],
   ['ApproveRequest', approveRequestSchema],
   ['DismissRequest', dismissRequestSchema],
   ['EmailWebhookEvent', emailWebhookSchema],
 ];
 
-const PROBLEMS: Record<ProblemStatus, { description: string; schema: z.ZodType }> = {
+const PROBLEMS: Record<ProblemStatus, { description: string; schema: z.core.$ZodType }> = {
   400: {
     description: 'Invalid input: what is wrong and where, in `errors`',
     schema: validationProblemSchema,
@@ -132,7 +132,7 @@ export function openApiDocument(routes: readonly HttpRoute[] = httpRoutes): Open
     throw new Error(`OpenAPI operations without a manifest route: ${stale.join(', ')}`);
   }
 
-  const names = new Map<z.ZodType, string>();
+  const names = new Map<z.core.$ZodType, string>();
   const schemas = {
     ...componentSchemas(OUTPUT_COMPONENTS, 'output', names),
     ...componentSchemas(INPUT_COMPONENTS, 'input', names),
@@ -192,9 +192,9 @@ export function openApiDocument(routes: readonly HttpRoute[] = httpRoutes): Open
 }
 
 function componentSchemas(
-  entries: [string, z.ZodType][],
+  entries: [string, z.core.$ZodType][],
   io: 'input' | 'output',
-  names: Map<z.ZodType, string>,
+  names: Map<z.core.$ZodType, string>,
 ): Record<string, JsonSchema> {
   const registry = z.registry<{ id: string }>();
   for (const [id, schema] of entries) {
@@ -211,7 +211,11 @@ function componentSchemas(
 }
 
 /** A $ref to the schema's component, or the schema inline when it has no name. */
-function schemaOf(schema: z.ZodType, names: Map<z.ZodType, string>, io: 'input' | 'output'): JsonSchema {
+function schemaOf(
+  schema: z.core.$ZodType,
+  names: Map<z.core.$ZodType, string>,
+  io: 'input' | 'output',
+): JsonSchema {
   const name = names.get(schema);
   return name
     ? { $ref: `${SCHEMA_REF}${name}` }
@@ -224,7 +228,7 @@ function bare(schema: JsonSchema): JsonSchema {
   return rest;
 }
 
-function operation(route: HttpRoute, spec: OperationSpec, names: Map<z.ZodType, string>): JsonSchema {
+function operation(route: HttpRoute, spec: OperationSpec, names: Map<z.core.$ZodType, string>): JsonSchema {
   const jwt = route.auth === 'jwt';
   const parameters = [
     ...pathParameters(route.path, spec),

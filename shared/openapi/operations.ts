@@ -38,7 +38,7 @@ export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 500 | 502 | 504;
 export interface SuccessResponse {
   description: string;
   /** The JSON body; none for an empty answer. */
-  schema?: z.ZodType;
+  schema?: z.core.$ZodType;
   /** Default application/json. */
   contentType?: string;
 }
@@ -49,11 +49,11 @@ export interface OperationSpec {
   description?: string;
   tag: string;
   /** Path parameters' schemas, when stricter than what every path parameter must be (pathParamSchema). */
-  pathParams?: Record<string, z.ZodType>;
-  query?: z.ZodObject;
+  pathParams?: Record<string, z.core.$ZodType>;
+  query?: z.core.$ZodObject;
   /** Header parameters, all required. */
-  headers?: Record<string, { description: string; schema: z.ZodType }>;
-  body?: { schema: z.ZodType; required: boolean; contentType?: string };
+  headers?: Record<string, { description: string; schema: z.core.$ZodType }>;
+  body?: { schema: z.core.$ZodType; required: boolean; contentType?: string };
   responses: Record<number, SuccessResponse>;
   problems: ProblemStatus[];
 }
@@ -71,7 +71,7 @@ export const jsonRpcMessageSchema = z
   .describe('A JSON-RPC 2.0 message (MCP)');
 export const jsonRpcPayloadSchema = z.union([jsonRpcMessageSchema, z.array(jsonRpcMessageSchema).min(1)]);
 
-const itemId = { id: idSchema.describe('The review item id') };
+const itemId = { id: idSchema.check(z.describe('The review item id')) };
 const ITEM_PROBLEMS: ProblemStatus[] = [400, 401, 404, 500];
 const ACTION_PROBLEMS: ProblemStatus[] = [400, 401, 403, 404, 409, 500];
 
@@ -116,8 +116,8 @@ export const operations: Record<string, OperationSpec> = {
     summary: 'Open items about one record that the caller may see (the record page banner)',
     tag: 'Records',
     pathParams: {
-      recordType: relatedRecordSchema.shape.type.describe('A record type such as account'),
-      recordId: idSchema.describe('The record id'),
+      recordType: relatedRecordSchema.shape.type.check(z.describe('A record type such as account')),
+      recordId: idSchema.check(z.describe('The record id')),
     },
     query: pageQuerySchema,
     responses: { 200: { description: 'A page of items', schema: reviewItemListSchema } },
@@ -241,7 +241,7 @@ export const operations: Record<string, OperationSpec> = {
       'Admins count every run; members count workspace runs and their own runs (docs/review-stats.md). ' +
       'An unknown automation, or a caller who is not an active member, gets zeros.',
     tag: 'Automations',
-    pathParams: { automationId: idSchema.describe('The automation id') },
+    pathParams: { automationId: idSchema.check(z.describe('The automation id')) },
     responses: { 200: { description: 'The stats', schema: reviewStatsSchema } },
     problems: [400, 401, 500],
   },
@@ -254,7 +254,7 @@ export const operations: Record<string, OperationSpec> = {
       'much of bodies they change, stale/resolved/expired rates; and the latest dismiss notes with their item ids ' +
       '(docs/review-feedback.md). An unknown automation, or a caller who is not an active member, gets no versions.',
     tag: 'Automations',
-    pathParams: { automationId: idSchema.describe('The automation id') },
+    pathParams: { automationId: idSchema.check(z.describe('The automation id')) },
     responses: { 200: { description: 'The feedback', schema: reviewFeedbackSchema } },
     problems: [400, 401, 500],
   },
@@ -300,7 +300,7 @@ export const operations: Record<string, OperationSpec> = {
 };
 
 /** Response bodies other than problems that the document names as components. */
-export const namedSchemas: Record<string, z.ZodType> = {
+export const namedSchemas: Record<string, z.core.$ZodType> = {
   GatewayMessage: gatewayMessageSchema,
   JsonRpcMessage: jsonRpcMessageSchema,
 };

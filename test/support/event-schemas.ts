@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import Ajv04Module from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
+import * as z from 'zod/mini';
 import { REPO_ROOT } from '../../infra/local/paths.js';
 import type { EventEnvelope } from '../../infra/local/put-events.js';
 import { catalogEvent, EVENT_CATALOG, eventKey, registrySchemaContent } from '../../shared/events/catalog.js';
@@ -117,7 +118,7 @@ export function schemaProblems(
       continue;
     }
     const handlerSchema = catalogEvent(event.source, event['detail-type'])?.detail;
-    if (handlerSchema?.safeParse(event.detail).success)
+    if (handlerSchema && z.safeParse(handlerSchema, event.detail).success)
       problems.push(
         `${name}: its handler accepts it, its published schema does not: ${describeErrors(errors)}`,
       );

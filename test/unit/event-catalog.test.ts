@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
 import { REPO_ROOT } from '../../infra/local/paths.js';
 import { eventRules } from '../../infra/manifest.js';
 import { created } from '../../shared/domain/lifecycle.js';
@@ -34,6 +35,9 @@ const examples = readdirSync(join(REPO_ROOT, 'docs', 'examples'))
     };
     return [event.source, event['detail-type'], event.detail] as [string, string, unknown];
   });
+
+const safeParseOf = (schema: z.core.$ZodType | undefined, input: unknown) =>
+  schema === undefined ? undefined : z.safeParse(schema, input).success;
 
 describe('the catalog', () => {
   it('has the schema of every event a manifest rule takes in', () => {
@@ -87,7 +91,7 @@ describe('the published schemas of the events in', () => {
     ];
     expect(examples.length).toBeGreaterThan(0);
     for (const [source, detailType, detail] of cases) {
-      expect(catalogEvent(source, detailType)?.detail.safeParse(detail).success, detailType).toBe(true);
+      expect(safeParseOf(catalogEvent(source, detailType)?.detail, detail), detailType).toBe(true);
       expect(published.errors(source, detailType, detail), detailType).toEqual([]);
     }
   });
@@ -111,7 +115,7 @@ describe('the published schemas of the events in', () => {
       ['directory', 'Workspace Member Changed', { ...rawMemberChange(), changedAt: 'yesterday' }],
     ];
     for (const [source, detailType, detail] of refused) {
-      expect(catalogEvent(source, detailType)?.detail.safeParse(detail).success).toBe(false);
+      expect(safeParseOf(catalogEvent(source, detailType)?.detail, detail)).toBe(false);
       expect(published.errors(source, detailType, detail)?.length, JSON.stringify(detail)).toBeGreaterThan(0);
     }
   });

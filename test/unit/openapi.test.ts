@@ -35,7 +35,7 @@ type Operation = {
 const document = openApiDocument();
 const operationOf = (method: string, path: string) =>
   document.paths[path]?.[method.toLowerCase()] as Operation | undefined;
-const jsonSchemaOf = (schema: z.ZodType, io: 'input' | 'output') => {
+const jsonSchemaOf = (schema: z.core.$ZodType, io: 'input' | 'output') => {
   const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, target: 'draft-2020-12' }) as Json;
   return rest;
 };

@@ -3,7 +3,7 @@
  * reviewer with the `from` mailbox, sent through SES (shared/mail/mailer.ts), matched by the email webhook by
  * thread, subject or provider draft id.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Member } from '../../domain/review-item.js';
 import type { DraftKind } from '../kind.js';
 import { emailDiff } from './diff.js';
@@ -15,7 +15,9 @@ const PREVIEW_LENGTH = 280;
 const { bodyText: _text, bodyHtml: _html, ...headerFields } = emailDraftSchema.shape;
 export const emailPreviewSchema = z.object({
   ...headerFields,
-  bodyPreview: z.string().describe('The first 280 characters of the text body'),
+  bodyPreview: z
+    .string()
+    .register(z.globalRegistry, { description: 'The first 280 characters of the text body' }),
 });
 export type EmailPreview = z.output<typeof emailPreviewSchema>;
 

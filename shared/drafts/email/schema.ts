@@ -3,7 +3,7 @@
  * editable). Bounds: 1–50 recipients in to, cc and bcc together; subject 1–998 characters; no CR, LF or NUL in
  * header fields; bodies up to 100 KB each; valid mailbox addresses.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   headerSafe,
   idSchema,
@@ -15,9 +15,16 @@ import {
 
 export const bodySchema = z
   .string()
-  .refine((s) => Buffer.byteLength(s, 'utf8') <= MAX_BODY_BYTES, `must be at most ${MAX_BODY_BYTES} bytes`);
-export const subjectSchema = z.string().min(1).max(998).regex(noControl, 'must not contain CR, LF or NUL');
-export const addressList = z.array(mailboxSchema).max(MAX_RECIPIENTS);
+  .check(
+    z.refine(
+      (s) => Buffer.byteLength(s, 'utf8') <= MAX_BODY_BYTES,
+      `must be at most ${MAX_BODY_BYTES} bytes`,
+    ),
+  );
+export const subjectSchema = z
+  .string()
+  .check(z.minLength(1), z.maxLength(998), z.regex(noControl, 'must not contain CR, LF or NUL'));
+export const addressList = z.array(mailboxSchema).check(z.maxLength(MAX_RECIPIENTS));
 
 const recipientCount = (d: { to: string[]; cc?: string[]; bcc?: string[] }) =>
   d.to.length + (d.cc?.length ?? 0) + (d.bcc?.length ?? 0);
@@ -27,30 +34,30 @@ export const emailDraftSchema = z
     type: z.literal('email'),
     from: mailboxSchema,
     to: addressList,
-    cc: addressList.default([]),
-    bcc: addressList.default([]),
+    cc: z._default(addressList, []),
+    bcc: z._default(addressList, []),
     subject: subjectSchema,
     bodyText: bodySchema,
-    bodyHtml: bodySchema.optional(),
-    threadId: idSchema.optional(),
-    inReplyTo: headerSafe(998).min(1).optional(),
-    externalDraftId: idSchema.optional(),
+    bodyHtml: z.optional(bodySchema),
+    threadId: z.optional(idSchema),
+    inReplyTo: z.optional(headerSafe(998).check(z.minLength(1))),
+    externalDraftId: z.optional(idSchema),
   })
-  .refine((d) => recipientCount(d) >= 1 && recipientCount(d) <= MAX_RECIPIENTS, {
-    message: `to, cc and bcc together must hold 1 to ${MAX_RECIPIENTS} recipients`,
-    path: ['to'],
-  });
+  .check(
+    z.refine((d) => recipientCount(d) >= 1 && recipientCount(d) <= MAX_RECIPIENTS, {
+      message: `to, cc and bcc together must hold 1 to ${MAX_RECIPIENTS} recipients`,
+      path: ['to'],
+    }),
+  );
 export type EmailDraft = z.output<typeof emailDraftSchema>;
 
 /** What a reviewer may change in an email draft (PATCH `draft`): every field validated like the event's. */
-export const emailEditSchema = z
-  .object({
-    to: addressList.optional(),
-    cc: addressList.optional(),
-    bcc: addressList.optional(),
-    subject: subjectSchema.optional(),
-    bodyText: bodySchema.optional(),
-    bodyHtml: bodySchema.nullable().optional(),
-  })
-  .strict();
+export const emailEditSchema = z.strictObject({
+  to: z.optional(addressList),
+  cc: z.optional(addressList),
+  bcc: z.optional(addressList),
+  subject: z.optional(subjectSchema),
+  bodyText: z.optional(bodySchema),
+  bodyHtml: z.optional(z.nullable(bodySchema)),
+});
 export type EmailEdit = z.output<typeof emailEditSchema>;

@@ -3,7 +3,7 @@
  * it (possible duplicates). Approved by any reviewer; created by the CRM (the `Record Change Approved` command),
  * which answers with the new record's id.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { headerSafe, idSchema } from '../../domain/primitives.js';
 import { ValidationError } from '../../errors.js';
 import type { DraftKind } from '../kind.js';
@@ -23,27 +23,30 @@ export const MAX_FIELDS = 100;
 
 const proposedField = z.object({
   field: fieldNameSchema,
-  label: labelSchema.optional(),
+  label: z.optional(labelSchema),
   value: scalarSchema,
 });
-const storedField = proposedField.extend({ edit: z.object({ value: scalarSchema }).optional() });
+const storedField = z.extend(proposedField, { edit: z.optional(z.object({ value: scalarSchema })) });
 
-const draftOf = <F extends z.ZodType>(field: F) =>
+const draftOf = <F extends z.core.SomeType>(field: F) =>
   z
     .object({
       type: z.literal('record.create'),
-      record: z.object({ type: recordTypeSchema, name: headerSafe(500).optional() }),
-      fields: z.array(field).min(1).max(MAX_FIELDS),
-      possibleDuplicates: z
-        .array(z.object({ type: recordTypeSchema, id: idSchema, name: headerSafe(500).optional() }))
-        .max(10)
-        .optional(),
+      record: z.object({ type: recordTypeSchema, name: z.optional(headerSafe(500)) }),
+      fields: z.array(field).check(z.minLength(1), z.maxLength(MAX_FIELDS)),
+      possibleDuplicates: z.optional(
+        z
+          .array(z.object({ type: recordTypeSchema, id: idSchema, name: z.optional(headerSafe(500)) }))
+          .check(z.maxLength(10)),
+      ),
     })
-    .refine((d) => new Set((d.fields as { field: string }[]).map((f) => f.field)).size === d.fields.length, {
-      message: 'each field may be given once',
-      path: ['fields'],
-    })
-    .refine(withinDraftSize, { message: 'the draft must be at most 200 KB', path: ['fields'] });
+    .check(
+      z.refine(
+        (d) => new Set((d.fields as { field: string }[]).map((f) => f.field)).size === d.fields.length,
+        { message: 'each field may be given once', path: ['fields'] },
+      ),
+      z.refine(withinDraftSize, { message: 'the draft must be at most 200 KB', path: ['fields'] }),
+    );
 
 export const recordCreateProposalSchema = draftOf(proposedField);
 export const recordCreateDraftSchema = draftOf(storedField);
@@ -52,9 +55,8 @@ export type RecordField = RecordCreateDraft['fields'][number];
 
 /** PATCH a record creation (`fields`): new values for some of its fields. */
 export const recordCreateEditSchema = z
-  .array(z.object({ field: fieldNameSchema, value: scalarSchema }).strict())
-  .min(1)
-  .max(MAX_FIELDS);
+  .array(z.strictObject({ field: fieldNameSchema, value: scalarSchema }))
+  .check(z.minLength(1), z.maxLength(MAX_FIELDS));
 export type RecordCreateEdit = z.output<typeof recordCreateEditSchema>;
 
 /** The value a field will be created with: the reviewer's edit, else the proposal. */

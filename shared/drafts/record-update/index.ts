@@ -4,7 +4,7 @@
  * change carries, besides what the automation proposed, the reviewer's `edit`, and its `state` against the
  * record's `current` value as the CRM's `Record Changed` events report it (record-changes use case).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { headerSafe, idSchema, noControl } from '../../domain/primitives.js';
 import type { RecordRef } from '../../domain/review-item.js';
 import { compareTimes } from '../../domain/time.js';
@@ -33,15 +33,17 @@ export const MAX_CHANGES = 50;
 export const recordRefSchema = z.object({
   type: recordTypeSchema,
   id: idSchema,
-  name: headerSafe(500).optional(),
-  ownerId: idSchema.optional(),
+  name: z.optional(headerSafe(500)),
+  ownerId: z.optional(idSchema),
   /** The CRM's record version the automation read (opaque). */
-  version: z.string().min(1).max(128).regex(noControl, 'must not contain CR, LF or NUL').optional(),
+  version: z.optional(
+    z.string().check(z.minLength(1), z.maxLength(128), z.regex(noControl, 'must not contain CR, LF or NUL')),
+  ),
 });
 
-const named = { field: fieldNameSchema, label: labelSchema.optional() };
+const named = { field: fieldNameSchema, label: z.optional(labelSchema) };
 const proposedChange = {
-  set: z.object({ ...named, op: z.literal('set'), before: scalarSchema.optional(), after: scalarSchema }),
+  set: z.object({ ...named, op: z.literal('set'), before: z.optional(scalarSchema), after: scalarSchema }),
   set_if_empty: z.object({ ...named, op: z.literal('set_if_empty'), after: scalarSchema }),
   add: z.object({ ...named, op: z.literal('add'), values: valuesSchema }),
   remove: z.object({ ...named, op: z.literal('remove'), values: valuesSchema }),
@@ -49,28 +51,30 @@ const proposedChange = {
 
 /** What the review adds to a change: the reviewer's edit, and how it stands against the record now. */
 const reviewed = {
-  edit: z.object({ after: scalarSchema.optional(), values: valuesSchema.optional() }).optional(),
-  state: z.enum(['clean', 'moot', 'drifted']).default('clean'),
-  current: fieldValueSchema.optional(),
+  edit: z.optional(z.object({ after: z.optional(scalarSchema), values: z.optional(valuesSchema) })),
+  state: z._default(z.enum(['clean', 'moot', 'drifted']), 'clean'),
+  current: z.optional(fieldValueSchema),
   /** When the CRM reported `current` (Record Changed `changedAt`): an older report changes nothing. */
-  currentAt: z.string().optional(),
+  currentAt: z.optional(z.string()),
 };
 
 const uniqueFields = (changes: { field: string }[]) =>
   new Set(changes.map((c) => c.field)).size === changes.length;
 
-const draftOf = <C extends z.ZodType>(change: C) =>
+const draftOf = <C extends z.core.SomeType>(change: C) =>
   z
     .object({
       type: z.literal('record.update'),
       record: recordRefSchema,
-      changes: z.array(change).min(1).max(MAX_CHANGES),
+      changes: z.array(change).check(z.minLength(1), z.maxLength(MAX_CHANGES)),
     })
-    .refine((d) => uniqueFields(d.changes as { field: string }[]), {
-      message: 'each field may be changed once',
-      path: ['changes'],
-    })
-    .refine(withinDraftSize, { message: 'the draft must be at most 200 KB', path: ['changes'] });
+    .check(
+      z.refine((d) => uniqueFields(d.changes as { field: string }[]), {
+        message: 'each field may be changed once',
+        path: ['changes'],
+      }),
+      z.refine(withinDraftSize, { message: 'the draft must be at most 200 KB', path: ['changes'] }),
+    );
 
 /** As an automation proposes it (SPEC 2.3). */
 export const recordUpdateProposalSchema = draftOf(
@@ -84,10 +88,10 @@ export const recordUpdateProposalSchema = draftOf(
 
 /** As stored and answered: each change with its edit and state. */
 const storedChange = z.discriminatedUnion('op', [
-  proposedChange.set.extend(reviewed),
-  proposedChange.set_if_empty.extend(reviewed),
-  proposedChange.add.extend(reviewed),
-  proposedChange.remove.extend(reviewed),
+  z.extend(proposedChange.set, reviewed),
+  z.extend(proposedChange.set_if_empty, reviewed),
+  z.extend(proposedChange.add, reviewed),
+  z.extend(proposedChange.remove, reviewed),
 ]);
 export const recordUpdateDraftSchema = draftOf(storedChange);
 export type RecordUpdateDraft = z.output<typeof recordUpdateDraftSchema>;
@@ -96,12 +100,13 @@ export type RecordChange = RecordUpdateDraft['changes'][number];
 /** PATCH a record update (`changes`): new values for some of its changes. */
 export const recordUpdateEditSchema = z
   .array(
-    z
-      .object({ field: fieldNameSchema, after: scalarSchema.optional(), values: valuesSchema.optional() })
-      .strict(),
+    z.strictObject({
+      field: fieldNameSchema,
+      after: z.optional(scalarSchema),
+      values: z.optional(valuesSchema),
+    }),
   )
-  .min(1)
-  .max(MAX_CHANGES);
+  .check(z.minLength(1), z.maxLength(MAX_CHANGES));
 export type RecordUpdateEdit = z.output<typeof recordUpdateEditSchema>;
 
 /** What a change will do once applied: the reviewer's edit, else the proposal. */

@@ -3,7 +3,7 @@
  * Counters are kept per visibility scope (`workspace`, or `user#<id>` for runs executed as that user), so that a
  * member's stats can be summed from exactly the scopes they may see (docs/review-stats.md).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { scopeOf } from '../../domain/routing.js';
 import type { ExecutedAs } from '../../domain/schemas.js';
 import type { Attributes, TableKey } from '../table.js';
@@ -50,11 +50,11 @@ export const counterKeys = {
   durationPrefix: 'DUR#',
 };
 
-const count = z.number().catch(0);
+const count = z.catch(z.number(), 0);
 const countersRecord = z.object({
   sk: z.string(),
-  automationName: z.string().optional(),
-  ...Object.fromEntries(COUNTER_NAMES.map((name) => [name, count.optional()])),
+  automationName: z.optional(z.string()),
+  ...Object.fromEntries(COUNTER_NAMES.map((name) => [name, z.optional(count)])),
 });
 
 /** One scope's counters of an automation. */
@@ -69,7 +69,10 @@ export function parseCounters(record: Attributes): ScopeCounters {
   };
 }
 
-const durationRecord = z.object({ seconds: z.number(), executedAsUserId: z.string().nullable().optional() });
+const durationRecord = z.object({
+  seconds: z.number(),
+  executedAsUserId: z.optional(z.nullable(z.string())),
+});
 export type DecisionDuration = { seconds: number; executedAsUserId: string | null };
 
 export function parseDuration(record: Attributes): DecisionDuration {

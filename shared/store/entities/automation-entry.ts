@@ -7,7 +7,7 @@
  * An admin's counts are `openAll`; a member's are `openWorkspace` plus their own row's `open`.
  */
 
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { part, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
 import { parseRecord } from './record-schemas.js';
@@ -72,10 +72,10 @@ export function automationUpdates(tableName: string, workspaceId: string, change
 
 const entryRecord = z.object({
   automationId: z.string(),
-  automationName: z.string().optional(),
-  openAll: z.number().optional(),
-  openWorkspace: z.number().optional(),
-  open: z.number().optional(),
+  automationName: z.optional(z.string()),
+  openAll: z.optional(z.number()),
+  openWorkspace: z.optional(z.number()),
+  open: z.optional(z.number()),
 });
 export type AutomationEntry = z.output<typeof entryRecord>;
 

@@ -9,7 +9,7 @@
  * - dismiss notes: each note twice, in its scope's notes partition and in the automation's `all` partition, newest
  *   first, so an admin reads the latest notes in one Query and a member in two (workspace runs, their own).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { DismissReason, HistoryEntry, ReviewItem } from '../../domain/review-item.js';
 import { scopeOf } from '../../domain/routing.js';
 import type { DraftDiff } from '../../drafts/kind.js';
@@ -149,11 +149,11 @@ export function noteRecords(
 }
 
 const countersRecord = z.looseObject({
-  automationVersion: z.string().nullable().optional(),
+  automationVersion: z.optional(z.nullable(z.string())),
   scope: z.string(),
-  automationName: z.string().optional(),
-  firstAt: z.string().optional(),
-  lastAt: z.string().optional(),
+  automationName: z.optional(z.string()),
+  firstAt: z.optional(z.string()),
+  lastAt: z.optional(z.string()),
 });
 
 /** One (version, scope) row: its identity and every counter it holds (fields and reasons by their prefixes). */
@@ -190,8 +190,8 @@ export function parseFeedbackRow(record: Attributes): FeedbackRow {
 
 const noteRecord = z.object({
   itemId: z.string(),
-  automationVersion: z.string().nullable(),
-  reason: z.string().nullable(),
+  automationVersion: z.nullable(z.string()),
+  reason: z.nullable(z.string()),
   note: z.string(),
   by: z.string(),
   at: z.string(),

@@ -3,7 +3,7 @@
  * seen for it. The head mirrors its open item's version and reviewers, so a replacement can be written from the
  * head alone, conditional on both.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type ReviewItem, recordRefsOf } from '../../domain/review-item.js';
 import { executedAsSchema } from '../../domain/schemas.js';
 import { part, tenant } from '../key-parts.js';
@@ -22,14 +22,14 @@ export const headKeys = {
 
 const dedupHeadRecord = z.object({
   itemId: z.string(),
-  version: z.number().int(),
+  version: z.int(),
   reviewers: z.array(z.string()),
   createdAt: z.string(),
   proposedAt: z.string(),
   runId: z.string(),
   open: z.boolean(),
   /** The open item's expiresAt: a proposal for an expired item starts a new item instead of replacing it. */
-  expiresAt: z.string().optional(),
+  expiresAt: z.optional(z.string()),
   /** The rest of the open item's state a replacement needs to move it out of its lists (ItemState). */
   automationId: z.string(),
   executedAs: executedAsSchema,
@@ -37,7 +37,7 @@ const dedupHeadRecord = z.object({
   updatedAt: z.string(),
   records: z.array(z.object({ type: z.string(), id: z.string() })),
   /** The open item's reviewers changed by hand: a replacement keeps them so (SPEC 3, Reassign). */
-  reviewerChanges: z.object({ added: z.array(z.string()), removed: z.array(z.string()) }).optional(),
+  reviewerChanges: z.optional(z.object({ added: z.array(z.string()), removed: z.array(z.string()) })),
 });
 export type DedupHead = z.output<typeof dedupHeadRecord>;
 

@@ -1,3 +1,4 @@
+import * as z from 'zod/mini';
 import type { ReviewItem } from '../../domain/review-item.js';
 import { type DraftPreview, draftPreviewSchema, previewOf } from '../../drafts/index.js';
 import type { Attributes } from '../table.js';
@@ -7,7 +8,7 @@ export type ItemSummary = Omit<ReviewItem, 'draft'> & { draft: DraftPreview };
 
 export const summaryOf = (item: ReviewItem): ItemSummary => ({ ...item, draft: previewOf(item.draft) });
 
-const summaryRecord = reviewItemRecord.extend({ draft: draftPreviewSchema });
+const summaryRecord = z.extend(reviewItemRecord, { draft: draftPreviewSchema });
 
 /** The summary a list row carries. */
 export const parseSummary = (row: Attributes): ItemSummary =>

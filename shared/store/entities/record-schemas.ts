@@ -2,7 +2,7 @@
  * zod schemas of the domain values the entities store, so that what is read is parsed, never cast. They follow
  * the domain types (shared/domain/review-item.ts) and fail to compile when the two drift apart.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   type Actor,
   type ApplyAttempt,
@@ -38,82 +38,82 @@ export const reviewStatus = z.enum([
 
 export const originRecord = z.object({
   automationId: z.string(),
-  automationName: z.string().optional(),
+  automationName: z.optional(z.string()),
   runId: z.string(),
   stepId: z.string(),
-  runUrl: z.string().optional(),
+  runUrl: z.optional(z.string()),
   executedAs: executedAsSchema,
-  automationVersion: z.string().optional(),
-}) satisfies z.ZodType<Origin>;
+  automationVersion: z.optional(z.string()),
+}) satisfies z.ZodMiniType<Origin>;
 
 export const decisionRecord = z.object({
   action: z.enum(['approved', 'dismissed', 'resolved', 'expired']),
-  by: z.string().nullable(),
+  by: z.nullable(z.string()),
   at: z.string(),
-  messageId: z.string().optional(),
-  note: z.string().optional(),
-  reason: z.enum(DISMISS_REASONS).optional(),
-  recordVersion: z.string().optional(),
-  recordId: z.string().optional(),
-  fields: z.array(z.string()).optional(),
-}) satisfies z.ZodType<Decision>;
+  messageId: z.optional(z.string()),
+  note: z.optional(z.string()),
+  reason: z.optional(z.enum(DISMISS_REASONS)),
+  recordVersion: z.optional(z.string()),
+  recordId: z.optional(z.string()),
+  fields: z.optional(z.array(z.string())),
+}) satisfies z.ZodMiniType<Decision>;
 
 const staleMark = z.object({
   reason: z.string(),
   at: z.string(),
-  messageId: z.string().optional(),
-}) satisfies z.ZodType<StaleMark>;
+  messageId: z.optional(z.string()),
+}) satisfies z.ZodMiniType<StaleMark>;
 const reviewerChanges = z.object({
   added: z.array(z.string()),
   removed: z.array(z.string()),
-}) satisfies z.ZodType<ReviewerChanges>;
+}) satisfies z.ZodMiniType<ReviewerChanges>;
 
 export const draftDiffRecord = z.object({
   fields: z.array(z.string()),
-  addressesAdded: z.array(z.string()).optional(),
-  addressesRemoved: z.array(z.string()).optional(),
-  subjectChanged: z.boolean().optional(),
-  bodyChangeRatio: z.number().optional(),
-  changesEdited: z.array(z.string()).optional(),
-  changesLeftOut: z.array(z.string()).optional(),
-}) satisfies z.ZodType<DraftDiff>;
+  addressesAdded: z.optional(z.array(z.string())),
+  addressesRemoved: z.optional(z.array(z.string())),
+  subjectChanged: z.optional(z.boolean()),
+  bodyChangeRatio: z.optional(z.number()),
+  changesEdited: z.optional(z.array(z.string())),
+  changesLeftOut: z.optional(z.array(z.string())),
+}) satisfies z.ZodMiniType<DraftDiff>;
 
 const applyAttempt = z.object({
   applyId: z.string(),
   by: z.string(),
   claimedAt: z.string(),
   fields: z.array(z.string()),
-  publications: z.number().int(),
+  publications: z.int(),
   nextAt: z.string(),
-}) satisfies z.ZodType<ApplyAttempt>;
+}) satisfies z.ZodMiniType<ApplyAttempt>;
 const applyError = z.object({
   reason: z.enum(['conflict', 'invalid', 'not_found', 'forbidden', 'unanswered']),
   message: z.string(),
   at: z.string(),
-}) satisfies z.ZodType<ApplyError>;
+}) satisfies z.ZodMiniType<ApplyError>;
 
 const sendError = z.object({
   code: z.string(),
   message: z.string(),
   at: z.string(),
-}) satisfies z.ZodType<SendError>;
+}) satisfies z.ZodMiniType<SendError>;
 const delivery = z.object({
   status: z.enum(['delivered', 'bounced', 'complained']),
   at: z.string(),
-  detail: z.string().optional(),
+  detail: z.optional(z.string()),
 });
 const sendAttempt = z.object({
   id: z.string(),
   by: z.string(),
   claimedAt: z.string(),
-}) satisfies z.ZodType<SendAttempt>;
+}) satisfies z.ZodMiniType<SendAttempt>;
 
 export const reviewItemRecord = z.object({
   id: z.string(),
   workspaceId: z.string(),
   type: draftTypeSchema,
   status: reviewStatus,
-  version: z.number().int(),
+  version: z.int(),
   draft: draftSchema,
   edited: z.boolean(),
   reason: z.string(),
@@ -122,37 +122,37 @@ export const reviewItemRecord = z.object({
   reviewers: z.array(z.string()),
   dedupHash: z.string(),
   proposedAt: z.string(),
-  expiresAt: z.string().optional(),
+  expiresAt: z.optional(z.string()),
   createdAt: z.string(),
   updatedAt: z.string(),
-  decision: decisionRecord.nullable(),
-  lastSendError: sendError.optional(),
-  sendAttempt: sendAttempt.optional(),
-  apply: applyAttempt.optional(),
-  lastApplyError: applyError.optional(),
-  delivery: delivery.optional(),
-  stale: staleMark.optional(),
-  reviewerChanges: reviewerChanges.optional(),
+  decision: z.nullable(decisionRecord),
+  lastSendError: z.optional(sendError),
+  sendAttempt: z.optional(sendAttempt),
+  apply: z.optional(applyAttempt),
+  lastApplyError: z.optional(applyError),
+  delivery: z.optional(delivery),
+  stale: z.optional(staleMark),
+  reviewerChanges: z.optional(reviewerChanges),
   holdsKey: z.boolean(),
-}) satisfies z.ZodType<ReviewItem>;
+}) satisfies z.ZodMiniType<ReviewItem>;
 
 export const actorRecord = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('user'), userId: z.string() }),
   z.object({ kind: z.literal('automation'), runId: z.string() }),
   z.object({ kind: z.literal('system'), reason: z.string() }),
-]) satisfies z.ZodType<Actor>;
+]) satisfies z.ZodMiniType<Actor>;
 
 export const historyEntryRecord = z.object({
   action: z.enum(HISTORY_ACTIONS),
   actor: actorRecord,
   at: z.string(),
   runId: z.string(),
-  version: z.number().int(),
+  version: z.int(),
   status: reviewStatus,
-  draft: draftSchema.optional(),
-  detail: z.record(z.string(), z.string()).optional(),
-  diff: draftDiffRecord.optional(),
-}) satisfies z.ZodType<HistoryEntry>;
+  draft: z.optional(draftSchema),
+  detail: z.optional(z.record(z.string(), z.string())),
+  diff: z.optional(draftDiffRecord),
+}) satisfies z.ZodMiniType<HistoryEntry>;
 
 export const memberRecord = z.object({
   workspaceId: z.string(),
@@ -161,10 +161,10 @@ export const memberRecord = z.object({
   mailboxes: z.array(z.string()),
   active: z.boolean(),
   changedAt: z.string(),
-}) satisfies z.ZodType<Member>;
+}) satisfies z.ZodMiniType<Member>;
 
 /** Parses a stored record; a record that does not parse is a bug or corruption, never the caller's input. */
-export function parseRecord<S extends z.ZodType>(schema: S, record: unknown, what: string): z.output<S> {
+export function parseRecord<S extends z.ZodMiniType>(schema: S, record: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(record);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

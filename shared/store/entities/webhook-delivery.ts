@@ -5,7 +5,7 @@
  * With the jobs' `due` index, the one key without a tenant prefix: a delivery is the provider's, before any workspace.
  */
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Attributes, TableKey } from '../table.js';
 import { parseRecord } from './record-schemas.js';
 
@@ -42,7 +42,7 @@ const deliveryRecord = z.discriminatedUnion('status', [
   z.object({ status: z.literal('in_progress'), leaseUntil: z.number() }),
   z.object({
     status: z.literal('done'),
-    answer: z.object({ resolved: z.number().int(), stale: z.number().int() }),
+    answer: z.object({ resolved: z.int(), stale: z.int() }),
   }),
 ]);
 export type WebhookDelivery = z.output<typeof deliveryRecord>;
