@@ -55,3 +55,16 @@ export const relatedRecordSchema = z.object({
   ownerId: z.optional(idSchema),
 });
 export type RelatedRecord = z.output<typeof relatedRecordSchema>;
+
+/**
+ * A value built the first time it is asked for, then kept. The draft kinds and the request schemas are built
+ * this way (wrapped in `z.lazy`): a function builds the schemas it parses with, on first use, instead of every
+ * schema of the service at import (SPEC 8, cold start; docs/performance.md).
+ */
+export function once<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => {
+    built ??= { value: build() };
+    return built.value;
+  };
+}

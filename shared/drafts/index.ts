@@ -47,27 +47,25 @@ export const kindOf = (draft: { type: DraftType }): KindOfAny => KINDS[draft.typ
  * Any kind's draft as an automation proposes it, by its `type`, and (its output) the draft as an item starts with
  * it: a record update's changes start `clean` (nothing is known yet of what the record holds now).
  */
-export const proposalDraftSchema = z.pipe(
-  z.discriminatedUnion('type', [emailDraftSchema, recordUpdateProposalSchema, recordCreateProposalSchema]),
-  z.transform(
-    (draft): Draft =>
-      draft.type === 'record.update'
-        ? { ...draft, changes: draft.changes.map((change) => ({ ...change, state: 'clean' as const })) }
-        : draft,
+export const proposalDraftSchema = z.lazy(() =>
+  z.pipe(
+    z.discriminatedUnion('type', [emailDraftSchema, recordUpdateProposalSchema, recordCreateProposalSchema]),
+    z.transform(
+      (draft): Draft =>
+        draft.type === 'record.update'
+          ? { ...draft, changes: draft.changes.map((change) => ({ ...change, state: 'clean' as const })) }
+          : draft,
+    ),
   ),
 );
 /** Any kind's draft as stored and answered, by its `type`. */
-export const draftSchema = z.discriminatedUnion('type', [
-  emailDraftSchema,
-  recordUpdateDraftSchema,
-  recordCreateDraftSchema,
-]);
+export const draftSchema = z.lazy(() =>
+  z.discriminatedUnion('type', [emailDraftSchema, recordUpdateDraftSchema, recordCreateDraftSchema]),
+);
 /** Any kind's list preview, by its `type`. */
-export const draftPreviewSchema = z.discriminatedUnion('type', [
-  emailPreviewSchema,
-  recordUpdateDraftSchema,
-  recordCreateDraftSchema,
-]);
+export const draftPreviewSchema = z.lazy(() =>
+  z.discriminatedUnion('type', [emailPreviewSchema, recordUpdateDraftSchema, recordCreateDraftSchema]),
+);
 
 export const previewOf = (draft: Draft): DraftPreview => kindOf(draft).preview(draft);
 

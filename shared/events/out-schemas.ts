@@ -10,7 +10,7 @@
  */
 import * as z from 'zod';
 import { actorSchema, deliverySchema, reviewStatusSchema } from '../domain/responses.js';
-import { emailWebhookSchema } from '../domain/schemas.js';
+import { emailWebhookTypeSchema } from '../domain/schemas.js';
 import { fieldValueSchema, scalarSchema } from '../drafts/record-values.js';
 
 const time = z.iso.datetime({ offset: true });
@@ -101,7 +101,7 @@ export const itemDeliveryUpdatedSchema = itemEventWith({
 export const itemResolvedSchema = z.union([
   itemEventWith({
     webhookId: z.string().describe('The `webhook-id` of the email provider delivery that resolved it'),
-    type: emailWebhookSchema.shape.type.check(z.describe('What the email provider reported')),
+    type: emailWebhookTypeSchema.check(z.describe('What the email provider reported')),
   }),
   itemEventWith({
     reason: z.string().describe('Why it resolved itself: a record update whose every change already holds'),

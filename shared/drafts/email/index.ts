@@ -8,16 +8,24 @@ import type { Member } from '../../domain/review-item.js';
 import type { DraftKind } from '../kind.js';
 import { emailDiff } from './diff.js';
 import { conversationKey, externalDraftKey } from './keys.js';
-import { type EmailDraft, type EmailEdit, emailDraftSchema, emailEditSchema } from './schema.js';
+import {
+  type EmailDraft,
+  type EmailEdit,
+  emailDraftSchema,
+  emailEditSchema,
+  emailSchemas,
+} from './schema.js';
 
 const PREVIEW_LENGTH = 280;
 
-const { bodyText: _text, bodyHtml: _html, ...headerFields } = emailDraftSchema.shape;
-export const emailPreviewSchema = z.object({
-  ...headerFields,
-  bodyPreview: z
-    .string()
-    .register(z.globalRegistry, { description: 'The first 280 characters of the text body' }),
+export const emailPreviewSchema = z.lazy(() => {
+  const { bodyText: _text, bodyHtml: _html, ...headerFields } = emailSchemas().emailDraftSchema.shape;
+  return z.object({
+    ...headerFields,
+    bodyPreview: z
+      .string()
+      .register(z.globalRegistry, { description: 'The first 280 characters of the text body' }),
+  });
 });
 export type EmailPreview = z.output<typeof emailPreviewSchema>;
 

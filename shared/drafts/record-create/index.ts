@@ -4,7 +4,7 @@
  * which answers with the new record's id.
  */
 import * as z from 'zod/mini';
-import { headerSafe, idSchema } from '../../domain/primitives.js';
+import { headerSafe, idSchema, once } from '../../domain/primitives.js';
 import { ValidationError } from '../../errors.js';
 import type { DraftKind } from '../kind.js';
 import {
@@ -21,44 +21,54 @@ import {
 
 export const MAX_FIELDS = 100;
 
-const proposedField = z.object({
-  field: fieldNameSchema,
-  label: z.optional(labelSchema),
-  value: scalarSchema,
+/** The kind's schemas, built on first use (shared/domain/primitives.ts `once`). */
+const schemas = once(() => {
+  const proposedField = z.object({
+    field: fieldNameSchema,
+    label: z.optional(labelSchema),
+    value: scalarSchema,
+  });
+  const storedField = z.extend(proposedField, { edit: z.optional(z.object({ value: scalarSchema })) });
+
+  const draftOf = <F extends z.core.SomeType>(field: F) =>
+    z
+      .object({
+        type: z.literal('record.create'),
+        record: z.object({ type: recordTypeSchema, name: z.optional(headerSafe(500)) }),
+        fields: z.array(field).check(z.minLength(1), z.maxLength(MAX_FIELDS)),
+        possibleDuplicates: z.optional(
+          z
+            .array(z.object({ type: recordTypeSchema, id: idSchema, name: z.optional(headerSafe(500)) }))
+            .check(z.maxLength(10)),
+        ),
+      })
+      .check(
+        z.refine(
+          (d) => new Set((d.fields as { field: string }[]).map((f) => f.field)).size === d.fields.length,
+          { message: 'each field may be given once', path: ['fields'] },
+        ),
+        z.refine(withinDraftSize, { message: 'the draft must be at most 200 KB', path: ['fields'] }),
+      );
+
+  const recordCreateProposalSchema = draftOf(proposedField);
+  const recordCreateDraftSchema = draftOf(storedField);
+
+  /** PATCH a record creation (`fields`): new values for some of its fields. */
+  const recordCreateEditSchema = z
+    .array(z.strictObject({ field: fieldNameSchema, value: scalarSchema }))
+    .check(z.minLength(1), z.maxLength(MAX_FIELDS));
+  return { recordCreateProposalSchema, recordCreateDraftSchema, recordCreateEditSchema };
 });
-const storedField = z.extend(proposedField, { edit: z.optional(z.object({ value: scalarSchema })) });
 
-const draftOf = <F extends z.core.SomeType>(field: F) =>
-  z
-    .object({
-      type: z.literal('record.create'),
-      record: z.object({ type: recordTypeSchema, name: z.optional(headerSafe(500)) }),
-      fields: z.array(field).check(z.minLength(1), z.maxLength(MAX_FIELDS)),
-      possibleDuplicates: z.optional(
-        z
-          .array(z.object({ type: recordTypeSchema, id: idSchema, name: z.optional(headerSafe(500)) }))
-          .check(z.maxLength(10)),
-      ),
-    })
-    .check(
-      z.refine(
-        (d) => new Set((d.fields as { field: string }[]).map((f) => f.field)).size === d.fields.length,
-        { message: 'each field may be given once', path: ['fields'] },
-      ),
-      z.refine(withinDraftSize, { message: 'the draft must be at most 200 KB', path: ['fields'] }),
-    );
-
-export const recordCreateProposalSchema = draftOf(proposedField);
-export const recordCreateDraftSchema = draftOf(storedField);
+/** As an automation proposes it (SPEC 2.3). */
+export const recordCreateProposalSchema = z.lazy(() => schemas().recordCreateProposalSchema);
+/** As stored and answered: each field with its edit. */
+export const recordCreateDraftSchema = z.lazy(() => schemas().recordCreateDraftSchema);
+/** PATCH a record creation (`fields`): new values for some of its fields. */
+export const recordCreateEditSchema = z.lazy(() => schemas().recordCreateEditSchema);
 export type RecordCreateDraft = z.output<typeof recordCreateDraftSchema>;
 export type RecordField = RecordCreateDraft['fields'][number];
-
-/** PATCH a record creation (`fields`): new values for some of its fields. */
-export const recordCreateEditSchema = z
-  .array(z.strictObject({ field: fieldNameSchema, value: scalarSchema }))
-  .check(z.minLength(1), z.maxLength(MAX_FIELDS));
 export type RecordCreateEdit = z.output<typeof recordCreateEditSchema>;
-
 /** The value a field will be created with: the reviewer's edit, else the proposal. */
 export const createdValueOf = (field: RecordField): Scalar => (field.edit ? field.edit.value : field.value);
 

@@ -5,7 +5,7 @@
  * record's `current` value as the CRM's `Record Changed` events report it (record-changes use case).
  */
 import * as z from 'zod/mini';
-import { headerSafe, idSchema, noControl } from '../../domain/primitives.js';
+import { headerSafe, idSchema, noControl, once } from '../../domain/primitives.js';
 import type { RecordRef } from '../../domain/review-item.js';
 import { compareTimes } from '../../domain/time.js';
 import { ValidationError } from '../../errors.js';
@@ -30,85 +30,97 @@ import {
 
 export const MAX_CHANGES = 50;
 
-export const recordRefSchema = z.object({
-  type: recordTypeSchema,
-  id: idSchema,
-  name: z.optional(headerSafe(500)),
-  ownerId: z.optional(idSchema),
-  /** The CRM's record version the automation read (opaque). */
-  version: z.optional(
-    z.string().check(z.minLength(1), z.maxLength(128), z.regex(noControl, 'must not contain CR, LF or NUL')),
-  ),
+/** The kind's schemas, built on first use (shared/domain/primitives.ts `once`). */
+const schemas = once(() => {
+  const recordRefSchema = z.object({
+    type: recordTypeSchema,
+    id: idSchema,
+    name: z.optional(headerSafe(500)),
+    ownerId: z.optional(idSchema),
+    /** The CRM's record version the automation read (opaque). */
+    version: z.optional(
+      z
+        .string()
+        .check(z.minLength(1), z.maxLength(128), z.regex(noControl, 'must not contain CR, LF or NUL')),
+    ),
+  });
+
+  const named = { field: fieldNameSchema, label: z.optional(labelSchema) };
+  const proposedChange = {
+    set: z.object({ ...named, op: z.literal('set'), before: z.optional(scalarSchema), after: scalarSchema }),
+    set_if_empty: z.object({ ...named, op: z.literal('set_if_empty'), after: scalarSchema }),
+    add: z.object({ ...named, op: z.literal('add'), values: valuesSchema }),
+    remove: z.object({ ...named, op: z.literal('remove'), values: valuesSchema }),
+  };
+
+  /** What the review adds to a change: the reviewer's edit, and how it stands against the record now. */
+  const reviewed = {
+    edit: z.optional(z.object({ after: z.optional(scalarSchema), values: z.optional(valuesSchema) })),
+    state: z._default(z.enum(['clean', 'moot', 'drifted']), 'clean'),
+    current: z.optional(fieldValueSchema),
+    /** When the CRM reported `current` (Record Changed `changedAt`): an older report changes nothing. */
+    currentAt: z.optional(z.string()),
+  };
+
+  const uniqueFields = (changes: { field: string }[]) =>
+    new Set(changes.map((c) => c.field)).size === changes.length;
+
+  const draftOf = <C extends z.core.SomeType>(change: C) =>
+    z
+      .object({
+        type: z.literal('record.update'),
+        record: recordRefSchema,
+        changes: z.array(change).check(z.minLength(1), z.maxLength(MAX_CHANGES)),
+      })
+      .check(
+        z.refine((d) => uniqueFields(d.changes as { field: string }[]), {
+          message: 'each field may be changed once',
+          path: ['changes'],
+        }),
+        z.refine(withinDraftSize, { message: 'the draft must be at most 200 KB', path: ['changes'] }),
+      );
+
+  /** As an automation proposes it (SPEC 2.3). */
+  const recordUpdateProposalSchema = draftOf(
+    z.discriminatedUnion('op', [
+      proposedChange.set,
+      proposedChange.set_if_empty,
+      proposedChange.add,
+      proposedChange.remove,
+    ]),
+  );
+
+  /** As stored and answered: each change with its edit and state. */
+  const storedChange = z.discriminatedUnion('op', [
+    z.extend(proposedChange.set, reviewed),
+    z.extend(proposedChange.set_if_empty, reviewed),
+    z.extend(proposedChange.add, reviewed),
+    z.extend(proposedChange.remove, reviewed),
+  ]);
+  const recordUpdateDraftSchema = draftOf(storedChange);
+
+  /** PATCH a record update (`changes`): new values for some of its changes. */
+  const recordUpdateEditSchema = z
+    .array(
+      z.strictObject({
+        field: fieldNameSchema,
+        after: z.optional(scalarSchema),
+        values: z.optional(valuesSchema),
+      }),
+    )
+    .check(z.minLength(1), z.maxLength(MAX_CHANGES));
+  return { recordUpdateProposalSchema, recordUpdateDraftSchema, recordUpdateEditSchema };
 });
 
-const named = { field: fieldNameSchema, label: z.optional(labelSchema) };
-const proposedChange = {
-  set: z.object({ ...named, op: z.literal('set'), before: z.optional(scalarSchema), after: scalarSchema }),
-  set_if_empty: z.object({ ...named, op: z.literal('set_if_empty'), after: scalarSchema }),
-  add: z.object({ ...named, op: z.literal('add'), values: valuesSchema }),
-  remove: z.object({ ...named, op: z.literal('remove'), values: valuesSchema }),
-};
-
-/** What the review adds to a change: the reviewer's edit, and how it stands against the record now. */
-const reviewed = {
-  edit: z.optional(z.object({ after: z.optional(scalarSchema), values: z.optional(valuesSchema) })),
-  state: z._default(z.enum(['clean', 'moot', 'drifted']), 'clean'),
-  current: z.optional(fieldValueSchema),
-  /** When the CRM reported `current` (Record Changed `changedAt`): an older report changes nothing. */
-  currentAt: z.optional(z.string()),
-};
-
-const uniqueFields = (changes: { field: string }[]) =>
-  new Set(changes.map((c) => c.field)).size === changes.length;
-
-const draftOf = <C extends z.core.SomeType>(change: C) =>
-  z
-    .object({
-      type: z.literal('record.update'),
-      record: recordRefSchema,
-      changes: z.array(change).check(z.minLength(1), z.maxLength(MAX_CHANGES)),
-    })
-    .check(
-      z.refine((d) => uniqueFields(d.changes as { field: string }[]), {
-        message: 'each field may be changed once',
-        path: ['changes'],
-      }),
-      z.refine(withinDraftSize, { message: 'the draft must be at most 200 KB', path: ['changes'] }),
-    );
-
 /** As an automation proposes it (SPEC 2.3). */
-export const recordUpdateProposalSchema = draftOf(
-  z.discriminatedUnion('op', [
-    proposedChange.set,
-    proposedChange.set_if_empty,
-    proposedChange.add,
-    proposedChange.remove,
-  ]),
-);
-
+export const recordUpdateProposalSchema = z.lazy(() => schemas().recordUpdateProposalSchema);
 /** As stored and answered: each change with its edit and state. */
-const storedChange = z.discriminatedUnion('op', [
-  z.extend(proposedChange.set, reviewed),
-  z.extend(proposedChange.set_if_empty, reviewed),
-  z.extend(proposedChange.add, reviewed),
-  z.extend(proposedChange.remove, reviewed),
-]);
-export const recordUpdateDraftSchema = draftOf(storedChange);
+export const recordUpdateDraftSchema = z.lazy(() => schemas().recordUpdateDraftSchema);
+/** PATCH a record update (`changes`): new values for some of its changes. */
+export const recordUpdateEditSchema = z.lazy(() => schemas().recordUpdateEditSchema);
 export type RecordUpdateDraft = z.output<typeof recordUpdateDraftSchema>;
 export type RecordChange = RecordUpdateDraft['changes'][number];
-
-/** PATCH a record update (`changes`): new values for some of its changes. */
-export const recordUpdateEditSchema = z
-  .array(
-    z.strictObject({
-      field: fieldNameSchema,
-      after: z.optional(scalarSchema),
-      values: z.optional(valuesSchema),
-    }),
-  )
-  .check(z.minLength(1), z.maxLength(MAX_CHANGES));
 export type RecordUpdateEdit = z.output<typeof recordUpdateEditSchema>;
-
 /** What a change will do once applied: the reviewer's edit, else the proposal. */
 export function intentOf(change: RecordChange): ChangeIntent {
   return {

@@ -2,13 +2,13 @@ import * as z from 'zod/mini';
 import type { ReviewItem } from '../../domain/review-item.js';
 import { type DraftPreview, draftPreviewSchema, previewOf } from '../../drafts/index.js';
 import type { Attributes } from '../table.js';
-import { parseRecord, reviewItemRecord } from './record-schemas.js';
+import { parseRecord, recordSchemas } from './record-schemas.js';
 
 export type ItemSummary = Omit<ReviewItem, 'draft'> & { draft: DraftPreview };
 
 export const summaryOf = (item: ReviewItem): ItemSummary => ({ ...item, draft: previewOf(item.draft) });
 
-const summaryRecord = z.extend(reviewItemRecord, { draft: draftPreviewSchema });
+const summaryRecord = z.lazy(() => z.extend(recordSchemas().reviewItemRecord, { draft: draftPreviewSchema }));
 
 /** The summary a list row carries. */
 export const parseSummary = (row: Attributes): ItemSummary =>

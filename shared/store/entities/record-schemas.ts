@@ -19,149 +19,157 @@ import {
   type SendError,
   type StaleMark,
 } from '../../domain/review-item.js';
-import { executedAsSchema, relatedRecordSchema } from '../../domain/schemas.js';
+import { executedAsSchema, once, relatedRecordSchema } from '../../domain/schemas.js';
 import { draftSchema, draftTypeSchema } from '../../drafts/index.js';
 import type { DraftDiff } from '../../drafts/kind.js';
 
-export const reviewStatus = z.enum([
-  'pending',
-  'sending',
-  'sent',
-  'send_unknown',
-  'applying',
-  'applied',
-  'apply_unknown',
-  'dismissed',
-  'resolved',
-  'expired',
-]);
+/** The stored records' schemas, built on first use (shared/domain/primitives.ts `once`). */
+export const recordSchemas = once(() => {
+  const reviewStatus = z.enum([
+    'pending',
+    'sending',
+    'sent',
+    'send_unknown',
+    'applying',
+    'applied',
+    'apply_unknown',
+    'dismissed',
+    'resolved',
+    'expired',
+  ]);
 
-export const originRecord = z.object({
-  automationId: z.string(),
-  automationName: z.optional(z.string()),
-  runId: z.string(),
-  stepId: z.string(),
-  runUrl: z.optional(z.string()),
-  executedAs: executedAsSchema,
-  automationVersion: z.optional(z.string()),
-}) satisfies z.ZodMiniType<Origin>;
+  const originRecord = z.object({
+    automationId: z.string(),
+    automationName: z.optional(z.string()),
+    runId: z.string(),
+    stepId: z.string(),
+    runUrl: z.optional(z.string()),
+    executedAs: executedAsSchema,
+    automationVersion: z.optional(z.string()),
+  }) satisfies z.ZodMiniType<Origin>;
 
-export const decisionRecord = z.object({
-  action: z.enum(['approved', 'dismissed', 'resolved', 'expired']),
-  by: z.nullable(z.string()),
-  at: z.string(),
-  messageId: z.optional(z.string()),
-  note: z.optional(z.string()),
-  reason: z.optional(z.enum(DISMISS_REASONS)),
-  recordVersion: z.optional(z.string()),
-  recordId: z.optional(z.string()),
-  fields: z.optional(z.array(z.string())),
-}) satisfies z.ZodMiniType<Decision>;
+  const decisionRecord = z.object({
+    action: z.enum(['approved', 'dismissed', 'resolved', 'expired']),
+    by: z.nullable(z.string()),
+    at: z.string(),
+    messageId: z.optional(z.string()),
+    note: z.optional(z.string()),
+    reason: z.optional(z.enum(DISMISS_REASONS)),
+    recordVersion: z.optional(z.string()),
+    recordId: z.optional(z.string()),
+    fields: z.optional(z.array(z.string())),
+  }) satisfies z.ZodMiniType<Decision>;
 
-const staleMark = z.object({
-  reason: z.string(),
-  at: z.string(),
-  messageId: z.optional(z.string()),
-}) satisfies z.ZodMiniType<StaleMark>;
-const reviewerChanges = z.object({
-  added: z.array(z.string()),
-  removed: z.array(z.string()),
-}) satisfies z.ZodMiniType<ReviewerChanges>;
+  const staleMark = z.object({
+    reason: z.string(),
+    at: z.string(),
+    messageId: z.optional(z.string()),
+  }) satisfies z.ZodMiniType<StaleMark>;
+  const reviewerChanges = z.object({
+    added: z.array(z.string()),
+    removed: z.array(z.string()),
+  }) satisfies z.ZodMiniType<ReviewerChanges>;
 
-export const draftDiffRecord = z.object({
-  fields: z.array(z.string()),
-  addressesAdded: z.optional(z.array(z.string())),
-  addressesRemoved: z.optional(z.array(z.string())),
-  subjectChanged: z.optional(z.boolean()),
-  bodyChangeRatio: z.optional(z.number()),
-  changesEdited: z.optional(z.array(z.string())),
-  changesLeftOut: z.optional(z.array(z.string())),
-}) satisfies z.ZodMiniType<DraftDiff>;
+  const draftDiffRecord = z.object({
+    fields: z.array(z.string()),
+    addressesAdded: z.optional(z.array(z.string())),
+    addressesRemoved: z.optional(z.array(z.string())),
+    subjectChanged: z.optional(z.boolean()),
+    bodyChangeRatio: z.optional(z.number()),
+    changesEdited: z.optional(z.array(z.string())),
+    changesLeftOut: z.optional(z.array(z.string())),
+  }) satisfies z.ZodMiniType<DraftDiff>;
 
-const applyAttempt = z.object({
-  applyId: z.string(),
-  by: z.string(),
-  claimedAt: z.string(),
-  fields: z.array(z.string()),
-  publications: z.int(),
-  nextAt: z.string(),
-}) satisfies z.ZodMiniType<ApplyAttempt>;
-const applyError = z.object({
-  reason: z.enum(['conflict', 'invalid', 'not_found', 'forbidden', 'unanswered']),
-  message: z.string(),
-  at: z.string(),
-}) satisfies z.ZodMiniType<ApplyError>;
+  const applyAttempt = z.object({
+    applyId: z.string(),
+    by: z.string(),
+    claimedAt: z.string(),
+    fields: z.array(z.string()),
+    publications: z.int(),
+    nextAt: z.string(),
+  }) satisfies z.ZodMiniType<ApplyAttempt>;
+  const applyError = z.object({
+    reason: z.enum(['conflict', 'invalid', 'not_found', 'forbidden', 'unanswered']),
+    message: z.string(),
+    at: z.string(),
+  }) satisfies z.ZodMiniType<ApplyError>;
 
-const sendError = z.object({
-  code: z.string(),
-  message: z.string(),
-  at: z.string(),
-}) satisfies z.ZodMiniType<SendError>;
-const delivery = z.object({
-  status: z.enum(['delivered', 'bounced', 'complained']),
-  at: z.string(),
-  detail: z.optional(z.string()),
+  const sendError = z.object({
+    code: z.string(),
+    message: z.string(),
+    at: z.string(),
+  }) satisfies z.ZodMiniType<SendError>;
+  const delivery = z.object({
+    status: z.enum(['delivered', 'bounced', 'complained']),
+    at: z.string(),
+    detail: z.optional(z.string()),
+  });
+  const sendAttempt = z.object({
+    id: z.string(),
+    by: z.string(),
+    claimedAt: z.string(),
+  }) satisfies z.ZodMiniType<SendAttempt>;
+
+  const reviewItemRecord = z.object({
+    id: z.string(),
+    workspaceId: z.string(),
+    type: draftTypeSchema,
+    status: reviewStatus,
+    version: z.int(),
+    draft: draftSchema,
+    edited: z.boolean(),
+    reason: z.string(),
+    relatedRecords: z.array(relatedRecordSchema),
+    origin: originRecord,
+    reviewers: z.array(z.string()),
+    dedupHash: z.string(),
+    proposedAt: z.string(),
+    expiresAt: z.optional(z.string()),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    decision: z.nullable(decisionRecord),
+    lastSendError: z.optional(sendError),
+    sendAttempt: z.optional(sendAttempt),
+    apply: z.optional(applyAttempt),
+    lastApplyError: z.optional(applyError),
+    delivery: z.optional(delivery),
+    stale: z.optional(staleMark),
+    reviewerChanges: z.optional(reviewerChanges),
+    holdsKey: z.boolean(),
+  }) satisfies z.ZodMiniType<ReviewItem>;
+
+  const actorRecord = z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('user'), userId: z.string() }),
+    z.object({ kind: z.literal('automation'), runId: z.string() }),
+    z.object({ kind: z.literal('system'), reason: z.string() }),
+  ]) satisfies z.ZodMiniType<Actor>;
+
+  const historyEntryRecord = z.object({
+    action: z.enum(HISTORY_ACTIONS),
+    actor: actorRecord,
+    at: z.string(),
+    runId: z.string(),
+    version: z.int(),
+    status: reviewStatus,
+    draft: z.optional(draftSchema),
+    detail: z.optional(z.record(z.string(), z.string())),
+    diff: z.optional(draftDiffRecord),
+  }) satisfies z.ZodMiniType<HistoryEntry>;
+
+  const memberRecord = z.object({
+    workspaceId: z.string(),
+    userId: z.string(),
+    role: z.enum(['admin', 'member']),
+    mailboxes: z.array(z.string()),
+    active: z.boolean(),
+    changedAt: z.string(),
+  }) satisfies z.ZodMiniType<Member>;
+  return { reviewItemRecord, historyEntryRecord, memberRecord };
 });
-const sendAttempt = z.object({
-  id: z.string(),
-  by: z.string(),
-  claimedAt: z.string(),
-}) satisfies z.ZodMiniType<SendAttempt>;
 
-export const reviewItemRecord = z.object({
-  id: z.string(),
-  workspaceId: z.string(),
-  type: draftTypeSchema,
-  status: reviewStatus,
-  version: z.int(),
-  draft: draftSchema,
-  edited: z.boolean(),
-  reason: z.string(),
-  relatedRecords: z.array(relatedRecordSchema),
-  origin: originRecord,
-  reviewers: z.array(z.string()),
-  dedupHash: z.string(),
-  proposedAt: z.string(),
-  expiresAt: z.optional(z.string()),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  decision: z.nullable(decisionRecord),
-  lastSendError: z.optional(sendError),
-  sendAttempt: z.optional(sendAttempt),
-  apply: z.optional(applyAttempt),
-  lastApplyError: z.optional(applyError),
-  delivery: z.optional(delivery),
-  stale: z.optional(staleMark),
-  reviewerChanges: z.optional(reviewerChanges),
-  holdsKey: z.boolean(),
-}) satisfies z.ZodMiniType<ReviewItem>;
-
-export const actorRecord = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('user'), userId: z.string() }),
-  z.object({ kind: z.literal('automation'), runId: z.string() }),
-  z.object({ kind: z.literal('system'), reason: z.string() }),
-]) satisfies z.ZodMiniType<Actor>;
-
-export const historyEntryRecord = z.object({
-  action: z.enum(HISTORY_ACTIONS),
-  actor: actorRecord,
-  at: z.string(),
-  runId: z.string(),
-  version: z.int(),
-  status: reviewStatus,
-  draft: z.optional(draftSchema),
-  detail: z.optional(z.record(z.string(), z.string())),
-  diff: z.optional(draftDiffRecord),
-}) satisfies z.ZodMiniType<HistoryEntry>;
-
-export const memberRecord = z.object({
-  workspaceId: z.string(),
-  userId: z.string(),
-  role: z.enum(['admin', 'member']),
-  mailboxes: z.array(z.string()),
-  active: z.boolean(),
-  changedAt: z.string(),
-}) satisfies z.ZodMiniType<Member>;
+export const reviewItemRecord = z.lazy(() => recordSchemas().reviewItemRecord);
+export const historyEntryRecord = z.lazy(() => recordSchemas().historyEntryRecord);
+export const memberRecord = z.lazy(() => recordSchemas().memberRecord);
 
 /** Parses a stored record; a record that does not parse is a bug or corruption, never the caller's input. */
 export function parseRecord<S extends z.ZodMiniType>(schema: S, record: unknown, what: string): z.output<S> {
