@@ -43,7 +43,7 @@ describe('the bundle report measures the deployed configuration', () => {
       target: NODE_TARGET,
       minify: true,
       sourcemap: 'linked',
-      sourcesContent: true,
+      sourcesContent: false,
       mainFields: MAIN_FIELDS,
       banner: { js: ESM_REQUIRE_BANNER },
     });

@@ -51,11 +51,13 @@ export const counterKeys = {
 };
 
 const count = z.catch(z.number(), 0);
-const countersRecord = z.object({
-  sk: z.string(),
-  automationName: z.optional(z.string()),
-  ...Object.fromEntries(COUNTER_NAMES.map((name) => [name, z.optional(count)])),
-});
+const countersRecord = z.lazy(() =>
+  z.object({
+    sk: z.string(),
+    automationName: z.optional(z.string()),
+    ...Object.fromEntries(COUNTER_NAMES.map((name) => [name, z.optional(count)])),
+  }),
+);
 
 /** One scope's counters of an automation. */
 export type ScopeCounters = { scope: string; automationName?: string } & Partial<Record<CounterName, number>>;
@@ -69,10 +71,12 @@ export function parseCounters(record: Attributes): ScopeCounters {
   };
 }
 
-const durationRecord = z.object({
-  seconds: z.number(),
-  executedAsUserId: z.optional(z.nullable(z.string())),
-});
+const durationRecord = z.lazy(() =>
+  z.object({
+    seconds: z.number(),
+    executedAsUserId: z.optional(z.nullable(z.string())),
+  }),
+);
 export type DecisionDuration = { seconds: number; executedAsUserId: string | null };
 
 export function parseDuration(record: Attributes): DecisionDuration {

@@ -70,13 +70,15 @@ export function automationUpdates(tableName: string, workspaceId: string, change
   return updates;
 }
 
-const entryRecord = z.object({
-  automationId: z.string(),
-  automationName: z.optional(z.string()),
-  openAll: z.optional(z.number()),
-  openWorkspace: z.optional(z.number()),
-  open: z.optional(z.number()),
-});
+const entryRecord = z.lazy(() =>
+  z.object({
+    automationId: z.string(),
+    automationName: z.optional(z.string()),
+    openAll: z.optional(z.number()),
+    openWorkspace: z.optional(z.number()),
+    open: z.optional(z.number()),
+  }),
+);
 export type AutomationEntry = z.output<typeof entryRecord>;
 
 export const parseAutomationEntry = (record: Attributes): AutomationEntry =>

@@ -148,13 +148,15 @@ export function noteRecords(
   }));
 }
 
-const countersRecord = z.looseObject({
-  automationVersion: z.optional(z.nullable(z.string())),
-  scope: z.string(),
-  automationName: z.optional(z.string()),
-  firstAt: z.optional(z.string()),
-  lastAt: z.optional(z.string()),
-});
+const countersRecord = z.lazy(() =>
+  z.looseObject({
+    automationVersion: z.optional(z.nullable(z.string())),
+    scope: z.string(),
+    automationName: z.optional(z.string()),
+    firstAt: z.optional(z.string()),
+    lastAt: z.optional(z.string()),
+  }),
+);
 
 /** One (version, scope) row: its identity and every counter it holds (fields and reasons by their prefixes). */
 export interface FeedbackRow {
@@ -188,15 +190,17 @@ export function parseFeedbackRow(record: Attributes): FeedbackRow {
   };
 }
 
-const noteRecord = z.object({
-  itemId: z.string(),
-  automationVersion: z.nullable(z.string()),
-  reason: z.nullable(z.string()),
-  note: z.string(),
-  by: z.string(),
-  at: z.string(),
-  scope: z.string(),
-});
+const noteRecord = z.lazy(() =>
+  z.object({
+    itemId: z.string(),
+    automationVersion: z.nullable(z.string()),
+    reason: z.nullable(z.string()),
+    note: z.string(),
+    by: z.string(),
+    at: z.string(),
+    scope: z.string(),
+  }),
+);
 
 export function parseNote(record: Attributes): DismissNote & { scope: string } {
   const parsed = parseRecord(noteRecord, record, 'dismiss note');

@@ -20,25 +20,27 @@ export const headKeys = {
   }),
 };
 
-const dedupHeadRecord = z.object({
-  itemId: z.string(),
-  version: z.int(),
-  reviewers: z.array(z.string()),
-  createdAt: z.string(),
-  proposedAt: z.string(),
-  runId: z.string(),
-  open: z.boolean(),
-  /** The open item's expiresAt: a proposal for an expired item starts a new item instead of replacing it. */
-  expiresAt: z.optional(z.string()),
-  /** The rest of the open item's state a replacement needs to move it out of its lists (ItemState). */
-  automationId: z.string(),
-  executedAs: executedAsSchema,
-  /** The open item's last change: a replacement's time is never before it. */
-  updatedAt: z.string(),
-  records: z.array(z.object({ type: z.string(), id: z.string() })),
-  /** The open item's reviewers changed by hand: a replacement keeps them so (SPEC 3, Reassign). */
-  reviewerChanges: z.optional(z.object({ added: z.array(z.string()), removed: z.array(z.string()) })),
-});
+const dedupHeadRecord = z.lazy(() =>
+  z.object({
+    itemId: z.string(),
+    version: z.int(),
+    reviewers: z.array(z.string()),
+    createdAt: z.string(),
+    proposedAt: z.string(),
+    runId: z.string(),
+    open: z.boolean(),
+    /** The open item's expiresAt: a proposal for an expired item starts a new item instead of replacing it. */
+    expiresAt: z.optional(z.string()),
+    /** The rest of the open item's state a replacement needs to move it out of its lists (ItemState). */
+    automationId: z.string(),
+    executedAs: executedAsSchema,
+    /** The open item's last change: a replacement's time is never before it. */
+    updatedAt: z.string(),
+    records: z.array(z.object({ type: z.string(), id: z.string() })),
+    /** The open item's reviewers changed by hand: a replacement keeps them so (SPEC 3, Reassign). */
+    reviewerChanges: z.optional(z.object({ added: z.array(z.string()), removed: z.array(z.string()) })),
+  }),
+);
 export type DedupHead = z.output<typeof dedupHeadRecord>;
 
 /** How a new item takes its dedup key: the key is new, or its head is closed (as read). */

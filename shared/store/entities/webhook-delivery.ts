@@ -38,13 +38,15 @@ export const webhookConditions = {
   }),
 };
 
-const deliveryRecord = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('in_progress'), leaseUntil: z.number() }),
-  z.object({
-    status: z.literal('done'),
-    answer: z.object({ resolved: z.int(), stale: z.int() }),
-  }),
-]);
+const deliveryRecord = z.lazy(() =>
+  z.discriminatedUnion('status', [
+    z.object({ status: z.literal('in_progress'), leaseUntil: z.number() }),
+    z.object({
+      status: z.literal('done'),
+      answer: z.object({ resolved: z.int(), stale: z.int() }),
+    }),
+  ]),
+);
 export type WebhookDelivery = z.output<typeof deliveryRecord>;
 
 export const parseWebhookDelivery = (record: Attributes): WebhookDelivery =>
