@@ -30,6 +30,8 @@ export const TABLE_READ_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:BatchGetItem',
   'dynamodb:Query',
+  // The webhook reads two partitions of the `match` index in one PartiQL SELECT (WHERE matchPk IN [...]).
+  'dynamodb:PartiQLSelect',
   'dynamodb:ConditionCheckItem',
   'dynamodb:DescribeTable',
 ] as const;

@@ -34,6 +34,8 @@ function dynamodb(operation: string, input: Record<string, unknown>): Answer {
     case 'Query':
     case 'Scan':
       return { status: 200, body: { Items: [], Count: 0, ScannedCount: 0 } };
+    case 'ExecuteStatement':
+      return { status: 200, body: { Items: [] } };
     case 'BatchGetItem': {
       const tables = Object.keys((input.RequestItems as Record<string, unknown> | undefined) ?? {});
       return {

@@ -89,8 +89,12 @@ export interface ReviewStorePort {
   createItem(write: NewItemWrite): Promise<void>;
   /** One change of an item, conditional on `before`; a lost race throws WriteConflictError. */
   changeItem(write: ItemWrite): Promise<void>;
-  /** Like changeItem, for background actors: a lost race answers false. */
-  changeItemIfCurrent(write: ItemWrite): Promise<boolean>;
+  /**
+   * Like changeItem, for background actors: a lost race answers false. With `completes`, the webhook delivery's
+   * answer is written in the same transaction (the delivery's last change: one request less); it is written only
+   * if the change is.
+   */
+  changeItemIfCurrent(write: ItemWrite, completes?: WebhookCompletion): Promise<boolean>;
   /** Counts a dropped proposal and writes its events, in one transaction. */
   recordDropped(workspaceId: string, counters: CounterChange, events: OutEvent[]): Promise<void>;
   /**
@@ -101,6 +105,11 @@ export interface ReviewStorePort {
   claimWebhook(webhookId: string, now: Date, leaseMs: number): Promise<WebhookClaim>;
   /** Completes a claimed delivery with its answer, which every repeat then gets. */
   completeWebhook(webhookId: string, answer: WebhookAnswer, now: Date): Promise<void>;
+  /**
+   * Claims and completes at once, for a delivery that has nothing to change: `claimed` when this answer is now the
+   * delivery's, else what `claimWebhook` says of the delivery that came first.
+   */
+  recordWebhookAnswer(webhookId: string, answer: WebhookAnswer, now: Date): Promise<WebhookClaim>;
 }
 
 export interface ItemWrite {
@@ -119,6 +128,13 @@ export interface NewItemWrite {
   claim: HeadClaim;
   counters: CounterChange;
   events: OutEvent[];
+}
+
+/** A claimed webhook delivery's answer, written with its last item change. */
+export interface WebhookCompletion {
+  webhookId: string;
+  answer: WebhookAnswer;
+  at: Date;
 }
 
 export type WebhookClaim = { kind: 'claimed' } | { kind: 'done'; answer: WebhookAnswer } | { kind: 'busy' };

@@ -3,10 +3,12 @@
  * `resolved` (SPEC 3, auto-resolve).
  *
  * A delivery is identified by its `webhook-id` alone (SPEC 6): a repeat, whatever its body says, changes nothing
- * and answers what the first delivery answered. The first delivery claims the id (one conditional write, made in
- * parallel with the reads of what the event can match), makes its changes, then completes the claim with its
- * answer. A repeat arriving while the first is being processed waits a moment for its answer; should the first
- * stop without completing, its claim can be taken over once its lease has run out.
+ * and answers what the first delivery answered. The delivery reads what the event can match (one request for the
+ * thread and the subject, one for a draft id); with nothing to change it writes its answer at once (claimed and
+ * completed in one conditional write); otherwise it claims the id (one conditional write), makes its changes, and
+ * its last change completes the claim with the answer in the same transaction. So a delivery costs at most 3
+ * requests plus one per matched item (SPEC 8). A repeat arriving while the first is being processed waits a moment
+ * for its answer; should the first stop without completing, its claim can be taken over once its lease has run out.
  */
 import { canTake, markedStale, resolved as resolvedItem, statusAt } from '../domain/lifecycle.js';
 import { makesStale, matchesWebhookEvent } from '../domain/matching.js';
@@ -16,7 +18,7 @@ import { ConflictError } from '../errors.js';
 import { itemEvent } from '../events/out-events.js';
 import { decisionCounters } from './decide.js';
 import type { Deps } from './deps.js';
-import type { MatchKeys, WebhookAnswer, WebhookClaim } from './ports.js';
+import type { ItemWrite, MatchKeys, WebhookAnswer, WebhookClaim } from './ports.js';
 
 /** Longer than a delivery takes (the function's timeout is 10 s): only then may another take it over. */
 export const WEBHOOK_LEASE_MS = 60_000;
@@ -28,40 +30,68 @@ export async function resolveFromWebhook(
   webhookId: string,
   event: EmailWebhookEvent,
 ): Promise<WebhookAnswer & { duplicate: boolean }> {
-  const [claim, candidates] = await Promise.all([
-    deps.store.claimWebhook(webhookId, deps.clock(), WEBHOOK_LEASE_MS),
-    deps.store.matchCandidates(event.workspaceId, matchKeysOf(event)),
-  ]);
-  if (claim.kind !== 'claimed') return { ...(await firstAnswer(deps, webhookId, claim)), duplicate: true };
-
+  const candidates = await deps.store.matchCandidates(event.workspaceId, matchKeysOf(event));
   const now = deps.clock();
-  const reason = event.type === 'draft.deleted' ? 'draft discarded elsewhere' : 'sent elsewhere';
-  // message.received never resolves: it can only make a draft stale (below).
-  const actor = { kind: 'system' as const, reason: `email provider: ${reason}` };
-  let resolved = 0;
   // An item past its expiresAt is already expired, whether or not the job has marked it yet.
   const open = candidates.filter((candidate) => statusAt(candidate, now) !== 'expired');
-  for (const item of open.filter((candidate) => matchesWebhookEvent(candidate, event))) {
-    const after = resolvedItem(item, now.toISOString(), event.messageId);
-    const changed = await deps.store.changeItemIfCurrent({
-      before: item,
-      after,
-      entry: historyEntry(after, 'resolved', actor, {
-        detail: { webhookId, type: event.type, ...(event.messageId ? { messageId: event.messageId } : {}) },
-      }),
-      counters: decisionCounters(item, { resolvedElsewhere: 1 }, after.updatedAt),
-      events: [itemEvent('Review Item Resolved', after, actor, { webhookId, type: event.type })],
-    });
+  // message.received never resolves: it can only make a draft stale.
+  const changes: { counts: keyof WebhookAnswer; write: ItemWrite }[] = [
+    ...open
+      .filter((candidate) => matchesWebhookEvent(candidate, event))
+      .map((item) => ({ counts: 'resolved' as const, write: resolveWrite(item, webhookId, event, now) })),
+    ...open
+      .filter(
+        (candidate) =>
+          !candidate.stale && makesStale(candidate, event) && canTake('markStale', candidate.status),
+      )
+      .map((item) => ({ counts: 'stale' as const, write: staleWrite(item, webhookId, event, now) })),
+  ];
+
+  // Nothing to change: the answer is claimed and completed in one write, and a repeat gets it.
+  if (changes.length === 0) {
+    const answer = { resolved: 0, stale: 0 };
+    const recorded = await deps.store.recordWebhookAnswer(webhookId, answer, deps.clock());
+    if (recorded.kind !== 'claimed')
+      return { ...(await firstAnswer(deps, webhookId, recorded)), duplicate: true };
+    return { ...answer, duplicate: false };
+  }
+
+  const claim = await deps.store.claimWebhook(webhookId, deps.clock(), WEBHOOK_LEASE_MS);
+  if (claim.kind !== 'claimed') return { ...(await firstAnswer(deps, webhookId, claim)), duplicate: true };
+  const answer = { resolved: 0, stale: 0 };
+  let completed = false;
+  for (const [index, change] of changes.entries()) {
+    // The last change carries the delivery's answer, as it stands if that change is written.
+    const last = index === changes.length - 1;
+    const ifWritten = { ...answer, [change.counts]: answer[change.counts] + 1 };
+    const changed = await deps.store.changeItemIfCurrent(
+      change.write,
+      last ? { webhookId, answer: ifWritten, at: deps.clock() } : undefined,
+    );
     // Not changed: someone decided it meanwhile, and that decision stands.
-    if (changed) resolved += 1;
+    if (changed) {
+      answer[change.counts] += 1;
+      completed = last;
+    }
   }
-  let stale = 0;
-  for (const item of open.filter((candidate) => !candidate.stale && makesStale(candidate, event))) {
-    if (await markStale(deps, item, webhookId, event, now)) stale += 1;
-  }
-  const answer = { resolved, stale };
-  await deps.store.completeWebhook(webhookId, answer, deps.clock());
+  if (!completed) await deps.store.completeWebhook(webhookId, answer, deps.clock());
   return { ...answer, duplicate: false };
+}
+
+/** A matching open item resolved: one item change with its history entry and `Review Item Resolved`. */
+function resolveWrite(item: ReviewItem, webhookId: string, event: EmailWebhookEvent, now: Date): ItemWrite {
+  const reason = event.type === 'draft.deleted' ? 'draft discarded elsewhere' : 'sent elsewhere';
+  const actor = { kind: 'system' as const, reason: `email provider: ${reason}` };
+  const after = resolvedItem(item, now.toISOString(), event.messageId);
+  return {
+    before: item,
+    after,
+    entry: historyEntry(after, 'resolved', actor, {
+      detail: { webhookId, type: event.type, ...(event.messageId ? { messageId: event.messageId } : {}) },
+    }),
+    counters: decisionCounters(item, { resolvedElsewhere: 1 }, after.updatedAt),
+    events: [itemEvent('Review Item Resolved', after, actor, { webhookId, type: event.type })],
+  };
 }
 
 /** The answer of the delivery that claimed the id first, waiting briefly while it is being processed. */
@@ -102,15 +132,8 @@ function matchKeysOf(event: EmailWebhookEvent): MatchKeys {
   return keys;
 }
 
-/** Marks a pending email draft stale: one item change with its history entry and `Review Item Stale`. */
-async function markStale(
-  deps: Deps,
-  item: ReviewItem,
-  webhookId: string,
-  event: EmailWebhookEvent,
-  now: Date,
-): Promise<boolean> {
-  if (!canTake('markStale', item.status)) return false;
+/** A pending email draft marked stale: one item change with its history entry and `Review Item Stale`. */
+function staleWrite(item: ReviewItem, webhookId: string, event: EmailWebhookEvent, now: Date): ItemWrite {
   const actor = { kind: 'system' as const, reason: 'email provider: message received on the thread' };
   const mark = {
     reason: `A message${event.from ? ` from ${event.from}` : ''} arrived on the thread after the draft was proposed`,
@@ -118,7 +141,7 @@ async function markStale(
     ...(event.messageId ? { messageId: event.messageId } : {}),
   };
   const after = markedStale(item, mark, now.toISOString());
-  return deps.store.changeItemIfCurrent({
+  return {
     before: item,
     after,
     entry: historyEntry(after, 'marked_stale', actor, {
@@ -131,5 +154,5 @@ async function markStale(
         ...(event.messageId ? { messageId: event.messageId } : {}),
       }),
     ],
-  });
+  };
 }

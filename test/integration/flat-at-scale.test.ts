@@ -295,9 +295,36 @@ describe(`every answer at ${SMALL} and at ${LARGE} open items`, () => {
       }),
     );
     expect(result).toMatchObject({ resolved: 1 });
-    // The delivery's claim and its answer, the thread's and the subject's partitions (each holding one draft),
-    // one change.
-    expect(byCommand).toEqual({ PutItem: 1, Query: 2, TransactWriteItems: 1, UpdateItem: 1 });
+    // The thread's and the subject's partitions in one SELECT (each holding one draft), the delivery's claim, and
+    // one change that also completes the delivery with its answer: 3 + 1 per matched item (SPEC 8).
+    expect(byCommand).toEqual({ ExecuteStatement: 1, PutItem: 1, TransactWriteItems: 1 });
+  }, 60_000);
+
+  it('answers a webhook that matches nothing in 3 requests, with a draft id, a thread and a subject', async () => {
+    now = new Date('2026-11-21T00:00:00.000Z');
+    const webhookId = `wh_${randomUUID()}`;
+    const event = {
+      type: 'message.sent' as const,
+      workspaceId,
+      mailbox: 'bob@acme.com',
+      messageId: '<other@mail>',
+      threadId: 'thread_nobody',
+      draftId: 'draft_nobody',
+      to: ['dave@globex.com'],
+      subject: 'Nothing proposed this',
+      occurredAt: '2026-11-21T00:00:00.000Z',
+    };
+    const { result, byCommand } = await counted(() => resolveFromWebhook(deps(), webhookId, event));
+    expect(result).toEqual({ resolved: 0, stale: 0, duplicate: false });
+    // Both conversation partitions in one SELECT, the draft id's partition, and the answer claimed and completed
+    // in one conditional write.
+    expect(byCommand).toEqual({ ExecuteStatement: 1, Query: 1, PutItem: 1 });
+    // A repeat answers what the first answered, whatever it says now.
+    const repeat = await resolveFromWebhook(deps(), webhookId, {
+      ...event,
+      threadId: `thread_bob${LARGE - 51}`,
+    });
+    expect(repeat).toEqual({ resolved: 0, stale: 0, duplicate: true });
   }, 60_000);
 });
 

@@ -28,6 +28,34 @@ export const webhookClaimRecord = (webhookId: string, now: Date, leaseMs: number
   ttl: Math.floor(now.getTime() / 1000) + KEEP_SECONDS,
 });
 
+/** A delivery that had nothing to change, claimed and completed in one write. */
+export const webhookDoneRecord = (
+  webhookId: string,
+  answer: { resolved: number; stale: number },
+  now: Date,
+) => ({
+  ...webhookKeys.delivery(webhookId),
+  entity: WEBHOOK_ENTITY,
+  status: 'done',
+  answer,
+  completedAt: now.toISOString(),
+  ttl: Math.floor(now.getTime() / 1000) + KEEP_SECONDS,
+});
+
+/** Completes a claimed delivery with its answer (alone, or as one action of the delivery's last item change). */
+export const webhookCompletion = (
+  tableName: string,
+  webhookId: string,
+  answer: { resolved: number; stale: number },
+  now: Date,
+) => ({
+  TableName: tableName,
+  Key: webhookKeys.delivery(webhookId),
+  UpdateExpression: 'SET #status = :done, answer = :answer, completedAt = :at',
+  ExpressionAttributeNames: { '#status': 'status' },
+  ExpressionAttributeValues: { ':done': 'done', ':answer': answer, ':at': now.toISOString() },
+});
+
 export const webhookConditions = {
   /** Nobody has this id, or its holder's lease ran out before it completed. */
   claimable: (now: Date) => ({
