@@ -7,22 +7,17 @@
  */
 import * as z from 'zod';
 import { draftPreviewSchema, draftSchema, draftTypeSchema } from '../drafts/index.js';
-import { DISMISS_REASONS, HISTORY_ACTIONS, type HistoryAction, type ReviewStatus } from './review-item.js';
+import {
+  DISMISS_REASONS,
+  HISTORY_ACTIONS,
+  type HistoryAction,
+  REVIEW_STATUSES,
+  type ReviewStatus,
+} from './review-item.js';
 import { executedAsSchema, isoTimeSchema, relatedRecordSchema } from './schemas.js';
 
 export const reviewStatusSchema = z
-  .enum([
-    'pending',
-    'sending',
-    'sent',
-    'send_unknown',
-    'applying',
-    'applied',
-    'apply_unknown',
-    'dismissed',
-    'resolved',
-    'expired',
-  ])
+  .enum(REVIEW_STATUSES)
   .describe(
     'pending: waits for a reviewer. sending: an approval is sending it. sent: approved and sent. send_unknown: a ' +
       'send whose outcome is unknown (never resent automatically). applying: an approved record change the CRM ' +

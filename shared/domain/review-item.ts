@@ -5,20 +5,22 @@ import { type Draft, type DraftType, kindOf } from '../drafts/index.js';
 import type { DraftDiff } from '../drafts/kind.js';
 import type { ExecutedAs, RelatedRecord } from './schemas.js';
 
-export type ReviewStatus =
-  | 'pending'
-  | 'sending'
-  | 'sent'
+export const REVIEW_STATUSES = [
+  'pending',
+  'sending',
+  'sent',
   /** The send's outcome is unknown (timeout, connection lost, crash): never resent automatically. */
-  | 'send_unknown'
+  'send_unknown',
   /** A record change was approved: the CRM was asked to apply it (`Record Change Approved`) and has not answered. */
-  | 'applying'
-  | 'applied'
+  'applying',
+  'applied',
   /** The CRM never answered the command's publications: a reviewer settles it (approve again or dismiss). */
-  | 'apply_unknown'
-  | 'dismissed'
-  | 'resolved'
-  | 'expired';
+  'apply_unknown',
+  'dismissed',
+  'resolved',
+  'expired',
+] as const;
+export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
 
 /** Statuses in which an item waits for a person: it is in its reviewers' queues. */
 export const OPEN_STATUSES: readonly ReviewStatus[] = ['pending', 'send_unknown', 'apply_unknown'];

@@ -358,15 +358,16 @@ export class ReviewStore implements ReviewStorePort {
   }
 
   async changeItem(write: ItemWrite): Promise<void> {
-    const { before, ...rest } = write;
-    const state = 'draft' in before ? stateOf(before) : before;
-    await this.table.transact(itemChangeOps(this.table.name, { ...rest, before: state }));
+    await this.table.transact(this.changeOps(write));
+  }
+
+  /** The transaction of one item change (shared/store/item-change.ts), from what the caller read. */
+  private changeOps({ before, ...rest }: ItemWrite) {
+    return itemChangeOps(this.table.name, { ...rest, before: 'draft' in before ? stateOf(before) : before });
   }
 
   async changeItemIfCurrent(write: ItemWrite, completes?: WebhookCompletion): Promise<boolean> {
-    const { before, ...rest } = write;
-    const state = 'draft' in before ? stateOf(before) : before;
-    const ops = itemChangeOps(this.table.name, { ...rest, before: state });
+    const ops = this.changeOps(write);
     // The delivery's answer rides along when the transaction has room (a closing change always has: it is smaller
     // than the largest change docs/table-design.md counts); otherwise it is written on its own after the change.
     const folded = completes !== undefined && ops.length < MAX_TRANSACTION_ACTIONS;

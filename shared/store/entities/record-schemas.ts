@@ -13,6 +13,7 @@ import {
   type HistoryEntry,
   type Member,
   type Origin,
+  REVIEW_STATUSES,
   type ReviewerChanges,
   type ReviewItem,
   type SendAttempt,
@@ -25,18 +26,7 @@ import type { DraftDiff } from '../../drafts/kind.js';
 
 /** The stored records' schemas, built on first use (shared/domain/primitives.ts `once`). */
 export const recordSchemas = once(() => {
-  const reviewStatus = z.enum([
-    'pending',
-    'sending',
-    'sent',
-    'send_unknown',
-    'applying',
-    'applied',
-    'apply_unknown',
-    'dismissed',
-    'resolved',
-    'expired',
-  ]);
+  const reviewStatus = z.enum(REVIEW_STATUSES);
 
   const originRecord = z.object({
     automationId: z.string(),

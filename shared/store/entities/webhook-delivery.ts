@@ -19,28 +19,23 @@ export const webhookKeys = {
   }),
 };
 
-/** The claim of a delivery being processed: the lease says until when nobody else may take it over. */
-export const webhookClaimRecord = (webhookId: string, now: Date, leaseMs: number) => ({
+const deliveryItem = (webhookId: string, now: Date, state: Record<string, unknown>) => ({
   ...webhookKeys.delivery(webhookId),
   entity: WEBHOOK_ENTITY,
-  status: 'in_progress',
-  leaseUntil: now.getTime() + leaseMs,
+  ...state,
   ttl: Math.floor(now.getTime() / 1000) + KEEP_SECONDS,
 });
+
+/** The claim of a delivery being processed: the lease says until when nobody else may take it over. */
+export const webhookClaimRecord = (webhookId: string, now: Date, leaseMs: number) =>
+  deliveryItem(webhookId, now, { status: 'in_progress', leaseUntil: now.getTime() + leaseMs });
 
 /** A delivery that had nothing to change, claimed and completed in one write. */
 export const webhookDoneRecord = (
   webhookId: string,
   answer: { resolved: number; stale: number },
   now: Date,
-) => ({
-  ...webhookKeys.delivery(webhookId),
-  entity: WEBHOOK_ENTITY,
-  status: 'done',
-  answer,
-  completedAt: now.toISOString(),
-  ttl: Math.floor(now.getTime() / 1000) + KEEP_SECONDS,
-});
+) => deliveryItem(webhookId, now, { status: 'done', answer, completedAt: now.toISOString() });
 
 /** Completes a claimed delivery with its answer (alone, or as one action of the delivery's last item change). */
 export const webhookCompletion = (
