@@ -286,7 +286,13 @@ async function playSequence(
       for (const id of items.keys()) await refresh(id);
     }
   }
-  // Let everything that can expire expire, so expiry is counted too.
+  // One item that expires whatever the draw (seed 297700873 decided every item that had an expiresAt), then let
+  // everything that can expire expire, so expiry is counted too.
+  await propose(AUTOMATIONS[0] as (typeof AUTOMATIONS)[number], 'workspace', {
+    dedupKey: 'key_final_expiry',
+    from: mailboxOf(ADMIN),
+    expiresAt: new Date(now.getTime() + 60_000).toISOString(),
+  });
   now = new Date(now.getTime() + 24 * 3600 * 1000);
   while ((await expireDueItems(deps)).expired > 0) count('expire:final');
   return seq;
