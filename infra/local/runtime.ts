@@ -7,6 +7,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { backfillAutomationNames } from '../../shared/store/backfill.js';
 import { eventRules, httpRoutes, schedules, streamConsumers } from '../manifest.js';
 import { type CorsConfig, corsFromEnv } from './cors.js';
 import { dataDirFromEnv, loadOrCreateWebhookSecret, resolveDataDir, wipeDataDir } from './data-dir.js';
@@ -178,7 +180,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
     const client = localClient(dynamodb.endpoint);
     stoppers.push(() => client.destroy());
-    await ensureTable(client, tableName, createLocalLog(logLevel, 'dynamodb'));
+    const dynamoLog = createLocalLog(logLevel, 'dynamodb');
+    await ensureTable(client, tableName, dynamoLog);
+    // A data folder from before the automation names were kept (store/entities/automation-names.ts) gets them.
+    const backfilled = await backfillAutomationNames(DynamoDBDocumentClient.from(client), tableName);
+    if (backfilled.length > 0)
+      dynamoLog.info(
+        `listed the automation names of ${backfilled.length} workspace(s) written by an earlier version`,
+      );
     const streamArn = await streamArnOf(client, tableName);
 
     const invoker = createHandlerInvoker(options.handlersRoot);

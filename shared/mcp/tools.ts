@@ -28,6 +28,7 @@ import {
   listRecordItems,
   listReviewItems,
   type ReadDeps,
+  type Viewer,
 } from '../use-cases/read-items.js';
 import { type ReviewFeedback, reviewFeedback } from '../use-cases/review-feedback.js';
 import { type ReviewStats, reviewStats } from '../use-cases/review-stats.js';
@@ -232,20 +233,43 @@ export const TOOLS: readonly ToolDefinition[] = [
  */
 export async function listItems(deps: ReadDeps, caller: Caller, input: ListToolInput) {
   if (input.automationName !== undefined && input.automationId === undefined) {
-    // By name (SPEC 8, flat at scale): the name becomes an id through the automation list, then the list by id
-    // costs what it costs for an id, whatever the queue holds. Several automations of that name: filter by name.
-    const ids = await automationIdsNamed(deps, caller, input.automationName);
+    // By name (SPEC 8, flat at scale): the caller's member record and the workspace's automation names in one
+    // request, then the list by id, which costs what it costs for an id whatever the queue holds (3 requests in all
+    // for a member's workspace view). Several automations of that name: filter by name.
+    const viewer = await deps.store.memberAndNames(caller.workspaceId, caller.userId);
+    if (!viewer.member?.active) return { items: [], nextCursor: null };
+    const ids = viewer.names
+      ? idsNamed(viewer.names, input.automationName)
+      : await automationIdsNamed(deps, caller, input.automationName);
     if (ids.length === 0) return { items: [], nextCursor: null };
     if (ids.length === 1)
-      return listFiltered(deps, caller, { ...input, automationId: ids[0], automationName: undefined });
+      return listFiltered(
+        deps,
+        caller,
+        { ...input, automationId: ids[0], automationName: undefined },
+        viewer,
+      );
+    return listFiltered(deps, caller, input, viewer);
   }
   return listFiltered(deps, caller, input);
+}
+
+/** The ids of the automations whose latest name contains `name`, ignoring case. */
+function idsNamed(names: Map<string, string>, name: string): string[] {
+  const wanted = name.toLowerCase();
+  return [...names]
+    .filter(([, latest]) => latest.toLowerCase().includes(wanted))
+    .map(([id]) => id)
+    .sort();
 }
 
 /** Pages of the automation list it may read to turn a name into ids (each page is one request, 100 automations). */
 const MAX_AUTOMATION_PAGES = 5;
 
-/** The ids of the workspace's automations whose latest name contains `name`, ignoring case. */
+/**
+ * The same through the automation list, when the workspace's names are incomplete (a names shard reached
+ * DynamoDB's item size: store/entities/automation-names.ts).
+ */
 async function automationIdsNamed(deps: ReadDeps, caller: Caller, name: string): Promise<string[]> {
   const wanted = name.toLowerCase();
   const ids: string[] = [];
@@ -265,7 +289,7 @@ async function automationIdsNamed(deps: ReadDeps, caller: Caller, name: string):
   return ids;
 }
 
-async function listFiltered(deps: ReadDeps, caller: Caller, input: ListToolInput) {
+async function listFiltered(deps: ReadDeps, caller: Caller, input: ListToolInput, viewer?: Viewer) {
   const record =
     input.recordType && input.recordId ? { type: input.recordType, id: input.recordId } : undefined;
   const scope = input.scope ?? (record ? 'workspace' : 'mine');
@@ -282,8 +306,8 @@ async function listFiltered(deps: ReadDeps, caller: Caller, input: ListToolInput
   for (let round = 1; ; round++) {
     const page = { limit: input.limit - items.length, ...(cursor ? { cursor } : {}) };
     const result = record
-      ? await listRecordItems(deps, caller, record, page)
-      : await listReviewItems(deps, caller, { ...page, scope, automationId: input.automationId });
+      ? await listRecordItems(deps, caller, record, page, viewer)
+      : await listReviewItems(deps, caller, { ...page, scope, automationId: input.automationId }, viewer);
     items.push(...result.items.filter(wanted));
     if (result.nextCursor === null || items.length >= input.limit || round >= MAX_LIST_ROUNDS) {
       return { items, nextCursor: result.nextCursor };

@@ -6,7 +6,8 @@
  * 3. the queue entries of its reviewers (put while open, deleted for reviewers who left or when it closes) and each
  *    affected reviewer's queue counter;
  * 4. the record entries of the records it is about (the record banners);
- * 5. the automation's entries (GET /automations: latest name, open counts);
+ * 5. the automation's entries (GET /automations: latest name, open counts) and, when a proposal brings a new
+ *    name, the automation's names shard (entities/automation-names.ts);
  * 6. the dedup head, mirrored while the item holds its key;
  * 7. the automation's review-stats counters (and, on a decision, its duration record);
  * 8. the automation's review feedback (per automation version: entities/automation-feedback.ts), derived from the
@@ -24,8 +25,9 @@ import {
 } from '../domain/review-item.js';
 import type { OutEvent } from '../events/out-events.js';
 import { type CounterChange, countersUpdate, durationRecordOf } from './entities/automation-counters.js';
-import { type AutomationChange, automationUpdates } from './entities/automation-entry.js';
+import { type AutomationChange, automationUpdates, listingOf } from './entities/automation-entry.js';
 import { feedbackOfChange, feedbackUpdate, noteRecords } from './entities/automation-feedback.js';
+import { nameUpdate, overflowUpdate } from './entities/automation-names.js';
 import { headChange } from './entities/dedup-head.js';
 import { historyRecord } from './entities/history.js';
 import { isEmptyCountChange, type QueueCountChange, queueCounterUpdate } from './entities/queue-counter.js';
@@ -45,6 +47,13 @@ export interface ItemChange {
   counters?: CounterChange;
   /** What the change publishes, written with it (each event gets its id here). */
   events: OutEvent[];
+  /**
+   * A proposal's read of its automation's listed name (automation-entry.ts `listedName`; null: none): the names
+   * shard is written only when the name changes. Absent: not read, the name is written unconditionally.
+   */
+  listedName?: string | null;
+  /** The names shard is full (DynamoDB's item size): mark the names incomplete instead of writing the name. */
+  namesOverflow?: boolean;
 }
 
 export function itemChangeOps(tableName: string, change: ItemChange): TransactItem[] {
@@ -95,10 +104,20 @@ export function itemChangeOps(tableName: string, change: ItemChange): TransactIt
     });
   }
 
-  // 5. The automation list.
+  // 5. The automation list, and the automation's name where it changed.
   for (const automationChange of automationChanges(before, after, wasOpen, nowOpen, proposal)) {
-    for (const update of automationUpdates(tableName, workspaceId, automationChange))
-      ops.push({ Update: update });
+    const withListing =
+      automationChange.name === undefined
+        ? automationChange
+        : { ...automationChange, listedName: change.listedName };
+    for (const update of automationUpdates(tableName, workspaceId, withListing)) ops.push({ Update: update });
+    if (withListing.name !== undefined && listingOf(withListing).writes) {
+      ops.push({
+        Update: change.namesOverflow
+          ? overflowUpdate(tableName, workspaceId)
+          : nameUpdate(tableName, workspaceId, withListing.automationId, withListing.name),
+      });
+    }
   }
 
   // 6. The dedup head. 7. Review stats.

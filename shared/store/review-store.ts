@@ -18,7 +18,9 @@ import type {
   ItemWrite,
   ListSpec,
   MatchKeys,
+  MemberAndNames,
   NewItemWrite,
+  ProposalReads,
   ReviewStorePort,
   WebhookAnswer,
   WebhookClaim,
@@ -41,6 +43,7 @@ import {
   parseFeedbackRow,
   parseNote,
 } from './entities/automation-feedback.js';
+import { automationNameKeys, isItemTooLarge, namesOf, nameUpdate } from './entities/automation-names.js';
 import { type DedupHead, headClaimPut, headKeys, isHeadRecord, parseHead } from './entities/dedup-head.js';
 import { historyKeys, parseHistoryEntry } from './entities/history.js';
 import type { ItemSummary } from './entities/item-summary.js';
@@ -69,7 +72,7 @@ import {
   type PageRequest,
   sealCursor,
 } from './listing.js';
-import { type Attributes, isConditionalFailure, Table, type TransactItem } from './table.js';
+import { type Attributes, isConditionalFailure, Table, type TableKey, type TransactItem } from './table.js';
 
 export { isConditionalFailure };
 
@@ -119,11 +122,35 @@ export class ReviewStore implements ReviewStorePort {
   }
 
   async candidates(workspaceId: string, userIds: string[], mailboxes: string[]): Promise<Member[]> {
+    return (await this.readCandidates(workspaceId, userIds, mailboxes, [])).candidates;
+  }
+
+  async proposalReads(
+    workspaceId: string,
+    userIds: string[],
+    mailboxes: string[],
+    automationId: string,
+  ): Promise<ProposalReads> {
+    const entryKey = automationKeys.workspaceEntry(workspaceId, automationId);
+    const { candidates, rows } = await this.readCandidates(workspaceId, userIds, mailboxes, [entryKey]);
+    const entry = rows.find((row) => row.pk === entryKey.pk && row.sk === entryKey.sk);
+    const listedName = entry ? (parseAutomationEntry(entry).listedName ?? null) : null;
+    return { candidates, listedName };
+  }
+
+  /** The members by id and by mailbox, with `extra` records read in the same BatchGetItem. */
+  private async readCandidates(
+    workspaceId: string,
+    userIds: string[],
+    mailboxes: string[],
+    extra: TableKey[],
+  ): Promise<{ candidates: Member[]; rows: Attributes[] }> {
     const users = [...new Set(userIds)];
     const addresses = [...new Set(mailboxes.map((m) => m.toLowerCase()))];
     const rows = await this.table.batchGet([
       ...users.map((userId) => memberKeys.member(workspaceId, userId)),
       ...addresses.map((mailbox) => mailboxKeys.mailbox(workspaceId, mailbox)),
+      ...extra,
     ]);
     const byUser = new Map<string, Member>();
     for (const row of rows)
@@ -147,7 +174,60 @@ export class ReviewStore implements ReviewStorePort {
         }
       }
     }
-    return [...byUser.values()];
+    return { candidates: [...byUser.values()], rows };
+  }
+
+  async memberAndNames(workspaceId: string, userId: string): Promise<MemberAndNames> {
+    const memberKey = memberKeys.member(workspaceId, userId);
+    const rows = await this.table.batchGet([memberKey, ...automationNameKeys.all(workspaceId)]);
+    const memberRow = rows.find((row) => row.pk === memberKey.pk && row.sk === memberKey.sk);
+    return {
+      member: memberRow ? parseMember(memberRow) : undefined,
+      names: namesOf(workspaceId, rows),
+    };
+  }
+
+  /**
+   * Lists every automation of the workspace under its latest name (automation-names.ts), for automation entries
+   * written before the names were kept: the entry's `listedName` is set where missing, with the name written to its
+   * shard unless one is there already (a newer proposal's). Reads the workspace's entries (a Query per 1 MB): a
+   * one-off, run by scripts/backfill-automation-names.ts. Returns how many it listed.
+   */
+  async backfillAutomationNames(workspaceId: string): Promise<number> {
+    const rows = await this.table.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
+      ExpressionAttributeValues: {
+        ':pk': automationKeys.workspacePk(workspaceId),
+        ':a': automationKeys.skPrefix,
+      },
+      ConsistentRead: true,
+    });
+    let listed = 0;
+    for (const row of rows) {
+      const entry = parseAutomationEntry(row);
+      if (entry.listedName !== undefined || entry.automationName === undefined) continue;
+      try {
+        await this.table.transact([
+          {
+            Update: nameUpdate(this.table.name, workspaceId, entry.automationId, entry.automationName, true),
+          },
+          {
+            Update: {
+              TableName: this.table.name,
+              Key: automationKeys.workspaceEntry(workspaceId, entry.automationId),
+              UpdateExpression: 'SET listedName = :name',
+              ConditionExpression: 'attribute_not_exists(listedName) AND automationName = :name',
+              ExpressionAttributeValues: { ':name': entry.automationName },
+            },
+          },
+        ]);
+        listed += 1;
+      } catch (error) {
+        // A proposal listed it meanwhile (under its name): nothing left to do.
+        if (!(error instanceof WriteConflictError)) throw error;
+      }
+    }
+    return listed;
   }
 
   // ---------------------------------------------------------------- reads
@@ -350,20 +430,37 @@ export class ReviewStore implements ReviewStorePort {
   // ---------------------------------------------------------------- writes
 
   async createItem(write: NewItemWrite): Promise<void> {
-    const { item, entry, claim, counters, events } = write;
-    await this.table.transact([
+    const { item, claim, ...rest } = write;
+    await this.transactNamed((namesOverflow) => [
       headClaimPut(this.table.name, item, claim),
-      ...itemChangeOps(this.table.name, { before: null, after: item, entry, counters, events }),
+      ...itemChangeOps(this.table.name, { ...rest, before: null, after: item, namesOverflow }),
     ]);
   }
 
   async changeItem(write: ItemWrite): Promise<void> {
-    await this.table.transact(this.changeOps(write));
+    await this.transactNamed((namesOverflow) => this.changeOps(write, namesOverflow));
   }
 
   /** The transaction of one item change (shared/store/item-change.ts), from what the caller read. */
-  private changeOps({ before, ...rest }: ItemWrite) {
-    return itemChangeOps(this.table.name, { ...rest, before: 'draft' in before ? stateOf(before) : before });
+  private changeOps({ before, ...rest }: ItemWrite, namesOverflow = false) {
+    return itemChangeOps(this.table.name, {
+      ...rest,
+      before: 'draft' in before ? stateOf(before) : before,
+      namesOverflow,
+    });
+  }
+
+  /**
+   * A proposal's transaction. Should its automation's names shard be full (DynamoDB's item size), the change is
+   * written with the names marked incomplete instead (automation-names.ts): the proposal is never refused for it.
+   */
+  private async transactNamed(ops: (namesOverflow: boolean) => TransactItem[]): Promise<void> {
+    try {
+      await this.table.transact(ops(false));
+    } catch (error) {
+      if (!isItemTooLarge(error)) throw error;
+      await this.table.transact(ops(true));
+    }
   }
 
   async changeItemIfCurrent(write: ItemWrite, completes?: WebhookCompletion): Promise<boolean> {

@@ -97,7 +97,8 @@ export class Table {
    * Runs one transaction. A cancellation because another transaction was in flight on the same items
    * (`TransactionConflict`, with no condition failing) says nothing about the items' state, so it is retried a
    * few times with jitter: otherwise two concurrent claims could both be cancelled and nobody would win.
-   * A failed condition is a lost race and becomes a WriteConflictError carrying the old records (ALL_OLD).
+   * A failed condition is a lost race and becomes a WriteConflictError carrying the old records (ALL_OLD); a
+   * cancellation for an invalid action is thrown as DynamoDB gave it.
    */
   async transact(items: TransactItem[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
@@ -107,6 +108,8 @@ export class Table {
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
         const reasons = error.CancellationReasons ?? [];
+        // An invalid action (a record over DynamoDB's item size) is not a lost race: retrying cannot help.
+        if (reasons.some((r) => r.Code === 'ValidationError')) throw error;
         const onlyInFlight =
           reasons.some((r) => r.Code === 'TransactionConflict') &&
           !reasons.some((r) => r.Code === 'ConditionalCheckFailed');

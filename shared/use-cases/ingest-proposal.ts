@@ -1,7 +1,8 @@
 /**
  * A proposal comes in: route it, then create, replace in place, or ignore (SPEC 3, dedup and replacement).
  *
- * Requests: the routing candidates (1 BatchGetItem: members by id, members by mailbox), then an optimistic create (1
+ * Requests: the routing candidates (1 BatchGetItem: members by id, members by mailbox, and the automation's entry for
+ * the name it is listed under: store/entities/automation-names.ts), then an optimistic create (1
  * TransactWrite). If the key already has a head, the failed create returns it (ALL_OLD) and we replace or ignore: 3
  * requests in all; a record draft's replacement also reads the replaced item (its edits are kept field by field): 4. Races between
  * concurrent deliveries are settled by the head's conditions and retried from the head DynamoDB returned.
@@ -15,6 +16,7 @@ import { preciseTime, showTime } from '../domain/time.js';
 import { hasReviewerEdits, kindOf } from '../drafts/index.js';
 import { WriteConflictError } from '../errors.js';
 import { itemEvent } from '../events/out-events.js';
+import { listedNameIn } from '../store/entities/automation-entry.js';
 import { stateOfHead } from '../store/entities/dedup-head.js';
 import { type DedupHead, headFromConflict } from '../store/review-store.js';
 import type { Deps } from './deps.js';
@@ -40,8 +42,11 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
     return drop(deps, proposal, 'The draft expired before it was received');
   }
   const { userIds, mailboxes } = candidateKeysOf(proposal);
-  const routing = routeReviewers(proposal, await deps.store.candidates(workspaceId, userIds, mailboxes));
+  const reads = await deps.store.proposalReads(workspaceId, userIds, mailboxes, run.automationId);
+  const routing = routeReviewers(proposal, reads.candidates);
   if ('dropReason' in routing) return drop(deps, proposal, routing.dropReason);
+  // The name the automation is listed under: its names shard is written only when this proposal changes it.
+  let listedName = reads.listedName;
 
   const dedupHash = dedupHashOf(dedupKeyOf(proposal));
   const fields = proposedFields(proposal, routing.reviewers, dedupHash);
@@ -89,6 +94,7 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
           after: item,
           entry: historyEntry(item, 'replaced', automation, { withDraft: true }),
           counters: { ...counterBase, add: { replaced: 1 } },
+          listedName,
           events: [
             itemEvent('Review Item Replaced', item, automation, {
               replacedRunId: head.runId,
@@ -104,12 +110,15 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
         entry: historyEntry(item, 'created', automation, { withDraft: true }),
         claim: head ? { kind: 'closed', head } : { kind: 'new' },
         counters: { ...counterBase, add: { proposed: 1 } },
+        listedName,
         events: [itemEvent('Review Item Created', item, automation, { reviewers: item.reviewers })],
       });
       return { outcome: 'created', itemId: item.id, version: item.version };
     } catch (error) {
       if (!(error instanceof WriteConflictError)) throw error;
-      // Lost a race: continue from the head as DynamoDB returned it, or read it.
+      // Lost a race: continue from the head and the listed name as DynamoDB returned them, or read the head.
+      const listed = listedNameIn(error.oldRecords, workspaceId, run.automationId);
+      if (listed !== undefined) listedName = listed;
       head = headFromConflict(error) ?? (await deps.store.getHead(workspaceId, dedupHash));
     }
   }

@@ -48,6 +48,15 @@ export interface ReviewStorePort {
    * connected mailboxes include these addresses (as members with just that mailbox).
    */
   candidates(workspaceId: string, userIds: string[], mailboxes: string[]): Promise<Member[]>;
+  /** The routing candidates and the automation's listed name, in one request. */
+  proposalReads(
+    workspaceId: string,
+    userIds: string[],
+    mailboxes: string[],
+    automationId: string,
+  ): Promise<ProposalReads>;
+  /** The caller's member record and the workspace's automation names, in one request. */
+  memberAndNames(workspaceId: string, userId: string): Promise<MemberAndNames>;
 
   getItem(workspaceId: string, itemId: string): Promise<ReviewItem | undefined>;
   getHistory(workspaceId: string, itemId: string): Promise<HistoryEntry[]>;
@@ -120,6 +129,8 @@ export interface ItemWrite {
   counters?: CounterChange;
   /** The events the change publishes: written with it, published from the stream (the outbox). */
   events: OutEvent[];
+  /** A proposal's read of its automation's listed name (ProposalReads): the name is written only if it changed. */
+  listedName?: string | null;
 }
 
 export interface NewItemWrite {
@@ -128,6 +139,23 @@ export interface NewItemWrite {
   claim: HeadClaim;
   counters: CounterChange;
   events: OutEvent[];
+  /** As in ItemWrite. */
+  listedName?: string | null;
+}
+
+/** What ingest reads before it writes, in one request. */
+export interface ProposalReads {
+  /** The routing candidates (ReviewStorePort.candidates). */
+  candidates: Member[];
+  /** The name the proposal's automation is listed under (null: not listed yet): see ItemWrite. */
+  listedName: string | null;
+}
+
+/** A caller's member record and the workspace's automation names, read in one request. */
+export interface MemberAndNames {
+  member: Member | undefined;
+  /** Automation id → latest name; null when the names are incomplete (use the automation list). */
+  names: Map<string, string> | null;
 }
 
 /** A claimed webhook delivery's answer, written with its last item change. */

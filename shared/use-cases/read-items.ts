@@ -93,9 +93,15 @@ const isListable = (member: Member, now: Date) => (item: ItemSummary) =>
 
 /** The caller as a member who may see anything at all, or undefined (unknown or inactive). */
 async function viewerOf(deps: ReadDeps, caller: Caller): Promise<Member | undefined> {
-  const member = await deps.store.getMember(caller.workspaceId, caller.userId);
-  return member?.active ? member : undefined;
+  return activeOf({ member: await deps.store.getMember(caller.workspaceId, caller.userId) });
 }
+
+/** The caller's member record, when the caller read it already (with other records, in the same request). */
+export interface Viewer {
+  member: Member | undefined;
+}
+
+const activeOf = (viewer: Viewer): Member | undefined => (viewer.member?.active ? viewer.member : undefined);
 
 const emptyPage = { items: [], nextCursor: null };
 
@@ -110,7 +116,7 @@ export const scopesOf = (member: Member): 'all' | string[] =>
  * The queue is read in parallel with the caller's membership (2 requests); the workspace view needs the role
  * first: 1 partition for an admin, 2 for a member (workspace runs, their own runs), so 2 or 3 requests.
  */
-export async function listReviewItems(deps: ReadDeps, caller: Caller, query: ListQuery) {
+export async function listReviewItems(deps: ReadDeps, caller: Caller, query: ListQuery, viewer?: Viewer) {
   const page: PageRequest = { limit: query.limit, cursor: query.cursor };
   const now = deps.clock();
   if (query.scope === 'mine') {
@@ -120,13 +126,13 @@ export async function listReviewItems(deps: ReadDeps, caller: Caller, query: Lis
       ...optionalAutomation(query.automationId),
     };
     const [member, result] = await Promise.all([
-      viewerOf(deps, caller),
+      viewer ? activeOf(viewer) : viewerOf(deps, caller),
       deps.store.listItems(caller.workspaceId, caller.userId, spec, page, (item) => isListed(item, now)),
     ]);
     if (!member) return emptyPage;
     return present(filterVisible(result, member), member, now);
   }
-  const member = await viewerOf(deps, caller);
+  const member = viewer ? activeOf(viewer) : await viewerOf(deps, caller);
   if (!member) return emptyPage;
   const spec: ListSpec = {
     kind: 'open',
@@ -160,8 +166,9 @@ export async function listRecordItems(
   caller: Caller,
   record: { type: string; id: string },
   page: PageRequest,
+  viewer?: Viewer,
 ) {
-  const member = await viewerOf(deps, caller);
+  const member = viewer ? activeOf(viewer) : await viewerOf(deps, caller);
   if (!member) return emptyPage;
   const now = deps.clock();
   const spec: ListSpec = {

@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Member } from '../../shared/domain/review-item.js';
 import { utcIso } from '../../shared/domain/review-item.js';
 import type { DraftProposed } from '../../shared/domain/schemas.js';
+import { listItems } from '../../shared/mcp/tools.js';
 import { ReviewStore } from '../../shared/store/review-store.js';
 import { applyMemberChange } from '../../shared/use-cases/apply-member-change.js';
 import type { Deps } from '../../shared/use-cases/deps.js';
@@ -179,6 +180,21 @@ async function checkPatterns(openItems: number): Promise<Figures> {
   );
   expect(rareWorkspace.items.map((item) => emailOf(item.draft).subject)).toEqual(['The rare one']);
   expect(rareWorkspace.nextCursor).toBeNull();
+
+  // The agent's list by automation name: the member record and the automation names in one BatchGetItem, then
+  // the automation's workspace runs and Alice's own runs (both hold some of her 35 items), merged newest first.
+  const byName = await page("agent's list by automation name (member)", () =>
+    listItems(deps(), ALICE, { automationName: 'RENEWAL', scope: 'workspace', limit: 25 }),
+  );
+  expect(byName.items).toHaveLength(25);
+  expect(byName.items.every((item) => item.origin.automationId === 'auto_renewal')).toBe(true);
+  expect(new Set(byName.items.map((item) => item.origin.executedAs.kind))).toEqual(
+    new Set(['workspace', 'user']),
+  );
+  const hiddenByName = await page("agent's list by automation name, none visible (member)", () =>
+    listItems(deps(), ALICE, { automationName: 'digest', scope: 'workspace', limit: 25 }),
+  );
+  expect(hiddenByName).toEqual({ items: [], nextCursor: null });
 
   const adminView = await page('workspace view (admin)', () =>
     listReviewItems(deps(), ADMIN, { limit: 25, scope: 'workspace' }),

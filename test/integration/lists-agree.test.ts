@@ -2,7 +2,7 @@
  * Every list and counter agrees with the items (docs/table-design.md). Random interleavings of proposals (new,
  * replacing, repeated, out of order), edits, dismissals, auto-resolves, expiries and member changes run on DynamoDB
  * Local; afterwards the whole workspace is read back (a Scan: test only) and every queue entry, queue counter, record
- * entry, automation entry, index attribute, dedup head and mailbox lookup is recomputed from the items and members
+ * entry, automation entry and name, index attribute, dedup head and mailbox lookup is recomputed from the items and members
  * and compared.
  */
 import { randomUUID } from 'node:crypto';
@@ -245,6 +245,10 @@ async function expectListsAgree(workspaceId: string) {
       expect(items.some((item) => item.origin.automationId === automationId)).toBe(false);
       continue;
     }
+    // The automation names (what the agent's list by name reads) agree with the entry's latest name.
+    const names = rows.find((r) => r.entity === 'AutomationNames' && r[`N#${automationId}`] !== undefined);
+    expect(names?.[`N#${automationId}`], automationId).toBe(entry.automationName);
+    expect(entry.listedName, automationId).toBe(entry.automationName);
     expect(Number(entry.openAll ?? 0), automationId).toBe(mine.length);
     expect(Number(entry.openWorkspace ?? 0), automationId).toBe(
       mine.filter((i) => i.origin.executedAs.kind === 'workspace').length,

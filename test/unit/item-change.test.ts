@@ -81,7 +81,49 @@ describe('an item change', () => {
       'Update QCOUNT': 2,
       RecordEntry: 1,
       'Update AUTOS': 1,
+      // Its listed name was not read: the name goes to the automation's names shard unconditionally.
+      'Update AUTONAMES': 1,
     });
+  });
+
+  it.each([
+    ['the listed one', 'A', false, 'listedName = :name'],
+    ['another', 'Old name', true, 'listedName = :listed'],
+    ['the first', null, true, 'attribute_not_exists(listedName)'],
+  ] as const)(
+    "writes a proposal's name to its names shard only when it is not %s, conditional on what it read",
+    (_label, listedName, writesShard, condition) => {
+      const after = item({ reviewers: ['u_a'], records: [] });
+      const ops = itemChangeOps('t', {
+        before: null,
+        after,
+        entry: historyEntry(after, 'created', { kind: 'automation', runId: 'run_1' }),
+        events: [],
+        listedName,
+      });
+      expect(tally(ops)['Update AUTONAMES'] ?? 0).toBe(writesShard ? 1 : 0);
+      const entry = ops.find((op) => op.Update?.Key?.pk === 'WS#ws_acme#AUTOS')?.Update;
+      expect(entry?.ConditionExpression).toBe(condition);
+      expect(entry?.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
+      expect(entry?.UpdateExpression?.includes('listedName = :name')).toBe(writesShard);
+      if (listedName === 'Old name') expect(entry?.ExpressionAttributeValues?.[':listed']).toBe('Old name');
+    },
+  );
+
+  it('marks the names incomplete instead of writing to a full shard', () => {
+    const after = item({ reviewers: ['u_a'], records: [] });
+    const ops = itemChangeOps('t', {
+      before: null,
+      after,
+      entry: historyEntry(after, 'created', { kind: 'automation', runId: 'run_1' }),
+      events: [],
+      listedName: null,
+      namesOverflow: true,
+    });
+    const names = ops.filter((op) => op.Update?.Key?.pk === 'WS#ws_acme#AUTONAMES');
+    expect(names.map((op) => [op.Update?.Key?.sk, op.Update?.UpdateExpression])).toEqual([
+      ['HEAD', 'SET entity = :entity, overflow = :true'],
+    ]);
   });
 
   it("takes a closed item off every list, and counts it out of its private run user's automation entry", () => {
@@ -131,9 +173,19 @@ describe('an item change', () => {
         counters: { automationId: 'auto_b', executedAs: after.origin.executedAs, add: { replaced: 1 } },
         events: [],
       });
-      // ... + the review-stats counters + the review feedback (per automation version).
+      // ... + the review-stats counters + the review feedback (per automation version) + the new automation's
+      // name in its names shard.
       expect(ops.length).toBe(
-        2 + 2 * MAX_REVIEWERS + 2 * MAX_REVIEWERS + 2 * MAX_RELATED_RECORDS + ownRecordOps + 4 + 1 + 1 + 1,
+        2 +
+          2 * MAX_REVIEWERS +
+          2 * MAX_REVIEWERS +
+          2 * MAX_RELATED_RECORDS +
+          ownRecordOps +
+          4 +
+          1 +
+          1 +
+          1 +
+          1,
       );
       expect(ops.length).toBeLessThanOrEqual(MAX_TRANSACTION_ACTIONS);
       // DynamoDB refuses two actions on one record in a transaction.

@@ -5,6 +5,9 @@
  *   `openWorkspace` (open items of workspace runs, which every member may see);
  * - `WS#<ws>#AUTOS#U#<userId>` / `A#<automationId>`: `open` items of runs executed as that user.
  * An admin's counts are `openAll`; a member's are `openWorkspace` plus their own row's `open`.
+ * The workspace entry's `listedName` is the name the automation's names shard holds (automation-names.ts): a
+ * proposal that brings another name writes both, conditional on `listedName` being what it read; one that brings the
+ * listed name makes its update conditional on it. Either way a lost race returns the entry (ALL_OLD).
  */
 
 import * as z from 'zod/mini';
@@ -34,6 +37,11 @@ export interface AutomationChange {
   automationId: string;
   /** Set on proposals: the automation's latest name. */
   name?: string;
+  /**
+   * With `name`: the entry's `listedName` as the proposer read it (null: none). Undefined: not read, so the name is
+   * written to the entry and its shard unconditionally.
+   */
+  listedName?: string | null;
   /** The run's user for a private run; null for a workspace run. */
   userId: string | null;
   openDelta: number;
@@ -47,6 +55,9 @@ export function automationUpdates(tableName: string, workspaceId: string, change
     values[':name'] = change.name;
   }
   const set = `SET ${sets.join(', ')}`;
+  const listing = listingOf(change);
+  const workspaceSets = listing.writes ? `${set}, listedName = :name` : set;
+  if (listing.condition && listing.listed !== undefined) values[':listed'] = listing.listed;
   const workspaceAdds =
     change.openDelta === 0 ? [] : ['openAll :d', ...(change.userId ? [] : ['openWorkspace :d'])];
   const delta = change.openDelta === 0 ? {} : { ':d': change.openDelta };
@@ -54,26 +65,59 @@ export function automationUpdates(tableName: string, workspaceId: string, change
     {
       TableName: tableName,
       Key: automationKeys.workspaceEntry(workspaceId, change.automationId),
-      UpdateExpression: `${set}${workspaceAdds.length ? ` ADD ${workspaceAdds.join(', ')}` : ''}`,
+      UpdateExpression: `${workspaceSets}${workspaceAdds.length ? ` ADD ${workspaceAdds.join(', ')}` : ''}`,
+      ...(listing.condition
+        ? { ConditionExpression: listing.condition, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const }
+        : {}),
       ExpressionAttributeValues: { ...values, ...delta },
     },
   ];
   if (change.userId) {
+    const { ':listed': _listed, ...userValues } = values;
     updates.push({
       TableName: tableName,
       Key: automationKeys.userEntry(workspaceId, change.userId, change.automationId),
       UpdateExpression: `${set}${change.openDelta === 0 ? '' : ' ADD #open :d'}`,
       ...(change.openDelta === 0 ? {} : { ExpressionAttributeNames: { '#open': 'open' } }),
-      ExpressionAttributeValues: { ...values, ...delta },
+      ExpressionAttributeValues: { ...userValues, ...delta },
     } as (typeof updates)[number]);
   }
   return updates;
+}
+
+/**
+ * What a change does to the listed name: `writes` when it brings a name other than the one it read (or did not
+ * read one), with the condition that the entry still lists what it read; otherwise only that condition.
+ */
+export function listingOf(change: AutomationChange): {
+  writes: boolean;
+  condition?: string;
+  listed?: string;
+} {
+  if (change.name === undefined) return { writes: false };
+  if (change.listedName === undefined) return { writes: true };
+  if (change.listedName === change.name) return { writes: false, condition: 'listedName = :name' };
+  if (change.listedName === null) return { writes: true, condition: 'attribute_not_exists(listedName)' };
+  return { writes: true, condition: 'listedName = :listed', listed: change.listedName };
+}
+
+/** The entry's `listedName` as it stood when a change lost on its condition (DynamoDB returned it: ALL_OLD). */
+export function listedNameIn(
+  oldRecords: Attributes[],
+  workspaceId: string,
+  automationId: string,
+): string | null | undefined {
+  const key = automationKeys.workspaceEntry(workspaceId, automationId);
+  const old = oldRecords.find((r) => r.pk === key.pk && r.sk === key.sk);
+  if (!old) return undefined;
+  return typeof old.listedName === 'string' ? old.listedName : null;
 }
 
 const entryRecord = z.lazy(() =>
   z.object({
     automationId: z.string(),
     automationName: z.optional(z.string()),
+    listedName: z.optional(z.string()),
     openAll: z.optional(z.number()),
     openWorkspace: z.optional(z.number()),
     open: z.optional(z.number()),
