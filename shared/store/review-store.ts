@@ -35,7 +35,7 @@ import {
   parseDuration,
   type ScopeCounters,
 } from './entities/automation-counters.js';
-import { automationKeys, parseAutomationEntry } from './entities/automation-entry.js';
+import { automationKeys, listedNameIn, parseAutomationEntry } from './entities/automation-entry.js';
 import {
   type DismissNote,
   type FeedbackRow,
@@ -575,6 +575,18 @@ function sourcesOf(workspaceId: string, spec: ListSpec): ListSource[] {
 export function headFromConflict(error: WriteConflictError): DedupHead | undefined {
   const old = error.oldRecords.find(isHeadRecord);
   return old ? parseHead(old) : undefined;
+}
+
+/**
+ * The name an automation was listed under when a proposal's change lost on its entry's condition (DynamoDB
+ * returned the entry); undefined when the entry was not what failed.
+ */
+export function listedNameFromConflict(
+  error: WriteConflictError,
+  workspaceId: string,
+  automationId: string,
+): string | null | undefined {
+  return listedNameIn(error.oldRecords, workspaceId, automationId);
 }
 
 /** The item as it stood when a change lost, if its condition failed and DynamoDB returned it. */

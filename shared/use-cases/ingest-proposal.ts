@@ -16,9 +16,8 @@ import { preciseTime, showTime } from '../domain/time.js';
 import { hasReviewerEdits, kindOf } from '../drafts/index.js';
 import { WriteConflictError } from '../errors.js';
 import { itemEvent } from '../events/out-events.js';
-import { listedNameIn } from '../store/entities/automation-entry.js';
 import { stateOfHead } from '../store/entities/dedup-head.js';
-import { type DedupHead, headFromConflict } from '../store/review-store.js';
+import { type DedupHead, headFromConflict, listedNameFromConflict } from '../store/review-store.js';
 import type { Deps } from './deps.js';
 import { expireItem } from './scheduled-jobs.js';
 
@@ -117,7 +116,7 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
     } catch (error) {
       if (!(error instanceof WriteConflictError)) throw error;
       // Lost a race: continue from the head and the listed name as DynamoDB returned them, or read the head.
-      const listed = listedNameIn(error.oldRecords, workspaceId, run.automationId);
+      const listed = listedNameFromConflict(error, workspaceId, run.automationId);
       if (listed !== undefined) listedName = listed;
       head = headFromConflict(error) ?? (await deps.store.getHead(workspaceId, dedupHash));
     }
