@@ -249,6 +249,10 @@ export async function listItems(deps: ReadDeps, caller: Caller, input: ListToolI
         { ...input, automationId: ids[0], automationName: undefined },
         viewer,
       );
+    // Several automations of that name: their lists merged newest first (a partition per automation and
+    // visibility scope), so the cost grows with the automations named, never with the queue.
+    if (ids.length <= MAX_NAMED_AUTOMATIONS)
+      return listFiltered(deps, caller, { ...input, automationName: undefined }, viewer, ids);
     return listFiltered(deps, caller, input, viewer);
   }
   return listFiltered(deps, caller, input);
@@ -262,6 +266,12 @@ function idsNamed(names: Map<string, string>, name: string): string[] {
     .map(([id]) => id)
     .sort();
 }
+
+/**
+ * Automations of one name whose lists are merged by partition; a name shared by more is listed through the whole
+ * list with the name filtered (MAX_LIST_ROUNDS pages at most).
+ */
+const MAX_NAMED_AUTOMATIONS = 4;
 
 /** Pages of the automation list it may read to turn a name into ids (each page is one request, 100 automations). */
 const MAX_AUTOMATION_PAGES = 5;
@@ -289,7 +299,13 @@ async function automationIdsNamed(deps: ReadDeps, caller: Caller, name: string):
   return ids;
 }
 
-async function listFiltered(deps: ReadDeps, caller: Caller, input: ListToolInput, viewer?: Viewer) {
+async function listFiltered(
+  deps: ReadDeps,
+  caller: Caller,
+  input: ListToolInput,
+  viewer?: Viewer,
+  automationIds?: string[],
+) {
   const record =
     input.recordType && input.recordId ? { type: input.recordType, id: input.recordId } : undefined;
   const scope = input.scope ?? (record ? 'workspace' : 'mine');
@@ -299,6 +315,7 @@ async function listFiltered(deps: ReadDeps, caller: Caller, input: ListToolInput
     (name === undefined || (item.origin.automationName ?? '').toLowerCase().includes(name)) &&
     (input.status === undefined || item.status === input.status) &&
     (!record || input.automationId === undefined || item.origin.automationId === input.automationId) &&
+    (!record || automationIds === undefined || automationIds.includes(item.origin.automationId)) &&
     (!record || scope === 'workspace' || item.reviewers.includes(caller.userId));
 
   const items: Listed[] = [];
@@ -307,7 +324,12 @@ async function listFiltered(deps: ReadDeps, caller: Caller, input: ListToolInput
     const page = { limit: input.limit - items.length, ...(cursor ? { cursor } : {}) };
     const result = record
       ? await listRecordItems(deps, caller, record, page, viewer)
-      : await listReviewItems(deps, caller, { ...page, scope, automationId: input.automationId }, viewer);
+      : await listReviewItems(
+          deps,
+          caller,
+          { ...page, scope, automationId: input.automationId, ...(automationIds ? { automationIds } : {}) },
+          viewer,
+        );
     items.push(...result.items.filter(wanted));
     if (result.nextCursor === null || items.length >= input.limit || round >= MAX_LIST_ROUNDS) {
       return { items, nextCursor: result.nextCursor };

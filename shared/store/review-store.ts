@@ -534,35 +534,38 @@ function sourcesOf(workspaceId: string, spec: ListSpec): ListSource[] {
     pk,
     skAttribute: 'listSk',
   });
+  // Several automations (`automationIds`): a partition per automation, merged like a member's two scopes.
+  const automations = (spec: { automationId?: string; automationIds?: string[] }) =>
+    spec.automationIds ?? (spec.automationId === undefined ? [undefined] : [spec.automationId]);
   switch (spec.kind) {
     case 'queue':
-      return [
-        spec.automationId === undefined
+      return automations(spec).map((automationId) =>
+        automationId === undefined
           ? base(queueKeys.pk(workspaceId, spec.userId))
           : index(
               'automation',
               'automationPk',
-              queueKeys.ofAutomation(workspaceId, spec.userId, spec.automationId),
-            ),
-      ];
-    case 'open': {
-      const { automationId } = spec;
-      if (spec.scopes === 'all')
-        return [
-          automationId === undefined
-            ? index('open', 'openPk', itemKeys.open(workspaceId))
-            : index('automation', 'automationPk', itemKeys.openOfAutomation(workspaceId, automationId)),
-        ];
-      return spec.scopes.map((scope) =>
-        automationId === undefined
-          ? index('scope', 'scopePk', itemKeys.openInScope(workspaceId, scope))
-          : index(
-              'scopeAutomation',
-              'scopeAutomationPk',
-              itemKeys.openInScopeOfAutomation(workspaceId, scope, automationId),
+              queueKeys.ofAutomation(workspaceId, spec.userId, automationId),
             ),
       );
-    }
+    case 'open':
+      return automations(spec).flatMap((automationId) => {
+        if (spec.scopes === 'all')
+          return [
+            automationId === undefined
+              ? index('open', 'openPk', itemKeys.open(workspaceId))
+              : index('automation', 'automationPk', itemKeys.openOfAutomation(workspaceId, automationId)),
+          ];
+        return spec.scopes.map((scope) =>
+          automationId === undefined
+            ? index('scope', 'scopePk', itemKeys.openInScope(workspaceId, scope))
+            : index(
+                'scopeAutomation',
+                'scopeAutomationPk',
+                itemKeys.openInScopeOfAutomation(workspaceId, scope, automationId),
+              ),
+        );
+      });
     case 'record':
       if (spec.scopes === 'all') return [base(recordEntryKeys.pk(workspaceId, spec.record))];
       return spec.scopes.map((scope) =>

@@ -22,8 +22,8 @@ import type { Page, PageRequest } from '../store/listing.js';
  * (docs/table-design.md). `scopes` are the visibility scopes the viewer may see (`all` for an admin).
  */
 export type ListSpec =
-  | { kind: 'queue'; userId: string; automationId?: string }
-  | { kind: 'open'; scopes: 'all' | string[]; automationId?: string }
+  | { kind: 'queue'; userId: string; automationId?: string; automationIds?: string[] }
+  | { kind: 'open'; scopes: 'all' | string[]; automationId?: string; automationIds?: string[] }
   | { kind: 'record'; record: RecordRef; scopes: 'all' | string[] };
 
 /** What a webhook event can match: an email draft's thread or (threadless) subject, or the provider's draft id. */

@@ -116,14 +116,19 @@ export const scopesOf = (member: Member): 'all' | string[] =>
  * The queue is read in parallel with the caller's membership (2 requests); the workspace view needs the role
  * first: 1 partition for an admin, 2 for a member (workspace runs, their own runs), so 2 or 3 requests.
  */
-export async function listReviewItems(deps: ReadDeps, caller: Caller, query: ListQuery, viewer?: Viewer) {
+export async function listReviewItems(
+  deps: ReadDeps,
+  caller: Caller,
+  query: ListQuery & { automationIds?: string[] },
+  viewer?: Viewer,
+) {
   const page: PageRequest = { limit: query.limit, cursor: query.cursor };
   const now = deps.clock();
   if (query.scope === 'mine') {
     const spec: ListSpec = {
       kind: 'queue',
       userId: caller.userId,
-      ...optionalAutomation(query.automationId),
+      ...optionalAutomation(query),
     };
     const [member, result] = await Promise.all([
       viewer ? activeOf(viewer) : viewerOf(deps, caller),
@@ -137,7 +142,7 @@ export async function listReviewItems(deps: ReadDeps, caller: Caller, query: Lis
   const spec: ListSpec = {
     kind: 'open',
     scopes: scopesOf(member),
-    ...optionalAutomation(query.automationId),
+    ...optionalAutomation(query),
   };
   const result = await deps.store.listItems(
     caller.workspaceId,
@@ -149,7 +154,19 @@ export async function listReviewItems(deps: ReadDeps, caller: Caller, query: Lis
   return present(result, member, now);
 }
 
-const optionalAutomation = (automationId: string | undefined) => (automationId ? { automationId } : {});
+/** The list's automation filter: one automation, or several merged (the agent's list by a name several share). */
+const optionalAutomation = ({
+  automationId,
+  automationIds,
+}: {
+  automationId?: string;
+  automationIds?: string[];
+}) =>
+  automationIds !== undefined && automationIds.length > 0
+    ? { automationIds: [...new Set(automationIds)].sort() }
+    : automationId
+      ? { automationId }
+      : {};
 
 /**
  * A queue holds the items its reviewer could see when they were routed; should the reviewer's role change since

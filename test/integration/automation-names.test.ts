@@ -132,6 +132,45 @@ describe("the agent's list by automation name", () => {
     expect(stranger).toEqual({ items: [], nextCursor: null });
   });
 
+  it('merges the lists of the automations a name matches, newest first, page by page', async () => {
+    const workspaceId = await newWorkspace();
+    const alice = { workspaceId, userId: 'u_alice' };
+    const expected: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const p = run(
+        workspaceId,
+        i % 2 ? 'auto_follow' : 'auto_remind',
+        i % 2 ? 'Renewal follow-up' : 'Renewal reminder',
+        i % 3 ? 'workspace' : 'u_alice',
+      );
+      await ingest(p);
+      expected.unshift(p.run.id);
+    }
+    await ingest(run(workspaceId, 'auto_follow', 'Renewal follow-up', 'u_bob'));
+    await ingest(run(workspaceId, 'auto_churn', 'Churn rescue', 'workspace'));
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      table.counter.reset();
+      const page = await listItems(depsOf(store), alice, {
+        automationName: 'renewal',
+        scope: 'workspace',
+        limit: 3,
+        ...(cursor ? { cursor } : {}),
+      });
+      // The names with the member, then both scopes of both automations: 1 + 2 × 2, whatever the workspace holds
+      // (a later page reads only the partitions that have rows left).
+      expect(table.counter.byCommand.BatchGetItem).toBe(1);
+      if (cursor === undefined) expect(table.counter.byCommand.Query).toBe(4);
+      else expect(table.counter.byCommand.Query).toBeLessThanOrEqual(4);
+      seen.push(...page.items.map((item) => item.origin.runId));
+      if (page.nextCursor) expect(page.items).toHaveLength(3);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual(expected);
+  });
+
   it('follows a rename: the latest name finds the automation, the old one no longer does', async () => {
     const workspaceId = await newWorkspace();
     const alice = { workspaceId, userId: 'u_alice' };
