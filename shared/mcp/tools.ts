@@ -281,8 +281,7 @@ const MAX_AUTOMATION_PAGES = 5;
  * DynamoDB's item size: store/entities/automation-names.ts).
  */
 async function automationIdsNamed(deps: ReadDeps, caller: Caller, name: string): Promise<string[]> {
-  const wanted = name.toLowerCase();
-  const ids: string[] = [];
+  const names = new Map<string, string>();
   let cursor: string | undefined;
   for (let page = 0; page < MAX_AUTOMATION_PAGES; page++) {
     const result = await deps.store.automations(
@@ -292,11 +291,11 @@ async function automationIdsNamed(deps: ReadDeps, caller: Caller, name: string):
       false,
     );
     for (const entry of result.automations)
-      if ((entry.automationName ?? '').toLowerCase().includes(wanted)) ids.push(entry.automationId);
+      if (entry.automationName !== undefined) names.set(entry.automationId, entry.automationName);
     if (!result.nextCursor) break;
     cursor = result.nextCursor;
   }
-  return ids;
+  return idsNamed(names, name);
 }
 
 async function listFiltered(

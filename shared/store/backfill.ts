@@ -4,13 +4,11 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { AUTOMATION_ENTITY } from './entities/automation-entry.js';
+import { unpart } from './key-parts.js';
 import { ReviewStore } from './review-store.js';
 
-/** The record that says the table's automation names are complete (written after the backfill, or on a new table). */
+/** The record that says the table's automation names are complete (written once the backfill has run). */
 const MARKER = { pk: 'MIGRATION', sk: 'automation-names' };
-
-/** Unescapes a key part (key-parts.ts `part`). */
-const unpart = (value: string) => value.replaceAll('%23', '#').replaceAll('%25', '%');
 
 /**
  * Lists every automation under its latest name (store/entities/automation-names.ts) in every workspace whose

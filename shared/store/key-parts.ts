@@ -4,6 +4,8 @@
  * never forge a key of another shape (`acc#S#workspace` stays one part).
  */
 export const part = (value: string): string => value.replaceAll('%', '%25').replaceAll('#', '%23');
+/** The value a key part was made from. */
+export const unpart = (value: string): string => value.replaceAll('%23', '#').replaceAll('%25', '%');
 
 export const tenant = (workspaceId: string): string => `WS#${part(workspaceId)}`;
 

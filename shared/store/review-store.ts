@@ -43,7 +43,13 @@ import {
   parseFeedbackRow,
   parseNote,
 } from './entities/automation-feedback.js';
-import { automationNameKeys, isItemTooLarge, namesOf, nameUpdate } from './entities/automation-names.js';
+import {
+  automationNameKeys,
+  isItemTooLarge,
+  isNameWrite,
+  namesOf,
+  nameUpdate,
+} from './entities/automation-names.js';
 import { type DedupHead, headClaimPut, headKeys, isHeadRecord, parseHead } from './entities/dedup-head.js';
 import { historyKeys, parseHistoryEntry } from './entities/history.js';
 import type { ItemSummary } from './entities/item-summary.js';
@@ -455,10 +461,11 @@ export class ReviewStore implements ReviewStorePort {
    * written with the names marked incomplete instead (automation-names.ts): the proposal is never refused for it.
    */
   private async transactNamed(ops: (namesOverflow: boolean) => TransactItem[]): Promise<void> {
+    const first = ops(false);
     try {
-      await this.table.transact(ops(false));
+      await this.table.transact(first);
     } catch (error) {
-      if (!isItemTooLarge(error)) throw error;
+      if (!isItemTooLarge(error) || !first.some(isNameWrite)) throw error;
       await this.table.transact(ops(true));
     }
   }

@@ -65,6 +65,18 @@ function tally(ops: TransactItem[]): Record<string, number> {
 const users = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `u_${prefix}${i}`);
 const records = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
 
+/** A new item's transaction, with what its proposal read of the automation's listed name. */
+function proposalOps(listing: { listedName: string | null; namesOverflow?: boolean }): TransactItem[] {
+  const after = item({ reviewers: ['u_a'], records: [] });
+  return itemChangeOps('t', {
+    before: null,
+    after,
+    entry: historyEntry(after, 'created', { kind: 'automation', runId: 'run_1' }),
+    events: [],
+    ...listing,
+  });
+}
+
 describe('an item change', () => {
   it('creates an item on every list at once: queues, counters, banners, the automation, stats', () => {
     const after = item({ reviewers: ['u_a', 'u_b'], records: ['acc_1'] });
@@ -93,14 +105,7 @@ describe('an item change', () => {
   ] as const)(
     "writes a proposal's name to its names shard only when it is not %s, conditional on what it read",
     (_label, listedName, writesShard, condition) => {
-      const after = item({ reviewers: ['u_a'], records: [] });
-      const ops = itemChangeOps('t', {
-        before: null,
-        after,
-        entry: historyEntry(after, 'created', { kind: 'automation', runId: 'run_1' }),
-        events: [],
-        listedName,
-      });
+      const ops = proposalOps({ listedName });
       expect(tally(ops)['Update AUTONAMES'] ?? 0).toBe(writesShard ? 1 : 0);
       const entry = ops.find((op) => op.Update?.Key?.pk === 'WS#ws_acme#AUTOS')?.Update;
       expect(entry?.ConditionExpression).toBe(condition);
@@ -111,15 +116,7 @@ describe('an item change', () => {
   );
 
   it('marks the names incomplete instead of writing to a full shard', () => {
-    const after = item({ reviewers: ['u_a'], records: [] });
-    const ops = itemChangeOps('t', {
-      before: null,
-      after,
-      entry: historyEntry(after, 'created', { kind: 'automation', runId: 'run_1' }),
-      events: [],
-      listedName: null,
-      namesOverflow: true,
-    });
+    const ops = proposalOps({ listedName: null, namesOverflow: true });
     const names = ops.filter((op) => op.Update?.Key?.pk === 'WS#ws_acme#AUTONAMES');
     expect(names.map((op) => [op.Update?.Key?.sk, op.Update?.UpdateExpression])).toEqual([
       ['HEAD', 'SET entity = :entity, overflow = :true'],

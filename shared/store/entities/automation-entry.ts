@@ -57,7 +57,7 @@ export function automationUpdates(tableName: string, workspaceId: string, change
   const set = `SET ${sets.join(', ')}`;
   const listing = listingOf(change);
   const workspaceSets = listing.writes ? `${set}, listedName = :name` : set;
-  if (listing.condition && listing.listed !== undefined) values[':listed'] = listing.listed;
+  const listed = listing.listed === undefined ? {} : { ':listed': listing.listed };
   const workspaceAdds =
     change.openDelta === 0 ? [] : ['openAll :d', ...(change.userId ? [] : ['openWorkspace :d'])];
   const delta = change.openDelta === 0 ? {} : { ':d': change.openDelta };
@@ -69,17 +69,16 @@ export function automationUpdates(tableName: string, workspaceId: string, change
       ...(listing.condition
         ? { ConditionExpression: listing.condition, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const }
         : {}),
-      ExpressionAttributeValues: { ...values, ...delta },
+      ExpressionAttributeValues: { ...values, ...listed, ...delta },
     },
   ];
   if (change.userId) {
-    const { ':listed': _listed, ...userValues } = values;
     updates.push({
       TableName: tableName,
       Key: automationKeys.userEntry(workspaceId, change.userId, change.automationId),
       UpdateExpression: `${set}${change.openDelta === 0 ? '' : ' ADD #open :d'}`,
       ...(change.openDelta === 0 ? {} : { ExpressionAttributeNames: { '#open': 'open' } }),
-      ExpressionAttributeValues: { ...userValues, ...delta },
+      ExpressionAttributeValues: { ...values, ...delta },
     } as (typeof updates)[number]);
   }
   return updates;

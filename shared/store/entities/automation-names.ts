@@ -67,6 +67,11 @@ export function nameUpdate(
   };
 }
 
+/** Whether a transaction action writes to a names shard. */
+export const isNameWrite = (op: { Update?: { Key?: Record<string, unknown> } }): boolean =>
+  String(op.Update?.Key?.pk ?? '').endsWith('#AUTONAMES') &&
+  String(op.Update?.Key?.sk ?? '').startsWith('S#');
+
 /** Marks the names as incomplete: a shard is full, so readers use the automation list. */
 export function overflowUpdate(tableName: string, workspaceId: string) {
   return {
