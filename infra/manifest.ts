@@ -98,6 +98,9 @@ export const OUTBOX_STREAM_FILTER: StreamFilterPattern = {
   dynamodb: { NewImage: { entity: { S: ['History', 'Outbox'] } } },
 };
 
+/** Stream records that carry tallies (shared/store/entities/tally.ts): the same new history and outbox records. */
+export const TALLY_STREAM_FILTER: StreamFilterPattern = OUTBOX_STREAM_FILTER;
+
 const http = (method: HttpMethod, path: string, auth: 'jwt' | 'none' = 'jwt'): Trigger => ({
   kind: 'http',
   method,
@@ -133,6 +136,23 @@ export const functions: FunctionSpec[] = [
       },
     ],
     access: { publishEvents: true },
+  },
+  {
+    name: 'apply-tallies',
+    description:
+      'Counts committed changes into the queue counters, open counts, review stats and feedback, exactly once, from the stream',
+    triggers: [
+      {
+        kind: 'stream',
+        name: 'Tallies',
+        filter: TALLY_STREAM_FILTER,
+        batchSize: 100,
+        maxBatchingWindowSeconds: 1,
+        retryAttempts: 20,
+        bisectOnError: true,
+      },
+    ],
+    access: { table: 'readwrite' },
   },
   {
     name: 'record-email-delivery',

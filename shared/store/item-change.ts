@@ -2,19 +2,20 @@
  * The one transaction builder for item changes. Every change of a review item is ONE TransactWriteItems:
  * 1. the item, put whole, conditional on the version and status the caller saw (exactly one of two concurrent
  *    changes wins);
- * 2. a history entry, which carries the events the change publishes (the outbox: shared/events/outbox.ts);
- * 3. the queue entries of its reviewers (put while open, deleted for reviewers who left or when it closes) and each
- *    affected reviewer's queue counter;
+ * 2. a history entry, which carries the events the change publishes (the outbox: shared/events/outbox.ts) and its
+ *    tally: what the change does to the counters (below);
+ * 3. the queue entries of its reviewers (put while open, deleted for reviewers who left or when it closes);
  * 4. the record entries of the records it is about (the record banners);
- * 5. the automation's entries (GET /automations: latest name, open counts) and, when a proposal brings a new
- *    name, the automation's names shard (entities/automation-names.ts);
+ * 5. when a proposal brings another name than its automation's entry lists, the entry's name and the automation's
+ *    names shard (entities/automation-names.ts);
  * 6. the dedup head, mirrored while the item holds its key;
- * 7. the automation's review-stats counters (and, on a decision, its duration record);
- * 8. the automation's review feedback (per automation version: entities/automation-feedback.ts), derived from the
- *    change, and a dismissal's note.
- * So an item, its lists, its counters and its history can never disagree. DynamoDB allows 100 actions per
- * transaction; docs/table-design.md counts the largest change (a replacement that swaps every reviewer and every
- * record) and `MAX_TRANSACTION_ACTIONS` guards it.
+ * 7. on a decision, its duration record (review stats), and a dismissal's note.
+ * So an item, its lists and its history can never disagree. No record that every change of one automation or of one
+ * reviewer's queue writes is in the transaction (SPEC 3 "Bursts"): the counters those changes share (each affected
+ * reviewer's queue counter, the automation's open counts, its review stats and its review feedback per version) are
+ * the change's tally (entities/tally.ts), counted exactly once from the stream by apply-tallies. DynamoDB allows 100
+ * actions per transaction; docs/table-design.md counts the largest change (a replacement that swaps every reviewer and
+ * every record) and `MAX_TRANSACTION_ACTIONS` guards it.
  */
 import {
   type HistoryEntry,
@@ -24,16 +25,21 @@ import {
   recordRefsOf,
 } from '../domain/review-item.js';
 import type { OutEvent } from '../events/out-events.js';
-import { type CounterChange, countersUpdate, durationRecordOf } from './entities/automation-counters.js';
-import { type AutomationChange, automationUpdates, listingOf } from './entities/automation-entry.js';
-import { feedbackOfChange, feedbackUpdate, noteRecords } from './entities/automation-feedback.js';
+import { type CounterChange, countersWrite, durationRecordOf } from './entities/automation-counters.js';
+import {
+  type AutomationChange,
+  automationCountWrites,
+  automationNameUpdate,
+} from './entities/automation-entry.js';
+import { feedbackOfChange, feedbackWrite, noteRecords } from './entities/automation-feedback.js';
 import { nameUpdate, overflowUpdate } from './entities/automation-names.js';
 import { headChange } from './entities/dedup-head.js';
 import { historyRecord } from './entities/history.js';
-import { isEmptyCountChange, type QueueCountChange, queueCounterUpdate } from './entities/queue-counter.js';
+import { isEmptyCountChange, type QueueCountChange, queueCounterWrite } from './entities/queue-counter.js';
 import { queueEntryRecord, queueKeys } from './entities/queue-entry.js';
 import { recordEntryKeys, recordEntryRecord } from './entities/record-entry.js';
 import { type ItemState, itemConditions, itemRecord } from './entities/review-item.js';
+import type { CounterWrite } from './entities/tally.js';
 import type { TransactItem } from './table.js';
 
 /** DynamoDB's limit on the actions of one transaction. */
@@ -59,6 +65,10 @@ export interface ItemChange {
 export function itemChangeOps(tableName: string, change: ItemChange): TransactItem[] {
   const { before, after, entry, counters, events } = change;
   const { workspaceId } = after;
+  const wasOpen = before !== null && isOpen(before.status);
+  const nowOpen = isOpen(after.status);
+  const proposal = entry.action === 'created' || entry.action === 'replaced';
+  const tally: CounterWrite[] = [];
   const ops: TransactItem[] = [
     {
       Put: {
@@ -67,14 +77,9 @@ export function itemChangeOps(tableName: string, change: ItemChange): TransactIt
         ...(before ? itemConditions.unchangedSince(before) : itemConditions.isNew()),
       },
     },
-    { Put: { TableName: tableName, Item: historyRecord(workspaceId, after.id, entry, events) } },
   ];
 
-  const wasOpen = before !== null && isOpen(before.status);
-  const nowOpen = isOpen(after.status);
-  const proposal = entry.action === 'created' || entry.action === 'replaced';
-
-  // 3. Queues and their counters.
+  // 3. Queues (their counters: the tally).
   const beforeQueue = wasOpen ? before.reviewers : [];
   const afterQueue = nowOpen ? after.reviewers : [];
   for (const userId of afterQueue) {
@@ -86,7 +91,7 @@ export function itemChangeOps(tableName: string, change: ItemChange): TransactIt
     });
   }
   for (const [userId, countChange] of queueCountChanges(before, after, wasOpen, nowOpen, proposal)) {
-    ops.push({ Update: queueCounterUpdate(tableName, workspaceId, userId, countChange) });
+    tally.push(queueCounterWrite(workspaceId, userId, countChange));
   }
 
   // 4. Record banners.
@@ -104,39 +109,45 @@ export function itemChangeOps(tableName: string, change: ItemChange): TransactIt
     });
   }
 
-  // 5. The automation list, and the automation's name where it changed.
+  // 5. The automation's open counts (the tally), and its name where a proposal changes it.
   for (const automationChange of automationChanges(before, after, wasOpen, nowOpen, proposal)) {
-    const withListing =
-      automationChange.name === undefined
-        ? automationChange
-        : { ...automationChange, listedName: change.listedName };
-    for (const update of automationUpdates(tableName, workspaceId, withListing)) ops.push({ Update: update });
-    if (withListing.name !== undefined && listingOf(withListing).writes) {
+    tally.push(...automationCountWrites(workspaceId, automationChange));
+    const entryName = automationNameUpdate(tableName, workspaceId, {
+      ...automationChange,
+      listedName: change.listedName,
+    });
+    if (entryName && automationChange.name !== undefined) {
+      ops.push({ Update: entryName });
       ops.push({
         Update: change.namesOverflow
           ? overflowUpdate(tableName, workspaceId)
-          : nameUpdate(tableName, workspaceId, withListing.automationId, withListing.name),
+          : nameUpdate(tableName, workspaceId, automationChange.automationId, automationChange.name),
       });
     }
   }
 
-  // 6. The dedup head. 7. Review stats.
+  // 6. The dedup head. 7. Review stats (the counters: the tally).
   const headOp = before ? headChange(tableName, before, after) : undefined;
   if (headOp) ops.push(headOp);
   if (counters) {
-    ops.push({ Update: countersUpdate(tableName, workspaceId, counters) });
+    tally.push(countersWrite(workspaceId, counters));
     const duration = durationRecordOf(workspaceId, counters);
     if (duration) ops.push({ Put: { TableName: tableName, Item: duration } });
   }
 
-  // 8. Review feedback.
+  // 8. Review feedback (the counters: the tally) and a dismissal's note.
   const feedback = feedbackOfChange(after, entry, counters?.add);
   if (feedback) {
-    ops.push({ Update: feedbackUpdate(tableName, workspaceId, feedback) });
+    tally.push(feedbackWrite(workspaceId, feedback));
     if (feedback.note)
       for (const Item of noteRecords(workspaceId, feedback.automationId, feedback.scope, feedback.note))
         ops.push({ Put: { TableName: tableName, Item } });
   }
+
+  // 2. The history entry, second, with the events and the tally gathered above.
+  ops.splice(1, 0, {
+    Put: { TableName: tableName, Item: historyRecord(workspaceId, after.id, entry, events, tally) },
+  });
 
   if (ops.length > MAX_TRANSACTION_ACTIONS) {
     throw new Error(

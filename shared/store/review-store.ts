@@ -29,7 +29,7 @@ import type {
 import {
   type CounterChange,
   counterKeys,
-  countersUpdate,
+  countersWrite,
   type DecisionDuration,
   parseCounters,
   parseDuration,
@@ -60,6 +60,7 @@ import { parseQueueCounts, type QueueCounts, queueCounterKeys } from './entities
 import { queueKeys } from './entities/queue-entry.js';
 import { recordEntryKeys } from './entities/record-entry.js';
 import { type DueKind, isItemRecord, itemKeys, parseItem, stateOf } from './entities/review-item.js';
+import type { Tally } from './entities/tally.js';
 import {
   parseWebhookDelivery,
   webhookClaimRecord,
@@ -79,6 +80,7 @@ import {
   sealCursor,
 } from './listing.js';
 import { type Attributes, isConditionalFailure, Table, type TableKey, type TransactItem } from './table.js';
+import { applyTallies, type TallyOutcome } from './tallies.js';
 
 export { isConditionalFailure };
 
@@ -491,15 +493,19 @@ export class ReviewStore implements ReviewStorePort {
   }
 
   async recordDropped(workspaceId: string, counters: CounterChange, events: OutEvent[]): Promise<void> {
-    await this.table.transact([
-      { Update: countersUpdate(this.table.name, workspaceId, counters) },
-      {
-        Put: {
-          TableName: this.table.name,
-          Item: outboxRecord(workspaceId, `drop.${this.ulid()}`, events, new Date()),
-        },
-      },
-    ]);
+    await this.table.db.send(
+      new PutCommand({
+        TableName: this.table.name,
+        Item: outboxRecord(workspaceId, `drop.${this.ulid()}`, events, new Date(), [
+          countersWrite(workspaceId, counters),
+        ]),
+      }),
+    );
+  }
+
+  /** Counts changes' tallies into the counters, exactly once (tallies.ts). */
+  applyTallies(tallies: Tally[], now = new Date()): Promise<TallyOutcome> {
+    return applyTallies(this.table, tallies, now);
   }
 
   async claimWebhook(webhookId: string, now: Date, leaseMs: number): Promise<WebhookClaim> {

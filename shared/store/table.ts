@@ -25,8 +25,13 @@ export interface TableKey {
   sk: string;
 }
 
-/** Attempts of a transaction cancelled only because another one was in flight on the same items. */
-const TRANSACTION_CONFLICT_ATTEMPTS = 4;
+/**
+ * Attempts of a transaction cancelled only because another one was in flight on the same items, with full jitter
+ * between them (a random wait up to a cap that doubles from 25 ms to 800 ms): about 1.6 s at most in all, long past
+ * any one commit, so racing writers spread out instead of meeting again.
+ */
+export const TRANSACTION_CONFLICT_ATTEMPTS = 7;
+const CONFLICT_BACKOFF_MS = { base: 25, max: 800 };
 /** BatchGetItem takes at most 100 keys per request. */
 const BATCH_GET_KEYS = 100;
 
@@ -114,7 +119,7 @@ export class Table {
           reasons.some((r) => r.Code === 'TransactionConflict') &&
           !reasons.some((r) => r.Code === 'ConditionalCheckFailed');
         if (onlyInFlight && attempt < TRANSACTION_CONFLICT_ATTEMPTS) {
-          await sleep(20 * attempt + Math.random() * 30);
+          await sleep(fullJitter(attempt));
           continue;
         }
         const conflict = new WriteConflictError(
@@ -133,5 +138,9 @@ export class Table {
 export function isConditionalFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
+
+/** AWS's "full jitter": a random wait between 0 and an exponentially growing cap. */
+const fullJitter = (attempt: number) =>
+  Math.random() * Math.min(CONFLICT_BACKOFF_MS.max, CONFLICT_BACKOFF_MS.base * 2 ** (attempt - 1));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -146,6 +146,8 @@ describe('real responses against the served OpenAPI document', () => {
         await admin.get(`/review-items/${item.itemId}/history`),
       );
     }
+    // The counters count the changes from the stream (their tallies): once it has caught up.
+    await scenario.runtime.idle();
     const stats = await admin.get(`/automations/${toSend.proposal.run.automationId}/review-stats`);
     expect(stats.body).toMatchObject({ approvedAsProposed: 1, dismissed: 1, decided: 2 });
     expectDocumented('/automations/{automationId}/review-stats', 'GET', stats);

@@ -26,6 +26,7 @@ import { ingestProposal } from '../../shared/use-cases/ingest-proposal.js';
 import { newItemId } from '../../shared/wiring.js';
 import { member, proposal } from '../fixtures/index.js';
 import { createTestTable, type TestTable } from '../support/dynamo.js';
+import { SettlingStore, settleTallies } from '../support/tallies.js';
 
 let table: TestTable;
 let store: ReviewStore;
@@ -33,8 +34,8 @@ const clock = () => new Date('2026-11-20T12:00:00.000Z');
 const depsOf = (s: ReviewStore): Deps => ({ store: s, clock, newId: newItemId });
 
 beforeAll(async () => {
-  table = await createTestTable('names');
-  store = new ReviewStore(table.client, table.tableName);
+  table = await createTestTable('names', { stream: true });
+  store = new SettlingStore(table.client, table.tableName);
 });
 
 async function newWorkspace(): Promise<string> {
@@ -77,7 +78,9 @@ async function ingest(p: DraftProposed, s = store) {
   expect(outcome.outcome).toBe('created');
 }
 
+/** The automation's workspace entry, once the changes' tallies are counted (its open counts). */
 async function entryOf(workspaceId: string, automationId: string) {
+  await settleTallies(table.tableName);
   const { Item } = await table.client.send(
     new GetCommand({
       TableName: table.tableName,
@@ -206,9 +209,9 @@ describe("the agent's list by automation name", () => {
       const workspaceId = await newWorkspace();
       const automationId = `auto_race${trial}`;
       await ingest(run(workspaceId, automationId, 'Alpha', 'workspace'));
-      // They all read "listed as Alpha": those that bring Alpha write no name, only the condition that it is still
-      // listed; those that bring another write it. Whoever loses on the entry's condition retries from the entry
-      // DynamoDB returned, so the last name written is the one listed.
+      // They all read "listed as Alpha": those that bring Alpha leave the entry alone; those that bring another write
+      // it, conditional on Alpha being still listed. Whoever loses on that condition retries from the entry DynamoDB
+      // returned, so the last name written is the one listed, in the entry and in the names alike.
       table.counter.reset();
       await Promise.all(
         racers(trial).map((name) => ingest(run(workspaceId, automationId, name, 'workspace'))),

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareProposals } from '../../shared/domain/dedup.js';
 import type { DraftProposed } from '../../shared/domain/schemas.js';
-import { ReviewStore } from '../../shared/store/review-store.js';
+import type { ReviewStore } from '../../shared/store/review-store.js';
 import { applyMemberChange } from '../../shared/use-cases/apply-member-change.js';
 import type { Deps } from '../../shared/use-cases/deps.js';
 import { ingestProposal } from '../../shared/use-cases/ingest-proposal.js';
@@ -17,6 +17,7 @@ import { member, proposal } from '../fixtures/index.js';
 import { createTestTable, type TestTable } from '../support/dynamo.js';
 import { emailOf } from '../support/items.js';
 import { OutboxReader } from '../support/outbox.js';
+import { SettlingStore } from '../support/tallies.js';
 
 let table: TestTable;
 let store: ReviewStore;
@@ -29,8 +30,8 @@ const deps = (): Deps => ({
 const newWorkspace = () => `ws_${randomUUID().slice(0, 8)}`;
 
 beforeAll(async () => {
-  table = await createTestTable('ingest');
-  store = new ReviewStore(table.client, table.tableName);
+  table = await createTestTable('ingest', { stream: true });
+  store = new SettlingStore(table.client, table.tableName);
   outbox = new OutboxReader(table.client, table.tableName);
 });
 

@@ -14,7 +14,7 @@ import { isOpen, recordRefsOf } from '../../shared/domain/review-item.js';
 import { scopeOf } from '../../shared/domain/routing.js';
 import { ConflictError } from '../../shared/errors.js';
 import { parseItem } from '../../shared/store/entities/review-item.js';
-import { ReviewStore } from '../../shared/store/review-store.js';
+import type { ReviewStore } from '../../shared/store/review-store.js';
 import { applyMemberChange } from '../../shared/use-cases/apply-member-change.js';
 import { dismissItem, editItem } from '../../shared/use-cases/decide.js';
 import type { Deps } from '../../shared/use-cases/deps.js';
@@ -25,13 +25,14 @@ import { newItemId } from '../../shared/wiring.js';
 import { member, proposal } from '../fixtures/index.js';
 import { createTestTable, type TestTable } from '../support/dynamo.js';
 import { emailOf } from '../support/items.js';
+import { SettlingStore, settleTallies } from '../support/tallies.js';
 
 let table: TestTable;
 let store: ReviewStore;
 
 beforeAll(async () => {
-  table = await createTestTable('lists-agree');
-  store = new ReviewStore(table.client, table.tableName);
+  table = await createTestTable('lists-agree', { stream: true });
+  store = new SettlingStore(table.client, table.tableName);
 });
 
 const USERS = ['u_alice', 'u_bob', 'u_carol'] as const;
@@ -66,7 +67,9 @@ const step = fc.oneof(
 );
 type Step = typeof step extends fc.Arbitrary<infer S> ? S : never;
 
+/** Every record of the workspace, once the changes' tallies are counted. */
 async function scanWorkspace(workspaceId: string): Promise<Record<string, unknown>[]> {
+  await settleTallies(table.tableName);
   const rows: Record<string, unknown>[] = [];
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {

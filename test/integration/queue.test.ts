@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ReviewItem } from '../../shared/domain/review-item.js';
 import { ValidationError } from '../../shared/errors.js';
-import { ReviewStore } from '../../shared/store/review-store.js';
+import type { ReviewStore } from '../../shared/store/review-store.js';
 import { applyMemberChange } from '../../shared/use-cases/apply-member-change.js';
 import type { Deps } from '../../shared/use-cases/deps.js';
 import { ingestProposal } from '../../shared/use-cases/ingest-proposal.js';
@@ -17,6 +17,7 @@ import { member, proposal } from '../fixtures/index.js';
 import { createTestTable, type TestTable } from '../support/dynamo.js';
 import { emailOf } from '../support/items.js';
 import { OutboxReader } from '../support/outbox.js';
+import { SettlingStore } from '../support/tallies.js';
 
 let table: TestTable;
 let store: ReviewStore;
@@ -29,8 +30,8 @@ const deps = (): Deps => ({
 const alice = (workspaceId: string) => ({ workspaceId, userId: 'u_alice' });
 
 beforeAll(async () => {
-  table = await createTestTable('queue');
-  store = new ReviewStore(table.client, table.tableName);
+  table = await createTestTable('queue', { stream: true });
+  store = new SettlingStore(table.client, table.tableName);
 });
 
 async function workspace(): Promise<string> {

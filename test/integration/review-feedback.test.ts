@@ -64,7 +64,7 @@ let env: ItemEnv;
 
 beforeAll(async () => {
   console.info(`review-feedback: seed ${SEED} (replay with FEEDBACK_SEED=${SEED})`);
-  env = await createItemEnv({ prefix: 'feedback' });
+  env = await createItemEnv({ prefix: 'feedback', tallies: true });
   await seedMembers(env.deps, VIEWERS);
 });
 afterAll(async () => {

@@ -17,7 +17,7 @@ import type { HistoryEntry, Member, ReviewItem } from '../../shared/domain/revie
 import { canSee } from '../../shared/domain/routing.js';
 import type { DraftProposed, ExecutedAs } from '../../shared/domain/schemas.js';
 import { SesMailer } from '../../shared/mail/mailer.js';
-import { COUNTER_NAMES, type CounterName, ReviewStore } from '../../shared/store/review-store.js';
+import { COUNTER_NAMES, type CounterName } from '../../shared/store/review-store.js';
 import { applyMemberChange } from '../../shared/use-cases/apply-member-change.js';
 import { approveItem, dismissItem, editItem } from '../../shared/use-cases/decide.js';
 import type { SendDeps } from '../../shared/use-cases/deps.js';
@@ -31,6 +31,7 @@ import { member, proposal } from '../fixtures/index.js';
 import { createTestTable, type TestTable } from '../support/dynamo.js';
 import { sesEndpoint } from '../support/endpoints.js';
 import { emailOf } from '../support/items.js';
+import { SettlingStore } from '../support/tallies.js';
 
 const SEED = Number(process.env.STATS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const STEPS = Number(process.env.STATS_STEPS ?? 150);
@@ -51,7 +52,7 @@ let now: Date;
 
 beforeAll(async () => {
   console.info(`review-stats: seed ${SEED} (replay with STATS_SEED=${SEED})`);
-  table = await createTestTable('stats');
+  table = await createTestTable('stats', { stream: true });
   ses = new SESv2Client({
     endpoint: sesEndpoint(),
     region: LOCAL_REGION,
@@ -67,7 +68,7 @@ afterAll(async () => {
 
 function depsFor(): SendDeps {
   return {
-    store: new ReviewStore(table.client, table.tableName),
+    store: new SettlingStore(table.client, table.tableName),
     clock: () => new Date(now),
     newId: newItemId,
     mailer: new SesMailer(ses),

@@ -6,7 +6,9 @@
  * transaction at a time (about 30 ms for an ingest), so 10⁴ items would take minutes the other way.
  *
  * Not atomic and not conditional: only for a loader that owns the workspace it loads (nothing else writes to it
- * meanwhile). The update expressions it folds are the store's own (top-level SET, ADD and REMOVE).
+ * meanwhile). The update expressions it folds are the store's own (top-level SET, ADD and REMOVE). A change's tally
+ * (the counters it moves: shared/store/entities/tally.ts) is folded into the counters at once, with the marker
+ * apply-tallies would write, so a stream reading the table later does not count it again.
  */
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dedupHashOf, dedupKeyOf } from '../../shared/domain/dedup.js';
@@ -18,6 +20,7 @@ import { itemEvent } from '../../shared/events/out-events.js';
 import { headClaimPut } from '../../shared/store/entities/dedup-head.js';
 import { mailboxUpdates } from '../../shared/store/entities/mailbox.js';
 import { memberRecord } from '../../shared/store/entities/member.js';
+import { counterUpdate, markerPut, mergeWrites, tallyOf } from '../../shared/store/entities/tally.js';
 import { itemChangeOps } from '../../shared/store/item-change.js';
 import type { TransactItem } from '../../shared/store/table.js';
 
@@ -28,10 +31,28 @@ const keyOf = (key: Row) => JSON.stringify([key.pk, key.sk]);
 export async function bulkLoad(
   db: DynamoDBDocumentClient,
   tableName: string,
-  ops: TransactItem[],
+  changeOps: TransactItem[],
 ): Promise<void> {
+  const ops = [...changeOps];
   const puts = new Map<string, Row>();
   const updates = new Map<string, { key: Row; list: NonNullable<TransactItem['Update']>[] }>();
+  const tallied = ops.flatMap((op) => {
+    const tally = op.Put ? tallyOf(op.Put.Item as Row) : undefined;
+    return tally ? [tally] : [];
+  });
+  for (const write of mergeWrites(tallied.flatMap((tally) => tally.writes))) {
+    ops.push({
+      Update: counterUpdate(tableName, {
+        ...write,
+        setIfAbsent: undefined,
+        set: { ...write.setIfAbsent, ...write.set },
+      }),
+    });
+  }
+  for (const { source } of tallied) {
+    const marker = markerPut(tableName, source, new Date()).Put;
+    if (marker) ops.push({ Put: { TableName: tableName, Item: marker.Item } });
+  }
   for (const op of ops) {
     if (op.Put) puts.set(keyOf(op.Put.Item as Row), op.Put.Item as Row);
     else if (op.Update) {

@@ -23,6 +23,7 @@ import { member, proposal } from '../fixtures/index.js';
 import { countRequests, createTestTable, type RequestCounter, type TestTable } from './dynamo.js';
 import { sesEndpoint } from './endpoints.js';
 import { OutboxReader } from './outbox.js';
+import { SettlingStore } from './tallies.js';
 
 export const WORKSPACE = 'ws_acme';
 /** The draft's `from` in the fixture proposal. */
@@ -134,14 +135,19 @@ export interface ItemEnv {
   withMailer(mailer: TestMailer): SendDeps & { store: ReviewStore; clock: TestClock };
 }
 
-/** A fresh table, a movable clock, a real mailer on local SES, and a reader of the outbox. */
+/**
+ * A fresh table, a movable clock, a real mailer on local SES, and a reader of the outbox. With `tallies`, the table
+ * has its stream and the store settles the changes' tallies before it reads a counter (support/tallies.ts).
+ */
 export async function createItemEnv(
-  options: { prefix?: string; mailer?: SesClientOptions & SesMailerOptions } = {},
+  options: { prefix?: string; mailer?: SesClientOptions & SesMailerOptions; tallies?: boolean } = {},
 ): Promise<ItemEnv> {
-  const table = await createTestTable(options.prefix ?? 'items');
+  const table = await createTestTable(options.prefix ?? 'items', { stream: options.tallies === true });
   const ses = testMailer(options.mailer);
   const base = {
-    store: new ReviewStore(table.client, table.tableName),
+    store: options.tallies
+      ? new SettlingStore(table.client, table.tableName)
+      : new ReviewStore(table.client, table.tableName),
     clock: testClock(),
     newId: newItemId,
   };

@@ -8,6 +8,7 @@ import { historyEntry, type ReviewItem } from '../../shared/domain/review-item.j
 import { MAX_REVIEWERS } from '../../shared/domain/routing.js';
 import { MAX_RELATED_RECORDS } from '../../shared/domain/schemas.js';
 import { stateOf } from '../../shared/store/entities/review-item.js';
+import { type CounterWrite, TALLY_ATTRIBUTE } from '../../shared/store/entities/tally.js';
 import { itemChangeOps, MAX_TRANSACTION_ACTIONS } from '../../shared/store/item-change.js';
 import type { TransactItem } from '../../shared/store/table.js';
 import { proposal } from '../fixtures/index.js';
@@ -56,9 +57,20 @@ const entity = (op: TransactItem) => {
   const key = (op.Update?.Key ?? op.Delete?.Key ?? {}) as Record<string, string>;
   return `${op.Update ? 'Update' : 'Delete'} ${key.pk?.replace(/^WS#ws_acme#/, '').split('#')[0]}`;
 };
-function tally(ops: TransactItem[]): Record<string, number> {
+function actions(ops: TransactItem[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const name of ops.map(entity)) counts[name] = (counts[name] ?? 0) + 1;
+  return counts;
+}
+/** The counter records the change's tally writes (carried by its history record), by kind. */
+function tallied(ops: TransactItem[]): Record<string, number> {
+  const history = ops.find((op) => op.Put?.Item?.entity === 'History')?.Put?.Item;
+  const writes = (history?.[TALLY_ATTRIBUTE] ?? []) as CounterWrite[];
+  const counts: Record<string, number> = {};
+  for (const write of writes) {
+    const name = write.key.pk.replace(/^WS#ws_acme#/, '').split('#')[0] as string;
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
   return counts;
 }
 
@@ -78,39 +90,47 @@ function proposalOps(listing: { listedName: string | null; namesOverflow?: boole
 }
 
 describe('an item change', () => {
-  it('creates an item on every list at once: queues, counters, banners, the automation, stats', () => {
+  it('creates an item on every list at once (queues, banners) and tallies its counters', () => {
     const after = item({ reviewers: ['u_a', 'u_b'], records: ['acc_1'] });
     const ops = itemChangeOps('t', {
       before: null,
       after,
       entry: historyEntry(after, 'created', { kind: 'automation', runId: 'run_1' }),
+      counters: { automationId: 'auto_a', executedAs: after.origin.executedAs, add: { proposed: 1 } },
       events: [],
     });
-    expect(tally(ops)).toEqual({
+    expect(actions(ops)).toEqual({
       ReviewItem: 1,
       History: 1,
       QueueEntry: 2,
-      'Update QCOUNT': 2,
       RecordEntry: 1,
+      // Its listed name was not read: the name goes to the entry and its names shard unconditionally.
       'Update AUTOS': 1,
-      // Its listed name was not read: the name goes to the automation's names shard unconditionally.
       'Update AUTONAMES': 1,
     });
+    // No counter record is in the transaction: the reviewers' counters, the open count, stats and feedback are
+    // the tally of the history record.
+    expect(tallied(ops)).toEqual({ QCOUNT: 2, AUTOS: 1, STATS: 1, FEEDBACK: 1 });
+  });
+
+  it("leaves the automation's entry and names out of the transaction when the proposal brings the listed name", () => {
+    const ops = proposalOps({ listedName: 'A' });
+    expect(actions(ops)['Update AUTONAMES']).toBeUndefined();
+    expect(actions(ops)['Update AUTOS']).toBeUndefined();
   });
 
   it.each([
-    ['the listed one', 'A', false, 'listedName = :name'],
-    ['another', 'Old name', true, 'listedName = :listed'],
-    ['the first', null, true, 'attribute_not_exists(listedName)'],
+    ['another', 'Old name', 'listedName = :listed'],
+    ['none', null, 'attribute_not_exists(listedName)'],
   ] as const)(
-    "writes a proposal's name to its names shard only when it is not %s, conditional on what it read",
-    (_label, listedName, writesShard, condition) => {
+    "writes a proposal's new name to the entry and its names shard when the entry lists %s, conditional on what it read",
+    (_label, listedName, condition) => {
       const ops = proposalOps({ listedName });
-      expect(tally(ops)['Update AUTONAMES'] ?? 0).toBe(writesShard ? 1 : 0);
+      expect(actions(ops)['Update AUTONAMES']).toBe(1);
       const entry = ops.find((op) => op.Update?.Key?.pk === 'WS#ws_acme#AUTOS')?.Update;
       expect(entry?.ConditionExpression).toBe(condition);
       expect(entry?.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
-      expect(entry?.UpdateExpression?.includes('listedName = :name')).toBe(writesShard);
+      expect(entry?.UpdateExpression).toContain('listedName = :name');
       if (listedName === 'Old name') expect(entry?.ExpressionAttributeValues?.[':listed']).toBe('Old name');
     },
   );
@@ -132,15 +152,15 @@ describe('an item change', () => {
       entry: historyEntry(after, 'approved', { kind: 'user', userId: 'u_a' }),
       events: [],
     });
-    expect(tally(ops)).toEqual({
+    expect(actions(ops)).toEqual({
       ReviewItem: 1,
       History: 1,
       'Delete QUEUE': 2,
-      'Update QCOUNT': 2,
       'Delete REC': 2,
-      'Update AUTOS': 2,
       'Update DEDUP': 1,
     });
+    // The reviewers' counts and the workspace's and the run user's automation entries: counted from the tally.
+    expect(tallied(ops)).toEqual({ QCOUNT: 2, AUTOS: 2 });
   });
 
   it.each([
@@ -170,20 +190,9 @@ describe('an item change', () => {
         counters: { automationId: 'auto_b', executedAs: after.origin.executedAs, add: { replaced: 1 } },
         events: [],
       });
-      // ... + the review-stats counters + the review feedback (per automation version) + the new automation's
-      // name in its names shard.
-      expect(ops.length).toBe(
-        2 +
-          2 * MAX_REVIEWERS +
-          2 * MAX_REVIEWERS +
-          2 * MAX_RELATED_RECORDS +
-          ownRecordOps +
-          4 +
-          1 +
-          1 +
-          1 +
-          1,
-      );
+      // The item and its history, the queue entries put and deleted, the record entries put and deleted, the new
+      // automation's entry and names shard (its name), the dedup head; every counter is in the tally.
+      expect(ops.length).toBe(2 + 2 * MAX_REVIEWERS + 2 * MAX_RELATED_RECORDS + ownRecordOps + 2 + 1);
       expect(ops.length).toBeLessThanOrEqual(MAX_TRANSACTION_ACTIONS);
       // DynamoDB refuses two actions on one record in a transaction.
       const keys = ops.map((op) =>

@@ -8,6 +8,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { WriteConflictError } from '../../shared/errors.js';
 import { ReviewStore } from '../../shared/store/review-store.js';
+import { TRANSACTION_CONFLICT_ATTEMPTS } from '../../shared/store/table.js';
 
 const cancelled = (codes: string[]) =>
   new TransactionCanceledException({
@@ -67,11 +68,13 @@ describe('a transaction cancelled because another was in flight', () => {
 
   it('becomes a lost race after a few attempts', async () => {
     const conflict = cancelled(['TransactionConflict']);
-    const { store, calls } = storeAnswering([conflict, conflict, conflict, conflict, conflict]);
+    const { store, calls } = storeAnswering(
+      Array.from({ length: TRANSACTION_CONFLICT_ATTEMPTS + 1 }, () => conflict),
+    );
     await expect(store.changeItem({ before: state, after: item, entry, events: [] })).rejects.toBeInstanceOf(
       WriteConflictError,
     );
-    expect(calls()).toBe(4);
+    expect(calls()).toBe(TRANSACTION_CONFLICT_ATTEMPTS);
   });
 
   it('is not retried when a condition failed: that race is lost', async () => {

@@ -1,5 +1,6 @@
 /**
- * `AutomationCounters` and `DecisionDuration` records: an automation's review stats, kept with every item change.
+ * `AutomationCounters` and `DecisionDuration` records: an automation's review stats. The counters are counted from
+ * each change's tally (tally.ts), outside its transaction; a decision's duration record is written in it.
  * Counters are kept per visibility scope (`workspace`, or `user#<id>` for runs executed as that user), so that a
  * member's stats can be summed from exactly the scopes they may see (docs/review-stats.md).
  */
@@ -8,6 +9,7 @@ import { scopeOf } from '../../domain/routing.js';
 import type { ExecutedAs } from '../../domain/schemas.js';
 import type { Attributes, TableKey } from '../table.js';
 import { parseRecord } from './record-schemas.js';
+import type { CounterWrite } from './tally.js';
 
 export const COUNTERS_ENTITY = 'AutomationCounters';
 export const DURATION_ENTITY = 'DecisionDuration';
@@ -84,27 +86,16 @@ export function parseDuration(record: Attributes): DecisionDuration {
   return { seconds: parsed.seconds, executedAsUserId: parsed.executedAsUserId ?? null };
 }
 
-/** The UpdateItem that adds a change to its scope's counters (and keeps the automation's latest name). */
-export function countersUpdate(tableName: string, workspaceId: string, change: CounterChange) {
-  const names: Record<string, string> = {};
-  const values: Attributes = { ':entity': COUNTERS_ENTITY, ':automationId': change.automationId };
-  const adds: string[] = [];
-  for (const [name, amount] of Object.entries(change.add)) {
-    names[`#${name}`] = name;
-    values[`:${name}`] = amount;
-    adds.push(`#${name} :${name}`);
-  }
-  const sets = ['entity = :entity', 'automationId = :automationId'];
-  if (change.automationName) {
-    sets.push('automationName = :name');
-    values[':name'] = change.automationName;
-  }
+/** What a change adds to its scope's counters (and the automation's latest name), as a tally write (tally.ts). */
+export function countersWrite(workspaceId: string, change: CounterChange): CounterWrite {
+  const set: Attributes = { entity: COUNTERS_ENTITY, automationId: change.automationId };
+  if (change.automationName) set.automationName = change.automationName;
+  const add: Record<string, number> = {};
+  for (const [name, amount] of Object.entries(change.add)) if (amount) add[name] = amount;
   return {
-    TableName: tableName,
-    Key: counterKeys.counters(workspaceId, change.automationId, scopeOf(change.executedAs)),
-    UpdateExpression: `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
-    ...(adds.length ? { ExpressionAttributeNames: names } : {}),
-    ExpressionAttributeValues: values,
+    key: counterKeys.counters(workspaceId, change.automationId, scopeOf(change.executedAs)),
+    set,
+    add,
   };
 }
 

@@ -1,19 +1,23 @@
 /**
  * `AutomationEntry` records: the automations that have proposed in a workspace (GET /automations), each with its
- * latest name and its open items, kept with every item change:
+ * latest name and its open items:
  * - `WS#<ws>#AUTOS` / `A#<automationId>`: every automation of the workspace, `openAll` (every open item) and
  *   `openWorkspace` (open items of workspace runs, which every member may see);
  * - `WS#<ws>#AUTOS#U#<userId>` / `A#<automationId>`: `open` items of runs executed as that user.
- * An admin's counts are `openAll`; a member's are `openWorkspace` plus their own row's `open`.
- * The workspace entry's `listedName` is the name the automation's names shard holds (automation-names.ts): a
- * proposal that brings another name writes both, conditional on `listedName` being what it read; one that brings the
- * listed name makes its update conditional on it. Either way a lost race returns the entry (ALL_OLD).
+ * An admin's counts are `openAll`; a member's are `openWorkspace` plus their own row's `open`. The counts are
+ * counted from each change's tally (entities/tally.ts), outside the change's transaction.
+ * The workspace entry's `automationName` and `listedName` are the name the automation's names shard holds
+ * (automation-names.ts): a proposal that brings another name than the one it read writes both in its transaction,
+ * conditional on `listedName` being what it read (a lost race returns the entry: ALL_OLD); one that brings the listed
+ * name leaves the entry alone, so the proposals of one automation do not all write this record. Of two racing
+ * proposals with different names, the name of the one that wrote last is listed.
  */
 
 import * as z from 'zod/mini';
 import { part, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
 import { parseRecord } from './record-schemas.js';
+import type { CounterWrite } from './tally.js';
 
 export const AUTOMATION_ENTITY = 'AutomationEntry';
 
@@ -47,46 +51,54 @@ export interface AutomationChange {
   openDelta: number;
 }
 
-export function automationUpdates(tableName: string, workspaceId: string, change: AutomationChange) {
-  const values: Attributes = { ':entity': AUTOMATION_ENTITY, ':id': change.automationId };
-  const sets = ['entity = :entity', 'automationId = :id'];
-  if (change.name !== undefined) {
-    sets.push('automationName = :name');
-    values[':name'] = change.name;
-  }
-  const set = `SET ${sets.join(', ')}`;
-  const listing = listingOf(change);
-  const workspaceSets = listing.writes ? `${set}, listedName = :name` : set;
-  const listed = listing.listed === undefined ? {} : { ':listed': listing.listed };
-  const workspaceAdds =
-    change.openDelta === 0 ? [] : ['openAll :d', ...(change.userId ? [] : ['openWorkspace :d'])];
-  const delta = change.openDelta === 0 ? {} : { ':d': change.openDelta };
-  const updates = [
+/** What a change does to the automation's open counts, as tally writes (entities/tally.ts). */
+export function automationCountWrites(workspaceId: string, change: AutomationChange): CounterWrite[] {
+  const set: Attributes = { entity: AUTOMATION_ENTITY, automationId: change.automationId };
+  const delta = change.openDelta;
+  const writes: CounterWrite[] = [
     {
-      TableName: tableName,
-      Key: automationKeys.workspaceEntry(workspaceId, change.automationId),
-      UpdateExpression: `${workspaceSets}${workspaceAdds.length ? ` ADD ${workspaceAdds.join(', ')}` : ''}`,
-      ...(listing.condition
-        ? { ConditionExpression: listing.condition, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const }
-        : {}),
-      ExpressionAttributeValues: { ...values, ...listed, ...delta },
+      key: automationKeys.workspaceEntry(workspaceId, change.automationId),
+      set,
+      add: delta === 0 ? {} : { openAll: delta, ...(change.userId ? {} : { openWorkspace: delta }) },
     },
   ];
-  if (change.userId) {
-    updates.push({
-      TableName: tableName,
-      Key: automationKeys.userEntry(workspaceId, change.userId, change.automationId),
-      UpdateExpression: `${set}${change.openDelta === 0 ? '' : ' ADD #open :d'}`,
-      ...(change.openDelta === 0 ? {} : { ExpressionAttributeNames: { '#open': 'open' } }),
-      ExpressionAttributeValues: { ...values, ...delta },
-    } as (typeof updates)[number]);
-  }
-  return updates;
+  if (change.userId)
+    writes.push({
+      key: automationKeys.userEntry(workspaceId, change.userId, change.automationId),
+      set,
+      add: delta === 0 ? {} : { open: delta },
+    });
+  return writes;
+}
+
+/**
+ * A proposal that brings another name than the entry lists: the entry's name and `listedName`, written in the
+ * change's transaction with its names shard (automation-names.ts), conditional on the entry still listing what the
+ * proposer read. Undefined when the change brings the listed name (or none): then the change's transaction does not
+ * touch the entry at all.
+ */
+export function automationNameUpdate(tableName: string, workspaceId: string, change: AutomationChange) {
+  const listing = listingOf(change);
+  if (!listing.writes || change.name === undefined) return undefined;
+  return {
+    TableName: tableName,
+    Key: automationKeys.workspaceEntry(workspaceId, change.automationId),
+    UpdateExpression: 'SET entity = :entity, automationId = :id, automationName = :name, listedName = :name',
+    ...(listing.condition
+      ? { ConditionExpression: listing.condition, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const }
+      : {}),
+    ExpressionAttributeValues: {
+      ':entity': AUTOMATION_ENTITY,
+      ':id': change.automationId,
+      ':name': change.name,
+      ...(listing.listed === undefined ? {} : { ':listed': listing.listed }),
+    },
+  };
 }
 
 /**
  * What a change does to the listed name: `writes` when it brings a name other than the one it read (or did not
- * read one), with the condition that the entry still lists what it read; otherwise only that condition.
+ * read one), with the condition that the entry still lists what it read.
  */
 export function listingOf(change: AutomationChange): {
   writes: boolean;
@@ -95,7 +107,7 @@ export function listingOf(change: AutomationChange): {
 } {
   if (change.name === undefined) return { writes: false };
   if (change.listedName === undefined) return { writes: true };
-  if (change.listedName === change.name) return { writes: false, condition: 'listedName = :name' };
+  if (change.listedName === change.name) return { writes: false };
   if (change.listedName === null) return { writes: true, condition: 'attribute_not_exists(listedName)' };
   return { writes: true, condition: 'listedName = :listed', listed: change.listedName };
 }

@@ -1,6 +1,6 @@
 /**
- * `AutomationFeedback` and `DismissNote` records: an automation's review feedback (docs/review-feedback.md), kept with
- * every item change (shared/store/item-change.ts derives it from the change), split by `automationVersion` and, like
+ * `AutomationFeedback` and `DismissNote` records: an automation's review feedback (docs/review-feedback.md), derived
+ * from every item change (shared/store/item-change.ts) and counted from its tally (tally.ts), split by `automationVersion` and, like
  * the review stats, by visibility scope (`workspace`, or `user#<id>` for runs executed as that user), so a member's
  * feedback is summed from exactly the scopes they may see.
  *
@@ -16,6 +16,7 @@ import type { DraftDiff } from '../../drafts/kind.js';
 import { part, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
 import { parseRecord } from './record-schemas.js';
+import type { CounterWrite } from './tally.js';
 
 export const FEEDBACK_ENTITY = 'AutomationFeedback';
 export const NOTE_ENTITY = 'DismissNote';
@@ -88,46 +89,28 @@ export const feedbackKeys = {
   noteSk: (at: string, itemId: string) => `${at}#${part(itemId)}`,
 };
 
-/** The UpdateItem that adds a change to its (version, scope) row. */
-export function feedbackUpdate(tableName: string, workspaceId: string, change: FeedbackChange) {
-  const names: Record<string, string> = {};
-  const values: Attributes = {
-    ':entity': FEEDBACK_ENTITY,
-    ':automationId': change.automationId,
-    ':version': change.automationVersion ?? null,
-    ':scope': change.scope,
-    ':at': change.at,
+/** What a change adds to its (version, scope) row, as a tally write (tally.ts). */
+export function feedbackWrite(workspaceId: string, change: FeedbackChange): CounterWrite {
+  const add: Record<string, number> = {};
+  const count = (attribute: string, amount: number) => {
+    add[attribute] = (add[attribute] ?? 0) + amount;
   };
-  const adds: string[] = [];
-  let n = 0;
-  const add = (attribute: string, amount: number) => {
-    n += 1;
-    names[`#a${n}`] = attribute;
-    values[`:a${n}`] = amount;
-    adds.push(`#a${n} :a${n}`);
+  for (const [name, amount] of Object.entries(change.add)) if (amount) count(name, amount);
+  for (const field of new Set(change.fields ?? [])) count(`${FIELD_PREFIX}${field}`, 1);
+  if (change.reason) count(`${REASON_PREFIX}${change.reason}`, 1);
+  const set: Attributes = {
+    entity: FEEDBACK_ENTITY,
+    automationId: change.automationId,
+    automationVersion: change.automationVersion ?? null,
+    scope: change.scope,
+    lastAt: change.at,
   };
-  for (const [name, amount] of Object.entries(change.add)) if (amount) add(name, amount);
-  for (const field of new Set(change.fields ?? [])) add(`${FIELD_PREFIX}${field}`, 1);
-  if (change.reason) add(`${REASON_PREFIX}${change.reason}`, 1);
-  const sets = [
-    'entity = :entity',
-    'automationId = :automationId',
-    'automationVersion = :version',
-    '#scope = :scope',
-    'firstAt = if_not_exists(firstAt, :at)',
-    'lastAt = :at',
-  ];
-  names['#scope'] = 'scope';
-  if (change.automationName) {
-    sets.push('automationName = :name');
-    values[':name'] = change.automationName;
-  }
+  if (change.automationName) set.automationName = change.automationName;
   return {
-    TableName: tableName,
-    Key: feedbackKeys.counters(workspaceId, change.automationId, change.automationVersion, change.scope),
-    UpdateExpression: `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
-    ExpressionAttributeNames: names,
-    ExpressionAttributeValues: values,
+    key: feedbackKeys.counters(workspaceId, change.automationId, change.automationVersion, change.scope),
+    set,
+    setIfAbsent: { firstAt: change.at },
+    add,
   };
 }
 

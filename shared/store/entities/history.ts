@@ -1,7 +1,8 @@
 /**
  * `History` records: one per change of an item, in the item's partition, sorted by the version the change
  * produced, so history is in the order the changes happened whatever the clocks said. A history record is also the
- * outbox of its change: `outbox` holds the events the change publishes (shared/events/outbox.ts).
+ * outbox of its change: `outbox` holds the events the change publishes (shared/events/outbox.ts), and `tally` what the
+ * change does to the counters (tally.ts).
  */
 import type { HistoryEntry } from '../../domain/review-item.js';
 import { itemEventId, type OutEvent } from '../../events/out-events.js';
@@ -9,6 +10,7 @@ import { OUTBOX_ATTRIBUTE } from '../../events/outbox.js';
 import type { Attributes, TableKey } from '../table.js';
 import { historyEntryRecord, parseRecord } from './record-schemas.js';
 import { itemKeys } from './review-item.js';
+import { type CounterWrite, tallyAttribute } from './tally.js';
 
 export const HISTORY_ENTITY = 'History';
 
@@ -25,6 +27,7 @@ export function historyRecord(
   itemId: string,
   entry: HistoryEntry,
   events: OutEvent[],
+  tally: CounterWrite[] = [],
 ): Attributes {
   const key: TableKey = { pk: historyKeys.pk(workspaceId, itemId), sk: historyKeys.sk(entry.version) };
   return {
@@ -35,6 +38,7 @@ export function historyRecord(
       detailType: event.detailType,
       detail: { ...event.detail, eventId: itemEventId(itemId, entry.version, index) },
     })),
+    ...tallyAttribute(tally),
   };
 }
 

@@ -1,13 +1,16 @@
 /**
  * `QueueCounter` records: one per reviewer, how many items wait in their queue, in all and per automation (with
- * the automation's name), kept in the same transactions as the queue entries, so the summary reads one record
- * instead of the queue (SPEC 8: the summary in at most 3 requests whatever the queue size, exact counts).
+ * the automation's name), so the summary reads one record instead of the queue (SPEC 8: the summary in at most 3
+ * requests whatever the queue size, exact counts). The counts move with the queue entries, counted exactly once from
+ * the change's tally (entities/tally.ts), outside its transaction: a reviewer's every change would otherwise write
+ * this one record.
  *
  * Per automation, `a#<automationId>` holds the count and `n#<automationId>` the latest name, as top-level
  * attributes (ADD creates them; a nested map would have to exist first).
  */
 import { part, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
+import type { CounterWrite } from './tally.js';
 
 export const QUEUE_COUNTER_ENTITY = 'QueueCounter';
 
@@ -29,43 +32,23 @@ export interface QueueCountChange {
   names: Map<string, string>;
 }
 
-export function queueCounterUpdate(
-  tableName: string,
+/** What a change does to one reviewer's counter, as a tally write (entities/tally.ts). */
+export function queueCounterWrite(
   workspaceId: string,
   userId: string,
   change: QueueCountChange,
-) {
-  const names: Record<string, string> = {};
-  const values: Attributes = { ':entity': QUEUE_COUNTER_ENTITY };
-  const adds: string[] = [];
-  const sets = ['entity = :entity'];
+): CounterWrite {
+  const add: Record<string, number> = {};
+  const set: Attributes = { entity: QUEUE_COUNTER_ENTITY };
   let total = 0;
-  let n = 0;
   for (const [automationId, amount] of change.delta) {
     if (amount === 0) continue;
-    n += 1;
-    names[`#a${n}`] = `${COUNT_PREFIX}${automationId}`;
-    values[`:a${n}`] = amount;
-    adds.push(`#a${n} :a${n}`);
+    add[`${COUNT_PREFIX}${automationId}`] = amount;
     total += amount;
   }
-  if (total !== 0) {
-    adds.unshift('pending :total');
-    values[':total'] = total;
-  }
-  for (const [automationId, name] of change.names) {
-    n += 1;
-    names[`#n${n}`] = `${NAME_PREFIX}${automationId}`;
-    values[`:n${n}`] = name;
-    sets.push(`#n${n} = :n${n}`);
-  }
-  return {
-    TableName: tableName,
-    Key: queueCounterKeys.counter(workspaceId, userId),
-    UpdateExpression: `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
-    ...(n > 0 ? { ExpressionAttributeNames: names } : {}),
-    ExpressionAttributeValues: values,
-  };
+  if (total !== 0) add.pending = total;
+  for (const [automationId, name] of change.names) set[`${NAME_PREFIX}${automationId}`] = name;
+  return { key: queueCounterKeys.counter(workspaceId, userId), set, add };
 }
 
 export const isEmptyCountChange = (change: QueueCountChange) =>
