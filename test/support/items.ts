@@ -136,9 +136,16 @@ export interface ItemEnv {
 
 /** A fresh table, a movable clock, a real mailer on local SES, and a reader of the outbox. */
 export async function createItemEnv(
-  options: { prefix?: string; mailer?: SesClientOptions & SesMailerOptions } = {},
+  options: {
+    prefix?: string;
+    mailer?: SesClientOptions & SesMailerOptions;
+    /** The table's clients go through DynamoDB's conflict rule with this commit window (dynamo.ts). */
+    conflictWindowMs?: number;
+  } = {},
 ): Promise<ItemEnv> {
-  const table = await createTestTable(options.prefix ?? 'items');
+  const table = await createTestTable(options.prefix ?? 'items', {
+    conflictWindowMs: options.conflictWindowMs,
+  });
   const ses = testMailer(options.mailer);
   const base = {
     store: new ReviewStore(table.client, table.tableName),
