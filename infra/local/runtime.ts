@@ -10,6 +10,7 @@ import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynam
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { backfillAutomationNames } from '../../shared/store/backfill.js';
 import { eventRules, httpRoutes, schedules, streamConsumers } from '../manifest.js';
+import { type ConflictRule, conflictWindowFromEnv, startConflictRule } from './conflict-rule.js';
 import { type CorsConfig, corsFromEnv } from './cors.js';
 import { dataDirFromEnv, loadOrCreateWebhookSecret, resolveDataDir, wipeDataDir } from './data-dir.js';
 import { ensureTable, localClient, startDynamoDbLocal } from './dynamodb-local.js';
@@ -19,7 +20,7 @@ import { startGateway } from './gateway.js';
 import { applyEnvironment, handlerEnvironment } from './handler-env.js';
 import { createHandlerInvoker } from './handlers.js';
 import { type LocalIssuer, loadOrCreateIssuer } from './jwt-issuer.js';
-import { createLocalLog, isLocalLogLevel, type LocalLogLevel } from './log.js';
+import { createLocalLog, isLocalLogLevel, type LocalLog, type LocalLogLevel } from './log.js';
 import { portFromEnv } from './ports.js';
 import type { EventEnvelope } from './put-events.js';
 import { type LocalScheduler, startScheduler } from './scheduler.js';
@@ -74,6 +75,11 @@ export interface RuntimeOptions {
   handlersRoot?: string;
   /** CORS of the local API. Default CORS_ORIGINS, else http://localhost:* and http://127.0.0.1:*. */
   cors?: CorsConfig;
+  /**
+   * DynamoDB's conflict rule (conflict-rule.ts) between the handlers and DynamoDB Local, with this commit window
+   * in ms; 0 is off. Default DYNAMODB_CONFLICT_WINDOW_MS, else off.
+   */
+  conflictWindowMs?: number;
   /** Where unset options are read from (default process.env). */
   env?: NodeJS.ProcessEnv;
 }
@@ -124,6 +130,8 @@ export interface RuntimeHandle {
   scheduler: LocalScheduler;
   /** The DynamoDB Local process started by this runtime (undefined when an endpoint was reused). */
   dynamodbPid: number | undefined;
+  /** DynamoDB's conflict rule the handlers go through, when it is on (also `GET /conflicts` on the events port). */
+  conflictRule?: Omit<ConflictRule, 'stop'>;
   stop(): Promise<void>;
 }
 
@@ -189,6 +197,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         `listed the automation names of ${backfilled.length} workspace(s) written by an earlier version`,
       );
     const streamArn = await streamArnOf(client, tableName);
+    // DynamoDB's conflict rule, when on, stands between the handlers and DynamoDB Local (the stream reader and
+    // the runtime's own requests go straight to DynamoDB Local).
+    const conflictRule = await startConflictRuleIfOn(
+      dynamodb.endpoint,
+      options.conflictWindowMs ?? conflictWindowFromEnv(env),
+      dynamoLog,
+    );
+    if (conflictRule) stoppers.push(() => conflictRule.stop());
 
     const invoker = createHandlerInvoker(options.handlersRoot);
     let reader: LocalStreamReader | undefined;
@@ -199,7 +215,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       invoker,
       log: createLocalLog(logLevel, 'bus'),
       retryDelaysMs: options.retryDelaysMs,
-      reads: { '/stream-failures': () => ({ failures: reader?.failures() ?? [] }) },
+      reads: {
+        '/stream-failures': () => ({ failures: reader?.failures() ?? [] }),
+        '/conflicts': () => (conflictRule ? { on: true, ...conflictRule.stats() } : { on: false }),
+      },
       // Loaded on the first GET /schemas: the catalog brings every event schema, which start does not need.
       schemas: () =>
         import('../../shared/events/catalog.js').then((catalog) => catalog.schemasByDetailType()),
@@ -211,7 +230,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         tableName,
         eventBusName,
         webhookSecret,
-        dynamodbEndpoint: dynamodb.endpoint,
+        dynamodbEndpoint: conflictRule?.endpoint ?? dynamodb.endpoint,
         sesEndpoint: ses.endpoint,
         eventsEndpoint: bus.endpoint,
         powertoolsLogLevel: options.powertoolsLogLevel ?? nonEmpty(env.POWERTOOLS_LOG_LEVEL),
@@ -295,6 +314,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       streams: { streamArn, failures: streamReader.failures, sync: streamReader.sync },
       scheduler,
       dynamodbPid: dynamodb.pid,
+      ...(conflictRule && { conflictRule: withoutStop(conflictRule) }),
       stop: () => {
         stopped ??= stopAll();
         return stopped;
@@ -304,6 +324,27 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     await stopAll();
     throw error;
   }
+}
+
+async function startConflictRuleIfOn(
+  upstream: string,
+  commitWindowMs: number,
+  log: LocalLog,
+): Promise<ConflictRule | undefined> {
+  if (!Number.isSafeInteger(commitWindowMs) || commitWindowMs < 0)
+    throw new StartupError(
+      `conflictWindowMs must be a whole number of milliseconds (0: off), got ${commitWindowMs}`,
+    );
+  if (commitWindowMs === 0) return undefined;
+  const rule = await startConflictRule({ upstream, commitWindowMs });
+  log.info(
+    `conflict rule on (commit window ${commitWindowMs} ms): the handlers reach DynamoDB Local through ${rule.endpoint}`,
+  );
+  return rule;
+}
+
+function withoutStop({ stop: _stop, ...rule }: ConflictRule): Omit<ConflictRule, 'stop'> {
+  return rule;
 }
 
 async function streamArnOf(client: DynamoDBClient, tableName: string): Promise<string> {

@@ -2,7 +2,8 @@
  * `npm start [-- --fresh]`: the whole system on 127.0.0.1 with no AWS account (SPEC 7).
  * Ports: PORT (API, 3000), EVENTS_PORT (4010), SES_PORT (8005), DYNAMODB_PORT (8000).
  * Also: TABLE_NAME, EVENT_BUS_NAME, LOCAL_DATA_DIR (.local), LOCAL_LOG_LEVEL (info), POWERTOOLS_LOG_LEVEL (WARN),
- * CORS_ORIGINS (http://localhost:*,http://127.0.0.1:*).
+ * CORS_ORIGINS (http://localhost:*,http://127.0.0.1:*), DYNAMODB_CONFLICT_WINDOW_MS (unset or 0: off; n: DynamoDB's
+ * conflict rule between the handlers and DynamoDB Local with an n ms commit window, infra/local/conflict-rule.ts).
  *
  * Once up it writes `<dataDir>/runtime.json` (its URLs), which `npm run send-event` and `npm run token` read.
  */
@@ -128,7 +129,7 @@ For review is running locally (ready in ${(elapsedMs / 1_000).toFixed(1)} s). Ct
   EventBridge endpoint     ${urls.events}          bus: ${runtime.eventBusName}   events: ${urls.events}/events   dead letters: ${urls.events}/dead-letters
   SES (sent mail web view) ${urls.sesWebView}         JSON: ${urls.ses}/store
   DynamoDB Local           ${urls.dynamodb}          table: ${runtime.tableName}   java pid: ${runtime.dynamodbPid ?? '(external)'}
-  JWKS                     ${urls.jwks}
+${conflictLine(runtime)}  JWKS                     ${urls.jwks}
   Data folder              ${dataDir}   (npm start -- --fresh wipes it)
 
 ${demoNote}
@@ -147,6 +148,12 @@ Another reviewer: a token works only for an active member of its workspace (anyo
 Automations send events with @aws-sdk/client-eventbridge: new EventBridgeClient({ endpoint: '${urls.events}', region: '${LOCAL_REGION}' })
 and PutEvents with EventBusName '${runtime.eventBusName}' (any credentials).
 `;
+}
+
+/** The banner's line about DynamoDB's conflict rule: only when it is on. */
+function conflictLine({ conflictRule, urls }: RuntimeHandle): string {
+  if (!conflictRule) return '';
+  return `  Conflict rule (on)       ${conflictRule.endpoint}          commit window: ${conflictRule.commitWindowMs} ms   handlers go through it   refusals: ${urls.events}/conflicts\n`;
 }
 
 function displayPath(path: string): string {

@@ -12,10 +12,12 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ConflictRule } from '../../infra/local/conflict-rule.js';
 import { ensureTable, localClient } from '../../infra/local/dynamodb-local.js';
 import { applyEnvironment, handlerEnvironment } from '../../infra/local/handler-env.js';
 import { createTableInput, TABLE } from '../../infra/table-definition.js';
 import { createDocumentClient } from '../../shared/aws-clients.js';
+import { startTestConflictRule } from './conflict-rule.js';
 import { dynamodbEndpoint, sesEndpoint } from './endpoints.js';
 import { countRequests, type RequestCounter } from './request-counter.js';
 
@@ -28,8 +30,23 @@ export interface TestTable {
   /** The low-level client under `client` (same middleware stack, so also counted). */
   rawClient: DynamoDBClient;
   counter: RequestCounter;
-  /** Deletes the table (optional: the in-memory database goes away with the run). */
+  /**
+   * With `conflictWindowMs`: DynamoDB's conflict rule (infra/local/conflict-rule.ts), which `client` and
+   * `rawClient` go through; `conflictRule.stats()` says what it refused and forwarded.
+   */
+  conflictRule?: ConflictRule;
+  /** Deletes the table and stops its conflict rule (optional: both go away with the test file). */
   drop(): Promise<void>;
+}
+
+export interface TestTableOptions {
+  /** The table's stream (off by default). */
+  stream?: boolean;
+  /**
+   * A positive number: the clients go through DynamoDB's conflict rule with this commit window (ms), started for
+   * this table (test/support/conflict-rule.ts). Every request still goes through the counted client.
+   */
+  conflictWindowMs?: number;
 }
 
 /**
@@ -37,12 +54,13 @@ export interface TestTable {
  * unless `stream` is asked for: nothing reads a test table's stream but the stream tests, and DynamoDB Local keeps
  * every stream record it is given (about a third more time per write).
  */
-export async function createTestTable(
-  prefix = 'test',
-  options: { stream?: boolean } = {},
-): Promise<TestTable> {
+export async function createTestTable(prefix = 'test', options: TestTableOptions = {}): Promise<TestTable> {
   const tableName = uniqueTableName(prefix);
-  const rawClient = localClient(dynamodbEndpoint());
+  const conflictRule =
+    options.conflictWindowMs !== undefined && options.conflictWindowMs > 0
+      ? await startTestConflictRule(options.conflictWindowMs)
+      : undefined;
+  const rawClient = localClient(conflictRule?.endpoint ?? dynamodbEndpoint());
   if (options.stream) await ensureTable(rawClient, tableName);
   else {
     const { StreamSpecification: _stream, ...input } = createTableInput(tableName);
@@ -59,14 +77,17 @@ export async function createTestTable(
     );
   }
   const counter = countRequests(rawClient);
+  conflictRule?.resetStats(); // what the table's creation sent is not the test's
   return {
     tableName,
     client: createDocumentClient(rawClient),
     rawClient,
     counter,
+    conflictRule,
     drop: async () => {
       await rawClient.send(new DeleteTableCommand({ TableName: tableName }));
       rawClient.destroy();
+      await conflictRule?.stop();
     },
   };
 }

@@ -140,9 +140,19 @@ export interface ItemEnv {
  * has its stream and the store settles the changes' tallies before it reads a counter (support/tallies.ts).
  */
 export async function createItemEnv(
-  options: { prefix?: string; mailer?: SesClientOptions & SesMailerOptions; tallies?: boolean } = {},
+  options: {
+    prefix?: string;
+    mailer?: SesClientOptions & SesMailerOptions;
+    /** The table's clients go through DynamoDB's conflict rule with this commit window (dynamo.ts). */
+    conflictWindowMs?: number;
+    /** The table has its stream, and the store settles the tallies before reading a counter (tallies.ts). */
+    tallies?: boolean;
+  } = {},
 ): Promise<ItemEnv> {
-  const table = await createTestTable(options.prefix ?? 'items', { stream: options.tallies === true });
+  const table = await createTestTable(options.prefix ?? 'items', {
+    stream: options.tallies === true,
+    conflictWindowMs: options.conflictWindowMs,
+  });
   const ses = testMailer(options.mailer);
   const base = {
     store: options.tallies

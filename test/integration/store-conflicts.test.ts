@@ -1,0 +1,208 @@
+/**
+ * The store's answer to DynamoDB's transaction conflicts, against the rule itself (infra/local/conflict-rule.ts in
+ * front of DynamoDB Local) rather than a stubbed client (test/unit/transaction-conflict.test.ts pins the same with
+ * made-up cancellations): a transaction cancelled only for `TransactionConflict` is retried and lands; one that
+ * keeps meeting a held item becomes a lost race after its attempts; a failed condition is a lost race at once.
+ * The changes race for real, through the real SDK clients; the rule's counts say what it refused.
+ */
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulid';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { localClient } from '../../infra/local/dynamodb-local.js';
+import { createDocumentClient } from '../../shared/aws-clients.js';
+import { dismissed, edited } from '../../shared/domain/lifecycle.js';
+import { historyEntry, type ReviewItem } from '../../shared/domain/review-item.js';
+import { WriteConflictError } from '../../shared/errors.js';
+import { itemKeys } from '../../shared/store/entities/review-item.js';
+import { itemFromConflict, ReviewStore } from '../../shared/store/review-store.js';
+import { decisionCounters } from '../../shared/use-cases/decide.js';
+import type { ItemWrite } from '../../shared/use-cases/ports.js';
+import { type ConflictRule, useConflictRule } from '../support/conflict-rule.js';
+import {
+  createItemEnv,
+  emailOf,
+  type ItemEnv,
+  RUN_USER,
+  SENDING_ADMIN,
+  seedItem,
+  seedMembers,
+  uniqueProposal,
+} from '../support/items.js';
+import { countRequests } from '../support/request-counter.js';
+
+/**
+ * The commit window of the file's table. DynamoDB Local takes 100–250 ms to answer an item change on a busy machine
+ * (DynamoDB a fraction of that), and a transaction is held from when it is forwarded until the window after its
+ * answer: so the tests that need a retry to land after a commit start it right after the commit, inside the window,
+ * and the window is shorter than the store's retries (about 20, 40 and 60 ms apart, jittered).
+ */
+const WINDOW_MS = 80;
+/** A window no retry outlasts: the store's 4 attempts are over in well under a second. */
+const LONG_WINDOW_MS = 3_000;
+
+let env: ItemEnv;
+let rule: ConflictRule;
+const longRule = useConflictRule(LONG_WINDOW_MS);
+
+beforeAll(async () => {
+  env = await createItemEnv({ prefix: 'store-conflicts', conflictWindowMs: WINDOW_MS });
+  rule = env.table.conflictRule as ConflictRule;
+  await seedMembers(env.deps, [RUN_USER, SENDING_ADMIN]);
+});
+
+afterAll(async () => {
+  await env?.table.drop();
+  env?.ses.client.destroy();
+});
+
+beforeEach(() => {
+  rule.resetStats();
+  env.table.counter.reset();
+});
+
+const store = () => env.deps.store;
+
+async function failure(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the change to fail');
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A pending item of an automation of its own (so its counters are this test's alone). */
+const newItem = (): Promise<ReviewItem> =>
+  seedItem(env.deps, uniqueProposal({ run: { automationId: `auto_${ulid()}` } }));
+
+/** A reviewer's dismissal of the item as read, as dismissItem writes it. */
+function dismissal(item: ReviewItem, userId = RUN_USER.userId): ItemWrite {
+  const after = dismissed(item, userId, new Date().toISOString());
+  return {
+    before: item,
+    after,
+    entry: historyEntry(after, 'dismissed', { kind: 'user', userId }),
+    counters: decisionCounters(item, { dismissed: 1 }, after.updatedAt),
+    events: [],
+  };
+}
+
+/** A reviewer's edit of the item as read (a new subject), as editItem writes it. */
+function edit(item: ReviewItem, userId = RUN_USER.userId): ItemWrite {
+  const draft = { ...emailOf(item.draft), subject: `${emailOf(item.draft).subject} (edited)` };
+  const after = edited(item, draft, new Date().toISOString());
+  return {
+    before: item,
+    after,
+    entry: historyEntry(after, 'edited', { kind: 'user', userId }, { withDraft: true }),
+    events: [],
+  };
+}
+
+describe('ReviewStore through DynamoDB’s conflict rule', () => {
+  it('retries a change cancelled only for TransactionConflict: it lands once the transaction it met is done', async () => {
+    const item = await newItem();
+    const { automationId, executedAs } = item.origin;
+    rule.resetStats();
+    env.table.counter.reset();
+
+    // A dropped proposal of the same automation commits: its transaction updates the automation's counters,
+    // which the dismissal updates too; the dismissal is sent while that transaction still holds them.
+    await store().recordDropped(item.workspaceId, { automationId, executedAs, add: { dropped: 1 } }, []);
+    await store().changeItem(dismissal(item));
+
+    const { refused, forwarded } = rule.stats();
+    expect(refused.byOperation.TransactWriteItems ?? 0).toBeGreaterThan(0);
+    // Each change reached DynamoDB Local once, and committed; the refused attempts were sent again by the store.
+    expect(forwarded.byOperation.TransactWriteItems).toBe(2);
+    expect(env.table.counter.byCommand.TransactWriteItems).toBe(
+      2 + (refused.byOperation.TransactWriteItems ?? 0),
+    );
+    expect((await store().getItem(item.workspaceId, item.id))?.status).toBe('dismissed');
+    const [counters] = await store().counters(item.workspaceId, automationId);
+    expect(counters).toMatchObject({ dropped: 1, dismissed: 1 });
+  });
+
+  it('does not retry a change whose condition failed once past the conflict: that race is lost', async () => {
+    const item = await newItem();
+    rule.resetStats();
+    env.table.counter.reset();
+
+    // The admin's edit commits; the reviewer's dismissal of the item as it was read meets it while it is held,
+    // then reaches DynamoDB Local, whose condition (the version read) fails.
+    await store().changeItem(edit(item, SENDING_ADMIN.userId));
+    const lost = await failure(store().changeItem(dismissal(item, RUN_USER.userId)));
+
+    expect(lost).toBeInstanceOf(WriteConflictError);
+    expect((lost as WriteConflictError).reasons[0]).toBe('ConditionalCheckFailed');
+    expect(itemFromConflict(lost as WriteConflictError)?.version).toBe(item.version + 1); // the winner's item
+    const { refused, forwarded } = rule.stats();
+    expect(refused.byOperation.TransactWriteItems ?? 0).toBeGreaterThan(0);
+    expect(forwarded.byOperation.TransactWriteItems).toBe(2); // the loser reached DynamoDB Local once, not again
+  });
+
+  it('lets exactly one of two changes of one item sent at once win; the other is a lost race', async () => {
+    const item = await newItem();
+    rule.resetStats();
+
+    const results = await Promise.allSettled([
+      store().changeItem(dismissal(item, RUN_USER.userId)),
+      store().changeItem(edit(item, SENDING_ADMIN.userId)),
+    ]);
+
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    // Lost on the condition, or (DynamoDB Local being slow to commit the winner) after meeting it 4 times.
+    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(
+      WriteConflictError,
+    );
+    expect(rule.stats().refused.byOperation.TransactWriteItems ?? 0).toBeGreaterThan(0);
+    expect((await store().getItem(item.workspaceId, item.id))?.version).toBe(item.version + 1);
+  });
+
+  it('makes a change that keeps meeting a committing transaction a lost race after 4 attempts; after the window it lands', async () => {
+    const item = await newItem();
+    // Through a rule whose window outlasts every retry.
+    const raw = localClient(longRule().endpoint);
+    const held = new ReviewStore(createDocumentClient(raw), env.table.tableName);
+    const counter = countRequests(raw);
+    try {
+      // Another transaction commits the item (it only checks it): the item is held for the long window.
+      await createDocumentClient(raw).send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              ConditionCheck: {
+                TableName: env.table.tableName,
+                Key: itemKeys.item(item.workspaceId, item.id),
+                ConditionExpression: 'attribute_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+      const startedAt = Date.now();
+      counter.reset();
+      longRule().resetStats();
+
+      const write = dismissal(item);
+      const lost = await failure(held.changeItem(write));
+
+      expect(Date.now() - startedAt).toBeLessThan(LONG_WINDOW_MS); // the premise: every attempt met the hold
+      expect(lost).toBeInstanceOf(WriteConflictError);
+      const reasons = (lost as WriteConflictError).reasons;
+      expect(reasons[0]).toBe('TransactionConflict'); // the item's put is the transaction's first action
+      expect(reasons.slice(1).every((code) => code === 'None')).toBe(true);
+      expect(counter.byCommand).toEqual({ TransactWriteItems: 4 });
+      expect(longRule().stats().refused.byOperation).toEqual({ TransactWriteItems: 4 });
+      expect(longRule().stats().forwarded.total).toBe(0);
+
+      await sleep(LONG_WINDOW_MS - (Date.now() - startedAt) + 100);
+      await held.changeItem(write);
+      expect((await store().getItem(item.workspaceId, item.id))?.status).toBe('dismissed');
+    } finally {
+      raw.destroy();
+    }
+  });
+});
