@@ -1,5 +1,6 @@
 /**
  * `npm run bench [-- --sizes 100,1000] [--samples 30] [--write | --no-docs]`: SPEC 8 "Flat at scale", measured.
+ * `npm run bench -- --burst [...]`: SPEC 8 "Bursts" (scripts/bench/burst.ts).
  *
  * Starts its own DynamoDB Local (in memory, a free port), local SES and the local runtime (the very handlers,
  * behind the local gateway and bus), seeds one workspace at 10², 10³, 10⁴ and 10⁵ open items (growing it from one
@@ -31,6 +32,11 @@ const END = '<!-- bench:end -->';
 
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // SPEC 8 "Bursts": a benchmark of its own (scripts/bench/burst.ts).
+  if (process.argv.includes('--burst')) {
+    const { burstBenchmark } = await import('./burst.js');
+    return burstBenchmark(process.argv.slice(2));
+  }
   const { values } = parseArgs({
     options: {
       sizes: { type: 'string' },

@@ -21,6 +21,7 @@ import { localClient } from '../../infra/local/dynamodb-local.js';
 import { REPO_ROOT } from '../../infra/local/paths.js';
 import type { RuntimeHandle } from '../../infra/local/runtime.js';
 import { OUTBOX_ATTRIBUTE } from '../../shared/events/outbox.js';
+import { streamConsumers } from '../../infra/manifest.js';
 import { startTestRuntime } from '../support/runtime.js';
 
 interface PublisherFaults {
@@ -61,7 +62,12 @@ export const handler = async (event: any, context: any) => {
   );
   // The outbox records are made up here (no real item change), so their events are not held to the published
   // schemas (test/support/runtime.ts); every other e2e suite's are.
-  runtime = await startTestRuntime({ handlersRoot, checkEventSchemas: false });
+  // Only the outbox's consumer reads the stream here: the handlers root holds publish-outbox alone.
+  runtime = await startTestRuntime({
+    handlersRoot,
+    checkEventSchemas: false,
+    streamConsumers: streamConsumers.filter((consumer) => consumer.fn.name === 'publish-outbox'),
+  });
   dynamodb = localClient(runtime.urls.dynamodb);
   eventBridge = new EventBridgeClient({
     endpoint: runtime.urls.events,

@@ -29,7 +29,7 @@ const OUTSIDER = member({ workspaceId: 'ws_other', userId: 'u_bob', role: 'admin
 let env: ItemEnv;
 
 beforeAll(async () => {
-  env = await createItemEnv({ prefix: 'reassign' });
+  env = await createItemEnv({ prefix: 'reassign', tallies: true });
   await seedMembers(env.deps, [RUN_USER, BOB, CAROL, DAN, ERIN, GONE, ADMIN, OUTSIDER]);
 });
 afterAll(async () => {
@@ -58,7 +58,7 @@ const pendingCount = async (userId: string) =>
   (await summarize(env.deps, { workspaceId: 'ws_acme', userId }, 0)).pendingCount;
 
 describe('reassign', () => {
-  it('adds and removes reviewers: their queues and counts change at once, with an event and a history entry', async () => {
+  it('adds and removes reviewers: their queues change at once and their counts once counted, with an event and a history entry', async () => {
     const item = await seedItem(env.deps, workspaceProposal());
     expect(item.reviewers.sort()).toEqual(['u_bob', 'u_dan']);
     const carolBefore = await pendingCount('u_carol');

@@ -15,6 +15,7 @@ import { historyEntry, type ReviewItem } from '../../shared/domain/review-item.j
 import { WriteConflictError } from '../../shared/errors.js';
 import { itemKeys } from '../../shared/store/entities/review-item.js';
 import { itemFromConflict, ReviewStore } from '../../shared/store/review-store.js';
+import { TRANSACTION_CONFLICT_ATTEMPTS } from '../../shared/store/table.js';
 import { decisionCounters } from '../../shared/use-cases/decide.js';
 import type { ItemWrite } from '../../shared/use-cases/ports.js';
 import { type ConflictRule, useConflictRule } from '../support/conflict-rule.js';
@@ -34,10 +35,10 @@ import { countRequests } from '../support/request-counter.js';
  * The commit window of the file's table. DynamoDB Local takes 100–250 ms to answer an item change on a busy machine
  * (DynamoDB a fraction of that), and a transaction is held from when it is forwarded until the window after its
  * answer: so the tests that need a retry to land after a commit start it right after the commit, inside the window,
- * and the window is shorter than the store's retries (about 20, 40 and 60 ms apart, jittered).
+ * and the window is shorter than the store's retries (full jitter: random waits under 25, 50, 100, ... 800 ms).
  */
 const WINDOW_MS = 80;
-/** A window no retry outlasts: the store's 4 attempts are over in well under a second. */
+/** A window no retry outlasts: the store's attempts (TRANSACTION_CONFLICT_ATTEMPTS) are over in under two seconds. */
 const LONG_WINDOW_MS = 3_000;
 
 let env: ItemEnv;
@@ -104,25 +105,56 @@ function edit(item: ReviewItem, userId = RUN_USER.userId): ItemWrite {
 describe('ReviewStore through DynamoDB’s conflict rule', () => {
   it('retries a change cancelled only for TransactionConflict: it lands once the transaction it met is done', async () => {
     const item = await newItem();
-    const { automationId, executedAs } = item.origin;
+    await sleep(2 * WINDOW_MS); // the item's creation no longer holds it
     rule.resetStats();
     env.table.counter.reset();
 
-    // A dropped proposal of the same automation commits: its transaction updates the automation's counters,
-    // which the dismissal updates too; the dismissal is sent while that transaction still holds them.
-    await store().recordDropped(item.workspaceId, { automationId, executedAs, add: { dropped: 1 } }, []);
+    // Another transaction commits on the item (it only checks it, changing nothing); the dismissal is sent while
+    // that transaction still holds it.
+    await env.table.client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            ConditionCheck: {
+              TableName: env.table.tableName,
+              Key: itemKeys.item(item.workspaceId, item.id),
+              ConditionExpression: 'attribute_exists(pk)',
+            },
+          },
+        ],
+      }),
+    );
     await store().changeItem(dismissal(item));
 
     const { refused, forwarded } = rule.stats();
     expect(refused.byOperation.TransactWriteItems ?? 0).toBeGreaterThan(0);
-    // Each change reached DynamoDB Local once, and committed; the refused attempts were sent again by the store.
+    // Each transaction reached DynamoDB Local once, and committed; the refused attempts were sent again by the store.
     expect(forwarded.byOperation.TransactWriteItems).toBe(2);
     expect(env.table.counter.byCommand.TransactWriteItems).toBe(
       2 + (refused.byOperation.TransactWriteItems ?? 0),
     );
     expect((await store().getItem(item.workspaceId, item.id))?.status).toBe('dismissed');
-    const [counters] = await store().counters(item.workspaceId, automationId);
-    expect(counters).toMatchObject({ dropped: 1, dismissed: 1 });
+  });
+
+  it('never makes changes of different items of one automation meet: their counters are not in the transaction', async () => {
+    const automationId = `auto_${ulid()}`;
+    const items = await Promise.all(
+      Array.from({ length: 6 }, () => seedItem(env.deps, uniqueProposal({ run: { automationId } }))),
+    );
+    await sleep(2 * WINDOW_MS); // their creations no longer hold them
+    rule.resetStats();
+
+    // All six reviewed at once, and a dropped proposal of the same automation beside them.
+    await Promise.all([
+      ...items.map((item, i) => store().changeItem(i % 2 ? dismissal(item) : edit(item))),
+      store().recordDropped(
+        items[0]!.workspaceId,
+        { automationId, executedAs: items[0]!.origin.executedAs, add: { dropped: 1 } },
+        [],
+      ),
+    ]);
+
+    expect(rule.stats().refused.total).toBe(0);
   });
 
   it('does not retry a change whose condition failed once past the conflict: that race is lost', async () => {
@@ -161,7 +193,7 @@ describe('ReviewStore through DynamoDB’s conflict rule', () => {
     expect((await store().getItem(item.workspaceId, item.id))?.version).toBe(item.version + 1);
   });
 
-  it('makes a change that keeps meeting a committing transaction a lost race after 4 attempts; after the window it lands', async () => {
+  it('makes a change that keeps meeting a committing transaction a lost race after its attempts; after the window it lands', async () => {
     const item = await newItem();
     // Through a rule whose window outlasts every retry.
     const raw = localClient(longRule().endpoint);
@@ -194,8 +226,10 @@ describe('ReviewStore through DynamoDB’s conflict rule', () => {
       const reasons = (lost as WriteConflictError).reasons;
       expect(reasons[0]).toBe('TransactionConflict'); // the item's put is the transaction's first action
       expect(reasons.slice(1).every((code) => code === 'None')).toBe(true);
-      expect(counter.byCommand).toEqual({ TransactWriteItems: 4 });
-      expect(longRule().stats().refused.byOperation).toEqual({ TransactWriteItems: 4 });
+      expect(counter.byCommand).toEqual({ TransactWriteItems: TRANSACTION_CONFLICT_ATTEMPTS });
+      expect(longRule().stats().refused.byOperation).toEqual({
+        TransactWriteItems: TRANSACTION_CONFLICT_ATTEMPTS,
+      });
       expect(longRule().stats().forwarded.total).toBe(0);
 
       await sleep(LONG_WINDOW_MS - (Date.now() - startedAt) + 100);

@@ -18,6 +18,7 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../infra/local/aws-identity.js';
 import { localClient } from '../../infra/local/dynamodb-local.js';
 import { matchesStreamFilter } from '../../infra/local/stream-filter.js';
@@ -58,24 +59,34 @@ function settlerOf(tableName: string): Settler {
   return settler;
 }
 
-/** Counts every tally the table's stream holds that was not counted yet; answers what apply-tallies made of them. */
-export async function settleTallies(tableName: string): Promise<TallyOutcome> {
-  const settler = settlerOf(tableName);
+async function streamArnOf(settler: Settler, tableName: string): Promise<string> {
   if (!settler.streamArn) {
     const { Table } = await settler.raw.send(new DescribeTableCommand({ TableName: tableName }));
     if (!Table?.LatestStreamArn)
       throw new Error(`${tableName} has no stream: create it with createTestTable(prefix, { stream: true })`);
     settler.streamArn = Table.LatestStreamArn;
   }
-  const streamArn = settler.streamArn;
-  const total: TallyOutcome = { counted: 0, alreadyCounted: 0, transactions: 0 };
+  return settler.streamArn;
+}
+
+/**
+ * The tally records of the table's stream, as Lambda would hand them to apply-tallies: from the start, or after the
+ * positions given (which it moves on), passing each page to `take`.
+ */
+async function readTallyRecords(
+  settler: Settler,
+  tableName: string,
+  positions: Map<string, string>,
+  take: (records: DynamoDBRecord[]) => Promise<void>,
+): Promise<void> {
+  const streamArn = await streamArnOf(settler, tableName);
   const { StreamDescription } = await settler.streams.send(
     new DescribeStreamCommand({ StreamArn: streamArn }),
   );
   // Parents first: DynamoDB Local lists shards oldest first.
   for (const shard of StreamDescription?.Shards ?? []) {
     const shardId = shard.ShardId as string;
-    const after = settler.positions.get(shardId);
+    const after = positions.get(shardId);
     let { ShardIterator: iterator } = await settler.streams.send(
       new GetShardIteratorCommand({
         StreamArn: streamArn,
@@ -89,17 +100,33 @@ export async function settleTallies(tableName: string): Promise<TallyOutcome> {
       const out = await settler.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
       const records = (out.Records ?? []).map((record) => lambdaRecord(record, streamArn));
       if (records.length === 0) break;
-      const outcome = await settler.store.applyTallies(
-        talliesOfRecords(records.filter((record) => matchesStreamFilter(record, TALLY_STREAM_FILTER))),
-      );
-      total.counted += outcome.counted;
-      total.alreadyCounted += outcome.alreadyCounted;
-      total.transactions += outcome.transactions;
-      settler.positions.set(shardId, records.at(-1)?.dynamodb?.SequenceNumber as string);
+      await take(records.filter((record) => matchesStreamFilter(record, TALLY_STREAM_FILTER)));
+      positions.set(shardId, records.at(-1)?.dynamodb?.SequenceNumber as string);
       iterator = out.NextShardIterator;
     }
   }
+}
+
+/** Counts every tally the table's stream holds that was not counted yet; answers what apply-tallies made of them. */
+export async function settleTallies(tableName: string): Promise<TallyOutcome> {
+  const settler = settlerOf(tableName);
+  const total: TallyOutcome = { counted: 0, alreadyCounted: 0, transactions: 0 };
+  await readTallyRecords(settler, tableName, settler.positions, async (records) => {
+    const outcome = await settler.store.applyTallies(talliesOfRecords(records));
+    total.counted += outcome.counted;
+    total.alreadyCounted += outcome.alreadyCounted;
+    total.transactions += outcome.transactions;
+  });
   return total;
+}
+
+/** Every tally record the table's stream holds, from its start (nothing is counted). */
+export async function tallyRecords(tableName: string): Promise<DynamoDBRecord[]> {
+  const all: DynamoDBRecord[] = [];
+  await readTallyRecords(settlerOf(tableName), tableName, new Map(), async (records) => {
+    all.push(...records);
+  });
+  return all;
 }
 
 /** The store, with the tallies settled before each counter read. */
