@@ -12,6 +12,7 @@ import { backfillAutomationNames } from '../../shared/store/backfill.js';
 import { eventRules, httpRoutes, schedules, streamConsumers } from '../manifest.js';
 import { type CorsConfig, corsFromEnv } from './cors.js';
 import { dataDirFromEnv, loadOrCreateWebhookSecret, resolveDataDir, wipeDataDir } from './data-dir.js';
+import type { RetryPolicy } from './delivery-queue.js';
 import { ensureTable, localClient, startDynamoDbLocal } from './dynamodb-local.js';
 import { StartupError } from './errors.js';
 import { type DeadLetter, type Delivery, type EventFilter, type Faults, startEventBus } from './event-bus.js';
@@ -62,7 +63,12 @@ export interface RuntimeOptions {
   powertoolsLogLevel?: string;
   /** Run schedules on their timers (default true; tests call scheduler.runNow instead). */
   scheduleTimers?: boolean;
-  /** Delays between event delivery attempts (default [100, 400]: 3 attempts). */
+  /**
+   * Retries of a failed event delivery: attempts in all and the full-jitter delays' base and ceiling (default
+   * 8 attempts, 100 ms doubling to 10 s: infra/local/delivery-queue.ts).
+   */
+  retry?: Partial<RetryPolicy>;
+  /** Exact delays between event delivery attempts instead of `retry` (its length + 1 attempts, no jitter). */
   retryDelaysMs?: number[];
   /** The table's stream consumers (default the manifest's `streamConsumers`). */
   streamConsumers?: StreamConsumer[];
@@ -198,6 +204,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       rules: eventRules,
       invoker,
       log: createLocalLog(logLevel, 'bus'),
+      retry: options.retry,
       retryDelaysMs: options.retryDelaysMs,
       reads: { '/stream-failures': () => ({ failures: reader?.failures() ?? [] }) },
       // Loaded on the first GET /schemas: the catalog brings every event schema, which start does not need.
@@ -214,6 +221,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         dynamodbEndpoint: dynamodb.endpoint,
         sesEndpoint: ses.endpoint,
         eventsEndpoint: bus.endpoint,
+        failureQueueUrl: bus.failureQueueUrl,
         powertoolsLogLevel: options.powertoolsLogLevel ?? nonEmpty(env.POWERTOOLS_LOG_LEVEL),
       }),
     );

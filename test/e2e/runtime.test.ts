@@ -370,7 +370,7 @@ describe('the local EventBridge endpoint', () => {
     expect(kept.map((event) => event.detail.marker)).toContain(marker);
   });
 
-  it('dead-letters an event whose handler fails on every attempt, with the error, after 3 attempts', async () => {
+  it('dead-letters an invalid event at once, after exactly one attempt, with its reason (SQS SendMessage from the function)', async () => {
     const detail = { ...rawMemberChange(), workspaceId: 'not a valid workspace id!' };
 
     const result = await eventBridge.send(new PutEventsCommand({ Entries: [memberChangedEntry(detail)] }));
@@ -383,9 +383,13 @@ describe('the local EventBridge endpoint', () => {
       expect.objectContaining({
         ruleName: 'MemberChanged',
         functionName: 'apply-member-change',
-        attempts: 3,
-        error: expect.any(String),
+        attempts: 1,
+        error: expect.stringMatching(/^Invalid event: detail\.workspaceId: /),
+        issues: [expect.objectContaining({ path: 'detail.workspaceId' })],
       }),
+    ]);
+    expect(runtime.bus.deliveries(eventId ?? '')).toEqual([
+      expect.objectContaining({ functionName: 'apply-member-change', status: 'dead-lettered', attempts: 1 }),
     ]);
     const overHttp = z
       .object({ deadLetters: z.array(z.object({ event: z.object({ id: z.string() }) })) })
