@@ -68,10 +68,6 @@ export type BacklogEvent =
 export interface DeliveryQueue {
   /** Takes a delivery: starts it now if its lane has a free slot, else queues it. */
   add(delivery: QueuedDelivery): void;
-  /** Deliveries not finished (waiting, running or between attempts). */
-  outstanding(): number;
-  /** How many of a lane's deliveries are running, and how many wait for a slot. */
-  lane(name: string): { running: number; waiting: number };
   /** Resolves once no delivery is outstanding. */
   idle(): Promise<void>;
   /**
@@ -212,11 +208,6 @@ export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueu
     add(delivery) {
       outstanding += 1; // counted at once, so that idle() cannot miss it
       enqueue({ delivery, attempts: 0, queuedAt: Date.now() });
-    },
-    outstanding: () => outstanding,
-    lane(name) {
-      const lane = lanes.get(name);
-      return lane ? { running: lane.running, waiting: waitingIn(lane) } : { running: 0, waiting: 0 };
     },
     idle,
     close() {
