@@ -71,7 +71,19 @@ export interface FunctionSpec {
   access: Access;
   timeoutSeconds?: number;
   memoryMb?: number;
+  /**
+   * The most invocations of this function at once: reserved concurrency in AWS, a queue per function on the
+   * local bus. For functions fed by bursty events, so that a burst waits instead of failing (docs/deploy.md,
+   * "Bursts"). Only for functions whose every trigger is an EventBridge rule. Unset: no cap.
+   */
+  concurrency?: number;
 }
+
+/**
+ * The cap of every function an EventBridge rule feeds: an automation run proposes for thousands of records at
+ * once, a CRM bulk update or a directory sync sends thousands of events in seconds. docs/deploy.md says why 8.
+ */
+export const BURST_CONCURRENCY = 8;
 
 /** Source and detail-type of events the system itself publishes (SPEC 5). */
 export const OWN_EVENT_SOURCE = 'for-review';
@@ -114,12 +126,14 @@ export const functions: FunctionSpec[] = [
     description: 'Turns a Review Draft Proposed event into a routed, deduplicated review item',
     triggers: [{ kind: 'event', ruleName: 'DraftProposed', pattern: EVENT_PATTERNS.draftProposed }],
     access: { table: 'readwrite', publishEvents: true },
+    concurrency: BURST_CONCURRENCY,
   },
   {
     name: 'apply-member-change',
     description: 'Keeps the member directory from Workspace Member Changed events',
     triggers: [{ kind: 'event', ruleName: 'MemberChanged', pattern: EVENT_PATTERNS.memberChanged }],
     access: { table: 'readwrite' },
+    concurrency: BURST_CONCURRENCY,
   },
   {
     name: 'publish-outbox',
@@ -161,6 +175,7 @@ export const functions: FunctionSpec[] = [
       { kind: 'event', ruleName: 'EmailDelivery', pattern: EVENT_PATTERNS.emailDelivery, bus: 'default' },
     ],
     access: { table: 'readwrite' },
+    concurrency: BURST_CONCURRENCY,
   },
   {
     name: 'list-review-items',
@@ -245,6 +260,7 @@ export const functions: FunctionSpec[] = [
       { kind: 'event', ruleName: 'RecordChangeAnswers', pattern: EVENT_PATTERNS.recordChangeAnswers },
     ],
     access: { table: 'readwrite' },
+    concurrency: BURST_CONCURRENCY,
   },
   {
     name: 'apply-record-changed',
@@ -252,6 +268,7 @@ export const functions: FunctionSpec[] = [
       "Re-classifies the record's pending updates (clean, moot, drifted) when the CRM reports a change",
     triggers: [{ kind: 'event', ruleName: 'RecordChanged', pattern: EVENT_PATTERNS.recordChanged }],
     access: { table: 'readwrite' },
+    concurrency: BURST_CONCURRENCY,
   },
   {
     name: 'republish-record-changes',

@@ -187,7 +187,11 @@ async function bundle(outDir: string, name: string, source: { entry: string } | 
 function coldStart(file: string, event: unknown, stub: AwsStub): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [PROBE, file], {
-      env: { ...LAMBDA_ENV, AWS_ENDPOINT_URL: stub.url },
+      env: {
+        ...LAMBDA_ENV,
+        AWS_ENDPOINT_URL: stub.url,
+        DEAD_LETTER_QUEUE_URL: `${stub.url}/123456789012/bundle-report-on-failure`,
+      },
       stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
     });
     let result = '';
@@ -402,7 +406,7 @@ async function main(): Promise<number> {
     };
     const rows: Row[] = await Promise.all(
       selected.map(async (fn): Promise<Row> => {
-        const clients = clientsOf(fn.access);
+        const clients = clientsOf(fn);
         const { label, caveat } = firstInvocationOf(fn);
         const [fnBundle, baseline] = await Promise.all([
           bundle(outDir, fn.name, { entry: entryOf(fn) }),

@@ -43,7 +43,7 @@ const deliveriesSchema = z.object({
       .object({
         ruleName: z.string(),
         functionName: z.string(),
-        status: z.enum(['pending', 'delivered', 'dead-lettered']),
+        status: z.enum(['queued', 'pending', 'delivered', 'dead-lettered']),
         attempts: z.number(),
         result: z.unknown().optional(),
         error: z.string().optional(),
@@ -145,7 +145,8 @@ async function reportDeliveries(endpoint: string, eventId: string): Promise<numb
       return 0;
     }
     deliveries = deliveriesSchema.parse(await response.json()).deliveries;
-    if (deliveries.every((delivery) => delivery.status !== 'pending')) break;
+    const settled = (d: Delivery) => d.status === 'delivered' || d.status === 'dead-lettered';
+    if (deliveries.every(settled)) break;
     if (Date.now() > deadline) {
       console.error(`  still being delivered after ${WAIT_MS / 1_000} s; see the npm start log`);
       return 1;
@@ -160,7 +161,7 @@ async function reportDeliveries(endpoint: string, eventId: string): Promise<numb
     if (delivery.status === 'dead-lettered') {
       failed = true;
       console.error(
-        `  → ${delivery.functionName}: dead-lettered after ${delivery.attempts} attempts: ${delivery.error ?? '?'}`,
+        `  → ${delivery.functionName}: dead-lettered after ${delivery.attempts} attempt${delivery.attempts === 1 ? '' : 's'}: ${delivery.error ?? '?'}`,
       );
       continue;
     }

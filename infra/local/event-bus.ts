@@ -1,18 +1,32 @@
 /**
  * The local EventBridge: an HTTP endpoint speaking PutEvents as the AWS SDK sends it, delivering every
  * accepted event to the Lambda handler of every manifest rule whose pattern matches, asynchronously, with
- * retries and a dead-letter list, as the CDK stack's rules, targets and dead-letter queue do in AWS.
+ * retries and a dead-letter list, as the CDK stack's rules, targets, Lambda's async invocation and the
+ * functions' failure queues do in AWS. Deliveries to a function with a manifest `concurrency` wait in its queue
+ * beyond that many at once, as under reserved concurrency (delivery-queue.ts: the cap, the retries).
+ *
+ * The same port takes SQS SendMessage (send-message.ts) on the local failure queue: a function that rejects an
+ * invalid event dead-letters it there itself, at once, as it does to its own failure queue in AWS.
  *
  * Read endpoints on the same server: `GET /events?source=&detailType=`, `GET /dead-letters`,
  * `GET /deliveries?eventId=` (what each rule's function made of an event), `GET /health`, the published event
- * schemas (`GET /schemas`, `GET /schemas/<detail-type>`) and whatever the runtime adds (`GET /stream-failures`). The fault switch (SPEC 7): `POST /faults {"failPutEvents": n}` makes
- * the next n PutEvents requests made by the system itself (every entry's Source is the system's own) fail as
- * EventBridge does under an outage; `GET /faults` answers what is left.
+ * schemas (`GET /schemas`, `GET /schemas/<detail-type>`) and whatever the runtime adds (`GET /stream-failures`).
+ * The fault switch (SPEC 7): `POST /faults {"failPutEvents": n}` makes the next n PutEvents requests made by the
+ * system itself (every entry's Source is the system's own) fail as EventBridge does under an outage;
+ * `GET /faults` answers what is left.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import * as z from 'zod';
 import { type EventPattern, type FunctionSpec, OWN_EVENT_SOURCE } from '../manifest.js';
+import {
+  createDeliveries,
+  type DeadLetter,
+  type Delivery,
+  eventName,
+  MAX_KEPT,
+  type RetryOptions,
+} from './deliveries.js';
 import { matchesPattern } from './event-pattern.js';
 import type { HandlerInvoker } from './handlers.js';
 import { BodyTooLargeError, closeServer, listenLocal, readBody, sendJson } from './http-server.js';
@@ -27,11 +41,20 @@ import {
   parsePutEvents,
   toEnvelope,
 } from './put-events.js';
+import {
+  AMZ_JSON_1_0,
+  type DeadLetterRequest,
+  localFailureQueueUrl,
+  parseSendMessage,
+  SEND_MESSAGE_TARGET,
+  SendMessageError,
+  SQS_TARGET_PREFIX,
+} from './send-message.js';
+
+export { type DeadLetter, type Delivery, outcomeOf } from './deliveries.js';
 
 const AMZ_JSON = 'application/x-amz-json-1.1';
 const PUT_EVENTS_TARGET = 'AWSEvents.PutEvents';
-/** Kept in memory for reading; the oldest go first past this many (a long `npm start` stays small). */
-const MAX_KEPT = 10_000;
 /** On stop, deliveries under way get this long to finish before the stand-ins they use go away. */
 const STOP_WAIT_MS = 5_000;
 const SCHEMAS_PREFIX = '/schemas/';
@@ -44,28 +67,9 @@ export interface BusRule {
   bus?: 'default';
 }
 
-export interface DeadLetter {
-  ruleName: string;
-  functionName: string;
-  event: EventEnvelope;
-  attempts: number;
-  error: string;
-  failedAt: string;
-}
-
 export interface EventFilter {
   source?: string;
   detailType?: string;
-}
-
-/** What one rule's function made of one event: the handler's result, or why it was dead-lettered. */
-export interface Delivery {
-  ruleName: string;
-  functionName: string;
-  status: 'pending' | 'delivered' | 'dead-lettered';
-  attempts: number;
-  result?: unknown;
-  error?: string;
 }
 
 /** The fault switch's state: how many of the system's own PutEvents requests will still fail. */
@@ -73,14 +77,13 @@ export interface Faults {
   failPutEvents: number;
 }
 
-export interface EventBusOptions {
+/** `retry`, `retryDelaysMs`, `random`: how failed deliveries are retried (deliveries.ts). */
+export interface EventBusOptions extends RetryOptions {
   port: number;
   eventBusName: string;
   rules: BusRule[];
   invoker: HandlerInvoker;
   log: LocalLog;
-  /** Delay before each retry; its length + 1 is the number of attempts. Default [100, 400]: 3 attempts. */
-  retryDelaysMs?: number[];
   /** The Source of the system's own events, which the fault switch fails (default the manifest's). */
   ownSource?: string;
   /** More read-only endpoints on this server: path → what `GET path` answers as JSON. */
@@ -95,110 +98,42 @@ export interface EventBusOptions {
 export interface LocalEventBus {
   endpoint: string;
   port: number;
+  /** The SQS queue URL functions dead-letter invalid events to (DEAD_LETTER_QUEUE_URL), on this port. */
+  failureQueueUrl: string;
   /** Every accepted event, oldest first, optionally filtered. */
   events(filter?: EventFilter): EventEnvelope[];
-  /** Deliveries that failed every attempt. */
+  /** Deliveries that failed every attempt, and invalid events their function dead-lettered at once. */
   deadLetters(): DeadLetter[];
   /** What each matching rule's function made of the event (undefined for an event this bus does not know). */
   deliveries(eventId: string): Delivery[] | undefined;
-  /** Resolves once no delivery is pending (including retries, and events those deliveries published). */
+  /** Resolves once no delivery is queued or pending (retries included, and events those deliveries published). */
   idle(): Promise<void>;
   /** How many events this bus has accepted (for quiet detection). */
   acceptedCount(): number;
   /** Makes the next n PutEvents requests of the system's own events fail (0 turns the switch off). */
   failPutEvents(n: number): void;
   faults(): Faults;
-  /** Stops accepting events, then waits (up to 5 s) for deliveries under way. */
+  /** Stops accepting events, drops queued deliveries and retries not yet due, waits (up to 5 s) for those running. */
   stop(): Promise<void>;
 }
 
 export async function startEventBus(options: EventBusOptions): Promise<LocalEventBus> {
-  const retryDelaysMs = options.retryDelaysMs ?? [100, 400];
   const { log } = options;
   const ownSource = options.ownSource ?? OWN_EVENT_SOURCE;
+  const deliveries = createDeliveries(options);
   const accepted: EventEnvelope[] = [];
-  const deadLetters: DeadLetter[] = [];
-  const deliveriesByEvent = new Map<string, Delivery[]>();
   const faults: Faults = { failPutEvents: 0 };
   let acceptedTotal = 0;
-  let pending = 0;
-  let idleWaiters: (() => void)[] = [];
-
-  const keep = <T>(list: T[], item: T) => {
-    list.push(item);
-    if (list.length > MAX_KEPT) list.splice(0, list.length - MAX_KEPT);
-  };
-
-  const settleOne = () => {
-    pending -= 1;
-    if (pending > 0) return;
-    const waiters = idleWaiters;
-    idleWaiters = [];
-    for (const wake of waiters) wake();
-  };
-
-  async function deliver(rule: BusRule, event: EventEnvelope, delivery: Delivery): Promise<void> {
-    const attempts = retryDelaysMs.length + 1;
-    for (let attempt = 1; ; attempt += 1) {
-      delivery.attempts = attempt;
-      try {
-        const result = await options.invoker.invoke(rule.fn, event);
-        delivery.status = 'delivered';
-        delivery.result = result;
-        log.info(
-          `${eventName(event)} → ${rule.fn.name}: ${outcomeOf(result)}${attempt > 1 ? ` (attempt ${attempt})` : ''}`,
-        );
-        return;
-      } catch (error) {
-        if (attempt >= attempts) {
-          delivery.status = 'dead-lettered';
-          delivery.error = describeError(error);
-          keep(deadLetters, {
-            ruleName: rule.ruleName,
-            functionName: rule.fn.name,
-            event,
-            attempts,
-            error: describeError(error),
-            failedAt: new Date().toISOString(),
-          });
-          log.warn(
-            `${eventName(event)} → ${rule.fn.name}: dead-lettered after ${attempts} attempts (GET /dead-letters): ${describeError(error)}`,
-          );
-          return;
-        }
-        log.info(
-          `${rule.fn.name} failed on ${event.id} (attempt ${attempt}), retrying: ${describeError(error)}`,
-        );
-        await new Promise((resolve) => setTimeout(resolve, retryDelaysMs[attempt - 1]));
-      }
-    }
-  }
 
   function accept(event: EventEnvelope, bus: 'own' | 'default'): void {
-    keep(accepted, event);
+    accepted.push(event);
+    if (accepted.length > MAX_KEPT) accepted.splice(0, accepted.length - MAX_KEPT);
     acceptedTotal += 1;
     const targets = options.rules.filter(
       (rule) => (rule.bus === 'default' ? 'default' : 'own') === bus && matchesPattern(event, rule.pattern),
     );
     if (targets.length === 0) log.info(`${eventName(event)}: accepted, no rule matches`);
-    const deliveries = targets.map(
-      (rule): Delivery => ({
-        ruleName: rule.ruleName,
-        functionName: rule.fn.name,
-        status: 'pending',
-        attempts: 0,
-      }),
-    );
-    deliveriesByEvent.set(event.id, deliveries);
-    if (deliveriesByEvent.size > MAX_KEPT) {
-      const oldest = deliveriesByEvent.keys().next().value;
-      if (oldest !== undefined) deliveriesByEvent.delete(oldest);
-    }
-    targets.forEach((rule, index) => {
-      const delivery = deliveries[index] as Delivery;
-      pending += 1; // counted before the response goes out, so idle() cannot miss it
-      setImmediate(() => void deliver(rule, event, delivery).finally(settleOne));
-    });
+    deliveries.deliver(event, targets);
   }
 
   /** The fault switch: true (and one fault spent) when this request must fail as under an outage. */
@@ -236,9 +171,6 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
     return loadedSchemas;
   };
 
-  const idle = () =>
-    pending === 0 ? Promise.resolve() : new Promise<void>((wake) => idleWaiters.push(wake));
-
   const events = (filter: EventFilter = {}) =>
     accepted.filter(
       (event) =>
@@ -257,7 +189,8 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
         };
         return sendJson(response, 200, { events: events(filter) });
       }
-      if (url.pathname === '/dead-letters') return sendJson(response, 200, { deadLetters });
+      if (url.pathname === '/dead-letters')
+        return sendJson(response, 200, { deadLetters: deliveries.deadLetters() });
       if (url.pathname === '/faults') return sendJson(response, 200, faults);
       if (url.pathname === '/deliveries') return answerDeliveries(response, url.searchParams.get('eventId'));
       if (url.pathname === '/schemas') return sendJson(response, 200, await schemas());
@@ -272,6 +205,8 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
       return sendJson(response, 404, { message: 'Not Found' });
 
     const target = request.headers['x-amz-target'];
+    if (typeof target === 'string' && target.startsWith(SQS_TARGET_PREFIX))
+      return sendMessage(request, response, target);
     if (target !== PUT_EVENTS_TARGET) {
       return awsError(
         response,
@@ -307,11 +242,36 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
     sendJson(response, 200, putEvents(entries), AMZ_JSON);
   }
 
+  /** SQS SendMessage on the local failure queue: a function dead-letters an invalid event. */
+  async function sendMessage(request: IncomingMessage, response: ServerResponse, target: string) {
+    if (target !== SEND_MESSAGE_TARGET)
+      return sqsError(
+        response,
+        new SendMessageError(
+          'InvalidParameterValue',
+          `The local failure queue only implements ${SEND_MESSAGE_TARGET}, not ${target}`,
+          'AWS.SimpleQueueService.UnsupportedOperation',
+        ),
+      );
+    let parsed: DeadLetterRequest;
+    try {
+      const body = await readBody(request, 2 * MAX_REQUEST_ENTRIES_BYTES);
+      parsed = parseSendMessage(body.toString('utf8'), endpoint(), randomUUID);
+    } catch (error) {
+      if (error instanceof SendMessageError) return sqsError(response, error);
+      if (error instanceof BodyTooLargeError)
+        return sqsError(response, new SendMessageError('InvalidParameterValue', error.message));
+      throw error;
+    }
+    deliveries.deadLetteredByFunction(parsed);
+    sendJson(response, 200, parsed.answer, AMZ_JSON_1_0);
+  }
+
   function answerDeliveries(response: ServerResponse, eventId: string | null): void {
-    const deliveries = eventId ? deliveriesByEvent.get(eventId) : undefined;
+    const found = eventId ? deliveries.of(eventId) : undefined;
     if (!eventId) sendJson(response, 400, { message: 'Give the event id: GET /deliveries?eventId=<id>' });
-    else if (!deliveries) sendJson(response, 404, { message: `This bus has no event ${eventId}` });
-    else sendJson(response, 200, { eventId, deliveries });
+    else if (!found) sendJson(response, 404, { message: `This bus has no event ${eventId}` });
+    else sendJson(response, 200, { eventId, deliveries: found });
   }
 
   function answerSchema(response: ServerResponse, encoded: string, schemas: Record<string, unknown>): void {
@@ -350,23 +310,22 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
-      log.error(`PutEvents failed: ${describeError(error)}`);
+      log.error(`${request.method} ${request.url} failed: ${describeError(error)}`);
       if (!response.headersSent)
         awsError(response, 'InternalException', 'Internal error in the local event bus', 500);
     });
   });
   const port = await listenLocal(server, options.port, 'the local event bus');
+  const endpoint = () => `http://${LOCAL_HOST}:${port}`;
 
   return {
-    endpoint: `http://${LOCAL_HOST}:${port}`,
+    endpoint: endpoint(),
     port,
+    failureQueueUrl: localFailureQueueUrl(endpoint()),
     events,
-    deadLetters: () => [...deadLetters],
-    deliveries: (eventId) => {
-      const deliveries = deliveriesByEvent.get(eventId);
-      return deliveries?.map((delivery) => ({ ...delivery }));
-    },
-    idle,
+    deadLetters: deliveries.deadLetters,
+    deliveries: deliveries.of,
+    idle: deliveries.idle,
     acceptedCount: () => acceptedTotal,
     failPutEvents: (n) => {
       faults.failPutEvents = faultsRequestSchema.shape.failPutEvents.parse(n);
@@ -374,7 +333,10 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
     faults: () => ({ ...faults }),
     stop: async () => {
       await closeServer(server);
-      await Promise.race([idle(), new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
+      await Promise.race([
+        deliveries.close(),
+        new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref()),
+      ]);
     },
   };
 }
@@ -389,32 +351,18 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** `automations / Review Draft Proposed 3f2a9c1e`: how log lines name an event. */
-function eventName(event: EventEnvelope): string {
-  return `${event.source} / ${event['detail-type']} ${event.id.slice(0, 8)}`;
-}
-
-/**
- * A handler's result as one short phrase: `created itemId=ri_1 version=1`, `applied=true`. Generic: whatever
- * the function returns, its `outcome` first.
- */
-export function outcomeOf(result: unknown): string {
-  if (result === undefined || result === null) return 'done';
-  if (typeof result !== 'object' || Array.isArray(result)) return truncate(JSON.stringify(result));
-  const { outcome, ...rest } = result as Record<string, unknown>;
-  const parts = Object.entries(rest).map(
-    ([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`,
-  );
-  if (typeof outcome === 'string') parts.unshift(outcome);
-  else if (outcome !== undefined) parts.unshift(`outcome=${JSON.stringify(outcome)}`);
-  return parts.length === 0 ? 'done' : truncate(parts.join(' '));
-}
-
-function truncate(text: string, max = 300): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
 function awsError(response: ServerResponse, type: string, message: string, status = 400): void {
   response.setHeader('x-amzn-errortype', type);
   sendJson(response, status, { __type: type, message }, AMZ_JSON);
+}
+
+/** An SQS error in the JSON protocol, with the query protocol's code the SDK reads (awsQueryCompatible). */
+function sqsError(response: ServerResponse, error: SendMessageError): void {
+  response.setHeader('x-amzn-query-error', `${error.queryCode};Sender`);
+  sendJson(
+    response,
+    400,
+    { __type: `com.amazonaws.sqs#${error.type}`, message: error.message },
+    AMZ_JSON_1_0,
+  );
 }

@@ -4,6 +4,7 @@
  * before the first handler is imported.
  */
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './aws-identity.js';
+import { localFailureQueueUrl } from './send-message.js';
 
 export interface HandlerEnvironmentInput {
   tableName: string;
@@ -12,6 +13,11 @@ export interface HandlerEnvironmentInput {
   dynamodbEndpoint: string;
   sesEndpoint: string;
   eventsEndpoint: string;
+  /**
+   * The SQS queue handlers dead-letter invalid events to (DEAD_LETTER_QUEUE_URL); default the local failure
+   * queue of the bus at `eventsEndpoint`, which also takes the SQS requests (AWS_ENDPOINT_URL_SQS).
+   */
+  failureQueueUrl?: string;
   /** Powertools log level for the handlers (default WARN). */
   powertoolsLogLevel?: string;
 }
@@ -32,6 +38,8 @@ export function handlerEnvironment(input: HandlerEnvironmentInput): EnvironmentC
     AWS_ENDPOINT_URL_DYNAMODB: input.dynamodbEndpoint,
     AWS_ENDPOINT_URL_SESV2: input.sesEndpoint,
     AWS_ENDPOINT_URL_EVENTBRIDGE: input.eventsEndpoint,
+    AWS_ENDPOINT_URL_SQS: input.eventsEndpoint,
+    DEAD_LETTER_QUEUE_URL: input.failureQueueUrl ?? localFailureQueueUrl(input.eventsEndpoint),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     POWERTOOLS_SERVICE_NAME: 'for-review',
     POWERTOOLS_LOG_LEVEL: input.powertoolsLogLevel ?? 'WARN',

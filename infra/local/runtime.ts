@@ -13,6 +13,7 @@ import { eventRules, httpRoutes, schedules, streamConsumers } from '../manifest.
 import { type ConflictRule, conflictWindowFromEnv, startConflictRule } from './conflict-rule.js';
 import { type CorsConfig, corsFromEnv } from './cors.js';
 import { dataDirFromEnv, loadOrCreateWebhookSecret, resolveDataDir, wipeDataDir } from './data-dir.js';
+import type { RetryPolicy } from './delivery-queue.js';
 import { ensureTable, localClient, startDynamoDbLocal } from './dynamodb-local.js';
 import { StartupError } from './errors.js';
 import { type DeadLetter, type Delivery, type EventFilter, type Faults, startEventBus } from './event-bus.js';
@@ -63,7 +64,12 @@ export interface RuntimeOptions {
   powertoolsLogLevel?: string;
   /** Run schedules on their timers (default true; tests call scheduler.runNow instead). */
   scheduleTimers?: boolean;
-  /** Delays between event delivery attempts (default [100, 400]: 3 attempts). */
+  /**
+   * Retries of a failed event delivery: attempts in all and the full-jitter delays' base and ceiling (default
+   * 8 attempts, 100 ms doubling to 10 s: infra/local/delivery-queue.ts).
+   */
+  retry?: Partial<RetryPolicy>;
+  /** Exact delays between event delivery attempts instead of `retry` (its length + 1 attempts, no jitter). */
   retryDelaysMs?: number[];
   /** The table's stream consumers (default the manifest's `streamConsumers`). */
   streamConsumers?: StreamConsumer[];
@@ -214,6 +220,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       rules: eventRules,
       invoker,
       log: createLocalLog(logLevel, 'bus'),
+      retry: options.retry,
       retryDelaysMs: options.retryDelaysMs,
       reads: {
         '/stream-failures': () => ({ failures: reader?.failures() ?? [] }),
@@ -233,6 +240,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         dynamodbEndpoint: conflictRule?.endpoint ?? dynamodb.endpoint,
         sesEndpoint: ses.endpoint,
         eventsEndpoint: bus.endpoint,
+        failureQueueUrl: bus.failureQueueUrl,
         powertoolsLogLevel: options.powertoolsLogLevel ?? nonEmpty(env.POWERTOOLS_LOG_LEVEL),
       }),
     );

@@ -18,6 +18,17 @@ import { DeadLetterQueue } from './dead-letter-queue.js';
 import type { LogLevel } from './deploy-config.js';
 
 export const DEFAULT_TIMEOUT_SECONDS = 10;
+/**
+ * Lambda's async invocation of every function EventBridge invokes: function errors are retried twice (Lambda's
+ * maximum; 1 and 2 minutes apart), throttled events are kept and retried for up to 6 hours (Lambda's maximum
+ * event age), then the event goes to the function's failure queue. docs/deploy.md, "Bursts".
+ */
+export const ASYNC_INVOKE = { retryAttempts: 2, maxEventAge: Duration.hours(6) };
+/**
+ * A capped function is throttled by design during a burst (the burst waits in Lambda's queue), so it alarms on
+ * how long its events wait instead of on throttles: the oldest waited longer than this within 5 minutes.
+ */
+export const ASYNC_EVENT_AGE_ALARM = { thresholdMs: 30 * 60 * 1_000, period: Duration.minutes(5) };
 export const DEFAULT_MEMORY_MB = 512;
 export const SERVICE_NAME = 'for-review';
 
@@ -63,9 +74,10 @@ export interface ManifestFunctionProps {
 /**
  * One manifest entry as a Lambda function: its own log group and role, the manifest's grants (each also
  * setting the environment variable that names what it grants), an on-failure queue when EventBridge invokes it
- * (asynchronously), and alarms on errors and throttles (and, behind the HTTP API, on 500s it answered
- * itself). A stream trigger's mapping, with its own on-failure
- * queue, is a StreamSubscription.
+ * (asynchronously; an event function also dead-letters invalid events there itself: DEAD_LETTER_QUEUE_URL),
+ * the manifest's concurrency cap as reserved concurrency, and alarms on errors and throttles (a capped function:
+ * on the age of its waiting events instead) and, behind the HTTP API, on 500s it answered itself. A stream
+ * trigger's mapping, with its own on-failure queue, is a StreamSubscription.
  */
 export class ManifestFunction extends Construct {
   readonly spec: FunctionSpec;
@@ -79,6 +91,7 @@ export class ManifestFunction extends Construct {
     super(scope, id);
     const { spec } = props;
     this.spec = spec;
+    checkConcurrency(spec);
 
     const logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention,
@@ -92,9 +105,13 @@ export class ManifestFunction extends Construct {
     logGroup.grantWrite(this.role);
 
     const invokedAsync = spec.triggers.some((trigger) => isAsync(trigger.kind));
+    const eventFed = spec.triggers.some((trigger) => trigger.kind === 'event');
     this.failureQueue = invokedAsync
       ? new DeadLetterQueue(this, 'OnFailure', {
-          purpose: `${spec.name} failed an event after Lambda's retries; the event is in this queue.`,
+          purpose:
+            `${spec.name} failed an event after Lambda's retries or the event waited past its maximum age` +
+            `${eventFed ? ', or the function rejected an invalid event itself (reason and issues in the message)' : ''}; ` +
+            'the event is in this queue.',
         })
       : undefined;
 
@@ -119,12 +136,15 @@ export class ManifestFunction extends Construct {
         POWERTOOLS_LOG_LEVEL: props.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
       },
-      ...(this.failureQueue && {
-        onFailure: new SqsDestination(this.failureQueue.queue),
-        retryAttempts: 2,
-        maxEventAge: Duration.hours(6),
-      }),
+      ...(this.failureQueue && { onFailure: new SqsDestination(this.failureQueue.queue), ...ASYNC_INVOKE }),
+      // A burst waits in Lambda's async event queue beyond this many at once (docs/deploy.md, "Bursts").
+      ...(spec.concurrency !== undefined && { reservedConcurrentExecutions: spec.concurrency }),
     });
+    // The event middleware dead-letters an invalid event here itself (shared/events/dead-letter.ts). The
+    // on-failure destination already lets the role send to this queue, and to no other
+    // (sqs:SendMessage, GetQueueAttributes, GetQueueUrl on its ARN).
+    if (this.failureQueue && eventFed)
+      this.function.addEnvironment('DEAD_LETTER_QUEUE_URL', this.failureQueue.queue.queueUrl);
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
@@ -145,7 +165,9 @@ export class ManifestFunction extends Construct {
     this.alarms = [
       ...(this.failureQueue ? [this.failureQueue.alarm] : []),
       this.alarm('Errors', this.function.metricErrors(), `${spec.name} threw or timed out.`),
-      this.alarm('Throttles', this.function.metricThrottles(), `${spec.name} was throttled.`),
+      spec.concurrency === undefined
+        ? this.alarm('Throttles', this.function.metricThrottles(), `${spec.name} was throttled.`)
+        : this.asyncEventAgeAlarm(spec),
     ];
     // The Errors alarm's blind spot: an HTTP handler's thrown error becomes a 500 answer, not a Lambda error.
     if (spec.triggers.some((trigger) => trigger.kind === 'http')) {
@@ -199,6 +221,28 @@ export class ManifestFunction extends Construct {
     });
   }
 
+  /** Lambda's AsyncEventAge: from the event's arrival in Lambda's queue to its invocation (ms). */
+  private asyncEventAgeAlarm(spec: FunctionSpec): Alarm {
+    const minutes = ASYNC_EVENT_AGE_ALARM.thresholdMs / 60_000;
+    return new Alarm(this, 'AsyncEventAgeAlarm', {
+      alarmDescription:
+        `Events for ${spec.name} (capped at ${spec.concurrency} at once) waited over ${minutes} minutes in ` +
+        "Lambda's queue: a burst larger or a function slower than the cap allows for. Events older than 6 hours " +
+        "go to its on-failure queue. See the AsyncEventAge and Duration metrics and the function's log group.",
+      metric: new Metric({
+        namespace: 'AWS/Lambda',
+        metricName: 'AsyncEventAge',
+        dimensionsMap: { FunctionName: this.function.functionName },
+        period: ASYNC_EVENT_AGE_ALARM.period,
+        statistic: 'Maximum',
+      }),
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      threshold: ASYNC_EVENT_AGE_ALARM.thresholdMs,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+
   private alarm(id: 'Errors' | 'Throttles' | 'HandledServerErrors', metric: Metric, what: string): Alarm {
     return new Alarm(this, `${id}Alarm`, {
       alarmDescription: `${what} See the ${id} metric and the function's log group.`,
@@ -209,6 +253,21 @@ export class ManifestFunction extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
   }
+}
+
+/**
+ * A cap is for a function only EventBridge rules feed: the local bus is where it is honoured locally, and an HTTP
+ * route or a stream behind a cap would answer or retry throttles instead of waiting.
+ */
+function checkConcurrency(spec: FunctionSpec): void {
+  const cap = spec.concurrency;
+  if (cap === undefined) return;
+  if (!Number.isInteger(cap) || cap < 1)
+    throw new Error(`${spec.name}: concurrency must be a whole number of at least 1, not ${cap}`);
+  if (spec.triggers.length === 0 || spec.triggers.some((trigger) => trigger.kind !== 'event'))
+    throw new Error(
+      `${spec.name}: a concurrency cap is only for functions whose every trigger is an event rule`,
+    );
 }
 
 /** EventBridge invokes rule and schedule targets asynchronously; API Gateway and stream mappings synchronously. */

@@ -6,6 +6,7 @@
  * It records every call (`dynamodb:Query`, `sesv2:SendEmail`...), so the report can say what each first
  * invocation did and give the SDK-only baseline the same first calls.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -27,6 +28,7 @@ const TARGET_SERVICES: Record<string, string> = {
   DynamoDB_20120810: 'dynamodb',
   AWSEvents: 'events',
   secretsmanager: 'secretsmanager',
+  AmazonSQS: 'sqs',
 };
 
 function dynamodb(operation: string, input: Record<string, unknown>): Answer {
@@ -80,6 +82,16 @@ function secretsmanager(operation: string, input: Record<string, unknown>): Answ
   };
 }
 
+/** SendMessage answers the body's MD5, which the SQS client checks. */
+function sqs(operation: string, input: Record<string, unknown>): Answer {
+  if (operation !== 'SendMessage') return unknownOperation(operation);
+  const body = typeof input.MessageBody === 'string' ? input.MessageBody : '';
+  return {
+    status: 200,
+    body: { MessageId: 'stub-sqs-message', MD5OfMessageBody: createHash('md5').update(body).digest('hex') },
+  };
+}
+
 const unknownOperation = (operation: string): Answer => ({
   status: 400,
   body: { __type: 'UnknownOperationException', message: `The bundle report's stub has no ${operation}` },
@@ -100,6 +112,7 @@ export function answer(
     if (service === 'dynamodb') return { call, answer: dynamodb(operation, input) };
     if (service === 'events') return { call, answer: events(operation, input) };
     if (service === 'secretsmanager') return { call, answer: secretsmanager(operation, input) };
+    if (service === 'sqs') return { call, answer: sqs(operation, input) };
     return { call, answer: unknownOperation(target) };
   }
   // SES v2 is a REST API.

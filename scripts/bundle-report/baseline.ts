@@ -3,14 +3,21 @@
  * manifest access needs, the way shared/aws-clients.ts does, and whose handler makes one first call on each
  * client the function's own first invocation called (the AWS stub tells which), so both pay the same SDK work:
  * credential and endpoint resolution, signing, the HTTP connection, parsing the answer.
+ *
+ * A function an event rule feeds may also call SQS: its middleware dead-letters an invalid event to the
+ * function's failure queue (shared/events/dead-letter.ts), importing and creating the client on the first
+ * rejection only. Its baseline does the same: the SQS client is in the bundle (its bytes count) behind a dynamic
+ * import that only a first call on it runs.
  */
-import type { Access } from '../../infra/manifest.js';
+import type { Access, FunctionSpec } from '../../infra/manifest.js';
 
-export type Client = keyof Access;
+export type Client = keyof Access | 'deadLetterQueue';
 
 interface SdkClient {
-  /** Import lines. */
+  /** Import lines (none for a lazy client). */
   imports: string[];
+  /** A lazy client: the statement importing what `create` and `firstCall` use, run before its first call. */
+  lazyImport?: string;
   /** An expression creating the client. */
   create: string;
   /** A statement making one comparable call with `client`. */
@@ -52,10 +59,22 @@ export const SDK_CLIENTS: Record<Client, SdkClient> = {
     firstCall: 'await client.send(new GetSecretValueCommand({ SecretId: process.env.WEBHOOK_SECRET_ARN }));',
     service: 'secretsmanager',
   },
+  deadLetterQueue: {
+    imports: [],
+    lazyImport: "const { SQSClient, SendMessageCommand } = await import('@aws-sdk/client-sqs');",
+    create: 'new SQSClient({})',
+    firstCall:
+      "await client.send(new SendMessageCommand({ QueueUrl: process.env.DEAD_LETTER_QUEUE_URL, MessageBody: JSON.stringify({ reason: 'Invalid event: detail.workspaceId: Required', event: { id: 'e1' } }) }));",
+    service: 'sqs',
+  },
 };
 
-export function clientsOf(access: Access): Client[] {
-  return (Object.keys(SDK_CLIENTS) as Client[]).filter((key) => Boolean(access[key]));
+/** The clients a function may call: those of its manifest access, and SQS for a function an event rule feeds. */
+export function clientsOf(fn: FunctionSpec): Client[] {
+  const eventFed = fn.triggers.some((trigger) => trigger.kind === 'event');
+  return (Object.keys(SDK_CLIENTS) as Client[]).filter((key) =>
+    key === 'deadLetterQueue' ? eventFed : Boolean(fn.access[key]),
+  );
 }
 
 /** The client a stub call (`dynamodb:Query`) was made with, if it is one of ours. */
@@ -66,15 +85,19 @@ export function clientOfCall(call: string): Client | undefined {
 
 /** The baseline's source. Its handler takes `{ calls: Client[] }`: the clients to make a first call on. */
 export function baselineSource(clients: Client[]): string {
+  const eager = clients.filter((client) => !SDK_CLIENTS[client].lazyImport);
+  const clientOf = (client: Client) => {
+    const { lazyImport, create } = SDK_CLIENTS[client];
+    return lazyImport ? `${lazyImport} const client = ${create};` : `const client = clients.${client};`;
+  };
   return [
     ...clients.flatMap((client) => SDK_CLIENTS[client].imports),
     'const clients = {',
-    ...clients.map((client) => `  ${client}: ${SDK_CLIENTS[client].create},`),
+    ...eager.map((client) => `  ${client}: ${SDK_CLIENTS[client].create},`),
     '};',
     'const firstCalls = {',
     ...clients.map(
-      (client) =>
-        `  ${client}: async () => { const client = clients.${client}; ${SDK_CLIENTS[client].firstCall} },`,
+      (client) => `  ${client}: async () => { ${clientOf(client)} ${SDK_CLIENTS[client].firstCall} },`,
     ),
     '};',
     'export const handler = async (event) => {',

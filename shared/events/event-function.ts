@@ -1,7 +1,9 @@
 /**
- * The middy chain for EventBridge-triggered functions: validate the envelope and detail with zod, reject an
- * invalid event with a structured, logged reason, and throw on every failure so that EventBridge / Lambda
- * retry and the dead-letter queue keep what could not be processed. Nothing is swallowed.
+ * The middy chain for EventBridge-triggered functions: validate the envelope and detail with zod, and throw on
+ * every failure of the work so that Lambda (or the local bus) retries it and the on-failure queue keeps what
+ * could not be processed. An invalid event is the exception: no retry can make it valid, so it is dead-lettered
+ * at once, with its logged reason, to the function's own failure queue (dead-letter.ts), and the invocation
+ * ends there. Nothing is swallowed.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
@@ -10,6 +12,7 @@ import * as z from 'zod/mini';
 import { zodIssues } from '../domain/schemas.js';
 import type { FieldIssue } from '../errors.js';
 import { logger } from '../logger.js';
+import { deadLetter } from './dead-letter.js';
 
 export class RejectedEventError extends Error {
   constructor(
@@ -72,7 +75,7 @@ function validatedEventFunction<D>(
 ) {
   return middy<unknown, unknown, Error, Context>()
     .use(injectLambdaContext(logger))
-    .handler(async (event) => {
+    .handler(async (event, context) => {
       const parsed = schema.safeParse(event);
       if (!parsed.success) {
         const issues = zodIssues(parsed.error);
@@ -88,10 +91,10 @@ function validatedEventFunction<D>(
           issues,
           event: meta.success ? meta.data : undefined,
         });
-        throw new RejectedEventError(
-          `Invalid event: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-          issues,
-        );
+        const reason = `Invalid event: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`;
+        const error = new RejectedEventError(reason, issues);
+        await deadLetter(event, { reason, issues, error }, context.functionName);
+        return { outcome: 'dead-lettered', reason };
       }
       const data = parsed.data as Envelope<D>;
       const result = await handler(data.detail, data);

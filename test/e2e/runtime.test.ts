@@ -18,7 +18,7 @@ import { createHandlerInvoker } from '../../infra/local/handlers.js';
 import { createEphemeralIssuer } from '../../infra/local/jwt-issuer.js';
 import { REPO_ROOT } from '../../infra/local/paths.js';
 import type { RuntimeHandle } from '../../infra/local/runtime.js';
-import { httpRoutes } from '../../infra/manifest.js';
+import { functions, httpRoutes } from '../../infra/manifest.js';
 import { rawMemberChange } from '../fixtures/index.js';
 import { startTestRuntime } from '../support/runtime.js';
 
@@ -370,7 +370,38 @@ describe('the local EventBridge endpoint', () => {
     expect(kept.map((event) => event.detail.marker)).toContain(marker);
   });
 
-  it('dead-letters an event whose handler fails on every attempt, with the error, after 3 attempts', async () => {
+  it("holds a burst of 300 member changes behind apply-member-change's cap: queued, then every one applied, none dead-lettered", async () => {
+    const workspaceId = uniqueWorkspace();
+    const cap = functions.find((fn) => fn.name === 'apply-member-change')?.concurrency ?? 0;
+    const entries = Array.from({ length: 300 }, (_, i) =>
+      memberChangedEntry({
+        ...rawMemberChange(),
+        workspaceId,
+        userId: `u_burst_${i}`,
+        mailboxes: [`burst${i}@acme.com`],
+      }),
+    );
+
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, r) =>
+        eventBridge.send(new PutEventsCommand({ Entries: entries.slice(r * 10, r * 10 + 10) })),
+      ),
+    );
+    const ids = results.flatMap((result) => result.Entries?.map((entry) => entry.EventId ?? '') ?? []);
+    const states = ids.map((id) => runtime.bus.deliveries(id)?.[0]?.status);
+    await runtime.bus.idle();
+
+    expect(ids).toHaveLength(300);
+    expect(cap).toBe(8);
+    expect(states.filter((state) => state === 'pending').length).toBeLessThanOrEqual(cap);
+    expect(states.filter((state) => state === 'queued').length).toBeGreaterThan(0);
+    expect(ids.map((id) => runtime.bus.deliveries(id)?.[0]?.status)).toEqual(ids.map(() => 'delivered'));
+    expect(
+      runtime.bus.deadLetters().filter((letter) => letter.event.detail.workspaceId === workspaceId),
+    ).toEqual([]);
+  });
+
+  it('dead-letters an invalid event at once, after exactly one attempt, with its reason (SQS SendMessage from the function)', async () => {
     const detail = { ...rawMemberChange(), workspaceId: 'not a valid workspace id!' };
 
     const result = await eventBridge.send(new PutEventsCommand({ Entries: [memberChangedEntry(detail)] }));
@@ -383,9 +414,13 @@ describe('the local EventBridge endpoint', () => {
       expect.objectContaining({
         ruleName: 'MemberChanged',
         functionName: 'apply-member-change',
-        attempts: 3,
-        error: expect.any(String),
+        attempts: 1,
+        error: expect.stringMatching(/^Invalid event: detail\.workspaceId: /),
+        issues: [expect.objectContaining({ path: 'detail.workspaceId' })],
       }),
+    ]);
+    expect(runtime.bus.deliveries(eventId ?? '')).toEqual([
+      expect.objectContaining({ functionName: 'apply-member-change', status: 'dead-lettered', attempts: 1 }),
     ]);
     const overHttp = z
       .object({ deadLetters: z.array(z.object({ event: z.object({ id: z.string() }) })) })

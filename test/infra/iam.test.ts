@@ -177,6 +177,24 @@ describe('IAM: least privilege', () => {
     },
   );
 
+  it.each(
+    functions.filter((fn) => fn.triggers.some((t) => t.kind === 'event')).map((fn) => [fn.name] as const),
+  )(
+    '%s may send messages to its own on-failure queue only (where it dead-letters invalid events)',
+    (name) => {
+      const fn = s.stateless.functions.get(name);
+      const queueArn = { 'Fn::GetAtt': [logicalId(fn!.failureQueue!.queue), 'Arn'] };
+      const statements = withAction(statementsOf(name), 'sqs:');
+
+      expect(statements).toEqual([
+        expect.objectContaining({
+          Action: expect.arrayContaining(['sqs:SendMessage']),
+          Resource: queueArn,
+        }),
+      ]);
+    },
+  );
+
   it('uses no AWS managed policies (log writes are granted on each function’s own log group)', () => {
     for (const role of Object.values(s.statelessTemplate.findResources('AWS::IAM::Role'))) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  BURST_CONCURRENCY,
   EVENT_PATTERNS,
   eventRules,
   type FunctionSpec,
@@ -15,7 +16,12 @@ import {
 import { ALARM_THRESHOLDS } from '../../infra/stacks/alarms.js';
 import { ESM_REQUIRE_BANNER } from '../../infra/stacks/bundling.js';
 import { DEFAULTS } from '../../infra/stacks/deploy-config.js';
-import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../../infra/stacks/manifest-function.js';
+import {
+  ASYNC_EVENT_AGE_ALARM,
+  ASYNC_INVOKE,
+  DEFAULT_MEMORY_MB,
+  DEFAULT_TIMEOUT_SECONDS,
+} from '../../infra/stacks/manifest-function.js';
 import {
   EVENT_TARGET_RETRY,
   PUBLIC_ROUTES,
@@ -55,7 +61,9 @@ const statefulId = (type: string) => {
 };
 /** EventBridge (rules and schedules) invokes asynchronously; API Gateway and stream mappings do not. */
 const isAsync = (fn: FunctionSpec) => fn.triggers.some((t) => t.kind === 'event' || t.kind === 'schedule');
+const isEventFed = (fn: FunctionSpec) => fn.triggers.some((t) => t.kind === 'event');
 const byName = functions.map((fn) => [fn.name, fn] as const);
+const capped = functions.filter((fn) => fn.concurrency !== undefined);
 
 describe('functions: one per manifest entry', () => {
   it('creates exactly the manifest functions', () => {
@@ -100,6 +108,8 @@ describe('functions: one per manifest entry', () => {
     }
     if (fn.access.webhookSecret)
       expected.WEBHOOK_SECRET_ARN = { Ref: statefulId('AWS::SecretsManager::Secret') };
+    // Where the event middleware dead-letters an invalid event: the function's own on-failure queue.
+    if (isEventFed(fn)) expected.DEAD_LETTER_QUEUE_URL = { Ref: logicalId(fnOf(name).failureQueue!.queue) };
 
     expect(s.deref(env)).toEqual(expected);
   });
@@ -138,7 +148,9 @@ describe('functions: one per manifest entry', () => {
         {
           Type: 'AWS::Lambda::EventInvokeConfig',
           Properties: expect.objectContaining({
-            MaximumRetryAttempts: 2,
+            MaximumRetryAttempts: ASYNC_INVOKE.retryAttempts,
+            // Throttled events (a burst beyond the cap) wait and are retried this long: Lambda's maximum.
+            MaximumEventAgeInSeconds: 21_600,
             DestinationConfig: {
               OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(failureQueue!.queue), 'Arn'] } },
             },
@@ -147,6 +159,41 @@ describe('functions: one per manifest entry', () => {
       ]);
     },
   );
+});
+
+describe('concurrency caps (the manifest `concurrency`): reserved concurrency', () => {
+  it('caps exactly the functions fed by event rules, at BURST_CONCURRENCY', () => {
+    expect(capped.map((fn) => fn.name).sort()).toEqual(
+      functions
+        .filter(isEventFed)
+        .map((fn) => fn.name)
+        .sort(),
+    );
+    expect(capped.map((fn) => fn.concurrency)).toEqual(capped.map(() => BURST_CONCURRENCY));
+    expect(capped.every((fn) => fn.triggers.every((t) => t.kind === 'event'))).toBe(true);
+  });
+
+  it.each(byName)('%s has the reserved concurrency of its manifest cap, or none', (name, fn) => {
+    const props = resource(functionId(name)).Properties;
+    if (fn.concurrency === undefined) expect(props).not.toHaveProperty('ReservedConcurrentExecutions');
+    else expect(props.ReservedConcurrentExecutions).toBe(fn.concurrency);
+  });
+
+  it('reserves the caps and nothing else', () => {
+    const reserved = Object.values(template.findResources('AWS::Lambda::Function'))
+      .map((r) => (r as Resource).Properties.ReservedConcurrentExecutions)
+      .filter((value) => value !== undefined);
+    expect(reserved).toEqual(capped.map((fn) => fn.concurrency));
+  });
+
+  it('refuses a cap on a function that an HTTP route, a stream or a schedule also triggers, or a cap below 1', () => {
+    const api = functions.find((fn) => fn.name === 'health')!;
+    const ingest = functions.find((fn) => fn.name === 'ingest-proposal')!;
+    expect(() => synth({ functions: [{ ...api, concurrency: 8 }] })).toThrow(/health: a concurrency cap/);
+    expect(() => synth({ functions: [{ ...ingest, concurrency: 0 }] })).toThrow(
+      /ingest-proposal: concurrency/,
+    );
+  });
 });
 
 describe('HTTP API: one route per manifest http trigger', () => {
@@ -476,8 +523,8 @@ describe('queues and alarms', () => {
   const queues = () => Object.keys(template.findResources('AWS::SQS::Queue'));
   const httpFunctions = functions.filter((fn) => fn.triggers.some((t) => t.kind === 'http'));
   /**
-   * One per queue; Errors and Throttles per function; HandledServerErrors per HTTP function; IteratorAge per
-   * stream mapping; API 5xx and p99 latency, SendsUnknown, SES bounce and complaint rates.
+   * One per queue; Errors and Throttles (AsyncEventAge when capped) per function; HandledServerErrors per HTTP
+   * function; IteratorAge per stream mapping; API 5xx and p99 latency, SendsUnknown, SES bounce and complaint rates.
    */
   const expectedAlarmCount = () =>
     queues().length + 2 * functions.length + httpFunctions.length + streamConsumers.length + 5;
@@ -603,18 +650,46 @@ describe('queues and alarms', () => {
     }
   });
 
-  it.each(byName)('alarms on any error or throttle of %s', (name) => {
-    for (const metric of ['Errors', 'Throttles']) {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Namespace: 'AWS/Lambda',
-        MetricName: metric,
-        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId(name) } }],
-        ComparisonOperator: 'GreaterThanThreshold',
-        Threshold: 0,
-        Statistic: 'Sum',
-      });
-    }
-  });
+  it.each(byName)(
+    'alarms on any error of %s, and on any throttle unless it is capped (a capped burst is throttled by design)',
+    (name, fn) => {
+      const alarmsOn = (metric: string) =>
+        Object.values(
+          template.findResources('AWS::CloudWatch::Alarm', {
+            Properties: {
+              Namespace: 'AWS/Lambda',
+              MetricName: metric,
+              Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId(name) } }],
+            },
+          }),
+        ) as Resource[];
+      const metrics = fn.concurrency === undefined ? ['Errors', 'Throttles'] : ['Errors'];
+      for (const metric of metrics) {
+        expect(alarmsOn(metric).map((a) => a.Properties)).toEqual([
+          expect.objectContaining({
+            ComparisonOperator: 'GreaterThanThreshold',
+            Threshold: 0,
+            Statistic: 'Sum',
+          }),
+        ]);
+      }
+      if (fn.concurrency === undefined) {
+        expect(alarmsOn('AsyncEventAge')).toEqual([]);
+        return;
+      }
+      // Capped: when the burst's events wait too long in Lambda's queue instead.
+      expect(alarmsOn('Throttles')).toEqual([]);
+      expect(alarmsOn('AsyncEventAge').map((a) => a.Properties)).toEqual([
+        expect.objectContaining({
+          Statistic: 'Maximum',
+          Period: ASYNC_EVENT_AGE_ALARM.period.toSeconds(),
+          ComparisonOperator: 'GreaterThanThreshold',
+          Threshold: ASYNC_EVENT_AGE_ALARM.thresholdMs,
+          EvaluationPeriods: 1,
+        }),
+      ]);
+    },
+  );
 
   it('notifies the alarmTopicArn topic from every alarm, and nobody when none is configured', () => {
     const topic = 'arn:aws:sns:eu-west-1:123456789012:ops-alarms';

@@ -41,7 +41,7 @@ export async function startTestRuntime({
     logLevel: 'warn',
     powertoolsLogLevel: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
     scheduleTimers: false,
-    retryDelaysMs: [20, 50],
+    retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 50 },
     streamRetryBackoff: { baseMs: 10, maxMs: 50 },
     env: {},
     ...options,

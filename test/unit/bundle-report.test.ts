@@ -11,6 +11,7 @@ import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -19,9 +20,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FunctionSpec, functions } from '../../infra/manifest.js';
 import { PROJECT_ROOT } from '../../infra/stacks/bundling.js';
 import { type AwsStub, STUB_WEBHOOK_SECRET, startAwsStub } from '../../scripts/bundle-report/aws-stub.js';
-import { baselineSource, clientOfCall } from '../../scripts/bundle-report/baseline.js';
+import { baselineSource, clientOfCall, clientsOf } from '../../scripts/bundle-report/baseline.js';
 import { esbuildOptionsOf } from '../../scripts/bundle-report/deployed.js';
 import { BEGIN, END, rewriteSection } from '../../scripts/bundle-report/report-doc.js';
 import { median, medianInterval, pairedRatios } from '../../scripts/bundle-report/stats.js';
@@ -86,6 +88,11 @@ describe('the AWS stub', () => {
       new GetSecretValueCommand({ SecretId: 'arn' }),
     );
     expect(secret.SecretString).toBe(STUB_WEBHOOK_SECRET);
+    // The SQS client checks the body's MD5 in the answer.
+    const queued = await new SQSClient(config()).send(
+      new SendMessageCommand({ QueueUrl: `${stub.url}/123456789012/q`, MessageBody: '{"reason":"r"}' }),
+    );
+    expect(queued.MessageId).toEqual(expect.any(String));
 
     expect(stub.takeCalls()).toEqual([
       'dynamodb:GetItem',
@@ -95,6 +102,7 @@ describe('the AWS stub', () => {
       'events:PutEvents',
       'sesv2:SendEmail',
       'secretsmanager:GetSecretValue',
+      'sqs:SendMessage',
     ]);
     expect(stub.takeCalls()).toEqual([]);
   });
@@ -106,9 +114,18 @@ describe('the AWS stub', () => {
         'events:PutEvents',
         'sesv2:SendEmail',
         'secretsmanager:GetSecretValue',
-        'sqs:Send',
+        'sqs:SendMessage',
+        's3:GetObject',
       ].map(clientOfCall),
-    ).toEqual(['table', 'publishEvents', 'sendEmail', 'webhookSecret', undefined]);
+    ).toEqual(['table', 'publishEvents', 'sendEmail', 'webhookSecret', 'deadLetterQueue', undefined]);
+  });
+
+  it('counts SQS among the clients of a function an event rule feeds (it may dead-letter an invalid event)', () => {
+    const byName = (name: string) => functions.find((fn) => fn.name === name) as FunctionSpec;
+    expect(clientsOf(byName('ingest-proposal'))).toEqual(['table', 'publishEvents', 'deadLetterQueue']);
+    expect(clientsOf(byName('apply-member-change'))).toEqual(['table', 'deadLetterQueue']);
+    expect(clientsOf(byName('expire-review-items'))).toEqual(['table', 'publishEvents']);
+    expect(clientsOf(byName('approve-review-item'))).toEqual(['table', 'publishEvents', 'sendEmail']);
   });
 });
 
@@ -122,7 +139,7 @@ describe('the SDK-only baseline', () => {
         ...options,
         sourcemap: false,
         stdin: {
-          contents: baselineSource(['table', 'publishEvents', 'sendEmail']),
+          contents: baselineSource(['table', 'publishEvents', 'sendEmail', 'deadLetterQueue']),
           resolveDir: PROJECT_ROOT,
           sourcefile: 'b.mjs',
         },
@@ -137,6 +154,7 @@ describe('the SDK-only baseline', () => {
         AWS_SECRET_ACCESS_KEY: 'B',
         TABLE_NAME: 't',
         EVENT_BUS_NAME: 'b',
+        DEAD_LETTER_QUEUE_URL: `${stub.url}/123456789012/q`,
       });
       try {
         const { handler } = (await import(pathToFileURL(file).href)) as {
@@ -146,6 +164,9 @@ describe('the SDK-only baseline', () => {
 
         await handler({ calls: ['table', 'sendEmail'] });
         expect(stub.takeCalls()).toEqual(['dynamodb:GetItem', 'sesv2:SendEmail']);
+        // The SQS client is lazy, as in the functions: imported and created on its first call.
+        await handler({ calls: ['deadLetterQueue'] });
+        expect(stub.takeCalls()).toEqual(['sqs:SendMessage']);
         await handler({ calls: [] });
         expect(stub.takeCalls()).toEqual([]);
       } finally {
