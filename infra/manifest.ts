@@ -83,7 +83,7 @@ export interface FunctionSpec {
  * The cap of every function an EventBridge rule feeds: an automation run proposes for thousands of records at
  * once, a CRM bulk update or a directory sync sends thousands of events in seconds. docs/deploy.md says why 8.
  */
-export const BURST_CONCURRENCY = 8;
+export const BURST_CONCURRENCY = 4;
 
 /** Source and detail-type of events the system itself publishes (SPEC 5). */
 export const OWN_EVENT_SOURCE = 'for-review';
