@@ -9,15 +9,15 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { documentClient } from '../shared/aws-clients.js';
 import { tableName } from '../shared/config.js';
 import { logger } from '../shared/logger.js';
-import { ReviewStore } from '../shared/store/review-store.js';
-import { talliesOfRecords } from '../shared/store/tallies.js';
+import { Table } from '../shared/store/table.js';
+import { applyTallies, talliesOfRecords } from '../shared/store/tallies.js';
 
-const store = new ReviewStore(documentClient(), tableName());
+const table = new Table(documentClient(), tableName());
 
 export const handler = middy<DynamoDBStreamEvent, unknown>()
   .use(injectLambdaContext(logger))
   .handler(async (event) => {
-    const outcome = await store.applyTallies(talliesOfRecords(event.Records));
+    const outcome = await applyTallies(table, talliesOfRecords(event.Records));
     logger.info('Tallies counted', { records: event.Records.length, ...outcome });
     return outcome;
   });

@@ -40,10 +40,9 @@ import { queueEntryRecord, queueKeys } from './entities/queue-entry.js';
 import { recordEntryKeys, recordEntryRecord } from './entities/record-entry.js';
 import { type ItemState, itemConditions, itemRecord } from './entities/review-item.js';
 import type { CounterWrite } from './entities/tally.js';
-import type { TransactItem } from './table.js';
+import { MAX_TRANSACTION_ACTIONS, type TransactItem } from './table.js';
 
-/** DynamoDB's limit on the actions of one transaction. */
-export const MAX_TRANSACTION_ACTIONS = 100;
+export { MAX_TRANSACTION_ACTIONS };
 
 export interface ItemChange {
   /** The item as the caller read it (null for a new item): the write is conditional on it. */

@@ -32,6 +32,8 @@ export interface TableKey {
  */
 export const TRANSACTION_CONFLICT_ATTEMPTS = 7;
 const CONFLICT_BACKOFF_MS = { base: 25, max: 800 };
+/** DynamoDB's limit on the actions of one transaction. */
+export const MAX_TRANSACTION_ACTIONS = 100;
 /** BatchGetItem takes at most 100 keys per request. */
 const BATCH_GET_KEYS = 100;
 

@@ -11,8 +11,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { WriteConflictError } from '../errors.js';
 import { counterUpdate, keyId, markerPut, mergeWrites, type Tally, tallyOf } from './entities/tally.js';
-import { MAX_TRANSACTION_ACTIONS } from './item-change.js';
-import type { Table } from './table.js';
+import { MAX_TRANSACTION_ACTIONS, type Table } from './table.js';
 
 export interface TallyOutcome {
   /** Changes counted now. */
