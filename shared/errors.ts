@@ -89,4 +89,12 @@ export class WriteConflictError extends Error {
     super(message, options);
     this.name = 'WriteConflictError';
   }
+
+  /**
+   * Cancelled only because another transaction was committing on the same items (`TransactionConflict`), with no
+   * condition failing: it says nothing about the items' state, and the same write may well succeed again.
+   */
+  get inFlightOnly(): boolean {
+    return this.reasons.includes('TransactionConflict') && !this.reasons.includes('ConditionalCheckFailed');
+  }
 }

@@ -13,8 +13,10 @@
  * This is an HTTP proxy on 127.0.0.1 that forwards every request to DynamoDB Local unchanged (headers, SigV4 ones
  * included, and bodies; the Streams API too, which DynamoDB Local serves on the same port) and answers those
  * refusals itself, with the bytes DynamoDB sends, so the AWS SDK throws what it throws against AWS. A
- * TransactWriteItems holds its items from when it is forwarded until `commitWindowMs` after DynamoDB Local
- * committed it (a cancelled one lets go when it is answered); a refused request is not forwarded and holds nothing.
+ * TransactWriteItems holds its items while it commits: from when it arrives until DynamoDB Local has answered it and
+ * `commitWindowMs` has passed since it arrived (the commit's length in DynamoDB); only then is its caller answered,
+ * as DynamoDB answers a transaction once its commit is over, so a caller's next request never meets its own
+ * transaction. A refused request is not forwarded and holds nothing.
  *
  * Items are told apart by table and primary key. A key is read from `Key`, or from `Item` for a put, with the
  * table's key schema, learnt once per table by a DescribeTable sent upstream. Not modelled: PartiQL writes
@@ -42,7 +44,7 @@ import { boundPort, LOCAL_HOST } from './ports.js';
 export interface ConflictRuleOptions {
   /** DynamoDB Local's endpoint, e.g. `http://127.0.0.1:8000`. */
   upstream: string;
-  /** How long a committed transaction still holds its items after DynamoDB Local answered it. */
+  /** How long a transaction's commit lasts at least, from its arrival: its items are held, its answer waits. */
   commitWindowMs: number;
   /** 0 or unset: any free port. */
   port?: number;
@@ -234,6 +236,7 @@ export async function startConflictRule(options: ConflictRuleOptions): Promise<C
     operation: string,
     body: Buffer | undefined,
     answered?: (committed: boolean) => void,
+    commitEndsAt?: number,
   ): void {
     forwarded.total += 1;
     count(forwarded.byOperation, operation);
@@ -253,9 +256,25 @@ export async function startConflictRule(options: ConflictRuleOptions): Promise<C
         agent,
       },
       (answer) => {
-        response.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.rawHeaders);
-        // Committed once DynamoDB Local says so, whether or not the client stayed to read it.
-        pipeline(answer, response, () => finish(answer.statusCode === 200));
+        if (commitEndsAt === undefined) {
+          response.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.rawHeaders);
+          // Committed once DynamoDB Local says so, whether or not the client stayed to read it.
+          pipeline(answer, response, () => finish(answer.statusCode === 200));
+          return;
+        }
+        // A transaction: its caller hears of it once its commit is over, as from DynamoDB, and not before.
+        const respond = () => {
+          finish(answer.statusCode === 200);
+          response.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.rawHeaders);
+          pipeline(answer, response, () => undefined);
+        };
+        const wait = commitEndsAt - Date.now();
+        if (wait <= 0) return respond();
+        const timer = setTimeout(() => {
+          releases.delete(timer);
+          respond();
+        }, wait);
+        releases.add(timer);
       },
     );
     // Nothing left to answer with: the client sees its connection drop, as it would with DynamoDB Local gone.
@@ -381,18 +400,11 @@ export async function startConflictRule(options: ConflictRuleOptions): Promise<C
         const holder: Holder = { token };
         const mine = known.filter((id) => !held.has(id));
         for (const id of mine) held.set(id, holder);
-        return forward(request, response, operation, body, (committed) => {
-          const release = () => {
-            for (const id of mine) if (held.get(id) === holder) held.delete(id);
-          };
-          if (!committed || commitWindowMs === 0) return release();
-          const timer = setTimeout(() => {
-            releases.delete(timer);
-            release();
-          }, commitWindowMs);
-          timer.unref();
-          releases.add(timer);
-        });
+        // Its commit lasts the window from its arrival, or as long as DynamoDB Local takes if that is longer.
+        const release = () => {
+          for (const id of mine) if (held.get(id) === holder) held.delete(id);
+        };
+        return forward(request, response, operation, body, release, Date.now() + commitWindowMs);
       }
       case 'TransactGetItems': {
         const conflicts = ids.map((id) => id !== undefined && (held.has(id) || writing.has(id)));

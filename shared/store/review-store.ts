@@ -493,14 +493,10 @@ export class ReviewStore implements ReviewStorePort {
   }
 
   async recordDropped(workspaceId: string, counters: CounterChange, events: OutEvent[]): Promise<void> {
-    await this.table.db.send(
-      new PutCommand({
-        TableName: this.table.name,
-        Item: outboxRecord(workspaceId, `drop.${this.ulid()}`, events, new Date(), [
-          countersWrite(workspaceId, counters),
-        ]),
-      }),
-    );
+    const Item = outboxRecord(workspaceId, `drop.${this.ulid()}`, events, new Date(), [
+      countersWrite(workspaceId, counters),
+    ]);
+    await this.table.write(() => this.table.db.send(new PutCommand({ TableName: this.table.name, Item })));
   }
 
   /** Counts changes' tallies into the counters, exactly once (tallies.ts). */
@@ -519,8 +515,10 @@ export class ReviewStore implements ReviewStorePort {
   /** Writes a delivery record if the id is claimable: `claimed`, or what the delivery that came first says. */
   private async putDelivery(webhookId: string, item: Attributes, now: Date): Promise<WebhookClaim> {
     try {
-      await this.table.db.send(
-        new PutCommand({ TableName: this.table.name, Item: item, ...webhookConditions.claimable(now) }),
+      await this.table.write(() =>
+        this.table.db.send(
+          new PutCommand({ TableName: this.table.name, Item: item, ...webhookConditions.claimable(now) }),
+        ),
       );
       return { kind: 'claimed' };
     } catch (error) {
@@ -534,7 +532,9 @@ export class ReviewStore implements ReviewStorePort {
   }
 
   async completeWebhook(webhookId: string, answer: WebhookAnswer, now: Date): Promise<void> {
-    await this.table.db.send(new UpdateCommand(webhookCompletion(this.table.name, webhookId, answer, now)));
+    await this.table.write(() =>
+      this.table.db.send(new UpdateCommand(webhookCompletion(this.table.name, webhookId, answer, now))),
+    );
   }
 }
 

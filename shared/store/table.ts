@@ -3,7 +3,7 @@
  * entity uses (get, query, transact). Conditional failures become domain errors here, once:
  * a lost transaction is a WriteConflictError carrying the old records DynamoDB returned (ALL_OLD).
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
@@ -101,6 +101,23 @@ export class Table {
   }
 
   /**
+   * A single write (PutItem, UpdateItem, DeleteItem). DynamoDB refuses one with TransactionConflictException while a
+   * transaction commits on its item: that says nothing about the item's state, so it is retried as a transaction
+   * cancelled for a conflict is. Any other error, a failed condition included, is the caller's.
+   */
+  async write<T>(send: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await send();
+      } catch (error) {
+        if (!(error instanceof TransactionConflictException) || attempt >= TRANSACTION_CONFLICT_ATTEMPTS)
+          throw error;
+        await sleep(fullJitter(attempt));
+      }
+    }
+  }
+
+  /**
    * Runs one transaction. A cancellation because another transaction was in flight on the same items
    * (`TransactionConflict`, with no condition failing) says nothing about the items' state, so it is retried a
    * few times with jitter: otherwise two concurrent claims could both be cancelled and nobody would win.
@@ -117,18 +134,15 @@ export class Table {
         const reasons = error.CancellationReasons ?? [];
         // An invalid action (a record over DynamoDB's item size) is not a lost race: retrying cannot help.
         if (reasons.some((r) => r.Code === 'ValidationError')) throw error;
-        const onlyInFlight =
-          reasons.some((r) => r.Code === 'TransactionConflict') &&
-          !reasons.some((r) => r.Code === 'ConditionalCheckFailed');
-        if (onlyInFlight && attempt < TRANSACTION_CONFLICT_ATTEMPTS) {
-          await sleep(fullJitter(attempt));
-          continue;
-        }
         const conflict = new WriteConflictError(
           'A conditional write lost a race',
           reasons.map((r) => r.Code),
           { cause: error },
         );
+        if (conflict.inFlightOnly && attempt < TRANSACTION_CONFLICT_ATTEMPTS) {
+          await sleep(fullJitter(attempt));
+          continue;
+        }
         // Cancellation reasons carry raw attribute values (ALL_OLD); unmarshall them like the document client would.
         conflict.oldRecords = reasons.flatMap((r) => (r.Item ? [unmarshall(r.Item)] : []));
         throw conflict;

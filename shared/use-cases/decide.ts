@@ -282,9 +282,14 @@ export async function approveItem(deps: SendDeps, caller: Caller, itemId: string
   }
 }
 
+/** Writes of a send's outcome: each is a transaction with its own retries of conflicts (store/table.ts). */
+const OUTCOME_ATTEMPTS = 5;
+
 /**
  * Records what happened after the send. The send already happened, so this write must not be lost to a
- * passing fault: it is retried; if it still fails the item stays `sending` and the recovery job surfaces it.
+ * passing fault: it is retried; if it still fails the item stays `sending` and the recovery job surfaces it. Only
+ * a failed condition is a lost race (the recovery job took the item first); a transaction cancelled only because
+ * others were committing on the item (other callers' claims, each refused) is written again.
  */
 async function recordOutcome(
   deps: Deps,
@@ -299,7 +304,10 @@ async function recordOutcome(
       await commit(deps, before, after, action, caller, options);
       return;
     } catch (error) {
-      if (error instanceof ConflictError || attempt >= 3) throw error;
+      const lostRace =
+        error instanceof ConflictError &&
+        !(error.cause instanceof WriteConflictError && error.cause.inFlightOnly);
+      if (lostRace || attempt >= OUTCOME_ATTEMPTS) throw error;
       logger.warn('Retrying the write of a send outcome', {
         itemId: after.id,
         attempt,

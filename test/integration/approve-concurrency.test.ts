@@ -13,6 +13,7 @@ import type { EmailDraft } from '../../shared/domain/schemas.js';
 import { ConflictError } from '../../shared/errors.js';
 import { approveItem, dismissItem, editItem } from '../../shared/use-cases/decide.js';
 import { type IngestOutcome, ingestProposal } from '../../shared/use-cases/ingest-proposal.js';
+import { RACE_CONFLICT_WINDOW_MS } from '../support/conflict-rule.js';
 import {
   callerOf,
   createItemEnv,
@@ -44,7 +45,7 @@ let startedAt: Date;
 
 beforeAll(async () => {
   console.info(`approve-concurrency: seed ${SEED} (replay with APPROVE_SEED=${SEED})`);
-  env = await createItemEnv({ prefix: 'approve-race' });
+  env = await createItemEnv({ prefix: 'approve-race', conflictWindowMs: RACE_CONFLICT_WINDOW_MS });
   await seedMembers(env.deps, APPROVERS);
   // The local SES store keeps epoch seconds: start a second early so no email of this file is missed.
   startedAt = new Date(Date.now() - 1_000);

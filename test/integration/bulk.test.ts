@@ -9,6 +9,7 @@ import { ConflictError } from '../../shared/errors.js';
 import { decideItems } from '../../shared/use-cases/bulk.js';
 import { approveItem } from '../../shared/use-cases/decide.js';
 import { member } from '../fixtures/index.js';
+import { RACE_CONFLICT_WINDOW_MS } from '../support/conflict-rule.js';
 import {
   callerOf,
   createItemEnv,
@@ -34,7 +35,7 @@ let startedAt: Date;
 
 beforeAll(async () => {
   console.info(`bulk: seed ${SEED} (replay with BULK_SEED=${SEED})`);
-  env = await createItemEnv({ prefix: 'bulk' });
+  env = await createItemEnv({ prefix: 'bulk', conflictWindowMs: RACE_CONFLICT_WINDOW_MS });
   await seedMembers(env.deps, [RUN_USER, SENDING_ADMIN, BOB]);
   startedAt = new Date(Date.now() - 1_000);
 });

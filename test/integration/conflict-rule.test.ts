@@ -1,8 +1,12 @@
 /**
  * DynamoDB's conflict rule in front of DynamoDB Local (infra/local/conflict-rule.ts), through the real AWS SDK
  * clients: what the SDK throws for a refused transaction or write is what it throws against DynamoDB, the
- * refusals last as long as the commit window, and everything else (reads, other items, the Streams API) goes
- * through untouched.
+ * refusals last while a transaction commits (its caller answered once it is over, no sooner than the commit window
+ * after it was sent), and everything else (reads, other items, the Streams API) goes through untouched.
+ *
+ * A caller's answer comes once its transaction's commit is over: to meet a held item, a test sends a transaction
+ * without awaiting it, waits until the rule holds its items (`untilHeld`), sends what should meet them, then awaits
+ * the transaction.
  */
 import {
   BatchGetItemCommand,
@@ -16,6 +20,7 @@ import {
   QueryCommand,
   ScanCommand,
   TransactGetItemsCommand,
+  type TransactGetItemsCommandOutput,
   TransactionCanceledException,
   TransactionConflictException,
   TransactWriteItemsCommand,
@@ -36,8 +41,11 @@ import { localClient } from '../../infra/local/dynamodb-local.js';
 import { type ConflictRule, useConflictRule } from '../support/conflict-rule.js';
 import { createTestTable, type TestTable } from '../support/dynamo.js';
 
-/** Long enough that "right after" is always inside it on a busy machine, short enough to wait out. */
-const WINDOW_MS = 400;
+/**
+ * Long enough that what a test sends while a transaction commits always arrives inside it on a busy machine (a few
+ * requests, some answered by DynamoDB Local), short enough to wait for: every transaction takes at least this long.
+ */
+const WINDOW_MS = 600;
 
 let table: TestTable;
 let rule: ConflictRule;
@@ -54,13 +62,24 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await pastWindow(); // nothing a previous test committed is still held
+  await untilHeld(0); // nothing a previous test sent is still committing
   rule.resetStats();
   table.counter.reset();
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const pastWindow = () => sleep(WINDOW_MS + 100);
+
+/**
+ * Waits until the rule holds `count` items: once a transaction sent without awaiting has arrived, it holds its items
+ * for at least WINDOW_MS, so what is sent right after meets them.
+ */
+async function untilHeld(count: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (rule.stats().held !== count) {
+    if (Date.now() > deadline) throw new Error(`the rule holds ${rule.stats().held} items, not ${count}`);
+    await sleep(1);
+  }
+}
 
 const key = (pk: string) => ({ pk: { S: pk }, sk: { S: 'item' } });
 const put = (pk: string, extra: Record<string, { S: string }> = {}) => ({
@@ -90,14 +109,19 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
 describe('TransactWriteItems', () => {
   it('of two transactions on one item sent at once, one is cancelled: TransactionConflict for that item, None for the others', async () => {
     const [a1, shared, b1, b2] = [unique('a1'), unique('shared'), unique('b1'), unique('b2')];
-    const results = await Promise.allSettled([
-      transact(put(a1), update(shared)),
-      transact(put(b1), put(shared), put(b2)),
-    ]);
+    const sent = [transact(put(a1), update(shared)), transact(put(b1), put(shared), put(b2))];
 
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    const lostAt = results.findIndex((r) => r.status === 'rejected');
-    const error = (results[lostAt] as PromiseRejectedResult).reason;
+    // The loser is answered at once; the winner once its commit is over, no sooner than the window.
+    const first = await Promise.race(
+      sent.map((promise, at) =>
+        promise.then(
+          () => ({ at, error: undefined }),
+          (error: unknown) => ({ at, error }),
+        ),
+      ),
+    );
+    const lostAt = first.at;
+    const error = first.error as TransactionCanceledException;
     expect(error).toBeInstanceOf(TransactionCanceledException);
     const codes = lostAt === 0 ? ['None', 'TransactionConflict'] : ['None', 'TransactionConflict', 'None'];
     expect(error.CancellationReasons).toEqual(
@@ -109,19 +133,32 @@ describe('TransactWriteItems', () => {
     // A client error the SDK's standard retry strategy does not retry: one attempt.
     expect(error.$metadata).toMatchObject({ httpStatusCode: 400, attempts: 1 });
 
-    // The client's counter counts every request it sent, the refused one included.
-    expect(table.counter.byCommand).toEqual({ TransactWriteItems: 2 });
-    expect(rule.stats()).toMatchObject({
-      refused: { total: 1, transactions: 1, writes: 0, byOperation: { TransactWriteItems: 1 } },
-      forwarded: { byOperation: { TransactWriteItems: 1 } },
-    });
-
-    // The refused transaction holds nothing: its own items can be written at once; the shared one cannot.
+    // While the winner commits, the refused transaction holds nothing: its own items can be written; the shared
+    // one cannot.
     const loserOnly = lostAt === 0 ? a1 : b1;
-    await db.send(new PutItemCommand({ TableName: table.tableName, Item: key(loserOnly) }));
-    expect(
-      await failure(db.send(new PutItemCommand({ TableName: table.tableName, Item: key(shared) }))),
-    ).toBeInstanceOf(TransactionConflictException);
+    const [free, held] = await Promise.allSettled([
+      db.send(new PutItemCommand({ TableName: table.tableName, Item: key(loserOnly) })),
+      db.send(new PutItemCommand({ TableName: table.tableName, Item: key(shared) })),
+    ]);
+    expect(free.status).toBe('fulfilled');
+    expect((held as PromiseRejectedResult).reason).toBeInstanceOf(TransactionConflictException);
+
+    const results = await Promise.allSettled(sent);
+    expect(results.map((r) => r.status)).toEqual(
+      lostAt === 0 ? ['rejected', 'fulfilled'] : ['fulfilled', 'rejected'],
+    );
+    // The client's counter counts every request it sent, the refused ones included.
+    expect(table.counter.byCommand).toEqual({ TransactWriteItems: 2, PutItem: 2 });
+    expect(rule.stats()).toMatchObject({
+      refused: {
+        total: 2,
+        transactions: 1,
+        writes: 1,
+        byOperation: { TransactWriteItems: 1, PutItem: 1 },
+      },
+      forwarded: { byOperation: { TransactWriteItems: 1, PutItem: 1 } },
+      held: 0,
+    });
   });
 
   it('never refuses transactions on different items', async () => {
@@ -133,18 +170,30 @@ describe('TransactWriteItems', () => {
     expect(rule.stats().forwarded.byOperation).toEqual({ TransactWriteItems: 12 });
   });
 
-  it('refuses a transaction for an item held by a committed one until the window has passed', async () => {
+  it('refuses a transaction for an item held by a committing one while it commits, and not once its caller has its answer', async () => {
     const item = unique('held');
-    await transact(put(item));
+    const committing = transact(put(item));
+    await untilHeld(1);
     const refused = await failure(transact(update(unique('other')), update(item)));
     expect(refused).toBeInstanceOf(TransactionCanceledException);
     expect((refused as TransactionCanceledException).CancellationReasons?.map((r) => r.Code)).toEqual([
       'None',
       'TransactionConflict',
     ]);
-    await pastWindow();
+
+    // Its caller has its answer: the item is free at once, the next transaction on it is not refused.
+    await committing;
+    expect(rule.stats().held).toBe(0);
     await transact(update(unique('other')), update(item));
     expect(rule.stats().refused.byOperation).toEqual({ TransactWriteItems: 1 });
+  });
+
+  it('answers a transaction no sooner than the commit window after it was sent', async () => {
+    const sentAt = Date.now();
+    await transact(put(unique('timed')));
+    // A timer may fire a few ms early against Date.now().
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(WINDOW_MS - 5);
+    expect(rule.stats().held).toBe(0);
   });
 
   it('lets go of the items of a transaction DynamoDB Local cancelled (a condition failed) when it is answered', async () => {
@@ -175,9 +224,10 @@ describe('TransactWriteItems', () => {
 });
 
 describe('single writes', () => {
-  it('PutItem, UpdateItem and DeleteItem of a held item fail with TransactionConflictException, and succeed after the window', async () => {
+  it('PutItem, UpdateItem and DeleteItem of a held item fail with TransactionConflictException, and succeed once it has committed', async () => {
     const item = unique('single');
-    await transact(put(item, { by: { S: 'transaction' } }));
+    const committing = transact(put(item, { by: { S: 'transaction' } }));
+    await untilHeld(1);
     const writes = () => [
       db.send(new PutItemCommand({ TableName: table.tableName, Item: { ...key(item), by: { S: 'put' } } })),
       db.send(
@@ -201,6 +251,7 @@ describe('single writes', () => {
       expect(error.message).toBe(CONFLICT_MESSAGE);
       expect(error.$metadata).toMatchObject({ httpStatusCode: 400, attempts: 1 });
     }
+    await committing;
     // None of them reached the table.
     const { Item } = await db.send(
       new GetItemCommand({ TableName: table.tableName, Key: key(item), ConsistentRead: true }),
@@ -212,27 +263,32 @@ describe('single writes', () => {
       writes: 3,
       byOperation: { PutItem: 1, UpdateItem: 1, DeleteItem: 1 },
     });
+    expect(rule.stats().forwarded.byOperation).toEqual({ TransactWriteItems: 1, GetItem: 1 });
 
-    await pastWindow();
+    // The transaction's caller has its answer: the item is free.
     for (const write of writes()) await write;
     expect(rule.stats().refused.total).toBe(3);
   });
 
   it('refuses no write of an item no transaction holds', async () => {
-    await transact(put(unique('held')));
+    const committing = transact(put(unique('held')));
+    await untilHeld(1);
     await db.send(new PutItemCommand({ TableName: table.tableName, Item: key(unique('free')) }));
     await db.send(new DeleteItemCommand({ TableName: table.tableName, Key: key(unique('free')) }));
+    await committing;
     expect(rule.stats().refused.total).toBe(0);
   });
 
   it('forwards a BatchWriteItem even on a held item: DynamoDB documents no conflict answer for it', async () => {
     const item = unique('batch');
-    await transact(put(item));
+    const committing = transact(put(item));
+    await untilHeld(1);
     const out = await db.send(
       new BatchWriteItemCommand({
         RequestItems: { [table.tableName]: [{ PutRequest: { Item: { ...key(item), by: { S: 'batch' } } } }] },
       }),
     );
+    await committing;
     expect(out.UnprocessedItems ?? {}).toEqual({});
     expect(rule.stats().refused.total).toBe(0);
     expect(rule.stats().forwarded.byOperation.BatchWriteItem).toBe(1);
@@ -242,23 +298,28 @@ describe('single writes', () => {
 describe('reads', () => {
   it('are never refused, even of a held item: GetItem, Query, Scan, BatchGetItem, ExecuteStatement', async () => {
     const item = unique('read');
-    await transact(put(item));
-    await db.send(new GetItemCommand({ TableName: table.tableName, Key: key(item), ConsistentRead: true }));
-    await db.send(
-      new QueryCommand({
-        TableName: table.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': { S: item } },
-      }),
-    );
-    await db.send(new ScanCommand({ TableName: table.tableName, Limit: 5 }));
-    await db.send(new BatchGetItemCommand({ RequestItems: { [table.tableName]: { Keys: [key(item)] } } }));
-    const selected = await db.send(
-      new ExecuteStatementCommand({
-        Statement: `SELECT * FROM "${table.tableName}" WHERE pk = ?`,
-        Parameters: [{ S: item }],
-      }),
-    );
+    await transact(put(item)); // it exists, whichever version the reads see
+    const committing = transact(update(item));
+    await untilHeld(1);
+    const [, , , , selected] = await Promise.all([
+      db.send(new GetItemCommand({ TableName: table.tableName, Key: key(item), ConsistentRead: true })),
+      db.send(
+        new QueryCommand({
+          TableName: table.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: item } },
+        }),
+      ),
+      db.send(new ScanCommand({ TableName: table.tableName, Limit: 5 })),
+      db.send(new BatchGetItemCommand({ RequestItems: { [table.tableName]: { Keys: [key(item)] } } })),
+      db.send(
+        new ExecuteStatementCommand({
+          Statement: `SELECT * FROM "${table.tableName}" WHERE pk = ?`,
+          Parameters: [{ S: item }],
+        }),
+      ),
+    ]);
+    await committing;
     expect(selected.Items).toHaveLength(1);
     expect(rule.stats().refused.total).toBe(0);
   });
@@ -266,11 +327,12 @@ describe('reads', () => {
   it('cancels a TransactGetItems touching a held item, with a reason per item; one touching other items is read', async () => {
     const item = unique('tget');
     const other = unique('tget-other');
-    await transact(put(item), put(other));
-    await pastWindow();
-    await transact(update(item));
+    await transact(put(item), put(other)); // both exist, and neither is held once it is answered
+    const committing = transact(update(item));
+    await untilHeld(1);
 
-    const cancelled = await failure(
+    // Both sent while the update commits.
+    const [cancelled, read] = await Promise.allSettled([
       db.send(
         new TransactGetItemsCommand({
           TransactItems: [
@@ -279,28 +341,42 @@ describe('reads', () => {
           ],
         }),
       ),
-    );
-    expect(cancelled).toBeInstanceOf(TransactionCanceledException);
-    expect((cancelled as TransactionCanceledException).CancellationReasons).toEqual([
+      db.send(
+        new TransactGetItemsCommand({
+          TransactItems: [{ Get: { TableName: table.tableName, Key: key(other) } }],
+        }),
+      ),
+    ]);
+    await committing;
+    const error = (cancelled as PromiseRejectedResult).reason;
+    expect(error).toBeInstanceOf(TransactionCanceledException);
+    expect((error as TransactionCanceledException).CancellationReasons).toEqual([
       { Code: 'None' },
       { Code: 'TransactionConflict', Message: CONFLICT_MESSAGE },
     ]);
-    const read = await db.send(
-      new TransactGetItemsCommand({
-        TransactItems: [{ Get: { TableName: table.tableName, Key: key(other) } }],
-      }),
-    );
-    expect(read.Responses?.[0]?.Item?.pk).toEqual({ S: other });
-    expect(rule.stats().refused).toMatchObject({ transactions: 1, byOperation: { TransactGetItems: 1 } });
+    expect(read.status).toBe('fulfilled');
+    expect(
+      (read as PromiseFulfilledResult<TransactGetItemsCommandOutput>).value.Responses?.[0]?.Item?.pk,
+    ).toEqual({ S: other });
+    expect(rule.stats().refused).toEqual({
+      total: 1,
+      transactions: 1,
+      writes: 0,
+      byOperation: { TransactGetItems: 1 },
+    });
   });
 });
 
 describe('everything else', () => {
   it('counts what it forwarded by operation, and resetStats() starts again from zero', async () => {
     const item = unique('count');
-    await transact(put(item));
-    await db.send(new GetItemCommand({ TableName: table.tableName, Key: key(item) }));
-    await db.send(new DescribeTableCommand({ TableName: table.tableName }));
+    const committing = transact(put(item));
+    await untilHeld(1);
+    // While the transaction commits (it holds its item).
+    await Promise.all([
+      db.send(new GetItemCommand({ TableName: table.tableName, Key: key(item) })),
+      db.send(new DescribeTableCommand({ TableName: table.tableName })),
+    ]);
     expect(rule.stats()).toEqual({
       commitWindowMs: WINDOW_MS,
       refused: { total: 0, transactions: 0, writes: 0, byOperation: {} },
@@ -309,6 +385,8 @@ describe('everything else', () => {
     });
     rule.resetStats();
     expect(rule.stats()).toMatchObject({ forwarded: { total: 0, byOperation: {} }, held: 1 });
+    await committing;
+    expect(rule.stats()).toMatchObject({ forwarded: { total: 0, byOperation: {} }, held: 0 });
   });
 
   it("forwards DynamoDB Local's own answer to a put into a table it cannot describe", async () => {

@@ -14,6 +14,7 @@ import { ingestProposal } from '../../shared/use-cases/ingest-proposal.js';
 import { getHistory, listReviewItems } from '../../shared/use-cases/read-items.js';
 import { newItemId } from '../../shared/wiring.js';
 import { member, proposal } from '../fixtures/index.js';
+import { RACE_CONFLICT_WINDOW_MS } from '../support/conflict-rule.js';
 import { createTestTable, type TestTable } from '../support/dynamo.js';
 import { emailOf } from '../support/items.js';
 import { OutboxReader } from '../support/outbox.js';
@@ -30,7 +31,7 @@ const deps = (): Deps => ({
 const newWorkspace = () => `ws_${randomUUID().slice(0, 8)}`;
 
 beforeAll(async () => {
-  table = await createTestTable('ingest', { stream: true });
+  table = await createTestTable('ingest', { stream: true, conflictWindowMs: RACE_CONFLICT_WINDOW_MS });
   store = new SettlingStore(table.client, table.tableName);
   outbox = new OutboxReader(table.client, table.tableName);
 });

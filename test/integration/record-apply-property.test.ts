@@ -16,6 +16,7 @@ import {
   republishRecordChanges,
   settleRecordChange,
 } from '../../shared/use-cases/record-apply.js';
+import { RACE_CONFLICT_WINDOW_MS } from '../support/conflict-rule.js';
 import {
   callerOf,
   createItemEnv,
@@ -40,7 +41,7 @@ const STEPS = 14;
 
 let env: ItemEnv;
 beforeAll(async () => {
-  env = await createItemEnv({ prefix: 'apply-prop' });
+  env = await createItemEnv({ prefix: 'apply-prop', conflictWindowMs: RACE_CONFLICT_WINDOW_MS });
   await seedMembers(env.deps, [SENDING_ADMIN, RECORD_OWNER]);
   console.log(`record-apply property: seed ${SEED} (replay with STATE_SEED=${SEED})`);
 });

@@ -32,14 +32,19 @@ import {
 import { countRequests } from '../support/request-counter.js';
 
 /**
- * The commit window of the file's table. DynamoDB Local takes 100–250 ms to answer an item change on a busy machine
- * (DynamoDB a fraction of that), and a transaction is held from when it is forwarded until the window after its
- * answer: so the tests that need a retry to land after a commit start it right after the commit, inside the window,
- * and the window is shorter than the store's retries (full jitter: random waits under 25, 50, 100, ... 800 ms).
+ * The commit window of the file's table. A transaction is held from when it arrives until DynamoDB Local has answered
+ * it (100–250 ms for an item change on a busy machine, DynamoDB a fraction of that) and the window has passed since
+ * it arrived, and its caller is answered only then: so a test that needs a change to meet a commit sends the
+ * committing transaction without awaiting it, waits until the rule holds its items (`untilHolding`), then sends the
+ * change, inside the window. The window is far shorter than the store's retries (full jitter: random waits under 25,
+ * 50, 100, ... 800 ms), so a retried change lands once the commit is over.
  */
-const WINDOW_MS = 80;
-/** A window no retry outlasts: the store's attempts (TRANSACTION_CONFLICT_ATTEMPTS) are over in under two seconds. */
-const LONG_WINDOW_MS = 3_000;
+const WINDOW_MS = 120;
+/**
+ * A window no retry outlasts: the store's attempts (TRANSACTION_CONFLICT_ATTEMPTS) wait about 1.6 s at most in all,
+ * and take well under two seconds.
+ */
+const LONG_WINDOW_MS = 4_000;
 
 let env: ItemEnv;
 let rule: ConflictRule;
@@ -74,6 +79,32 @@ async function failure(promise: Promise<unknown>): Promise<unknown> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Waits until `conflictRule` holds items: a transaction sent without awaiting has arrived and is committing, for at
+ * least the rule's window from then.
+ */
+async function untilHolding(conflictRule: ConflictRule): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (conflictRule.stats().held === 0) {
+    if (Date.now() > deadline) throw new Error('the rule holds no item: the transaction never arrived');
+    await sleep(1);
+  }
+}
+
+/** Another transaction on the item, one that only checks it (it changes nothing). */
+const checkOf = (item: ReviewItem) =>
+  new TransactWriteCommand({
+    TransactItems: [
+      {
+        ConditionCheck: {
+          TableName: env.table.tableName,
+          Key: itemKeys.item(item.workspaceId, item.id),
+          ConditionExpression: 'attribute_exists(pk)',
+        },
+      },
+    ],
+  });
+
 /** A pending item of an automation of its own (so its counters are this test's alone). */
 const newItem = (): Promise<ReviewItem> =>
   seedItem(env.deps, uniqueProposal({ run: { automationId: `auto_${ulid()}` } }));
@@ -105,26 +136,16 @@ function edit(item: ReviewItem, userId = RUN_USER.userId): ItemWrite {
 describe('ReviewStore through DynamoDB’s conflict rule', () => {
   it('retries a change cancelled only for TransactionConflict: it lands once the transaction it met is done', async () => {
     const item = await newItem();
-    await sleep(2 * WINDOW_MS); // the item's creation no longer holds it
+    expect(rule.stats().held).toBe(0); // the item's creation, answered, no longer holds it
     rule.resetStats();
     env.table.counter.reset();
 
     // Another transaction commits on the item (it only checks it, changing nothing); the dismissal is sent while
     // that transaction still holds it.
-    await env.table.client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            ConditionCheck: {
-              TableName: env.table.tableName,
-              Key: itemKeys.item(item.workspaceId, item.id),
-              ConditionExpression: 'attribute_exists(pk)',
-            },
-          },
-        ],
-      }),
-    );
+    const committing = env.table.client.send(checkOf(item));
+    await untilHolding(rule);
     await store().changeItem(dismissal(item));
+    await committing;
 
     const { refused, forwarded } = rule.stats();
     expect(refused.byOperation.TransactWriteItems ?? 0).toBeGreaterThan(0);
@@ -141,7 +162,6 @@ describe('ReviewStore through DynamoDB’s conflict rule', () => {
     const items = await Promise.all(
       Array.from({ length: 6 }, () => seedItem(env.deps, uniqueProposal({ run: { automationId } }))),
     );
-    await sleep(2 * WINDOW_MS); // their creations no longer hold them
     rule.resetStats();
 
     // All six reviewed at once, and a dropped proposal of the same automation beside them.
@@ -162,10 +182,12 @@ describe('ReviewStore through DynamoDB’s conflict rule', () => {
     rule.resetStats();
     env.table.counter.reset();
 
-    // The admin's edit commits; the reviewer's dismissal of the item as it was read meets it while it is held,
-    // then reaches DynamoDB Local, whose condition (the version read) fails.
-    await store().changeItem(edit(item, SENDING_ADMIN.userId));
+    // The admin's edit commits; the reviewer's dismissal of the item as it was read meets it while it is held, is
+    // retried, then reaches DynamoDB Local once the edit is committed, and its condition (the version read) fails.
+    const editing = store().changeItem(edit(item, SENDING_ADMIN.userId));
+    await untilHolding(rule);
     const lost = await failure(store().changeItem(dismissal(item, RUN_USER.userId)));
+    await editing;
 
     expect(lost).toBeInstanceOf(WriteConflictError);
     expect((lost as WriteConflictError).reasons[0]).toBe('ConditionalCheckFailed');
@@ -199,22 +221,13 @@ describe('ReviewStore through DynamoDB’s conflict rule', () => {
     const raw = localClient(longRule().endpoint);
     const held = new ReviewStore(createDocumentClient(raw), env.table.tableName);
     const counter = countRequests(raw);
+    let committing: Promise<unknown> | undefined;
     try {
-      // Another transaction commits the item (it only checks it): the item is held for the long window.
-      await createDocumentClient(raw).send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              ConditionCheck: {
-                TableName: env.table.tableName,
-                Key: itemKeys.item(item.workspaceId, item.id),
-                ConditionExpression: 'attribute_exists(pk)',
-              },
-            },
-          ],
-        }),
-      );
+      // Another transaction commits on the item (it only checks it): the item is held for the long window from
+      // its arrival, after startedAt.
       const startedAt = Date.now();
+      committing = createDocumentClient(raw).send(checkOf(item));
+      await untilHolding(longRule());
       counter.reset();
       longRule().resetStats();
 
@@ -232,10 +245,13 @@ describe('ReviewStore through DynamoDB’s conflict rule', () => {
       });
       expect(longRule().stats().forwarded.total).toBe(0);
 
-      await sleep(LONG_WINDOW_MS - (Date.now() - startedAt) + 100);
+      // Once the other transaction's caller has its answer (no sooner than the window), the change lands.
+      await committing;
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(LONG_WINDOW_MS - 5);
       await held.changeItem(write);
       expect((await store().getItem(item.workspaceId, item.id))?.status).toBe('dismissed');
     } finally {
+      await committing?.catch(() => undefined);
       raw.destroy();
     }
   });

@@ -14,13 +14,14 @@ import { ingestProposal } from '../../shared/use-cases/ingest-proposal.js';
 import { getReviewItem, listReviewItems } from '../../shared/use-cases/read-items.js';
 import { newItemId } from '../../shared/wiring.js';
 import { member, proposal } from '../fixtures/index.js';
+import { RACE_CONFLICT_WINDOW_MS } from '../support/conflict-rule.js';
 import { createTestTable } from '../support/dynamo.js';
 
 let store: ReviewStore;
 const deps = (clock: () => Date = () => new Date()): Deps => ({ store, clock, newId: newItemId });
 
 beforeAll(async () => {
-  const table = await createTestTable('time');
+  const table = await createTestTable('time', { conflictWindowMs: RACE_CONFLICT_WINDOW_MS });
   store = new ReviewStore(table.client, table.tableName);
 });
 

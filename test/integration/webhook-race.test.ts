@@ -13,6 +13,7 @@ import { ingestProposal } from '../../shared/use-cases/ingest-proposal.js';
 import { resolveFromWebhook } from '../../shared/use-cases/resolve-from-webhook.js';
 import { newItemId } from '../../shared/wiring.js';
 import { member, proposal } from '../fixtures/index.js';
+import { RACE_CONFLICT_WINDOW_MS } from '../support/conflict-rule.js';
 import { createTestTable, type TestTable } from '../support/dynamo.js';
 
 const workspaceId = `ws_race_${randomUUID().slice(0, 8)}`;
@@ -50,7 +51,7 @@ const sent = (threadId: string): EmailWebhookEvent => ({
 });
 
 beforeAll(async () => {
-  table = await createTestTable('webhookrace');
+  table = await createTestTable('webhookrace', { conflictWindowMs: RACE_CONFLICT_WINDOW_MS });
   store = new ReviewStore(table.client, table.tableName);
   await applyMemberChange(store, member({ workspaceId }));
 });

@@ -38,3 +38,10 @@ export function useConflictRule(commitWindowMs: number): () => ConflictRule {
     return rule;
   };
 }
+
+/**
+ * The commit window the race tests run under (approve-concurrency, bulk, time-order, webhook-race, ingest,
+ * record-apply-property): DynamoDB's conflict rule on, so their races meet as they would in AWS, where DynamoDB
+ * refuses what touches an item another transaction is committing.
+ */
+export const RACE_CONFLICT_WINDOW_MS = 10;
