@@ -1,29 +1,4 @@
-/**
- * `npm run bench -- --burst [--proposals 10000] [--records 1000] [--members 10000] [--window 15] [--write]`:
- * SPEC 8 "Bursts", measured through the local runtime with DynamoDB's conflict rule on (infra/local/conflict-rule.ts,
- * a 15 ms commit window by default) and the functions' concurrency caps as the manifest declares them.
- *
- * Every burst is sent as its producer sends it: PutEvents requests of 10 entries, many at once, through the AWS SDK
- * against the local bus; the clock stops when the system is quiet (every delivery done, retries included, and the
- * stream read: events out published, counters counted). Per burst it prints what it made (items, members, item
- * states), what was lost (dead letters, stream failures), the transactions and single writes the conflict rule
- * refused per operation, and the time:
- * 1. `one automation`: N proposals of ONE automation, each about its own account, to 5 reviewers (the accounts'
- *    owners, who also send from their own mailboxes);
- * 2. `spread`: N proposals of N automations, otherwise alike (another workspace), measured right after: the
- *    one-automation burst may take at most 1.3× its time (SPEC 8);
- * 3. `CRM bulk update`: R open record-update drafts (seeded through the bus first), then R `Record Changed` events
- *    at once, each drifting its record's draft;
- * 4. `directory sync`: M `Workspace Member Changed` events at once;
- * 5. `bulk approvals`: the 5 reviewers each approve 25 of their items of the one automation in one
- *    `POST /review-items/bulk`, all 5 at once (125 emails through local SES).
- *
- * Writes its table into docs/performance.md between the `burst:begin` and `burst:end` markers when run at the
- * default sizes (or with --write).
- */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   type EventBridgeClient,
@@ -31,13 +6,12 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { localClient, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
-import { REPO_ROOT } from '../../infra/local/paths.js';
-import { type RuntimeHandle, startRuntime } from '../../infra/local/runtime.js';
-import { startSesLocal } from '../../infra/local/ses-local.js';
+import { localClient } from '../../infra/local/dynamodb-local.js';
+import type { RuntimeHandle } from '../../infra/local/runtime.js';
 import { createDocumentClient } from '../../shared/aws-clients.js';
 import { elapsedMs } from './measure.js';
 import { eventBridgeFor } from './patterns.js';
+import { startBenchStack, stopBenchStack, writeDocsSection } from './stack.js';
 
 const BEGIN = '<!-- burst:begin (written by npm run bench -- --burst; edits here are lost) -->';
 const END = '<!-- burst:end -->';
@@ -82,34 +56,14 @@ export async function burstBenchmark(argv: string[]): Promise<void> {
   };
   const load = loadavg()[0] ?? 0;
   const started = Date.now();
-  const dataDir = await mkdtemp(join(tmpdir(), 'for-review-burst-'));
-  const dynamodb = await startDynamoDbLocal({ port: 0, jvmFlags: ['-XX:+UseParallelGC', '-Xms2g'] });
-  const ses = await startSesLocal({ port: 0 });
-  const runtime = await startRuntime({
-    port: 0,
-    eventsPort: 0,
-    dynamodbEndpoint: dynamodb.endpoint,
-    sesEndpoint: ses.endpoint,
-    inMemory: true,
-    dataDir,
-    tableName: 'burst',
-    eventBusName: 'for-review',
-    logLevel: 'warn',
-    powertoolsLogLevel: 'SILENT',
-    scheduleTimers: false,
-    conflictWindowMs: sizes.window,
-    env: {},
-  });
+  const stack = await startBenchStack('burst', { conflictWindowMs: sizes.window });
+  const { dynamodb, runtime } = stack;
   const eventBridge = eventBridgeFor(runtime);
   const db = createDocumentClient(localClient(dynamodb.endpoint));
-  const stops = [
-    () => rm(dataDir, { recursive: true, force: true }),
-    () => dynamodb.stop(),
-    () => ses.stop(),
-    () => runtime.stop(),
+  stack.stops.push(
     () => eventBridge.destroy(),
     () => db.destroy(),
-  ];
+  );
   try {
     const measure = async (
       name: string,
@@ -122,22 +76,7 @@ export async function burstBenchmark(argv: string[]): Promise<void> {
       await runtime.idle();
       const seconds = elapsedMs(start) / 1000;
       const after = snapshot(runtime);
-      const [made, ok] = await check();
-      const burst: Burst = {
-        name,
-        events: entries.length,
-        made,
-        ok,
-        deadLetters: after.deadLetters - before.deadLetters,
-        streamFailures: after.streamFailures - before.streamFailures,
-        refusedTransactions: after.refusedTransactions - before.refusedTransactions,
-        refusedWrites: after.refusedWrites - before.refusedWrites,
-        seconds,
-      };
-      console.error(
-        `${name}: ${burst.events} events → ${made}; ${burst.deadLetters} dead letters, ${burst.refusedTransactions} refused transactions, ${burst.refusedWrites} refused writes, ${seconds.toFixed(1)} s`,
-      );
-      return burst;
+      return burstOf(name, entries.length, await check(), before, after, seconds);
     };
 
     const one = 'ws_burst_one';
@@ -207,14 +146,14 @@ export async function burstBenchmark(argv: string[]): Promise<void> {
       perProposal <= 0.1 &&
       ratio <= 1.3;
     const atDefaults = n === DEFAULTS.proposals && r === DEFAULTS.records && m === DEFAULTS.members;
-    if (!values['no-docs'] && (atDefaults || values.write)) await writeDocs(markdown);
+    if (!values['no-docs'] && (atDefaults || values.write)) await writeDocsSection(BEGIN, END, markdown);
     else console.error('docs/performance.md left as it is (not the default sizes; --write writes anyway)');
     if (!met) {
       console.error('✗ a burst target of SPEC 8 is not met');
       process.exitCode = 1;
     }
   } finally {
-    for (const stop of stops.reverse()) await Promise.resolve(stop()).catch(() => undefined);
+    await stopBenchStack(stack);
   }
 }
 
@@ -331,14 +270,14 @@ function recordChangedEntry(workspaceId: string, i: number): PutEventsRequestEnt
   });
 }
 
-/** Counts a workspace's open items (of one automation) through the `open` / `automation` indexes. */
-async function openItems(
+/** A workspace's open items (of one automation), their index rows, through the `open` / `automation` indexes. */
+async function openRows(
   db: ReturnType<typeof createDocumentClient>,
   tableName: string,
   workspaceId: string,
   automationId?: string,
-): Promise<number> {
-  let count = 0;
+): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const out = await db.send(
@@ -349,15 +288,16 @@ async function openItems(
         ExpressionAttributeValues: {
           ':pk': automationId ? `WS#${workspaceId}#OPEN#A#${automationId}` : `WS#${workspaceId}#OPEN`,
         },
-        Select: 'COUNT',
         ExclusiveStartKey,
       }),
     );
-    count += out.Count ?? 0;
+    rows.push(...(out.Items ?? []));
     ExclusiveStartKey = out.LastEvaluatedKey;
   } while (ExclusiveStartKey);
-  return count;
+  return rows;
 }
+
+const openItems = async (...args: Parameters<typeof openRows>) => (await openRows(...args)).length;
 
 async function checkItems(
   db: ReturnType<typeof createDocumentClient>,
@@ -370,28 +310,15 @@ async function checkItems(
   return [`${items} items`, items === expected];
 }
 
+/** The record drafts whose change shows `drifted` (the `summary` the index rows carry). */
 async function checkDrifted(
   db: ReturnType<typeof createDocumentClient>,
   tableName: string,
   workspaceId: string,
   expected: number,
 ): Promise<[string, boolean]> {
-  let drifted = 0;
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const out = await db.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: 'open',
-        KeyConditionExpression: 'openPk = :pk',
-        ExpressionAttributeValues: { ':pk': `WS#${workspaceId}#OPEN` },
-        ExclusiveStartKey,
-      }),
-    );
-    for (const row of out.Items ?? [])
-      if (JSON.stringify(row.summary ?? {}).includes('"drifted"')) drifted += 1;
-    ExclusiveStartKey = out.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  const rows = await openRows(db, tableName, workspaceId);
+  const drifted = rows.filter((row) => JSON.stringify(row.summary ?? {}).includes('"drifted"')).length;
   return [`${drifted} drafts drifted`, drifted === expected];
 }
 
@@ -451,11 +378,30 @@ async function bulkApprovals(
   const sent = answers.flatMap((a) => a.results).filter((r) => r.status === 200).length;
   const asked = requests.reduce((sum, r) => sum + r.items.length, 0);
   const left = await openItems(db, runtime.tableName, workspaceId, 'auto_burst');
+  return burstOf(
+    `bulk approvals: 5 reviewers × ${BULK} items of one automation, at once`,
+    asked,
+    [`${sent} of ${asked} sent, ${left} left open`, sent === asked && asked === REVIEWERS.length * BULK],
+    before,
+    after,
+    seconds,
+  );
+}
+
+/** A burst's figures: what it made, and what was lost and refused between the two snapshots. */
+function burstOf(
+  name: string,
+  events: number,
+  [made, ok]: [string, boolean],
+  before: ReturnType<typeof snapshot>,
+  after: ReturnType<typeof snapshot>,
+  seconds: number,
+): Burst {
   const burst: Burst = {
-    name: `bulk approvals: 5 reviewers × ${BULK} items of one automation, at once`,
-    events: asked,
-    made: `${sent} of ${asked} sent, ${left} left open`,
-    ok: sent === asked && asked === REVIEWERS.length * BULK,
+    name,
+    events,
+    made,
+    ok,
     deadLetters: after.deadLetters - before.deadLetters,
     streamFailures: after.streamFailures - before.streamFailures,
     refusedTransactions: after.refusedTransactions - before.refusedTransactions,
@@ -463,7 +409,7 @@ async function bulkApprovals(
     seconds,
   };
   console.error(
-    `${burst.name}: ${burst.made}; ${burst.refusedTransactions} refused transactions, ${seconds.toFixed(1)} s`,
+    `${name}: ${events} events → ${made}; ${burst.deadLetters} dead letters, ${burst.refusedTransactions} refused transactions, ${burst.refusedWrites} refused writes, ${seconds.toFixed(1)} s`,
   );
   return burst;
 }
@@ -489,14 +435,4 @@ function report(
     '',
     `One automation against ${proposals} automations: **${ratio.toFixed(2)}×** the time (SPEC 8: at most 1.3×); refused transactions per proposal of one automation: **${((bursts[0]?.refusedTransactions ?? 0) / proposals).toFixed(3)}** (at most 0.1).`,
   ].join('\n');
-}
-
-async function writeDocs(markdown: string): Promise<void> {
-  const file = join(REPO_ROOT, 'docs/performance.md');
-  const text = await readFile(file, 'utf8');
-  const begin = text.indexOf(BEGIN);
-  const end = text.indexOf(END);
-  if (begin < 0 || end < begin) throw new Error(`docs/performance.md has no ${BEGIN} … ${END} section`);
-  await writeFile(file, `${text.slice(0, begin + BEGIN.length)}\n${markdown}\n${text.slice(end)}`);
-  console.error('wrote docs/performance.md');
 }

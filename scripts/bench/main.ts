@@ -1,29 +1,12 @@
-/**
- * `npm run bench [-- --sizes 100,1000] [--samples 30] [--write | --no-docs]`: SPEC 8 "Flat at scale", measured.
- * `npm run bench -- --burst [...]`: SPEC 8 "Bursts" (scripts/bench/burst.ts).
- *
- * Starts its own DynamoDB Local (in memory, a free port), local SES and the local runtime (the very handlers,
- * behind the local gateway and bus), seeds one workspace at 10², 10³, 10⁴ and 10⁵ open items (growing it from one
- * size to the next, scripts/bench/workspace.ts) and, at each size, calls every pattern of SPEC 8 through the API
- * with real JWTs (scripts/bench/patterns.ts), counting the DynamoDB requests the handlers make (a counting
- * middleware on the handlers' own DynamoDB client), timing each call and checking what it answered. Also measures
- * a queue page through the API side by side with the raw DynamoDB requests it needs.
- *
- * Prints the tables and, when every size was measured (or with --write), writes them into docs/performance.md
- * between the `bench:begin` and `bench:end` markers.
- */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { localClient, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
-import { REPO_ROOT } from '../../infra/local/paths.js';
-import { startRuntime } from '../../infra/local/runtime.js';
-import { startSesLocal } from '../../infra/local/ses-local.js';
+import { localClient } from '../../infra/local/dynamodb-local.js';
+import { streamConsumers } from '../../infra/manifest.js';
 import { createDocumentClient, documentClient } from '../../shared/aws-clients.js';
 import { countRequests, elapsedMs } from './measure.js';
 import { type Context, eventBridgeFor, ingestPattern, readPatterns, webhookPattern } from './patterns.js';
 import { type Figure, measurePattern, measureRawQueue, type RawComparison, report } from './report.js';
+import { startBenchStack, stopBenchStack, writeDocsSection } from './stack.js';
 import { ADMIN, ALICE, ALICE_ITEMS, BOB, CAROL, type Seeded, seedTo } from './workspace.js';
 
 const DEFAULT_SIZES = [100, 1_000, 10_000, 100_000];
@@ -53,32 +36,13 @@ async function main(): Promise<void> {
   const load = loadavg()[0]!;
   const started = Date.now();
 
-  const dataDir = await mkdtemp(join(tmpdir(), 'for-review-bench-'));
-  // The full JIT and the parallel collector: the quick-start flags of `npm start` load 10⁵ items half as fast.
-  const dynamodb = await startDynamoDbLocal({ port: 0, jvmFlags: ['-XX:+UseParallelGC', '-Xms2g'] });
-  const ses = await startSesLocal({ port: 0 });
-  const runtime = await startRuntime({
-    port: 0,
-    eventsPort: 0,
-    dynamodbEndpoint: dynamodb.endpoint,
-    sesEndpoint: ses.endpoint,
-    inMemory: true,
-    dataDir,
-    tableName: 'bench',
-    eventBusName: 'for-review',
-    logLevel: 'warn',
-    powertoolsLogLevel: 'SILENT',
-    scheduleTimers: false,
-    // Nothing reads the stream: publishing the seeded items' 10⁵ events would only load the machine.
-    streamConsumers: [],
-    env: {},
+  // Only apply-tallies reads the stream: the changes the patterns make (ingest, the webhook's resolutions) are
+  // counted as in AWS, so the summaries stay exact; the seeded items come counted (bulk-load.ts) and publishing their
+  // 10⁵ events would only load the machine.
+  const stack = await startBenchStack('bench', {
+    streamConsumers: streamConsumers.filter((consumer) => consumer.fn.name === 'apply-tallies'),
   });
-  const stops: (() => Promise<void> | void)[] = [
-    () => rm(dataDir, { recursive: true, force: true }),
-    () => dynamodb.stop(),
-    () => ses.stop(),
-    () => runtime.stop(),
-  ];
+  const { dynamodb, runtime, stops } = stack;
   try {
     // The handlers' own client (created once per process, as in a Lambda container): its requests are counted.
     const handlersCounter = countRequests(documentClient());
@@ -127,6 +91,8 @@ async function main(): Promise<void> {
         );
       });
       context.seeded = seeded;
+      // The changes of the last size's patterns are counted (apply-tallies) before this size's are measured.
+      await runtime.idle();
       const ms = elapsedMs(seedStart);
       seeding.push({ size, ms });
       console.error(
@@ -171,22 +137,12 @@ async function main(): Promise<void> {
     });
     console.log(markdown);
     const complete = DEFAULT_SIZES.every((s) => sizes.includes(s));
-    if (!values['no-docs'] && (complete || values.write)) await writeDocs(markdown);
+    if (!values['no-docs'] && (complete || values.write)) await writeDocsSection(BEGIN, END, markdown);
     else console.error('docs/performance.md left as it is (not every size measured; --write writes anyway)');
     if (figures.some((f) => f.problems.length > 0 || f.requests.max > f.bound)) process.exitCode = 1;
   } finally {
-    for (const stop of stops.reverse()) await Promise.resolve(stop()).catch(() => undefined);
+    await stopBenchStack(stack);
   }
-}
-
-async function writeDocs(markdown: string): Promise<void> {
-  const file = join(REPO_ROOT, 'docs/performance.md');
-  const text = await readFile(file, 'utf8');
-  const begin = text.indexOf(BEGIN);
-  const end = text.indexOf(END);
-  if (begin < 0 || end < begin) throw new Error(`docs/performance.md has no ${BEGIN} … ${END} section`);
-  await writeFile(file, `${text.slice(0, begin + BEGIN.length)}\n${markdown}\n${text.slice(end)}`);
-  console.error('wrote docs/performance.md');
 }
 
 main().catch((error: unknown) => {

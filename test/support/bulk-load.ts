@@ -8,7 +8,8 @@
  * Not atomic and not conditional: only for a loader that owns the workspace it loads (nothing else writes to it
  * meanwhile). The update expressions it folds are the store's own (top-level SET, ADD and REMOVE). A change's tally
  * (the counters it moves: shared/store/entities/tally.ts) is folded into the counters at once, with the marker
- * apply-tallies would write, so a stream reading the table later does not count it again.
+ * apply-tallies would write, and left out of the record that carried it, so a stream consumer reading the table later
+ * neither counts it again nor has to find out that it was counted.
  */
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dedupHashOf, dedupKeyOf } from '../../shared/domain/dedup.js';
@@ -20,7 +21,13 @@ import { itemEvent } from '../../shared/events/out-events.js';
 import { headClaimPut } from '../../shared/store/entities/dedup-head.js';
 import { mailboxUpdates } from '../../shared/store/entities/mailbox.js';
 import { memberRecord } from '../../shared/store/entities/member.js';
-import { counterUpdate, markerPut, mergeWrites, tallyOf } from '../../shared/store/entities/tally.js';
+import {
+  counterUpdate,
+  markerPut,
+  mergeWrites,
+  TALLY_ATTRIBUTE,
+  tallyOf,
+} from '../../shared/store/entities/tally.js';
 import { itemChangeOps } from '../../shared/store/item-change.js';
 import type { TransactItem } from '../../shared/store/table.js';
 
@@ -54,8 +61,11 @@ export async function bulkLoad(
     if (marker) ops.push({ Put: { TableName: tableName, Item: marker.Item } });
   }
   for (const op of ops) {
-    if (op.Put) puts.set(keyOf(op.Put.Item as Row), op.Put.Item as Row);
-    else if (op.Update) {
+    if (op.Put) {
+      // The tally is counted above: the record is written without it, so a stream consumer has nothing to count.
+      const { [TALLY_ATTRIBUTE]: _counted, ...record } = op.Put.Item as Row;
+      puts.set(keyOf(record), record);
+    } else if (op.Update) {
       const id = keyOf(op.Update.Key as Row);
       const entry = updates.get(id) ?? { key: op.Update.Key as Row, list: [] };
       entry.list.push(op.Update);
