@@ -80,7 +80,9 @@ describe('npm start with DYNAMODB_CONFLICT_WINDOW_MS', () => {
     const summary = await alice.get<{ byAutomation: { automationId: string; count: number }[] }>(
       '/review-items/summary',
     );
-    expect(summary.body.byAutomation.find((a) => a.automationId === automationId)?.count).toBe(runs.length + 1);
+    expect(summary.body.byAutomation.find((a) => a.automationId === automationId)?.count).toBe(
+      runs.length + 1,
+    );
   });
 
   it('decides items of one automation in bulk from two reviewers at once, every item as if alone, nothing refused', async () => {

@@ -20,8 +20,8 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../infra/local/aws-identity.
 import { localClient } from '../../infra/local/dynamodb-local.js';
 import { REPO_ROOT } from '../../infra/local/paths.js';
 import type { RuntimeHandle } from '../../infra/local/runtime.js';
-import { OUTBOX_ATTRIBUTE } from '../../shared/events/outbox.js';
 import { streamConsumers } from '../../infra/manifest.js';
+import { OUTBOX_ATTRIBUTE } from '../../shared/events/outbox.js';
 import { startTestRuntime } from '../support/runtime.js';
 
 interface PublisherFaults {
