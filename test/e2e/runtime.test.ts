@@ -18,7 +18,7 @@ import { createHandlerInvoker } from '../../infra/local/handlers.js';
 import { createEphemeralIssuer } from '../../infra/local/jwt-issuer.js';
 import { REPO_ROOT } from '../../infra/local/paths.js';
 import type { RuntimeHandle } from '../../infra/local/runtime.js';
-import { functions, httpRoutes } from '../../infra/manifest.js';
+import { BURST_CONCURRENCY, functions, httpRoutes } from '../../infra/manifest.js';
 import { rawMemberChange } from '../fixtures/index.js';
 import { startTestRuntime } from '../support/runtime.js';
 
@@ -392,7 +392,7 @@ describe('the local EventBridge endpoint', () => {
     await runtime.bus.idle();
 
     expect(ids).toHaveLength(300);
-    expect(cap).toBe(8);
+    expect(cap).toBe(BURST_CONCURRENCY);
     expect(states.filter((state) => state === 'pending').length).toBeLessThanOrEqual(cap);
     expect(states.filter((state) => state === 'queued').length).toBeGreaterThan(0);
     expect(ids.map((id) => runtime.bus.deliveries(id)?.[0]?.status)).toEqual(ids.map(() => 'delivered'));
