@@ -60,7 +60,6 @@ import { parseQueueCounts, type QueueCounts, queueCounterKeys } from './entities
 import { queueKeys } from './entities/queue-entry.js';
 import { recordEntryKeys } from './entities/record-entry.js';
 import { type DueKind, isItemRecord, itemKeys, parseItem, stateOf } from './entities/review-item.js';
-import type { Tally } from './entities/tally.js';
 import {
   parseWebhookDelivery,
   webhookClaimRecord,
@@ -80,7 +79,6 @@ import {
   sealCursor,
 } from './listing.js';
 import { type Attributes, isConditionalFailure, Table, type TableKey, type TransactItem } from './table.js';
-import { applyTallies, type TallyOutcome } from './tallies.js';
 
 export { isConditionalFailure };
 
@@ -497,11 +495,6 @@ export class ReviewStore implements ReviewStorePort {
       countersWrite(workspaceId, counters),
     ]);
     await this.table.write(() => this.table.db.send(new PutCommand({ TableName: this.table.name, Item })));
-  }
-
-  /** Counts changes' tallies into the counters, exactly once (tallies.ts). */
-  applyTallies(tallies: Tally[], now = new Date()): Promise<TallyOutcome> {
-    return applyTallies(this.table, tallies, now);
   }
 
   async claimWebhook(webhookId: string, now: Date, leaseMs: number): Promise<WebhookClaim> {

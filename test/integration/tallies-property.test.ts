@@ -17,7 +17,8 @@ import { automationKeys } from '../../shared/store/entities/automation-entry.js'
 import { queueCounterKeys } from '../../shared/store/entities/queue-counter.js';
 import { keyId, mergeWrites } from '../../shared/store/entities/tally.js';
 import { ReviewStore } from '../../shared/store/review-store.js';
-import { talliesOfRecords } from '../../shared/store/tallies.js';
+import { Table } from '../../shared/store/table.js';
+import { applyTallies, talliesOfRecords } from '../../shared/store/tallies.js';
 import { applyMemberChange } from '../../shared/use-cases/apply-member-change.js';
 import { dismissItem, editItem } from '../../shared/use-cases/decide.js';
 import type { Deps } from '../../shared/use-cases/deps.js';
@@ -130,8 +131,8 @@ async function play(workspaceId: string, steps: Step[]): Promise<ReviewItem[]> {
 
 const crashed = { before: 0, after: 0 };
 
-/** A store whose transactions crash as the plan says: before reaching DynamoDB, or after it committed. */
-function crashingStore(plan: Delivery['crashes']) {
+/** A table whose transactions crash as the plan says: before reaching DynamoDB, or after it committed. */
+function crashingTable(plan: Delivery['crashes']) {
   const raw = localClient(dynamodbEndpoint());
   let n = 0;
   raw.middlewareStack.add(
@@ -151,7 +152,7 @@ function crashingStore(plan: Delivery['crashes']) {
     },
     { step: 'initialize', name: 'crash' },
   );
-  return { store: new ReviewStore(createDocumentClient(raw), table.tableName), raw };
+  return { table: new Table(createDocumentClient(raw), table.tableName), raw };
 }
 
 /** Hands the records over as the plan says (batches, shuffled, redelivered, side by side), retrying on a crash. */
@@ -168,14 +169,14 @@ async function deliver(records: DynamoDBRecord[], plan: Delivery): Promise<void>
   const keys = fc.sample(fc.nat(), { seed: plan.shuffleSeed, numRuns: queue.length });
   const order = queue.map((_, i) => i).sort((a, b) => (keys[a] ?? 0) - (keys[b] ?? 0));
   // Its first transactions crash after committing and before reaching DynamoDB, whatever else the plan says.
-  const { store: crashing, raw } = crashingStore(['after', 'before', ...plan.crashes]);
+  const { table: crashing, raw } = crashingTable(['after', 'before', ...plan.crashes]);
   let next = 0;
   const worker = async () => {
     for (let i = order[next++]; i !== undefined; i = order[next++]) {
       const batch = queue[i] as DynamoDBRecord[];
       for (let attempt = 1; ; attempt++) {
         try {
-          await crashing.applyTallies(talliesOfRecords(batch));
+          await applyTallies(crashing, talliesOfRecords(batch));
           break;
         } catch (error) {
           if (attempt >= 50) throw error;

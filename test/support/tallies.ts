@@ -27,12 +27,13 @@ import { TALLY_STREAM_FILTER } from '../../infra/manifest.js';
 import { createDocumentClient } from '../../shared/aws-clients.js';
 import type { PageRequest } from '../../shared/store/listing.js';
 import { ReviewStore } from '../../shared/store/review-store.js';
-import { type TallyOutcome, talliesOfRecords } from '../../shared/store/tallies.js';
+import { Table } from '../../shared/store/table.js';
+import { applyTallies, type TallyOutcome, talliesOfRecords } from '../../shared/store/tallies.js';
 import { dynamodbEndpoint } from './endpoints.js';
 
 interface Settler {
   raw: DynamoDBClient;
-  store: ReviewStore;
+  table: Table;
   streams: DynamoDBStreamsClient;
   streamArn?: string;
   /** Per shard, the last sequence number counted. */
@@ -46,7 +47,7 @@ function settlerOf(tableName: string): Settler {
     const raw = localClient(dynamodbEndpoint());
     settler = {
       raw,
-      store: new ReviewStore(createDocumentClient(raw), tableName),
+      table: new Table(createDocumentClient(raw), tableName),
       streams: new DynamoDBStreamsClient({
         endpoint: dynamodbEndpoint(),
         region: LOCAL_REGION,
@@ -112,7 +113,7 @@ export async function settleTallies(tableName: string): Promise<TallyOutcome> {
   const settler = settlerOf(tableName);
   const total: TallyOutcome = { counted: 0, alreadyCounted: 0, transactions: 0 };
   await readTallyRecords(settler, tableName, settler.positions, async (records) => {
-    const outcome = await settler.store.applyTallies(talliesOfRecords(records));
+    const outcome = await applyTallies(settler.table, talliesOfRecords(records));
     total.counted += outcome.counted;
     total.alreadyCounted += outcome.alreadyCounted;
     total.transactions += outcome.transactions;
