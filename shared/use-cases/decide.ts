@@ -5,6 +5,7 @@
  * conditional change (the version and status it read): of two concurrent actions exactly one wins, the other
  * gets 409 with the item's current status and version. Approve adds one SES call and one final write: 4.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type Arrow,
   allFieldsOf,
@@ -133,7 +134,7 @@ export async function commit(
     });
   } catch (error) {
     if (!(error instanceof WriteConflictError)) throw error;
-    const current = itemFromConflict(error) ?? (await deps.store.getItem(after.workspaceId, after.id));
+    const current = itemFromConflict(error) ?? (await winnersItem(deps, after, before.version, error));
     throw new ConflictError(
       current
         ? `Another action changed this item first: it is ${current.status}`
@@ -142,6 +143,29 @@ export async function commit(
       { cause: error },
     );
   }
+}
+
+/** How long a loser waits for the winner's change to show before answering with what it reads. */
+const WINNER_WAIT = { attempts: 20, delayMs: 100 };
+
+/**
+ * The item as the race's winner left it. A loss to a commit still in flight (TransactionConflict, no condition
+ * failed: the table already retried) reads the item before the winner's change lands; the 409 would then say the
+ * item is as the caller saw it. So the loser waits, bounded, for the version to move on.
+ */
+async function winnersItem(
+  deps: Deps,
+  after: ReviewItem,
+  seenVersion: number,
+  error: WriteConflictError,
+): Promise<ReviewItem | undefined> {
+  let current = await deps.store.getItem(after.workspaceId, after.id);
+  for (let attempt = 1; error.inFlightOnly && current?.version === seenVersion; attempt++) {
+    if (attempt > WINNER_WAIT.attempts) break;
+    await sleep(WINNER_WAIT.delayMs);
+    current = await deps.store.getItem(after.workspaceId, after.id);
+  }
+  return current;
 }
 
 /** Counters for a decided item: the decision and the time from creation to decision. */
