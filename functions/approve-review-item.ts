@@ -1,7 +1,8 @@
 /** POST /review-items/{id}/approve: claim, send once through SES, answer the sent item. */
-import { approveRequestSchema } from '../shared/domain/schemas.js';
+
 import { httpFunction } from '../shared/http/http-function.js';
 import { bodyOf, callerOf, json, pathParamOf } from '../shared/http/request.js';
+import { approveRequestSchema } from '../shared/http/requests.js';
 import { approveItem } from '../shared/use-cases/decide.js';
 import { sendDeps } from '../shared/wiring.js';
 

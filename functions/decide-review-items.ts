@@ -1,7 +1,8 @@
 /** POST /review-items/bulk: approve or dismiss up to 25 items, each answered with its own status. */
-import { bulkRequestSchema } from '../shared/domain/schemas.js';
+
 import { httpFunction } from '../shared/http/http-function.js';
 import { bodyOf, callerOf, json } from '../shared/http/request.js';
+import { bulkRequestSchema } from '../shared/http/requests.js';
 import { decideItems } from '../shared/use-cases/bulk.js';
 import { sendDeps } from '../shared/wiring.js';
 

@@ -1,7 +1,8 @@
 /** POST /review-items/{id}/dismiss: discard the draft, with an optional note. */
-import { dismissRequestSchema } from '../shared/domain/schemas.js';
+
 import { httpFunction } from '../shared/http/http-function.js';
 import { bodyOf, callerOf, json, pathParamOf } from '../shared/http/request.js';
+import { dismissRequestSchema } from '../shared/http/requests.js';
 import { dismissItem } from '../shared/use-cases/decide.js';
 import { writeDeps } from '../shared/wiring.js';
 

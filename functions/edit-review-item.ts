@@ -1,7 +1,8 @@
 /** PATCH /review-items/{id}: edit a pending draft (optimistic `version`; `from` cannot change). */
-import { editRequestSchema } from '../shared/domain/schemas.js';
+
 import { httpFunction } from '../shared/http/http-function.js';
 import { bodyOf, callerOf, json, pathParamOf } from '../shared/http/request.js';
+import { editRequestSchema } from '../shared/http/requests.js';
 import { editItem } from '../shared/use-cases/decide.js';
 import { writeDeps } from '../shared/wiring.js';
 

@@ -1,7 +1,8 @@
 /** GET /review-items/summary: pending count, counts by automation, the latest items (Up next). */
-import { summaryQuerySchema } from '../shared/domain/schemas.js';
+
 import { httpFunction } from '../shared/http/http-function.js';
 import { callerOf, json, queryOf } from '../shared/http/request.js';
+import { summaryQuerySchema } from '../shared/http/requests.js';
 import { summarize } from '../shared/use-cases/read-items.js';
 import { readDeps } from '../shared/wiring.js';
 

@@ -1,7 +1,8 @@
 /** GET /automations: the automations that have proposed in the workspace, with the open items the caller may see. */
-import { pageQuerySchema } from '../shared/domain/schemas.js';
+
 import { httpFunction } from '../shared/http/http-function.js';
 import { callerOf, json, queryOf } from '../shared/http/request.js';
+import { pageQuerySchema } from '../shared/http/requests.js';
 import { listAutomations } from '../shared/use-cases/read-items.js';
 import { readDeps } from '../shared/wiring.js';
 

@@ -1,8 +1,9 @@
 /** GET /records/{recordType}/{recordId}/review-items: the record page banner. */
 import * as z from 'zod/mini';
-import { idSchema, pageQuerySchema, relatedRecordSchema } from '../shared/domain/schemas.js';
+import { idSchema, relatedRecordSchema } from '../shared/domain/primitives.js';
 import { httpFunction } from '../shared/http/http-function.js';
 import { callerOf, json, pathParamOf, queryOf, validate } from '../shared/http/request.js';
+import { pageQuerySchema } from '../shared/http/requests.js';
 import { listRecordItems } from '../shared/use-cases/read-items.js';
 import { readDeps } from '../shared/wiring.js';
 

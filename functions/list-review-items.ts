@@ -1,7 +1,8 @@
 /** GET /review-items: the caller's queue, newest first (or `scope=workspace`). */
-import { listQuerySchema } from '../shared/domain/schemas.js';
+
 import { httpFunction } from '../shared/http/http-function.js';
 import { callerOf, json, queryOf } from '../shared/http/request.js';
+import { listQuerySchema } from '../shared/http/requests.js';
 import { listReviewItems } from '../shared/use-cases/read-items.js';
 import { readDeps } from '../shared/wiring.js';
 

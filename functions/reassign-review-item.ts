@@ -1,7 +1,8 @@
 /** POST /review-items/{id}/reviewers: add or remove reviewers by hand. */
-import { reassignRequestSchema } from '../shared/domain/schemas.js';
+
 import { httpFunction } from '../shared/http/http-function.js';
 import { bodyOf, callerOf, json, pathParamOf } from '../shared/http/request.js';
+import { reassignRequestSchema } from '../shared/http/requests.js';
 import { reassignItem } from '../shared/use-cases/reassign.js';
 import { writeDeps } from '../shared/wiring.js';
 

@@ -3,10 +3,11 @@
  * (5-minute tolerance), then matching open items are resolved. Not JWT-authenticated: the signature is the auth.
  */
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { emailWebhookSchema, webhookHeadersSchema } from '../shared/domain/schemas.js';
+import { emailWebhookSchema } from '../shared/domain/email-webhook.js';
 import { UnauthorizedError, ValidationError } from '../shared/errors.js';
 import { httpFunction } from '../shared/http/http-function.js';
 import { json, rawBodyOf, validate } from '../shared/http/request.js';
+import { webhookHeadersSchema } from '../shared/http/requests.js';
 import { METRIC } from '../shared/metric-names.js';
 import { count } from '../shared/observability.js';
 import { resolveFromWebhook } from '../shared/use-cases/resolve-from-webhook.js';

@@ -13,7 +13,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Member, utcIso } from '../../shared/domain/review-item.js';
-import type { DraftProposed } from '../../shared/domain/schemas.js';
+import type { DraftProposed } from '../../shared/events/in-schemas.js';
 import type { TransactItem } from '../../shared/store/table.js';
 import { newItemId } from '../../shared/wiring.js';
 import { proposal } from '../../test/fixtures/index.js';

@@ -19,7 +19,7 @@ import {
   recordChangedSchema,
   recordChangeRejectedSchema,
 } from '../domain/crm-events.js';
-import { draftProposedSchema, memberChangedSchema, sesDeliveryEventSchema } from '../domain/schemas.js';
+import { draftProposedSchema, memberChangedSchema, sesDeliveryEventSchema } from './in-schemas.js';
 import { EVENT_SOURCE, type OutDetailType } from './out-events.js';
 import {
   draftDroppedSchema,

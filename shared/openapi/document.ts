@@ -5,6 +5,10 @@
  */
 import * as z from 'zod';
 import { type FunctionSpec, httpRoutes } from '../../infra/manifest.js';
+import { emailWebhookSchema } from '../domain/email-webhook.js';
+import { executedAsSchema, relatedRecordSchema } from '../domain/primitives.js';
+import { pathParamSchema } from '../http/request.js';
+import { approveRequestSchema, dismissRequestSchema, editRequestSchema } from '../http/requests.js';
 import {
   actorSchema,
   conflictProblemSchema,
@@ -28,16 +32,7 @@ import {
   sendFailedProblemSchema,
   validationProblemSchema,
   webhookAnswerSchema,
-} from '../domain/responses.js';
-import {
-  approveRequestSchema,
-  dismissRequestSchema,
-  editRequestSchema,
-  emailWebhookSchema,
-  executedAsSchema,
-  relatedRecordSchema,
-} from '../domain/schemas.js';
-import { pathParamSchema } from '../http/request.js';
+} from '../http/responses.js';
 import {
   jsonRpcMessageSchema,
   jsonRpcPayloadSchema,

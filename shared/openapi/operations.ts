@@ -5,6 +5,18 @@
  * and an entry without a route, so the document cannot drift from the API.
  */
 import * as z from 'zod';
+import { emailWebhookSchema } from '../domain/email-webhook.js';
+import { idSchema, relatedRecordSchema } from '../domain/primitives.js';
+import {
+  approveRequestSchema,
+  bulkRequestSchema,
+  dismissRequestSchema,
+  editRequestSchema,
+  listQuerySchema,
+  pageQuerySchema,
+  reassignRequestSchema,
+  summaryQuerySchema,
+} from '../http/requests.js';
 import {
   automationListSchema,
   bulkAnswerSchema,
@@ -17,20 +29,7 @@ import {
   reviewStatsSchema,
   reviewSummarySchema,
   webhookAnswerSchema,
-} from '../domain/responses.js';
-import {
-  approveRequestSchema,
-  bulkRequestSchema,
-  dismissRequestSchema,
-  editRequestSchema,
-  emailWebhookSchema,
-  idSchema,
-  listQuerySchema,
-  pageQuerySchema,
-  reassignRequestSchema,
-  relatedRecordSchema,
-  summaryQuerySchema,
-} from '../domain/schemas.js';
+} from '../http/responses.js';
 
 /** Problem statuses an operation can answer (problem+json), besides its successes. */
 export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 500 | 502 | 504;

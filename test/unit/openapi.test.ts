@@ -11,14 +11,14 @@ import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { REPO_ROOT } from '../../infra/local/paths.js';
 import { functions, httpRoutes } from '../../infra/manifest.js';
-import { reviewItemSchema } from '../../shared/domain/responses.js';
+import { emailWebhookSchema } from '../../shared/domain/email-webhook.js';
 import {
   approveRequestSchema,
   dismissRequestSchema,
   editRequestSchema,
-  emailWebhookSchema,
   listQuerySchema,
-} from '../../shared/domain/schemas.js';
+} from '../../shared/http/requests.js';
+import { reviewItemSchema } from '../../shared/http/responses.js';
 import { openApiDocument } from '../../shared/openapi/document.js';
 import { operations } from '../../shared/openapi/operations.js';
 import { openApiValidator } from '../support/openapi.js';
