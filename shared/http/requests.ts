@@ -4,7 +4,7 @@
  * bodies up to 100 KB each, valid mailbox addresses.
  */
 import * as z from 'zod/mini';
-import { headerSafe, idSchema } from '../domain/primitives.js';
+import { idSchema } from '../domain/primitives.js';
 import { DISMISS_REASONS } from '../domain/review-item.js';
 import { MAX_REVIEWERS } from '../domain/routing.js';
 import { emailEditSchema } from '../drafts/email/schema.js';
@@ -129,17 +129,3 @@ export const pageQuerySchema = z.strictObject({ limit: limitSchema, cursor: curs
 export const summaryQuerySchema = z.strictObject({
   latest: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(20)), 5),
 });
-
-const upTo = (max: number) => z.string().check(z.maxLength(max));
-
-/**
- * The Standard Webhooks headers, bounded before anything uses them: the id keys the delivery (Standard Webhooks
- * ids are short, `msg_` + a ULID or UUID), the timestamp is Unix seconds, the signature a few `v1,<base64>`.
- */
-export const webhookHeadersSchema = z.lazy(() =>
-  z.object({
-    'webhook-id': headerSafe(256),
-    'webhook-timestamp': upTo(20),
-    'webhook-signature': headerSafe(4096),
-  }),
-);
