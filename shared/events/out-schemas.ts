@@ -34,7 +34,7 @@ const origin = {
 };
 
 /** The detail of every item event (`itemEvent()`): the origin, the item, its status and version after the change. */
-export const itemEventSchema = z.strictObject({
+const itemEventSchema = z.strictObject({
   workspaceId,
   itemId: z.string().describe('The review item'),
   status: reviewStatusSchema.describe("The item's status after the change"),

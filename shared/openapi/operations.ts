@@ -8,7 +8,6 @@ import * as z from 'zod';
 import {
   automationListSchema,
   bulkAnswerSchema,
-  gatewayMessageSchema,
   healthSchema,
   historySchema,
   reviewFeedbackSchema,
@@ -245,10 +244,4 @@ export const operations: Record<string, OperationSpec> = {
     },
     problems: [401, 500],
   },
-};
-
-/** Response bodies other than problems that the document names as components. */
-export const namedSchemas: Record<string, z.core.$ZodType> = {
-  GatewayMessage: gatewayMessageSchema,
-  JsonRpcMessage: jsonRpcMessageSchema,
 };

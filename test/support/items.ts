@@ -25,7 +25,6 @@ import { sesEndpoint } from './endpoints.js';
 import { OutboxReader } from './outbox.js';
 import { SettlingStore } from './tallies.js';
 
-export const WORKSPACE = 'ws_acme';
 /** The draft's `from` in the fixture proposal. */
 export const FROM = 'alice@acme.com';
 
