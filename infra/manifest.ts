@@ -92,7 +92,10 @@ export const OUTBOX_STREAM_FILTER: StreamFilterPattern = {
   dynamodb: { NewImage: { entity: { S: ['History', 'Outbox'] } } },
 };
 
-/** Stream records that carry tallies (shared/store/entities/tally.ts): the same new history and outbox records. */
+/**
+ * Stream records that carry tallies (shared/store/entities/tally.ts): the same new history and outbox records.
+ * @alias OUTBOX_STREAM_FILTER, named for what its consumer reads them for
+ */
 export const TALLY_STREAM_FILTER: StreamFilterPattern = OUTBOX_STREAM_FILTER;
 
 /** A route's trigger, from its spec (shared/http/routes.ts: its method, path, auth and input). */

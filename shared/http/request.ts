@@ -7,15 +7,12 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import * as z from 'zod/mini';
 import { workspaceIdSchema } from '../domain/primitives.js';
 import { UnauthorizedError, ValidationError, zodIssues } from '../errors.js';
-import type { RouteSpec } from './route.js';
+import type { Caller, RouteSpec } from './route.js';
 
 /** Handlers read the request and write the answer through this one module (response.ts holds `json`). */
 export { json } from './response.js';
 
-export interface Caller {
-  userId: string;
-  workspaceId: string;
-}
+export type { Caller } from './route.js';
 
 const claimsSchema = z.object({
   sub: z.string().check(z.minLength(1), z.maxLength(128)),

@@ -7,7 +7,12 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type * as z from 'zod/mini';
-import type { Caller } from './request.js';
+
+/** Who calls a JWT route: the `sub` and `workspace_id` claims of the token the gateway verified. */
+export interface Caller {
+  userId: string;
+  workspaceId: string;
+}
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
