@@ -1,6 +1,7 @@
 /** EventBridge `directory` / `Workspace Member Changed` → the member directory. */
-import { memberChangedSchema } from '../shared/domain/schemas.js';
+
 import { eventFunction } from '../shared/events/event-function.js';
+import { memberChangedSchema } from '../shared/events/in-schemas.js';
 import { applyMemberChange } from '../shared/use-cases/apply-member-change.js';
 import { readDeps } from '../shared/wiring.js';
 

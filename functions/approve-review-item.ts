@@ -1,16 +1,12 @@
 /** POST /review-items/{id}/approve: claim, send once through SES, answer the sent item. */
-import { approveRequestSchema } from '../shared/domain/schemas.js';
-import { httpFunction } from '../shared/http/http-function.js';
-import { bodyOf, callerOf, json, pathParamOf } from '../shared/http/request.js';
+import { json } from '../shared/http/request.js';
+import { routeFunction } from '../shared/http/route-function.js';
+import { approveReviewItemRoute } from '../shared/http/routes.js';
 import { approveItem } from '../shared/use-cases/decide.js';
 import { sendDeps } from '../shared/wiring.js';
 
 const deps = sendDeps();
 
-export const handler = httpFunction(async (event) => {
-  const caller = callerOf(event);
-  return json(
-    200,
-    await approveItem(deps, caller, pathParamOf(event, 'id'), bodyOf(event, approveRequestSchema)),
-  );
-});
+export const handler = routeFunction(approveReviewItemRoute, async ({ caller, path, body }) =>
+  json(200, await approveItem(deps, caller, path.id, body)),
+);

@@ -1,13 +1,12 @@
 /** POST /review-items/bulk: approve or dismiss up to 25 items, each answered with its own status. */
-import { bulkRequestSchema } from '../shared/domain/schemas.js';
-import { httpFunction } from '../shared/http/http-function.js';
-import { bodyOf, callerOf, json } from '../shared/http/request.js';
+import { json } from '../shared/http/request.js';
+import { routeFunction } from '../shared/http/route-function.js';
+import { decideReviewItemsRoute } from '../shared/http/routes.js';
 import { decideItems } from '../shared/use-cases/bulk.js';
 import { sendDeps } from '../shared/wiring.js';
 
 const deps = sendDeps();
 
-export const handler = httpFunction(async (event) => {
-  const caller = callerOf(event);
-  return json(200, await decideItems(deps, caller, bodyOf(event, bulkRequestSchema)));
-});
+export const handler = routeFunction(decideReviewItemsRoute, async ({ caller, body }) =>
+  json(200, await decideItems(deps, caller, body)),
+);

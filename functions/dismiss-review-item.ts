@@ -1,16 +1,12 @@
 /** POST /review-items/{id}/dismiss: discard the draft, with an optional note. */
-import { dismissRequestSchema } from '../shared/domain/schemas.js';
-import { httpFunction } from '../shared/http/http-function.js';
-import { bodyOf, callerOf, json, pathParamOf } from '../shared/http/request.js';
+import { json } from '../shared/http/request.js';
+import { routeFunction } from '../shared/http/route-function.js';
+import { dismissReviewItemRoute } from '../shared/http/routes.js';
 import { dismissItem } from '../shared/use-cases/decide.js';
 import { writeDeps } from '../shared/wiring.js';
 
 const deps = writeDeps();
 
-export const handler = httpFunction(async (event) => {
-  const caller = callerOf(event);
-  return json(
-    200,
-    await dismissItem(deps, caller, pathParamOf(event, 'id'), bodyOf(event, dismissRequestSchema)),
-  );
-});
+export const handler = routeFunction(dismissReviewItemRoute, async ({ caller, path, body }) =>
+  json(200, await dismissItem(deps, caller, path.id, body)),
+);

@@ -1,13 +1,12 @@
 /** PATCH /review-items/{id}: edit a pending draft (optimistic `version`; `from` cannot change). */
-import { editRequestSchema } from '../shared/domain/schemas.js';
-import { httpFunction } from '../shared/http/http-function.js';
-import { bodyOf, callerOf, json, pathParamOf } from '../shared/http/request.js';
+import { json } from '../shared/http/request.js';
+import { routeFunction } from '../shared/http/route-function.js';
+import { editReviewItemRoute } from '../shared/http/routes.js';
 import { editItem } from '../shared/use-cases/decide.js';
 import { writeDeps } from '../shared/wiring.js';
 
 const deps = writeDeps();
 
-export const handler = httpFunction(async (event) => {
-  const caller = callerOf(event);
-  return json(200, await editItem(deps, caller, pathParamOf(event, 'id'), bodyOf(event, editRequestSchema)));
-});
+export const handler = routeFunction(editReviewItemRoute, async ({ caller, path, body }) =>
+  json(200, await editItem(deps, caller, path.id, body)),
+);

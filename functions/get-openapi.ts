@@ -1,4 +1,4 @@
-/** GET /openapi.json: the OpenAPI 3.1 document, built once per container from the manifest and the zod schemas. */
+/** GET /openapi.json: the OpenAPI 3.1 document, built once per container from the route specs and the zod schemas. */
 import { httpFunction } from '../shared/http/http-function.js';
 import { json } from '../shared/http/request.js';
 import { openApiDocument } from '../shared/openapi/document.js';

@@ -1,20 +1,12 @@
 /** GET /automations/{automationId}/review-feedback: what reviewers did with its drafts, per automation version. */
-import * as z from 'zod/mini';
-import { idSchema } from '../shared/domain/schemas.js';
-import { httpFunction } from '../shared/http/http-function.js';
-import { callerOf, json, pathParamOf, validate } from '../shared/http/request.js';
+import { json } from '../shared/http/request.js';
+import { routeFunction } from '../shared/http/route-function.js';
+import { getReviewFeedbackRoute } from '../shared/http/routes.js';
 import { reviewFeedback } from '../shared/use-cases/review-feedback.js';
 import { readDeps } from '../shared/wiring.js';
 
 const deps = readDeps();
-const pathSchema = z.object({ automationId: idSchema });
 
-export const handler = httpFunction(async (event) => {
-  const caller = callerOf(event);
-  const { automationId } = validate(
-    pathSchema,
-    { automationId: pathParamOf(event, 'automationId') },
-    'The path is invalid',
-  );
-  return json(200, await reviewFeedback(deps, caller, automationId));
-});
+export const handler = routeFunction(getReviewFeedbackRoute, async ({ caller, path }) =>
+  json(200, await reviewFeedback(deps, caller, path.automationId)),
+);

@@ -1,13 +1,12 @@
 /** GET /review-items/summary: pending count, counts by automation, the latest items (Up next). */
-import { summaryQuerySchema } from '../shared/domain/schemas.js';
-import { httpFunction } from '../shared/http/http-function.js';
-import { callerOf, json, queryOf } from '../shared/http/request.js';
+import { json } from '../shared/http/request.js';
+import { routeFunction } from '../shared/http/route-function.js';
+import { getReviewSummaryRoute } from '../shared/http/routes.js';
 import { summarize } from '../shared/use-cases/read-items.js';
 import { readDeps } from '../shared/wiring.js';
 
 const deps = readDeps();
 
-export const handler = httpFunction(async (event) => {
-  const { latest } = queryOf(event, summaryQuerySchema);
-  return json(200, await summarize(deps, callerOf(event), latest));
-});
+export const handler = routeFunction(getReviewSummaryRoute, async ({ caller, query }) =>
+  json(200, await summarize(deps, caller, query.latest)),
+);

@@ -1,12 +1,12 @@
 /** GET /automations: the automations that have proposed in the workspace, with the open items the caller may see. */
-import { pageQuerySchema } from '../shared/domain/schemas.js';
-import { httpFunction } from '../shared/http/http-function.js';
-import { callerOf, json, queryOf } from '../shared/http/request.js';
+import { json } from '../shared/http/request.js';
+import { routeFunction } from '../shared/http/route-function.js';
+import { listAutomationsRoute } from '../shared/http/routes.js';
 import { listAutomations } from '../shared/use-cases/read-items.js';
 import { readDeps } from '../shared/wiring.js';
 
 const deps = readDeps();
 
-export const handler = httpFunction(async (event) =>
-  json(200, await listAutomations(deps, callerOf(event), queryOf(event, pageQuerySchema))),
+export const handler = routeFunction(listAutomationsRoute, async ({ caller, query }) =>
+  json(200, await listAutomations(deps, caller, query)),
 );

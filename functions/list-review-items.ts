@@ -1,12 +1,12 @@
 /** GET /review-items: the caller's queue, newest first (or `scope=workspace`). */
-import { listQuerySchema } from '../shared/domain/schemas.js';
-import { httpFunction } from '../shared/http/http-function.js';
-import { callerOf, json, queryOf } from '../shared/http/request.js';
+import { json } from '../shared/http/request.js';
+import { routeFunction } from '../shared/http/route-function.js';
+import { listReviewItemsRoute } from '../shared/http/routes.js';
 import { listReviewItems } from '../shared/use-cases/read-items.js';
 import { readDeps } from '../shared/wiring.js';
 
 const deps = readDeps();
 
-export const handler = httpFunction(async (event) =>
-  json(200, await listReviewItems(deps, callerOf(event), queryOf(event, listQuerySchema))),
+export const handler = routeFunction(listReviewItemsRoute, async ({ caller, query }) =>
+  json(200, await listReviewItems(deps, caller, query)),
 );

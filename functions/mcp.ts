@@ -3,8 +3,8 @@
  * (shared/mcp/server.ts). The JWT authorizer has verified the caller; the tools act as that caller. GET /mcp answers
  * 405: there is no server-initiated stream in stateless mode.
  */
-import { httpFunction } from '../shared/http/http-function.js';
-import { callerOf } from '../shared/http/request.js';
+import { routeFunction } from '../shared/http/route-function.js';
+import { mcpRoute } from '../shared/http/routes.js';
 import { requestOf, resultOf } from '../shared/mcp/lambda-http.js';
 import { answerMcp } from '../shared/mcp/server.js';
 import { readDeps } from '../shared/wiring.js';
@@ -17,8 +17,8 @@ const methodNotAllowed = {
   body: JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed.' }, id: null }),
 };
 
-export const handler = httpFunction(async (event) => {
-  const caller = callerOf(event);
+// Both routes (mcpRoute, mcpStreamRoute) take the same input: the caller, and a body the SDK parses.
+export const handler = routeFunction(mcpRoute, async ({ caller, event }) => {
   if (event.requestContext.http.method !== 'POST') return methodNotAllowed;
   return resultOf(await answerMcp(deps, caller, requestOf(event)));
 });

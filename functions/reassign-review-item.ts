@@ -1,16 +1,12 @@
 /** POST /review-items/{id}/reviewers: add or remove reviewers by hand. */
-import { reassignRequestSchema } from '../shared/domain/schemas.js';
-import { httpFunction } from '../shared/http/http-function.js';
-import { bodyOf, callerOf, json, pathParamOf } from '../shared/http/request.js';
+import { json } from '../shared/http/request.js';
+import { routeFunction } from '../shared/http/route-function.js';
+import { reassignReviewItemRoute } from '../shared/http/routes.js';
 import { reassignItem } from '../shared/use-cases/reassign.js';
 import { writeDeps } from '../shared/wiring.js';
 
 const deps = writeDeps();
 
-export const handler = httpFunction(async (event) => {
-  const caller = callerOf(event);
-  return json(
-    200,
-    await reassignItem(deps, caller, pathParamOf(event, 'id'), bodyOf(event, reassignRequestSchema)),
-  );
-});
+export const handler = routeFunction(reassignReviewItemRoute, async ({ caller, path, body }) =>
+  json(200, await reassignItem(deps, caller, path.id, body)),
+);

@@ -3,10 +3,10 @@
  * (5-minute tolerance), then matching open items are resolved. Not JWT-authenticated: the signature is the auth.
  */
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { emailWebhookSchema, webhookHeadersSchema } from '../shared/domain/schemas.js';
 import { UnauthorizedError, ValidationError } from '../shared/errors.js';
-import { httpFunction } from '../shared/http/http-function.js';
-import { json, rawBodyOf, validate } from '../shared/http/request.js';
+import { json, rawBodyOf, signedBodyOf } from '../shared/http/request.js';
+import { routeFunction } from '../shared/http/route-function.js';
+import { receiveEmailWebhookRoute } from '../shared/http/routes.js';
 import { METRIC } from '../shared/metric-names.js';
 import { count } from '../shared/observability.js';
 import { resolveFromWebhook } from '../shared/use-cases/resolve-from-webhook.js';
@@ -15,21 +15,10 @@ import { webhookSecretSource, writeDeps } from '../shared/wiring.js';
 const deps = writeDeps();
 const secret = webhookSecretSource();
 
-export const handler = httpFunction(async (event) => {
-  const body = rawBodyOf(event);
-  // Bounded before use (SPEC 4): an over-long header is a 400, a missing one fails the signature (401).
-  const headers = validate(
-    webhookHeadersSchema,
-    {
-      'webhook-id': event.headers['webhook-id'] ?? '',
-      'webhook-timestamp': event.headers['webhook-timestamp'] ?? '',
-      'webhook-signature': event.headers['webhook-signature'] ?? '',
-    },
-    'The webhook headers are invalid',
-  );
+export const handler = routeFunction(receiveEmailWebhookRoute, async ({ headers, event }) => {
   let payload: unknown;
   try {
-    payload = new Webhook(await secret()).verify(body, headers);
+    payload = new Webhook(await secret()).verify(rawBodyOf(event), headers);
   } catch (error) {
     if (error instanceof WebhookVerificationError) {
       count(METRIC.WebhooksRefused);
@@ -42,7 +31,7 @@ export const handler = httpFunction(async (event) => {
       ]);
     throw error;
   }
-  const webhookEvent = validate(emailWebhookSchema, payload, 'The webhook body is invalid');
+  const webhookEvent = signedBodyOf(receiveEmailWebhookRoute, payload);
   const { resolved, stale } = await resolveFromWebhook(deps, headers['webhook-id'], webhookEvent);
   return json(200, { resolved, stale });
 });

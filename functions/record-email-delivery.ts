@@ -1,6 +1,7 @@
 /** EventBridge `aws.ses` / `Email Delivered`, `Email Bounced`, `Email Complaint Received` → the sent item's delivery. */
-import { sesDeliveryEventSchema } from '../shared/domain/schemas.js';
+
 import { eventFunction } from '../shared/events/event-function.js';
+import { sesDeliveryEventSchema } from '../shared/events/in-schemas.js';
 import { recordDelivery } from '../shared/use-cases/record-delivery.js';
 import { writeDeps } from '../shared/wiring.js';
 

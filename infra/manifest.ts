@@ -6,13 +6,11 @@
  * it up; `test/infra` proves the synthesized template matches it entry for entry.
  */
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+import { EVENT_PATTERNS, type EventPattern } from '../shared/events/patterns.js';
+import type { HttpMethod, RouteSpec } from '../shared/http/route.js';
+import * as routes from '../shared/http/routes.js';
 
-/** An EventBridge event pattern, in the subset both EventBridge and the local bus understand. */
-export interface EventPattern {
-  source: string[];
-  'detail-type': string[];
-}
+export { EVENT_PATTERNS, type EventPattern, type HttpMethod };
 
 /**
  * A Lambda event source mapping filter on the table's stream records (Lambda's filter-criteria syntax, the
@@ -88,37 +86,20 @@ export const BURST_CONCURRENCY = 4;
 /** Source and detail-type of events the system itself publishes (SPEC 5). */
 export const OWN_EVENT_SOURCE = 'for-review';
 
-export const EVENT_PATTERNS = {
-  draftProposed: { source: ['automations'], 'detail-type': ['Review Draft Proposed'] },
-  memberChanged: { source: ['directory'], 'detail-type': ['Workspace Member Changed'] },
-  /** SES's EventBridge destination publishes these to the account's default bus (SPEC 2.5). */
-  emailDelivery: {
-    source: ['aws.ses'],
-    'detail-type': ['Email Delivered', 'Email Bounced', 'Email Complaint Received'],
-  },
-  /** The CRM's answers to Record Change Approved commands (SPEC 2.4). */
-  recordChangeAnswers: {
-    source: ['crm'],
-    'detail-type': ['Record Change Applied', 'Record Change Rejected'],
-  },
-  recordChanged: { source: ['crm'], 'detail-type': ['Record Changed'] },
-} satisfies Record<string, EventPattern>;
-
 /** Stream records that carry events out: new history entries and outbox records (shared/events/outbox.ts). */
 export const OUTBOX_STREAM_FILTER: StreamFilterPattern = {
   eventName: ['INSERT'],
   dynamodb: { NewImage: { entity: { S: ['History', 'Outbox'] } } },
 };
 
-/** Stream records that carry tallies (shared/store/entities/tally.ts): the same new history and outbox records. */
+/**
+ * Stream records that carry tallies (shared/store/entities/tally.ts): the same new history and outbox records.
+ * @alias OUTBOX_STREAM_FILTER, named for what its consumer reads them for
+ */
 export const TALLY_STREAM_FILTER: StreamFilterPattern = OUTBOX_STREAM_FILTER;
 
-const http = (method: HttpMethod, path: string, auth: 'jwt' | 'none' = 'jwt'): Trigger => ({
-  kind: 'http',
-  method,
-  path,
-  auth,
-});
+/** A route's trigger, from its spec (shared/http/routes.ts: its method, path, auth and input). */
+const http = ({ method, path, auth }: RouteSpec): Trigger => ({ kind: 'http', method, path, auth });
 
 export const functions: FunctionSpec[] = [
   {
@@ -180,69 +161,69 @@ export const functions: FunctionSpec[] = [
   {
     name: 'list-review-items',
     description: "The caller's pending queue (or every pending item the caller may see)",
-    triggers: [http('GET', '/review-items')],
+    triggers: [http(routes.listReviewItemsRoute)],
     access: { table: 'read' },
   },
   {
     name: 'get-review-summary',
     description: 'Pending count, counts by automation and the latest items, for Up next',
-    triggers: [http('GET', '/review-items/summary')],
+    triggers: [http(routes.getReviewSummaryRoute)],
     access: { table: 'read' },
   },
   {
     name: 'get-review-item',
     description: 'One review item',
-    triggers: [http('GET', '/review-items/{id}')],
+    triggers: [http(routes.getReviewItemRoute)],
     access: { table: 'read' },
   },
   {
     name: 'get-review-item-history',
     description: "One review item's history, oldest first",
-    triggers: [http('GET', '/review-items/{id}/history')],
+    triggers: [http(routes.getReviewItemHistoryRoute)],
     access: { table: 'read' },
   },
   {
     name: 'list-record-review-items',
     description: 'Pending items about one record that the caller may see',
-    triggers: [http('GET', '/records/{recordType}/{recordId}/review-items')],
+    triggers: [http(routes.listRecordReviewItemsRoute)],
     access: { table: 'read' },
   },
   {
     name: 'edit-review-item',
     description: "Edits a pending item's draft",
-    triggers: [http('PATCH', '/review-items/{id}')],
+    triggers: [http(routes.editReviewItemRoute)],
     access: { table: 'readwrite', publishEvents: true },
   },
   {
     name: 'approve-review-item',
     description: 'Approves a pending item: claims it, sends the email once through SES',
-    triggers: [http('POST', '/review-items/{id}/approve')],
+    triggers: [http(routes.approveReviewItemRoute)],
     access: { table: 'readwrite', publishEvents: true, sendEmail: true },
     timeoutSeconds: 30,
   },
   {
     name: 'dismiss-review-item',
     description: 'Dismisses a pending item',
-    triggers: [http('POST', '/review-items/{id}/dismiss')],
+    triggers: [http(routes.dismissReviewItemRoute)],
     access: { table: 'readwrite', publishEvents: true },
   },
   {
     name: 'reassign-review-item',
     description: "Adds or removes a pending item's reviewers by hand",
-    triggers: [http('POST', '/review-items/{id}/reviewers')],
+    triggers: [http(routes.reassignReviewItemRoute)],
     access: { table: 'readwrite', publishEvents: true },
   },
   {
     name: 'decide-review-items',
     description: 'Approves or dismisses up to 25 items, each decided as if alone',
-    triggers: [http('POST', '/review-items/bulk')],
+    triggers: [http(routes.decideReviewItemsRoute)],
     access: { table: 'readwrite', publishEvents: true, sendEmail: true },
     timeoutSeconds: 30,
   },
   {
     name: 'receive-email-webhook',
     description: 'Email provider webhook: resolves items sent or discarded elsewhere',
-    triggers: [http('POST', '/webhooks/email', 'none')],
+    triggers: [http(routes.receiveEmailWebhookRoute)],
     access: { table: 'readwrite', publishEvents: true, webhookSecret: true },
   },
   {
@@ -287,19 +268,19 @@ export const functions: FunctionSpec[] = [
   {
     name: 'list-automations',
     description: 'The automations that have proposed in the workspace, their latest name and open items',
-    triggers: [http('GET', '/automations')],
+    triggers: [http(routes.listAutomationsRoute)],
     access: { table: 'read' },
   },
   {
     name: 'get-review-stats',
     description: "An automation's review outcomes and median time to decision, over runs the caller may see",
-    triggers: [http('GET', '/automations/{automationId}/review-stats')],
+    triggers: [http(routes.getReviewStatsRoute)],
     access: { table: 'read' },
   },
   {
     name: 'get-review-feedback',
     description: "An automation's review feedback per version, over runs the caller may see",
-    triggers: [http('GET', '/automations/{automationId}/review-feedback')],
+    triggers: [http(routes.getReviewFeedbackRoute)],
     access: { table: 'read' },
   },
   {
@@ -307,20 +288,20 @@ export const functions: FunctionSpec[] = [
     description: 'MCP endpoint (Streamable HTTP, stateless): read-only review tools as the caller',
     // GET answers 405: the SDK client asks for a server stream after initializing, and the transport spec
     // wants 405 from a server that offers none (without the route, the gateway would answer 404).
-    triggers: [http('POST', '/mcp'), http('GET', '/mcp')],
+    triggers: [http(routes.mcpRoute), http(routes.mcpStreamRoute)],
     access: { table: 'read' },
   },
   {
     name: 'get-openapi',
     description: 'The OpenAPI 3.1 document of this API, generated from the manifest and the zod schemas',
     // Public, like the document in docs/: it describes the API, it reads no data (PUBLIC_ROUTES says why).
-    triggers: [http('GET', '/openapi.json', 'none')],
+    triggers: [http(routes.getOpenApiRoute)],
     access: {},
   },
   {
     name: 'health',
     description: 'Answers 200 when the function can reach its table',
-    triggers: [http('GET', '/health', 'none')],
+    triggers: [http(routes.healthRoute)],
     access: { table: 'read' },
   },
 ];
@@ -328,6 +309,14 @@ export const functions: FunctionSpec[] = [
 export const httpRoutes = functions.flatMap((fn) =>
   fn.triggers.flatMap((t) => (t.kind === 'http' ? [{ fn, ...t }] : [])),
 );
+
+// Every route spec is wired, to the function it names, and nothing else is: the document describes what is deployed.
+const wired = httpRoutes.map((r) => `${r.method} ${r.path} -> ${r.fn.name}`);
+const specified = routes.routes.map((r) => `${r.method} ${r.path} -> ${r.fn}`);
+if (wired.join('\n') !== specified.join('\n'))
+  throw new Error(
+    `The manifest's HTTP routes are not shared/http/routes.ts's, in order:\n${wired.join('\n')}`,
+  );
 export const eventRules = functions.flatMap((fn) =>
   fn.triggers.flatMap((t) => (t.kind === 'event' ? [{ fn, ...t }] : [])),
 );

@@ -2,9 +2,16 @@
  * Typed errors. Domain errors end in `Error` and carry `cause`; the HTTP layer maps them with
  * `instanceof` (shared/http/problem.ts). Anything else is a generic 500 that exposes nothing.
  */
+import type * as z from 'zod/mini';
+
 export interface FieldIssue {
   path: string;
   message: string;
+}
+
+/** zod issues as `{ path, message }` pairs for problem details and rejection logs. */
+export function zodIssues(error: z.core.$ZodError): FieldIssue[] {
+  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
 }
 
 export abstract class DomainError extends Error {

@@ -57,8 +57,3 @@ export function closeServer(server: Server): Promise<void> {
     server.closeAllConnections();
   });
 }
-
-/** The URL's query as a plain object (a repeated key keeps its last value). */
-export function queryOf(url: URL): Record<string, string> {
-  return Object.fromEntries(url.searchParams.entries());
-}

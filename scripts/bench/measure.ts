@@ -3,7 +3,7 @@
  * one per `send`, as the tests count them), the time it took, the bytes it answered; and percentiles.
  */
 
-export { countRequests, type RequestCounter } from '../../test/support/request-counter.js';
+export { countRequests, type RequestCounter } from '../lib/request-counter.js';
 
 /** The q-quantile (0–1) of the values, nearest rank. */
 export function quantile(values: number[], q: number): number {

@@ -9,7 +9,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Webhook } from 'standardwebhooks';
 import type { RuntimeHandle } from '../../infra/local/runtime.js';
-import { proposal } from '../../test/fixtures/index.js';
+import { proposal } from '../lib/proposal.js';
 import {
   ADMIN,
   ALICE,

@@ -1,6 +1,6 @@
 /**
  * The benchmark's workspace (SPEC 8 "Flat at scale"), seeded with exactly the records the app writes
- * (test/support/bulk-load.ts: the store's own item-change and member-change records, in BatchWriteItem requests),
+ * (scripts/lib/bulk-load.ts: the store's own item-change and member-change records, in BatchWriteItem requests),
  * grown in steps: 10² → 10³ → … open items, each step adding to the last.
  *
  * The mix is the worst case of the first landing, as in test/integration/flat-at-scale.test.ts:
@@ -13,11 +13,11 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Member, utcIso } from '../../shared/domain/review-item.js';
-import type { DraftProposed } from '../../shared/domain/schemas.js';
+import type { DraftProposed } from '../../shared/events/in-schemas.js';
 import type { TransactItem } from '../../shared/store/table.js';
 import { newItemId } from '../../shared/wiring.js';
-import { proposal } from '../../test/fixtures/index.js';
-import { bulkLoad, itemOps, memberOps } from '../../test/support/bulk-load.js';
+import { bulkLoad, itemOps, memberOps } from '../lib/bulk-load.js';
+import { proposal } from '../lib/proposal.js';
 
 export const WORKSPACE_ID = 'ws_bench';
 export const ALICE = 'u_alice';

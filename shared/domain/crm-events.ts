@@ -21,8 +21,6 @@ const recordSchema = z.lazy(() =>
 const itemIdSchema = idSchema;
 const applyIdSchema = idSchema;
 
-export const CRM_SOURCE = 'crm';
-
 export const recordChangedSchema = z.lazy(() =>
   z.object({
     workspaceId: workspaceIdSchema,
@@ -67,8 +65,3 @@ export type RecordChangeRejected = z.output<typeof recordChangeRejectedSchema>;
 export type RecordChangeAnswer =
   | ({ outcome: 'applied' } & RecordChangeApplied)
   | ({ outcome: 'rejected' } & RecordChangeRejected);
-
-/** The answers' detail, by detail-type (one function handles both: shared/use-cases/record-apply.ts). */
-export const recordChangeAnswerSchema = z.lazy(() =>
-  z.union([recordChangeAppliedSchema, recordChangeRejectedSchema]),
-);

@@ -3,8 +3,8 @@
  */
 import { createHash } from 'node:crypto';
 import { kindOf } from '../drafts/index.js';
+import type { DraftProposed } from '../events/in-schemas.js';
 import { scopeOf } from './routing.js';
-import type { DraftProposed } from './schemas.js';
 import { compareTimes } from './time.js';
 
 /**

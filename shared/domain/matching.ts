@@ -2,8 +2,9 @@
  * Auto-resolve matching (SPEC 3): does an email provider event say this item's email was sent or its draft
  * discarded elsewhere? The store has already narrowed the items to open items from the event's mailbox.
  */
+
+import type { EmailWebhookEvent } from './email-webhook.js';
 import type { ReviewItem } from './review-item.js';
-import type { EmailWebhookEvent } from './schemas.js';
 import { compareTimes } from './time.js';
 
 /** Subject comparison ignores case, surrounding space and any leading `Re:` / `Fwd:` (also `Fw:`), repeated. */

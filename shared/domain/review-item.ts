@@ -3,7 +3,7 @@
  */
 import { type Draft, type DraftType, kindOf } from '../drafts/index.js';
 import type { DraftDiff } from '../drafts/kind.js';
-import type { ExecutedAs, RelatedRecord } from './schemas.js';
+import type { ExecutedAs, RelatedRecord } from './primitives.js';
 
 export const REVIEW_STATUSES = [
   'pending',

@@ -2,8 +2,9 @@
  * Visibility (run privacy) and routing: SPEC section 3. Pure functions over the member directory.
  */
 import { kindOf } from '../drafts/index.js';
+import type { DraftProposed } from '../events/in-schemas.js';
+import type { ExecutedAs } from './primitives.js';
 import type { Member } from './review-item.js';
-import type { DraftProposed, ExecutedAs } from './schemas.js';
 
 /** Upper bound on reviewers per item; keeps every item change within one DynamoDB transaction. */
 export const MAX_REVIEWERS = 16;

@@ -8,18 +8,17 @@
  * app (the EventBridge schema registry) and the tests. Never by a Lambda function: it pulls in every schema of
  * every event, and bundle sizes are gated (SPEC 8; test/unit/bundle-contents.test.ts keeps it out).
  *
- * Adding an event: an event in gets its schema under the manifest's EVENT_PATTERNS key (the compiler asks for
+ * Adding an event: an event in gets its schema under its EVENT_PATTERNS key (patterns.ts; the compiler asks for
  * it); an event out gets its schema in OUT (the compiler asks for every OutDetailType). Then run
  * `npm run event-schemas` and commit docs/events/.
  */
 import * as z from 'zod';
-import { EVENT_PATTERNS, type EventPattern } from '../../infra/manifest.js';
 import {
   recordChangeAppliedSchema,
   recordChangedSchema,
   recordChangeRejectedSchema,
 } from '../domain/crm-events.js';
-import { draftProposedSchema, memberChangedSchema, sesDeliveryEventSchema } from '../domain/schemas.js';
+import { draftProposedSchema, memberChangedSchema, sesDeliveryEventSchema } from './in-schemas.js';
 import { EVENT_SOURCE, type OutDetailType } from './out-events.js';
 import {
   draftDroppedSchema,
@@ -38,6 +37,7 @@ import {
   itemStaleSchema,
   recordChangeApprovedSchema,
 } from './out-schemas.js';
+import { EVENT_PATTERNS, type EventPattern } from './patterns.js';
 
 export type Direction = 'in' | 'out';
 

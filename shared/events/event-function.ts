@@ -9,8 +9,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { zodIssues } from '../domain/schemas.js';
 import type { FieldIssue } from '../errors.js';
+import { zodIssues } from '../errors.js';
 import { logger } from '../logger.js';
 import { deadLetter } from './dead-letter.js';
 

@@ -9,9 +9,9 @@
  * `npm run event-schemas`.
  */
 import * as z from 'zod';
-import { actorSchema, deliverySchema, reviewStatusSchema } from '../domain/responses.js';
-import { emailWebhookTypeSchema } from '../domain/schemas.js';
+import { emailWebhookTypeSchema } from '../domain/email-webhook.js';
 import { fieldValueSchema, scalarSchema } from '../drafts/record-values.js';
+import { actorSchema, deliverySchema, reviewStatusSchema } from '../http/responses.js';
 
 const time = z.iso.datetime({ offset: true });
 const userIds = z.array(z.string().min(1));
@@ -34,7 +34,7 @@ const origin = {
 };
 
 /** The detail of every item event (`itemEvent()`): the origin, the item, its status and version after the change. */
-export const itemEventSchema = z.strictObject({
+const itemEventSchema = z.strictObject({
   workspaceId,
   itemId: z.string().describe('The review item'),
   status: reviewStatusSchema.describe("The item's status after the change"),

@@ -6,7 +6,7 @@ import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventb
 import { EVENT_SOURCE, type OutEvent } from './out-events.js';
 import type { EntryPublisher } from './outbox.js';
 
-export { EVENT_SOURCE, type OutDetailType, type OutEvent } from './out-events.js';
+export type { OutEvent } from './out-events.js';
 
 export interface EventPublisher {
   publish(events: OutEvent[]): Promise<void>;

@@ -14,10 +14,15 @@ export type HttpHandler = (
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-export function httpFunction(handler: HttpHandler) {
+/** The chain without its handler: route-function.ts adds the request parser to it. */
+export function httpChain() {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
     .use(injectLambdaContext(logger))
     .use(publishMetrics())
-    .use(problemDetails())
-    .handler(handler);
+    .use(problemDetails());
+}
+
+/** A handler that reads no input (its route's spec declares none), so that it bundles no validation library. */
+export function httpFunction(handler: HttpHandler) {
+  return httpChain().handler(handler);
 }

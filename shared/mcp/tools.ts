@@ -5,10 +5,14 @@
  *
  * Every tool is read-only and calls the very use cases the HTTP routes call (read-items.ts, review-stats.ts) as
  * the caller from the JWT, so an agent sees exactly what its user may see (`canSee`, the one visibility rule).
- * Output schemas are the HTTP API's response schemas (shared/domain/responses.ts), so `structuredContent` is
+ * Output schemas are the HTTP API's response schemas (shared/http/responses.ts), so `structuredContent` is
  * what the matching route answers.
  */
 import * as z from 'zod';
+import { idSchema, relatedRecordSchema } from '../domain/primitives.js';
+import { describeDraft, headlineOf } from '../drafts/index.js';
+import type { Caller } from '../http/request.js';
+import { listQuerySchema, pageQuerySchema } from '../http/requests.js';
 import {
   automationListSchema,
   historyEntrySchema,
@@ -18,10 +22,7 @@ import {
   reviewItemListSchema,
   reviewItemSchema,
   reviewStatsSchema,
-} from '../domain/responses.js';
-import { idSchema, listQuerySchema, pageQuerySchema, relatedRecordSchema } from '../domain/schemas.js';
-import { describeDraft, headlineOf } from '../drafts/index.js';
-import type { Caller } from '../http/request.js';
+} from '../http/responses.js';
 import {
   getItemWithHistory,
   listAutomations,

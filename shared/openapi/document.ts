@@ -1,10 +1,14 @@
 /**
- * The OpenAPI 3.1 document of the HTTP API, built from the manifest's routes (infra/manifest.ts) and the zod
- * schemas the handlers validate with and answer by (`z.toJSONSchema`; OpenAPI 3.1 schemas are JSON Schema
- * 2020-12). Served at GET /openapi.json and written to docs/openapi.json by `npm run openapi`.
+ * The OpenAPI 3.1 document of the HTTP API, built from the route specs (shared/http/routes.ts: what the handlers
+ * parse requests with), what each route answers (operations.ts) and the zod schemas of the answers
+ * (`z.toJSONSchema`; OpenAPI 3.1 schemas are JSON Schema 2020-12). Served at GET /openapi.json and written to
+ * docs/openapi.json by `npm run openapi`.
  */
 import * as z from 'zod';
-import { type FunctionSpec, httpRoutes } from '../../infra/manifest.js';
+import { emailWebhookSchema } from '../domain/email-webhook.js';
+import { executedAsSchema, relatedRecordSchema } from '../domain/primitives.js';
+import { pathParamNamesOf, pathParamSchema } from '../http/request.js';
+import { approveRequestSchema, dismissRequestSchema, editRequestSchema } from '../http/requests.js';
 import {
   actorSchema,
   conflictProblemSchema,
@@ -28,16 +32,9 @@ import {
   sendFailedProblemSchema,
   validationProblemSchema,
   webhookAnswerSchema,
-} from '../domain/responses.js';
-import {
-  approveRequestSchema,
-  dismissRequestSchema,
-  editRequestSchema,
-  emailWebhookSchema,
-  executedAsSchema,
-  relatedRecordSchema,
-} from '../domain/schemas.js';
-import { pathParamSchema } from '../http/request.js';
+} from '../http/responses.js';
+import type { RouteSpec } from '../http/route.js';
+import { routes as httpRoutes } from '../http/routes.js';
 import {
   jsonRpcMessageSchema,
   jsonRpcPayloadSchema,
@@ -50,7 +47,6 @@ export const API_VERSION = '0.1.0';
 const SCHEMA_REF = '#/components/schemas/';
 
 type JsonSchema = Record<string, unknown>;
-type HttpRoute = { fn: FunctionSpec; method: string; path: string; auth: 'jwt' | 'none' };
 
 /** Named response components (what the API answers), as JSON Schema in output mode. */
 const OUTPUT_COMPONENTS: [string, z.core.$ZodType][] = [
@@ -124,12 +120,12 @@ export interface OpenApiDocument {
   components: { schemas: Record<string, JsonSchema>; securitySchemes: Record<string, JsonSchema> };
 }
 
-/** The document for these routes (default: every HTTP route of the manifest). */
-export function openApiDocument(routes: readonly HttpRoute[] = httpRoutes): OpenApiDocument {
+/** The document for these routes (default: every HTTP route). */
+export function openApiDocument(routes: readonly RouteSpec[] = httpRoutes): OpenApiDocument {
   const keys = new Set(routes.map((r) => `${r.method} ${r.path}`));
   const stale = Object.keys(operations).filter((key) => !keys.has(key));
   if (stale.length > 0 && routes === httpRoutes) {
-    throw new Error(`OpenAPI operations without a manifest route: ${stale.join(', ')}`);
+    throw new Error(`OpenAPI operations without a route: ${stale.join(', ')}`);
   }
 
   const names = new Map<z.core.$ZodType, string>();
@@ -142,8 +138,7 @@ export function openApiDocument(routes: readonly HttpRoute[] = httpRoutes): Open
   for (const route of routes) {
     const key = `${route.method} ${route.path}`;
     const spec = operations[key];
-    if (!spec)
-      throw new Error(`No OpenAPI operation for the manifest route ${key} (shared/openapi/operations.ts)`);
+    if (!spec) throw new Error(`No OpenAPI operation for the route ${key} (shared/openapi/operations.ts)`);
     paths[route.path] ??= {};
     (paths[route.path] as Record<string, JsonSchema>)[route.method.toLowerCase()] = operation(
       route,
@@ -228,19 +223,24 @@ function bare(schema: JsonSchema): JsonSchema {
   return rest;
 }
 
-function operation(route: HttpRoute, spec: OperationSpec, names: Map<z.core.$ZodType, string>): JsonSchema {
+function operation(route: RouteSpec, spec: OperationSpec, names: Map<z.core.$ZodType, string>): JsonSchema {
   const jwt = route.auth === 'jwt';
   const parameters = [
-    ...pathParameters(route.path, spec),
-    ...queryParameters(spec),
-    ...Object.entries(spec.headers ?? {}).map(([name, header]) => ({
+    ...pathParameters(route, spec),
+    ...queryParameters(route),
+    ...Object.entries(route.headers ?? {}).map(([name, header]) => ({
       name,
       in: 'header',
       required: true,
-      description: header.description,
-      schema: schemaOf(header.schema, names, 'input'),
+      ...(header.description ? { description: header.description } : {}),
+      schema: schemaOf(header.documented ?? header.schema, names, 'input'),
     })),
   ];
+  if (route.body && spec.body)
+    throw new Error(
+      `${spec.operationId}: the body is its route spec's; operations.ts may not declare another`,
+    );
+  const body = route.body ?? spec.body;
   const responses: Record<string, JsonSchema> = {};
   for (const [status, response] of Object.entries(spec.responses)) {
     responses[status] = {
@@ -281,42 +281,42 @@ function operation(route: HttpRoute, spec: OperationSpec, names: Map<z.core.$Zod
     tags: [spec.tag],
     security: jwt ? [{ bearerAuth: [] }] : [],
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(spec.body
+    ...(body
       ? {
           requestBody: {
-            required: spec.body.required,
-            content: {
-              [spec.body.contentType ?? 'application/json']: {
-                schema: schemaOf(spec.body.schema, names, 'input'),
-              },
-            },
+            required: body.required,
+            content: { 'application/json': { schema: schemaOf(body.schema, names, 'input') } },
           },
         }
       : {}),
     responses,
-    'x-lambda-function': route.fn.name,
+    'x-lambda-function': route.fn,
   };
 }
 
-function pathParameters(path: string, spec: OperationSpec): JsonSchema[] {
-  const declared = [...path.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((match) => match[1] as string);
-  const unknown = Object.keys(spec.pathParams ?? {}).filter((name) => !declared.includes(name));
+function pathParameters(route: RouteSpec, spec: OperationSpec): JsonSchema[] {
+  const declared = pathParamNamesOf(route.path);
+  const unknown = Object.keys(route.params ?? {}).filter((name) => !declared.includes(name));
   if (unknown.length > 0)
-    throw new Error(`${spec.operationId}: no path parameter ${unknown.join(', ')} in ${path}`);
+    throw new Error(`${spec.operationId}: no path parameter ${unknown.join(', ')} in ${route.path}`);
   return declared.map((name) => {
-    const schema = spec.pathParams?.[name] ?? pathParamSchema;
+    const param = route.params?.[name];
+    const schema = param?.documented ?? param?.schema ?? pathParamSchema;
     return {
       name,
       in: 'path',
       required: true,
-      schema: bare(z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' }) as JsonSchema),
+      schema: {
+        ...bare(z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' }) as JsonSchema),
+        ...(param?.description ? { description: param.description } : {}),
+      },
     };
   });
 }
 
-function queryParameters(spec: OperationSpec): JsonSchema[] {
-  if (!spec.query) return [];
-  const object = z.toJSONSchema(spec.query, { io: 'input', target: 'draft-2020-12' }) as {
+function queryParameters(route: RouteSpec): JsonSchema[] {
+  if (!route.query) return [];
+  const object = z.toJSONSchema(route.query, { io: 'input', target: 'draft-2020-12' }) as {
     properties?: Record<string, JsonSchema>;
     required?: string[];
   };

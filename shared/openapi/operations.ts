@@ -1,14 +1,13 @@
 /**
- * What the OpenAPI document says about each HTTP route of the manifest, keyed by `METHOD /path` exactly as the
- * manifest spells it. Request schemas are the very ones the handlers validate with (shared/domain/schemas.ts);
- * response schemas are shared/domain/responses.ts. document.ts refuses a manifest route without an entry here,
- * and an entry without a route, so the document cannot drift from the API.
+ * What the OpenAPI document says about each HTTP route besides its input: its texts and what it answers, keyed by
+ * `METHOD /path` exactly as its route spec (shared/http/routes.ts) spells it. The input is the route spec's, which the
+ * handlers parse with; response schemas are shared/http/responses.ts. document.ts refuses a route without an entry
+ * here, and an entry without a route, so the document cannot drift from the API.
  */
 import * as z from 'zod';
 import {
   automationListSchema,
   bulkAnswerSchema,
-  gatewayMessageSchema,
   healthSchema,
   historySchema,
   reviewFeedbackSchema,
@@ -17,20 +16,7 @@ import {
   reviewStatsSchema,
   reviewSummarySchema,
   webhookAnswerSchema,
-} from '../domain/responses.js';
-import {
-  approveRequestSchema,
-  bulkRequestSchema,
-  dismissRequestSchema,
-  editRequestSchema,
-  emailWebhookSchema,
-  idSchema,
-  listQuerySchema,
-  pageQuerySchema,
-  reassignRequestSchema,
-  relatedRecordSchema,
-  summaryQuerySchema,
-} from '../domain/schemas.js';
+} from '../http/responses.js';
 
 /** Problem statuses an operation can answer (problem+json), besides its successes. */
 export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 500 | 502 | 504;
@@ -48,12 +34,11 @@ export interface OperationSpec {
   summary: string;
   description?: string;
   tag: string;
-  /** Path parameters' schemas, when stricter than what every path parameter must be (pathParamSchema). */
-  pathParams?: Record<string, z.core.$ZodType>;
-  query?: z.core.$ZodObject;
-  /** Header parameters, all required. */
-  headers?: Record<string, { description: string; schema: z.core.$ZodType }>;
-  body?: { schema: z.core.$ZodType; required: boolean; contentType?: string };
+  /**
+   * The body the document shows for a route whose handler hands it on unparsed (the MCP SDK parses JSON-RPC); every
+   * other route's body is its route spec's.
+   */
+  body?: { schema: z.core.$ZodType; required: boolean };
   responses: Record<number, SuccessResponse>;
   problems: ProblemStatus[];
 }
@@ -71,7 +56,6 @@ export const jsonRpcMessageSchema = z
   .describe('A JSON-RPC 2.0 message (MCP)');
 export const jsonRpcPayloadSchema = z.union([jsonRpcMessageSchema, z.array(jsonRpcMessageSchema).min(1)]);
 
-const itemId = { id: idSchema.check(z.describe('The review item id')) };
 const ITEM_PROBLEMS: ProblemStatus[] = [400, 401, 404, 500];
 const ACTION_PROBLEMS: ProblemStatus[] = [400, 401, 403, 404, 409, 500];
 
@@ -83,7 +67,6 @@ export const operations: Record<string, OperationSpec> = {
       'scope=mine (default): the items the caller reviews. scope=workspace: every open item the caller may see ' +
       '(workspace runs, their own runs, or every run for an admin).',
     tag: 'Review items',
-    query: listQuerySchema,
     responses: { 200: { description: 'A page of items', schema: reviewItemListSchema } },
     problems: [400, 401, 500],
   },
@@ -91,7 +74,6 @@ export const operations: Record<string, OperationSpec> = {
     operationId: 'getReviewSummary',
     summary: 'For "Up next": the pending count, counts by automation and the latest items',
     tag: 'Review items',
-    query: summaryQuerySchema,
     responses: { 200: { description: 'The summary of the caller’s queue', schema: reviewSummarySchema } },
     problems: [400, 401, 500],
   },
@@ -99,7 +81,6 @@ export const operations: Record<string, OperationSpec> = {
     operationId: 'getReviewItem',
     summary: 'One review item',
     tag: 'Review items',
-    pathParams: itemId,
     responses: { 200: { description: 'The item', schema: reviewItemSchema } },
     problems: ITEM_PROBLEMS,
   },
@@ -107,7 +88,6 @@ export const operations: Record<string, OperationSpec> = {
     operationId: 'getReviewItemHistory',
     summary: "The item's history, oldest first",
     tag: 'Review items',
-    pathParams: itemId,
     responses: { 200: { description: 'Every change of the item', schema: historySchema } },
     problems: ITEM_PROBLEMS,
   },
@@ -115,11 +95,6 @@ export const operations: Record<string, OperationSpec> = {
     operationId: 'listRecordReviewItems',
     summary: 'Open items about one record that the caller may see (the record page banner)',
     tag: 'Records',
-    pathParams: {
-      recordType: relatedRecordSchema.shape.type.check(z.describe('A record type such as account')),
-      recordId: idSchema.check(z.describe('The record id')),
-    },
-    query: pageQuerySchema,
     responses: { 200: { description: 'A page of items', schema: reviewItemListSchema } },
     problems: [400, 401, 500],
   },
@@ -128,8 +103,6 @@ export const operations: Record<string, OperationSpec> = {
     summary: "Edits a pending item's draft",
     description: '`from` cannot be edited. `version` must be the version the caller saw, else 409.',
     tag: 'Review items',
-    pathParams: itemId,
-    body: { schema: editRequestSchema, required: true },
     responses: { 200: { description: 'The edited item', schema: reviewItemSchema } },
     problems: ACTION_PROBLEMS,
   },
@@ -142,8 +115,6 @@ export const operations: Record<string, OperationSpec> = {
       'automatically: approve again with confirmResend, or dismiss. 409 with `stale`: a message arrived on the ' +
       'email thread since the draft was proposed; approve with acknowledgeStale to send it anyway.',
     tag: 'Review items',
-    pathParams: itemId,
-    body: { schema: approveRequestSchema, required: false },
     responses: { 200: { description: 'The sent item, with the SES message id', schema: reviewItemSchema } },
     problems: [...ACTION_PROBLEMS, 502, 504],
   },
@@ -151,8 +122,6 @@ export const operations: Record<string, OperationSpec> = {
     operationId: 'dismissReviewItem',
     summary: 'Dismisses the item, with an optional note',
     tag: 'Review items',
-    pathParams: itemId,
-    body: { schema: dismissRequestSchema, required: false },
     responses: { 200: { description: 'The dismissed item', schema: reviewItemSchema } },
     problems: ACTION_PROBLEMS,
   },
@@ -164,8 +133,6 @@ export const operations: Record<string, OperationSpec> = {
       'member who can see the item (else 400); the item keeps 1 to 16 reviewers (removing the last answers 409). ' +
       'A replacing proposal keeps the reviewers added by hand and does not bring back those removed by hand.',
     tag: 'Review items',
-    pathParams: itemId,
-    body: { schema: reassignRequestSchema, required: true },
     responses: { 200: { description: 'The item with its new reviewers', schema: reviewItemSchema } },
     problems: ACTION_PROBLEMS,
   },
@@ -177,7 +144,6 @@ export const operations: Record<string, OperationSpec> = {
       'status and item, or the problem details, that its single approve or dismiss route would have answered. ' +
       "One item's failure never blocks or undoes another's; the request itself answers 200.",
     tag: 'Review items',
-    body: { schema: bulkRequestSchema, required: true },
     responses: { 200: { description: "Each item's outcome", schema: bulkAnswerSchema } },
     problems: [400, 401, 500],
   },
@@ -191,22 +157,6 @@ export const operations: Record<string, OperationSpec> = {
       'with the shared `whsec_` secret. A bad or missing signature, or a timestamp more than 5 minutes off, ' +
       'answers 401 and changes nothing; a repeated webhook-id is a no-op.',
     tag: 'Webhooks',
-    headers: {
-      'webhook-id': {
-        description:
-          'Unique per delivery; a repeat is a no-op that answers the first answer (at most 256 characters)',
-        schema: z.string().min(1).max(256),
-      },
-      'webhook-timestamp': {
-        description: 'Unix seconds when the delivery was signed',
-        schema: z.string().regex(/^\d+$/),
-      },
-      'webhook-signature': {
-        description: 'Space-separated signatures, `v1,<base64>`',
-        schema: z.string().regex(/^v1,/),
-      },
-    },
-    body: { schema: emailWebhookSchema, required: true },
     responses: {
       200: { description: 'How many items were resolved or marked stale', schema: webhookAnswerSchema },
     },
@@ -230,7 +180,6 @@ export const operations: Record<string, OperationSpec> = {
       'proposal carried and how many of its items are open for the caller (admins: all; members: workspace runs ' +
       'and their own runs). This is how an agent turns "the renewal automation" into an automationId.',
     tag: 'Automations',
-    query: pageQuerySchema,
     responses: { 200: { description: 'A page of automations', schema: automationListSchema } },
     problems: [400, 401, 500],
   },
@@ -241,7 +190,6 @@ export const operations: Record<string, OperationSpec> = {
       'Admins count every run; members count workspace runs and their own runs (docs/review-stats.md). ' +
       'An unknown automation, or a caller who is not an active member, gets zeros.',
     tag: 'Automations',
-    pathParams: { automationId: idSchema.check(z.describe('The automation id')) },
     responses: { 200: { description: 'The stats', schema: reviewStatsSchema } },
     problems: [400, 401, 500],
   },
@@ -254,7 +202,6 @@ export const operations: Record<string, OperationSpec> = {
       'much of bodies they change, stale/resolved/expired rates; and the latest dismiss notes with their item ids ' +
       '(docs/review-feedback.md). An unknown automation, or a caller who is not an active member, gets no versions.',
     tag: 'Automations',
-    pathParams: { automationId: idSchema.check(z.describe('The automation id')) },
     responses: { 200: { description: 'The feedback', schema: reviewFeedbackSchema } },
     problems: [400, 401, 500],
   },
@@ -297,10 +244,4 @@ export const operations: Record<string, OperationSpec> = {
     },
     problems: [401, 500],
   },
-};
-
-/** Response bodies other than problems that the document names as components. */
-export const namedSchemas: Record<string, z.core.$ZodType> = {
-  GatewayMessage: gatewayMessageSchema,
-  JsonRpcMessage: jsonRpcMessageSchema,
 };

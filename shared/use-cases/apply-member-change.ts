@@ -1,6 +1,6 @@
 import type { Member } from '../domain/review-item.js';
-import type { MemberChanged } from '../domain/schemas.js';
 import { preciseTime, showTime } from '../domain/time.js';
+import type { MemberChanged } from '../events/in-schemas.js';
 import type { ReviewStorePort } from './ports.js';
 
 /** Keeps the member directory; an older `changedAt` never overwrites a newer one. Returns whether it applied. */

@@ -5,10 +5,11 @@
  * it. Each item is answered with its own HTTP status and the item, or the problem details its single route would
  * have answered; one item's failure never blocks or undoes another's.
  */
-import type { BulkRequest } from '../domain/schemas.js';
+
 import { DomainError } from '../errors.js';
 import { type Problem, problemFor } from '../http/problem.js';
 import type { Caller } from '../http/request.js';
+import type { BulkRequest } from '../http/requests.js';
 import { logger } from '../logger.js';
 import { approveItem, dismissItem } from './decide.js';
 import type { SendDeps } from './deps.js';

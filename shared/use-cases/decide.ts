@@ -21,7 +21,6 @@ import {
   statusAt,
 } from '../domain/lifecycle.js';
 import { type HistoryAction, historyEntry, type Member, type ReviewItem } from '../domain/review-item.js';
-import type { ApproveRequest, DismissRequest, EditRequest } from '../domain/schemas.js';
 import { kindOf } from '../drafts/index.js';
 import type { DraftDiff } from '../drafts/kind.js';
 import { recordCommand } from '../drafts/record-command.js';
@@ -35,6 +34,7 @@ import {
 import { itemEvent, type OutDetailType } from '../events/out-events.js';
 import type { Caller } from '../http/request.js';
 import { validate } from '../http/request.js';
+import type { ApproveRequest, DismissRequest, EditRequest } from '../http/requests.js';
 import { logger } from '../logger.js';
 import { type EmailItem, SendOutcomeUnknownError, SendRejectedError } from '../mail/mailer.js';
 import { type CounterChange, type ItemState, itemFromConflict } from '../store/review-store.js';

@@ -5,10 +5,10 @@
 import { approveArrow, canTake, statusAt } from '../domain/lifecycle.js';
 import type { HistoryEntry, Member, ReviewItem, ReviewStatus } from '../domain/review-item.js';
 import { canSee, scopeOf } from '../domain/routing.js';
-import type { ListQuery } from '../domain/schemas.js';
 import { kindOf } from '../drafts/index.js';
 import { NotFoundError } from '../errors.js';
 import type { Caller } from '../http/request.js';
+import type { ListQuery } from '../http/requests.js';
 import type { ItemSummary, Page, PageRequest } from '../store/review-store.js';
 import type { ListSpec, ReviewStorePort } from './ports.js';
 

@@ -13,9 +13,9 @@
 import { reassigned } from '../domain/lifecycle.js';
 import type { ReviewerChanges } from '../domain/review-item.js';
 import { canSee, MAX_REVIEWERS } from '../domain/routing.js';
-import type { ReassignRequest } from '../domain/schemas.js';
 import { ConflictError, ValidationError } from '../errors.js';
 import type { Caller } from '../http/request.js';
+import type { ReassignRequest } from '../http/requests.js';
 import { commit, loadForAction, requireStatus, requireVersion } from './decide.js';
 import type { Deps } from './deps.js';
 import { presentItem } from './read-items.js';

@@ -7,8 +7,8 @@
  */
 import { deliveryUpdated } from '../domain/lifecycle.js';
 import { type Delivery, historyEntry } from '../domain/review-item.js';
-import type { SesDeliveryEvent } from '../domain/schemas.js';
 import { compareTimes } from '../domain/time.js';
+import type { SesDeliveryEvent } from '../events/in-schemas.js';
 import { itemEvent } from '../events/out-events.js';
 import type { Deps } from './deps.js';
 

@@ -10,10 +10,11 @@
  * requests plus one per matched item (SPEC 8). A repeat arriving while the first is being processed waits a moment
  * for its answer; should the first stop without completing, its claim can be taken over once its lease has run out.
  */
+
+import type { EmailWebhookEvent } from '../domain/email-webhook.js';
 import { canTake, markedStale, resolved as resolvedItem, statusAt } from '../domain/lifecycle.js';
 import { makesStale, matchesWebhookEvent } from '../domain/matching.js';
 import { historyEntry, type ReviewItem } from '../domain/review-item.js';
-import type { EmailWebhookEvent } from '../domain/schemas.js';
 import { ConflictError } from '../errors.js';
 import { itemEvent } from '../events/out-events.js';
 import { decisionCounters } from './decide.js';

@@ -42,7 +42,7 @@ import {
   draftProposedSchema,
   memberChangedSchema,
   sesDeliveryEventSchema,
-} from '../../shared/domain/schemas.js';
+} from '../../shared/events/in-schemas.js';
 import { member as memberFixture, proposal as proposalFixture } from '../fixtures/index.js';
 import { type OpenApiValidator, openApiValidator } from '../support/openapi.js';
 import { type RawRequest, type RawResponse, rawRequest } from '../support/raw-http.js';

@@ -14,7 +14,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DraftProposed } from '../../shared/domain/schemas.js';
+import type { DraftProposed } from '../../shared/events/in-schemas.js';
 import { listItems } from '../../shared/mcp/tools.js';
 import { backfillAutomationNames } from '../../shared/store/backfill.js';
 import { automationKeys } from '../../shared/store/entities/automation-entry.js';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ReviewItem } from '../../shared/domain/review-item.js';
-import { type SesDeliveryEvent, sesDeliveryEventSchema } from '../../shared/domain/schemas.js';
+import { type SesDeliveryEvent, sesDeliveryEventSchema } from '../../shared/events/in-schemas.js';
 import { approveItem } from '../../shared/use-cases/decide.js';
 import { recordDelivery } from '../../shared/use-cases/record-delivery.js';
 import {

@@ -5,14 +5,15 @@
  *
  * The workspace is the worst case of the first landing: the record's one item and the automation's one item are
  * the oldest; most items are another member's private runs, all newer than the caller's. The first 10² items come
- * in through ingest; the rest are loaded with the store's own records in bulk (test/support/bulk-load.ts).
+ * in through ingest; the rest are loaded with the store's own records in bulk (scripts/lib/bulk-load.ts).
  * Latency at 10⁵ items is the benchmark's (npm run bench, docs/performance.md), not a test's.
  */
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { bulkLoad, itemOps, memberOps } from '../../scripts/lib/bulk-load.js';
 import type { Member } from '../../shared/domain/review-item.js';
 import { utcIso } from '../../shared/domain/review-item.js';
-import type { DraftProposed } from '../../shared/domain/schemas.js';
+import type { DraftProposed } from '../../shared/events/in-schemas.js';
 import { listItems } from '../../shared/mcp/tools.js';
 import { ReviewStore } from '../../shared/store/review-store.js';
 import { applyMemberChange } from '../../shared/use-cases/apply-member-change.js';
@@ -27,7 +28,6 @@ import {
 import { resolveFromWebhook } from '../../shared/use-cases/resolve-from-webhook.js';
 import { newItemId } from '../../shared/wiring.js';
 import { member, proposal } from '../fixtures/index.js';
-import { bulkLoad, itemOps, memberOps } from '../support/bulk-load.js';
 import { createTestTable, type TestTable } from '../support/dynamo.js';
 import { emailOf } from '../support/items.js';
 import { settleTallies } from '../support/tallies.js';

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareProposals } from '../../shared/domain/dedup.js';
-import type { DraftProposed } from '../../shared/domain/schemas.js';
+import type { DraftProposed } from '../../shared/events/in-schemas.js';
 import type { ReviewStore } from '../../shared/store/review-store.js';
 import { applyMemberChange } from '../../shared/use-cases/apply-member-change.js';
 import type { Deps } from '../../shared/use-cases/deps.js';

@@ -9,6 +9,7 @@ import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { localClient } from '../../infra/local/dynamodb-local.js';
+import { countRequests } from '../../scripts/lib/request-counter.js';
 import { createDocumentClient } from '../../shared/aws-clients.js';
 import { dismissed, edited } from '../../shared/domain/lifecycle.js';
 import { historyEntry, type ReviewItem } from '../../shared/domain/review-item.js';
@@ -29,7 +30,6 @@ import {
   seedMembers,
   uniqueProposal,
 } from '../support/items.js';
-import { countRequests } from '../support/request-counter.js';
 
 /**
  * The commit window of the file's table. A transaction is held from when it arrives until DynamoDB Local has answered

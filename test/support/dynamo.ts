@@ -16,10 +16,10 @@ import type { ConflictRule } from '../../infra/local/conflict-rule.js';
 import { ensureTable, localClient } from '../../infra/local/dynamodb-local.js';
 import { applyEnvironment, handlerEnvironment } from '../../infra/local/handler-env.js';
 import { createTableInput, TABLE } from '../../infra/table-definition.js';
+import { countRequests, type RequestCounter } from '../../scripts/lib/request-counter.js';
 import { createDocumentClient } from '../../shared/aws-clients.js';
 import { startTestConflictRule } from './conflict-rule.js';
 import { dynamodbEndpoint, sesEndpoint } from './endpoints.js';
-import { countRequests, type RequestCounter } from './request-counter.js';
 
 export { countRequests, type RequestCounter };
 

@@ -11,7 +11,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { ulid } from 'ulid';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../infra/local/aws-identity.js';
 import type { ReviewItem } from '../../shared/domain/review-item.js';
-import type { DraftProposed, MemberChanged } from '../../shared/domain/schemas.js';
+import type { DraftProposed, MemberChanged } from '../../shared/events/in-schemas.js';
 import type { Caller } from '../../shared/http/request.js';
 import { SesMailer, type SesMailerOptions } from '../../shared/mail/mailer.js';
 import { ReviewStore } from '../../shared/store/review-store.js';
@@ -25,7 +25,6 @@ import { sesEndpoint } from './endpoints.js';
 import { OutboxReader } from './outbox.js';
 import { SettlingStore } from './tallies.js';
 
-export const WORKSPACE = 'ws_acme';
 /** The draft's `from` in the fixture proposal. */
 export const FROM = 'alice@acme.com';
 

@@ -12,9 +12,9 @@ import {
   recordChangeRejectedSchema,
 } from '../../shared/domain/crm-events.js';
 import type { ReviewItem } from '../../shared/domain/review-item.js';
-import { type DraftProposed, draftProposedSchema } from '../../shared/domain/schemas.js';
 import type { RecordCreateDraft } from '../../shared/drafts/record-create/index.js';
 import type { RecordUpdateDraft } from '../../shared/drafts/record-update/index.js';
+import { type DraftProposed, draftProposedSchema } from '../../shared/events/in-schemas.js';
 import { member } from '../fixtures/index.js';
 
 const load = (name: string): Record<string, unknown> =>

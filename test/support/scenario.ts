@@ -11,7 +11,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { Webhook } from 'standardwebhooks';
 import type { EventEnvelope } from '../../infra/local/put-events.js';
 import type { RuntimeHandle, RuntimeOptions } from '../../infra/local/runtime.js';
-import type { DraftProposed, MemberChanged } from '../../shared/domain/schemas.js';
+import type { DraftProposed, MemberChanged } from '../../shared/events/in-schemas.js';
 import { member as memberFixture, proposal as proposalFixture } from '../fixtures/index.js';
 import { startTestRuntime } from './runtime.js';
 

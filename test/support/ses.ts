@@ -48,12 +48,6 @@ export async function findEmails(filter: EmailFilter): Promise<SentEmail[]> {
   return (await sentEmails(filter.since)).filter((email) => matches(email, filter));
 }
 
-/** Empties the store. Only for a run that owns it (every test file shares one): prefer findEmails. */
-export async function clearSentEmails(): Promise<void> {
-  const response = await fetch(`${sesEndpoint()}/clear-store`, { method: 'POST' });
-  if (!response.ok) throw new Error(`local SES /clear-store answered ${response.status}`);
-}
-
 function matches(email: SentEmail, filter: EmailFilter): boolean {
   const recipients = [...email.destination.to, ...email.destination.cc, ...email.destination.bcc];
   const haystack = [email.subject, email.body.text ?? '', email.body.html ?? '', email.from, ...recipients];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { type EmailWebhookEvent, emailWebhookSchema } from '../../shared/domain/email-webhook.js';
 import { matchesWebhookEvent, normalizeSubject } from '../../shared/domain/matching.js';
 import type { ReviewItem } from '../../shared/domain/review-item.js';
-import { type EmailWebhookEvent, emailWebhookSchema } from '../../shared/domain/schemas.js';
 
 const item = (draft: Partial<ReviewItem['draft']> = {}): ReviewItem =>
   ({

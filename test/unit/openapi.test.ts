@@ -10,15 +10,15 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { REPO_ROOT } from '../../infra/local/paths.js';
-import { functions, httpRoutes } from '../../infra/manifest.js';
-import { reviewItemSchema } from '../../shared/domain/responses.js';
+import { httpRoutes } from '../../infra/manifest.js';
+import { emailWebhookSchema } from '../../shared/domain/email-webhook.js';
 import {
   approveRequestSchema,
   dismissRequestSchema,
   editRequestSchema,
-  emailWebhookSchema,
   listQuerySchema,
-} from '../../shared/domain/schemas.js';
+} from '../../shared/http/requests.js';
+import { reviewItemSchema } from '../../shared/http/responses.js';
 import { openApiDocument } from '../../shared/openapi/document.js';
 import { operations } from '../../shared/openapi/operations.js';
 import { openApiValidator } from '../support/openapi.js';
@@ -61,10 +61,9 @@ describe('the OpenAPI document', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it('refuses to build for a manifest route it does not describe', () => {
-    const fn = { ...functions[0]!, name: 'mystery' };
-    expect(() => openApiDocument([{ fn, method: 'GET', path: '/mystery', auth: 'jwt' }])).toThrow(
-      'No OpenAPI operation for the manifest route GET /mystery',
+  it('refuses to build for a route it does not describe', () => {
+    expect(() => openApiDocument([{ fn: 'mystery', method: 'GET', path: '/mystery', auth: 'jwt' }])).toThrow(
+      'No OpenAPI operation for the route GET /mystery',
     );
   });
 

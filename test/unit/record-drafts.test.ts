@@ -3,7 +3,6 @@
  * the field holds now), edits, field-by-field replacement and the command a claim publishes.
  */
 import { describe, expect, it } from 'vitest';
-import { draftProposedSchema } from '../../shared/domain/schemas.js';
 import { recordCommand } from '../../shared/drafts/record-command.js';
 import { recordCreateKind } from '../../shared/drafts/record-create/index.js';
 import {
@@ -20,6 +19,7 @@ import {
   type FieldValue,
 } from '../../shared/drafts/record-values.js';
 import { ValidationError } from '../../shared/errors.js';
+import { draftProposedSchema } from '../../shared/events/in-schemas.js';
 import { feedbackOfChange } from '../../shared/store/entities/automation-feedback.js';
 import { rawRecordCreate, rawRecordUpdate, recordUpdateProposal } from '../support/records.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { draftProposedSchema, editRequestSchema, memberChangedSchema } from '../../shared/domain/schemas.js';
+import { draftProposedSchema, memberChangedSchema } from '../../shared/events/in-schemas.js';
+import { editRequestSchema } from '../../shared/http/requests.js';
 import { rawMemberChange, rawProposal } from '../fixtures/index.js';
 
 const withDraft = (draft: Record<string, unknown>) => {

@@ -16,7 +16,7 @@ import { dedupHashOf, dedupKeyOf } from '../../shared/domain/dedup.js';
 import { created } from '../../shared/domain/lifecycle.js';
 import { historyEntry, type Member, type ReviewItem, utcIso } from '../../shared/domain/review-item.js';
 import { candidateKeysOf, routeReviewers } from '../../shared/domain/routing.js';
-import type { DraftProposed } from '../../shared/domain/schemas.js';
+import type { DraftProposed } from '../../shared/events/in-schemas.js';
 import { itemEvent } from '../../shared/events/out-events.js';
 import { headClaimPut } from '../../shared/store/entities/dedup-head.js';
 import { mailboxUpdates } from '../../shared/store/entities/mailbox.js';

@@ -2,19 +2,19 @@
  * zod schemas for everything that goes out: the item as the API presents it (read-items.ts `presentItem`), lists,
  * the summary, history, review stats, the webhook's answer, problem details. The OpenAPI document
  * (shared/openapi/document.ts) and the MCP tools' output schemas (shared/mcp/server.ts) are generated from these;
- * the tests validate real responses against the generated document. Inputs stay in schemas.ts and are reused here
- * where a response carries them back (a draft, related records, the run identity).
+ * the tests validate real responses against the generated document. Inputs stay in domain/primitives.ts and the
+ * drafts, and are reused here where a response carries them back (a draft, related records, the run identity).
  */
 import * as z from 'zod';
-import { draftPreviewSchema, draftSchema, draftTypeSchema } from '../drafts/index.js';
+import { executedAsSchema, isoTimeSchema, relatedRecordSchema } from '../domain/primitives.js';
 import {
   DISMISS_REASONS,
   HISTORY_ACTIONS,
   type HistoryAction,
   REVIEW_STATUSES,
   type ReviewStatus,
-} from './review-item.js';
-import { executedAsSchema, isoTimeSchema, relatedRecordSchema } from './schemas.js';
+} from '../domain/review-item.js';
+import { draftPreviewSchema, draftSchema, draftTypeSchema } from '../drafts/index.js';
 
 export const reviewStatusSchema = z
   .enum(REVIEW_STATUSES)
