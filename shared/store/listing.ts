@@ -14,10 +14,10 @@
  * secret of the deployment: what keeps a crafted cursor out of other partitions is that check (docs/table-design.md).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { IndexName } from '../../infra/table-definition.js';
 import { ValidationError } from '../errors.js';
 import { type ItemSummary, parseSummary } from './entities/item-summary.js';
 import type { Attributes, Table } from './table.js';
+import type { IndexName } from './table-schema.js';
 
 export interface Page<T> {
   items: T[];

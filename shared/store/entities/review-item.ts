@@ -1,6 +1,6 @@
 /**
  * `ReviewItem` records: the whole item, its `summary` (the item without bodies, what lists show), and the index
- * attributes its state calls for (infra/table-definition.ts):
+ * attributes its state calls for (table-schema.ts):
  * - open items: `open` (the workspace's open items), `scope` (one visibility scope's), `automation` (one
  *   automation's), `scopeAutomation` (one automation's in one scope), all newest first by `listSk`;
  * - open email drafts: `match` (from-mailbox + thread, or + subject when threadless) and `draftId` (from-mailbox +
