@@ -15,19 +15,10 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ValidationError } from '../errors.js';
-import { type ItemSummary, parseSummary } from './entities/item-summary.js';
+import type { ItemSummary, Page, PageRequest } from '../use-cases/ports.js';
+import { parseSummary } from './entities/item-summary.js';
 import type { Attributes, Table } from './table.js';
 import type { IndexName } from './table-schema.js';
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-export interface PageRequest {
-  limit: number;
-  cursor?: string;
-}
 
 /** One partition a list reads: the base table (queue, record banner) or an index. */
 export interface ListSource {

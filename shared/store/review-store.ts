@@ -15,34 +15,31 @@ import { WriteConflictError } from '../errors.js';
 import type { OutEvent } from '../events/out-events.js';
 import type {
   AutomationsPage,
+  CounterChange,
+  DecisionDuration,
+  DedupHead,
+  DismissNote,
+  DueKind,
+  FeedbackRow,
+  ItemSummary,
   ItemWrite,
   ListSpec,
   MatchKeys,
   MemberAndNames,
   NewItemWrite,
+  Page,
+  PageRequest,
   ProposalReads,
+  QueueCounts,
   ReviewStorePort,
+  ScopeCounters,
   WebhookAnswer,
   WebhookClaim,
   WebhookCompletion,
 } from '../use-cases/ports.js';
-import {
-  type CounterChange,
-  counterKeys,
-  countersWrite,
-  type DecisionDuration,
-  parseCounters,
-  parseDuration,
-  type ScopeCounters,
-} from './entities/automation-counters.js';
+import { counterKeys, countersWrite, parseCounters, parseDuration } from './entities/automation-counters.js';
 import { automationKeys, listedNameIn, parseAutomationEntry } from './entities/automation-entry.js';
-import {
-  type DismissNote,
-  type FeedbackRow,
-  feedbackKeys,
-  parseFeedbackRow,
-  parseNote,
-} from './entities/automation-feedback.js';
+import { feedbackKeys, parseFeedbackRow, parseNote } from './entities/automation-feedback.js';
 import {
   automationNameKeys,
   isItemTooLarge,
@@ -50,16 +47,15 @@ import {
   namesOf,
   nameUpdate,
 } from './entities/automation-names.js';
-import { type DedupHead, headClaimPut, headKeys, isHeadRecord, parseHead } from './entities/dedup-head.js';
+import { headClaimPut, headKeys, isHeadRecord, parseHead } from './entities/dedup-head.js';
 import { historyKeys, parseHistoryEntry } from './entities/history.js';
-import type { ItemSummary } from './entities/item-summary.js';
 import { mailboxKeys, mailboxUpdates, membersOfMailbox } from './entities/mailbox.js';
 import { MEMBER_ENTITY, memberConditions, memberKeys, memberRecord, parseMember } from './entities/member.js';
 import { outboxRecord } from './entities/outbox-record.js';
-import { parseQueueCounts, type QueueCounts, queueCounterKeys } from './entities/queue-counter.js';
+import { parseQueueCounts, queueCounterKeys } from './entities/queue-counter.js';
 import { queueKeys } from './entities/queue-entry.js';
 import { recordEntryKeys } from './entities/record-entry.js';
-import { type DueKind, isItemRecord, itemKeys, parseItem, stateOf } from './entities/review-item.js';
+import { isItemRecord, itemKeys, parseItem, stateOf } from './entities/review-item.js';
 import {
   parseWebhookDelivery,
   webhookClaimRecord,
@@ -69,15 +65,7 @@ import {
   webhookKeys,
 } from './entities/webhook-delivery.js';
 import { itemChangeOps, MAX_TRANSACTION_ACTIONS } from './item-change.js';
-import {
-  invalidCursor,
-  type ListSource,
-  listPage,
-  openCursor,
-  type Page,
-  type PageRequest,
-  sealCursor,
-} from './listing.js';
+import { invalidCursor, type ListSource, listPage, openCursor, sealCursor } from './listing.js';
 import { type Attributes, isConditionalFailure, Table, type TableKey, type TransactItem } from './table.js';
 
 export { isConditionalFailure };
@@ -603,10 +591,3 @@ export function itemFromConflict(error: WriteConflictError): ReviewItem | undefi
   const old = error.oldRecords.find(isItemRecord);
   return old ? parseItem(old) : undefined;
 }
-
-export { COUNTER_NAMES, type CounterChange, type CounterName } from './entities/automation-counters.js';
-export type { DedupHead, HeadClaim } from './entities/dedup-head.js';
-export type { ItemSummary } from './entities/item-summary.js';
-export { summaryOf } from './entities/item-summary.js';
-export type { ItemState } from './entities/review-item.js';
-export type { Page, PageRequest } from './listing.js';

@@ -36,8 +36,9 @@ import type { Caller } from '../http/request.js';
 import { validate } from '../http/request.js';
 import { logger } from '../logger.js';
 import { type EmailItem, SendOutcomeUnknownError, SendRejectedError } from '../mail/mailer.js';
-import { type CounterChange, type ItemState, itemFromConflict } from '../store/review-store.js';
+import { itemFromConflict } from '../store/review-store.js';
 import type { Deps, SendDeps } from './deps.js';
+import type { CounterChange, ItemState } from './ports.js';
 import { type PresentedItem, presentItem, visibleItem } from './read-items.js';
 
 /** The send went wrong in a way the caller must hear about; the item's state is in `item`. */

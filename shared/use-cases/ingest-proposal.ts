@@ -16,9 +16,9 @@ import { preciseTime, showTime } from '../domain/time.js';
 import { hasReviewerEdits, kindOf } from '../drafts/index.js';
 import { WriteConflictError } from '../errors.js';
 import { itemEvent } from '../events/out-events.js';
-import { stateOfHead } from '../store/entities/dedup-head.js';
-import { type DedupHead, headFromConflict, listedNameFromConflict } from '../store/review-store.js';
+import { headFromConflict, listedNameFromConflict } from '../store/review-store.js';
 import type { Deps } from './deps.js';
+import { type DedupHead, stateOfHead } from './ports.js';
 import { expireItem } from './scheduled-jobs.js';
 
 export type IngestOutcome =

@@ -9,8 +9,7 @@ import type { ListQuery } from '../domain/schemas.js';
 import { kindOf } from '../drafts/index.js';
 import { NotFoundError } from '../errors.js';
 import type { Caller } from '../http/request.js';
-import type { ItemSummary, Page, PageRequest } from '../store/review-store.js';
-import type { ListSpec, ReviewStorePort } from './ports.js';
+import type { ItemSummary, ListSpec, Page, PageRequest, ReviewStorePort } from './ports.js';
 
 export interface ReadDeps {
   store: ReviewStorePort;

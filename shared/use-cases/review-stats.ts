@@ -12,7 +12,7 @@
 import { canSee, executedAsOfScope } from '../domain/routing.js';
 import type { ExecutedAs } from '../domain/schemas.js';
 import type { Caller } from '../http/request.js';
-import { COUNTER_NAMES, type CounterName } from '../store/review-store.js';
+import { COUNTER_NAMES, type CounterName } from './ports.js';
 import type { ReadDeps } from './read-items.js';
 
 export type ReviewStats = { automationId: string; automationName: string | null } & Record<

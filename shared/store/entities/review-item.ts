@@ -9,24 +9,16 @@
  * - `due`: a pending item with expiresAt, an item in `sending` (claim time), or in `applying` (when to publish its
  *   command again), read by the jobs.
  */
-import {
-  isOpen,
-  type RecordRef,
-  type ReviewItem,
-  type ReviewStatus,
-  recordRefsOf,
-} from '../../domain/review-item.js';
+import { isOpen, type ReviewItem, recordRefsOf } from '../../domain/review-item.js';
 import { scopeOf } from '../../domain/routing.js';
-import type { ExecutedAs } from '../../domain/schemas.js';
 import { kindOf } from '../../drafts/index.js';
+import type { DueKind, ItemState } from '../../use-cases/ports.js';
 import { listSk, part, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
 import { summaryOf } from './item-summary.js';
 import { parseRecord, reviewItemRecord } from './record-schemas.js';
 
 export const ITEM_ENTITY = 'ReviewItem';
-
-export type DueKind = 'EXPIRY' | 'SENDING' | 'APPLY';
 
 export const itemKeys = {
   item: (workspaceId: string, itemId: string): TableKey => ({
@@ -80,26 +72,6 @@ export const parseItem = (record: Attributes): ReviewItem =>
   parseRecord(reviewItemRecord, record, 'review item');
 
 export const isItemRecord = (record: Attributes): boolean => record.entity === ITEM_ENTITY;
-
-/**
- * What a change needs to know about the item before it: enough to write the item conditionally and to take it
- * out of every list it was in. Built from the item (`stateOf`) or from its dedup head, which mirrors it.
- */
-export interface ItemState {
-  id: string;
-  workspaceId: string;
-  version: number;
-  status: ReviewStatus;
-  reviewers: string[];
-  holdsKey: boolean;
-  createdAt: string;
-  updatedAt: string;
-  dedupHash: string;
-  automationId: string;
-  executedAs: ExecutedAs;
-  records: RecordRef[];
-  sendAttempt?: { id: string };
-}
 
 export function stateOf(item: ReviewItem): ItemState {
   return {
