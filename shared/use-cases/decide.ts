@@ -36,9 +36,8 @@ import type { Caller } from '../http/request.js';
 import { validate } from '../http/request.js';
 import { logger } from '../logger.js';
 import { type EmailItem, SendOutcomeUnknownError, SendRejectedError } from '../mail/mailer.js';
-import { itemFromConflict } from '../store/review-store.js';
 import type { Deps, SendDeps } from './deps.js';
-import type { CounterChange, ItemState } from './ports.js';
+import { type CounterChange, ItemConflictError, type ItemState } from './ports.js';
 import { type PresentedItem, presentItem, visibleItem } from './read-items.js';
 
 /** The send went wrong in a way the caller must hear about; the item's state is in `item`. */
@@ -133,8 +132,8 @@ export async function commit(
       events: options.event ? [itemEvent(options.event.type, after, actor, options.event.extra)] : [],
     });
   } catch (error) {
-    if (!(error instanceof WriteConflictError)) throw error;
-    const current = itemFromConflict(error) ?? (await deps.store.getItem(after.workspaceId, after.id));
+    if (!(error instanceof ItemConflictError)) throw error;
+    const current = error.current ?? (await deps.store.getItem(after.workspaceId, after.id));
     throw new ConflictError(
       current
         ? `Another action changed this item first: it is ${current.status}`

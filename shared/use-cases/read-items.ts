@@ -9,10 +9,10 @@ import type { ListQuery } from '../domain/schemas.js';
 import { kindOf } from '../drafts/index.js';
 import { NotFoundError } from '../errors.js';
 import type { Caller } from '../http/request.js';
-import type { ItemSummary, ListSpec, Page, PageRequest, ReviewStorePort } from './ports.js';
+import type { ItemSummary, ListSpec, Page, PageRequest, ReadStorePort } from './ports.js';
 
 export interface ReadDeps {
-  store: ReviewStorePort;
+  store: ReadStorePort;
   clock: () => Date;
 }
 
