@@ -195,7 +195,7 @@ export interface NewItemWrite {
 
 /** What ingest reads before it writes, in one request. */
 export interface ProposalReads {
-  /** The routing candidates (ReviewStorePort.candidates). */
+  /** The routing candidates (MemberRepository.candidates). */
   candidates: Member[];
   /** The name the proposal's automation is listed under (null: not listed yet): see ItemWrite. */
   listedName: string | null;

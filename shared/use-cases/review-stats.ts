@@ -2,7 +2,7 @@
  * Review stats per automation (docs/review-stats.md): how its proposals fared in review, and how long review took.
  *
  * The counters are kept atomically with every item change, one row per visibility scope (`workspace`, or
- * `user#<id>` for runs executed as that user; see ReviewStorePort.counters). A caller sums exactly the scopes whose
+ * `user#<id>` for runs executed as that user; see AutomationRepository.counters). A caller sums exactly the scopes whose
  * items they may see, decided by `canSee` (the one visibility rule) on the scope's run: an admin every scope, a
  * member the workspace scope and their own. The median reads the decision durations filtered the same way.
  *
