@@ -5,6 +5,7 @@ import { ulid } from 'ulid';
 import { documentClient, sesClient } from './aws-clients.js';
 import { optionalEnv, requireEnv, tableName } from './config.js';
 import { SesMailer } from './mail/mailer.js';
+import { ReadStore } from './store/read-store.js';
 import { ReviewStore } from './store/review-store.js';
 import type { Deps, SendDeps } from './use-cases/deps.js';
 import type { ReadDeps } from './use-cases/read-items.js';
@@ -12,12 +13,13 @@ import type { ReadDeps } from './use-cases/read-items.js';
 export const newItemId = (): string => `ri_${ulid()}`;
 const clock = () => new Date();
 
+/** The read functions' deps: the store without the item writer (nor its transactions' code). */
 export function readDeps(): ReadDeps {
-  return { store: new ReviewStore(documentClient(), tableName()), clock };
+  return { store: new ReadStore(documentClient(), tableName()), clock };
 }
 
 export function writeDeps(): Deps {
-  return { ...readDeps(), newId: newItemId };
+  return { store: new ReviewStore(documentClient(), tableName()), clock, newId: newItemId };
 }
 
 export function sendDeps(): SendDeps {

@@ -3,9 +3,11 @@
  * or by `npm start` on an existing data folder; never by a function (they scan, which no request path or job may).
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { AUTOMATION_ENTITY } from './entities/automation-entry.js';
+import { WriteConflictError } from '../errors.js';
+import { AUTOMATION_ENTITY, automationKeys, parseAutomationEntry } from './entities/automation-entry.js';
+import { nameUpdate } from './entities/automation-names.js';
 import { unpart } from './key-parts.js';
-import { ReviewStore } from './review-store.js';
+import { Table } from './table.js';
 
 /** The record that says the table's automation names are complete (written once the backfill has run). */
 const MARKER = { pk: 'MIGRATION', sk: 'automation-names' };
@@ -40,8 +42,51 @@ export async function backfillAutomationNames(
     }
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
-  const store = new ReviewStore(db, tableName);
-  for (const workspaceId of workspaces) await store.backfillAutomationNames(workspaceId);
+  const table = new Table(db, tableName);
+  for (const workspaceId of workspaces) await listAutomationNames(table, workspaceId);
   await db.send(new PutCommand({ TableName: tableName, Item: { ...MARKER, at: new Date().toISOString() } }));
   return [...workspaces];
+}
+
+/**
+ * Lists every automation of the workspace under its latest name (automation-names.ts), for automation entries
+ * written before the names were kept: the entry's `listedName` is set where missing, with the name written to its
+ * shard unless one is there already (a newer proposal's). Reads the workspace's entries (a Query per 1 MB): a
+ * one-off, per workspace. Returns how many it listed.
+ */
+async function listAutomationNames(table: Table, workspaceId: string): Promise<number> {
+  const rows = await table.queryAll({
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
+    ExpressionAttributeValues: {
+      ':pk': automationKeys.workspacePk(workspaceId),
+      ':a': automationKeys.skPrefix,
+    },
+    ConsistentRead: true,
+  });
+  let listed = 0;
+  for (const row of rows) {
+    const entry = parseAutomationEntry(row);
+    if (entry.listedName !== undefined || entry.automationName === undefined) continue;
+    try {
+      await table.transact([
+        {
+          Update: nameUpdate(table.name, workspaceId, entry.automationId, entry.automationName, true),
+        },
+        {
+          Update: {
+            TableName: table.name,
+            Key: automationKeys.workspaceEntry(workspaceId, entry.automationId),
+            UpdateExpression: 'SET listedName = :name',
+            ConditionExpression: 'attribute_not_exists(listedName) AND automationName = :name',
+            ExpressionAttributeValues: { ':name': entry.automationName },
+          },
+        },
+      ]);
+      listed += 1;
+    } catch (error) {
+      // A proposal listed it meanwhile (under its name): nothing left to do.
+      if (!(error instanceof WriteConflictError)) throw error;
+    }
+  }
+  return listed;
 }

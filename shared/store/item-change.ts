@@ -25,7 +25,8 @@ import {
   recordRefsOf,
 } from '../domain/review-item.js';
 import type { OutEvent } from '../events/out-events.js';
-import { type CounterChange, countersWrite, durationRecordOf } from './entities/automation-counters.js';
+import type { CounterChange, ItemState } from '../use-cases/ports.js';
+import { countersWrite, durationRecordOf } from './entities/automation-counters.js';
 import {
   type AutomationChange,
   automationCountWrites,
@@ -38,7 +39,7 @@ import { historyRecord } from './entities/history.js';
 import { isEmptyCountChange, type QueueCountChange, queueCounterWrite } from './entities/queue-counter.js';
 import { queueEntryRecord, queueKeys } from './entities/queue-entry.js';
 import { recordEntryKeys, recordEntryRecord } from './entities/record-entry.js';
-import { type ItemState, itemConditions, itemRecord } from './entities/review-item.js';
+import { itemConditions, itemRecord } from './entities/review-item.js';
 import type { CounterWrite } from './entities/tally.js';
 import { MAX_TRANSACTION_ACTIONS, type TransactItem } from './table.js';
 

@@ -14,20 +14,11 @@
  * secret of the deployment: what keeps a crafted cursor out of other partitions is that check (docs/table-design.md).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { IndexName } from '../../infra/table-definition.js';
 import { ValidationError } from '../errors.js';
-import { type ItemSummary, parseSummary } from './entities/item-summary.js';
+import type { ItemSummary, Page, PageRequest } from '../use-cases/ports.js';
+import { parseSummary } from './entities/item-summary.js';
 import type { Attributes, Table } from './table.js';
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-export interface PageRequest {
-  limit: number;
-  cursor?: string;
-}
+import type { IndexName } from './table-schema.js';
 
 /** One partition a list reads: the base table (queue, record banner) or an index. */
 export interface ListSource {

@@ -1,10 +1,10 @@
 import type { Member } from '../domain/review-item.js';
 import { preciseTime, showTime } from '../domain/time.js';
 import type { MemberChanged } from '../events/in-schemas.js';
-import type { ReviewStorePort } from './ports.js';
+import type { MemberRepository } from './ports.js';
 
 /** Keeps the member directory; an older `changedAt` never overwrites a newer one. Returns whether it applied. */
-export async function applyMemberChange(store: ReviewStorePort, change: MemberChanged): Promise<boolean> {
+export async function applyMemberChange(store: MemberRepository, change: MemberChanged): Promise<boolean> {
   const member: Member = {
     workspaceId: change.workspaceId,
     userId: change.userId,

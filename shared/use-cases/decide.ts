@@ -37,8 +37,8 @@ import { validate } from '../http/request.js';
 import type { ApproveRequest, DismissRequest, EditRequest } from '../http/requests.js';
 import { logger } from '../logger.js';
 import { type EmailItem, SendOutcomeUnknownError, SendRejectedError } from '../mail/mailer.js';
-import { type CounterChange, type ItemState, itemFromConflict } from '../store/review-store.js';
 import type { Deps, SendDeps } from './deps.js';
+import { type CounterChange, ItemConflictError, type ItemState } from './ports.js';
 import { type PresentedItem, presentItem, visibleItem } from './read-items.js';
 
 /** The send went wrong in a way the caller must hear about; the item's state is in `item`. */
@@ -133,8 +133,8 @@ export async function commit(
       events: options.event ? [itemEvent(options.event.type, after, actor, options.event.extra)] : [],
     });
   } catch (error) {
-    if (!(error instanceof WriteConflictError)) throw error;
-    const current = itemFromConflict(error) ?? (await winnersItem(deps, after, before.version, error));
+    if (!(error instanceof ItemConflictError)) throw error;
+    const current = error.current ?? (await winnersItem(deps, after, before.version, error));
     throw new ConflictError(
       current
         ? `Another action changed this item first: it is ${current.status}`

@@ -16,9 +16,8 @@ import { hasReviewerEdits, kindOf } from '../drafts/index.js';
 import { WriteConflictError } from '../errors.js';
 import type { DraftProposed } from '../events/in-schemas.js';
 import { itemEvent } from '../events/out-events.js';
-import { stateOfHead } from '../store/entities/dedup-head.js';
-import { type DedupHead, headFromConflict, listedNameFromConflict } from '../store/review-store.js';
 import type { Deps } from './deps.js';
+import { type DedupHead, ItemConflictError, stateOfHead } from './ports.js';
 import { expireItem } from './scheduled-jobs.js';
 
 export type IngestOutcome =
@@ -114,11 +113,10 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
       });
       return { outcome: 'created', itemId: item.id, version: item.version };
     } catch (error) {
-      if (!(error instanceof WriteConflictError)) throw error;
+      if (!(error instanceof ItemConflictError)) throw error;
       // Lost a race: continue from the head and the listed name as DynamoDB returned them, or read the head.
-      const listed = listedNameFromConflict(error, workspaceId, run.automationId);
-      if (listed !== undefined) listedName = listed;
-      head = headFromConflict(error) ?? (await deps.store.getHead(workspaceId, dedupHash));
+      if (error.listedName !== undefined) listedName = error.listedName;
+      head = error.head ?? (await deps.store.getHead(workspaceId, dedupHash));
     }
   }
   throw new WriteConflictError(`Proposal for run ${run.id} kept losing races after ${MAX_ATTEMPTS} attempts`);

@@ -1,21 +1,22 @@
 /**
- * The ports the use cases depend on. The DynamoDB store (shared/store/review-store.ts), the SES mailer and the
- * EventBridge publisher implement them; tests may hand in other implementations.
+ * The ports the use cases depend on, with the types they answer in: the store's repositories (one per aggregate:
+ * members, items, automations, webhook deliveries), the SES mailer and the EventBridge publisher implement them;
+ * tests may hand in other implementations. The DynamoDB repositories (shared/store/) map their records to these
+ * types; a lost race is an ItemConflictError carrying the records as they stood.
  */
-import type { HistoryEntry, Member, RecordRef, ReviewItem } from '../domain/review-item.js';
-import type { OutEvent } from '../events/out-events.js';
+
+import type { ExecutedAs } from '../domain/primitives.js';
 import type {
-  CounterChange,
-  DecisionDuration,
-  ScopeCounters,
-} from '../store/entities/automation-counters.js';
-import type { AutomationEntry } from '../store/entities/automation-entry.js';
-import type { DismissNote, FeedbackRow } from '../store/entities/automation-feedback.js';
-import type { DedupHead, HeadClaim } from '../store/entities/dedup-head.js';
-import type { ItemSummary } from '../store/entities/item-summary.js';
-import type { QueueCounts } from '../store/entities/queue-counter.js';
-import type { DueKind, ItemState } from '../store/entities/review-item.js';
-import type { Page, PageRequest } from '../store/listing.js';
+  DismissReason,
+  HistoryEntry,
+  Member,
+  RecordRef,
+  ReviewItem,
+  ReviewStatus,
+} from '../domain/review-item.js';
+import type { DraftPreview } from '../drafts/index.js';
+import { WriteConflictError } from '../errors.js';
+import type { OutEvent } from '../events/out-events.js';
 
 /**
  * A list of open items, as the store reads it: each kind has partitions that hold exactly its rows
@@ -39,7 +40,7 @@ export interface AutomationsPage {
   nextCursor: string | null;
 }
 
-export interface ReviewStorePort {
+export interface MemberRepository {
   getMember(workspaceId: string, userId: string): Promise<Member | undefined>;
   /** Writes the member (and its mailbox lookups) unless a newer or equal `changedAt` is stored. */
   saveMemberIfNewer(member: Member): Promise<boolean>;
@@ -57,7 +58,9 @@ export interface ReviewStorePort {
   ): Promise<ProposalReads>;
   /** The caller's member record and the workspace's automation names, in one request. */
   memberAndNames(workspaceId: string, userId: string): Promise<MemberAndNames>;
+}
 
+export interface ItemReader {
   getItem(workspaceId: string, itemId: string): Promise<ReviewItem | undefined>;
   getHistory(workspaceId: string, itemId: string): Promise<HistoryEntry[]>;
   /** One page of a list, for `viewer` (cursors are bound to the viewer, the list and its filter). */
@@ -69,6 +72,37 @@ export interface ReviewStorePort {
     accept: (item: ItemSummary) => boolean,
   ): Promise<Page<ItemSummary>>;
   queueCounts(workspaceId: string, userId: string): Promise<QueueCounts>;
+  /** Open email drafts an email provider event can be about (SPEC 3, auto-resolve). */
+  matchCandidates(workspaceId: string, keys: MatchKeys): Promise<ReviewItem[]>;
+  /** Open record updates of a record (SPEC 3, drift and moot). */
+  openRecordUpdates(workspaceId: string, record: RecordRef): Promise<ReviewItem[]>;
+  /** Items due for a scheduled job: pending items past expiresAt, or items in `sending` since before `until`. */
+  due(kind: DueKind, until: string, limit: number): Promise<ReviewItem[]>;
+  getHead(workspaceId: string, dedupHash: string): Promise<DedupHead | undefined>;
+}
+
+export interface ItemWriter {
+  /**
+   * Creates an item as the open item of its dedup key (conditional on the head as `claim` says); a lost race
+   * throws ItemConflictError.
+   */
+  createItem(write: NewItemWrite): Promise<void>;
+  /** One change of an item, conditional on `before`; a lost race throws ItemConflictError. */
+  changeItem(write: ItemWrite): Promise<void>;
+  /**
+   * Like changeItem, for background actors: a lost race answers false. With `completes`, the webhook delivery's
+   * answer is written in the same transaction (the delivery's last change: one request less); it is written only
+   * if the change is.
+   */
+  changeItemIfCurrent(write: ItemWrite, completes?: WebhookCompletion): Promise<boolean>;
+  /** Counts a dropped proposal and writes its events, in one transaction. */
+  recordDropped(workspaceId: string, counters: CounterChange, events: OutEvent[]): Promise<void>;
+}
+
+/** The items aggregate: an item, its history, its changes and the lists it is in. */
+export type ItemRepository = ItemReader & ItemWriter;
+
+export interface AutomationRepository {
   /** The automations that have proposed in the workspace; `ownOpen` is the viewer's private runs' open items. */
   automations(
     workspaceId: string,
@@ -76,12 +110,7 @@ export interface ReviewStorePort {
     page: PageRequest,
     withOwn: boolean,
   ): Promise<AutomationsPage>;
-  /** Open email drafts an email provider event can be about (SPEC 3, auto-resolve). */
-  matchCandidates(workspaceId: string, keys: MatchKeys): Promise<ReviewItem[]>;
-  /** Open record updates of a record (SPEC 3, drift and moot). */
-  openRecordUpdates(workspaceId: string, record: RecordRef): Promise<ReviewItem[]>;
-  due(kind: DueKind, until: string, limit: number): Promise<ReviewItem[]>;
-  getHead(workspaceId: string, dedupHash: string): Promise<DedupHead | undefined>;
+  /** An automation's counters, one row per visibility scope. */
   counters(workspaceId: string, automationId: string): Promise<ScopeCounters[]>;
   decisionDurations(workspaceId: string, automationId: string): Promise<DecisionDuration[]>;
   /** An automation's review feedback rows, one per (automation version, visibility scope). */
@@ -93,19 +122,9 @@ export interface ReviewStorePort {
     scopes: 'all' | string[],
     limit: number,
   ): Promise<(DismissNote & { scope: string })[]>;
+}
 
-  /** Creates an item as the open item of its dedup key (conditional on the head as `claim` says). */
-  createItem(write: NewItemWrite): Promise<void>;
-  /** One change of an item, conditional on `before`; a lost race throws WriteConflictError. */
-  changeItem(write: ItemWrite): Promise<void>;
-  /**
-   * Like changeItem, for background actors: a lost race answers false. With `completes`, the webhook delivery's
-   * answer is written in the same transaction (the delivery's last change: one request less); it is written only
-   * if the change is.
-   */
-  changeItemIfCurrent(write: ItemWrite, completes?: WebhookCompletion): Promise<boolean>;
-  /** Counts a dropped proposal and writes its events, in one transaction. */
-  recordDropped(workspaceId: string, counters: CounterChange, events: OutEvent[]): Promise<void>;
+export interface WebhookDeliveryRepository {
   /**
    * Claims a webhook delivery by its id: `claimed` (process it), `done` with the first delivery's answer (a
    * repeat), or `busy` (a delivery with this id is being processed right now). A claim whose holder stopped
@@ -119,6 +138,38 @@ export interface ReviewStorePort {
    * delivery's, else what `claimWebhook` says of the delivery that came first.
    */
   recordWebhookAnswer(webhookId: string, answer: WebhookAnswer, now: Date): Promise<WebhookClaim>;
+}
+
+/** What the read side sees: no writer's code comes with it. */
+export type ReadStorePort = MemberRepository & ItemReader & AutomationRepository;
+
+/** Every repository, as one store. */
+export type ReviewStorePort = ReadStorePort & ItemWriter & WebhookDeliveryRepository;
+
+/**
+ * An item change lost a race: a condition failed (another change came first), or other transactions kept holding
+ * its records. Carries the records whose conditions failed, parsed, as DynamoDB returned them (undefined: that
+ * record's condition held, or DynamoDB did not return it), so the caller continues from them without a read.
+ */
+export class ItemConflictError extends WriteConflictError {
+  /** The item as the change that won left it. */
+  readonly current?: ReviewItem;
+  /** The dedup key's head as it stood. */
+  readonly head?: DedupHead;
+  /** The name the automation was listed under (null: not listed), when its entry's condition failed. */
+  readonly listedName?: string | null;
+
+  constructor(
+    lost: WriteConflictError,
+    found: { current?: ReviewItem; head?: DedupHead; listedName?: string | null },
+  ) {
+    super(lost.message, lost.reasons, { cause: lost });
+    this.name = 'ItemConflictError';
+    this.oldRecords = lost.oldRecords;
+    if (found.current !== undefined) this.current = found.current;
+    if (found.head !== undefined) this.head = found.head;
+    if (found.listedName !== undefined) this.listedName = found.listedName;
+  }
 }
 
 export interface ItemWrite {
@@ -145,7 +196,7 @@ export interface NewItemWrite {
 
 /** What ingest reads before it writes, in one request. */
 export interface ProposalReads {
-  /** The routing candidates (ReviewStorePort.candidates). */
+  /** The routing candidates (MemberRepository.candidates). */
   candidates: Member[];
   /** The name the proposal's automation is listed under (null: not listed yet): see ItemWrite. */
   listedName: string | null;
@@ -171,4 +222,174 @@ export type WebhookClaim = { kind: 'claimed' } | { kind: 'done'; answer: Webhook
 export interface WebhookAnswer {
   resolved: number;
   stale: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface PageRequest {
+  limit: number;
+  cursor?: string;
+}
+
+/** A list row: the item without its bodies (the draft's preview). */
+export type ItemSummary = Omit<ReviewItem, 'draft'> & { draft: DraftPreview };
+
+/** The scheduled jobs' due lists: pending items by expiresAt, `sending` by claim time, `applying` by retry time. */
+export type DueKind = 'EXPIRY' | 'SENDING' | 'APPLY';
+
+/**
+ * What a change needs to know about the item before it: enough to write the item conditionally and to take it
+ * out of every list it was in. Built from the item or from its dedup head, which mirrors it (stateOfHead).
+ */
+export interface ItemState {
+  id: string;
+  workspaceId: string;
+  version: number;
+  status: ReviewStatus;
+  reviewers: string[];
+  holdsKey: boolean;
+  createdAt: string;
+  updatedAt: string;
+  dedupHash: string;
+  automationId: string;
+  executedAs: ExecutedAs;
+  records: RecordRef[];
+  sendAttempt?: { id: string };
+}
+
+/**
+ * The head of a dedup key: which item is the key's open item and the newest proposal seen for it. It mirrors its
+ * open item's version and reviewers, so a replacement can be written from the head alone, conditional on both.
+ */
+export interface DedupHead {
+  itemId: string;
+  version: number;
+  reviewers: string[];
+  createdAt: string;
+  proposedAt: string;
+  runId: string;
+  open: boolean;
+  /** The open item's expiresAt: a proposal for an expired item starts a new item instead of replacing it. */
+  expiresAt?: string;
+  /** The rest of the open item's state a replacement needs to move it out of its lists (ItemState). */
+  automationId: string;
+  executedAs: ExecutedAs;
+  /** The open item's last change: a replacement's time is never before it. */
+  updatedAt: string;
+  records: RecordRef[];
+  /** The open item's reviewers changed by hand: a replacement keeps them so (SPEC 3, Reassign). */
+  reviewerChanges?: { added: string[]; removed: string[] };
+}
+
+/** How a new item takes its dedup key: the key is new, or its head is closed (as read). */
+export type HeadClaim = { kind: 'new' } | { kind: 'closed'; head: DedupHead };
+
+/** The open item's state, as its head mirrors it: what a replacement writes conditionally on. */
+export function stateOfHead(workspaceId: string, dedupHash: string, head: DedupHead): ItemState {
+  return {
+    id: head.itemId,
+    workspaceId,
+    version: head.version,
+    status: 'pending',
+    reviewers: head.reviewers,
+    holdsKey: true,
+    createdAt: head.createdAt,
+    dedupHash,
+    automationId: head.automationId,
+    executedAs: head.executedAs,
+    updatedAt: head.updatedAt,
+    records: head.records,
+  };
+}
+
+/** A reviewer's pending count, in all and per automation. */
+export interface QueueCounts {
+  pending: number;
+  byAutomation: { automationId: string; automationName: string | null; count: number }[];
+}
+
+/** An automation's review stats counters (docs/review-stats.md). */
+export const COUNTER_NAMES = [
+  'proposed',
+  'replaced',
+  'approvedAsProposed',
+  'approvedAfterEdits',
+  'dismissed',
+  'resolvedElsewhere',
+  'expired',
+  'dropped',
+] as const;
+export type CounterName = (typeof COUNTER_NAMES)[number];
+
+/** What a change adds to its automation's review stats. */
+export interface CounterChange {
+  automationId: string;
+  /** Who the run executed as: counters are kept per visibility scope. */
+  executedAs: ExecutedAs;
+  automationName?: string;
+  add: Partial<Record<CounterName, number>>;
+  /** A decided item's time from creation to decision, kept for the median. */
+  decision?: { itemId: string; seconds: number; executedAsUserId: string | null };
+}
+
+/** One scope's counters of an automation. */
+export type ScopeCounters = { scope: string; automationName?: string } & Partial<Record<CounterName, number>>;
+
+export type DecisionDuration = { seconds: number; executedAsUserId: string | null };
+
+/** An automation as the workspace lists it, with its open counts. */
+export interface AutomationEntry {
+  automationId: string;
+  automationName?: string;
+  listedName?: string;
+  openAll?: number;
+  openWorkspace?: number;
+  open?: number;
+}
+
+/** An automation's review feedback counters (docs/review-feedback.md). */
+export const FEEDBACK_COUNTERS = [
+  'proposed',
+  'replaced',
+  'approvedAsProposed',
+  'approvedAfterEdits',
+  'dismissed',
+  'resolved',
+  'expired',
+  'stale',
+  'edits',
+  'bodyEdits',
+  'bodyChangeRatioSum',
+  'addressesAdded',
+  'addressesRemoved',
+  'subjectChanged',
+  'changesEdited',
+  'changesLeftOut',
+] as const;
+export type FeedbackCounter = (typeof FEEDBACK_COUNTERS)[number];
+
+/** A feedback row's counts besides FEEDBACK_COUNTERS: edits per field and dismissals per reason, by these prefixes. */
+export const FIELD_PREFIX = 'field:';
+export const REASON_PREFIX = 'reason:';
+
+/** One (version, scope) row: its identity and every counter it holds (fields and reasons by their prefixes). */
+export interface FeedbackRow {
+  automationVersion: string | null;
+  scope: string;
+  automationName?: string;
+  firstAt?: string;
+  lastAt?: string;
+  counts: Record<string, number>;
+}
+
+export interface DismissNote {
+  itemId: string;
+  automationVersion: string | null;
+  reason: DismissReason | null;
+  note: string;
+  by: string;
+  at: string;
 }

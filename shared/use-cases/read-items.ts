@@ -9,11 +9,10 @@ import { kindOf } from '../drafts/index.js';
 import { NotFoundError } from '../errors.js';
 import type { Caller } from '../http/request.js';
 import type { ListQuery } from '../http/requests.js';
-import type { ItemSummary, Page, PageRequest } from '../store/review-store.js';
-import type { ListSpec, ReviewStorePort } from './ports.js';
+import type { ItemSummary, ListSpec, Page, PageRequest, ReadStorePort } from './ports.js';
 
 export interface ReadDeps {
-  store: ReviewStorePort;
+  store: ReadStorePort;
   clock: () => Date;
 }
 

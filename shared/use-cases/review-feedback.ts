@@ -20,7 +20,7 @@ import {
   type FeedbackCounter,
   FIELD_PREFIX,
   REASON_PREFIX,
-} from '../store/entities/automation-feedback.js';
+} from './ports.js';
 import { type ReadDeps, scopesOf } from './read-items.js';
 
 export const LATEST_NOTES = 10;

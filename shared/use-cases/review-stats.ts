@@ -2,7 +2,7 @@
  * Review stats per automation (docs/review-stats.md): how its proposals fared in review, and how long review took.
  *
  * The counters are kept atomically with every item change, one row per visibility scope (`workspace`, or
- * `user#<id>` for runs executed as that user; see ReviewStorePort.counters). A caller sums exactly the scopes whose
+ * `user#<id>` for runs executed as that user; see AutomationRepository.counters). A caller sums exactly the scopes whose
  * items they may see, decided by `canSee` (the one visibility rule) on the scope's run: an admin every scope, a
  * member the workspace scope and their own. The median reads the decision durations filtered the same way.
  *
@@ -13,7 +13,7 @@
 import type { ExecutedAs } from '../domain/primitives.js';
 import { canSee, executedAsOfScope } from '../domain/routing.js';
 import type { Caller } from '../http/request.js';
-import { COUNTER_NAMES, type CounterName } from '../store/review-store.js';
+import { COUNTER_NAMES, type CounterName } from './ports.js';
 import type { ReadDeps } from './read-items.js';
 
 export type ReviewStats = { automationId: string; automationName: string | null } & Record<

@@ -18,11 +18,11 @@ import type { HistoryEntry, Member, ReviewItem } from '../../shared/domain/revie
 import { canSee } from '../../shared/domain/routing.js';
 import type { DraftProposed } from '../../shared/events/in-schemas.js';
 import { SesMailer } from '../../shared/mail/mailer.js';
-import { COUNTER_NAMES, type CounterName } from '../../shared/store/review-store.js';
 import { applyMemberChange } from '../../shared/use-cases/apply-member-change.js';
 import { approveItem, dismissItem, editItem } from '../../shared/use-cases/decide.js';
 import type { SendDeps } from '../../shared/use-cases/deps.js';
 import { ingestProposal } from '../../shared/use-cases/ingest-proposal.js';
+import { COUNTER_NAMES, type CounterName } from '../../shared/use-cases/ports.js';
 import { getHistory } from '../../shared/use-cases/read-items.js';
 import { resolveFromWebhook } from '../../shared/use-cases/resolve-from-webhook.js';
 import { type ReviewStats, reviewStats } from '../../shared/use-cases/review-stats.js';

@@ -15,10 +15,10 @@ import { dismissed, edited } from '../../shared/domain/lifecycle.js';
 import { historyEntry, type ReviewItem } from '../../shared/domain/review-item.js';
 import { WriteConflictError } from '../../shared/errors.js';
 import { itemKeys } from '../../shared/store/entities/review-item.js';
-import { itemFromConflict, ReviewStore } from '../../shared/store/review-store.js';
+import { ReviewStore } from '../../shared/store/review-store.js';
 import { TRANSACTION_CONFLICT_ATTEMPTS } from '../../shared/store/table.js';
 import { decisionCounters } from '../../shared/use-cases/decide.js';
-import type { ItemWrite } from '../../shared/use-cases/ports.js';
+import { ItemConflictError, type ItemWrite } from '../../shared/use-cases/ports.js';
 import { type ConflictRule, useConflictRule } from '../support/conflict-rule.js';
 import {
   createItemEnv,
@@ -189,9 +189,9 @@ describe('ReviewStore through DynamoDB’s conflict rule', () => {
     const lost = await failure(store().changeItem(dismissal(item, RUN_USER.userId)));
     await editing;
 
-    expect(lost).toBeInstanceOf(WriteConflictError);
-    expect((lost as WriteConflictError).reasons[0]).toBe('ConditionalCheckFailed');
-    expect(itemFromConflict(lost as WriteConflictError)?.version).toBe(item.version + 1); // the winner's item
+    expect(lost).toBeInstanceOf(ItemConflictError);
+    expect((lost as ItemConflictError).reasons[0]).toBe('ConditionalCheckFailed');
+    expect((lost as ItemConflictError).current?.version).toBe(item.version + 1); // the winner's item
     const { refused, forwarded } = rule.stats();
     expect(refused.byOperation.TransactWriteItems ?? 0).toBeGreaterThan(0);
     expect(forwarded.byOperation.TransactWriteItems).toBe(2); // the loser reached DynamoDB Local once, not again

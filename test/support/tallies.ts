@@ -25,10 +25,10 @@ import { matchesStreamFilter } from '../../infra/local/stream-filter.js';
 import { lambdaRecord } from '../../infra/local/stream-records.js';
 import { TALLY_STREAM_FILTER } from '../../infra/manifest.js';
 import { createDocumentClient } from '../../shared/aws-clients.js';
-import type { PageRequest } from '../../shared/store/listing.js';
 import { ReviewStore } from '../../shared/store/review-store.js';
 import { Table } from '../../shared/store/table.js';
 import { applyTallies, type TallyOutcome, talliesOfRecords } from '../../shared/store/tallies.js';
+import type { PageRequest } from '../../shared/use-cases/ports.js';
 import { dynamodbEndpoint } from './endpoints.js';
 
 interface Settler {

@@ -7,34 +7,19 @@
 import * as z from 'zod/mini';
 import type { ExecutedAs } from '../../domain/primitives.js';
 import { scopeOf } from '../../domain/routing.js';
+import {
+  COUNTER_NAMES,
+  type CounterChange,
+  type CounterName,
+  type DecisionDuration,
+  type ScopeCounters,
+} from '../../use-cases/ports.js';
 import type { Attributes, TableKey } from '../table.js';
 import { parseRecord } from './record-schemas.js';
 import type { CounterWrite } from './tally.js';
 
 export const COUNTERS_ENTITY = 'AutomationCounters';
 export const DURATION_ENTITY = 'DecisionDuration';
-
-export const COUNTER_NAMES = [
-  'proposed',
-  'replaced',
-  'approvedAsProposed',
-  'approvedAfterEdits',
-  'dismissed',
-  'resolvedElsewhere',
-  'expired',
-  'dropped',
-] as const;
-export type CounterName = (typeof COUNTER_NAMES)[number];
-
-export interface CounterChange {
-  automationId: string;
-  /** Who the run executed as: counters are kept per visibility scope. */
-  executedAs: ExecutedAs;
-  automationName?: string;
-  add: Partial<Record<CounterName, number>>;
-  /** A decided item's time from creation to decision, kept for the median. */
-  decision?: { itemId: string; seconds: number; executedAsUserId: string | null };
-}
 
 const statsPk = (workspaceId: string, automationId: string) => `WS#${workspaceId}#STATS#${automationId}`;
 
@@ -61,9 +46,6 @@ const countersRecord = z.lazy(() =>
   }),
 );
 
-/** One scope's counters of an automation. */
-export type ScopeCounters = { scope: string; automationName?: string } & Partial<Record<CounterName, number>>;
-
 export function parseCounters(record: Attributes): ScopeCounters {
   const { sk, automationName, ...counts } = parseRecord(countersRecord, record, 'automation counters');
   return {
@@ -79,8 +61,6 @@ const durationRecord = z.lazy(() =>
     executedAsUserId: z.optional(z.nullable(z.string())),
   }),
 );
-export type DecisionDuration = { seconds: number; executedAsUserId: string | null };
-
 export function parseDuration(record: Attributes): DecisionDuration {
   const parsed = parseRecord(durationRecord, record, 'decision duration');
   return { seconds: parsed.seconds, executedAsUserId: parsed.executedAsUserId ?? null };

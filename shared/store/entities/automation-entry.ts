@@ -14,6 +14,7 @@
  */
 
 import * as z from 'zod/mini';
+import type { AutomationEntry } from '../../use-cases/ports.js';
 import { part, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
 import { parseRecord } from './record-schemas.js';
@@ -134,7 +135,6 @@ const entryRecord = z.lazy(() =>
     open: z.optional(z.number()),
   }),
 );
-export type AutomationEntry = z.output<typeof entryRecord>;
 
 export const parseAutomationEntry = (record: Attributes): AutomationEntry =>
   parseRecord(entryRecord, record, 'automation entry');

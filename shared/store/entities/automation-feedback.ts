@@ -13,6 +13,14 @@ import * as z from 'zod/mini';
 import type { DismissReason, HistoryEntry, ReviewItem } from '../../domain/review-item.js';
 import { scopeOf } from '../../domain/routing.js';
 import type { DraftDiff } from '../../drafts/kind.js';
+import {
+  type DismissNote,
+  FEEDBACK_COUNTERS,
+  type FeedbackCounter,
+  type FeedbackRow,
+  FIELD_PREFIX,
+  REASON_PREFIX,
+} from '../../use-cases/ports.js';
 import { part, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
 import { parseRecord } from './record-schemas.js';
@@ -21,28 +29,6 @@ import type { CounterWrite } from './tally.js';
 export const FEEDBACK_ENTITY = 'AutomationFeedback';
 export const NOTE_ENTITY = 'DismissNote';
 
-export const FEEDBACK_COUNTERS = [
-  'proposed',
-  'replaced',
-  'approvedAsProposed',
-  'approvedAfterEdits',
-  'dismissed',
-  'resolved',
-  'expired',
-  'stale',
-  'edits',
-  'bodyEdits',
-  'bodyChangeRatioSum',
-  'addressesAdded',
-  'addressesRemoved',
-  'subjectChanged',
-  'changesEdited',
-  'changesLeftOut',
-] as const;
-export type FeedbackCounter = (typeof FEEDBACK_COUNTERS)[number];
-
-export const FIELD_PREFIX = 'field:';
-export const REASON_PREFIX = 'reason:';
 /** A dismissal without a reason code. */
 export const NO_REASON = 'none';
 
@@ -57,15 +43,6 @@ export interface FeedbackChange {
   fields?: string[];
   reason?: DismissReason | typeof NO_REASON;
   note?: DismissNote;
-}
-
-export interface DismissNote {
-  itemId: string;
-  automationVersion: string | null;
-  reason: DismissReason | null;
-  note: string;
-  by: string;
-  at: string;
 }
 
 const pk = (workspaceId: string, automationId: string) =>
@@ -140,16 +117,6 @@ const countersRecord = z.lazy(() =>
     lastAt: z.optional(z.string()),
   }),
 );
-
-/** One (version, scope) row: its identity and every counter it holds (fields and reasons by their prefixes). */
-export interface FeedbackRow {
-  automationVersion: string | null;
-  scope: string;
-  automationName?: string;
-  firstAt?: string;
-  lastAt?: string;
-  counts: Record<string, number>;
-}
 
 export function parseFeedbackRow(record: Attributes): FeedbackRow {
   const parsed = parseRecord(countersRecord, record, 'automation feedback');

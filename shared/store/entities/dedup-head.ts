@@ -6,10 +6,10 @@
 import * as z from 'zod/mini';
 import { executedAsSchema } from '../../domain/primitives.js';
 import { type ReviewItem, recordRefsOf } from '../../domain/review-item.js';
+import type { DedupHead, HeadClaim, ItemState } from '../../use-cases/ports.js';
 import { part, tenant } from '../key-parts.js';
 import type { Attributes, TableKey, TransactItem } from '../table.js';
 import { parseRecord } from './record-schemas.js';
-import type { ItemState } from './review-item.js';
 
 export const HEAD_ENTITY = 'DedupHead';
 
@@ -41,11 +41,6 @@ const dedupHeadRecord = z.lazy(() =>
     reviewerChanges: z.optional(z.object({ added: z.array(z.string()), removed: z.array(z.string()) })),
   }),
 );
-export type DedupHead = z.output<typeof dedupHeadRecord>;
-
-/** How a new item takes its dedup key: the key is new, or its head is closed (as read). */
-export type HeadClaim = { kind: 'new' } | { kind: 'closed'; head: DedupHead };
-
 export const parseHead = (record: Attributes): DedupHead =>
   parseRecord(dedupHeadRecord, record, 'dedup head');
 export const isHeadRecord = (record: Attributes): boolean => record.entity === HEAD_ENTITY;
@@ -65,24 +60,6 @@ export function headOf(item: ReviewItem): DedupHead {
     updatedAt: item.updatedAt,
     records: recordRefsOf(item),
     ...(item.reviewerChanges ? { reviewerChanges: item.reviewerChanges } : {}),
-  };
-}
-
-/** The open item's state, as its head mirrors it: what a replacement writes conditionally on. */
-export function stateOfHead(workspaceId: string, dedupHash: string, head: DedupHead): ItemState {
-  return {
-    id: head.itemId,
-    workspaceId,
-    version: head.version,
-    status: 'pending',
-    reviewers: head.reviewers,
-    holdsKey: true,
-    createdAt: head.createdAt,
-    dedupHash,
-    automationId: head.automationId,
-    executedAs: head.executedAs,
-    updatedAt: head.updatedAt,
-    records: head.records,
   };
 }
 

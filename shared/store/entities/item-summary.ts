@@ -1,10 +1,9 @@
 import * as z from 'zod/mini';
 import type { ReviewItem } from '../../domain/review-item.js';
-import { type DraftPreview, draftPreviewSchema, previewOf } from '../../drafts/index.js';
+import { draftPreviewSchema, previewOf } from '../../drafts/index.js';
+import type { ItemSummary } from '../../use-cases/ports.js';
 import type { Attributes } from '../table.js';
 import { parseRecord, recordSchemas } from './record-schemas.js';
-
-export type ItemSummary = Omit<ReviewItem, 'draft'> & { draft: DraftPreview };
 
 export const summaryOf = (item: ReviewItem): ItemSummary => ({ ...item, draft: previewOf(item.draft) });
 

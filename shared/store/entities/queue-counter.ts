@@ -8,6 +8,7 @@
  * Per automation, `a#<automationId>` holds the count and `n#<automationId>` the latest name, as top-level
  * attributes (ADD creates them; a nested map would have to exist first).
  */
+import type { QueueCounts } from '../../use-cases/ports.js';
 import { part, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
 import type { CounterWrite } from './tally.js';
@@ -53,11 +54,6 @@ export function queueCounterWrite(
 
 export const isEmptyCountChange = (change: QueueCountChange) =>
   change.names.size === 0 && [...change.delta.values()].every((amount) => amount === 0);
-
-export interface QueueCounts {
-  pending: number;
-  byAutomation: { automationId: string; automationName: string | null; count: number }[];
-}
 
 /** The counts as stored; automations whose count went back to 0 are left out. */
 export function parseQueueCounts(record: Attributes | undefined): QueueCounts {

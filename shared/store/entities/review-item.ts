@@ -1,6 +1,6 @@
 /**
  * `ReviewItem` records: the whole item, its `summary` (the item without bodies, what lists show), and the index
- * attributes its state calls for (infra/table-definition.ts):
+ * attributes its state calls for (table-schema.ts):
  * - open items: `open` (the workspace's open items), `scope` (one visibility scope's), `automation` (one
  *   automation's), `scopeAutomation` (one automation's in one scope), all newest first by `listSk`;
  * - open email drafts: `match` (from-mailbox + thread, or + subject when threadless) and `draftId` (from-mailbox +
@@ -20,14 +20,13 @@ import {
 } from '../../domain/review-item.js';
 import { scopeOf } from '../../domain/routing.js';
 import { kindOf } from '../../drafts/index.js';
+import type { DueKind, ItemState } from '../../use-cases/ports.js';
 import { listSk, part, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
 import { summaryOf } from './item-summary.js';
 import { parseRecord, reviewItemRecord } from './record-schemas.js';
 
 export const ITEM_ENTITY = 'ReviewItem';
-
-export type DueKind = 'EXPIRY' | 'SENDING' | 'APPLY';
 
 export const itemKeys = {
   item: (workspaceId: string, itemId: string): TableKey => ({
@@ -81,26 +80,6 @@ export const parseItem = (record: Attributes): ReviewItem =>
   parseRecord(reviewItemRecord, record, 'review item');
 
 export const isItemRecord = (record: Attributes): boolean => record.entity === ITEM_ENTITY;
-
-/**
- * What a change needs to know about the item before it: enough to write the item conditionally and to take it
- * out of every list it was in. Built from the item (`stateOf`) or from its dedup head, which mirrors it.
- */
-export interface ItemState {
-  id: string;
-  workspaceId: string;
-  version: number;
-  status: ReviewStatus;
-  reviewers: string[];
-  holdsKey: boolean;
-  createdAt: string;
-  updatedAt: string;
-  dedupHash: string;
-  automationId: string;
-  executedAs: ExecutedAs;
-  records: RecordRef[];
-  sendAttempt?: { id: string };
-}
 
 export function stateOf(item: ReviewItem): ItemState {
   return {

@@ -1,0 +1,129 @@
+/**
+ * Judging: a function's size and init ratios against its SDK-only baseline, its limits (SPEC 8, or a ceiling it is
+ * held to in ACCEPTED) and the verdict.
+ */
+import { cpuOf, type Row, type Sample } from './measure.js';
+import { median, medianInterval, pairedRatios } from './stats.js';
+
+/** SPEC 8. */
+const MAX_SIZE_RATIO = 1.5;
+const MAX_INIT_RATIO = 1.4;
+/** A function that needs no AWS SDK client has no baseline: its bundle gets this ceiling, its init is reported. */
+export const MAX_BYTES_WITHOUT_SDK = 512 * 1024;
+/**
+ * SPEC 8's own limits for the MCP endpoint: the MCP SDK's McpServer brings its protocol schemas (hundreds of zod
+ * classic schemas built at import), code no request runs (zod v3, zod-to-json-schema, Ajv) and undici.
+ */
+const SPEC_LIMITS: Record<string, { size: number; init: number }> = {
+  mcp: { size: 2.6, init: 4 },
+};
+
+/**
+ * Functions that do not meet SPEC 8, each held to a ceiling above its measured figures (so that it gets no worse)
+ * with the reason. An entry is a known gap, not a pass: the table marks it "over", `--strict` ignores this list,
+ * and an entry that meets SPEC 8 again is reported for removal. Measured figures: docs/performance.md.
+ */
+const ZOD = {
+  init: 1.65,
+  why:
+    'their validation (zod/mini, 48 KB, and the schemas each builds on first use), the store, middy and the ' +
+    'Powertools logger: measured 1.33-1.44x size (within SPEC 8), medians 1.26-1.40x init on this 2-core machine, ' +
+    'most of them within the noise of 1.4x (docs/performance.md, "Where it stands")',
+};
+export const ACCEPTED: Record<string, { size?: number; init?: number; why: string }> = {
+  'ingest-proposal': {
+    init: 1.75,
+    why: `${ZOD.why}; its first invocation parses a proposal, so it builds the proposal schemas of every draft kind (measured 1.35-1.52x)`,
+  },
+  'apply-member-change': ZOD,
+  'list-review-items': ZOD,
+  'get-review-summary': ZOD,
+  'get-review-item': ZOD,
+  'list-record-review-items': ZOD,
+  'approve-review-item': ZOD,
+  'dismiss-review-item': ZOD,
+  'get-review-stats': ZOD,
+  'list-automations': ZOD,
+  'record-email-delivery': ZOD,
+  'republish-record-changes': ZOD,
+  'reassign-review-item': ZOD,
+  'decide-review-items': ZOD,
+  'get-review-feedback': ZOD,
+  'receive-email-webhook': {
+    init: 1.7,
+    why: `${ZOD.why}; its first invocation also loads Powertools Parameters and makes 4 AWS calls to the baseline's 2 (measured 1.28-1.37x)`,
+  },
+  mcp: {
+    init: 4.5,
+    why:
+      "the SDK's McpServer (see SPEC_LIMITS) beside the service's own zod/mini schemas: measured 2.50-2.54x size, " +
+      '3.1-3.9x init, the 95% interval reaching past 4x on this 2-core machine',
+  },
+};
+
+export interface Limits {
+  size: number;
+  init: number;
+  accepted: boolean;
+}
+
+export function initRatio(row: Row, metric: (s: Sample) => number) {
+  if (!row.baseline || row.fnSamples.length === 0) return undefined;
+  const ratios = pairedRatios(row.fnSamples.map(metric), row.baselineSamples.map(metric));
+  return { ratio: median(ratios), ...medianInterval(ratios) };
+}
+
+export const sizeRatio = (row: Row) => (row.baseline ? row.bundle.bytes / row.baseline.bytes : undefined);
+
+export function limitsOf(row: Row, strict: boolean): Limits {
+  const spec = SPEC_LIMITS[row.fn.name] ?? { size: MAX_SIZE_RATIO, init: MAX_INIT_RATIO };
+  const accepted = strict ? undefined : ACCEPTED[row.fn.name];
+  return {
+    size: accepted?.size ?? spec.size,
+    init: accepted?.init ?? spec.init,
+    accepted: accepted !== undefined,
+  };
+}
+
+/** The 95% interval of its init ratio still straddles its limit. */
+export function undecided(row: Row, limits: Limits): boolean {
+  const init = initRatio(row, cpuOf);
+  return init !== undefined && init.low <= limits.init && init.high > limits.init;
+}
+
+/** What is over which limit (empty when the function is within its limits). */
+export function problemsOf(row: Row, limits: Limits): string[] {
+  const problems = [...row.problems];
+  const size = sizeRatio(row);
+  const init = initRatio(row, cpuOf);
+  const held = limits.accepted ? ' (its accepted ceiling in ACCEPTED)' : ' (SPEC 8)';
+  if (size !== undefined && size > limits.size)
+    problems.push(`bundle ${x(size)} its SDK baseline, over ${x(limits.size)}${held}`);
+  if (!row.baseline && row.bundle.bytes > MAX_BYTES_WITHOUT_SDK)
+    problems.push(
+      `bundle ${kb(row.bundle.bytes)} KB without any SDK client, over ${kb(MAX_BYTES_WITHOUT_SDK)} KB`,
+    );
+  if (init && init.ratio > limits.init)
+    problems.push(
+      `import + first invocation ${x(init.ratio)} its SDK baseline, over ${x(limits.init)}${held}`,
+    );
+  return problems;
+}
+
+/**
+ * Against SPEC 8 alone. A function on SPEC 8's limits gets the gate's own verdict (the median, after the extra
+ * rounds a close call gets). One held to an ACCEPTED ceiling gets no extra rounds for SPEC 8's limit, so it is
+ * 'meets' or 'over' only when the 95% interval says so, and 'close' while the interval straddles SPEC 8's limit.
+ */
+export function specVerdict(row: Row): 'meets' | 'over' | 'close' {
+  const spec = limitsOf(row, true);
+  const overall = problemsOf(row, spec).length === 0 ? 'meets' : 'over';
+  const init = initRatio(row, cpuOf);
+  if (!ACCEPTED[row.fn.name] || !init) return overall;
+  const sizeOver = problemsOf({ ...row, fnSamples: [], baselineSamples: [] }, spec).length > 0;
+  if (sizeOver || init.low > spec.init) return 'over';
+  return init.high <= spec.init ? 'meets' : 'close';
+}
+
+export const kb = (bytes: number) => (bytes / 1024).toFixed(0);
+export const x = (value: number) => `${value.toFixed(2)}x`;
