@@ -17,20 +17,36 @@ export interface GatewayProblem {
   detail: string;
 }
 
-const problemOf = (title: string, status: number, detail: string): GatewayProblem => ({
-  type: `${PROBLEM_TYPE_BASE}${title.toLowerCase().replace(/\s+/g, '-')}`,
+const slugOf = (title: string) => title.toLowerCase().replace(/\s+/g, '-');
+
+const problemOf = (slug: string, title: string, status: number, detail: string): GatewayProblem => ({
+  type: `${PROBLEM_TYPE_BASE}${slug}`,
   title,
   status,
   detail,
 });
 
+/** The types of the gateway's own problems: a route-less 404 is not a handler's "no such item". */
+export const NO_ROUTE_TYPE = `${PROBLEM_TYPE_BASE}no-route`;
+export const METHOD_NOT_ALLOWED_TYPE = `${PROBLEM_TYPE_BASE}method-not-allowed`;
+
 /** No route has this path, whatever the method. */
 export const routeNotFound = (method: string, path: string): GatewayProblem =>
-  problemOf('Not found', 404, `No route for ${method} ${path}: the routes are in GET /openapi.json`);
+  problemOf(
+    'no-route',
+    'Not found',
+    404,
+    `No route for ${method} ${path}: the routes are in GET /openapi.json`,
+  );
 
 /** Routes have this path, none with this method: the answer's `Allow` header lists theirs. */
 export const methodNotAllowed = (method: string, path: string, allowed: readonly string[]): GatewayProblem =>
-  problemOf('Method not allowed', 405, `${path} takes ${allowed.join(', ')}, not ${method}`);
+  problemOf(
+    'method-not-allowed',
+    'Method not allowed',
+    405,
+    `${path} takes ${allowed.join(', ')}, not ${method}`,
+  );
 
 const GATEWAY_DETAILS: Record<number, string> = {
   401: 'The gateway refused the request: no valid bearer token (missing, malformed, expired, or for another issuer or audience)',
@@ -49,5 +65,6 @@ export function isGatewayMessage(body: unknown): body is { message: string } {
 
 /** API Gateway's `{ "message" }` answer as a problem document: the message is the title. */
 export function problemOfGatewayMessage(status: number, message: string): GatewayProblem {
-  return problemOf(message, status, GATEWAY_DETAILS[status] ?? `The gateway answered ${status}: ${message}`);
+  const detail = GATEWAY_DETAILS[status] ?? `The gateway answered ${status}: ${message}`;
+  return problemOf(slugOf(message), message, status, detail);
 }
