@@ -6,13 +6,16 @@
  * Beside the routes: `GET /.well-known/jwks.json` (the issuer's public keys) and `GET /health`, which
  * answers 200 only when every stand-in answers and the manifest's own health function says so.
  *
- * A refused token gets API Gateway's bare 401 `{"message":"Unauthorized"}`; the reason (another data
- * folder's key, expired, wrong issuer or audience) goes to the runtime's log, where a developer looks.
+ * A refused token gets API Gateway's bare 401 `{"message":"Unauthorized"}`, which AWS does not let an HTTP API
+ * change; the reason (another data folder's key, expired, wrong issuer or audience) goes to the runtime's log,
+ * where a developer looks. A request no route takes is answered as problem details: 404 when no route has its
+ * path, 405 with `Allow` when routes have the path but not the method.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { JWTPayload } from 'jose';
+import { methodNotAllowed, routeNotFound } from '../../shared/http/gateway-problem.js';
 import { apiGatewayEvent, type HttpResult, httpResultOf } from './api-gateway-event.js';
 import { type CorsConfig, isPreflight, preflightHeaders, withCorsHeaders } from './cors.js';
 import { type HandlerInvoker, HandlerLoadError } from './handlers.js';
@@ -76,6 +79,21 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
     body: Buffer.from(JSON.stringify({ message: MESSAGES[status] ?? 'Error' })),
   });
 
+  /** Our answer to a request no route takes (problem details, unlike API Gateway's own answers). */
+  const noRoute = (method: string, path: string): HttpResult => {
+    const allowed = table.methods(path);
+    const problem =
+      allowed.length === 0 ? routeNotFound(method, path) : methodNotAllowed(method, path, allowed);
+    return {
+      statusCode: problem.status,
+      headers: {
+        'content-type': 'application/problem+json',
+        ...(allowed.length === 0 ? {} : { allow: allowed.join(', ') }),
+      },
+      body: Buffer.from(JSON.stringify(problem)),
+    };
+  };
+
   async function authorize(request: IncomingMessage): Promise<Authorization> {
     const header = request.headers.authorization;
     if (header === undefined) return { refused: 'no Authorization header' };
@@ -101,7 +119,7 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
   async function route(request: IncomingMessage, url: URL, requestId: string): Promise<HttpResult> {
     const method = request.method ?? 'GET';
     const match = table.match(method, url.pathname);
-    if (!match.found) return gatewayAnswer(404);
+    if (!match.found) return noRoute(method, url.pathname);
 
     let claims: JWTPayload | undefined;
     if (match.route.auth === 'jwt') {

@@ -26,11 +26,13 @@ export const LOCAL_ISSUER = 'for-review-local';
 export const LOCAL_AUDIENCE = 'for-review';
 const ALG = 'RS256';
 export const KEY_FILE_NAME = 'jwt-signing-key.json';
+/** How long a local token lasts unless asked otherwise: `npm run token` and the banner's demo token alike. */
+export const DEFAULT_TOKEN_LIFETIME = '12h';
 
 export interface SignOptions {
   workspaceId: string;
   userId: string;
-  /** Seconds from now (negative: already expired), or a duration like '12h'. Default '12h'. */
+  /** Seconds from now (negative: already expired), or a duration like '12h'. Default DEFAULT_TOKEN_LIFETIME. */
   expiresIn?: number | string;
   /** Overrides, for tests that need a token the gateway must refuse. */
   audience?: string;
@@ -109,7 +111,7 @@ async function issuerFor(stored: StoredKey): Promise<LocalIssuer> {
         .setIssuer(options.issuer ?? LOCAL_ISSUER)
         .setAudience(options.audience ?? LOCAL_AUDIENCE)
         .setIssuedAt()
-        .setExpirationTime(expirationOf(options.expiresIn ?? '12h'))
+        .setExpirationTime(expirationOf(options.expiresIn ?? DEFAULT_TOKEN_LIFETIME))
         .sign(privateKey),
     verify: async (token) => {
       let header: ReturnType<typeof decodeProtectedHeader>;

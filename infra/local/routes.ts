@@ -30,6 +30,8 @@ export type RouteMatch =
 
 export interface RouteTable {
   match(method: string, path: string): RouteMatch;
+  /** The methods of the routes that take this path, sorted: the `Allow` of a 405. */
+  methods(path: string): string[];
 }
 
 export function routeTable(routes: HttpRoute[]): RouteTable {
@@ -53,6 +55,13 @@ export function routeTable(routes: HttpRoute[]): RouteTable {
         routeKey: `${route.method} ${route.path}`,
         pathParameters: best.pathParameters,
       };
+    },
+    methods(path) {
+      const parts = path.split('/').slice(1);
+      const methods = compiled
+        .filter((entry) => bind(entry.segments, parts) !== undefined)
+        .map((entry) => entry.route.method);
+      return [...new Set(methods)].sort();
     },
   };
 }

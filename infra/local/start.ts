@@ -14,6 +14,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { EVENT_PATTERNS } from '../manifest.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './aws-identity.js';
 import { StartupError } from './errors.js';
+import { DEFAULT_TOKEN_LIFETIME } from './jwt-issuer.js';
 import { describeError } from './log.js';
 import { DEFAULT_DATA_DIR, REPO_ROOT } from './paths.js';
 import { type RuntimeHandle, startRuntime } from './runtime.js';
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
     dynamodbPid: runtime.dynamodbPid,
     urls: runtime.urls,
   });
-  const token = demo.member ? await runtime.token(DEMO.workspaceId, DEMO.userId, '24h') : undefined;
+  const token = demo.member ? await runtime.token(DEMO.workspaceId, DEMO.userId) : undefined;
   console.log(banner(runtime, token, demo.note, Date.now() - started));
 }
 
@@ -120,7 +121,7 @@ function banner(
   const dataDir = displayPath(runtime.dataDir);
   const otherFolder = runtime.dataDir !== DEFAULT_DATA_DIR;
   const tokenLines = token
-    ? `Token for ${DEMO.userId} (24 h):\n  ${token}\n`
+    ? `Token for ${DEMO.userId} (${DEFAULT_TOKEN_LIFETIME}):\n  ${token}\n`
     : 'No demo token: the demo member is not there.\n';
   return `
 For review is running locally (ready in ${(elapsedMs / 1_000).toFixed(1)} s). Ctrl-C stops everything.

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dataDirFromEnv } from './data-dir.js';
-import { KEY_FILE_NAME, loadOrCreateIssuer } from './jwt-issuer.js';
+import { DEFAULT_TOKEN_LIFETIME, KEY_FILE_NAME, loadOrCreateIssuer } from './jwt-issuer.js';
 import { findRuntime } from './runtime-info.js';
 
 const USAGE =
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     options: {
       workspace: { type: 'string' },
       user: { type: 'string' },
-      'expires-in': { type: 'string', default: '12h' },
+      'expires-in': { type: 'string', default: DEFAULT_TOKEN_LIFETIME },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },

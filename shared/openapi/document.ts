@@ -115,6 +115,7 @@ const PROBLEMS: Record<ProblemStatus, { description: string; schema: z.core.$Zod
 export interface OpenApiDocument {
   openapi: '3.1.0';
   info: Record<string, unknown>;
+  servers: { url: string; description: string; variables?: Record<string, JsonSchema> }[];
   tags: { name: string; description: string }[];
   paths: Record<string, Record<string, JsonSchema>>;
   components: { schemas: Record<string, JsonSchema>; securitySchemes: Record<string, JsonSchema> };
@@ -159,6 +160,22 @@ export function openApiDocument(routes: readonly RouteSpec[] = httpRoutes): Open
         '`workspace_id` claim. Errors are RFC 9457 problem details (application/problem+json). Items a caller ' +
         'may not see (run privacy) do not exist for them: 404, never 403.',
     },
+    // Where the API runs; the document itself is the same everywhere, so the hosts are variables.
+    servers: [
+      {
+        url: 'http://127.0.0.1:{port}',
+        description: 'The local runtime (`npm start`)',
+        variables: { port: { default: '3000', description: 'PORT of npm start' } },
+      },
+      {
+        url: 'https://{apiId}.execute-api.{region}.amazonaws.com',
+        description: "A deployed stack: its stateless stack's ApiUrl output",
+        variables: {
+          apiId: { default: 'abc123', description: 'The HTTP API id (ApiUrl)' },
+          region: { default: 'eu-west-1', description: 'The AWS region of the stack' },
+        },
+      },
+    ],
     tags: [
       { name: 'Review items', description: 'The queue and the actions on an item' },
       { name: 'Records', description: 'Items about a CRM record' },

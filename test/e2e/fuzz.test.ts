@@ -16,7 +16,8 @@
  *   The oracle is the document itself: a value the document's schema refuses (checked with ajv), an unknown
  *   id, an unknown query parameter of a route that takes a query, a bad token must be refused with a 4xx;
  *   every answer is never 5xx, is documented for the route (status, content type, body schema) unless the
- *   gateway itself gave it (API Gateway's `{"message"}` for 401/404/413/431, Node's bare 400), carries no stack
+ *   gateway itself gave it (API Gateway's `{"message"}` for 401/413/431, the gateway's no-route problem details
+ *   404/405, Node's bare 400), carries no stack
  *   trace, and leaves the table, the bus and SES exactly as they were.
  * - The email webhook: tampered bodies, wrong secrets, stale and future timestamps, replays of a delivered
  *   webhook-id (re-signed, with a body that would resolve an item), malformed, huge, missing and repeated
@@ -43,6 +44,7 @@ import {
   memberChangedSchema,
   sesDeliveryEventSchema,
 } from '../../shared/events/in-schemas.js';
+import { METHOD_NOT_ALLOWED_TYPE, NO_ROUTE_TYPE } from '../../shared/http/gateway-problem.js';
 import { member as memberFixture, proposal as proposalFixture } from '../fixtures/index.js';
 import { type OpenApiValidator, openApiValidator } from '../support/openapi.js';
 import { type RawRequest, type RawResponse, rawRequest } from '../support/raw-http.js';
@@ -1294,7 +1296,18 @@ function checkAnswer(operation: Operation, expectation: Expectation, response: R
     if (!expectation.maybeTransport || status !== 400) problems.push(`Node's HTTP parser answered ${status}`);
     return problems;
   }
-  if (gatewayMessage && GATEWAY_STATUSES.has(status) && status !== 401) return problems; // route not found etc.
+  if (gatewayMessage && GATEWAY_STATUSES.has(status) && status !== 401) return problems; // a body too large etc.
+  // No route takes the (fuzzed) path or method: the gateway's own problem details, 404 or 405 with Allow.
+  const noRoute = (response.json as { type?: unknown } | undefined)?.type;
+  if (
+    (noRoute === NO_ROUTE_TYPE && status === 404) ||
+    (noRoute === METHOD_NOT_ALLOWED_TYPE && status === 405)
+  ) {
+    if (mediaType(response) !== 'application/problem+json')
+      problems.push(`the gateway's ${status} is not application/problem+json`);
+    if (status === 405 && !response.headers.allow) problems.push('a 405 without Allow');
+    return problems;
+  }
   // The handler's own answer (or the gateway's 401, documented per route): as the document says.
   const type = mediaType(response);
   if (status === 204 || (status === 202 && response.body.length === 0)) return problems;

@@ -117,14 +117,27 @@ describe('the local HTTP API', () => {
     expect(await response.json()).toHaveProperty('pendingCount');
   });
 
-  it('answers 404 {"message":"Not Found"} for an unknown path and for a known path with another method', async () => {
+  it('answers problem details to a request no route takes: 404 for an unknown path, 405 with Allow for another method', async () => {
     const unknown = await get('/nope');
-    const wrongMethod = await fetch(`${runtime.urls.api}/review-items`, { method: 'DELETE' });
+    const wrongMethod = await fetch(`${runtime.urls.api}/review-items/ri_1`, { method: 'DELETE' });
 
     expect(unknown.status).toBe(404);
-    expect(await unknown.json()).toEqual({ message: 'Not Found' });
-    expect(wrongMethod.status).toBe(404);
-    expect(await wrongMethod.json()).toEqual({ message: 'Not Found' });
+    expect(unknown.headers.get('content-type')).toBe('application/problem+json');
+    expect(await unknown.json()).toEqual({
+      type: 'https://for-review.dev/problems/no-route',
+      title: 'Not found',
+      status: 404,
+      detail: 'No route for GET /nope: the routes are in GET /openapi.json',
+    });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('content-type')).toBe('application/problem+json');
+    expect(wrongMethod.headers.get('allow')).toBe('GET, PATCH');
+    expect(await wrongMethod.json()).toEqual({
+      type: 'https://for-review.dev/problems/method-not-allowed',
+      title: 'Method not allowed',
+      status: 405,
+      detail: '/review-items/ri_1 takes GET, PATCH, not DELETE',
+    });
   });
 
   it('answers 413 to a body over the limit without invoking the handler', async () => {
@@ -202,7 +215,9 @@ describe('the local gateway under hostile or cross-origin requests', () => {
     });
     expect(foreign.status).toBe(204);
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
-    expect(notPreflight.status).toBe(404);
+    // Not a preflight: no route takes OPTIONS, so the path's methods are the answer.
+    expect(notPreflight.status).toBe(405);
+    expect(notPreflight.headers.get('allow')).toBe('GET');
   });
 
   it('adds the allowed origin to every answer, the 401 of the authorizer included', async () => {

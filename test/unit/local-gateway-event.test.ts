@@ -168,6 +168,17 @@ describe('fuzz (fast-check): event building never throws and never pollutes a pr
       { numRuns: 500 },
     );
   });
+
+  it("lists the methods of the routes that take a path: a 405's Allow, empty for a 404", () => {
+    const table = routeTable(httpRoutes);
+
+    expect(table.methods('/review-items/ri_1')).toEqual(['GET', 'PATCH']);
+    // PATCH takes it too: /review-items/{id} with id "summary", as API Gateway would route it.
+    expect(table.methods('/review-items/summary')).toEqual(['GET', 'PATCH']);
+    expect(table.methods('/mcp')).toEqual(['GET', 'POST']);
+    expect(table.methods('/nope')).toEqual([]);
+    expect(table.methods('/review-items/ri_1/approve/more')).toEqual([]);
+  });
 });
 
 describe('CORS as the CDK HttpApi configures it', () => {

@@ -3,16 +3,18 @@
  * built from the typed parameters, and problem details come back as `error`. Proved against the running API by
  * test/e2e/review-flow.test.ts.
  */
-import { describe, expect, it } from 'vitest';
-import { createReviewClient } from '../../shared/client/index.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { createReviewClient, type Problem } from '../../shared/client/index.js';
 
-function recordingFetch(status: number, body: unknown) {
+function recordingFetch(status: number, body: unknown, contentType?: string) {
   const requests: Request[] = [];
   const fetch = async (input: Request) => {
     requests.push(input);
     return new Response(JSON.stringify(body), {
       status,
-      headers: { 'content-type': status < 400 ? 'application/json' : 'application/problem+json' },
+      headers: {
+        'content-type': contentType ?? (status < 400 ? 'application/json' : 'application/problem+json'),
+      },
     });
   };
   return { requests, fetch };
@@ -61,5 +63,32 @@ describe('createReviewClient', () => {
     expect(result.response.status).toBe(409);
     expect(result.error).toEqual(problem);
     expect(await requests[0]?.json()).toEqual({ version: 1 });
+  });
+
+  it("turns the gateway's own { message } answer into problem details: error has one shape", async () => {
+    const { fetch } = recordingFetch(401, { message: 'Unauthorized' }, 'application/json');
+    const api = createReviewClient('https://api.example.com', 'expired', { fetch });
+
+    const result = await api.GET('/review-items');
+
+    expectTypeOf<NonNullable<typeof result.error>>().not.toBeNever();
+    expectTypeOf<NonNullable<typeof result.error>>().toExtend<Problem>();
+    expect(result.response.status).toBe(401);
+    expect(result.response.headers.get('content-type')).toBe('application/problem+json');
+    expect(result.error).toEqual({
+      type: 'https://for-review.dev/problems/unauthorized',
+      title: 'Unauthorized',
+      status: 401,
+      detail: expect.stringMatching(/no valid bearer token/),
+    });
+  });
+
+  it('leaves a JSON error that is not a gateway message as it is', async () => {
+    const { fetch } = recordingFetch(502, { message: 'Bad Gateway', extra: 1 }, 'application/json');
+    const api = createReviewClient('https://api.example.com', 'jwt', { fetch });
+
+    const result = await api.GET('/health');
+
+    expect(result.error).toEqual({ message: 'Bad Gateway', extra: 1 });
   });
 });
