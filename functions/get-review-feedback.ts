@@ -1,7 +1,7 @@
 /** GET /automations/{automationId}/review-feedback: what reviewers did with its drafts, per automation version. */
 import { json } from '../shared/http/request.js';
 import { routeFunction } from '../shared/http/route-function.js';
-import { getReviewFeedbackRoute } from '../shared/http/routes.js';
+import { getReviewFeedbackRoute } from '../shared/http/routes/get-review-feedback.js';
 import { reviewFeedback } from '../shared/use-cases/review-feedback.js';
 import { readDeps } from '../shared/wiring.js';
 

@@ -1,7 +1,7 @@
 /** GET /review-items/{id}/history: every change of the item, oldest first. */
 import { json } from '../shared/http/request.js';
 import { routeFunction } from '../shared/http/route-function.js';
-import { getReviewItemHistoryRoute } from '../shared/http/routes.js';
+import { getReviewItemHistoryRoute } from '../shared/http/routes/get-review-item-history.js';
 import { getHistory } from '../shared/use-cases/read-items.js';
 import { readDeps } from '../shared/wiring.js';
 

@@ -1,7 +1,7 @@
 /** GET /review-items/summary: pending count, counts by automation, the latest items (Up next). */
 import { json } from '../shared/http/request.js';
 import { routeFunction } from '../shared/http/route-function.js';
-import { getReviewSummaryRoute } from '../shared/http/routes.js';
+import { getReviewSummaryRoute } from '../shared/http/routes/get-review-summary.js';
 import { summarize } from '../shared/use-cases/read-items.js';
 import { readDeps } from '../shared/wiring.js';
 

@@ -1,7 +1,7 @@
 /** GET /automations: the automations that have proposed in the workspace, with the open items the caller may see. */
 import { json } from '../shared/http/request.js';
 import { routeFunction } from '../shared/http/route-function.js';
-import { listAutomationsRoute } from '../shared/http/routes.js';
+import { listAutomationsRoute } from '../shared/http/routes/list-automations.js';
 import { listAutomations } from '../shared/use-cases/read-items.js';
 import { readDeps } from '../shared/wiring.js';
 

@@ -1,7 +1,7 @@
 /** GET /records/{recordType}/{recordId}/review-items: the record page banner. */
 import { json } from '../shared/http/request.js';
 import { routeFunction } from '../shared/http/route-function.js';
-import { listRecordReviewItemsRoute } from '../shared/http/routes.js';
+import { listRecordReviewItemsRoute } from '../shared/http/routes/list-record-review-items.js';
 import { listRecordItems } from '../shared/use-cases/read-items.js';
 import { readDeps } from '../shared/wiring.js';
 

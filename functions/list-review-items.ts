@@ -1,7 +1,7 @@
 /** GET /review-items: the caller's queue, newest first (or `scope=workspace`). */
 import { json } from '../shared/http/request.js';
 import { routeFunction } from '../shared/http/route-function.js';
-import { listReviewItemsRoute } from '../shared/http/routes.js';
+import { listReviewItemsRoute } from '../shared/http/routes/list-review-items.js';
 import { listReviewItems } from '../shared/use-cases/read-items.js';
 import { readDeps } from '../shared/wiring.js';
 

@@ -4,7 +4,7 @@
  * 405: there is no server-initiated stream in stateless mode.
  */
 import { routeFunction } from '../shared/http/route-function.js';
-import { mcpRoute } from '../shared/http/routes.js';
+import { mcpRoute } from '../shared/http/routes/mcp.js';
 import { requestOf, resultOf } from '../shared/mcp/lambda-http.js';
 import { answerMcp } from '../shared/mcp/server.js';
 import { readDeps } from '../shared/wiring.js';

@@ -1,7 +1,7 @@
 /** POST /review-items/{id}/reviewers: add or remove reviewers by hand. */
 import { json } from '../shared/http/request.js';
 import { routeFunction } from '../shared/http/route-function.js';
-import { reassignReviewItemRoute } from '../shared/http/routes.js';
+import { reassignReviewItemRoute } from '../shared/http/routes/reassign-review-item.js';
 import { reassignItem } from '../shared/use-cases/reassign.js';
 import { writeDeps } from '../shared/wiring.js';
 

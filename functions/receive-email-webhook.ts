@@ -6,7 +6,7 @@ import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { UnauthorizedError, ValidationError } from '../shared/errors.js';
 import { json, rawBodyOf, signedBodyOf } from '../shared/http/request.js';
 import { routeFunction } from '../shared/http/route-function.js';
-import { receiveEmailWebhookRoute } from '../shared/http/routes.js';
+import { receiveEmailWebhookRoute } from '../shared/http/routes/receive-email-webhook.js';
 import { METRIC } from '../shared/metric-names.js';
 import { count } from '../shared/observability.js';
 import { resolveFromWebhook } from '../shared/use-cases/resolve-from-webhook.js';

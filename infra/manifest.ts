@@ -8,7 +8,7 @@
 
 import { EVENT_PATTERNS, type EventPattern } from '../shared/events/patterns.js';
 import type { HttpMethod, RouteSpec } from '../shared/http/route.js';
-import * as routes from '../shared/http/routes.js';
+import * as routes from '../shared/http/routes/index.js';
 
 export { EVENT_PATTERNS, type EventPattern, type HttpMethod };
 
@@ -98,7 +98,7 @@ export const OUTBOX_STREAM_FILTER: StreamFilterPattern = {
  */
 export const TALLY_STREAM_FILTER: StreamFilterPattern = OUTBOX_STREAM_FILTER;
 
-/** A route's trigger, from its spec (shared/http/routes.ts: its method, path, auth and input). */
+/** A route's trigger, from its spec (shared/http/routes/: its method, path, auth and input). */
 const http = ({ method, path, auth }: RouteSpec): Trigger => ({ kind: 'http', method, path, auth });
 
 export const functions: FunctionSpec[] = [
@@ -315,7 +315,7 @@ const wired = httpRoutes.map((r) => `${r.method} ${r.path} -> ${r.fn.name}`);
 const specified = routes.routes.map((r) => `${r.method} ${r.path} -> ${r.fn}`);
 if (wired.join('\n') !== specified.join('\n'))
   throw new Error(
-    `The manifest's HTTP routes are not shared/http/routes.ts's, in order:\n${wired.join('\n')}`,
+    `The manifest's HTTP routes are not shared/http/routes/index.ts's, in order:\n${wired.join('\n')}`,
   );
 export const eventRules = functions.flatMap((fn) =>
   fn.triggers.flatMap((t) => (t.kind === 'event' ? [{ fn, ...t }] : [])),

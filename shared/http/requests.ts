@@ -1,5 +1,5 @@
 /**
- * zod schemas of the HTTP requests: bodies, queries and the webhook's headers, as the route specs (routes.ts) declare
+ * zod schemas of the HTTP requests: bodies, queries and the webhook's headers, as the route specs (routes/) declare
  * them. The bounds are SPEC section 2: 1–50 recipients, subject 1–998 characters, no CR/LF/NUL in header fields,
  * bodies up to 100 KB each, valid mailbox addresses.
  */

@@ -1,5 +1,5 @@
 /**
- * The OpenAPI 3.1 document of the HTTP API, built from the route specs (shared/http/routes.ts: what the handlers
+ * The OpenAPI 3.1 document of the HTTP API, built from the route specs (shared/http/routes/: what the handlers
  * parse requests with), what each route answers (operations.ts) and the zod schemas of the answers
  * (`z.toJSONSchema`; OpenAPI 3.1 schemas are JSON Schema 2020-12). Served at GET /openapi.json and written to
  * docs/openapi.json by `npm run openapi`.
@@ -34,7 +34,7 @@ import {
   webhookAnswerSchema,
 } from '../http/responses.js';
 import type { RouteSpec } from '../http/route.js';
-import { routes as httpRoutes } from '../http/routes.js';
+import { routes as httpRoutes } from '../http/routes/index.js';
 import {
   jsonRpcMessageSchema,
   jsonRpcPayloadSchema,

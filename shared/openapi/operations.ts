@@ -1,6 +1,6 @@
 /**
  * What the OpenAPI document says about each HTTP route besides its input: its texts and what it answers, keyed by
- * `METHOD /path` exactly as its route spec (shared/http/routes.ts) spells it. The input is the route spec's, which the
+ * `METHOD /path` exactly as its route spec (shared/http/routes/) spells it. The input is the route spec's, which the
  * handlers parse with; response schemas are shared/http/responses.ts. document.ts refuses a route without an entry
  * here, and an entry without a route, so the document cannot drift from the API.
  */

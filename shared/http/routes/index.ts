@@ -1,0 +1,66 @@
+/**
+ * Every HTTP route, the request side (route.ts): what each function under functions/ is called with, one module per
+ * function so that a handler bundles its own route's spec only. infra/manifest.ts wires each to its function and
+ * shared/openapi/document.ts documents each, with what it answers (shared/openapi/operations.ts).
+ */
+import type { RouteSpec } from '../route.js';
+import { approveReviewItemRoute } from './approve-review-item.js';
+import { decideReviewItemsRoute } from './decide-review-items.js';
+import { dismissReviewItemRoute } from './dismiss-review-item.js';
+import { editReviewItemRoute } from './edit-review-item.js';
+import { getOpenApiRoute } from './get-openapi.js';
+import { getReviewFeedbackRoute } from './get-review-feedback.js';
+import { getReviewItemRoute } from './get-review-item.js';
+import { getReviewItemHistoryRoute } from './get-review-item-history.js';
+import { getReviewStatsRoute } from './get-review-stats.js';
+import { getReviewSummaryRoute } from './get-review-summary.js';
+import { healthRoute } from './health.js';
+import { listAutomationsRoute } from './list-automations.js';
+import { listRecordReviewItemsRoute } from './list-record-review-items.js';
+import { listReviewItemsRoute } from './list-review-items.js';
+import { mcpRoute, mcpStreamRoute } from './mcp.js';
+import { reassignReviewItemRoute } from './reassign-review-item.js';
+import { receiveEmailWebhookRoute } from './receive-email-webhook.js';
+
+export {
+  approveReviewItemRoute,
+  decideReviewItemsRoute,
+  dismissReviewItemRoute,
+  editReviewItemRoute,
+  getOpenApiRoute,
+  getReviewFeedbackRoute,
+  getReviewItemHistoryRoute,
+  getReviewItemRoute,
+  getReviewStatsRoute,
+  getReviewSummaryRoute,
+  healthRoute,
+  listAutomationsRoute,
+  listRecordReviewItemsRoute,
+  listReviewItemsRoute,
+  mcpRoute,
+  mcpStreamRoute,
+  reassignReviewItemRoute,
+  receiveEmailWebhookRoute,
+};
+
+/** In the order the manifest and the document list them. */
+export const routes: readonly RouteSpec[] = [
+  listReviewItemsRoute,
+  getReviewSummaryRoute,
+  getReviewItemRoute,
+  getReviewItemHistoryRoute,
+  listRecordReviewItemsRoute,
+  editReviewItemRoute,
+  approveReviewItemRoute,
+  dismissReviewItemRoute,
+  reassignReviewItemRoute,
+  decideReviewItemsRoute,
+  receiveEmailWebhookRoute,
+  listAutomationsRoute,
+  getReviewStatsRoute,
+  getReviewFeedbackRoute,
+  mcpRoute,
+  mcpStreamRoute,
+  getOpenApiRoute,
+  healthRoute,
+];
