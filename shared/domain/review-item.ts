@@ -2,7 +2,6 @@
  * The review item and the member directory: plain data, no AWS.
  */
 import { type Draft, type DraftType, kindOf } from '../drafts/index.js';
-import type { DraftDiff } from '../drafts/kind.js';
 import type { ExecutedAs, RelatedRecord } from './schemas.js';
 
 export const REVIEW_STATUSES = [
@@ -217,6 +216,23 @@ export const HISTORY_ACTIONS = [
   'reassigned',
   'marked_stale',
 ] as const satisfies readonly HistoryAction[];
+
+/**
+ * What a reviewer's edit changed, as the draft's kind measures it (SPEC 3, Feedback): kept in the `edited` history
+ * entry and counted, per automation version, in the review feedback (docs/review-feedback.md). `fields` are the
+ * draft fields the edit changed; the rest is what the kind measures (an email: addresses and how much of the body;
+ * a record draft: which changes were edited or left out).
+ */
+export interface DraftDiff {
+  fields: string[];
+  addressesAdded?: string[];
+  addressesRemoved?: string[];
+  subjectChanged?: boolean;
+  /** How much of the body changed, 0 (nothing) to 1 (all of it). */
+  bodyChangeRatio?: number;
+  changesEdited?: string[];
+  changesLeftOut?: string[];
+}
 
 export interface HistoryEntry {
   action: HistoryAction;

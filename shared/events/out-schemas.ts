@@ -118,7 +118,7 @@ const applyId = z
 const recordType = z.string().describe('The CRM record type');
 
 /**
- * The command (shared/drafts/record-command.ts `recordCommand()`) besides the item event's fields: who approved
+ * The command (shared/drafts/record-command.ts `commandOf()`) besides the item event's fields: who approved
  * what, and how many times it was published (a command published again keeps its applyId).
  */
 const command = {

@@ -13,7 +13,7 @@ import { historyEntry, utcIso } from '../domain/review-item.js';
 import { candidateKeysOf, MAX_REVIEWERS, routeReviewers } from '../domain/routing.js';
 import type { DraftProposed } from '../domain/schemas.js';
 import { preciseTime, showTime } from '../domain/time.js';
-import { hasReviewerEdits, kindOf } from '../drafts/index.js';
+import { kindOf } from '../drafts/index.js';
 import { WriteConflictError } from '../errors.js';
 import { itemEvent } from '../events/out-events.js';
 import { stateOfHead } from '../store/entities/dedup-head.js';
@@ -84,7 +84,7 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
           }
           if (previous.draft.type === fields.draft.type) {
             replacing = { ...fields, draft: kind.replace(previous.draft, fields.draft) };
-            keptEdits = hasReviewerEdits(replacing.draft);
+            keptEdits = kind.hasEdits(replacing.draft);
           }
         }
         const item = replaced(before, withHandChanges(replacing, head), now.toISOString(), keptEdits);

@@ -4,7 +4,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { draftProposedSchema } from '../../shared/domain/schemas.js';
-import { recordCommand } from '../../shared/drafts/record-command.js';
 import { recordCreateKind } from '../../shared/drafts/record-create/index.js';
 import {
   type RecordChange,
@@ -247,7 +246,7 @@ describe('replacement field by field', () => {
 describe('the command', () => {
   it('carries the approved changes with the edited values and the base version', () => {
     const draft = recordUpdateKind.merge(update(), [{ field: 'amount', after: 16000 }]) as RecordUpdateDraft;
-    const command = recordCommand({
+    const command = recordUpdateKind.settle?.command({
       id: 'ri_1',
       draft,
       apply: {
