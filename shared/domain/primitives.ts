@@ -13,6 +13,8 @@ z.config(en());
 export const MAX_RECIPIENTS = 50;
 export const MAX_BODY_BYTES = 100 * 1024;
 export const MAX_RELATED_RECORDS = 10;
+/** Upper bound on reviewers per item; keeps every item change within one DynamoDB transaction. */
+export const MAX_REVIEWERS = 16;
 /** Connected mailboxes per member: a member change moves them all in one transaction (docs/table-design.md). */
 export const MAX_MAILBOXES = 40;
 

@@ -2,11 +2,11 @@
  * Visibility (run privacy) and routing: SPEC section 3. Pure functions over the member directory.
  */
 import { kindOf } from '../drafts/index.js';
+import { type ExecutedAs, MAX_REVIEWERS } from './primitives.js';
 import type { Member } from './review-item.js';
-import type { DraftProposed, ExecutedAs } from './schemas.js';
+import type { DraftProposed } from './schemas.js';
 
-/** Upper bound on reviewers per item; keeps every item change within one DynamoDB transaction. */
-export const MAX_REVIEWERS = 16;
+export { MAX_REVIEWERS } from './primitives.js';
 
 /**
  * A user may see an item only if the user is an active member of the item's workspace and either the run

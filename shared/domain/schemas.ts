@@ -15,12 +15,12 @@ import {
   MAX_MAILBOXES,
   MAX_RECIPIENTS,
   MAX_RELATED_RECORDS,
+  MAX_REVIEWERS,
   mailboxSchema,
   relatedRecordSchema,
   workspaceIdSchema,
 } from './primitives.js';
 import { DISMISS_REASONS } from './review-item.js';
-import { MAX_REVIEWERS } from './routing.js';
 
 export { type EmailDraft, emailDraftSchema } from '../drafts/email/schema.js';
 export * from './primitives.js';

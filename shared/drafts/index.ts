@@ -5,15 +5,24 @@
  */
 import * as z from 'zod/mini';
 import { once } from '../domain/primitives.js';
+import type { Draft, DraftType, RecordRef, ReviewItem } from '../domain/review-item.js';
 import { type EmailDraft, type EmailPreview, emailKind } from './email/index.js';
 import type { DraftKind } from './kind.js';
 import { type RecordCreateDraft, recordCreateKind } from './record-create/index.js';
 import { type RecordUpdateDraft, recordUpdateKind } from './record-update/index.js';
 
+declare module '../domain/review-item.js' {
+  /** The drafts of the registry's kinds (KINDS), by type: what a review item can hold. */
+  interface DraftsByType {
+    email: EmailDraft;
+    'record.update': RecordUpdateDraft;
+    'record.create': RecordCreateDraft;
+  }
+}
+
 /** Every draft a review item can hold, and its list preview. */
-export type Draft = EmailDraft | RecordUpdateDraft | RecordCreateDraft;
+export type { Draft, DraftType } from '../domain/review-item.js';
 export type DraftPreview = EmailPreview | RecordUpdateDraft | RecordCreateDraft;
-export type DraftType = Draft['type'];
 
 // biome-ignore lint/suspicious/noExplicitAny: a registry of kinds over different draft types
 type AnyKind = DraftKind<any, any, any>;
@@ -103,6 +112,14 @@ export const draftEdits = once(() => {
     ),
   };
 });
+
+/** The records an item is about, each once: the record page banners that show it (a record draft's own record too). */
+export function recordRefsOf(item: Pick<ReviewItem, 'relatedRecords' | 'draft'>): RecordRef[] {
+  const seen = new Map<string, RecordRef>();
+  for (const record of [...kindOf(item.draft).records(item.draft), ...item.relatedRecords])
+    seen.set(`${record.type}\u0000${record.id}`, { type: record.type, id: record.id });
+  return [...seen.values()];
+}
 
 export const previewOf = (draft: Draft): DraftPreview => kindOf(draft).preview(draft);
 

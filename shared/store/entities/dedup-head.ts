@@ -4,8 +4,9 @@
  * head alone, conditional on both.
  */
 import * as z from 'zod/mini';
-import { type ReviewItem, recordRefsOf } from '../../domain/review-item.js';
+import type { ReviewItem } from '../../domain/review-item.js';
 import { executedAsSchema } from '../../domain/schemas.js';
+import { recordRefsOf } from '../../drafts/index.js';
 import { part, tenant } from '../key-parts.js';
 import type { Attributes, TableKey, TransactItem } from '../table.js';
 import { parseRecord } from './record-schemas.js';
