@@ -1,6 +1,6 @@
 /** GET /automations/{automationId}/review-feedback: what reviewers did with its drafts, per automation version. */
 import * as z from 'zod/mini';
-import { idSchema } from '../shared/domain/schemas.js';
+import { idSchema } from '../shared/domain/primitives.js';
 import { httpFunction } from '../shared/http/http-function.js';
 import { callerOf, json, pathParamOf, validate } from '../shared/http/request.js';
 import { reviewFeedback } from '../shared/use-cases/review-feedback.js';

@@ -1,6 +1,6 @@
 /** GET /automations/{automationId}/review-stats: review outcomes over the runs the caller may see. */
 import * as z from 'zod/mini';
-import { idSchema } from '../shared/domain/schemas.js';
+import { idSchema } from '../shared/domain/primitives.js';
 import { httpFunction } from '../shared/http/http-function.js';
 import { callerOf, json, pathParamOf, validate } from '../shared/http/request.js';
 import { reviewStats } from '../shared/use-cases/review-stats.js';

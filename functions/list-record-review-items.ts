@@ -1,6 +1,7 @@
 /** GET /records/{recordType}/{recordId}/review-items: the record page banner. */
 import * as z from 'zod/mini';
-import { idSchema, pageQuerySchema, relatedRecordSchema } from '../shared/domain/schemas.js';
+import { idSchema, relatedRecordSchema } from '../shared/domain/primitives.js';
+import { pageQuerySchema } from '../shared/domain/schemas.js';
 import { httpFunction } from '../shared/http/http-function.js';
 import { callerOf, json, pathParamOf, queryOf, validate } from '../shared/http/request.js';
 import { listRecordItems } from '../shared/use-cases/read-items.js';

@@ -7,6 +7,7 @@
  */
 import * as z from 'zod';
 import { draftPreviewSchema, draftSchema, draftTypeSchema } from '../drafts/index.js';
+import { executedAsSchema, isoTimeSchema, relatedRecordSchema } from './primitives.js';
 import {
   DISMISS_REASONS,
   HISTORY_ACTIONS,
@@ -14,7 +15,6 @@ import {
   REVIEW_STATUSES,
   type ReviewStatus,
 } from './review-item.js';
-import { executedAsSchema, isoTimeSchema, relatedRecordSchema } from './schemas.js';
 
 export const reviewStatusSchema = z
   .enum(REVIEW_STATUSES)

@@ -22,9 +22,6 @@ import {
 } from './primitives.js';
 import { DISMISS_REASONS } from './review-item.js';
 
-export { type EmailDraft, emailDraftSchema } from '../drafts/email/schema.js';
-export * from './primitives.js';
-
 export const draftProposedSchema = z.lazy(() =>
   z.object({
     workspaceId: workspaceIdSchema,

@@ -4,7 +4,8 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { workspaceIdSchema, zodIssues } from '../domain/schemas.js';
+import { workspaceIdSchema } from '../domain/primitives.js';
+import { zodIssues } from '../domain/schemas.js';
 import { UnauthorizedError, ValidationError } from '../errors.js';
 
 /** Handlers read the request and write the answer through this one module (response.ts holds `json`). */

@@ -9,6 +9,7 @@
  * what the matching route answers.
  */
 import * as z from 'zod';
+import { idSchema, relatedRecordSchema } from '../domain/primitives.js';
 import {
   automationListSchema,
   historyEntrySchema,
@@ -19,7 +20,7 @@ import {
   reviewItemSchema,
   reviewStatsSchema,
 } from '../domain/responses.js';
-import { idSchema, listQuerySchema, pageQuerySchema, relatedRecordSchema } from '../domain/schemas.js';
+import { listQuerySchema, pageQuerySchema } from '../domain/schemas.js';
 import { describeDraft, headlineOf } from '../drafts/index.js';
 import type { Caller } from '../http/request.js';
 import {

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { type FunctionSpec, httpRoutes } from '../../infra/manifest.js';
+import { executedAsSchema, relatedRecordSchema } from '../domain/primitives.js';
 import {
   actorSchema,
   conflictProblemSchema,
@@ -34,8 +35,6 @@ import {
   dismissRequestSchema,
   editRequestSchema,
   emailWebhookSchema,
-  executedAsSchema,
-  relatedRecordSchema,
 } from '../domain/schemas.js';
 import { pathParamSchema } from '../http/request.js';
 import {

@@ -5,6 +5,7 @@
  * and an entry without a route, so the document cannot drift from the API.
  */
 import * as z from 'zod';
+import { idSchema, relatedRecordSchema } from '../domain/primitives.js';
 import {
   automationListSchema,
   bulkAnswerSchema,
@@ -24,11 +25,9 @@ import {
   dismissRequestSchema,
   editRequestSchema,
   emailWebhookSchema,
-  idSchema,
   listQuerySchema,
   pageQuerySchema,
   reassignRequestSchema,
-  relatedRecordSchema,
   summaryQuerySchema,
 } from '../domain/schemas.js';
 

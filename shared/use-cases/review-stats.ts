@@ -9,8 +9,9 @@
  * Requests: the caller's membership, the counters and the durations, in parallel (3 when the durations fit in
  * one page).
  */
+
+import type { ExecutedAs } from '../domain/primitives.js';
 import { canSee, executedAsOfScope } from '../domain/routing.js';
-import type { ExecutedAs } from '../domain/schemas.js';
 import type { Caller } from '../http/request.js';
 import { COUNTER_NAMES, type CounterName } from '../store/review-store.js';
 import type { ReadDeps } from './read-items.js';

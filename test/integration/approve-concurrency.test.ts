@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HistoryEntry, ReviewItem } from '../../shared/domain/review-item.js';
-import type { EmailDraft } from '../../shared/domain/schemas.js';
+import type { EmailDraft } from '../../shared/drafts/email/schema.js';
 import { ConflictError } from '../../shared/errors.js';
 import { approveItem, dismissItem, editItem } from '../../shared/use-cases/decide.js';
 import { type IngestOutcome, ingestProposal } from '../../shared/use-cases/ingest-proposal.js';

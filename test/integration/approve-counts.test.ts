@@ -4,8 +4,8 @@
  * SESv2Client with the same kind of counting middleware. Real DynamoDB Local, real local SES.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_RELATED_RECORDS } from '../../shared/domain/primitives.js';
 import { MAX_REVIEWERS } from '../../shared/domain/routing.js';
-import { MAX_RELATED_RECORDS } from '../../shared/domain/schemas.js';
 import { SendFailedError } from '../../shared/drafts/email/approve.js';
 import { ConflictError } from '../../shared/errors.js';
 import { approveItem, dismissItem, editItem } from '../../shared/use-cases/decide.js';

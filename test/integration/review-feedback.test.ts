@@ -11,9 +11,10 @@
  * Set FEEDBACK_SEED to replay a sequence.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExecutedAs } from '../../shared/domain/primitives.js';
 import type { HistoryEntry, Member } from '../../shared/domain/review-item.js';
 import { canSee } from '../../shared/domain/routing.js';
-import type { EmailDraft, ExecutedAs } from '../../shared/domain/schemas.js';
+import type { EmailDraft } from '../../shared/drafts/email/schema.js';
 import { textChangeRatio } from '../../shared/drafts/text-change.js';
 import { approveItem, dismissItem, editItem } from '../../shared/use-cases/decide.js';
 import { ingestProposal } from '../../shared/use-cases/ingest-proposal.js';

@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { claimed, created, replaced } from '../../shared/domain/lifecycle.js';
+import { MAX_RELATED_RECORDS } from '../../shared/domain/primitives.js';
 import { historyEntry, type ReviewItem } from '../../shared/domain/review-item.js';
 import { MAX_REVIEWERS } from '../../shared/domain/routing.js';
-import { MAX_RELATED_RECORDS } from '../../shared/domain/schemas.js';
 import { stateOf } from '../../shared/store/entities/review-item.js';
 import { type CounterWrite, TALLY_ATTRIBUTE } from '../../shared/store/entities/tally.js';
 import { itemChangeOps, MAX_TRANSACTION_ACTIONS } from '../../shared/store/item-change.js';

@@ -5,8 +5,8 @@
  * member's stats can be summed from exactly the scopes they may see (docs/review-stats.md).
  */
 import * as z from 'zod/mini';
+import type { ExecutedAs } from '../../domain/primitives.js';
 import { scopeOf } from '../../domain/routing.js';
-import type { ExecutedAs } from '../../domain/schemas.js';
 import type { Attributes, TableKey } from '../table.js';
 import { parseRecord } from './record-schemas.js';
 import type { CounterWrite } from './tally.js';

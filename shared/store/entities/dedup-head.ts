@@ -4,8 +4,8 @@
  * head alone, conditional on both.
  */
 import * as z from 'zod/mini';
+import { executedAsSchema } from '../../domain/primitives.js';
 import type { ReviewItem } from '../../domain/review-item.js';
-import { executedAsSchema } from '../../domain/schemas.js';
 import { recordRefsOf } from '../../drafts/index.js';
 import { part, tenant } from '../key-parts.js';
 import type { Attributes, TableKey, TransactItem } from '../table.js';

@@ -3,6 +3,7 @@
  * the domain types (shared/domain/review-item.ts) and fail to compile when the two drift apart.
  */
 import * as z from 'zod/mini';
+import { executedAsSchema, once, relatedRecordSchema } from '../../domain/primitives.js';
 import {
   type Actor,
   type ApplyAttempt,
@@ -20,7 +21,6 @@ import {
   type SendError,
   type StaleMark,
 } from '../../domain/review-item.js';
-import { executedAsSchema, once, relatedRecordSchema } from '../../domain/schemas.js';
 import { draftSchema, draftTypeSchema } from '../../drafts/index.js';
 import type { DraftDiff } from '../../drafts/kind.js';
 
