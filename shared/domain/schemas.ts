@@ -5,7 +5,6 @@
  */
 import * as z from 'zod/mini';
 import { draftEdits, proposalDraftSchema } from '../drafts/index.js';
-import { fieldNameSchema } from '../drafts/record-values.js';
 import type { FieldIssue } from '../errors.js';
 import {
   executedAsSchema,
@@ -20,6 +19,7 @@ import {
   relatedRecordSchema,
   workspaceIdSchema,
 } from './primitives.js';
+import { fieldNameSchema } from './record-fields.js';
 import { DISMISS_REASONS } from './review-item.js';
 
 export const draftProposedSchema = z.lazy(() =>

@@ -9,6 +9,7 @@
 import type * as z from 'zod/mini';
 import type { RecordChangeApplied, RecordChangeRejected } from '../domain/crm-events.js';
 import type { Arrow } from '../domain/lifecycle.js';
+import type { FieldValue } from '../domain/record-fields.js';
 import type {
   DraftDiff,
   HistoryAction,
@@ -19,7 +20,6 @@ import type {
 } from '../domain/review-item.js';
 import type { OutDetailType } from '../events/out-events.js';
 import type { Mailer } from './email/sender.js';
-import type { FieldValue } from './record-values.js';
 
 export type { DraftDiff } from '../domain/review-item.js';
 

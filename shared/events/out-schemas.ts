@@ -9,9 +9,9 @@
  * `npm run event-schemas`.
  */
 import * as z from 'zod';
+import { fieldValueSchema, scalarSchema } from '../domain/record-fields.js';
 import { actorSchema, deliverySchema, reviewStatusSchema } from '../domain/responses.js';
 import { emailWebhookTypeSchema } from '../domain/schemas.js';
-import { fieldValueSchema, scalarSchema } from '../drafts/record-values.js';
 
 const time = z.iso.datetime({ offset: true });
 const userIds = z.array(z.string().min(1));

@@ -3,6 +3,7 @@
  * the field holds now), edits, field-by-field replacement and the command a claim publishes.
  */
 import { describe, expect, it } from 'vitest';
+import type { FieldValue } from '../../shared/domain/record-fields.js';
 import { draftProposedSchema } from '../../shared/domain/schemas.js';
 import { recordCreateKind } from '../../shared/drafts/record-create/index.js';
 import {
@@ -12,12 +13,7 @@ import {
   recordUpdateKind,
   replaceRecordUpdate,
 } from '../../shared/drafts/record-update/index.js';
-import {
-  type ChangeIntent,
-  type ChangeState,
-  classify,
-  type FieldValue,
-} from '../../shared/drafts/record-values.js';
+import { type ChangeIntent, type ChangeState, classify } from '../../shared/drafts/record-values.js';
 import { ValidationError } from '../../shared/errors.js';
 import { feedbackOfChange } from '../../shared/store/entities/automation-feedback.js';
 import { rawRecordCreate, rawRecordUpdate, recordUpdateProposal } from '../support/records.js';

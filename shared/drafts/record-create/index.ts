@@ -5,20 +5,18 @@
  */
 import * as z from 'zod/mini';
 import { headerSafe, idSchema, once } from '../../domain/primitives.js';
-import { ValidationError } from '../../errors.js';
-import type { DraftKind } from '../kind.js';
-import { approveByCommand, type CommandBody, settleByCommand } from '../record-command.js';
 import {
   fieldNameSchema,
   labelSchema,
-  previewValue,
   recordTypeSchema,
   type Scalar,
-  sameValue,
   scalarSchema,
-  showValue,
   withinDraftSize,
-} from '../record-values.js';
+} from '../../domain/record-fields.js';
+import { ValidationError } from '../../errors.js';
+import type { DraftKind } from '../kind.js';
+import { approveByCommand, type CommandBody, settleByCommand } from '../record-command.js';
+import { previewValue, sameValue, showValue } from '../record-values.js';
 
 export const MAX_FIELDS = 100;
 

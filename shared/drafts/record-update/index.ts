@@ -6,28 +6,24 @@
  */
 import * as z from 'zod/mini';
 import { headerSafe, idSchema, noControl, once } from '../../domain/primitives.js';
+import {
+  type FieldValue,
+  fieldNameSchema,
+  fieldValueSchema,
+  labelSchema,
+  recordTypeSchema,
+  type Scalar,
+  scalarSchema,
+  valuesSchema,
+  withinDraftSize,
+} from '../../domain/record-fields.js';
 import type { RecordRef } from '../../domain/review-item.js';
 import { compareTimes } from '../../domain/time.js';
 import { ValidationError } from '../../errors.js';
 import { part, tenant } from '../../store/key-parts.js';
 import type { DraftKind } from '../kind.js';
 import { approveByCommand, type CommandBody, settleByCommand } from '../record-command.js';
-import {
-  type ChangeIntent,
-  classify,
-  type FieldValue,
-  fieldNameSchema,
-  fieldValueSchema,
-  labelSchema,
-  previewValue,
-  recordTypeSchema,
-  type Scalar,
-  sameValue,
-  scalarSchema,
-  showValue,
-  valuesSchema,
-  withinDraftSize,
-} from '../record-values.js';
+import { type ChangeIntent, classify, previewValue, sameValue, showValue } from '../record-values.js';
 
 export const MAX_CHANGES = 50;
 
