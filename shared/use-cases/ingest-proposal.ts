@@ -7,13 +7,14 @@
  * requests in all; a record draft's replacement also reads the replaced item (its edits are kept field by field): 4. Races between
  * concurrent deliveries are settled by the head's conditions and retried from the head DynamoDB returned.
  */
-import { compareProposals, dedupHashOf, dedupKeyOf } from '../domain/dedup.js';
+import { compareProposals, dedupHashOf } from '../domain/dedup.js';
 import { created, type ProposedFields, replaced } from '../domain/lifecycle.js';
 import { historyEntry, utcIso } from '../domain/review-item.js';
-import { candidateKeysOf, MAX_REVIEWERS, routeReviewers } from '../domain/routing.js';
+import { MAX_REVIEWERS } from '../domain/routing.js';
 import type { DraftProposed } from '../domain/schemas.js';
 import { preciseTime, showTime } from '../domain/time.js';
 import { kindOf } from '../drafts/index.js';
+import { candidateKeysOf, dedupKeyOf, routeReviewers } from '../drafts/proposal.js';
 import { WriteConflictError } from '../errors.js';
 import { itemEvent } from '../events/out-events.js';
 import { stateOfHead } from '../store/entities/dedup-head.js';
