@@ -12,10 +12,10 @@
  * neither counts it again nor has to find out that it was counted.
  */
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { dedupHashOf, dedupKeyOf } from '../../shared/domain/dedup.js';
+import { dedupHashOf } from '../../shared/domain/dedup.js';
 import { created } from '../../shared/domain/lifecycle.js';
 import { historyEntry, type Member, type ReviewItem, utcIso } from '../../shared/domain/review-item.js';
-import { candidateKeysOf, routeReviewers } from '../../shared/domain/routing.js';
+import { candidateKeysOf, dedupKeyOf, routeReviewers } from '../../shared/drafts/proposal.js';
 import type { DraftProposed } from '../../shared/events/in-schemas.js';
 import { itemEvent } from '../../shared/events/out-events.js';
 import { headClaimPut } from '../../shared/store/entities/dedup-head.js';

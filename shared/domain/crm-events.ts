@@ -3,8 +3,8 @@
  * `Record Change Approved` command (applied, rejected). docs/record-apply.md is the CRM's side of the protocol.
  */
 import * as z from 'zod/mini';
-import { fieldNameSchema, fieldValueSchema, recordTypeSchema } from '../drafts/record-values.js';
 import { idSchema, isoTimeSchema, noControl, workspaceIdSchema } from './primitives.js';
+import { fieldNameSchema, fieldValueSchema, recordTypeSchema } from './record-fields.js';
 
 /** The CRM's record version (opaque). */
 const versionSchema = z.lazy(() =>

@@ -2,25 +2,23 @@
  * "The same change": the dedup key, and the order of competing proposals (SPEC 3, dedup and replacement).
  */
 import { createHash } from 'node:crypto';
-import { kindOf } from '../drafts/index.js';
-import type { DraftProposed } from '../events/in-schemas.js';
+import type { ProposalFacts } from './primitives.js';
 import { scopeOf } from './routing.js';
 import { compareTimes } from './time.js';
 
 /**
  * The dedup key: `dedupKey` when given; otherwise derived from automation, step, draft type and what the draft's
- * kind says identifies the change (an email: the thread, or else the sorted recipient list, and the sorted related
- * record ids; shared/drafts/).
+ * kind says identifies the change (`parts`, its `dedupParts`: an email's thread, or else the sorted recipient list,
+ * and the sorted related record ids; shared/drafts/).
  *
  * Either way it is scoped by who the run executed as: a replacement keeps the item's id and history, so a
  * proposal from another privacy scope (another user's run, or a workspace run) must never replace it, or the
  * history would show drafts to people who may not see the run that made them.
  */
-export function dedupKeyOf(proposal: DraftProposed): string {
+export function dedupKeyOf(proposal: ProposalFacts, parts: string[]): string {
   const { draft, run } = proposal;
   const scope = scopeOf(run.executedAs);
   if (proposal.dedupKey !== undefined) return JSON.stringify(['given', scope, proposal.dedupKey]);
-  const parts = kindOf(draft).dedupParts(draft, proposal.relatedRecords);
   return JSON.stringify(['derived', scope, run.automationId, run.stepId, draft.type, ...parts]);
 }
 

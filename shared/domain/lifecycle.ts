@@ -82,10 +82,6 @@ export const FINAL_STATUSES: readonly ReviewStatus[] = [
   'expired',
 ];
 
-/** The arrow an approval takes: an email is sent (claim → sending), a record change applied by the CRM. */
-export const approveArrow = (item: { type: string }): 'claim' | 'applyClaim' =>
-  item.type === 'email' ? 'claim' : 'applyClaim';
-
 /** Whether the arrow may be taken from this status. */
 export const canTake = (arrow: Arrow, status: ReviewStatus): boolean => ARROWS[arrow].from.includes(status);
 
@@ -259,15 +255,18 @@ export function applyClaimed(item: ReviewItem, attempt: ApplyAttempt): ReviewIte
   return applying;
 }
 
-/** The CRM applied it: the record's new version (update) or the new record's id (create). */
+/**
+ * The CRM applied it: the record's new version (update) or the new record's id (create). `allFields` are every part
+ * the draft proposes (its kind's `fieldsOf`): the decision names the applied ones when they are fewer.
+ */
 export function applied(
   item: ReviewItem,
   at: string,
   result: { recordVersion?: string; recordId?: string },
+  allFields: string[],
 ): ReviewItem {
   const attempt = item.apply as ApplyAttempt;
-  const all = allFieldsOf(item);
-  const partial = attempt.fields.length < all.length;
+  const partial = attempt.fields.length < allFields.length;
   return decide(item, 'applied', {
     action: 'approved',
     by: attempt.by,
@@ -301,11 +300,3 @@ export const applyUnknown = (item: ReviewItem, error: ApplyError): ReviewItem =>
 /** The CRM reported the record changed: the item's changes re-classified (the draft given). */
 export const recordChanged = (item: ReviewItem, draft: ReviewItem['draft'], at: string): ReviewItem =>
   take(item, 'recordChanged', at, { draft });
-
-/** The changes (update) or fields (create) of a record draft, by field name. */
-export function allFieldsOf(item: Pick<ReviewItem, 'draft'>): string[] {
-  const { draft } = item;
-  if (draft.type === 'record.update') return draft.changes.map((c) => c.field);
-  if (draft.type === 'record.create') return draft.fields.map((f) => f.field);
-  return [];
-}

@@ -13,6 +13,8 @@ z.config(en());
 export const MAX_RECIPIENTS = 50;
 export const MAX_BODY_BYTES = 100 * 1024;
 export const MAX_RELATED_RECORDS = 10;
+/** Upper bound on reviewers per item; keeps every item change within one DynamoDB transaction. */
+export const MAX_REVIEWERS = 16;
 /** Connected mailboxes per member: a member change moves them all in one transaction (docs/table-design.md). */
 export const MAX_MAILBOXES = 40;
 
@@ -67,4 +69,16 @@ export function once<T>(build: () => T): () => T {
     built ??= { value: build() };
     return built.value;
   };
+}
+
+/**
+ * What routing and the dedup key read of a proposal (the `Review Draft Proposed` event, shared/events/in-schemas.ts):
+ * declared here so that the domain needs nothing of the event's schema, which is built from the draft kinds.
+ */
+export interface ProposalFacts {
+  workspaceId: string;
+  dedupKey?: string;
+  run: { automationId: string; stepId: string; executedAs: ExecutedAs };
+  relatedRecords: RelatedRecord[];
+  draft: { type: string };
 }

@@ -1,9 +1,17 @@
 /**
- * The review item and the member directory: plain data, no AWS.
+ * The review item and the member directory: plain data, no AWS. The item holds a draft of some kind; the kinds
+ * (shared/drafts/) are above this module and name their drafts in `DraftsByType`.
  */
-import { type Draft, type DraftType, kindOf } from '../drafts/index.js';
-import type { DraftDiff } from '../drafts/kind.js';
 import type { ExecutedAs, RelatedRecord } from './primitives.js';
+
+/**
+ * The drafts an item can hold, by their `type`: each draft kind adds its own (shared/drafts/index.ts declares the
+ * kinds of the registry), so the item's types follow the registry without this module importing a kind.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled in by declaration merging, one member per draft kind
+export interface DraftsByType {}
+export type Draft = DraftsByType[keyof DraftsByType];
+export type DraftType = keyof DraftsByType & string;
 
 export const REVIEW_STATUSES = [
   'pending',
@@ -218,6 +226,23 @@ export const HISTORY_ACTIONS = [
   'marked_stale',
 ] as const satisfies readonly HistoryAction[];
 
+/**
+ * What a reviewer's edit changed, as the draft's kind measures it (SPEC 3, Feedback): kept in the `edited` history
+ * entry and counted, per automation version, in the review feedback (docs/review-feedback.md). `fields` are the
+ * draft fields the edit changed; the rest is what the kind measures (an email: addresses and how much of the body;
+ * a record draft: which changes were edited or left out).
+ */
+export interface DraftDiff {
+  fields: string[];
+  addressesAdded?: string[];
+  addressesRemoved?: string[];
+  subjectChanged?: boolean;
+  /** How much of the body changed, 0 (nothing) to 1 (all of it). */
+  bodyChangeRatio?: number;
+  changesEdited?: string[];
+  changesLeftOut?: string[];
+}
+
 export interface HistoryEntry {
   action: HistoryAction;
   actor: Actor;
@@ -258,14 +283,6 @@ export function historyEntry(
 export interface RecordRef {
   type: string;
   id: string;
-}
-
-/** The records an item is about, each once: the record page banners that show it (a record draft's own record too). */
-export function recordRefsOf(item: Pick<ReviewItem, 'relatedRecords' | 'draft'>): RecordRef[] {
-  const seen = new Map<string, RecordRef>();
-  for (const record of [...kindOf(item.draft).records(item.draft), ...item.relatedRecords])
-    seen.set(`${record.type}\u0000${record.id}`, { type: record.type, id: record.id });
-  return [...seen.values()];
 }
 
 /** Normalizes an ISO time to UTC with milliseconds, so that stored times compare lexically. */

@@ -1,13 +1,10 @@
 /**
  * Visibility (run privacy) and routing: SPEC section 3. Pure functions over the member directory.
  */
-import { kindOf } from '../drafts/index.js';
-import type { DraftProposed } from '../events/in-schemas.js';
-import type { ExecutedAs } from './primitives.js';
+import { type ExecutedAs, MAX_REVIEWERS, type ProposalFacts } from './primitives.js';
 import type { Member } from './review-item.js';
 
-/** Upper bound on reviewers per item; keeps every item change within one DynamoDB transaction. */
-export const MAX_REVIEWERS = 16;
+export { MAX_REVIEWERS } from './primitives.js';
 
 /**
  * A user may see an item only if the user is an active member of the item's workspace and either the run
@@ -37,14 +34,21 @@ export function executedAsOfScope(scope: string): ExecutedAs | undefined {
   return undefined;
 }
 
-/** Who routing must know about: the run user and record owners by id, the mailboxes on the email. */
-export function candidateKeysOf(proposal: DraftProposed): { userIds: string[]; mailboxes: string[] } {
+/** Who routing must know about: the run user and record owners by id, the mailboxes the draft's kind names. */
+export function candidateKeysOf(
+  proposal: ProposalFacts,
+  kind: DraftCandidates,
+): { userIds: string[]; mailboxes: string[] } {
   const userIds: string[] = [];
   if (proposal.run.executedAs.kind === 'user') userIds.push(proposal.run.executedAs.userId);
   for (const record of proposal.relatedRecords) if (record.ownerId) userIds.push(record.ownerId);
-  const { draft } = proposal;
-  const kind = kindOf(draft).candidates(draft);
   return { userIds: [...new Set([...userIds, ...kind.userIds])], mailboxes: kind.mailboxes };
+}
+
+/** The candidates the draft's kind names (its `candidates`: an email's mailboxes, a record's owner). */
+export interface DraftCandidates {
+  userIds: string[];
+  mailboxes: string[];
 }
 
 export type RoutingResult = { reviewers: string[] } | { reviewers: []; dropReason: string };
@@ -56,7 +60,11 @@ export type RoutingResult = { reviewers: string[] } | { reviewers: []; dropReaso
  * members whose connected mailbox appears in the draft's from, to or cc (case-insensitive). Reviewers are the
  * candidates who can see the item. No reviewer means no item.
  */
-export function routeReviewers(proposal: DraftProposed, directory: Member[]): RoutingResult {
+export function routeReviewers(
+  proposal: ProposalFacts,
+  directory: Member[],
+  kind: DraftCandidates,
+): RoutingResult {
   const byUser = new Map(directory.map((m) => [m.userId, m]));
   const byMailbox = new Map<string, Member[]>();
   for (const member of directory) {
@@ -70,8 +78,6 @@ export function routeReviewers(proposal: DraftProposed, directory: Member[]): Ro
   const candidates: string[] = [];
   if (proposal.run.executedAs.kind === 'user') candidates.push(proposal.run.executedAs.userId);
   for (const record of proposal.relatedRecords) if (record.ownerId) candidates.push(record.ownerId);
-  const { draft } = proposal;
-  const kind = kindOf(draft).candidates(draft);
   candidates.push(...kind.userIds);
   for (const address of kind.mailboxes) {
     for (const member of byMailbox.get(address) ?? []) candidates.push(member.userId);

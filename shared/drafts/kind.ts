@@ -1,33 +1,119 @@
 /**
- * A draft kind: everything about a type of draft that differs from the others, in one place (issue: "make the
- * draft a pluggable kind"). The item's lifecycle, storage, routing rules, visibility and dedup are the same for
- * every kind (shared/domain/lifecycle.ts, routing.ts, dedup.ts); they ask the draft's kind for what differs.
- * The kinds are in shared/drafts/<kind>/ and listed in shared/drafts/index.ts.
+ * A draft kind: everything about a type of draft that differs from the others, in one place. The item's lifecycle,
+ * storage, routing rules, visibility and dedup are the same for every kind (shared/domain/lifecycle.ts, routing.ts,
+ * dedup.ts); they ask the draft's kind for what differs, its approval included: the arrow an approval takes, and the
+ * executor that carries the draft out (an email is sent through the mailer; a record change is published to the
+ * CRM as a command, whose answer settles it). The kinds are in shared/drafts/<kind>/ and listed in
+ * shared/drafts/index.ts.
  */
 import type * as z from 'zod/mini';
-import type { Member, RecordRef } from '../domain/review-item.js';
+import type { RecordChangeApplied, RecordChangeRejected } from '../domain/crm-events.js';
+import type { Arrow } from '../domain/lifecycle.js';
+import type { FieldValue } from '../domain/record-fields.js';
+import type {
+  DraftDiff,
+  HistoryAction,
+  Member,
+  RecordRef,
+  ReviewItem,
+  SendError,
+} from '../domain/review-item.js';
+import type { OutDetailType } from '../events/out-events.js';
+import type { Mailer } from './email/sender.js';
+
+export type { DraftDiff } from '../domain/review-item.js';
+
+/** What an approval asks besides the item's version (POST /review-items/{id}/approve). */
+export interface ApproveOptions {
+  /** Required to send again an item whose previous send has an unknown outcome. */
+  confirmResend?: boolean;
+  /** Required to send a stale item. */
+  acknowledgeStale?: boolean;
+  /** Approve just these parts (a record draft's changes or fields, `fieldsOf`). */
+  fields?: string[];
+}
+
+/** A change an executor writes, through the use case's commit kernel (shared/use-cases/commit.ts). */
+export interface ChangeOptions {
+  detail?: Record<string, string>;
+  withDraft?: boolean;
+  /** The change decides the item as approved: counted as approved as proposed, or after edits (SPEC 3, Feedback). */
+  countsApproval?: boolean;
+  /** The event the change publishes (written with it: the outbox) and what its detail adds. */
+  event?: { type: OutDetailType; extra?: Record<string, unknown> };
+}
+
+/** An item as the API answers it: what an error carrying the item shows. */
+export type PresentedItem = { status: string; version: number; lastSendError: SendError | null } & Record<
+  string,
+  unknown
+>;
+
+/** The ports an executor carries a draft out through, handed in by the approving use case. */
+export interface ExecutorPorts {
+  mailer: Mailer;
+}
 
 /**
- * What a reviewer's edit changed, as the draft's kind measures it (SPEC 3, Feedback): kept in the `edited` history
- * entry and counted, per automation version, in the review feedback (docs/review-feedback.md). `fields` are the
- * draft fields the edit changed; the rest is what the kind measures (an email: addresses and how much of the body;
- * a record draft: which changes were edited or left out).
+ * What an approval gives the draft's kind: the item, already checked for version, status and who may act, and the
+ * commit kernel to write its changes with.
  */
-export interface DraftDiff {
-  fields: string[];
-  addressesAdded?: string[];
-  addressesRemoved?: string[];
-  subjectChanged?: boolean;
-  /** How much of the body changed, 0 (nothing) to 1 (all of it). */
-  bodyChangeRatio?: number;
-  changesEdited?: string[];
-  changesLeftOut?: string[];
+export interface ApproveContext<D = unknown> {
+  readonly item: ReviewItem & { draft: D };
+  readonly member: Member;
+  /** The approving reviewer. */
+  readonly userId: string;
+  readonly options: ApproveOptions;
+  readonly now: Date;
+  readonly ports: ExecutorPorts;
+  clock(): Date;
+  newId(): string;
+  /** Writes a change conditional on `before`; a lost race is a ConflictError (409) naming the item's state now. */
+  commit(before: ReviewItem, after: ReviewItem, action: HistoryAction, options: ChangeOptions): Promise<void>;
+  /**
+   * Writes what became of an execution: the outside effect already happened, so a passing fault is retried; a lost
+   * race is still a ConflictError.
+   */
+  commitOutcome(
+    before: ReviewItem,
+    after: ReviewItem,
+    action: HistoryAction,
+    options: ChangeOptions,
+  ): Promise<void>;
+  present(item: ReviewItem): PresentedItem;
+}
+
+/**
+ * A kind whose approval waits for an outside answer (the item is `applying` until then): how the answer settles it
+ * (shared/use-cases/record-apply.ts), and the command published again while it is unanswered.
+ */
+export interface SettlePath<D> {
+  /** What the decision records of an applied answer: the record's new version, or the new record's id. */
+  appliedResult(answer: RecordChangeApplied): { recordId?: string; recordVersion?: string };
+  /** The draft after a rejection: re-classified against what the answer says the record holds now. */
+  rejectedDraft(draft: D, answer: RecordChangeRejected, at: string): D;
+  /** The command's detail, as published again (the same applyId). */
+  command(item: ReviewItem & { draft: D }): Record<string, unknown>;
+}
+
+/** What an email provider reports of a mailbox (POST /webhooks/email), as far as a kind matches it. */
+export interface MailboxEvent {
+  type: 'message.sent' | 'draft.deleted' | 'message.received';
+  mailbox: string;
+  from?: string;
+  threadId?: string;
+  draftId?: string;
+  to: string[];
+  subject?: string;
+  occurredAt: string;
 }
 
 export interface DraftKind<D extends { type: string }, Preview, Edit> {
   readonly type: D['type'];
   /** The draft as an automation proposes it (SPEC 2). */
   readonly proposalSchema: z.ZodMiniType;
+  /** The draft an item starts with, from the proposal's (what the review adds, at its start); the same if absent. */
+  started?(proposal: unknown): D;
   /** The draft as it is stored and answered (with what the review adds to it, if anything). */
   readonly schema: z.ZodMiniType<D>;
   /** A list's copy of the draft (no bodies): what queue entries and list indexes carry. */
@@ -35,11 +121,15 @@ export interface DraftKind<D extends { type: string }, Preview, Edit> {
   preview(draft: D): Preview;
   /**
    * What a reviewer sends to edit it: the member `editKey` of the PATCH body, validated by `editSchema`, and the
-   * draft with the edit merged in (validated by `schema` in turn: an edit must leave a valid draft).
+   * draft with the edit merged in (validated by `schema` in turn: an edit must leave a valid draft). `noun` names
+   * the kind in the edit request's message ("give exactly one of draft (an email), …").
    */
-  readonly editKey: 'draft' | 'changes' | 'fields';
+  readonly editKey: string;
+  readonly noun: string;
   readonly editSchema: z.ZodMiniType<Edit>;
   merge(draft: D, edit: Edit): unknown;
+  /** Whether a reviewer's edit is in the draft itself (edits a replacement keeps field by field). */
+  hasEdits(draft: D): boolean;
   /** The draft a newer proposal of the same change makes of this one (SPEC 3, replacement). */
   replace(previous: D, proposal: D): D;
   /**
@@ -55,8 +145,29 @@ export interface DraftKind<D extends { type: string }, Preview, Edit> {
   records(draft: D): RecordRef[];
   /** Index attributes an open item of this kind carries, for the outside events that match it. */
   indexKeys(workspaceId: string, draft: D): Record<string, string>;
+  /** The parts an approval may name (`fields`): a record draft's changes or fields; none for an email. */
+  fieldsOf(draft: D): string[];
   /** Why this member may not approve it (403), or null: SPEC 3 ("only a caller whose connected mailboxes…"). */
   approveRefusal(member: Member, draft: D | Preview): string | null;
+  /** The arrow an approval takes out of the item's status (shared/domain/lifecycle.ts). */
+  readonly approveArrow: Arrow;
+  /** The executor: claims the item and carries the draft out; answers the item after it. */
+  approve(context: ApproveContext<D>): Promise<ReviewItem>;
+  /** For a kind whose approval waits for an outside answer: how that answer settles the item. */
+  readonly settle?: SettlePath<D>;
+  /**
+   * The CRM reported what a record holds now (`Record Changed`): the draft classified against it, and whether every
+   * change it proposes already holds (the item is then resolved). Undefined when the report changes nothing.
+   */
+  recordChanged?(
+    draft: D,
+    fields: Record<string, FieldValue>,
+    at: string,
+  ): { draft: D; alreadyHolds: boolean } | undefined;
+  /** Whether the provider event says the draft was sent or discarded elsewhere (SPEC 3, auto-resolve). */
+  resolvedBy?(item: ReviewItem & { draft: D }, event: MailboxEvent): boolean;
+  /** Whether the provider event says the conversation moved on since the draft was proposed (SPEC 3, stale). */
+  staledBy?(item: ReviewItem & { draft: D }, event: MailboxEvent): boolean;
   /** What an edit changed (the draft before and after it), for feedback; a kind without it records no diff. */
   diff?(before: D, after: D): DraftDiff;
   /** One line for a list: what the draft is about. */

@@ -1,53 +1,86 @@
 /**
- * The `Record Change Approved` command (SPEC 5): what the CRM applies for an approved record draft, built from the
- * item as claimed (`applying`). docs/record-apply.md is the CRM's side of the protocol.
+ * What the two record kinds share: an approval is a command the CRM applies (SPEC 3, "Record drafts: drift, moot,
+ * apply"; SPEC 5). The approval claims the item (`applying`, with a fresh applyId) and writes the
+ * `Record Change Approved` command with the claim (the outbox publishes it); the CRM's answer settles it
+ * (shared/use-cases/record-apply.ts); an unanswered command is published again with the same applyId.
  *
- * - an update names the record, the version the automation read (`baseVersion`) and the approved changes, each
- *   with the value to write (the reviewer's edit, else the proposal) and, for `set`, what the automation saw;
- * - a creation names the record type and the approved fields with their values.
- * The CRM applies each `applyId` at most once: a command published again carries the same applyId.
+ * The command names the approved changes (update) or fields (create) with the values to write, each kind building its
+ * own part (`CommandBody`); docs/record-apply.md is the CRM's side of the protocol. The CRM applies each `applyId` at
+ * most once: a command published again carries the same applyId.
  */
+import { applyClaimed } from '../domain/lifecycle.js';
 import type { ReviewItem } from '../domain/review-item.js';
-import { createdValueOf } from './record-create/index.js';
-import { intentOf } from './record-update/index.js';
+import { ConflictError, ValidationError } from '../errors.js';
+import type { ApproveContext, SettlePath } from './kind.js';
 
-export function recordCommand(item: ReviewItem): Record<string, unknown> {
-  const { draft, apply } = item;
+/** How long the CRM has to answer a command before it is published again (SPEC 3: 5 minutes apart). */
+export const REPUBLISH_AFTER_MS = 5 * 60 * 1000;
+
+/** A record kind's part of the command: the operation, the record and the approved parts with their values. */
+export type CommandBody<D> = (draft: D, approved: ReadonlySet<string>) => Record<string, unknown>;
+
+/** The `Record Change Approved` command for the item as claimed (`applying`). */
+export function commandOf<D>(item: ReviewItem & { draft: D }, body: CommandBody<D>): Record<string, unknown> {
+  const { apply } = item;
   if (!apply) throw new Error(`Item ${item.id} has no apply attempt`);
-  const approved = new Set(apply.fields);
-  const common = {
+  return {
     applyId: apply.applyId,
     approvedBy: apply.by,
     approvedAt: apply.claimedAt,
     publication: apply.publications,
+    ...body(item.draft, new Set(apply.fields)),
   };
-  if (draft.type === 'record.update') {
-    return {
-      ...common,
-      operation: 'update',
-      record: {
-        type: draft.record.type,
-        id: draft.record.id,
-        ...(draft.record.version ? { baseVersion: draft.record.version } : {}),
-      },
-      changes: draft.changes
-        .filter((change) => approved.has(change.field))
-        .map((change) => ({ field: change.field, ...intentOf(change), edited: change.edit !== undefined })),
-    };
-  }
-  if (draft.type === 'record.create') {
-    return {
-      ...common,
-      operation: 'create',
-      record: { type: draft.record.type, ...(draft.record.name ? { name: draft.record.name } : {}) },
-      fields: draft.fields
-        .filter((field) => approved.has(field.field))
-        .map((field) => ({
-          field: field.field,
-          value: createdValueOf(field),
-          edited: field.edit !== undefined,
-        })),
-    };
-  }
-  throw new Error(`Item ${item.id} is not a record draft`);
 }
+
+/**
+ * A record draft's approval. `fields` applies just the named parts, drifted ones included on purpose; a plain
+ * approve applies every part, and answers 409 naming the drifted ones when there are any (`drifted`).
+ */
+export async function approveByCommand<D>(
+  context: ApproveContext<D>,
+  kind: { fieldsOf(draft: D): string[]; drifted(draft: D): string[]; body: CommandBody<D> },
+): Promise<ReviewItem> {
+  const { item, options, now } = context;
+  const all = kind.fieldsOf(item.draft);
+  let fields = all;
+  if (options.fields !== undefined) {
+    const unknown = options.fields.filter((field) => !all.includes(field));
+    if (unknown.length > 0) {
+      throw new ValidationError(
+        'The draft has no change for these fields',
+        unknown.map((field) => ({ path: 'fields', message: `no change for ${field}` })),
+      );
+    }
+    fields = all.filter((field) => options.fields?.includes(field));
+  } else {
+    const drifted = kind.drifted(item.draft);
+    if (drifted.length > 0) {
+      throw new ConflictError(
+        `The record changed since the draft was made: ${drifted.join(', ')} now hold other values. Approve with ` +
+          '"fields" naming the changes to apply (drifted ones included on purpose), or edit them first.',
+        { status: item.status, version: item.version },
+        { drifted },
+      );
+    }
+  }
+  const applying = applyClaimed(item, {
+    applyId: `ap_${context.newId()}`,
+    by: context.userId,
+    claimedAt: now.toISOString(),
+    fields,
+    publications: 1,
+    nextAt: new Date(now.getTime() + REPUBLISH_AFTER_MS).toISOString(),
+  }) as ReviewItem & { draft: D };
+  await context.commit(item, applying, 'approved', {
+    withDraft: true,
+    detail: { applyId: applying.apply?.applyId ?? '', fields: fields.join(',') },
+    event: { type: 'Record Change Approved', extra: commandOf(applying, kind.body) },
+  });
+  return applying;
+}
+
+/** The settle path of a record kind: the CRM's answers, and its command published again. */
+export const settleByCommand = <D>(
+  body: CommandBody<D>,
+  settle: Pick<SettlePath<D>, 'appliedResult' | 'rejectedDraft'>,
+): SettlePath<D> => ({ ...settle, command: (item) => commandOf(item, body) });

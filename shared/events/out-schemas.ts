@@ -10,7 +10,7 @@
  */
 import * as z from 'zod';
 import { emailWebhookTypeSchema } from '../domain/email-webhook.js';
-import { fieldValueSchema, scalarSchema } from '../drafts/record-values.js';
+import { fieldValueSchema, scalarSchema } from '../domain/record-fields.js';
 import { actorSchema, deliverySchema, reviewStatusSchema } from '../http/responses.js';
 
 const time = z.iso.datetime({ offset: true });
@@ -118,7 +118,7 @@ const applyId = z
 const recordType = z.string().describe('The CRM record type');
 
 /**
- * The command (shared/drafts/record-command.ts `recordCommand()`) besides the item event's fields: who approved
+ * The command (shared/drafts/record-command.ts `commandOf()`) besides the item event's fields: who approved
  * what, and how many times it was published (a command published again keeps its applyId).
  */
 const command = {

@@ -4,39 +4,25 @@
  * bodies up to 100 KB each, valid mailbox addresses.
  */
 import * as z from 'zod/mini';
-import { idSchema } from '../domain/primitives.js';
+import { idSchema, MAX_REVIEWERS } from '../domain/primitives.js';
+import { fieldNameSchema } from '../domain/record-fields.js';
 import { DISMISS_REASONS } from '../domain/review-item.js';
-import { MAX_REVIEWERS } from '../domain/routing.js';
-import { emailEditSchema } from '../drafts/email/schema.js';
-import { recordCreateEditSchema } from '../drafts/record-create/index.js';
-import { recordUpdateEditSchema } from '../drafts/record-update/index.js';
-import { fieldNameSchema } from '../drafts/record-values.js';
+import { draftEdits } from '../drafts/index.js';
+
+/** A version number: a positive integer. */
+const versionSchema = z.number().check(z.int(), z.minimum(1));
 
 /**
  * PATCH /review-items/{id}: every editable field validated like the event schema; an email's `from` and a record
  * draft's `record` are not editable. One of `draft` (an email), `changes` (a record update) or `fields` (a record
  * creation), as the item's kind says (shared/drafts/<kind> editKey).
  */
-/** A version number: a positive integer. */
-const versionSchema = z.number().check(z.int(), z.minimum(1));
-
-export const editRequestSchema = z.lazy(() =>
-  z
-    .strictObject({
-      version: versionSchema,
-      draft: z.optional(emailEditSchema),
-      changes: z.optional(recordUpdateEditSchema),
-      fields: z.optional(recordCreateEditSchema),
-    })
-    .check(
-      z.refine((r) => [r.draft, r.changes, r.fields].filter((v) => v !== undefined).length === 1, {
-        message:
-          'give exactly one of draft (an email), changes (a record update) or fields (a record creation)',
-        path: ['draft'],
-      }),
-    ),
-);
-export type EditRequest = z.output<typeof editRequestSchema>;
+export const editRequestSchema = z.lazy(() => {
+  const edits = draftEdits();
+  return z.strictObject({ version: versionSchema, ...edits.shape }).check(edits.exactlyOne);
+});
+/** The version, and the edit under the item's kind's `editKey`. */
+export type EditRequest = { version: number } & Partial<Record<string, unknown>>;
 
 export const approveRequestSchema = z.lazy(() =>
   z.strictObject({

@@ -10,41 +10,15 @@
  *   may not have been sent.
  */
 import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import type { ReviewItem } from '../domain/review-item.js';
-import type { EmailDraft } from '../drafts/email/schema.js';
+import {
+  type EmailItem,
+  type Mailer,
+  SendOutcomeUnknownError,
+  SendRejectedError,
+  type SentMessage,
+} from '../drafts/email/sender.js';
 
-/** An item holding an email draft: what the mailer sends. */
-export type EmailItem = ReviewItem & { draft: EmailDraft };
-
-export interface SentMessage {
-  messageId: string;
-}
-
-export interface Mailer {
-  send(item: EmailItem): Promise<SentMessage>;
-}
-
-export class SendRejectedError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'SendRejectedError';
-  }
-}
-
-export class SendOutcomeUnknownError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'SendOutcomeUnknownError';
-  }
-}
+export { type EmailItem, type Mailer, SendOutcomeUnknownError, SendRejectedError };
 
 const THROTTLING = new Set([
   'TooManyRequestsException',

@@ -17,13 +17,8 @@
  * actions per transaction; docs/table-design.md counts the largest change (a replacement that swaps every reviewer and
  * every record) and `MAX_TRANSACTION_ACTIONS` guards it.
  */
-import {
-  type HistoryEntry,
-  isOpen,
-  type RecordRef,
-  type ReviewItem,
-  recordRefsOf,
-} from '../domain/review-item.js';
+import { type HistoryEntry, isOpen, type RecordRef, type ReviewItem } from '../domain/review-item.js';
+import { recordRefsOf } from '../drafts/index.js';
 import type { OutEvent } from '../events/out-events.js';
 import type { CounterChange, ItemState } from '../use-cases/ports.js';
 import { countersWrite, durationRecordOf } from './entities/automation-counters.js';

@@ -7,12 +7,13 @@
  * requests in all; a record draft's replacement also reads the replaced item (its edits are kept field by field): 4. Races between
  * concurrent deliveries are settled by the head's conditions and retried from the head DynamoDB returned.
  */
-import { compareProposals, dedupHashOf, dedupKeyOf } from '../domain/dedup.js';
+import { compareProposals, dedupHashOf } from '../domain/dedup.js';
 import { created, type ProposedFields, replaced } from '../domain/lifecycle.js';
 import { historyEntry, utcIso } from '../domain/review-item.js';
-import { candidateKeysOf, MAX_REVIEWERS, routeReviewers } from '../domain/routing.js';
+import { MAX_REVIEWERS } from '../domain/routing.js';
 import { preciseTime, showTime } from '../domain/time.js';
-import { hasReviewerEdits, kindOf } from '../drafts/index.js';
+import { kindOf } from '../drafts/index.js';
+import { candidateKeysOf, dedupKeyOf, routeReviewers } from '../drafts/proposal.js';
 import { WriteConflictError } from '../errors.js';
 import type { DraftProposed } from '../events/in-schemas.js';
 import { itemEvent } from '../events/out-events.js';
@@ -83,7 +84,7 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
           }
           if (previous.draft.type === fields.draft.type) {
             replacing = { ...fields, draft: kind.replace(previous.draft, fields.draft) };
-            keptEdits = hasReviewerEdits(replacing.draft);
+            keptEdits = kind.hasEdits(replacing.draft);
           }
         }
         const item = replaced(before, withHandChanges(replacing, head), now.toISOString(), keptEdits);

@@ -2,7 +2,7 @@
  * Read side: the queue, the workspace's open items, one item, its history, a record's items, the summary.
  * Visibility is `canSee` (shared/domain/routing.ts), applied to every row that leaves here: the one rule.
  */
-import { approveArrow, canTake, statusAt } from '../domain/lifecycle.js';
+import { canTake, statusAt } from '../domain/lifecycle.js';
 import type { HistoryEntry, Member, ReviewItem, ReviewStatus } from '../domain/review-item.js';
 import { canSee, scopeOf } from '../domain/routing.js';
 import { kindOf } from '../drafts/index.js';
@@ -34,7 +34,7 @@ export function permissionsOf(item: AnyItem, member: Member, now: Date): Permiss
     canEdit: mayAct && canTake('edit', status),
     canApprove:
       mayAct &&
-      canTake(approveArrow(item), status) &&
+      canTake(kindOf(item.draft).approveArrow, status) &&
       kindOf(item.draft).approveRefusal(member, item.draft) === null,
     canDismiss: mayAct && canTake('dismiss', status),
   };

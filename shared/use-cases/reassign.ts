@@ -16,7 +16,7 @@ import { canSee, MAX_REVIEWERS } from '../domain/routing.js';
 import { ConflictError, ValidationError } from '../errors.js';
 import type { Caller } from '../http/request.js';
 import type { ReassignRequest } from '../http/requests.js';
-import { commit, loadForAction, requireStatus, requireVersion } from './decide.js';
+import { commit, loadForAction, requireStatus, requireVersion } from './commit.js';
 import type { Deps } from './deps.js';
 import { presentItem } from './read-items.js';
 

@@ -1,12 +1,13 @@
 /**
- * Record drafts after approval, and the CRM's side of them (SPEC 3, "Record drafts: drift, moot, apply";
- * docs/record-apply.md):
+ * Drafts whose approval waits for an answer (the record kinds: their kind's `settle`), and the CRM's side of them
+ * (SPEC 3, "Record drafts: drift, moot, apply"; docs/record-apply.md):
  * - `settleRecordChange`: a `Record Change Applied` / `Record Change Rejected` answer settles the item whose command
- *   carried that applyId; an unknown, superseded or repeated answer changes nothing;
+ *   carried that applyId, as the item's kind says; an unknown, superseded or repeated answer changes nothing;
  * - `republishRecordChanges` (scheduled): a command the CRM has not answered is published again with the same
  *   applyId, at most 3 times, 5 minutes apart; then the item shows `apply_unknown`;
- * - `applyRecordChanged`: a `Record Changed` re-classifies the changes of the record's pending updates (clean, moot,
- *   drifted); an item whose changes all already hold is resolved.
+ * - `applyRecordChanged`: a `Record Changed` re-classifies the record's pending drafts (their kind's
+ *   `recordChanged`: a record update's changes, clean, moot or drifted); an item whose changes all already hold is
+ *   resolved.
  *
  * Every write is conditional on the item as read; a lost race re-reads the item and decides again, so an answer
  * racing an approval, a replacement or another answer ends in the state the last valid answer says.
@@ -14,7 +15,6 @@
 import type { RecordChangeAnswer, RecordChanged } from '../domain/crm-events.js';
 import {
   type Arrow,
-  allFieldsOf,
   applied,
   applyRejected,
   applyUnknown,
@@ -25,12 +25,11 @@ import {
 } from '../domain/lifecycle.js';
 import { type ApplyError, historyEntry, type ReviewItem } from '../domain/review-item.js';
 import { preciseTime, showTime } from '../domain/time.js';
-import { hasReviewerEdits } from '../drafts/index.js';
-import { recordCommand } from '../drafts/record-command.js';
-import { reclassified } from '../drafts/record-update/index.js';
+import { kindOf } from '../drafts/index.js';
+import { REPUBLISH_AFTER_MS } from '../drafts/record-command.js';
 import { itemEvent } from '../events/out-events.js';
 import { logger } from '../logger.js';
-import { decisionCounters, REPUBLISH_AFTER_MS } from './decide.js';
+import { decisionCounters } from './commit.js';
 import type { Deps } from './deps.js';
 
 /** Publications of one command: the first and 3 more (SPEC 3). */
@@ -51,7 +50,7 @@ export async function settleRecordChange(deps: Deps, answer: RecordChangeAnswer)
   let item = await deps.store.getItem(workspaceId, itemId);
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     if (!item) return ignored('No such item in the workspace');
-    if (item.type === 'email') return ignored('The item is an email, not a record change');
+    if (!kindOf(item.draft).settle) return ignored(`The item is ${item.type}, not a record change`);
     if (item.apply?.applyId !== applyId)
       return ignored('The applyId is unknown or was superseded by another approval');
     const arrow: Arrow = answer.outcome === 'applied' ? 'applied' : 'applyRejected';
@@ -71,15 +70,12 @@ async function markApplied(
   item: ReviewItem,
   answer: Extract<RecordChangeAnswer, { outcome: 'applied' }>,
 ): Promise<ReviewItem | undefined> {
-  const result: { recordId?: string; recordVersion?: string } =
-    item.type === 'record.create'
-      ? { recordId: answer.record.id }
-      : answer.record.version
-        ? { recordVersion: answer.record.version }
-        : {};
-  const after = applied(item, deps.clock().toISOString(), result);
-  const asProposed = !hasReviewerEdits(item.draft) && !after.decision?.fields;
-  const leftOut = allFieldsOf(item).filter((field) => !item.apply?.fields.includes(field));
+  const kind = kindOf(item.draft);
+  const result = kind.settle?.appliedResult(answer) ?? {};
+  const all = kind.fieldsOf(item.draft);
+  const after = applied(item, deps.clock().toISOString(), result, all);
+  const asProposed = !kind.hasEdits(item.draft) && !after.decision?.fields;
+  const leftOut = all.filter((field) => !item.apply?.fields.includes(field));
   const written = await deps.store.changeItemIfCurrent({
     before: item,
     after,
@@ -114,12 +110,8 @@ async function markRejected(
     message: answer.message,
     at: deps.clock().toISOString(),
   };
-  // A conflict names what the record holds now: the changes are classified against it.
   const currentAt = showTime(preciseTime(answer.rejectedAt));
-  const draft =
-    item.draft.type === 'record.update' && answer.current
-      ? { ...item.draft, changes: reclassified(item.draft.changes, answer.current.fields, currentAt) }
-      : item.draft;
+  const draft = kindOf(item.draft).settle?.rejectedDraft(item.draft, answer, currentAt) ?? item.draft;
   const detail = {
     applyId: answer.applyId,
     reason: answer.reason,
@@ -144,6 +136,8 @@ async function markRejected(
 
 // ---------------------------------------------------------------- the unanswered command
 
+const command = (item: ReviewItem) => kindOf(item.draft).settle?.command(item) ?? {};
+
 export async function republishRecordChanges(deps: Deps): Promise<{ republished: number; unknown: number }> {
   const now = deps.clock();
   const at = now.toISOString();
@@ -160,7 +154,7 @@ export async function republishRecordChanges(deps: Deps): Promise<{ republished:
         entry: historyEntry(after, 'apply_republished', actor, {
           detail: { applyId: item.apply.applyId, publication: String(after.apply?.publications) },
         }),
-        events: [itemEvent('Record Change Approved', after, actor, recordCommand(after))],
+        events: [itemEvent('Record Change Approved', after, actor, command(after))],
       });
       if (written) republishedCount += 1;
     } else {
@@ -214,10 +208,10 @@ async function reclassify(
   event: RecordChanged,
   at: string,
 ): Promise<'reclassified' | 'resolved' | 'unchanged' | 'lost'> {
-  if (item.status !== 'pending' || item.draft.type !== 'record.update') return 'unchanged';
-  const changes = reclassified(item.draft.changes, event.fields, at);
-  if (JSON.stringify(changes) === JSON.stringify(item.draft.changes)) return 'unchanged';
-  const draft = { ...item.draft, changes };
+  if (item.status !== 'pending') return 'unchanged';
+  const changed = kindOf(item.draft).recordChanged?.(item.draft, event.fields, at);
+  if (!changed) return 'unchanged';
+  const { draft } = changed;
   const actor = { kind: 'system' as const, reason: 'record changed' };
   const detail = {
     ...(event.changedBy ? { changedBy: event.changedBy } : {}),
@@ -225,7 +219,7 @@ async function reclassify(
     changedAt: at,
   };
   const now = deps.clock().toISOString();
-  if (changes.every((change) => change.state === 'moot')) {
+  if (changed.alreadyHolds) {
     const after = { ...resolved({ ...item, draft }, now), draft };
     const written = await deps.store.changeItemIfCurrent({
       before: item,

@@ -13,11 +13,11 @@
 
 import type { EmailWebhookEvent } from '../domain/email-webhook.js';
 import { canTake, markedStale, resolved as resolvedItem, statusAt } from '../domain/lifecycle.js';
-import { makesStale, matchesWebhookEvent } from '../domain/matching.js';
 import { historyEntry, type ReviewItem } from '../domain/review-item.js';
+import { kindOf } from '../drafts/index.js';
 import { ConflictError } from '../errors.js';
 import { itemEvent } from '../events/out-events.js';
-import { decisionCounters } from './decide.js';
+import { decisionCounters } from './commit.js';
 import type { Deps } from './deps.js';
 import type { ItemWrite, MatchKeys, WebhookAnswer, WebhookClaim } from './ports.js';
 
@@ -38,12 +38,14 @@ export async function resolveFromWebhook(
   // message.received never resolves: it can only make a draft stale.
   const changes: { counts: keyof WebhookAnswer; write: ItemWrite }[] = [
     ...open
-      .filter((candidate) => matchesWebhookEvent(candidate, event))
+      .filter((candidate) => kindOf(candidate.draft).resolvedBy?.(candidate, event) ?? false)
       .map((item) => ({ counts: 'resolved' as const, write: resolveWrite(item, webhookId, event, now) })),
     ...open
       .filter(
         (candidate) =>
-          !candidate.stale && makesStale(candidate, event) && canTake('markStale', candidate.status),
+          !candidate.stale &&
+          (kindOf(candidate.draft).staledBy?.(candidate, event) ?? false) &&
+          canTake('markStale', candidate.status),
       )
       .map((item) => ({ counts: 'stale' as const, write: staleWrite(item, webhookId, event, now) })),
   ];

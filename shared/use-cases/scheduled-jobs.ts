@@ -7,7 +7,7 @@
 import { expired, sendUnknown } from '../domain/lifecycle.js';
 import { historyEntry, type ReviewItem } from '../domain/review-item.js';
 import { itemEvent } from '../events/out-events.js';
-import { decisionCounters } from './decide.js';
+import { decisionCounters } from './commit.js';
 import type { Deps } from './deps.js';
 
 /** A `sending` item older than this was interrupted: the approve function's timeout is far shorter. */

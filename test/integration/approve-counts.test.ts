@@ -6,8 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_RELATED_RECORDS } from '../../shared/domain/primitives.js';
 import { MAX_REVIEWERS } from '../../shared/domain/routing.js';
+import { SendFailedError } from '../../shared/drafts/email/approve.js';
 import { ConflictError } from '../../shared/errors.js';
-import { approveItem, dismissItem, editItem, SendFailedError } from '../../shared/use-cases/decide.js';
+import { approveItem, dismissItem, editItem } from '../../shared/use-cases/decide.js';
 import { member } from '../fixtures/index.js';
 import { sesEndpoint } from '../support/endpoints.js';
 import {

@@ -9,9 +9,10 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReviewItem } from '../../shared/domain/review-item.js';
+import { SendFailedError } from '../../shared/drafts/email/approve.js';
 import { ConflictError } from '../../shared/errors.js';
 import type { EmailItem } from '../../shared/mail/mailer.js';
-import { approveItem, dismissItem, SendFailedError } from '../../shared/use-cases/decide.js';
+import { approveItem, dismissItem } from '../../shared/use-cases/decide.js';
 import { ingestProposal } from '../../shared/use-cases/ingest-proposal.js';
 import { INTERRUPTED_AFTER_MS, recoverInterruptedSends } from '../../shared/use-cases/scheduled-jobs.js';
 import { sesEndpoint } from '../support/endpoints.js';

@@ -17,7 +17,7 @@ import { WriteConflictError } from '../../shared/errors.js';
 import { itemKeys } from '../../shared/store/entities/review-item.js';
 import { ReviewStore } from '../../shared/store/review-store.js';
 import { TRANSACTION_CONFLICT_ATTEMPTS } from '../../shared/store/table.js';
-import { decisionCounters } from '../../shared/use-cases/decide.js';
+import { decisionCounters } from '../../shared/use-cases/commit.js';
 import { ItemConflictError, type ItemWrite } from '../../shared/use-cases/ports.js';
 import { type ConflictRule, useConflictRule } from '../support/conflict-rule.js';
 import {

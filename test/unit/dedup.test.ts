@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareProposals, dedupHashOf, dedupKeyOf } from '../../shared/domain/dedup.js';
+import { compareProposals, dedupHashOf } from '../../shared/domain/dedup.js';
+import { dedupKeyOf } from '../../shared/drafts/proposal.js';
 import { proposal } from '../fixtures/index.js';
 
 describe('dedup key', () => {

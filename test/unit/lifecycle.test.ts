@@ -127,7 +127,7 @@ const APPLY: Record<Arrow, (item: ReviewItem) => ReviewItem> = {
   reassign: (item) => reassigned(item, ['u_bob'], { added: ['u_bob'], removed: ['u_alice'] }, T1),
   markStale: (item) => markedStale(item, { reason: 'message received', at: T1, messageId: '<m@x>' }, T1),
   applyClaim: (item) => applyClaimed(item, { ...APPLY_ATTEMPT, claimedAt: T1 }),
-  applied: (item) => applied({ ...item, apply: APPLY_ATTEMPT }, T1, { recordVersion: '19' }),
+  applied: (item) => applied({ ...item, apply: APPLY_ATTEMPT }, T1, { recordVersion: '19' }, []),
   applyRejected: (item) =>
     applyRejected({ ...item, apply: APPLY_ATTEMPT }, { reason: 'conflict', message: 'no', at: T1 }, true),
   republish: (item) => republished({ ...item, apply: APPLY_ATTEMPT }, T1, T2),

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { type EmailWebhookEvent, emailWebhookSchema } from '../../shared/domain/email-webhook.js';
-import { matchesWebhookEvent, normalizeSubject } from '../../shared/domain/matching.js';
 import type { ReviewItem } from '../../shared/domain/review-item.js';
+import { matchesWebhookEvent, normalizeSubject } from '../../shared/drafts/email/matching.js';
+import type { EmailDraft } from '../../shared/drafts/email/schema.js';
 
-const item = (draft: Partial<ReviewItem['draft']> = {}): ReviewItem =>
+type EmailItem = ReviewItem & { draft: EmailDraft };
+const item = (draft: Partial<EmailDraft> = {}): EmailItem =>
   ({
     proposedAt: '2026-11-20T10:00:00.000Z',
     draft: {
@@ -16,7 +18,7 @@ const item = (draft: Partial<ReviewItem['draft']> = {}): ReviewItem =>
       bodyText: 'x',
       ...draft,
     },
-  }) as ReviewItem;
+  }) as EmailItem;
 const sent = (over: Partial<EmailWebhookEvent> = {}): EmailWebhookEvent =>
   emailWebhookSchema.parse({
     type: 'message.sent',

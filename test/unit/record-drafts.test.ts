@@ -3,7 +3,7 @@
  * the field holds now), edits, field-by-field replacement and the command a claim publishes.
  */
 import { describe, expect, it } from 'vitest';
-import { recordCommand } from '../../shared/drafts/record-command.js';
+import type { FieldValue } from '../../shared/domain/record-fields.js';
 import { recordCreateKind } from '../../shared/drafts/record-create/index.js';
 import {
   type RecordChange,
@@ -12,12 +12,7 @@ import {
   recordUpdateKind,
   replaceRecordUpdate,
 } from '../../shared/drafts/record-update/index.js';
-import {
-  type ChangeIntent,
-  type ChangeState,
-  classify,
-  type FieldValue,
-} from '../../shared/drafts/record-values.js';
+import { type ChangeIntent, type ChangeState, classify } from '../../shared/drafts/record-values.js';
 import { ValidationError } from '../../shared/errors.js';
 import { draftProposedSchema } from '../../shared/events/in-schemas.js';
 import { feedbackOfChange } from '../../shared/store/entities/automation-feedback.js';
@@ -247,7 +242,7 @@ describe('replacement field by field', () => {
 describe('the command', () => {
   it('carries the approved changes with the edited values and the base version', () => {
     const draft = recordUpdateKind.merge(update(), [{ field: 'amount', after: 16000 }]) as RecordUpdateDraft;
-    const command = recordCommand({
+    const command = recordUpdateKind.settle?.command({
       id: 'ri_1',
       draft,
       apply: {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Member } from '../../shared/domain/review-item.js';
-import { canSee, MAX_REVIEWERS, routeReviewers } from '../../shared/domain/routing.js';
+import { canSee, MAX_REVIEWERS } from '../../shared/domain/routing.js';
 import { hasMailbox } from '../../shared/drafts/email/index.js';
+import { routeReviewers } from '../../shared/drafts/proposal.js';
 import { proposal } from '../fixtures/index.js';
 
 const m = (userId: string, over: Partial<Member> = {}): Member => ({

@@ -1,13 +1,15 @@
 /**
  * The email kind (SPEC 2.1): routed also to the members whose mailbox is on the email, approved only by a
- * reviewer with the `from` mailbox, sent through SES (shared/mail/mailer.ts), matched by the email webhook by
- * thread, subject or provider draft id.
+ * reviewer with the `from` mailbox, sent through the mailer port (./sender.ts; SES: shared/mail/mailer.ts) by its
+ * executor (./approve.ts), matched by the email webhook by thread, subject or provider draft id (./matching.ts).
  */
 import * as z from 'zod/mini';
 import type { Member } from '../../domain/review-item.js';
 import type { DraftKind } from '../kind.js';
+import { sendEmail } from './approve.js';
 import { emailDiff } from './diff.js';
 import { conversationKey, externalDraftKey } from './keys.js';
+import { makesStale, matchesWebhookEvent } from './matching.js';
 import {
   type EmailDraft,
   type EmailEdit,
@@ -45,6 +47,7 @@ export const emailKind: DraftKind<EmailDraft, EmailPreview, EmailEdit> = {
     return { ...headers, bodyPreview: bodyText.slice(0, PREVIEW_LENGTH) };
   },
   editKey: 'draft',
+  noun: 'an email',
   editSchema: emailEditSchema,
   merge(draft, edit) {
     const { bodyHtml, ...changes } = edit;
@@ -53,6 +56,8 @@ export const emailKind: DraftKind<EmailDraft, EmailPreview, EmailEdit> = {
     else if (bodyHtml !== undefined) merged.bodyHtml = bodyHtml;
     return merged;
   },
+  // The edits are replaced with the draft, never kept (below).
+  hasEdits: () => false,
   // Replacement drops a reviewer's edits of an email (SPEC 3): the edited draft stays in history.
   replace: (_previous, proposal) => proposal,
   replaceReadsPrevious: false,
@@ -77,10 +82,15 @@ export const emailKind: DraftKind<EmailDraft, EmailPreview, EmailEdit> = {
       ? { draftIdPk: externalDraftKey(workspaceId, draft.from, draft.externalDraftId) }
       : {}),
   }),
+  fieldsOf: () => [],
   approveRefusal: (member, draft) =>
     hasMailbox(member, draft.from)
       ? null
       : `Only a reviewer whose connected mailbox is ${draft.from} can send this email; you can edit or dismiss it`,
+  approveArrow: 'claim',
+  approve: sendEmail,
+  resolvedBy: matchesWebhookEvent,
+  staledBy: makesStale,
   diff: emailDiff,
   headline: (draft) => `"${draft.subject}" from ${draft.from} to ${draft.to.join(', ') || '(cc/bcc only)'}`,
   describe(draft) {

@@ -1,7 +1,7 @@
 /** The index keys an open email draft carries, for the email webhook (docs/table-design.md, `match`, `draftId`). */
 import { createHash } from 'node:crypto';
-import { normalizeSubject } from '../../domain/matching.js';
 import { part, tenant } from '../../store/key-parts.js';
+import { normalizeSubject } from './matching.js';
 
 const subjectHash = (subject: string) =>
   createHash('sha256').update(normalizeSubject(subject)).digest('hex').slice(0, 32);

@@ -5,19 +5,18 @@
  */
 import * as z from 'zod/mini';
 import { headerSafe, idSchema, once } from '../../domain/primitives.js';
-import { ValidationError } from '../../errors.js';
-import type { DraftKind } from '../kind.js';
 import {
   fieldNameSchema,
   labelSchema,
-  previewValue,
   recordTypeSchema,
   type Scalar,
-  sameValue,
   scalarSchema,
-  showValue,
   withinDraftSize,
-} from '../record-values.js';
+} from '../../domain/record-fields.js';
+import { ValidationError } from '../../errors.js';
+import type { DraftKind } from '../kind.js';
+import { approveByCommand, type CommandBody, settleByCommand } from '../record-command.js';
+import { previewValue, sameValue, showValue } from '../record-values.js';
 
 export const MAX_FIELDS = 100;
 
@@ -74,6 +73,17 @@ export const createdValueOf = (field: RecordField): Scalar => (field.edit ? fiel
 
 const labelOf = (field: { field: string; label?: string }) => field.label ?? field.field;
 
+/** The creation's part of the `Record Change Approved` command: the approved fields with their values. */
+const commandBody: CommandBody<RecordCreateDraft> = (draft, approved) => ({
+  operation: 'create',
+  record: { type: draft.record.type, ...(draft.record.name ? { name: draft.record.name } : {}) },
+  fields: draft.fields
+    .filter((field) => approved.has(field.field))
+    .map((field) => ({ field: field.field, value: createdValueOf(field), edited: field.edit !== undefined })),
+});
+
+const fieldsOf = (draft: RecordCreateDraft) => draft.fields.map((field) => field.field);
+
 export const recordCreateKind: DraftKind<RecordCreateDraft, RecordCreateDraft, RecordCreateEdit> = {
   type: 'record.create',
   schema: recordCreateDraftSchema,
@@ -88,6 +98,7 @@ export const recordCreateKind: DraftKind<RecordCreateDraft, RecordCreateDraft, R
     })),
   }),
   editKey: 'fields',
+  noun: 'a record creation',
   replaceReadsPrevious: true,
   // What an edit changed (SPEC 3, Feedback): the fields whose reviewer value moved.
   diff(before, after) {
@@ -135,7 +146,15 @@ export const recordCreateKind: DraftKind<RecordCreateDraft, RecordCreateDraft, R
   ],
   records: () => [],
   indexKeys: () => ({}),
+  fieldsOf,
   approveRefusal: () => null,
+  approveArrow: 'applyClaim',
+  approve: (context) => approveByCommand(context, { fieldsOf, drifted: () => [], body: commandBody }),
+  settle: settleByCommand(commandBody, {
+    appliedResult: (answer) => ({ recordId: answer.record.id }),
+    rejectedDraft: (draft) => draft,
+  }),
+  hasEdits: (draft) => draft.fields.some((field) => field.edit !== undefined),
   headline: (draft) => `create ${draft.record.type}${draft.record.name ? ` "${draft.record.name}"` : ''}`,
   describe: (draft) =>
     [

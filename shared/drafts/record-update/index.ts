@@ -6,27 +6,24 @@
  */
 import * as z from 'zod/mini';
 import { headerSafe, idSchema, noControl, once } from '../../domain/primitives.js';
+import {
+  type FieldValue,
+  fieldNameSchema,
+  fieldValueSchema,
+  labelSchema,
+  recordTypeSchema,
+  type Scalar,
+  scalarSchema,
+  valuesSchema,
+  withinDraftSize,
+} from '../../domain/record-fields.js';
 import type { RecordRef } from '../../domain/review-item.js';
 import { compareTimes } from '../../domain/time.js';
 import { ValidationError } from '../../errors.js';
 import { part, tenant } from '../../store/key-parts.js';
 import type { DraftKind } from '../kind.js';
-import {
-  type ChangeIntent,
-  classify,
-  type FieldValue,
-  fieldNameSchema,
-  fieldValueSchema,
-  labelSchema,
-  previewValue,
-  recordTypeSchema,
-  type Scalar,
-  sameValue,
-  scalarSchema,
-  showValue,
-  valuesSchema,
-  withinDraftSize,
-} from '../record-values.js';
+import { approveByCommand, type CommandBody, settleByCommand } from '../record-command.js';
+import { type ChangeIntent, classify, previewValue, sameValue, showValue } from '../record-values.js';
 
 export const MAX_CHANGES = 50;
 
@@ -186,10 +183,33 @@ function describeChange(change: RecordChange): string {
   return `- ${labelOf(change)}: ${what}${edited}${state}`;
 }
 
+/** The update's part of the `Record Change Approved` command: each approved change with the value to write. */
+const commandBody: CommandBody<RecordUpdateDraft> = (draft, approved) => ({
+  operation: 'update',
+  record: {
+    type: draft.record.type,
+    id: draft.record.id,
+    ...(draft.record.version ? { baseVersion: draft.record.version } : {}),
+  },
+  changes: draft.changes
+    .filter((change) => approved.has(change.field))
+    .map((change) => ({ field: change.field, ...intentOf(change), edited: change.edit !== undefined })),
+});
+
+const fieldsOf = (draft: RecordUpdateDraft) => draft.changes.map((change) => change.field);
+
 export const recordUpdateKind: DraftKind<RecordUpdateDraft, RecordUpdateDraft, RecordUpdateEdit> = {
   type: 'record.update',
   schema: recordUpdateDraftSchema,
   proposalSchema: recordUpdateProposalSchema,
+  // Its changes start `clean`: nothing is known yet of what the record holds now.
+  started: (proposal) => {
+    const draft = proposal as Omit<RecordUpdateDraft, 'changes'> & { changes: Omit<RecordChange, 'state'>[] };
+    return {
+      ...draft,
+      changes: draft.changes.map((change) => ({ ...change, state: 'clean' })),
+    } as RecordUpdateDraft;
+  },
   previewSchema: recordUpdateDraftSchema,
   preview: (draft) => ({
     ...draft,
@@ -206,6 +226,7 @@ export const recordUpdateKind: DraftKind<RecordUpdateDraft, RecordUpdateDraft, R
     }),
   }),
   editKey: 'changes',
+  noun: 'a record update',
   editSchema: recordUpdateEditSchema,
   replace: (previous, proposal) => replaceRecordUpdate(previous, proposal),
   // What an edit changed (SPEC 3, Feedback): the changes whose reviewer value moved.
@@ -256,7 +277,27 @@ export const recordUpdateKind: DraftKind<RecordUpdateDraft, RecordUpdateDraft, R
   ],
   records: (draft) => [{ type: draft.record.type, id: draft.record.id }],
   indexKeys: (workspaceId, draft) => ({ matchPk: matchKey(workspaceId, draft.record) }),
+  fieldsOf,
   approveRefusal: () => null,
+  approveArrow: 'applyClaim',
+  approve: (context) =>
+    approveByCommand(context, {
+      fieldsOf,
+      drifted: (draft) => draft.changes.filter((c) => c.state === 'drifted').map((c) => c.field),
+      body: commandBody,
+    }),
+  settle: settleByCommand(commandBody, {
+    appliedResult: (answer) => (answer.record.version ? { recordVersion: answer.record.version } : {}),
+    // A conflict names what the record holds now: the changes are classified against it.
+    rejectedDraft: (draft, answer, at) =>
+      answer.current ? { ...draft, changes: reclassified(draft.changes, answer.current.fields, at) } : draft,
+  }),
+  recordChanged(draft, fields, at) {
+    const changes = reclassified(draft.changes, fields, at);
+    if (JSON.stringify(changes) === JSON.stringify(draft.changes)) return undefined;
+    return { draft: { ...draft, changes }, alreadyHolds: changes.every((change) => change.state === 'moot') };
+  },
+  hasEdits: (draft) => draft.changes.some((change) => change.edit !== undefined),
   headline: (draft) =>
     `update ${draft.record.type} ${draft.record.name ?? draft.record.id}: ${draft.changes.map(labelOf).join(', ')}`,
   describe: (draft) =>

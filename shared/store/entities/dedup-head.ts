@@ -5,7 +5,8 @@
  */
 import * as z from 'zod/mini';
 import { executedAsSchema } from '../../domain/primitives.js';
-import { type ReviewItem, recordRefsOf } from '../../domain/review-item.js';
+import type { ReviewItem } from '../../domain/review-item.js';
+import { recordRefsOf } from '../../drafts/index.js';
 import type { DedupHead, HeadClaim, ItemState } from '../../use-cases/ports.js';
 import { part, tenant } from '../key-parts.js';
 import type { Attributes, TableKey, TransactItem } from '../table.js';

@@ -11,15 +11,9 @@
  */
 
 import type { ExecutedAs } from '../../domain/primitives.js';
-import {
-  isOpen,
-  type RecordRef,
-  type ReviewItem,
-  type ReviewStatus,
-  recordRefsOf,
-} from '../../domain/review-item.js';
+import { isOpen, type RecordRef, type ReviewItem, type ReviewStatus } from '../../domain/review-item.js';
 import { scopeOf } from '../../domain/routing.js';
-import { kindOf } from '../../drafts/index.js';
+import { kindOf, recordRefsOf } from '../../drafts/index.js';
 import type { DueKind, ItemState } from '../../use-cases/ports.js';
 import { listSk, part, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';

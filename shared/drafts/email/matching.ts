@@ -2,10 +2,13 @@
  * Auto-resolve matching (SPEC 3): does an email provider event say this item's email was sent or its draft
  * discarded elsewhere? The store has already narrowed the items to open items from the event's mailbox.
  */
+import type { EmailWebhookEvent } from '../../domain/email-webhook.js';
+import type { ReviewItem } from '../../domain/review-item.js';
+import { compareTimes } from '../../domain/time.js';
+import type { MailboxEvent } from '../kind.js';
+import type { EmailDraft } from './schema.js';
 
-import type { EmailWebhookEvent } from './email-webhook.js';
-import type { ReviewItem } from './review-item.js';
-import { compareTimes } from './time.js';
+type EmailItem = Pick<ReviewItem, 'proposedAt'> & { draft: EmailDraft };
 
 /** Subject comparison ignores case, surrounding space and any leading `Re:` / `Fwd:` (also `Fw:`), repeated. */
 export function normalizeSubject(subject: string): string {
@@ -23,9 +26,8 @@ const sameAddressSet = (a: string[], b: string[]): boolean => {
   return left.size === right.size && [...left].every((x) => right.has(x));
 };
 
-export function matchesWebhookEvent(item: ReviewItem, event: EmailWebhookEvent): boolean {
+export function matchesWebhookEvent(item: EmailItem, event: MailboxEvent): boolean {
   const { draft } = item;
-  if (draft.type !== 'email') return false;
   if (draft.from.toLowerCase() !== event.mailbox.toLowerCase()) return false;
   if (event.draftId !== undefined && draft.externalDraftId === event.draftId) return true;
   if (event.type !== 'message.sent') return false;
@@ -43,9 +45,9 @@ export function matchesWebhookEvent(item: ReviewItem, event: EmailWebhookEvent):
  * Stale emails (SPEC 3): a `message.received` in the draft's from-mailbox on the draft's thread, at or after the item
  * was proposed, from anyone but that mailbox, means the conversation moved on. Email drafts with a thread only.
  */
-export function makesStale(item: ReviewItem, event: EmailWebhookEvent): boolean {
+export function makesStale(item: EmailItem, event: MailboxEvent): boolean {
   const { draft } = item;
-  if (event.type !== 'message.received' || draft.type !== 'email') return false;
+  if (event.type !== 'message.received') return false;
   if (draft.threadId === undefined || event.threadId !== draft.threadId) return false;
   if (draft.from.toLowerCase() !== event.mailbox.toLowerCase()) return false;
   if (event.from !== undefined && event.from.toLowerCase() === draft.from.toLowerCase()) return false;
