@@ -15,7 +15,6 @@ const shardSchema = z.object({ after: z.string().optional(), ended: z.boolean().
 const consumerSchema = z.object({ streamArn: z.string(), shards: z.record(z.string(), shardSchema) });
 const fileSchema = z.object({ version: z.literal(1), consumers: z.record(z.string(), consumerSchema) });
 
-export type ShardCheckpoint = z.infer<typeof shardSchema>;
 export type ConsumerCheckpoint = z.infer<typeof consumerSchema>;
 
 export interface CheckpointStore {
