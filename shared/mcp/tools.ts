@@ -3,8 +3,8 @@
  * answer reads to a model. shared/mcp/server.ts registers every entry of TOOLS on the SDK's McpServer; adding a
  * tool is adding an entry here.
  *
- * Every tool is read-only and calls the very use cases the HTTP routes call (read-items.ts, review-stats.ts) as
- * the caller from the JWT, so an agent sees exactly what its user may see (`canSee`, the one visibility rule).
+ * Every tool is read-only and calls the use cases (the HTTP routes' read-items.ts, review-stats.ts, and the list by
+ * automation name, list-by-name.ts) as the caller from the JWT, so an agent sees exactly what its user may see (`canSee`, the one visibility rule).
  * Output schemas are the HTTP API's response schemas (shared/domain/responses.ts), so `structuredContent` is
  * what the matching route answers.
  */
@@ -22,14 +22,8 @@ import {
 import { idSchema, listQuerySchema, pageQuerySchema, relatedRecordSchema } from '../domain/schemas.js';
 import { describeDraft, headlineOf } from '../drafts/index.js';
 import type { Caller } from '../http/request.js';
-import {
-  getItemWithHistory,
-  listAutomations,
-  listRecordItems,
-  listReviewItems,
-  type ReadDeps,
-  type Viewer,
-} from '../use-cases/read-items.js';
+import { listByName } from '../use-cases/list-by-name.js';
+import { getItemWithHistory, listAutomations, type ReadDeps } from '../use-cases/read-items.js';
 import { type ReviewFeedback, reviewFeedback } from '../use-cases/review-feedback.js';
 import { type ReviewStats, reviewStats } from '../use-cases/review-stats.js';
 
@@ -79,9 +73,6 @@ export const MCP_INSTRUCTIONS =
   "They change nothing. To see why an automation's drafts are dismissed or edited, or whether a new version " +
   'did better, find its id with list_automations and call automation_feedback.';
 
-/** At most this many use-case pages per list call when filters the store cannot apply thin the pages out. */
-export const MAX_LIST_ROUNDS = 5;
-
 export const listToolInput = z
   .object({
     automationId: listQuerySchema.shape.automationId.check(
@@ -118,7 +109,6 @@ export const listToolInput = z
     message: 'recordType and recordId go together',
     path: ['recordId'],
   });
-export type ListToolInput = z.output<typeof listToolInput>;
 
 export const getItemToolInput = z.object({ id: idSchema.check(z.describe('The review item id (ri_...)')) });
 
@@ -156,7 +146,7 @@ export const TOOLS: readonly ToolDefinition[] = [
       'Returns a page and a cursor for the next one.',
     input: listToolInput,
     output: reviewItemListSchema,
-    run: ({ deps, caller }, input) => listItems(deps, caller, input),
+    run: ({ deps, caller }, input) => listByName(deps, caller, input),
     describe: describeList,
   }),
   defineTool({
@@ -225,117 +215,6 @@ export const TOOLS: readonly ToolDefinition[] = [
     describe: describeFeedback,
   }),
 ];
-
-/**
- * The list use cases, with the filters they do not apply themselves (name, status, and on a record: automation
- * and scope) applied to what they answered. Each round asks only for what is still missing, so a page never holds
- * more than `limit` and the cursor never skips an item.
- */
-export async function listItems(deps: ReadDeps, caller: Caller, input: ListToolInput) {
-  if (input.automationName !== undefined && input.automationId === undefined) {
-    // By name (SPEC 8, flat at scale): the caller's member record and the workspace's automation names in one
-    // request, then the list by id, which costs what it costs for an id whatever the queue holds (3 requests in all
-    // for a member's workspace view). Several automations of that name: filter by name.
-    const viewer = await deps.store.memberAndNames(caller.workspaceId, caller.userId);
-    if (!viewer.member?.active) return { items: [], nextCursor: null };
-    const ids = viewer.names
-      ? idsNamed(viewer.names, input.automationName)
-      : await automationIdsNamed(deps, caller, input.automationName);
-    if (ids.length === 0) return { items: [], nextCursor: null };
-    if (ids.length === 1)
-      return listFiltered(
-        deps,
-        caller,
-        { ...input, automationId: ids[0], automationName: undefined },
-        viewer,
-      );
-    // Several automations of that name: their lists merged newest first (a partition per automation and
-    // visibility scope), so the cost grows with the automations named, never with the queue.
-    if (ids.length <= MAX_NAMED_AUTOMATIONS)
-      return listFiltered(deps, caller, { ...input, automationName: undefined }, viewer, ids);
-    return listFiltered(deps, caller, input, viewer);
-  }
-  return listFiltered(deps, caller, input);
-}
-
-/** The ids of the automations whose latest name contains `name`, ignoring case. */
-function idsNamed(names: Map<string, string>, name: string): string[] {
-  const wanted = name.toLowerCase();
-  return [...names]
-    .filter(([, latest]) => latest.toLowerCase().includes(wanted))
-    .map(([id]) => id)
-    .sort();
-}
-
-/**
- * Automations of one name whose lists are merged by partition; a name shared by more is listed through the whole
- * list with the name filtered (MAX_LIST_ROUNDS pages at most).
- */
-const MAX_NAMED_AUTOMATIONS = 4;
-
-/** Pages of the automation list it may read to turn a name into ids (each page is one request, 100 automations). */
-const MAX_AUTOMATION_PAGES = 5;
-
-/**
- * The same through the automation list, when the workspace's names are incomplete (a names shard reached
- * DynamoDB's item size: store/entities/automation-names.ts).
- */
-async function automationIdsNamed(deps: ReadDeps, caller: Caller, name: string): Promise<string[]> {
-  const names = new Map<string, string>();
-  let cursor: string | undefined;
-  for (let page = 0; page < MAX_AUTOMATION_PAGES; page++) {
-    const result = await deps.store.automations(
-      caller.workspaceId,
-      caller.userId,
-      { limit: 100, ...(cursor ? { cursor } : {}) },
-      false,
-    );
-    for (const entry of result.automations)
-      if (entry.automationName !== undefined) names.set(entry.automationId, entry.automationName);
-    if (!result.nextCursor) break;
-    cursor = result.nextCursor;
-  }
-  return idsNamed(names, name);
-}
-
-async function listFiltered(
-  deps: ReadDeps,
-  caller: Caller,
-  input: ListToolInput,
-  viewer?: Viewer,
-  automationIds?: string[],
-) {
-  const record =
-    input.recordType && input.recordId ? { type: input.recordType, id: input.recordId } : undefined;
-  const scope = input.scope ?? (record ? 'workspace' : 'mine');
-  const name = input.automationName?.toLowerCase();
-  type Listed = Awaited<ReturnType<typeof listReviewItems>>['items'][number];
-  const wanted = (item: Listed) =>
-    (name === undefined || (item.origin.automationName ?? '').toLowerCase().includes(name)) &&
-    (input.status === undefined || item.status === input.status) &&
-    (!record || input.automationId === undefined || item.origin.automationId === input.automationId) &&
-    (!record || automationIds === undefined || automationIds.includes(item.origin.automationId)) &&
-    (!record || scope === 'workspace' || item.reviewers.includes(caller.userId));
-
-  const items: Listed[] = [];
-  let cursor = input.cursor;
-  for (let round = 1; ; round++) {
-    const page = { limit: input.limit - items.length, ...(cursor ? { cursor } : {}) };
-    const result = record
-      ? await listRecordItems(deps, caller, record, page, viewer)
-      : await listReviewItems(
-          deps,
-          caller,
-          { ...page, scope, automationId: input.automationId, ...(automationIds ? { automationIds } : {}) },
-          viewer,
-        );
-    items.push(...result.items.filter(wanted));
-    if (result.nextCursor === null || items.length >= input.limit || round >= MAX_LIST_ROUNDS) {
-      return { items, nextCursor: result.nextCursor };
-    }
-    cursor = result.nextCursor;
-  }
-}
 
 // ---------------------------------------------------------------- text for the model
 
