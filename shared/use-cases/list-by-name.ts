@@ -18,7 +18,10 @@ export interface ListByNameQuery {
   recordType?: string;
   recordId?: string;
   status?: ReviewStatus;
-  /** Default: mine, or workspace with a record. */
+  /**
+   * Default: workspace with an automation or a record (what list_automations counts as open for the caller), else
+   * mine.
+   */
   scope?: ListQuery['scope'];
   limit: number;
   cursor?: string;
@@ -36,7 +39,8 @@ const MAX_NAMED_AUTOMATIONS = 4;
 /** Pages of the automation list it may read to turn a name into ids (each page is one request, 100 automations). */
 const MAX_AUTOMATION_PAGES = 5;
 
-export async function listByName(deps: ReadDeps, caller: Caller, query: ListByNameQuery) {
+export async function listByName(deps: ReadDeps, caller: Caller, asked: ListByNameQuery) {
+  const query = { ...asked, scope: asked.scope ?? defaultScope(asked) };
   if (query.automationName !== undefined && query.automationId === undefined) {
     // By name (SPEC 8, flat at scale): the caller's member record and the workspace's automation names in one
     // request, then the list by id, which costs what it costs for an id whatever the queue holds (3 requests in all
@@ -61,6 +65,13 @@ export async function listByName(deps: ReadDeps, caller: Caller, query: ListByNa
     return listFiltered(deps, caller, query, viewer);
   }
   return listFiltered(deps, caller, query);
+}
+
+/** An agent asking for an automation's or a record's items means every open one it may see, not only its queue. */
+function defaultScope(query: ListByNameQuery): ListQuery['scope'] {
+  const byAutomation = query.automationId !== undefined || query.automationName !== undefined;
+  const byRecord = query.recordType !== undefined && query.recordId !== undefined;
+  return byAutomation || byRecord ? 'workspace' : 'mine';
 }
 
 /** The ids of the automations whose latest name contains `name`, ignoring case. */
@@ -97,13 +108,13 @@ async function automationIdsNamed(deps: ReadDeps, caller: Caller, name: string):
 async function listFiltered(
   deps: ReadDeps,
   caller: Caller,
-  query: ListByNameQuery,
+  query: ListByNameQuery & { scope: ListQuery['scope'] },
   viewer?: Viewer,
   automationIds?: string[],
 ) {
   const record =
     query.recordType && query.recordId ? { type: query.recordType, id: query.recordId } : undefined;
-  const scope = query.scope ?? (record ? 'workspace' : 'mine');
+  const { scope } = query;
   const name = query.automationName?.toLowerCase();
   type Listed = Awaited<ReturnType<typeof listReviewItems>>['items'][number];
   const wanted = (item: Listed) =>
