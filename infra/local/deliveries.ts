@@ -5,7 +5,7 @@
  * `delivered` with the handler's result or `dead-lettered`, either after its last attempt failed or at once when
  * the function dead-lettered an invalid event itself (SQS SendMessage, send-message.ts), as it does in AWS.
  */
-import type { FunctionSpec } from '../manifest.js';
+import type { EventPattern, FunctionSpec } from '../manifest.js';
 import {
   createDeliveryQueue,
   DEFAULT_RETRY,
@@ -13,12 +13,19 @@ import {
   type QueuedDelivery,
   type RetryPolicy,
 } from './delivery-queue.js';
-import type { BusRule } from './event-bus.js';
 import { matchesPattern } from './event-pattern.js';
 import type { HandlerInvoker } from './handlers.js';
 import { describeError, type LocalLog } from './log.js';
 import type { EventEnvelope } from './put-events.js';
 import type { DeadLetterRequest } from './send-message.js';
+
+export interface BusRule {
+  ruleName: string;
+  pattern: EventPattern;
+  fn: FunctionSpec;
+  /** `default`: the rule listens on the account's default bus, as in the CDK stack. */
+  bus?: 'default';
+}
 
 /** Kept in memory for reading; the oldest go first past this many (a long `npm start` stays small). */
 export const MAX_KEPT = 10_000;

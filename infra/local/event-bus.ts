@@ -1,9 +1,10 @@
 /**
- * The local EventBridge: an HTTP endpoint speaking PutEvents as the AWS SDK sends it, delivering every
- * accepted event to the Lambda handler of every manifest rule whose pattern matches, asynchronously, with
- * retries and a dead-letter list, as the CDK stack's rules, targets, Lambda's async invocation and the
- * functions' failure queues do in AWS. Deliveries to a function with a manifest `concurrency` wait in its queue
- * beyond that many at once, as under reserved concurrency (delivery-queue.ts: the cap, the retries).
+ * The local EventBridge's HTTP face: an endpoint speaking PutEvents as the AWS SDK sends it, in front of the bus
+ * (event-bus-core.ts), which delivers every accepted event to the Lambda handler of every manifest rule whose
+ * pattern matches, asynchronously, with retries and a dead-letter list, as the CDK stack's rules, targets,
+ * Lambda's async invocation and the functions' failure queues do in AWS. Deliveries to a function with a manifest
+ * `concurrency` wait in its queue beyond that many at once, as under reserved concurrency (delivery-queue.ts: the
+ * cap, the retries).
  *
  * The same port takes SQS SendMessage (send-message.ts) on the local failure queue: a function that rejects an
  * invalid event dead-letters it there itself, at once, as it does to its own failure queue in AWS.
@@ -17,29 +18,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import * as z from 'zod';
-import { type EventPattern, type FunctionSpec, OWN_EVENT_SOURCE } from '../manifest.js';
 import {
-  createDeliveries,
-  type DeadLetter,
-  type Delivery,
-  eventName,
-  MAX_KEPT,
-  type RetryOptions,
-} from './deliveries.js';
-import { matchesPattern } from './event-pattern.js';
-import type { HandlerInvoker } from './handlers.js';
+  createEventBusCore,
+  type EventBusCore,
+  type EventBusCoreOptions,
+  faultsRequestSchema,
+} from './event-bus-core.js';
 import { BodyTooLargeError, closeServer, listenLocal, readBody, sendJson } from './http-server.js';
-import { describeError, type LocalLog } from './log.js';
+import { describeError } from './log.js';
 import { LOCAL_HOST } from './ports.js';
 import {
-  type EventEnvelope,
   MAX_REQUEST_ENTRIES_BYTES,
   type PutEventsEntry,
   PutEventsRequestError,
-  type PutEventsResultEntry,
   parsePutEvents,
-  toEnvelope,
 } from './put-events.js';
 import {
   AMZ_JSON_1_0,
@@ -51,7 +43,8 @@ import {
   SQS_TARGET_PREFIX,
 } from './send-message.js';
 
-export { type DeadLetter, type Delivery, outcomeOf } from './deliveries.js';
+export { type BusRule, type DeadLetter, type Delivery, outcomeOf } from './deliveries.js';
+export type { EventFilter, Faults } from './event-bus-core.js';
 
 const AMZ_JSON = 'application/x-amz-json-1.1';
 const PUT_EVENTS_TARGET = 'AWSEvents.PutEvents';
@@ -59,33 +52,10 @@ const PUT_EVENTS_TARGET = 'AWSEvents.PutEvents';
 const STOP_WAIT_MS = 5_000;
 const SCHEMAS_PREFIX = '/schemas/';
 
-export interface BusRule {
-  ruleName: string;
-  pattern: EventPattern;
-  fn: FunctionSpec;
-  /** `default`: the rule listens on the account's default bus, as in the CDK stack. */
-  bus?: 'default';
-}
-
-export interface EventFilter {
-  source?: string;
-  detailType?: string;
-}
-
-/** The fault switch's state: how many of the system's own PutEvents requests will still fail. */
-export interface Faults {
-  failPutEvents: number;
-}
-
-/** `retry`, `retryDelaysMs`, `random`: how failed deliveries are retried (deliveries.ts). */
-export interface EventBusOptions extends RetryOptions {
+/** The bus's own options (event-bus-core.ts) and its server's. */
+export interface EventBusOptions extends EventBusCoreOptions {
+  /** 0 picks a free one. */
   port: number;
-  eventBusName: string;
-  rules: BusRule[];
-  invoker: HandlerInvoker;
-  log: LocalLog;
-  /** The Source of the system's own events, which the fault switch fails (default the manifest's). */
-  ownSource?: string;
   /** More read-only endpoints on this server: path → what `GET path` answers as JSON. */
   reads?: Record<string, () => unknown>;
   /**
@@ -95,88 +65,28 @@ export interface EventBusOptions extends RetryOptions {
   schemas?: () => Promise<Record<string, unknown>>;
 }
 
-export interface LocalEventBus {
+export interface LocalEventBus
+  extends Pick<
+    EventBusCore,
+    'events' | 'deadLetters' | 'deliveries' | 'idle' | 'acceptedCount' | 'failPutEvents' | 'faults'
+  > {
   endpoint: string;
   port: number;
   /** The SQS queue URL functions dead-letter invalid events to (DEAD_LETTER_QUEUE_URL), on this port. */
   failureQueueUrl: string;
-  /** Every accepted event, oldest first, optionally filtered. */
-  events(filter?: EventFilter): EventEnvelope[];
-  /** Deliveries that failed every attempt, and invalid events their function dead-lettered at once. */
-  deadLetters(): DeadLetter[];
-  /** What each matching rule's function made of the event (undefined for an event this bus does not know). */
-  deliveries(eventId: string): Delivery[] | undefined;
-  /** Resolves once no delivery is queued or pending (retries included, and events those deliveries published). */
-  idle(): Promise<void>;
-  /** How many events this bus has accepted (for quiet detection). */
-  acceptedCount(): number;
-  /** Makes the next n PutEvents requests of the system's own events fail (0 turns the switch off). */
-  failPutEvents(n: number): void;
-  faults(): Faults;
   /** Stops accepting events, drops queued deliveries and retries not yet due, waits (up to 5 s) for those running. */
   stop(): Promise<void>;
 }
 
 export async function startEventBus(options: EventBusOptions): Promise<LocalEventBus> {
   const { log } = options;
-  const ownSource = options.ownSource ?? OWN_EVENT_SOURCE;
-  const deliveries = createDeliveries(options);
-  const accepted: EventEnvelope[] = [];
-  const faults: Faults = { failPutEvents: 0 };
-  let acceptedTotal = 0;
-
-  function accept(event: EventEnvelope, bus: 'own' | 'default'): void {
-    accepted.push(event);
-    if (accepted.length > MAX_KEPT) accepted.splice(0, accepted.length - MAX_KEPT);
-    acceptedTotal += 1;
-    const targets = options.rules.filter(
-      (rule) => (rule.bus === 'default' ? 'default' : 'own') === bus && matchesPattern(event, rule.pattern),
-    );
-    if (targets.length === 0) log.info(`${eventName(event)}: accepted, no rule matches`);
-    deliveries.deliver(event, targets);
-  }
-
-  /** The fault switch: true (and one fault spent) when this request must fail as under an outage. */
-  function failsNow(entries: PutEventsEntry[]): boolean {
-    if (faults.failPutEvents <= 0 || !entries.every((entry) => entry.Source === ownSource)) return false;
-    faults.failPutEvents -= 1;
-    log.info(
-      `fault switch: failed a PutEvents of ${entries.length} ${ownSource} event(s) with InternalException (${faults.failPutEvents} left)`,
-    );
-    return true;
-  }
-
-  function putEvents(entries: PutEventsEntry[]): {
-    FailedEntryCount: number;
-    Entries: PutEventsResultEntry[];
-  } {
-    const context = {
-      eventBusName: options.eventBusName,
-      serveDefaultBus: options.rules.some((rule) => rule.bus === 'default'),
-      now: new Date(),
-      newId: randomUUID,
-    };
-    const results = entries.map((entry): PutEventsResultEntry => {
-      const outcome = toEnvelope(entry, context);
-      if ('failed' in outcome) return outcome.failed;
-      accept(outcome.accepted, outcome.bus);
-      return { EventId: outcome.accepted.id };
-    });
-    return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
-  }
+  const bus = createEventBusCore(options);
 
   let loadedSchemas: Promise<Record<string, unknown>> | undefined;
   const schemas = () => {
     loadedSchemas ??= options.schemas ? options.schemas() : Promise.resolve({});
     return loadedSchemas;
   };
-
-  const events = (filter: EventFilter = {}) =>
-    accepted.filter(
-      (event) =>
-        (filter.source === undefined || event.source === filter.source) &&
-        (filter.detailType === undefined || event['detail-type'] === filter.detailType),
-    );
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', `http://${LOCAL_HOST}`);
@@ -187,11 +97,11 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
           source: url.searchParams.get('source') ?? undefined,
           detailType: url.searchParams.get('detailType') ?? undefined,
         };
-        return sendJson(response, 200, { events: events(filter) });
+        return sendJson(response, 200, { events: bus.events(filter) });
       }
       if (url.pathname === '/dead-letters')
-        return sendJson(response, 200, { deadLetters: deliveries.deadLetters() });
-      if (url.pathname === '/faults') return sendJson(response, 200, faults);
+        return sendJson(response, 200, { deadLetters: bus.deadLetters() });
+      if (url.pathname === '/faults') return sendJson(response, 200, bus.faults());
       if (url.pathname === '/deliveries') return answerDeliveries(response, url.searchParams.get('eventId'));
       if (url.pathname === '/schemas') return sendJson(response, 200, await schemas());
       if (url.pathname.startsWith(SCHEMAS_PREFIX))
@@ -232,14 +142,14 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
       if (error instanceof PutEventsRequestError) return awsError(response, error.type, error.message);
       throw error;
     }
-    if (failsNow(entries))
+    if (bus.failsNow(entries))
       return awsError(
         response,
         'InternalException',
         'Internal error (the local fault switch: POST /faults)',
         500,
       );
-    sendJson(response, 200, putEvents(entries), AMZ_JSON);
+    sendJson(response, 200, bus.putEvents(entries), AMZ_JSON);
   }
 
   /** SQS SendMessage on the local failure queue: a function dead-letters an invalid event. */
@@ -263,12 +173,12 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
         return sqsError(response, new SendMessageError('InvalidParameterValue', error.message));
       throw error;
     }
-    deliveries.deadLetteredByFunction(parsed);
+    bus.deadLetteredByFunction(parsed);
     sendJson(response, 200, parsed.answer, AMZ_JSON_1_0);
   }
 
   function answerDeliveries(response: ServerResponse, eventId: string | null): void {
-    const found = eventId ? deliveries.of(eventId) : undefined;
+    const found = eventId ? bus.deliveries(eventId) : undefined;
     if (!eventId) sendJson(response, 400, { message: 'Give the event id: GET /deliveries?eventId=<id>' });
     else if (!found) sendJson(response, 404, { message: `This bus has no event ${eventId}` });
     else sendJson(response, 200, { eventId, deliveries: found });
@@ -303,9 +213,11 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
         message: 'Expected a JSON body like {"failPutEvents": 3}: an integer from 0 to 1000000',
       });
     }
-    faults.failPutEvents = parsed.data.failPutEvents;
-    log.info(`fault switch: the next ${faults.failPutEvents} PutEvents of ${ownSource} events will fail`);
-    sendJson(response, 200, faults);
+    bus.failPutEvents(parsed.data.failPutEvents);
+    log.info(
+      `fault switch: the next ${parsed.data.failPutEvents} PutEvents of ${bus.ownSource} events will fail`,
+    );
+    sendJson(response, 200, bus.faults());
   }
 
   const server = createServer((request, response) => {
@@ -322,26 +234,19 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
     endpoint: endpoint(),
     port,
     failureQueueUrl: localFailureQueueUrl(endpoint()),
-    events,
-    deadLetters: deliveries.deadLetters,
-    deliveries: deliveries.of,
-    idle: deliveries.idle,
-    acceptedCount: () => acceptedTotal,
-    failPutEvents: (n) => {
-      faults.failPutEvents = faultsRequestSchema.shape.failPutEvents.parse(n);
-    },
-    faults: () => ({ ...faults }),
+    events: bus.events,
+    deadLetters: bus.deadLetters,
+    deliveries: bus.deliveries,
+    idle: bus.idle,
+    acceptedCount: bus.acceptedCount,
+    failPutEvents: bus.failPutEvents,
+    faults: bus.faults,
     stop: async () => {
       await closeServer(server);
-      await Promise.race([
-        deliveries.close(),
-        new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref()),
-      ]);
+      await Promise.race([bus.close(), new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
     },
   };
 }
-
-const faultsRequestSchema = z.object({ failPutEvents: z.number().int().min(0).max(1_000_000) }).strict();
 
 function parseJson(text: string): unknown {
   try {

@@ -63,6 +63,29 @@ export function findRuntime(dataDir: string): FoundRuntime {
   return { state: isAlive(parsed.data.pid) ? 'running' : 'stale', file, info: parsed.data };
 }
 
+/**
+ * Who holds a port, as far as `<dataDir>/runtime.json` tells: the `npm start` that wrote it, or the DynamoDB Local
+ * it left behind when it died without stopping it. Undefined when the file names no process on that port.
+ */
+export function portHolder(dataDir: string, port: number): string | undefined {
+  const found = findRuntime(dataDir);
+  if (found.state === 'absent') return undefined;
+  const { info } = found;
+  const onPort = (url: string) => {
+    try {
+      return Number(new URL(url).port) === port;
+    } catch {
+      return false;
+    }
+  };
+  const java = info.dynamodbPid === undefined ? '' : `, its DynamoDB Local java pid ${info.dynamodbPid}`;
+  if (found.state === 'running' && Object.values(info.urls).some(onPort))
+    return `It is held by the npm start of ${info.dataDir} (node pid ${info.pid}${java}), running since ${info.startedAt}: stop it (kill ${info.pid}).`;
+  if (info.dynamodbPid !== undefined && onPort(info.urls.dynamodb) && isAlive(info.dynamodbPid))
+    return `It is held by DynamoDB Local (java pid ${info.dynamodbPid}), left behind by an npm start that is gone (pid ${info.pid}): kill ${info.dynamodbPid}.`;
+  return undefined;
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

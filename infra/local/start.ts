@@ -1,5 +1,6 @@
 /**
- * `npm start [-- --fresh]`: the whole system on 127.0.0.1 with no AWS account (SPEC 7).
+ * `npm start [-- --fresh]`: the whole system on 127.0.0.1 (DynamoDB Local listens on every interface: its jar
+ * takes no bind address) with no AWS account (SPEC 7).
  * Ports: PORT (API, 3000), EVENTS_PORT (4010), SES_PORT (8005), DYNAMODB_PORT (8000).
  * Also: TABLE_NAME, EVENT_BUS_NAME, LOCAL_DATA_DIR (.local), LOCAL_LOG_LEVEL (info), POWERTOOLS_LOG_LEVEL (WARN),
  * CORS_ORIGINS (http://localhost:*,http://127.0.0.1:*), DYNAMODB_CONFLICT_WINDOW_MS (unset or 0: off; n: DynamoDB's
@@ -13,16 +14,19 @@ import { parseArgs } from 'node:util';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { EVENT_PATTERNS } from '../manifest.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './aws-identity.js';
-import { StartupError } from './errors.js';
+import { dataDirFromEnv } from './data-dir.js';
+import { PortInUseError, StartupError } from './errors.js';
 import { DEFAULT_TOKEN_LIFETIME } from './jwt-issuer.js';
 import { describeError } from './log.js';
 import { DEFAULT_DATA_DIR, REPO_ROOT } from './paths.js';
 import { type RuntimeHandle, startRuntime } from './runtime.js';
-import { removeRuntimeInfo, runtimeInfoFile, writeRuntimeInfo } from './runtime-info.js';
+import { portHolder, removeRuntimeInfo, runtimeInfoFile, writeRuntimeInfo } from './runtime-info.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const DUPLICATE_SIGNAL_MS = 1_000;
+/** How often a runtime started by npm checks that npm still runs. */
+const NPM_CHECK_MS = 250;
 const DEMO = { workspaceId: 'ws_demo', userId: 'u_demo', mailbox: 'demo@example.com' };
 
 async function main(): Promise<void> {
@@ -124,13 +128,13 @@ function banner(
     ? `Token for ${DEMO.userId} (${DEFAULT_TOKEN_LIFETIME}):\n  ${token}\n`
     : 'No demo token: the demo member is not there.\n';
   return `
-For review is running locally (ready in ${(elapsedMs / 1_000).toFixed(1)} s). Ctrl-C stops everything.
+For review is running locally (ready in ${(elapsedMs / 1_000).toFixed(1)} s). Ctrl-C (or SIGTERM, SIGHUP) stops everything.
 
   API (HTTP API gateway)   ${urls.api}          health: ${urls.api}/health   OpenAPI: ${urls.api}/openapi.json
   EventBridge endpoint     ${urls.events}          bus: ${runtime.eventBusName}   events: ${urls.events}/events   dead letters: ${urls.events}/dead-letters
   SES (sent mail web view) ${urls.sesWebView}         JSON: ${urls.ses}/store
   DynamoDB Local           ${urls.dynamodb}          table: ${runtime.tableName}   java pid: ${runtime.dynamodbPid ?? '(external)'}
-${conflictLine(runtime)}  JWKS                     ${urls.jwks}
+${runtime.dynamodbPid === undefined ? '' : `                           listens on every interface, not only 127.0.0.1: its jar has no option to bind one\n`}${conflictLine(runtime)}  JWKS                     ${urls.jwks}
   Data folder              ${dataDir}   (npm start -- --fresh wipes it)
 
 ${demoNote}
@@ -163,18 +167,21 @@ function displayPath(path: string): string {
 }
 
 /**
- * The first SIGINT/SIGTERM stops everything in order. One Ctrl-C can arrive twice (tsx relays it to this
- * process when the terminal's copy is slow to be noticed), so only a signal a second later forces exit.
+ * The first SIGINT, SIGTERM or SIGHUP stops everything in order. One Ctrl-C can arrive twice (npm relays it to
+ * this process as the terminal sends it to the whole process group), so only a signal a second later forces exit.
  */
 function stopOnSignals(runtime: RuntimeHandle): void {
   let firstSignalAt: number | undefined;
-  const stop = (signal: NodeJS.Signals) => {
+  const stop = (signal: NodeJS.Signals | 'npm exited') => {
     if (firstSignalAt !== undefined) {
       if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
       console.error(`\n${signal} again: exiting now.`);
       process.exit(1); // the 'exit' hook still kills DynamoDB Local
     }
     firstSignalAt = Date.now();
+    // A hung-up terminal can no longer be written to: that must not cut the stop short.
+    process.stdout.on('error', () => undefined);
+    process.stderr.on('error', () => undefined);
     console.log(`\n${signal}: stopping…`);
     removeRuntimeInfo(runtime.dataDir)
       .catch(() => undefined)
@@ -192,10 +199,40 @@ function stopOnSignals(runtime: RuntimeHandle): void {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  process.on('SIGHUP', stop);
+  stopWithNpm(() => stop('npm exited'));
+}
+
+/**
+ * Under `npm start` (its script execs node, so npm's child is this process), npm relays SIGINT and SIGTERM but
+ * dies of SIGHUP, or of SIGKILL, without a word to its child: then this process stops on its own rather than
+ * hold every port with no one to stop it.
+ */
+function stopWithNpm(stop: () => void): void {
+  if (process.env.npm_lifecycle_event !== 'start') return;
+  const npm = process.ppid;
+  const timer = setInterval(() => {
+    if (isAlive(npm)) return;
+    clearInterval(timer);
+    stop();
+  }, NPM_CHECK_MS);
+  timer.unref();
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error instanceof Error && 'code' in error && error.code === 'EPERM';
+  }
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof StartupError) console.error(`✖ ${error.message}`);
+  if (error instanceof PortInUseError) {
+    const holder = portHolder(dataDirFromEnv(), error.port);
+    console.error(`✖ ${error.message}${holder ? `\n  ${holder}` : ''}`);
+  } else if (error instanceof StartupError) console.error(`✖ ${error.message}`);
   else console.error(error);
   process.exit(1);
 });

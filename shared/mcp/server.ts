@@ -30,7 +30,7 @@ export function createMcpServer(deps: ReadDeps, caller: Caller, tools: readonly 
         title: tool.title,
         description: tool.description,
         inputSchema: tool.input,
-        outputSchema: tool.output,
+        outputSchema: tool.listedOutput ?? tool.output,
         annotations: { readOnlyHint: true, openWorldHint: false },
       },
       (input) => callTool(tool, context, input),

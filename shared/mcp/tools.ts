@@ -3,8 +3,9 @@
  * answer reads to a model. shared/mcp/server.ts registers every entry of TOOLS on the SDK's McpServer; adding a
  * tool is adding an entry here.
  *
- * Every tool is read-only and calls the very use cases the HTTP routes call (read-items.ts, review-stats.ts) as
- * the caller from the JWT, so an agent sees exactly what its user may see (`canSee`, the one visibility rule).
+ * Every tool is read-only and calls the use cases (the HTTP routes' read-items.ts, review-stats.ts, and the list by
+ * automation name, list-by-name.ts) as the caller from the JWT, so an agent sees exactly what its user may see
+ * (`canSee`, the one visibility rule).
  * Output schemas are the HTTP API's response schemas (shared/http/responses.ts), so `structuredContent` is
  * what the matching route answers.
  */
@@ -23,14 +24,8 @@ import {
   reviewItemSchema,
   reviewStatsSchema,
 } from '../http/responses.js';
-import {
-  getItemWithHistory,
-  listAutomations,
-  listRecordItems,
-  listReviewItems,
-  type ReadDeps,
-  type Viewer,
-} from '../use-cases/read-items.js';
+import { listByName } from '../use-cases/list-by-name.js';
+import { getItemWithHistory, listAutomations, type ReadDeps } from '../use-cases/read-items.js';
 import { type ReviewFeedback, reviewFeedback } from '../use-cases/review-feedback.js';
 import { type ReviewStats, reviewStats } from '../use-cases/review-stats.js';
 
@@ -52,8 +47,13 @@ export interface ToolDefinition<
   description: string;
   /** Validated by the SDK before `run`; invalid input is a tool error the model can read. */
   input: I;
-  /** The JSON Schema of `structuredContent` in tools/list; every answer is checked against it before it leaves. */
+  /** What `structuredContent` is: every answer is checked against it before it leaves. */
   output: O;
+  /**
+   * The output schema tools/list shows, when `output` is too large to send to every conversation: a compact form
+   * of it (the fields an agent picks by, the rest allowed), which every answer of `output` also satisfies.
+   */
+  listedOutput?: ObjectSchema;
   /**
    * The structured answer, checked against `output` at run time (the use cases' types are wider than the response
    * schemas). A DomainError (not found, invalid...) becomes a tool error with its text.
@@ -80,9 +80,6 @@ export const MCP_INSTRUCTIONS =
   "They change nothing. To see why an automation's drafts are dismissed or edited, or whether a new version " +
   'did better, find its id with list_automations and call automation_feedback.';
 
-/** At most this many use-case pages per list call when filters the store cannot apply thin the pages out. */
-export const MAX_LIST_ROUNDS = 5;
-
 export const listToolInput = z
   .object({
     automationId: listQuerySchema.shape.automationId.check(
@@ -108,7 +105,8 @@ export const listToolInput = z
     scope: z
       .optional(listQuerySchema.shape.scope._zod.def.innerType)
       .describe(
-        'mine: items you review; workspace: every open item you may see. Default: mine, or workspace with a record',
+        'mine: items you review; workspace: every open item you may see. Default: workspace with an automation ' +
+          'or a record, else mine',
       ),
     limit: z.number().int().min(1).max(100).default(25).describe('Page size, 1 to 100'),
     cursor: listQuerySchema.shape.cursor.check(
@@ -119,7 +117,6 @@ export const listToolInput = z
     message: 'recordType and recordId go together',
     path: ['recordId'],
   });
-export type ListToolInput = z.output<typeof listToolInput>;
 
 export const getItemToolInput = z.object({ id: idSchema.check(z.describe('The review item id (ri_...)')) });
 
@@ -140,6 +137,53 @@ export const feedbackToolInput = z.object({
     .describe('Only this version (as the runs gave it); default every version, oldest first'),
 });
 
+/**
+ * The compact output schemas of tools/list. The full ones describe every field of an item and every kind of
+ * draft (about 45 KB for the two item tools), which an agent would carry in every conversation; the text answer
+ * already reads each field out. These keep the fields an agent picks items by and allow the rest.
+ */
+const listedItem = reviewItemSchema
+  .pick({ id: true, type: true, reason: true })
+  .extend({
+    status: z.enum(reviewItemSchema.shape.status.options),
+    version: z.number(),
+    draft: z.looseObject({}).describe('Its fields depend on type'),
+    origin: z.looseObject({ automationId: z.string(), automationName: z.string().nullable() }),
+    reviewers: z.array(z.string()),
+    createdAt: z.string(),
+  })
+  .loose()
+  .describe('A review item as the HTTP API answers it (docs/openapi.json)');
+
+const listedItemList = z.object({
+  items: z.array(listedItem),
+  nextCursor: reviewItemListSchema.shape.nextCursor,
+});
+
+const listedItemWithHistory = z.object({
+  item: listedItem,
+  history: z
+    .array(z.looseObject({ action: z.string(), at: z.string(), version: z.number() }))
+    .describe('Every change of the item, oldest first'),
+  origin: z.looseObject({}).describe("The item's origin in full: automation, run, step, run link"),
+});
+
+const listedFeedback = z.object({
+  automationId: z.string(),
+  automationName: z.string().nullable(),
+  versions: z
+    .array(
+      z.looseObject({
+        automationVersion: z.string().nullable(),
+        proposals: z.number(),
+        approvalRate: z.number().nullable(),
+        dismissRate: z.number().nullable(),
+      }),
+    )
+    .describe('One entry per automation version, oldest first, with every count and rate'),
+  latestDismissNotes: z.array(z.looseObject({ itemId: z.string(), note: z.string() })),
+});
+
 export const automationsToolInput = z.object({
   limit: z
     .optional(pageQuerySchema.shape.limit._zod.def.innerType)
@@ -152,12 +196,15 @@ export const TOOLS: readonly ToolDefinition[] = [
     name: 'list_review_items',
     title: 'List review items',
     description:
-      'Open review items (pending, or with a send of unknown outcome), newest first. Filter by automation (id ' +
-      'or name), by CRM record, by status; scope mine (your queue) or workspace (everything you may see). ' +
-      'Returns a page and a cursor for the next one.',
+      'Open review items, newest first: pending (waiting for review), send_unknown (a send whose outcome is ' +
+      'unknown) and apply_unknown (a record change the CRM never answered). Filter by automation (id or name), ' +
+      'by CRM record, by status; scope mine (your queue) or workspace (every open item you may see, the items ' +
+      'list_automations counts; the default with an automation or a record). Returns a page and a cursor for ' +
+      'the next one.',
     input: listToolInput,
     output: reviewItemListSchema,
-    run: ({ deps, caller }, input) => listItems(deps, caller, input),
+    listedOutput: listedItemList,
+    run: ({ deps, caller }, input) => listByName(deps, caller, input),
     describe: describeList,
   }),
   defineTool({
@@ -168,6 +215,7 @@ export const TOOLS: readonly ToolDefinition[] = [
       'origin: the automation, run, step and a link to the run.',
     input: getItemToolInput,
     output: getItemToolOutput,
+    listedOutput: listedItemWithHistory,
     run: async ({ deps, caller }, { id }) => {
       const { item, history } = await getItemWithHistory(deps, caller, id);
       return { item, history, origin: item.origin };
@@ -191,7 +239,7 @@ export const TOOLS: readonly ToolDefinition[] = [
     title: 'List automations',
     description:
       'The automations that have proposed drafts for review in this workspace: id, latest name, and how many of ' +
-      'their items are open for you. Use it to turn a name ("the renewal automation", "renewal drafts") into the ' +
+      'their items are open that you may see (list_review_items with the automation lists them). Use it to turn a name ("the renewal automation", "renewal drafts") into the ' +
       'automationId the other tools take.',
     input: automationsToolInput,
     output: automationListSchema,
@@ -212,6 +260,7 @@ export const TOOLS: readonly ToolDefinition[] = [
       'than an older one (compare their rates). Counts only the runs you may see.',
     input: feedbackToolInput,
     output: reviewFeedbackSchema,
+    listedOutput: listedFeedback,
     run: async ({ deps, caller }, { automationId, automationVersion }) => {
       const feedback = await reviewFeedback(deps, caller, automationId);
       if (automationVersion === undefined) return feedback;
@@ -227,128 +276,24 @@ export const TOOLS: readonly ToolDefinition[] = [
   }),
 ];
 
-/**
- * The list use cases, with the filters they do not apply themselves (name, status, and on a record: automation
- * and scope) applied to what they answered. Each round asks only for what is still missing, so a page never holds
- * more than `limit` and the cursor never skips an item.
- */
-export async function listItems(deps: ReadDeps, caller: Caller, input: ListToolInput) {
-  if (input.automationName !== undefined && input.automationId === undefined) {
-    // By name (SPEC 8, flat at scale): the caller's member record and the workspace's automation names in one
-    // request, then the list by id, which costs what it costs for an id whatever the queue holds (3 requests in all
-    // for a member's workspace view). Several automations of that name: filter by name.
-    const viewer = await deps.store.memberAndNames(caller.workspaceId, caller.userId);
-    if (!viewer.member?.active) return { items: [], nextCursor: null };
-    const ids = viewer.names
-      ? idsNamed(viewer.names, input.automationName)
-      : await automationIdsNamed(deps, caller, input.automationName);
-    if (ids.length === 0) return { items: [], nextCursor: null };
-    if (ids.length === 1)
-      return listFiltered(
-        deps,
-        caller,
-        { ...input, automationId: ids[0], automationName: undefined },
-        viewer,
-      );
-    // Several automations of that name: their lists merged newest first (a partition per automation and
-    // visibility scope), so the cost grows with the automations named, never with the queue.
-    if (ids.length <= MAX_NAMED_AUTOMATIONS)
-      return listFiltered(deps, caller, { ...input, automationName: undefined }, viewer, ids);
-    return listFiltered(deps, caller, input, viewer);
-  }
-  return listFiltered(deps, caller, input);
-}
-
-/** The ids of the automations whose latest name contains `name`, ignoring case. */
-function idsNamed(names: Map<string, string>, name: string): string[] {
-  const wanted = name.toLowerCase();
-  return [...names]
-    .filter(([, latest]) => latest.toLowerCase().includes(wanted))
-    .map(([id]) => id)
-    .sort();
-}
-
-/**
- * Automations of one name whose lists are merged by partition; a name shared by more is listed through the whole
- * list with the name filtered (MAX_LIST_ROUNDS pages at most).
- */
-const MAX_NAMED_AUTOMATIONS = 4;
-
-/** Pages of the automation list it may read to turn a name into ids (each page is one request, 100 automations). */
-const MAX_AUTOMATION_PAGES = 5;
-
-/**
- * The same through the automation list, when the workspace's names are incomplete (a names shard reached
- * DynamoDB's item size: store/entities/automation-names.ts).
- */
-async function automationIdsNamed(deps: ReadDeps, caller: Caller, name: string): Promise<string[]> {
-  const names = new Map<string, string>();
-  let cursor: string | undefined;
-  for (let page = 0; page < MAX_AUTOMATION_PAGES; page++) {
-    const result = await deps.store.automations(
-      caller.workspaceId,
-      caller.userId,
-      { limit: 100, ...(cursor ? { cursor } : {}) },
-      false,
-    );
-    for (const entry of result.automations)
-      if (entry.automationName !== undefined) names.set(entry.automationId, entry.automationName);
-    if (!result.nextCursor) break;
-    cursor = result.nextCursor;
-  }
-  return idsNamed(names, name);
-}
-
-async function listFiltered(
-  deps: ReadDeps,
-  caller: Caller,
-  input: ListToolInput,
-  viewer?: Viewer,
-  automationIds?: string[],
-) {
-  const record =
-    input.recordType && input.recordId ? { type: input.recordType, id: input.recordId } : undefined;
-  const scope = input.scope ?? (record ? 'workspace' : 'mine');
-  const name = input.automationName?.toLowerCase();
-  type Listed = Awaited<ReturnType<typeof listReviewItems>>['items'][number];
-  const wanted = (item: Listed) =>
-    (name === undefined || (item.origin.automationName ?? '').toLowerCase().includes(name)) &&
-    (input.status === undefined || item.status === input.status) &&
-    (!record || input.automationId === undefined || item.origin.automationId === input.automationId) &&
-    (!record || automationIds === undefined || automationIds.includes(item.origin.automationId)) &&
-    (!record || scope === 'workspace' || item.reviewers.includes(caller.userId));
-
-  const items: Listed[] = [];
-  let cursor = input.cursor;
-  for (let round = 1; ; round++) {
-    const page = { limit: input.limit - items.length, ...(cursor ? { cursor } : {}) };
-    const result = record
-      ? await listRecordItems(deps, caller, record, page, viewer)
-      : await listReviewItems(
-          deps,
-          caller,
-          { ...page, scope, automationId: input.automationId, ...(automationIds ? { automationIds } : {}) },
-          viewer,
-        );
-    items.push(...result.items.filter(wanted));
-    if (result.nextCursor === null || items.length >= input.limit || round >= MAX_LIST_ROUNDS) {
-      return { items, nextCursor: result.nextCursor };
-    }
-    cursor = result.nextCursor;
-  }
-}
-
 // ---------------------------------------------------------------- text for the model
 
 type ListAnswer = z.output<typeof reviewItemListSchema>;
 type ItemAnswer = z.output<typeof getItemToolOutput>;
+
+/** `1 proposal`, `2 proposals`. */
+const counting = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const times = (n: number) => (n === 1 ? 'once' : `${n} times`);
 
 const automationOf = (origin: { automationId: string; automationName: string | null }) =>
   origin.automationName ? `${origin.automationName} (${origin.automationId})` : origin.automationId;
 
 function describeList({ items, nextCursor }: ListAnswer): string {
   const lines = [
-    items.length === 0 ? 'No review items match.' : `${items.length} review item(s), newest first:`,
+    items.length === 0
+      ? 'No review items match. Scope mine holds only the items you review: scope workspace lists every open ' +
+        'item you may see.'
+      : `${counting(items.length, 'review item')}, newest first:`,
   ];
   for (const item of items) {
     lines.push(
@@ -375,7 +320,7 @@ function describeItem({ item, history, origin }: ItemAnswer): string {
   ];
   if (item.decision) {
     lines.push(
-      `Decision: ${item.decision.action} by ${item.decision.by ?? 'no reviewer'} at ${item.decision.at}.`,
+      `Decision: ${item.decision.action}${item.decision.by ? ` by ${item.decision.by}` : ''} at ${item.decision.at}.`,
     );
   }
   if (item.lastSendError)
@@ -383,7 +328,7 @@ function describeItem({ item, history, origin }: ItemAnswer): string {
   if (item.apply)
     lines.push(
       `Approved by ${item.apply.by}: the CRM was asked to apply ${item.apply.fields.join(', ')} (applyId ` +
-        `${item.apply.applyId}, published ${item.apply.publications} time(s)).`,
+        `${item.apply.applyId}, published ${times(item.apply.publications)}).`,
     );
   if (item.lastApplyError)
     lines.push(`Last apply error: ${item.lastApplyError.reason}: ${item.lastApplyError.message}`);
@@ -417,22 +362,49 @@ function describeStats(stats: ReviewStats): string {
 
 function describeAutomations({ items, nextCursor }: z.output<typeof automationListSchema>): string {
   const lines = [
-    items.length === 0 ? 'No automation has proposed a draft yet.' : `${items.length} automation(s):`,
+    items.length === 0
+      ? 'No automation has proposed a draft yet.'
+      : `${counting(items.length, 'automation')}:`,
   ];
   for (const a of items)
     lines.push(
-      `- ${a.automationName ? `${a.automationName} (${a.automationId})` : a.automationId}: ${a.openItems} open for you`,
+      `- ${a.automationName ? `${a.automationName} (${a.automationId})` : a.automationId}: ` +
+        `${counting(a.openItems, 'open item')} you may see`,
     );
   if (nextCursor) lines.push(`More: call again with cursor "${nextCursor}".`);
   return lines.join('\n');
 }
 
-const percent = (rate: number | null) => (rate === null ? 'n/a' : `${Math.round(rate * 100)}%`);
+const percent = (rate: number) => `${Math.round(rate * 100)}%`;
 const counted = (counts: Record<string, number>) =>
   Object.entries(counts)
     .sort(([, a], [, b]) => b - a)
     .map(([name, n]) => `${name} ${n}`)
     .join(', ') || 'none';
+
+/** One version's line: the rates it has (a rate over nothing is left out, never "n/a"). */
+function describeVersion(v: ReviewFeedback['versions'][number]): string {
+  const decided =
+    v.approvalRate === null
+      ? 'none decided yet'
+      : `${v.decided} decided: approved ${percent(v.approvalRate)}` +
+        (v.approvedWithoutEditsRate === null
+          ? ''
+          : ` (${percent(v.approvedWithoutEditsRate)} of those without edits)`) +
+        `, dismissed ${percent(v.dismissRate ?? 0)}, resolved elsewhere ${percent(v.resolvedRate ?? 0)}, ` +
+        `expired ${percent(v.expiredRate ?? 0)}`;
+  const stale = v.staleRate === null ? '' : `; stale ${percent(v.staleRate)} of proposals`;
+  const body =
+    v.edits.meanBodyChangeRatio === null
+      ? 'body never changed'
+      : `body changed by ${percent(v.edits.meanBodyChangeRatio)} on average`;
+  return (
+    `- version ${v.automationVersion ?? '(none given)'}: ${counting(v.proposals, 'proposal')}, ${decided}${stale}. ` +
+    `Dismiss reasons: ${counted(v.dismissReasons)}. ${counting(v.edits.count, 'edit')}; fields edited: ` +
+    `${counted(v.edits.fields)}; ${counting(v.edits.addressesAdded, 'address', 'addresses')} added, ` +
+    `${v.edits.addressesRemoved} removed, subject changed ${times(v.edits.subjectChanged)}, ${body}.`
+  );
+}
 
 function describeFeedback(feedback: ReviewFeedback): string {
   const name = feedback.automationName
@@ -441,17 +413,7 @@ function describeFeedback(feedback: ReviewFeedback): string {
   if (feedback.versions.length === 0)
     return `Automation ${name}: no review feedback in the runs you may see.`;
   const lines = [`Review feedback of automation ${name}, per version, oldest first (only runs you may see):`];
-  for (const v of feedback.versions) {
-    lines.push(
-      `- version ${v.automationVersion ?? '(none given)'}: ${v.proposals} proposals, ${v.decided} decided; ` +
-        `approved ${percent(v.approvalRate)} (${percent(v.approvedWithoutEditsRate)} of those without edits), ` +
-        `dismissed ${percent(v.dismissRate)}, resolved elsewhere ${percent(v.resolvedRate)}, expired ` +
-        `${percent(v.expiredRate)}, stale ${percent(v.staleRate)} of proposals. Dismiss reasons: ` +
-        `${counted(v.dismissReasons)}. ${v.edits.count} edits; fields edited: ${counted(v.edits.fields)}; ` +
-        `${v.edits.addressesAdded} addresses added, ${v.edits.addressesRemoved} removed, subject changed ` +
-        `${v.edits.subjectChanged} times, body changed by ${percent(v.edits.meanBodyChangeRatio)} on average.`,
-    );
-  }
+  for (const v of feedback.versions) lines.push(describeVersion(v));
   if (feedback.latestDismissNotes.length > 0) {
     lines.push('Latest dismiss notes, newest first:');
     for (const note of feedback.latestDismissNotes)

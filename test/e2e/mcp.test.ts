@@ -305,6 +305,33 @@ describe('the MCP endpoint', () => {
     }
   });
 
+  it('answers "what is open from Churn rescue?" as an agent asks it: list_automations, then list_review_items', async () => {
+    // Alice reviews none of the churn items (they went to Bob's mailbox), yet she may see them.
+    const agent = await agentOf(ALICE);
+
+    const automations = await call(agent, 'list_automations', {});
+    const listed = (
+      automations.structuredContent as {
+        items: { automationId: string; automationName: string | null; openItems: number }[];
+      }
+    ).items.find((entry) => entry.automationName === CHURN.automationName);
+    expect(listed).toMatchObject({ automationId: CHURN.automationId, openItems: 1 });
+    expect(textOf(automations)).toContain(
+      `${CHURN.automationName} (${CHURN.automationId}): 1 open item you may see`,
+    );
+
+    const open = await call(agent, 'list_review_items', { automationId: listed!.automationId });
+
+    expect(open.isError).toBeFalsy();
+    expect(ids(open)).toEqual([churnItem.itemId]);
+    expect(textOf(open)).toMatch(/^1 review item, newest first:/);
+    const byName = await call(agent, 'list_review_items', { automationName: 'churn' });
+    expect(ids(byName)).toEqual([churnItem.itemId]);
+    const queue = await call(agent, 'list_review_items', { automationId: CHURN.automationId, scope: 'mine' });
+    expect(ids(queue)).toEqual([]);
+    expect(textOf(queue)).toContain('scope workspace lists every open item you may see');
+  });
+
   it('answers automation_feedback per version over only the runs the caller may see, as the HTTP route does', async () => {
     const bob = await agentOf(BOB);
     const names = await call(bob, 'list_automations', {});

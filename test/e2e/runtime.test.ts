@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
@@ -18,6 +19,7 @@ import { createHandlerInvoker } from '../../infra/local/handlers.js';
 import { createEphemeralIssuer } from '../../infra/local/jwt-issuer.js';
 import { REPO_ROOT } from '../../infra/local/paths.js';
 import type { RuntimeHandle } from '../../infra/local/runtime.js';
+import { findRuntime } from '../../infra/local/runtime-info.js';
 import { BURST_CONCURRENCY, functions, httpRoutes } from '../../infra/manifest.js';
 import { rawMemberChange } from '../fixtures/index.js';
 import { startTestRuntime } from '../support/runtime.js';
@@ -516,7 +518,69 @@ describe('stopping', () => {
       await rm(dataDir, { recursive: true, force: true });
     }
   });
+
+  it.each(['SIGTERM', 'SIGHUP'] as const)(
+    'npm start stops on %s sent to npm, as IDEs and process managers send it: every port free within 5 s',
+    async (signal) => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'for-review-npm-start-'));
+      const child = spawn('npm', ['start'], {
+        cwd: REPO_ROOT,
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          PORT: '0',
+          EVENTS_PORT: '0',
+          SES_PORT: '0',
+          DYNAMODB_PORT: '0',
+          LOCAL_DATA_DIR: dataDir,
+          LOCAL_LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      try {
+        const banner = await outputMatching(child, /java pid: (\d+)/, 60_000);
+        const javaPid = Number(/java pid: (\d+)/.exec(banner)?.[1]);
+        const ports = [
+          ...new Set([...banner.matchAll(/http:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]))),
+        ];
+        expect(ports).toHaveLength(4); // API, events, SES, DynamoDB Local
+        expect(await Promise.all(ports.map(isFree))).toEqual([false, false, false, false]);
+
+        child.kill(signal);
+        const stoppedAt = Date.now();
+        let free: boolean[] = [];
+        while (Date.now() - stoppedAt < 5_000) {
+          free = await Promise.all(ports.map(isFree));
+          if (free.every(Boolean) && !isAlive(javaPid)) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+
+        expect(free).toEqual([true, true, true, true]);
+        expect(isAlive(javaPid)).toBe(false);
+      } finally {
+        child.kill('SIGKILL');
+        // A runtime that outlived npm (the failure this test is about) must not outlive the test.
+        const left = findRuntime(dataDir);
+        if (left.state === 'running') {
+          process.kill(left.info.pid, 'SIGKILL');
+          if (left.info.dynamodbPid !== undefined && isAlive(left.info.dynamodbPid))
+            process.kill(left.info.dynamodbPid, 'SIGKILL');
+        }
+        await rm(dataDir, { recursive: true, force: true });
+      }
+    },
+    90_000,
+  );
 });
+
+/** Whether nothing listens on the port (on 127.0.0.1, or on every interface as DynamoDB Local does). */
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
 
 function isAlive(pid: number): boolean {
   try {

@@ -15,7 +15,6 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DraftProposed } from '../../shared/events/in-schemas.js';
-import { listItems } from '../../shared/mcp/tools.js';
 import { backfillAutomationNames } from '../../shared/store/backfill.js';
 import { automationKeys } from '../../shared/store/entities/automation-entry.js';
 import { automationNameKeys } from '../../shared/store/entities/automation-names.js';
@@ -23,6 +22,7 @@ import { ReviewStore } from '../../shared/store/review-store.js';
 import { applyMemberChange } from '../../shared/use-cases/apply-member-change.js';
 import type { Deps } from '../../shared/use-cases/deps.js';
 import { ingestProposal } from '../../shared/use-cases/ingest-proposal.js';
+import { listByName } from '../../shared/use-cases/list-by-name.js';
 import { newItemId } from '../../shared/wiring.js';
 import { member, proposal } from '../fixtures/index.js';
 import { createTestTable, type TestTable } from '../support/dynamo.js';
@@ -100,7 +100,7 @@ describe("the agent's list by automation name", () => {
     const alice = { workspaceId, userId: 'u_alice' };
 
     table.counter.reset();
-    const page = await listItems(depsOf(store), alice, {
+    const page = await listByName(depsOf(store), alice, {
       automationName: 'renewal FOLLOW',
       scope: 'workspace',
       limit: 25,
@@ -113,7 +113,7 @@ describe("the agent's list by automation name", () => {
     ]);
 
     table.counter.reset();
-    const queue = await listItems(depsOf(store), alice, {
+    const queue = await listByName(depsOf(store), alice, {
       automationName: 'churn',
       scope: 'mine',
       limit: 25,
@@ -122,12 +122,12 @@ describe("the agent's list by automation name", () => {
     expect(queue.items.map((item) => item.origin.automationId)).toEqual(['auto_churn']);
 
     table.counter.reset();
-    const none = await listItems(depsOf(store), alice, { automationName: 'no such', limit: 25 });
+    const none = await listByName(depsOf(store), alice, { automationName: 'no such', limit: 25 });
     expect(none).toEqual({ items: [], nextCursor: null });
     expect(table.counter.byCommand).toEqual({ BatchGetItem: 1 });
 
     // Someone who is not a member sees nothing, whatever the names.
-    const stranger = await listItems(
+    const stranger = await listByName(
       depsOf(store),
       { workspaceId, userId: 'u_nobody' },
       { automationName: 'renewal', scope: 'workspace', limit: 25 },
@@ -156,7 +156,7 @@ describe("the agent's list by automation name", () => {
     let cursor: string | undefined;
     do {
       table.counter.reset();
-      const page = await listItems(depsOf(store), alice, {
+      const page = await listByName(depsOf(store), alice, {
         automationName: 'renewal',
         scope: 'workspace',
         limit: 3,
@@ -185,13 +185,13 @@ describe("the agent's list by automation name", () => {
     const { names } = await store.memberAndNames(workspaceId, 'u_alice');
     expect(names).toEqual(new Map([['auto_a', 'Churn rescue']]));
     expect((await entryOf(workspaceId, 'auto_a'))?.listedName).toBe('Churn rescue');
-    const byOld = await listItems(depsOf(store), alice, {
+    const byOld = await listByName(depsOf(store), alice, {
       automationName: 'quarterly',
       scope: 'workspace',
       limit: 25,
     });
     expect(byOld.items).toEqual([]);
-    const byNew = await listItems(depsOf(store), alice, {
+    const byNew = await listByName(depsOf(store), alice, {
       automationName: 'churn',
       scope: 'workspace',
       limit: 25,
@@ -245,7 +245,7 @@ describe('a table from before the automation names', () => {
       );
     for (const key of automationNameKeys.all(workspaceId))
       await table.client.send(new DeleteCommand({ TableName: table.tableName, Key: key }));
-    expect((await listItems(depsOf(store), alice, { automationName: 'legacy', limit: 25 })).items).toEqual(
+    expect((await listByName(depsOf(store), alice, { automationName: 'legacy', limit: 25 })).items).toEqual(
       [],
     );
     // A proposal after the upgrade, before the backfill, lists its automation itself.
@@ -260,7 +260,7 @@ describe('a table from before the automation names', () => {
       ]),
     );
     expect((await entryOf(workspaceId, 'auto_old'))?.listedName).toBe('Legacy digest');
-    const found = await listItems(depsOf(store), alice, {
+    const found = await listByName(depsOf(store), alice, {
       automationName: 'legacy',
       scope: 'workspace',
       limit: 25,
@@ -309,7 +309,7 @@ describe('a full names shard', () => {
     expect((await store.memberAndNames(workspaceId, 'u_alice')).names).toBeNull();
 
     table.counter.reset();
-    const page = await listItems(depsOf(store), alice, {
+    const page = await listByName(depsOf(store), alice, {
       automationName: 'big',
       scope: 'workspace',
       limit: 25,

@@ -14,11 +14,11 @@ import { bulkLoad, itemOps, memberOps } from '../../scripts/lib/bulk-load.js';
 import type { Member } from '../../shared/domain/review-item.js';
 import { utcIso } from '../../shared/domain/review-item.js';
 import type { DraftProposed } from '../../shared/events/in-schemas.js';
-import { listItems } from '../../shared/mcp/tools.js';
 import { ReviewStore } from '../../shared/store/review-store.js';
 import { applyMemberChange } from '../../shared/use-cases/apply-member-change.js';
 import type { Deps } from '../../shared/use-cases/deps.js';
 import { ingestProposal } from '../../shared/use-cases/ingest-proposal.js';
+import { listByName } from '../../shared/use-cases/list-by-name.js';
 import {
   listAutomations,
   listRecordItems,
@@ -185,7 +185,7 @@ async function checkPatterns(openItems: number): Promise<Figures> {
   // The agent's list by automation name: the member record and the automation names in one BatchGetItem, then
   // the automation's workspace runs and Alice's own runs (both hold some of her 35 items), merged newest first.
   const byName = await page("agent's list by automation name (member)", () =>
-    listItems(deps(), ALICE, { automationName: 'RENEWAL', scope: 'workspace', limit: 25 }),
+    listByName(deps(), ALICE, { automationName: 'RENEWAL', scope: 'workspace', limit: 25 }),
   );
   expect(byName.items).toHaveLength(25);
   expect(byName.items.every((item) => item.origin.automationId === 'auto_renewal')).toBe(true);
@@ -193,7 +193,7 @@ async function checkPatterns(openItems: number): Promise<Figures> {
     new Set(['workspace', 'user']),
   );
   const hiddenByName = await page("agent's list by automation name, none visible (member)", () =>
-    listItems(deps(), ALICE, { automationName: 'digest', scope: 'workspace', limit: 25 }),
+    listByName(deps(), ALICE, { automationName: 'digest', scope: 'workspace', limit: 25 }),
   );
   expect(hiddenByName).toEqual({ items: [], nextCursor: null });
 

@@ -8,12 +8,12 @@ import type { _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { tableDifferences } from '../../infra/local/dynamodb-local.js';
+import { reportedFailure } from '../../infra/local/stream-failures.js';
 import {
   assertSupportedFilter,
   matchesStreamFilter,
   UnsupportedFilterError,
 } from '../../infra/local/stream-filter.js';
-import { reportedFailure } from '../../infra/local/stream-reader.js';
 import { lambdaRecord } from '../../infra/local/stream-records.js';
 import { OUTBOX_STREAM_FILTER, type StreamFilterPattern, streamConsumers } from '../../infra/manifest.js';
 import { createTableInput } from '../../infra/table-definition.js';

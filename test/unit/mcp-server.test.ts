@@ -89,6 +89,15 @@ describe('the MCP server', () => {
     ]);
   });
 
+  it('lists the real tools in at most 12 KB, so an agent carries little of them into every conversation', async () => {
+    const { result } = await rpc(TOOLS, 'tools/list');
+    const listed = result?.tools as { name: string; outputSchema?: unknown }[];
+
+    expect(listed.map((tool) => tool.name)).toEqual(TOOLS.map((tool) => tool.name));
+    for (const tool of listed) expect(tool.outputSchema).toMatchObject({ type: 'object' });
+    expect(Buffer.byteLength(JSON.stringify(result))).toBeLessThanOrEqual(12 * 1024);
+  });
+
   it('runs a tool as the caller and answers text and structured content', async () => {
     expect(await call({ word: 'hi' })).toEqual({
       content: [{ type: 'text', text: 'u_alice said hi' }],

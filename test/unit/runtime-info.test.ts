@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   busTarget,
   findRuntime,
+  portHolder,
   type RuntimeInfo,
   removeRuntimeInfo,
   runtimeInfoFile,
@@ -42,6 +43,17 @@ const info = (pid: number): RuntimeInfo => ({
 const gonePid = () => spawnSync(process.execPath, ['-e', '']).pid;
 
 describe('runtime.json', () => {
+  it('names the process that holds a port: the running npm start, or the DynamoDB Local a dead one left', async () => {
+    await writeRuntimeInfo({ ...info(process.pid), dynamodbPid: 4242 });
+    expect(portHolder(dataDir, 4111)).toContain(`node pid ${process.pid}, its DynamoDB Local java pid 4242`);
+    expect(portHolder(dataDir, 9999)).toBeUndefined();
+
+    // npm start was killed; the Java process it started (here: this one) still holds DynamoDB's port.
+    await writeRuntimeInfo({ ...info(gonePid()), dynamodbPid: process.pid });
+    expect(portHolder(dataDir, 8211)).toContain(`DynamoDB Local (java pid ${process.pid}), left behind`);
+    expect(portHolder(dataDir, 3111)).toBeUndefined();
+  });
+
   it('sends to the running npm start of the data folder, with its bus name', async () => {
     await writeRuntimeInfo(info(process.pid));
 
