@@ -6,7 +6,7 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { type IndexProjection, TABLE } from '../shared/store/table-schema.js';
 
-export { type IndexName, type IndexProjection, TABLE } from '../shared/store/table-schema.js';
+export { TABLE } from '../shared/store/table-schema.js';
 
 /** CreateTable input for DynamoDB Local and tests (on-demand, same keys and indexes as the CDK table). */
 export function createTableInput(tableName: string): CreateTableCommandInput {

@@ -99,9 +99,6 @@ export interface ItemWriter {
   recordDropped(workspaceId: string, counters: CounterChange, events: OutEvent[]): Promise<void>;
 }
 
-/** The items aggregate: an item, its history, its changes and the lists it is in. */
-export type ItemRepository = ItemReader & ItemWriter;
-
 export interface AutomationRepository {
   /** The automations that have proposed in the workspace; `ownOpen` is the viewer's private runs' open items. */
   automations(

@@ -171,5 +171,3 @@ function versionFeedback(
 
 const rate = (part: number, whole: number): number | null => (whole > 0 ? round(part / whole) : null);
 const round = (value: number) => Math.round(value * 1000) / 1000;
-
-export { FEEDBACK_COUNTERS };

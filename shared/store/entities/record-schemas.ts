@@ -174,6 +174,7 @@ export function parseRecord<S extends z.ZodMiniType>(schema: S, record: unknown,
 /** Compile-time proof that a record schema and its domain type are the same type (no field forgotten). */
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Assert<T extends true> = T;
+/** @public A compile-time check: exported so that nothing flags it unused. */
 export type RecordSchemasMatchTheDomain = [
   Assert<Same<z.output<typeof reviewItemRecord>, ReviewItem>>,
   Assert<Same<z.output<typeof historyEntryRecord>, HistoryEntry>>,
