@@ -5,7 +5,7 @@
  * record's `current` value as the CRM's `Record Changed` events report it (record-changes use case).
  */
 import * as z from 'zod/mini';
-import { headerSafe, idSchema, noControl, once } from '../../domain/primitives.js';
+import { idSchema, noControlAtAll, once, plainText } from '../../domain/primitives.js';
 import type { RecordRef } from '../../domain/review-item.js';
 import { compareTimes } from '../../domain/time.js';
 import { ValidationError } from '../../errors.js';
@@ -35,13 +35,17 @@ const schemas = once(() => {
   const recordRefSchema = z.object({
     type: recordTypeSchema,
     id: idSchema,
-    name: z.optional(headerSafe(500)),
+    name: z.optional(plainText(500)),
     ownerId: z.optional(idSchema),
     /** The CRM's record version the automation read (opaque). */
     version: z.optional(
       z
         .string()
-        .check(z.minLength(1), z.maxLength(128), z.regex(noControl, 'must not contain CR, LF or NUL')),
+        .check(
+          z.minLength(1),
+          z.maxLength(128),
+          z.regex(noControlAtAll, 'must not contain control characters'),
+        ),
     ),
   });
 
