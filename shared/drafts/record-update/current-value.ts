@@ -83,8 +83,15 @@ const canonical = (value: FieldValue | undefined): string =>
   Array.isArray(value) ? JSON.stringify([...new Set(value)].sort()) : JSON.stringify(value ?? null);
 const digest = (value: FieldValue | undefined) => createHash('sha256').update(canonical(value)).digest('hex');
 
-/** Cuts a string at a character boundary (never half a surrogate pair). */
-const cut = (text: string, max: number) => Array.from(text).slice(0, max).join('');
+/** The first `max` UTF-16 units of a string (what zod's maxLength counts), never half a surrogate pair. */
+function cut(text: string, max: number): string {
+  let out = '';
+  for (const char of text) {
+    if (out.length + char.length > max) break;
+    out += char;
+  }
+  return out;
+}
 
 /** What is kept of the value a report names, for the change as it stands. */
 export function keptCurrent(value: FieldValue, intent: ChangeIntent): CurrentValue {
