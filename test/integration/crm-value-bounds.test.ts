@@ -4,6 +4,7 @@
  * large to keep whole is kept in a bounded form (its digest, size and a preview) that still classifies the change.
  * On DynamoDB Local, through the use cases.
  */
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ReviewItem } from '../../shared/domain/review-item.js';
 import { describeDraft } from '../../shared/drafts/index.js';
@@ -228,4 +229,57 @@ describe('Record Change Rejected with large current values (issue 20, 1)', () =>
     const again = await approveItem(env.deps, owner, itemId, { fields: all });
     expect(again.status).toBe('applying');
   });
+});
+
+describe('any sequence of valid reports (issue 20, 1)', () => {
+  const SEED = Number(process.env.CRM_BOUNDS_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  const value = fc.oneof(
+    fc.constantFrom<unknown>(null, '', 'b', 'a', 0, true),
+    fc.integer({ min: 1, max: 10_000 }).map((n) => 'z'.repeat(Math.max(0, n - 2))),
+    fc.integer({ min: 1, max: 1_000 }).map((n) => Array.from({ length: n }, (_, i) => `t${i}`)),
+  );
+  const report = fc.record({
+    rejected: fc.boolean(),
+    fields: fc.uniqueArray(fc.integer({ min: 0, max: 49 }), { minLength: 1, maxLength: 25 }),
+    values: fc.array(value, { minLength: 25, maxLength: 25 }),
+  });
+
+  it(`stays readable and decidable, with the stored draft bounded (seed ${SEED}, CRM_BOUNDS_SEED replays it)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(report, { minLength: 1, maxLength: 4 }), async (reports) => {
+        const { itemId, record } = await seedFiftyChanges();
+        for (const [n, r] of reports.entries()) {
+          const fields = Object.fromEntries(
+            r.fields
+              .map((i, k) => [name(i), r.values[k] as string])
+              .filter(([, v]) => JSON.stringify(v).length <= 10_240),
+          );
+          if (r.rejected) {
+            const applying = await approveItem(env.deps, owner, itemId, { fields: ['f00'] });
+            await settleRecordChange(
+              env.deps,
+              rejectedAnswer({ id: itemId, workspaceId: WS }, applying.apply!.applyId, {
+                current: { version: String(n), fields },
+              }),
+            );
+          } else
+            await applyRecordChanged(
+              env.deps,
+              recordChanged(fields, { workspaceId: WS, record: { ...record, version: String(n) } }),
+            );
+          const item = await getReviewItem(env.deps, owner, itemId);
+          if (item.status !== 'pending') return;
+          const reports = updateOf(item as unknown as ReviewItem).changes.map((c) => ({
+            current: c.current,
+            currentAt: c.currentAt,
+            state: c.state,
+          }));
+          expect(Buffer.byteLength(JSON.stringify(reports))).toBeLessThanOrEqual(50 * 1024);
+          await getHistory(env.deps, owner, itemId);
+        }
+        expect((await dismissItem(env.deps, owner, itemId, {})).status).toBe('dismissed');
+      }),
+      { seed: SEED, numRuns: 8, endOnFailure: true },
+    );
+  }, 240_000);
 });
