@@ -594,7 +594,18 @@ export interface components {
                  * @enum {string}
                  */
                 state: 'clean' | 'moot' | 'drifted';
-                current?: string | number | boolean | null | string[];
+                current?:
+                  | (string | number | boolean | null | string[])
+                  | {
+                      /** @constant */
+                      notKept: true;
+                      bytes: number;
+                      sha256: string;
+                      preview: string;
+                      count?: number;
+                      held?: number[];
+                      unknown?: number[];
+                    };
                 currentAt?: string;
               }
             | {
@@ -612,7 +623,18 @@ export interface components {
                  * @enum {string}
                  */
                 state: 'clean' | 'moot' | 'drifted';
-                current?: string | number | boolean | null | string[];
+                current?:
+                  | (string | number | boolean | null | string[])
+                  | {
+                      /** @constant */
+                      notKept: true;
+                      bytes: number;
+                      sha256: string;
+                      preview: string;
+                      count?: number;
+                      held?: number[];
+                      unknown?: number[];
+                    };
                 currentAt?: string;
               }
             | {
@@ -630,7 +652,18 @@ export interface components {
                  * @enum {string}
                  */
                 state: 'clean' | 'moot' | 'drifted';
-                current?: string | number | boolean | null | string[];
+                current?:
+                  | (string | number | boolean | null | string[])
+                  | {
+                      /** @constant */
+                      notKept: true;
+                      bytes: number;
+                      sha256: string;
+                      preview: string;
+                      count?: number;
+                      held?: number[];
+                      unknown?: number[];
+                    };
                 currentAt?: string;
               }
             | {
@@ -648,7 +681,18 @@ export interface components {
                  * @enum {string}
                  */
                 state: 'clean' | 'moot' | 'drifted';
-                current?: string | number | boolean | null | string[];
+                current?:
+                  | (string | number | boolean | null | string[])
+                  | {
+                      /** @constant */
+                      notKept: true;
+                      bytes: number;
+                      sha256: string;
+                      preview: string;
+                      count?: number;
+                      held?: number[];
+                      unknown?: number[];
+                    };
                 currentAt?: string;
               }
           )[];
@@ -718,7 +762,18 @@ export interface components {
                  * @enum {string}
                  */
                 state: 'clean' | 'moot' | 'drifted';
-                current?: string | number | boolean | null | string[];
+                current?:
+                  | (string | number | boolean | null | string[])
+                  | {
+                      /** @constant */
+                      notKept: true;
+                      bytes: number;
+                      sha256: string;
+                      preview: string;
+                      count?: number;
+                      held?: number[];
+                      unknown?: number[];
+                    };
                 currentAt?: string;
               }
             | {
@@ -736,7 +791,18 @@ export interface components {
                  * @enum {string}
                  */
                 state: 'clean' | 'moot' | 'drifted';
-                current?: string | number | boolean | null | string[];
+                current?:
+                  | (string | number | boolean | null | string[])
+                  | {
+                      /** @constant */
+                      notKept: true;
+                      bytes: number;
+                      sha256: string;
+                      preview: string;
+                      count?: number;
+                      held?: number[];
+                      unknown?: number[];
+                    };
                 currentAt?: string;
               }
             | {
@@ -754,7 +820,18 @@ export interface components {
                  * @enum {string}
                  */
                 state: 'clean' | 'moot' | 'drifted';
-                current?: string | number | boolean | null | string[];
+                current?:
+                  | (string | number | boolean | null | string[])
+                  | {
+                      /** @constant */
+                      notKept: true;
+                      bytes: number;
+                      sha256: string;
+                      preview: string;
+                      count?: number;
+                      held?: number[];
+                      unknown?: number[];
+                    };
                 currentAt?: string;
               }
             | {
@@ -772,7 +849,18 @@ export interface components {
                  * @enum {string}
                  */
                 state: 'clean' | 'moot' | 'drifted';
-                current?: string | number | boolean | null | string[];
+                current?:
+                  | (string | number | boolean | null | string[])
+                  | {
+                      /** @constant */
+                      notKept: true;
+                      bytes: number;
+                      sha256: string;
+                      preview: string;
+                      count?: number;
+                      held?: number[];
+                      unknown?: number[];
+                    };
                 currentAt?: string;
               }
           )[];
@@ -1780,7 +1868,18 @@ export interface operations {
                              * @enum {string}
                              */
                             state: 'clean' | 'moot' | 'drifted';
-                            current?: string | number | boolean | null | string[];
+                            current?:
+                              | (string | number | boolean | null | string[])
+                              | {
+                                  /** @constant */
+                                  notKept: true;
+                                  bytes: number;
+                                  sha256: string;
+                                  preview: string;
+                                  count?: number;
+                                  held?: number[];
+                                  unknown?: number[];
+                                };
                             currentAt?: string;
                           }
                         | {
@@ -1798,7 +1897,18 @@ export interface operations {
                              * @enum {string}
                              */
                             state: 'clean' | 'moot' | 'drifted';
-                            current?: string | number | boolean | null | string[];
+                            current?:
+                              | (string | number | boolean | null | string[])
+                              | {
+                                  /** @constant */
+                                  notKept: true;
+                                  bytes: number;
+                                  sha256: string;
+                                  preview: string;
+                                  count?: number;
+                                  held?: number[];
+                                  unknown?: number[];
+                                };
                             currentAt?: string;
                           }
                         | {
@@ -1816,7 +1926,18 @@ export interface operations {
                              * @enum {string}
                              */
                             state: 'clean' | 'moot' | 'drifted';
-                            current?: string | number | boolean | null | string[];
+                            current?:
+                              | (string | number | boolean | null | string[])
+                              | {
+                                  /** @constant */
+                                  notKept: true;
+                                  bytes: number;
+                                  sha256: string;
+                                  preview: string;
+                                  count?: number;
+                                  held?: number[];
+                                  unknown?: number[];
+                                };
                             currentAt?: string;
                           }
                         | {
@@ -1834,7 +1955,18 @@ export interface operations {
                              * @enum {string}
                              */
                             state: 'clean' | 'moot' | 'drifted';
-                            current?: string | number | boolean | null | string[];
+                            current?:
+                              | (string | number | boolean | null | string[])
+                              | {
+                                  /** @constant */
+                                  notKept: true;
+                                  bytes: number;
+                                  sha256: string;
+                                  preview: string;
+                                  count?: number;
+                                  held?: number[];
+                                  unknown?: number[];
+                                };
                             currentAt?: string;
                           }
                       )[];

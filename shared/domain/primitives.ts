@@ -23,9 +23,14 @@ export const noControl = /^[^\r\n\0]*$/;
 export const headerSafe = (max: number) =>
   z.string().check(z.maxLength(max), z.regex(noControl, 'must not contain CR, LF or NUL'));
 
-export const idSchema = z
-  .string()
-  .check(z.minLength(1), z.maxLength(128), z.regex(noControl, 'must not contain CR, LF or NUL'));
+/** No control character at all, U+0000–U+001F or U+007F (SPEC 2.3): what every name, label and id holds. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it refuses.
+export const noControlAtAll = /^[^\u0000-\u001f\u007f]*$/;
+/** A name, label or id: at most `max` characters, none of them a control character. */
+export const plainText = (max: number) =>
+  z.string().check(z.maxLength(max), z.regex(noControlAtAll, 'must not contain control characters'));
+
+export const idSchema = plainText(128).check(z.minLength(1));
 export const workspaceIdSchema = z
   .string()
   .check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must match [A-Za-z0-9_-]{1,64}'));
@@ -53,7 +58,7 @@ export const relatedRecordSchema = z.object({
     .string()
     .check(z.regex(/^[a-z][a-z0-9_]{0,31}$/, 'must be a lower-case record type such as account')),
   id: idSchema,
-  name: z.optional(headerSafe(500)),
+  name: z.optional(plainText(500)),
   ownerId: z.optional(idSchema),
 });
 export type RelatedRecord = z.output<typeof relatedRecordSchema>;

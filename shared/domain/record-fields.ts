@@ -3,7 +3,7 @@
  * at most 10 KB. The record drafts and the CRM's events both speak in them.
  */
 import * as z from 'zod/mini';
-import { noControl } from './primitives.js';
+import { noControlAtAll } from './primitives.js';
 
 export const MAX_VALUE_BYTES = 10 * 1024;
 export const MAX_DRAFT_BYTES = 200 * 1024;
@@ -26,11 +26,22 @@ export const fieldValueSchema = z.lazy(() =>
 );
 export type FieldValue = z.output<typeof fieldValueSchema>;
 
+/**
+ * A name every object inherits (`constructor`, `toString`, `__proto__`, ...): as a key of the CRM's `fields` it
+ * would read as the inherited member, or be dropped by the parser, so it is no field name (SPEC 2.4).
+ */
+export const isInheritedName = (name: string): boolean => name in Object.prototype;
+
 export const fieldNameSchema = z.lazy(() =>
-  z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_.]{0,99}$/, 'must match [A-Za-z][A-Za-z0-9_.]{0,99}')),
+  z.string().check(
+    z.regex(/^[A-Za-z][A-Za-z0-9_.]{0,99}$/, 'must match [A-Za-z][A-Za-z0-9_.]{0,99}'),
+    z.refine((name) => !isInheritedName(name), 'must not be a name every object inherits'),
+  ),
 );
 export const labelSchema = z.lazy(() =>
-  z.string().check(z.minLength(1), z.maxLength(200), z.regex(noControl, 'must not contain CR, LF or NUL')),
+  z
+    .string()
+    .check(z.minLength(1), z.maxLength(200), z.regex(noControlAtAll, 'must not contain control characters')),
 );
 export const recordTypeSchema = z.lazy(() =>
   z.string().check(z.regex(/^[a-z][a-z0-9_]{0,31}$/, 'must be a lower-case record type such as opportunity')),

@@ -5,12 +5,12 @@
 import * as z from 'zod/mini';
 import {
   executedAsSchema,
-  headerSafe,
   idSchema,
   isoTimeSchema,
   MAX_MAILBOXES,
   MAX_RELATED_RECORDS,
   mailboxSchema,
+  plainText,
   relatedRecordSchema,
   workspaceIdSchema,
 } from '../domain/primitives.js';
@@ -24,8 +24,8 @@ export const draftProposedSchema = z.lazy(() =>
       id: idSchema,
       stepId: idSchema,
       automationId: idSchema,
-      automationName: z.optional(headerSafe(200)),
-      automationVersion: z.optional(headerSafe(64).check(z.minLength(1))),
+      automationName: z.optional(plainText(200)),
+      automationVersion: z.optional(plainText(64).check(z.minLength(1))),
       executedAs: executedAsSchema,
       url: z.optional(z.url({ protocol: /^https?$/ }).check(z.maxLength(2048))),
     }),

@@ -23,9 +23,10 @@
  *   webhook-id (re-signed, with a body that would resolve an item), malformed, huge, missing and repeated
  *   webhook headers, and validly signed bodies that are not JSON or not a valid event: 4xx or the first
  *   delivery's answer, nothing changed.
- * - Events in: malformed `Review Draft Proposed`, `Workspace Member Changed` and SES delivery details are
- *   dead-lettered with the validation reason (the local bus keeps what AWS's dead-letter queue would), or
- *   refused by PutEvents itself; nothing is written, nothing is published.
+ * - Events in: malformed `Review Draft Proposed`, `Workspace Member Changed`, SES delivery, `Record Changed` and
+ *   `Record Change Rejected` details (control characters in names and ids, inherited or invalid field names, values
+ *   over 10 KB, over 100 fields) are dead-lettered with the validation reason (the local bus keeps what AWS's
+ *   dead-letter queue would), or refused by PutEvents itself; nothing is written, nothing is published.
  *
  * Reproduce a failure with the seed it prints: `FUZZ_SEED=<seed> npx vitest run test/e2e/fuzz.test.ts`
  * (`FUZZ_RUNS` changes how many cases each property tries, default 40; `FUZZ_VERBOSE=1` prints every HTTP case).
@@ -39,6 +40,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEphemeralIssuer, LOCAL_AUDIENCE, LOCAL_ISSUER } from '../../infra/local/jwt-issuer.js';
 import { httpRoutes } from '../../infra/manifest.js';
+import { recordChangedSchema, recordChangeRejectedSchema } from '../../shared/domain/crm-events.js';
 import {
   draftProposedSchema,
   memberChangedSchema,
@@ -1745,6 +1747,24 @@ function applyMutations(detail: Record<string, unknown>, list: Mutation[]): Reco
 }
 
 const CONTROL = ['a\nb', 'a\r\nBcc: eve@evil.example', 'a\u0000'];
+/** Control characters a header may hold but no name, label or id (SPEC 2.3). */
+const NAME_CONTROL = [...CONTROL, 'a\u0007', 'opp_\u001b[31m', 'a\t', 'a\u007f'];
+/** CRM fields (SPEC 2.4) that make an event invalid: a name out of the rule or inherited, a value over 10 KB, too many. */
+const BAD_FIELDS: unknown[] = [
+  JSON.parse('{"__proto__": "x", "stage": "y"}'),
+  { constructor: 'x' },
+  { toString: 'x' },
+  { 'stage-name': 'x' },
+  { '1stage': 'x' },
+  { stage: 'x'.repeat(10 * 1024) },
+  { tags: [42] },
+  { stage: { nested: true } },
+  Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`f${i}`, i])),
+  ['stage'],
+  'stage',
+  null,
+  42,
+];
 const NOT_TIMES = [
   'yesterday',
   '2026-11-20',
@@ -1914,6 +1934,66 @@ const EVENT_KINDS = [
         ['bounce', 'bouncedRecipients'],
         ['carol@globex.com', [{ emailAddress: 42 }]],
       ],
+    ] as [string[], unknown[]][],
+  },
+  {
+    source: 'crm',
+    detailType: 'Record Changed',
+    schema: recordChangedSchema,
+    valid: () => ({
+      workspaceId: s.workspaceId,
+      record: { type: 'opportunity', id: unique('opp_fuzz'), version: '18' },
+      fields: { stage: 'Closed Lost', tags: ['renewal'], notes: 'n'.repeat(9_000) },
+      changedBy: 'u_carol',
+      changedAt: new Date().toISOString(),
+    }),
+    // `fields` is left out of the required paths: `{}` in its place is a valid (empty) report.
+    required: [['workspaceId'], ['record'], ['record', 'type'], ['record', 'id'], ['changedAt']],
+    invalid: [
+      [['workspaceId'], ['ws acme', '', 'x'.repeat(65)]],
+      [
+        ['record', 'type'],
+        ['Opportunity', '', 'opp-x', 'o'.repeat(33)],
+      ],
+      [
+        ['record', 'id'],
+        ['', ...NAME_CONTROL, 'r'.repeat(129)],
+      ],
+      [
+        ['record', 'version'],
+        ['', ...NAME_CONTROL, 'v'.repeat(129)],
+      ],
+      [['fields'], BAD_FIELDS],
+      [['changedBy'], ['', ...NAME_CONTROL]],
+      [['changedAt'], NOT_TIMES],
+    ] as [string[], unknown[]][],
+  },
+  {
+    source: 'crm',
+    detailType: 'Record Change Rejected',
+    schema: recordChangeRejectedSchema,
+    // An answer for an item the CRM was never asked about: valid, it would change nothing.
+    valid: () => ({
+      workspaceId: s.workspaceId,
+      itemId: unique('ri_fuzz'),
+      applyId: unique('ap_fuzz'),
+      reason: 'conflict',
+      message: 'The stage changed meanwhile',
+      current: { version: '18', fields: { stage: 'Closed Lost', notes: 'n'.repeat(9_000) } },
+      rejectedAt: new Date().toISOString(),
+    }),
+    required: [['workspaceId'], ['itemId'], ['applyId'], ['reason'], ['rejectedAt']],
+    invalid: [
+      [['itemId'], ['', ...NAME_CONTROL, 'i'.repeat(129)]],
+      [['applyId'], ['', ...NAME_CONTROL]],
+      [['reason'], ['timeout', 'CONFLICT', '']],
+      [['message'], ['m'.repeat(2001), 42]],
+      [
+        ['current', 'version'],
+        ['', ...NAME_CONTROL],
+      ],
+      [['current', 'fields'], BAD_FIELDS],
+      [['rejectedAt'], NOT_TIMES],
     ] as [string[], unknown[]][],
   },
 ];

@@ -4,7 +4,7 @@
  * which answers with the new record's id.
  */
 import * as z from 'zod/mini';
-import { headerSafe, idSchema, once } from '../../domain/primitives.js';
+import { idSchema, once, plainText } from '../../domain/primitives.js';
 import {
   fieldNameSchema,
   labelSchema,
@@ -33,11 +33,11 @@ const schemas = once(() => {
     z
       .object({
         type: z.literal('record.create'),
-        record: z.object({ type: recordTypeSchema, name: z.optional(headerSafe(500)) }),
+        record: z.object({ type: recordTypeSchema, name: z.optional(plainText(500)) }),
         fields: z.array(field).check(z.minLength(1), z.maxLength(MAX_FIELDS)),
         possibleDuplicates: z.optional(
           z
-            .array(z.object({ type: recordTypeSchema, id: idSchema, name: z.optional(headerSafe(500)) }))
+            .array(z.object({ type: recordTypeSchema, id: idSchema, name: z.optional(plainText(500)) }))
             .check(z.maxLength(10)),
         ),
       })

@@ -5,7 +5,7 @@
  * record's `current` value as the CRM's `Record Changed` events report it (record-changes use case).
  */
 import * as z from 'zod/mini';
-import { headerSafe, idSchema, noControl, once } from '../../domain/primitives.js';
+import { idSchema, noControlAtAll, once, plainText } from '../../domain/primitives.js';
 import {
   type FieldValue,
   fieldNameSchema,
@@ -24,21 +24,46 @@ import { part, tenant } from '../../store/key-parts.js';
 import type { DraftKind } from '../kind.js';
 import { approveByCommand, type CommandBody, settleByCommand } from '../record-command.js';
 import { type ChangeIntent, classify, previewValue, sameValue, showValue } from '../record-values.js';
+import {
+  type CurrentValue,
+  classifyCurrent,
+  currentValueSchema,
+  keptCurrent,
+  rebasedCurrent,
+  showCurrent,
+} from './current-value.js';
 
 export const MAX_CHANGES = 50;
+
+/**
+ * The draft as the automation and the reviewers wrote it, without what the review adds of the CRM's reports
+ * (`state`, `current`, `currentAt`): the 200 KB of SPEC 2.3 bound that part; the reports are bounded per change
+ * (./current-value.ts), so no report can make a stored draft refuse to parse.
+ */
+const writtenPart = (draft: { changes: object[] }) => ({
+  ...draft,
+  changes: draft.changes.map((change) => {
+    const { state: _s, current: _c, currentAt: _a, ...written } = change as Record<string, unknown>;
+    return written;
+  }),
+});
 
 /** The kind's schemas, built on first use (shared/domain/primitives.ts `once`). */
 const schemas = once(() => {
   const recordRefSchema = z.object({
     type: recordTypeSchema,
     id: idSchema,
-    name: z.optional(headerSafe(500)),
+    name: z.optional(plainText(500)),
     ownerId: z.optional(idSchema),
     /** The CRM's record version the automation read (opaque). */
     version: z.optional(
       z
         .string()
-        .check(z.minLength(1), z.maxLength(128), z.regex(noControl, 'must not contain CR, LF or NUL')),
+        .check(
+          z.minLength(1),
+          z.maxLength(128),
+          z.regex(noControlAtAll, 'must not contain control characters'),
+        ),
     ),
   });
 
@@ -54,9 +79,10 @@ const schemas = once(() => {
   const reviewed = {
     edit: z.optional(z.object({ after: z.optional(scalarSchema), values: z.optional(valuesSchema) })),
     state: z._default(z.enum(['clean', 'moot', 'drifted']), 'clean'),
-    current: z.optional(fieldValueSchema),
+    /** What the CRM last reported the field holds: whole, or bounded when too large (./current-value.ts). */
+    current: z.optional(currentValueSchema),
     /** When the CRM reported `current` (Record Changed `changedAt`): an older report changes nothing. */
-    currentAt: z.optional(z.string()),
+    currentAt: z.optional(z.string().check(z.maxLength(64))),
   };
 
   const uniqueFields = (changes: { field: string }[]) =>
@@ -74,7 +100,10 @@ const schemas = once(() => {
           message: 'each field may be changed once',
           path: ['changes'],
         }),
-        z.refine(withinDraftSize, { message: 'the draft must be at most 200 KB', path: ['changes'] }),
+        z.refine((d) => withinDraftSize(writtenPart(d as { changes: object[] })), {
+          message: 'the draft must be at most 200 KB',
+          path: ['changes'],
+        }),
       );
 
   /** As an automation proposes it (SPEC 2.3). */
@@ -155,10 +184,14 @@ export function reclassified(
     if (!Object.hasOwn(current, change.field)) return change;
     // An older report than the one the change holds changes nothing (times compared at full precision).
     if (change.currentAt !== undefined && compareTimes(change.currentAt, at) > 0) return change;
-    const value = current[change.field];
-    return { ...change, state: classify(intentOf(change), value), current: value, currentAt: at };
+    const value = current[change.field] as FieldValue;
+    const intent = intentOf(change);
+    return { ...change, state: classify(intent, value), current: keptCurrent(value, intent), currentAt: at };
   });
 }
+
+const previewCurrent = (current: CurrentValue): CurrentValue =>
+  Array.isArray(current) || typeof current === 'string' ? previewValue(current) : current;
 
 const matchKey = (workspaceId: string, record: RecordRef) =>
   `${tenant(workspaceId)}#RECUPD#${part(record.type)}#${part(record.id)}`;
@@ -176,7 +209,7 @@ function describeChange(change: RecordChange): string {
   const edited = change.edit ? ' (edited by a reviewer)' : '';
   const state =
     change.state === 'drifted'
-      ? ` [drifted: the record now holds ${showValue(change.current)}]`
+      ? ` [drifted: the record now holds ${showCurrent(change.current, showValue)}]`
       : change.state === 'moot'
         ? ' [moot: the record already holds it]'
         : '';
@@ -215,8 +248,10 @@ export const recordUpdateKind: DraftKind<RecordUpdateDraft, RecordUpdateDraft, R
     ...draft,
     changes: draft.changes.map((change) => {
       const shown = { ...change } as Record<string, unknown>;
-      for (const name of ['before', 'after', 'values', 'current'] as const)
+      for (const name of ['before', 'after', 'values'] as const)
         if (name in shown) shown[name] = previewValue(shown[name] as FieldValue);
+      // A value not kept whole is its own preview.
+      if (change.current !== undefined) shown.current = previewCurrent(change.current);
       if (change.edit)
         shown.edit = {
           ...change.edit,
@@ -266,7 +301,9 @@ export const recordUpdateKind: DraftKind<RecordUpdateDraft, RecordUpdateDraft, R
         const edited = { ...change, edit: editValue } as RecordChange;
         // An edit back to what the automation proposed is no edit.
         const next = sameIntent(intentOf(edited), proposedOf(change)) ? withoutEdit(change) : edited;
-        return next.current !== undefined ? { ...next, state: classify(intentOf(next), next.current) } : next;
+        if (next.current === undefined) return next;
+        const current = rebasedCurrent(next.current, intentOf(change), intentOf(next));
+        return { ...next, current, state: classifyCurrent(intentOf(next), current) };
       }),
     };
   },
@@ -325,11 +362,12 @@ export function replaceRecordUpdate(
       if (old?.edit && sameIntent(proposedOf(old), proposedOf(change)))
         next = { ...next, edit: old.edit } as RecordChange;
       if (old?.current !== undefined) {
+        const current = rebasedCurrent(old.current, intentOf(old), intentOf(next));
         next = {
           ...next,
-          current: old.current,
+          current,
           ...(old.currentAt !== undefined ? { currentAt: old.currentAt } : {}),
-          state: classify(intentOf(next), old.current),
+          state: classifyCurrent(intentOf(next), current),
         };
       }
       return next;
