@@ -83,7 +83,7 @@ export interface FunctionSpec {
  */
 export const BURST_CONCURRENCY = 4;
 
-/** Source and detail-type of events the system itself publishes (SPEC 5). */
+/** Source and detail-type of events the system itself publishes (spec 5). */
 export const OWN_EVENT_SOURCE = 'for-review';
 
 /** Stream records that carry events out: new history entries and outbox records (shared/events/outbox.ts). */

@@ -1,11 +1,11 @@
 /**
- * Bundle size and cold-start init of every manifest function, each against its SDK-only baseline. SPEC 8: a bundle
+ * Bundle size and cold-start init of every manifest function, each against its SDK-only baseline. spec 8: a bundle
  * at most 1.5x, and import + first invocation at most 1.4x (the MCP endpoint 2.6x and 4x), a bundle that only loads the AWS SDK clients the
  * function needs, measured as deployed, interleaved.
  *
  *   npm run bundle-report                    measure, print, rewrite the table in docs/performance.md
  *   npm run bundle-report -- --check         measure, print, exit 1 when a function is over its limit (CI)
- *   npm run bundle-report -- --check --strict   the same against SPEC 8 alone, ignoring ACCEPTED below
+ *   npm run bundle-report -- --check --strict   the same against spec 8 alone, ignoring ACCEPTED below
  *   npm run bundle-report -- --only health,mcp --rounds 30
  *
  * As deployed: bundled with the stack's esbuild settings (bundle-report/deployed.ts maps BUNDLING from

@@ -76,7 +76,7 @@ export class ConflictError extends DomainError {
     this.drifted = options?.drifted;
   }
 
-  /** A record draft's drifted changes, when they are why (SPEC 3). */
+  /** A record draft's drifted changes, when they are why (spec 3). */
   readonly drifted?: string[];
 
   override get extensions() {

@@ -50,7 +50,7 @@ export const METRIC = {
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 
-/** Every detail type of SPEC 5. */
+/** Every detail type of spec 5. */
 export type SpecDetailType =
   | 'Review Item Created'
   | 'Review Item Replaced'
@@ -85,7 +85,7 @@ const DELIVERY_METRICS: Readonly<Record<string, MetricName>> = {
   complained: METRIC.DeliveryComplained,
 };
 
-/** `detail.delivery.status` (SPEC 3, Delivery): delivered, bounced, complained; anything else failed. */
+/** `detail.delivery.status` (spec 3, Delivery): delivered, bounced, complained; anything else failed. */
 function byDeliveryStatus(detail: Detail): MetricName {
   const delivery = detail.delivery;
   const status = typeof delivery === 'object' && delivery !== null ? (delivery as Detail).status : undefined;
@@ -109,7 +109,7 @@ export const BUSINESS_METRICS: Readonly<
   'Review Item Sent': METRIC.EmailsSent,
   'Review Item Send Failed': byOutcome(METRIC.SendsRejected, METRIC.SendsUnknown),
   'Review Item Delivery Updated': byDeliveryStatus,
-  // Each command published counts, a republish with the same applyId too (SPEC 3: at most 3 times).
+  // Each command published counts, a republish with the same applyId too (spec 3: at most 3 times).
   'Record Change Approved': METRIC.RecordChangeCommands,
   'Review Item Applied': METRIC.RecordChangesApplied,
   'Review Item Apply Failed': byOutcome(METRIC.ApplyRejected, METRIC.ApplyUnknown),
@@ -121,7 +121,7 @@ export const BUSINESS_METRICS: Readonly<
 /** Every detail type the publisher may put out has its metric: a new one fails to compile until it is named. */
 const _everyOutDetailTypeCounted: Readonly<Record<OutDetailType, unknown>> = BUSINESS_METRICS;
 
-/** The business metric of an event, or none for a detail type SPEC 5 does not name. */
+/** The business metric of an event, or none for a detail type spec 5 does not name. */
 export function businessMetricOf(event: OutEvent): MetricName | undefined {
   const detailType: string = event.detailType;
   if (!Object.hasOwn(BUSINESS_METRICS, detailType)) return undefined;

@@ -12,7 +12,7 @@
  * Read endpoints on the same server: `GET /events?source=&detailType=`, `GET /dead-letters`,
  * `GET /deliveries?eventId=` (what each rule's function made of an event), `GET /health`, the published event
  * schemas (`GET /schemas`, `GET /schemas/<detail-type>`) and whatever the runtime adds (`GET /stream-failures`).
- * The fault switch (SPEC 7): `POST /faults {"failPutEvents": n}` makes the next n PutEvents requests made by the
+ * The fault switch (spec 7): `POST /faults {"failPutEvents": n}` makes the next n PutEvents requests made by the
  * system itself (every entry's Source is the system's own) fail as EventBridge does under an outage;
  * `GET /faults` answers what is left.
  */

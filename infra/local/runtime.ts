@@ -121,7 +121,7 @@ export interface RuntimeHandle {
     deliveries(eventId: string): Delivery[] | undefined;
     /** The same as `runtime.idle()` (kept for the tests written before the stream existed). */
     idle(): Promise<void>;
-    /** Makes the next n PutEvents requests of the system's own events fail (SPEC 7; 0 switches it off). */
+    /** Makes the next n PutEvents requests of the system's own events fail (spec 7; 0 switches it off). */
     failPutEvents(n: number): void;
     faults(): Faults;
   };

@@ -1,6 +1,6 @@
 /**
  * `npm start [-- --fresh]`: the whole system on 127.0.0.1 (DynamoDB Local listens on every interface: its jar
- * takes no bind address) with no AWS account (SPEC 7).
+ * takes no bind address) with no AWS account (spec 7).
  * Ports: PORT (API, 3000), EVENTS_PORT (4010), SES_PORT (8005), DYNAMODB_PORT (8000).
  * Also: TABLE_NAME, EVENT_BUS_NAME, LOCAL_DATA_DIR (.local), LOCAL_LOG_LEVEL (info), POWERTOOLS_LOG_LEVEL (WARN),
  * CORS_ORIGINS (http://localhost:*,http://127.0.0.1:*), DYNAMODB_CONFLICT_WINDOW_MS (unset or 0: off; n: DynamoDB's

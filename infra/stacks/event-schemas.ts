@@ -19,7 +19,7 @@ export interface EventSchemaRegistryProps {
 }
 
 /**
- * An EventBridge schema registry holding the schema of every event the system takes in and puts out (SPEC 5), the
+ * An EventBridge schema registry holding the schema of every event the system takes in and puts out (spec 5), the
  * same schemas as docs/events/, generated from the same zod schemas (shared/events/catalog.ts): each describes the
  * whole event as EventBridge delivers it, envelope and detail, in JSON Schema draft 4 (the registry takes
  * `OpenApi3` or `JSONSchemaDraft4`; AWS suggests draft 4 for validating events before sending them). A changed

@@ -33,7 +33,7 @@ export const DEFAULT_MEMORY_MB = 512;
 export const SERVICE_NAME = 'for-review';
 
 /**
- * Item actions only: no Scan (no request path or job scans; SPEC 8), no stream reads (only a manifest `stream`
+ * Item actions only: no Scan (no request path or job scans; spec 8), no stream reads (only a manifest `stream`
  * trigger grants those, on the stream alone: stream-subscription.ts). Transactions authorize as their parts
  * (ConditionCheckItem, PutItem, UpdateItem, DeleteItem).
  */

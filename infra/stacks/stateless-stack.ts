@@ -58,7 +58,7 @@ export interface StatelessStackProps extends StackProps {
 export const PUBLIC_ROUTES: Readonly<Record<string, string>> = {
   'POST /webhooks/email':
     'Called by the email provider, which cannot present a user JWT; every request is authenticated by ' +
-    'its Standard Webhooks HMAC signature and timestamp, checked in the function (SPEC 6).',
+    'its Standard Webhooks HMAC signature and timestamp, checked in the function (spec 6).',
   'GET /health': 'Unauthenticated liveness probe by design; it answers only a status and reads no item.',
   'GET /openapi.json':
     'The API description, the same document the repository publishes in docs/openapi.json; built from the ' +
@@ -91,7 +91,7 @@ export class StatelessStack extends Stack {
   readonly streamSubscriptions: readonly StreamSubscription[];
   readonly api: HttpApi;
   readonly stage: HttpStage;
-  /** The schema registry of every event in and out (SPEC 5). */
+  /** The schema registry of every event in and out (spec 5). */
   readonly eventSchemas: EventSchemaRegistry;
   private readonly alarms: Alarm[] = [];
 
@@ -106,7 +106,7 @@ export class StatelessStack extends Stack {
       reputationMetrics: true,
       sendingEnabled: true,
     });
-    // Delivery events of sent emails (SPEC 2.5) → the default bus, where a manifest rule with
+    // Delivery events of sent emails (spec 2.5) → the default bus, where a manifest rule with
     // `bus: 'default'` forwards them to the function that records delivery on the item.
     configurationSet.addEventDestination('DeliveryEvents', {
       destination: EventDestination.eventBus(defaultBus),

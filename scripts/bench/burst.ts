@@ -149,7 +149,7 @@ export async function burstBenchmark(argv: string[]): Promise<void> {
     if (!values['no-docs'] && (atDefaults || values.write)) await writeDocsSection(BEGIN, END, markdown);
     else console.error('docs/performance.md left as it is (not the default sizes; --write writes anyway)');
     if (!met) {
-      console.error('✗ a burst target of SPEC 8 is not met');
+      console.error('✗ a burst target of spec 8 is not met');
       process.exitCode = 1;
     }
   } finally {
@@ -433,6 +433,6 @@ function report(
     '|---|---:|---|---:|---:|---:|---:|---:|',
     ...rows,
     '',
-    `One automation against ${proposals} automations: **${ratio.toFixed(2)}×** the time (SPEC 8: at most 1.3×); refused transactions per proposal of one automation: **${((bursts[0]?.refusedTransactions ?? 0) / proposals).toFixed(3)}** (at most 0.1).`,
+    `One automation against ${proposals} automations: **${ratio.toFixed(2)}×** the time (spec 8: at most 1.3×); refused transactions per proposal of one automation: **${((bursts[0]?.refusedTransactions ?? 0) / proposals).toFixed(3)}** (at most 0.1).`,
   ].join('\n');
 }

@@ -15,7 +15,7 @@ const END = '<!-- bench:end -->';
 
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  // SPEC 8 "Bursts": a benchmark of its own (scripts/bench/burst.ts).
+  // spec 8 "Bursts": a benchmark of its own (scripts/bench/burst.ts).
   if (process.argv.includes('--burst')) {
     const { burstBenchmark } = await import('./burst.js');
     return burstBenchmark(process.argv.slice(2));

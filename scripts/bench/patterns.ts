@@ -1,5 +1,5 @@
 /**
- * Every answer SPEC 8 "Flat at scale" names, as a caller gets it: through the local HTTP API with a real JWT (the
+ * Every answer spec 8 "Flat at scale" names, as a caller gets it: through the local HTTP API with a real JWT (the
  * agent's list through `POST /mcp` with the MCP SDK's client, ingest through PutEvents to the local bus, the webhook
  * signed per Standard Webhooks), each with what it must answer, checked on every call.
  */
@@ -41,7 +41,7 @@ export interface Verdict {
 export interface Pattern {
   name: string;
   caller: string;
-  /** SPEC 8's most requests for it; `perMatch` adds one per matched item. */
+  /** spec 8's most requests for it; `perMatch` adds one per matched item. */
   bound: number;
   perMatch?: boolean;
   /** Whether a list answer must be a full page or the last one. */

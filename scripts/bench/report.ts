@@ -16,7 +16,7 @@ const WARM_UP = 2;
 export interface Figure {
   pattern: string;
   caller: string;
-  /** SPEC 8's most requests (plus the matches for the webhook). */
+  /** spec 8's most requests (plus the matches for the webhook). */
   bound: number;
   list: boolean;
   size: number;
@@ -256,7 +256,7 @@ export function report(input: ReportInput): string {
     '',
     '**DynamoDB requests per answer · items answered** (the most requests over the calls, or min–max; "(last)": no next cursor; the summary answers its 5 latest items; ingest creates and the webhook resolves one item):',
     '',
-    header(['pattern', 'caller', 'SPEC 8'], ['across sizes']),
+    header(['pattern', 'caller', 'spec 8'], ['across sizes']),
     ...requestRows,
     '',
     "**Latency p50 / p95 in ms · answer size** (wall time at the caller: HTTP, the gateway's JWT check, the handler, DynamoDB Local; ingest from PutEvents until the ingest function is done):",
@@ -277,7 +277,7 @@ export function report(input: ReportInput): string {
     ...rawRows,
     '',
     problems.length > 0
-      ? ['**Not as SPEC 8 says:**', '', ...problems].join('\n')
-      : 'Every answer was as SPEC 8 says (its checks passed on every call).',
+      ? ['**Not as spec 8 says:**', '', ...problems].join('\n')
+      : 'Every answer was as spec 8 says (its checks passed on every call).',
   ].join('\n');
 }

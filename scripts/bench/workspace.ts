@@ -1,5 +1,5 @@
 /**
- * The benchmark's workspace (SPEC 8 "Flat at scale"), seeded with exactly the records the app writes
+ * The benchmark's workspace (spec 8 "Flat at scale"), seeded with exactly the records the app writes
  * (scripts/lib/bulk-load.ts: the store's own item-change and member-change records, in BatchWriteItem requests),
  * grown in steps: 10² → 10³ → … open items, each step adding to the last.
  *

@@ -1,5 +1,5 @@
 /**
- * The SDK-only baseline of a function (SPEC 8): a bundle that imports and creates exactly the AWS SDK clients its
+ * The SDK-only baseline of a function (spec 8): a bundle that imports and creates exactly the AWS SDK clients its
  * manifest access needs, the way shared/aws-clients.ts does, and whose handler makes one first call on each
  * client the function's own first invocation called (the AWS stub tells which), so both pay the same SDK work:
  * credential and endpoint resolution, signing, the HTTP connection, parsing the answer.

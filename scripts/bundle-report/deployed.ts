@@ -46,7 +46,7 @@ export function esbuildOptionsOf(bundling: Bundling = BUNDLING): {
   if (bundling.bundleAwsSDK !== true)
     throw new Error(
       'The report measures bundles that carry the AWS SDK (bundleAwsSDK: true): with the SDK left to the ' +
-        'runtime, the SDK-only baseline would no longer be what SPEC 8 compares with',
+        'runtime, the SDK-only baseline would no longer be what spec 8 compares with',
     );
   const sourceMapEnabled = Boolean(bundling.sourceMapMode ?? bundling.sourceMap);
   const mode = bundling.sourceMapMode ?? 'default';

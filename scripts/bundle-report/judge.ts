@@ -1,17 +1,17 @@
 /**
- * Judging: a function's size and init ratios against its SDK-only baseline, its limits (SPEC 8, or a ceiling it is
+ * Judging: a function's size and init ratios against its SDK-only baseline, its limits (spec 8, or a ceiling it is
  * held to in ACCEPTED) and the verdict.
  */
 import { cpuOf, type Row, type Sample } from './measure.js';
 import { median, medianInterval, pairedRatios } from './stats.js';
 
-/** SPEC 8. */
+/** spec 8. */
 const MAX_SIZE_RATIO = 1.5;
 const MAX_INIT_RATIO = 1.4;
 /** A function that needs no AWS SDK client has no baseline: its bundle gets this ceiling, its init is reported. */
 export const MAX_BYTES_WITHOUT_SDK = 512 * 1024;
 /**
- * SPEC 8's own limits for the MCP endpoint: the MCP SDK's McpServer brings its protocol schemas (hundreds of zod
+ * spec 8's own limits for the MCP endpoint: the MCP SDK's McpServer brings its protocol schemas (hundreds of zod
  * classic schemas built at import), code no request runs (zod v3, zod-to-json-schema, Ajv) and undici.
  */
 const SPEC_LIMITS: Record<string, { size: number; init: number }> = {
@@ -19,15 +19,15 @@ const SPEC_LIMITS: Record<string, { size: number; init: number }> = {
 };
 
 /**
- * Functions that do not meet SPEC 8, each held to a ceiling above its measured figures (so that it gets no worse)
+ * Functions that do not meet spec 8, each held to a ceiling above its measured figures (so that it gets no worse)
  * with the reason. An entry is a known gap, not a pass: the table marks it "over", `--strict` ignores this list,
- * and an entry that meets SPEC 8 again is reported for removal. Measured figures: docs/performance.md.
+ * and an entry that meets spec 8 again is reported for removal. Measured figures: docs/performance.md.
  */
 const ZOD = {
   init: 1.65,
   why:
     'their validation (zod/mini, 48 KB, and the schemas each builds on first use), the store, middy and the ' +
-    'Powertools logger: measured 1.33-1.44x size (within SPEC 8), medians 1.26-1.40x init on this 2-core machine, ' +
+    'Powertools logger: measured 1.33-1.44x size (within spec 8), medians 1.26-1.40x init on this 2-core machine, ' +
     'most of them within the noise of 1.4x (docs/performance.md, "Where it stands")',
 };
 export const ACCEPTED: Record<string, { size?: number; init?: number; why: string }> = {
@@ -96,7 +96,7 @@ export function problemsOf(row: Row, limits: Limits): string[] {
   const problems = [...row.problems];
   const size = sizeRatio(row);
   const init = initRatio(row, cpuOf);
-  const held = limits.accepted ? ' (its accepted ceiling in ACCEPTED)' : ' (SPEC 8)';
+  const held = limits.accepted ? ' (its accepted ceiling in ACCEPTED)' : ' (spec 8)';
   if (size !== undefined && size > limits.size)
     problems.push(`bundle ${x(size)} its SDK baseline, over ${x(limits.size)}${held}`);
   if (!row.baseline && row.bundle.bytes > MAX_BYTES_WITHOUT_SDK)
@@ -111,9 +111,9 @@ export function problemsOf(row: Row, limits: Limits): string[] {
 }
 
 /**
- * Against SPEC 8 alone. A function on SPEC 8's limits gets the gate's own verdict (the median, after the extra
- * rounds a close call gets). One held to an ACCEPTED ceiling gets no extra rounds for SPEC 8's limit, so it is
- * 'meets' or 'over' only when the 95% interval says so, and 'close' while the interval straddles SPEC 8's limit.
+ * Against spec 8 alone. A function on spec 8's limits gets the gate's own verdict (the median, after the extra
+ * rounds a close call gets). One held to an ACCEPTED ceiling gets no extra rounds for spec 8's limit, so it is
+ * 'meets' or 'over' only when the 95% interval says so, and 'close' while the interval straddles spec 8's limit.
  */
 export function specVerdict(row: Row): 'meets' | 'over' | 'close' {
   const spec = limitsOf(row, true);

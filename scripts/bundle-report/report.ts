@@ -19,7 +19,7 @@ function summarizeCalls(calls: string[]): string {
   return [...counts].map(([call, n]) => (n > 1 ? `${call} x${n}` : call)).join(', ');
 }
 
-/** The accepted gaps, grouped by reason, and the entries SPEC 8 no longer needs. */
+/** The accepted gaps, grouped by reason, and the entries spec 8 no longer needs. */
 export function acceptedNotes(rows: Row[]): string[] {
   const byReason = new Map<string, string[]>();
   const settled: string[] = [];
@@ -31,10 +31,10 @@ export function acceptedNotes(rows: Row[]): string[] {
   }
   return [
     ...[...byReason].map(
-      ([why, names]) => `Held to a ceiling in ACCEPTED, not meeting SPEC 8: ${names.join(', ')}: ${why}.`,
+      ([why, names]) => `Held to a ceiling in ACCEPTED, not meeting spec 8: ${names.join(', ')}: ${why}.`,
     ),
     ...settled.map(
-      (name) => `${name} meets SPEC 8 now: remove it from ACCEPTED in scripts/bundle-report/judge.ts.`,
+      (name) => `${name} meets spec 8 now: remove it from ACCEPTED in scripts/bundle-report/judge.ts.`,
     ),
   ];
 }
@@ -51,7 +51,7 @@ export function markdownTable(rows: Row[]): string[] {
     'init (95%)',
     'wall',
     'rounds',
-    'SPEC 8',
+    'spec 8',
   ];
   const align = header.map((_, i) => (i < 2 || i === header.length - 1 ? '---' : '---:'));
   const lines = rows.map((row) => {

@@ -1,11 +1,11 @@
 /**
- * The proposal the tests and the benchmark start from: SPEC 2.1's example (test/fixtures/draft-proposed.json, read
+ * The proposal the tests and the benchmark start from: spec 2.1's example (test/fixtures/draft-proposed.json, read
  * as data, as the bundle report reads the fixtures), with typed overrides.
  */
 import { readFileSync } from 'node:fs';
 import { type DraftProposed, draftProposedSchema } from '../../shared/events/in-schemas.js';
 
-/** The raw proposal event detail of SPEC 2.1 (before validation). */
+/** The raw proposal event detail of spec 2.1 (before validation). */
 export const rawProposal = (): Record<string, unknown> =>
   JSON.parse(
     readFileSync(new URL('../../test/fixtures/draft-proposed.json', import.meta.url), 'utf8'),

@@ -1,5 +1,5 @@
 /**
- * Counting AWS SDK requests at the client (SPEC 8: "DynamoDB requests per operation, counted by the tests"), for
+ * Counting AWS SDK requests at the client (spec 8: "DynamoDB requests per operation, counted by the tests"), for
  * the tests and the benchmark alike.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';

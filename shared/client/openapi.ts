@@ -1094,7 +1094,7 @@ export interface components {
     DismissRequest: {
       version?: number;
       /**
-       * @description Why the draft was not useful (SPEC 3, Feedback): counted per automation version
+       * @description Why the draft was not useful (spec 3, Feedback): counted per automation version
        * @enum {string}
        */
       reason?:
@@ -1771,7 +1771,7 @@ export interface operations {
             version?: number;
           }[];
           /**
-           * @description Why the draft was not useful (SPEC 3, Feedback): counted per automation version
+           * @description Why the draft was not useful (spec 3, Feedback): counted per automation version
            * @enum {string}
            */
           reason?:

@@ -1,5 +1,5 @@
 /**
- * What the CRM tells For review about records (SPEC 2.4, `source: "crm"`): a record changed, and the answers to a
+ * What the CRM tells For review about records (spec 2.4, `source: "crm"`): a record changed, and the answers to a
  * `Record Change Approved` command (applied, rejected). docs/record-apply.md is the CRM's side of the protocol.
  */
 import * as z from 'zod/mini';
@@ -12,7 +12,7 @@ const versionSchema = z.lazy(() =>
     .string()
     .check(z.minLength(1), z.maxLength(128), z.regex(noControlAtAll, 'must not contain control characters')),
 );
-/** Fields one event may name (SPEC 2.4). */
+/** Fields one event may name (spec 2.4). */
 export const MAX_REPORTED_FIELDS = 100;
 const fieldsSchema = z.lazy(() =>
   z

@@ -1,5 +1,5 @@
 /**
- * "The same change": the dedup key, and the order of competing proposals (SPEC 3, dedup and replacement).
+ * "The same change": the dedup key, and the order of competing proposals (spec 3, dedup and replacement).
  */
 import { createHash } from 'node:crypto';
 import type { ProposalFacts } from './primitives.js';

@@ -64,7 +64,7 @@ export const ARROWS: Readonly<Record<Arrow, ArrowSpec>> = {
   delivery: { from: ['sent'], to: 'sent', history: 'delivery_updated' },
   reassign: { from: ['pending'], to: 'pending', history: 'reassigned' },
   markStale: { from: ['pending'], to: 'pending', history: 'marked_stale' },
-  // Record drafts (SPEC 3, "Record drafts: drift, moot, apply"): the CRM applies them.
+  // Record drafts (spec 3, "Record drafts: drift, moot, apply"): the CRM applies them.
   applyClaim: { from: ['pending', 'apply_unknown'], to: 'applying', history: 'approved' },
   applied: { from: ['applying', 'apply_unknown'], to: 'applied', history: 'applied' },
   applyRejected: { from: ['applying', 'apply_unknown'], to: 'pending', history: 'apply_failed' },

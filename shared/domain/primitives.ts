@@ -1,6 +1,6 @@
 /**
  * The building blocks every schema shares: ids, times, mailbox addresses, header-safe strings, the run identity and
- * related records, with the bounds of SPEC 2.
+ * related records, with the bounds of spec 2.
  */
 
 import * as z from 'zod/mini';
@@ -23,7 +23,7 @@ export const noControl = /^[^\r\n\0]*$/;
 export const headerSafe = (max: number) =>
   z.string().check(z.maxLength(max), z.regex(noControl, 'must not contain CR, LF or NUL'));
 
-/** No control character at all, U+0000–U+001F or U+007F (SPEC 2.3): what every name, label and id holds. */
+/** No control character at all, U+0000–U+001F or U+007F (spec 2.3): what every name, label and id holds. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it refuses.
 export const noControlAtAll = /^[^\u0000-\u001f\u007f]*$/;
 /** A name, label or id: at most `max` characters, none of them a control character. */
@@ -66,7 +66,7 @@ export type RelatedRecord = z.output<typeof relatedRecordSchema>;
 /**
  * A value built the first time it is asked for, then kept. The draft kinds and the request schemas are built
  * this way (wrapped in `z.lazy`): a function builds the schemas it parses with, on first use, instead of every
- * schema of the service at import (SPEC 8, cold start; docs/performance.md).
+ * schema of the service at import (spec 8, cold start; docs/performance.md).
  */
 export function once<T>(build: () => T): () => T {
   let built: { value: T } | undefined;

@@ -1,5 +1,5 @@
 /**
- * CRM field values (SPEC 2.3, 2.4): a string, number, boolean or null, or (for add/remove) a list of strings; each
+ * CRM field values (spec 2.3, 2.4): a string, number, boolean or null, or (for add/remove) a list of strings; each
  * at most 10 KB. The record drafts and the CRM's events both speak in them.
  */
 import * as z from 'zod/mini';
@@ -28,7 +28,7 @@ export type FieldValue = z.output<typeof fieldValueSchema>;
 
 /**
  * A name every object inherits (`constructor`, `toString`, `__proto__`, ...): as a key of the CRM's `fields` it
- * would read as the inherited member, or be dropped by the parser, so it is no field name (SPEC 2.4).
+ * would read as the inherited member, or be dropped by the parser, so it is no field name (spec 2.4).
  */
 export const isInheritedName = (name: string): boolean => name in Object.prototype;
 
@@ -47,5 +47,5 @@ export const recordTypeSchema = z.lazy(() =>
   z.string().check(z.regex(/^[a-z][a-z0-9_]{0,31}$/, 'must be a lower-case record type such as opportunity')),
 );
 
-/** A record draft as a whole stays within SPEC 2.3's 200 KB. */
+/** A record draft as a whole stays within spec 2.3's 200 KB. */
 export const withinDraftSize = (draft: unknown) => bytes(draft) <= MAX_DRAFT_BYTES;

@@ -54,7 +54,7 @@ export interface Origin {
   stepId: string;
   runUrl?: string;
   executedAs: ExecutedAs;
-  /** The automation's version or config hash the run used (SPEC 2.1): feedback is split by it. */
+  /** The automation's version or config hash the run used (spec 2.1): feedback is split by it. */
   automationVersion?: string;
 }
 
@@ -72,7 +72,7 @@ export interface Decision {
   at: string;
   messageId?: string;
   note?: string;
-  /** A dismissal's reason code (SPEC 3, Feedback). */
+  /** A dismissal's reason code (spec 3, Feedback). */
   reason?: DismissReason;
   /** A record change applied: the record's version after it (update) or the new record's id (create). */
   recordVersion?: string;
@@ -81,7 +81,7 @@ export interface Decision {
   fields?: string[];
 }
 
-/** Why a reviewer dismissed a draft (SPEC 3, Feedback). */
+/** Why a reviewer dismissed a draft (spec 3, Feedback). */
 export const DISMISS_REASONS = [
   'not_needed',
   'wrong_recipient',
@@ -95,7 +95,7 @@ export const DISMISS_REASONS = [
 ] as const;
 export type DismissReason = (typeof DISMISS_REASONS)[number];
 
-/** A message arrived on the draft's thread after it was proposed (SPEC 3, Stale emails). */
+/** A message arrived on the draft's thread after it was proposed (spec 3, Stale emails). */
 export interface StaleMark {
   reason: string;
   at: string;
@@ -108,7 +108,7 @@ export interface ReviewerChanges {
   removed: string[];
 }
 
-/** A record change's approval: the command the CRM applies, identified by its applyId (SPEC 3, 5). */
+/** A record change's approval: the command the CRM applies, identified by its applyId (spec 3, 5). */
 export interface ApplyAttempt {
   applyId: string;
   by: string;
@@ -134,7 +134,7 @@ export interface SendError {
   at: string;
 }
 
-/** What SES said became of a sent email (SPEC 3, Delivery). */
+/** What SES said became of a sent email (spec 3, Delivery). */
 export interface Delivery {
   status: 'delivered' | 'bounced' | 'complained';
   /** When SES saw it happen. */
@@ -227,7 +227,7 @@ export const HISTORY_ACTIONS = [
 ] as const satisfies readonly HistoryAction[];
 
 /**
- * What a reviewer's edit changed, as the draft's kind measures it (SPEC 3, Feedback): kept in the `edited` history
+ * What a reviewer's edit changed, as the draft's kind measures it (spec 3, Feedback): kept in the `edited` history
  * entry and counted, per automation version, in the review feedback (docs/review-feedback.md). `fields` are the
  * draft fields the edit changed; the rest is what the kind measures (an email: addresses and how much of the body;
  * a record draft: which changes were edited or left out).
@@ -255,7 +255,7 @@ export interface HistoryEntry {
   /** The draft after the change, for created, replaced and edited. */
   draft?: Draft;
   detail?: Record<string, string>;
-  /** For an edit: what it changed, as the draft's kind measures it (SPEC 3, Feedback). */
+  /** For an edit: what it changed, as the draft's kind measures it (spec 3, Feedback). */
   diff?: DraftDiff;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Visibility (run privacy) and routing: SPEC section 3. Pure functions over the member directory.
+ * Visibility (run privacy) and routing: spec section 3. Pure functions over the member directory.
  */
 import { type ExecutedAs, MAX_REVIEWERS, type ProposalFacts } from './primitives.js';
 import type { Member } from './review-item.js';

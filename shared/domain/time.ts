@@ -1,5 +1,5 @@
 /**
- * Times at the precision they are given (SPEC 2: "a later time always wins, at whatever precision it is given";
+ * Times at the precision they are given (spec 2: "a later time always wins, at whatever precision it is given";
  * producers send microseconds). `Date` keeps milliseconds only, so two times 0.8 µs apart would compare equal
  * (and the later one would lose). Times that order anything are normalized instead to UTC with nine fractional
  * digits, a fixed-width string whose lexical order is time order.

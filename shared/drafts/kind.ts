@@ -37,7 +37,7 @@ export interface ApproveOptions {
 export interface ChangeOptions {
   detail?: Record<string, string>;
   withDraft?: boolean;
-  /** The change decides the item as approved: counted as approved as proposed, or after edits (SPEC 3, Feedback). */
+  /** The change decides the item as approved: counted as approved as proposed, or after edits (spec 3, Feedback). */
   countsApproval?: boolean;
   /** The event the change publishes (written with it: the outbox) and what its detail adds. */
   event?: { type: OutDetailType; extra?: Record<string, unknown> };
@@ -110,7 +110,7 @@ export interface MailboxEvent {
 
 export interface DraftKind<D extends { type: string }, Preview, Edit> {
   readonly type: D['type'];
-  /** The draft as an automation proposes it (SPEC 2). */
+  /** The draft as an automation proposes it (spec 2). */
   readonly proposalSchema: z.ZodMiniType;
   /** The draft an item starts with, from the proposal's (what the review adds, at its start); the same if absent. */
   started?(proposal: unknown): D;
@@ -130,16 +130,16 @@ export interface DraftKind<D extends { type: string }, Preview, Edit> {
   merge(draft: D, edit: Edit): unknown;
   /** Whether a reviewer's edit is in the draft itself (edits a replacement keeps field by field). */
   hasEdits(draft: D): boolean;
-  /** The draft a newer proposal of the same change makes of this one (SPEC 3, replacement). */
+  /** The draft a newer proposal of the same change makes of this one (spec 3, replacement). */
   replace(previous: D, proposal: D): D;
   /**
    * Whether `replace` needs the replaced draft (edits kept field by field): ingest then reads the item (one more
    * request). When false, `replace` must not look at `previous`.
    */
   readonly replaceReadsPrevious: boolean;
-  /** Routing candidates besides the run user and the related records' owners (SPEC 3). */
+  /** Routing candidates besides the run user and the related records' owners (spec 3). */
   candidates(draft: D): { userIds: string[]; mailboxes: string[] };
-  /** What identifies "the same change" of this kind, after automation, step and type (SPEC 3, dedup). */
+  /** What identifies "the same change" of this kind, after automation, step and type (spec 3, dedup). */
   dedupParts(draft: D, relatedRecords: RecordRef[]): string[];
   /** The CRM records the draft itself is about (their banners show it), besides its related records. */
   records(draft: D): RecordRef[];
@@ -147,7 +147,7 @@ export interface DraftKind<D extends { type: string }, Preview, Edit> {
   indexKeys(workspaceId: string, draft: D): Record<string, string>;
   /** The parts an approval may name (`fields`): a record draft's changes or fields; none for an email. */
   fieldsOf(draft: D): string[];
-  /** Why this member may not approve it (403), or null: SPEC 3 ("only a caller whose connected mailboxes…"). */
+  /** Why this member may not approve it (403), or null: spec 3 ("only a caller whose connected mailboxes…"). */
   approveRefusal(member: Member, draft: D | Preview): string | null;
   /** The arrow an approval takes out of the item's status (shared/domain/lifecycle.ts). */
   readonly approveArrow: Arrow;
@@ -164,9 +164,9 @@ export interface DraftKind<D extends { type: string }, Preview, Edit> {
     fields: Record<string, FieldValue>,
     at: string,
   ): { draft: D; alreadyHolds: boolean } | undefined;
-  /** Whether the provider event says the draft was sent or discarded elsewhere (SPEC 3, auto-resolve). */
+  /** Whether the provider event says the draft was sent or discarded elsewhere (spec 3, auto-resolve). */
   resolvedBy?(item: ReviewItem & { draft: D }, event: MailboxEvent): boolean;
-  /** Whether the provider event says the conversation moved on since the draft was proposed (SPEC 3, stale). */
+  /** Whether the provider event says the conversation moved on since the draft was proposed (spec 3, stale). */
   staledBy?(item: ReviewItem & { draft: D }, event: MailboxEvent): boolean;
   /** What an edit changed (the draft before and after it), for feedback; a kind without it records no diff. */
   diff?(before: D, after: D): DraftDiff;

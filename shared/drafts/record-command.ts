@@ -1,6 +1,6 @@
 /**
- * What the two record kinds share: an approval is a command the CRM applies (SPEC 3, "Record drafts: drift, moot,
- * apply"; SPEC 5). The approval claims the item (`applying`, with a fresh applyId) and writes the
+ * What the two record kinds share: an approval is a command the CRM applies (spec 3, "Record drafts: drift, moot,
+ * apply"; spec 5). The approval claims the item (`applying`, with a fresh applyId) and writes the
  * `Record Change Approved` command with the claim (the outbox publishes it); the CRM's answer settles it
  * (shared/use-cases/record-apply.ts); an unanswered command is published again with the same applyId.
  *
@@ -13,7 +13,7 @@ import type { ReviewItem } from '../domain/review-item.js';
 import { ConflictError, ValidationError } from '../errors.js';
 import type { ApproveContext, SettlePath } from './kind.js';
 
-/** How long the CRM has to answer a command before it is published again (SPEC 3: 5 minutes apart). */
+/** How long the CRM has to answer a command before it is published again (spec 3: 5 minutes apart). */
 export const REPUBLISH_AFTER_MS = 5 * 60 * 1000;
 
 /** A record kind's part of the command: the operation, the record and the approved parts with their values. */

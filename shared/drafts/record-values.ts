@@ -1,5 +1,5 @@
 /**
- * CRM field values in record drafts (SPEC 2.3; their schemas: shared/domain/record-fields.ts): how a proposed change
+ * CRM field values in record drafts (spec 2.3; their schemas: shared/domain/record-fields.ts): how a proposed change
  * compares with what the record holds now, `clean` (the field did not change since drafting), `moot` (it already
  * holds the proposed result) or `drifted` (it changed to something else), and how values show.
  */

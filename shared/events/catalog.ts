@@ -1,12 +1,12 @@
 /**
- * The event catalog: every event the system takes in (SPEC 2) and puts out (SPEC 5), with the zod schema of its
- * detail, and the JSON Schemas generated from those (SPEC 5: "a JSON Schema for every event in and out is
+ * The event catalog: every event the system takes in (spec 2) and puts out (spec 5), with the zod schema of its
+ * detail, and the JSON Schemas generated from those (spec 5: "a JSON Schema for every event in and out is
  * published with the project"). For an event in, the schema is the very one its handler validates with; for an
  * event out, the one of out-schemas.ts, which the tests hold every published event to.
  *
  * Used by `npm run event-schemas` (docs/events/), the local runtime (`GET /schemas` on the events port), the CDK
  * app (the EventBridge schema registry) and the tests. Never by a Lambda function: it pulls in every schema of
- * every event, and bundle sizes are gated (SPEC 8; test/unit/bundle-contents.test.ts keeps it out).
+ * every event, and bundle sizes are gated (spec 8; test/unit/bundle-contents.test.ts keeps it out).
  *
  * Adding an event: an event in gets its schema under its EVENT_PATTERNS key (patterns.ts; the compiler asks for
  * it); an event out gets its schema in OUT (the compiler asks for every OutDetailType). Then run
@@ -64,26 +64,26 @@ const IN: Record<keyof typeof EVENT_PATTERNS, Described | { byDetailType: Record
   draftProposed: {
     detail: draftProposedSchema,
     description:
-      'An automation run proposes a draft for review instead of applying it (SPEC 2.1). Optional fields with a ' +
+      'An automation run proposes a draft for review instead of applying it (spec 2.1). Optional fields with a ' +
       'default (relatedRecords, cc, bcc) may be left out.',
   },
   memberChanged: {
     detail: memberChangedSchema,
     description:
-      "A workspace member's role, connected mailboxes and active flag, as the directory publishes them (SPEC " +
+      "A workspace member's role, connected mailboxes and active flag, as the directory publishes them (spec " +
       '2.2). An older changedAt never overwrites a newer one.',
   },
   emailDelivery: {
     detail: sesDeliveryEventSchema,
     description:
-      "What For review reads of SES's delivery events for a sent email (SPEC 2.5), published by the " +
+      "What For review reads of SES's delivery events for a sent email (spec 2.5), published by the " +
       "configuration set's EventBridge destination on the account's default bus. SES sends more fields; they " +
       'are allowed and ignored.',
   },
   recordChanged: {
     detail: recordChangedSchema,
     description:
-      'A CRM record changed, by anyone (SPEC 2.4): fields holds the new values of what changed. Pending record ' +
+      'A CRM record changed, by anyone (spec 2.4): fields holds the new values of what changed. Pending record ' +
       'updates of the record are classified again (clean, moot, drifted).',
   },
   recordChangeAnswers: {
@@ -91,12 +91,12 @@ const IN: Record<keyof typeof EVENT_PATTERNS, Described | { byDetailType: Record
       'Record Change Applied': {
         detail: recordChangeAppliedSchema,
         description:
-          'The CRM applied a Record Change Approved command (SPEC 2.4), identified by its applyId.',
+          'The CRM applied a Record Change Approved command (spec 2.4), identified by its applyId.',
       },
       'Record Change Rejected': {
         detail: recordChangeRejectedSchema,
         description:
-          'The CRM refused a Record Change Approved command (SPEC 2.4): conflict, invalid, not_found or ' +
+          'The CRM refused a Record Change Approved command (spec 2.4): conflict, invalid, not_found or ' +
           'forbidden; current, when given, is what the record holds now.',
       },
     },
@@ -104,7 +104,7 @@ const IN: Record<keyof typeof EVENT_PATTERNS, Described | { byDetailType: Record
 };
 
 /**
- * Events out (SPEC 5), `source: "for-review"`. `null`: the system does not publish this event yet, so no schema
+ * Events out (spec 5), `source: "for-review"`. `null`: the system does not publish this event yet, so no schema
  * is published for it (and the tests fail on any published event without one): give it its schema here (in
  * out-schemas.ts) in the change that starts publishing it.
  */
@@ -146,7 +146,7 @@ const OUT: Record<OutDetailType, Described | null> = {
   'Record Change Approved': {
     detail: recordChangeApprovedSchema,
     description:
-      'The command the CRM applies for an approved record draft (SPEC 5): the record with its base version and ' +
+      'The command the CRM applies for an approved record draft (spec 5): the record with its base version and ' +
       'the approved changes with edits (update), or the fields to create (create). Published again with the same ' +
       'applyId until the CRM answers with Record Change Applied or Rejected.',
   },
@@ -164,7 +164,7 @@ const OUT: Record<OutDetailType, Described | null> = {
   'Review Item Resolved': {
     detail: itemResolvedSchema,
     description:
-      'The email provider reported the email sent or the draft discarded elsewhere (SPEC 6), or every change of ' +
+      'The email provider reported the email sent or the draft discarded elsewhere (spec 6), or every change of ' +
       'a record update already holds in the CRM (Record Changed).',
   },
   'Review Item Expired': {
@@ -175,7 +175,7 @@ const OUT: Record<OutDetailType, Described | null> = {
     detail: draftDroppedSchema,
     description:
       'A proposal made no item: its expiresAt had passed when it arrived, or no candidate reviewer may see its run ' +
-      '(SPEC 3, routing).',
+      '(spec 3, routing).',
   },
 };
 

@@ -1,5 +1,5 @@
 /**
- * zod schemas of the details of the events in (SPEC 2): what each event function validates with (functions/<name>.ts),
+ * zod schemas of the details of the events in (spec 2): what each event function validates with (functions/<name>.ts),
  * and what the event catalog (catalog.ts) publishes as their JSON Schemas. The CRM's events are domain/crm-events.ts.
  */
 import * as z from 'zod/mini';
@@ -51,7 +51,7 @@ export const memberChangedSchema = z.lazy(() =>
 export type MemberChanged = z.output<typeof memberChangedSchema>;
 
 /**
- * `aws.ses` delivery events as SES's EventBridge destination publishes them (SPEC 2.5): what this service reads of
+ * `aws.ses` delivery events as SES's EventBridge destination publishes them (spec 2.5): what this service reads of
  * them. The mail's tags carry the item (the mailer tags every send with `reviewItemId` and `workspaceId`).
  */
 const upTo = (max: number) => z.string().check(z.maxLength(max));

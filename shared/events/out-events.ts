@@ -1,5 +1,5 @@
 /**
- * Events out (SPEC 5): `source: "for-review"`. A change writes the events it must publish in its own transaction
+ * Events out (spec 5): `source: "for-review"`. A change writes the events it must publish in its own transaction
  * (the outbox, shared/events/outbox.ts); nothing publishes after a commit. No AWS here: the functions that change
  * items never load the EventBridge client; only the outbox publisher does.
  */

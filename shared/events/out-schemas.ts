@@ -1,8 +1,8 @@
 /**
- * zod schemas of the details of the events out (SPEC 5), as `itemEvent()` (out-events.ts) and the use cases write
+ * zod schemas of the details of the events out (spec 5), as `itemEvent()` (out-events.ts) and the use cases write
  * them. Nothing validates with these at run time: the catalog (catalog.ts) turns them into the published JSON
  * Schemas (docs/events/, `GET /schemas` locally, the EventBridge schema registry), and the tests check every event
- * the system publishes against those. No Lambda imports this module (bundle size, SPEC 8).
+ * the system publishes against those. No Lambda imports this module (bundle size, spec 8).
  *
  * The objects are strict: a field the code adds to a detail without adding it here fails the tests, so the
  * published schemas stay what the system really sends. A change to a detail is a change here, then
@@ -16,7 +16,7 @@ import { actorSchema, deliverySchema, reviewStatusSchema } from '../http/respons
 const time = z.iso.datetime({ offset: true });
 const userIds = z.array(z.string().min(1));
 
-/** What every event out names besides its workspace (SPEC 5): the automation, run and step, the actor, the time. */
+/** What every event out names besides its workspace (spec 5): the automation, run and step, the actor, the time. */
 const workspaceId = z.string().describe('The workspace');
 const origin = {
   automationId: z.string().describe('The automation whose run proposed the draft'),
@@ -64,7 +64,7 @@ export const itemDismissedSchema = itemEventWith({
   reason: z
     .string()
     .optional()
-    .describe("The dismissal's reason code, when one was given (SPEC 3, Feedback)"),
+    .describe("The dismissal's reason code, when one was given (spec 3, Feedback)"),
 });
 
 export const itemReassignedSchema = itemEventWith({
@@ -108,7 +108,7 @@ export const itemResolvedSchema = z.union([
   }),
 ]);
 
-// ---------------------------------------------------------------- record drafts (SPEC 2.3, 2.4, 5)
+// ---------------------------------------------------------------- record drafts (spec 2.3, 2.4, 5)
 
 const applyId = z
   .string()
@@ -195,7 +195,7 @@ export const itemExpiredSchema = itemEventWith({
   expiresAt: time.describe("The draft's expiresAt, which passed"),
 });
 
-/** A proposal that made no item (SPEC 3): no item, so no item id, status or version. */
+/** A proposal that made no item (spec 3): no item, so no item id, status or version. */
 export const draftDroppedSchema = z.strictObject({
   workspaceId,
   ...origin,

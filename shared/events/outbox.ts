@@ -1,5 +1,5 @@
 /**
- * The transactional outbox (SPEC 5, "no event is lost"). A committed change carries the events it must publish
+ * The transactional outbox (spec 5, "no event is lost"). A committed change carries the events it must publish
  * in a record written by the same transaction: the item's history entry, or an `Outbox` record for events that
  * belong to no item change (a dropped proposal). The table's stream hands every new such record to
  * functions/publish-outbox.ts, which puts its events on the bus; a failure is retried from the stream, so every

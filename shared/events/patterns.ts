@@ -1,5 +1,5 @@
 /**
- * The EventBridge patterns of the events in (SPEC 2), by the name the event catalog (catalog.ts) and the manifest's
+ * The EventBridge patterns of the events in (spec 2), by the name the event catalog (catalog.ts) and the manifest's
  * rules (infra/manifest.ts) both know them by.
  */
 
@@ -12,12 +12,12 @@ export interface EventPattern {
 export const EVENT_PATTERNS = {
   draftProposed: { source: ['automations'], 'detail-type': ['Review Draft Proposed'] },
   memberChanged: { source: ['directory'], 'detail-type': ['Workspace Member Changed'] },
-  /** SES's EventBridge destination publishes these to the account's default bus (SPEC 2.5). */
+  /** SES's EventBridge destination publishes these to the account's default bus (spec 2.5). */
   emailDelivery: {
     source: ['aws.ses'],
     'detail-type': ['Email Delivered', 'Email Bounced', 'Email Complaint Received'],
   },
-  /** The CRM's answers to Record Change Approved commands (SPEC 2.4). */
+  /** The CRM's answers to Record Change Approved commands (spec 2.4). */
   recordChangeAnswers: {
     source: ['crm'],
     'detail-type': ['Record Change Applied', 'Record Change Rejected'],

@@ -1,5 +1,5 @@
 /**
- * Putting events out on the configured bus (SPEC 5). Only the outbox publisher (functions/publish-outbox.ts) uses
+ * Putting events out on the configured bus (spec 5). Only the outbox publisher (functions/publish-outbox.ts) uses
  * it: changes write their events into the table with the change itself (shared/events/outbox.ts).
  */
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';

@@ -1,6 +1,6 @@
 /**
  * zod schemas of the HTTP requests: bodies, queries and the webhook's headers, as the route specs (routes/) declare
- * them. The bounds are SPEC section 2: 1–50 recipients, subject 1–998 characters, no CR/LF/NUL in header fields,
+ * them. The bounds are spec section 2: 1–50 recipients, subject 1–998 characters, no CR/LF/NUL in header fields,
  * bodies up to 100 KB each, valid mailbox addresses.
  */
 import * as z from 'zod/mini';
@@ -41,7 +41,7 @@ export const approveRequestSchema = z.lazy(() =>
 export type ApproveRequest = z.output<typeof approveRequestSchema>;
 
 export const dismissReasonSchema = z.enum(DISMISS_REASONS).register(z.globalRegistry, {
-  description: 'Why the draft was not useful (SPEC 3, Feedback): counted per automation version',
+  description: 'Why the draft was not useful (spec 3, Feedback): counted per automation version',
 });
 
 export const dismissRequestSchema = z.lazy(() =>
@@ -53,7 +53,7 @@ export const dismissRequestSchema = z.lazy(() =>
 );
 export type DismissRequest = z.output<typeof dismissRequestSchema>;
 
-/** POST /review-items/{id}/reviewers: reviewers added and removed by hand (SPEC 3, Reassign). */
+/** POST /review-items/{id}/reviewers: reviewers added and removed by hand (spec 3, Reassign). */
 export const reassignRequestSchema = z.lazy(() =>
   z
     .strictObject({
@@ -74,7 +74,7 @@ export const reassignRequestSchema = z.lazy(() =>
 );
 export type ReassignRequest = z.output<typeof reassignRequestSchema>;
 
-/** POST /review-items/bulk: one decision for up to 25 items, each decided as if alone (SPEC 3, Bulk). */
+/** POST /review-items/bulk: one decision for up to 25 items, each decided as if alone (spec 3, Bulk). */
 export const MAX_BULK_ITEMS = 25;
 export const bulkRequestSchema = z.lazy(() =>
   z

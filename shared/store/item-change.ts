@@ -11,7 +11,7 @@
  * 6. the dedup head, mirrored while the item holds its key;
  * 7. on a decision, its duration record (review stats), and a dismissal's note.
  * So an item, its lists and its history can never disagree. No record that every change of one automation or of one
- * reviewer's queue writes is in the transaction (SPEC 3 "Bursts"): the counters those changes share (each affected
+ * reviewer's queue writes is in the transaction (spec 3 "Bursts"): the counters those changes share (each affected
  * reviewer's queue counter, the automation's open counts, its review stats and its review feedback per version) are
  * the change's tally (entities/tally.ts), counted exactly once from the stream by apply-tallies. DynamoDB allows 100
  * actions per transaction; docs/table-design.md counts the largest change (a replacement that swaps every reviewer and

@@ -11,7 +11,7 @@ export async function applyMemberChange(store: MemberRepository, change: MemberC
     role: change.role,
     mailboxes: [...new Set(change.mailboxes.map((m) => m.toLowerCase()))],
     active: change.active,
-    // At the precision given: a change a microsecond later is later (SPEC 2).
+    // At the precision given: a change a microsecond later is later (spec 2).
     changedAt: showTime(preciseTime(change.changedAt)),
   };
   return store.saveMemberIfNewer(member);

@@ -1,5 +1,5 @@
 /**
- * Bulk decisions (SPEC 3, Bulk): approve or dismiss up to 25 items in one request. Each item is decided by the very
+ * Bulk decisions (spec 3, Bulk): approve or dismiss up to 25 items in one request. Each item is decided by the very
  * use case its single route calls (approveItem, dismissItem), so it gets its own visibility and permission check,
  * version check and exactly-once guarantee: the claim of an approval is the same conditional write, whoever races
  * it. Each item is answered with its own HTTP status and the item, or the problem details its single route would

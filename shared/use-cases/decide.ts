@@ -43,7 +43,7 @@ export async function editItem(deps: Deps, caller: Caller, itemId: string, reque
   const after = edited(item, draft, now.toISOString());
   await commit(deps, item, after, 'edited', caller, {
     withDraft: true,
-    // What the edit changed, as the draft's kind measures it (SPEC 3, Feedback).
+    // What the edit changed, as the draft's kind measures it (spec 3, Feedback).
     ...(kind.diff ? { diff: kind.diff(item.draft, draft) } : {}),
     event: { type: 'Review Item Edited' },
   });

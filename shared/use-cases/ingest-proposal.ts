@@ -1,5 +1,5 @@
 /**
- * A proposal comes in: route it, then create, replace in place, or ignore (SPEC 3, dedup and replacement).
+ * A proposal comes in: route it, then create, replace in place, or ignore (spec 3, dedup and replacement).
  *
  * Requests: the routing candidates (1 BatchGetItem: members by id, members by mailbox, and the automation's entry for
  * the name it is listed under: store/entities/automation-names.ts), then an optimistic create (1
@@ -76,7 +76,7 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
         let keptEdits = false;
         const kind = kindOf(fields.draft);
         if (kind.replaceReadsPrevious) {
-          // Field by field (SPEC 3): the replaced draft's edits and what the CRM reported are kept where they fit.
+          // Field by field (spec 3): the replaced draft's edits and what the CRM reported are kept where they fit.
           const previous = await deps.store.getItem(workspaceId, head.itemId);
           if (!previous || previous.version !== head.version) {
             head = await deps.store.getHead(workspaceId, dedupHash);
@@ -124,7 +124,7 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
 }
 
 /**
- * A replacement keeps the reviewers added by hand and does not bring back those removed by hand (SPEC 3): the
+ * A replacement keeps the reviewers added by hand and does not bring back those removed by hand (spec 3): the
  * routed reviewers, less the removed, plus the added. The added could see the item when they were added, and a
  * replacement never changes who may see it (the dedup key is scoped by who the run executed as: dedup.ts), so no
  * request is needed; a member deactivated since sees nothing anyway (canSee on every read). Should hand removals
@@ -190,7 +190,7 @@ function proposedFields(proposal: DraftProposed, reviewers: string[], dedupHash:
     },
     reviewers,
     dedupHash,
-    // As given, to its last digit (SPEC 2: a later time always wins, at whatever precision).
+    // As given, to its last digit (spec 2: a later time always wins, at whatever precision).
     proposedAt: showTime(preciseTime(proposal.proposedAt)),
     ...(proposal.expiresAt ? { expiresAt: utcIso(proposal.expiresAt) } : {}),
   };

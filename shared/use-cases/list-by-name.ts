@@ -42,7 +42,7 @@ const MAX_AUTOMATION_PAGES = 5;
 export async function listByName(deps: ReadDeps, caller: Caller, asked: ListByNameQuery) {
   const query = { ...asked, scope: asked.scope ?? defaultScope(asked) };
   if (query.automationName !== undefined && query.automationId === undefined) {
-    // By name (SPEC 8, flat at scale): the caller's member record and the workspace's automation names in one
+    // By name (spec 8, flat at scale): the caller's member record and the workspace's automation names in one
     // request, then the list by id, which costs what it costs for an id whatever the queue holds (3 requests in all
     // for a member's workspace view). Several automations of that name: filter by name.
     const viewer = await deps.store.memberAndNames(caller.workspaceId, caller.userId);

@@ -72,9 +72,9 @@ export interface ItemReader {
     accept: (item: ItemSummary) => boolean,
   ): Promise<Page<ItemSummary>>;
   queueCounts(workspaceId: string, userId: string): Promise<QueueCounts>;
-  /** Open email drafts an email provider event can be about (SPEC 3, auto-resolve). */
+  /** Open email drafts an email provider event can be about (spec 3, auto-resolve). */
   matchCandidates(workspaceId: string, keys: MatchKeys): Promise<ReviewItem[]>;
-  /** Open record updates of a record (SPEC 3, drift and moot). */
+  /** Open record updates of a record (spec 3, drift and moot). */
   openRecordUpdates(workspaceId: string, record: RecordRef): Promise<ReviewItem[]>;
   /** Items due for a scheduled job: pending items past expiresAt, or items in `sending` since before `until`. */
   due(kind: DueKind, until: string, limit: number): Promise<ReviewItem[]>;
@@ -215,7 +215,7 @@ export interface WebhookCompletion {
 
 export type WebhookClaim = { kind: 'claimed' } | { kind: 'done'; answer: WebhookAnswer } | { kind: 'busy' };
 
-/** What the email webhook answers (SPEC 6). */
+/** What the email webhook answers (spec 6). */
 export interface WebhookAnswer {
   resolved: number;
   stale: number;
@@ -277,7 +277,7 @@ export interface DedupHead {
   /** The open item's last change: a replacement's time is never before it. */
   updatedAt: string;
   records: RecordRef[];
-  /** The open item's reviewers changed by hand: a replacement keeps them so (SPEC 3, Reassign). */
+  /** The open item's reviewers changed by hand: a replacement keeps them so (spec 3, Reassign). */
   reviewerChanges?: { added: string[]; removed: string[] };
 }
 

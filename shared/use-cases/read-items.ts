@@ -40,7 +40,7 @@ export function permissionsOf(item: AnyItem, member: Member, now: Date): Permiss
   };
 }
 
-/** The item as the API answers it (SPEC 4). */
+/** The item as the API answers it (spec 4). */
 export function presentItem(item: AnyItem, member: Member, now: Date) {
   return {
     id: item.id,

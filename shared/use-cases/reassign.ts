@@ -1,5 +1,5 @@
 /**
- * Reassign (SPEC 3): a reviewer of a pending item, or an admin who can see it, adds or removes reviewers. An added
+ * Reassign (spec 3): a reviewer of a pending item, or an admin who can see it, adds or removes reviewers. An added
  * reviewer must be an active member who can see the item; the item keeps at least one reviewer (removing the last
  * answers 409) and at most MAX_REVIEWERS (16, which keeps every item change in one transaction). The change is one
  * item transaction like every other (shared/store/item-change.ts): the queue entries and queue counters of the

@@ -1,6 +1,6 @@
 /**
  * Drafts whose approval waits for an answer (the record kinds: their kind's `settle`), and the CRM's side of them
- * (SPEC 3, "Record drafts: drift, moot, apply"; docs/record-apply.md):
+ * (spec 3, "Record drafts: drift, moot, apply"; docs/record-apply.md):
  * - `settleRecordChange`: a `Record Change Applied` / `Record Change Rejected` answer settles the item whose command
  *   carried that applyId, as the item's kind says; an unknown, superseded or repeated answer changes nothing;
  * - `republishRecordChanges` (scheduled): a command the CRM has not answered is published again with the same
@@ -32,7 +32,7 @@ import { logger } from '../logger.js';
 import { decisionCounters } from './commit.js';
 import type { Deps } from './deps.js';
 
-/** Publications of one command: the first and 3 more (SPEC 3). */
+/** Publications of one command: the first and 3 more (spec 3). */
 export const MAX_PUBLICATIONS = 4;
 const ATTEMPTS = 5;
 const BATCH = 100;

@@ -1,5 +1,5 @@
 /**
- * SES says what became of a sent email (SPEC 2.5, 3 "Delivery"): delivered, bounced, or complained about. The item
+ * SES says what became of a sent email (spec 2.5, 3 "Delivery"): delivered, bounced, or complained about. The item
  * is found by the tags the mailer put on the send (`reviewItemId`, `workspaceId`) and must be the sent item with
  * that SES message id; the report is kept on it as `delivery`, in its history, and published as `Review Item
  * Delivery Updated`. The latest report wins (a complaint after the delivery); an older or repeated one changes

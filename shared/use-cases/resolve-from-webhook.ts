@@ -1,13 +1,13 @@
 /**
  * The email provider says an email was sent or a draft discarded elsewhere: matching open items leave the queue as
- * `resolved` (SPEC 3, auto-resolve).
+ * `resolved` (spec 3, auto-resolve).
  *
- * A delivery is identified by its `webhook-id` alone (SPEC 6): a repeat, whatever its body says, changes nothing
+ * A delivery is identified by its `webhook-id` alone (spec 6): a repeat, whatever its body says, changes nothing
  * and answers what the first delivery answered. The delivery reads what the event can match (one request for the
  * thread and the subject, one for a draft id); with nothing to change it writes its answer at once (claimed and
  * completed in one conditional write); otherwise it claims the id (one conditional write), makes its changes, and
  * its last change completes the claim with the answer in the same transaction. So a delivery costs at most 3
- * requests plus one per matched item (SPEC 8). A repeat arriving while the first is being processed waits a moment
+ * requests plus one per matched item (spec 8). A repeat arriving while the first is being processed waits a moment
  * for its answer; should the first stop without completing, its claim can be taken over once its lease has run out.
  */
 
@@ -120,7 +120,7 @@ async function firstAnswer(deps: Deps, webhookId: string, claim: WebhookClaim): 
 }
 
 /**
- * What the event can match (SPEC 3): a draft id matches by itself; a `message.sent` matches drafts on its thread
+ * What the event can match (spec 3): a draft id matches by itself; a `message.sent` matches drafts on its thread
  * and threadless drafts with its subject. The store reads exactly those partitions, whatever the mailbox holds.
  */
 function matchKeysOf(event: EmailWebhookEvent): MatchKeys {

@@ -1,7 +1,7 @@
 /**
  * Review feedback per automation version (docs/review-feedback.md): what reviewers did with an automation's drafts,
  * split by `automationVersion`, so a person or the agent can see what reviewers keep changing or rejecting and
- * whether a new version did better (SPEC 3, Feedback).
+ * whether a new version did better (spec 3, Feedback).
  *
  * The counters are kept with every item change (shared/store/item-change.ts, entities/automation-feedback.ts), one
  * row per (version, visibility scope); a caller sums exactly the rows of the scopes whose runs they may see, decided

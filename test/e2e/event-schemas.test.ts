@@ -1,5 +1,5 @@
 /**
- * SPEC 5: "a JSON Schema for every event in and out is published with the project". A whole review flow runs through
+ * spec 5: "a JSON Schema for every event in and out is published with the project". A whole review flow runs through
  * the local runtime as its users drive it (the directory and an automation send with the AWS SDK's PutEvents, SES
  * reports deliveries on the default bus, reviewers act over HTTP with real JWTs, the email provider calls the signed
  * webhook, the expiry job runs); then every event the bus carried, read from the events port's `GET /events`, is
@@ -58,7 +58,7 @@ function getJson<T>(url: string): Promise<{ status: number; body: T }> {
   });
 }
 
-/** SES's EventBridge destination reporting on a sent email, on the account's default bus (SPEC 2.5). */
+/** SES's EventBridge destination reporting on a sent email, on the account's default bus (spec 2.5). */
 async function sesReports(itemId: string, messageId: string): Promise<void> {
   const at = (ms: number) => new Date(Date.now() + ms).toISOString();
   const mail = {
@@ -256,7 +256,7 @@ beforeAll(async () => {
   expect(await s.runtime.scheduler.runNow('expire-review-items')).toEqual({ expired: 1 });
   await s.runtime.idle();
 
-  // Record drafts (SPEC 2.3, 2.4): approved (the command), then applied or rejected by the CRM; an update created,
+  // Record drafts (spec 2.3, 2.4): approved (the command), then applied or rejected by the CRM; an update created,
   // an update resolved by a Record Changed that makes every change hold already.
   const crm = (detailType: string, detail: Record<string, unknown>) =>
     s.putEvents([{ source: 'crm', detailType, detail: { workspaceId: s.workspaceId, ...detail } }]);

@@ -1,5 +1,5 @@
 /**
- * The bad-input guarantee (SPEC 2, 4, 6; issue 10 "nothing lost"): bad input gets a clear 4xx or a rejected
+ * The bad-input guarantee (spec 2, 4, 6; issue 10 "nothing lost"): bad input gets a clear 4xx or a rejected
  * event with a reason, never a 500, never a half-written item. Property-based (fast-check), seeded and
  * bounded, against one local runtime, through its public surfaces only: raw HTTP to the local gateway (a bare
  * socket, so repeated headers, control characters and odd Host headers go out as given), PutEvents to the
@@ -1710,7 +1710,7 @@ describe(`the email webhook refuses or ignores what it must, nothing changed (se
 
 type Mutation = { path: string[]; value: unknown } | { path: string[]; remove: true };
 
-/** A change to a valid detail that its schema (SPEC 2) must refuse; the test checks it does. */
+/** A change to a valid detail that its schema (spec 2) must refuse; the test checks it does. */
 function mutations(required: string[][], invalid: [string[], unknown[]][]): fc.Arbitrary<Mutation[]> {
   const one: fc.Arbitrary<Mutation> = fc.oneof(
     fc.constantFrom(...required).map((path) => ({ path, remove: true as const })),
@@ -1747,9 +1747,9 @@ function applyMutations(detail: Record<string, unknown>, list: Mutation[]): Reco
 }
 
 const CONTROL = ['a\nb', 'a\r\nBcc: eve@evil.example', 'a\u0000'];
-/** Control characters a header may hold but no name, label or id (SPEC 2.3). */
+/** Control characters a header may hold but no name, label or id (spec 2.3). */
 const NAME_CONTROL = [...CONTROL, 'a\u0007', 'opp_\u001b[31m', 'a\t', 'a\u007f'];
-/** CRM fields (SPEC 2.4) that make an event invalid: a name out of the rule or inherited, a value over 10 KB, too many. */
+/** CRM fields (spec 2.4) that make an event invalid: a name out of the rule or inherited, a value over 10 KB, too many. */
 const BAD_FIELDS: unknown[] = [
   JSON.parse('{"__proto__": "x", "stage": "y"}'),
   { constructor: 'x' },
@@ -2005,7 +2005,7 @@ describe(`malformed events in are rejected with a reason, nothing written (seed 
       await fc.assert(
         fc.asyncProperty(mutations(kind.required, kind.invalid), async (list) => {
           const detail = applyMutations(kind.valid(), list);
-          // The oracle is SPEC 2 as the schema states it; a mutation it would take is a generator mistake.
+          // The oracle is spec 2 as the schema states it; a mutation it would take is a generator mistake.
           if (kind.schema.safeParse(detail).success)
             throw new Error(`the generator made a valid detail: ${JSON.stringify(list).slice(0, 500)}`);
           const deadBefore = s.runtime.bus.deadLetters().length;

@@ -1,7 +1,7 @@
 /**
- * No event lost (SPEC 5, 8), through the whole local runtime: proposals from the AWS SDK, edits, dismissals,
+ * No event lost (spec 5, 8), through the whole local runtime: proposals from the AWS SDK, edits, dismissals,
  * approvals (an email through local SES) and a webhook resolve, with the bus failing the system's first 1, 3 and
- * 10 PutEvents (SPEC 7's fault switch). Every committed change writes its event with it; the stream reader hands
+ * 10 PutEvents (spec 7's fault switch). Every committed change writes its event with it; the stream reader hands
  * it to publish-outbox, which retries until the bus takes it: once the faults are spent, every change's event is
  * on `GET /events`, exactly once per eventId after de-duplication, with increasing versions per item.
  *

@@ -1,5 +1,5 @@
 /**
- * SPEC 7's fault switch and the outbox's local half, through the local runtime: the bus fails the system's
+ * spec 7's fault switch and the outbox's local half, through the local runtime: the bus fails the system's
  * own PutEvents as EventBridge does under an outage, the stream reader feeds the real publish-outbox function
  * from DynamoDB Local's stream, and every event a committed record carries still reaches `GET /events`.
  *

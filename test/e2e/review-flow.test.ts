@@ -223,7 +223,7 @@ describe('propose → queue → edit → approve → sent exactly once', () => {
     expect((again.error as Problem | undefined)?.current).toEqual({ status: 'sent', version: 4 });
     expect(await findEmails({ subject })).toHaveLength(1);
 
-    // SES reports the delivery through its EventBridge destination, on the account's default bus (SPEC 2.5).
+    // SES reports the delivery through its EventBridge destination, on the account's default bus (spec 2.5).
     const delivered = await s.eventBridge.send(
       new PutEventsCommand({
         Entries: [
@@ -518,7 +518,7 @@ describe('expiry', () => {
   });
 
   it('starts a new item for the same change once the pending one is past its expiresAt, and never revives it', async () => {
-    // SPEC 3: past expiresAt the item is expired (the API says so at once); once decided, the key starts a new item.
+    // spec 3: past expiresAt the item is expired (the API says so at once); once decided, the key starts a new item.
     const dedupKey = unique('renewal');
     const expiresAt = new Date(Date.now() + 2_500).toISOString();
     const run = { executedAs: { kind: 'user' as const, userId: 'u_alice' } };

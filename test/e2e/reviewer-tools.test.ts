@@ -1,6 +1,6 @@
 /**
  * Reviewer tools through the local runtime with real JWTs: stale emails end to end through the signed webhook
- * (SPEC 3, Stale emails; SPEC 6), reassign and bulk for reviewers, other members, admins and other workspaces: the
+ * (spec 3, Stale emails; spec 6), reassign and bulk for reviewers, other members, admins and other workspaces: the
  * right status per caller, nothing leaked, nothing written when refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -129,7 +129,7 @@ describe('stale emails through the signed webhook', () => {
 });
 
 describe('reassign through the API', () => {
-  it('answers each caller as SPEC 3 says and moves the queues at once', async () => {
+  it('answers each caller as spec 3 says and moves the queues at once', async () => {
     const { itemId } = await s.propose({
       run: { executedAs: { kind: 'user', userId: 'u_alice' } },
       draft: { from: MAILBOX, to: ['carol@globex.com'] },

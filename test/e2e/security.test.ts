@@ -1,5 +1,5 @@
 /**
- * SPEC 8, "every route × (reviewer, other member, admin, other workspace, no token, bad token): the right
+ * spec 8, "every route × (reviewer, other member, admin, other workspace, no token, bad token): the right
  * status, nothing leaked, nothing written", through the local runtime as a user would: HTTP through the local
  * gateway with real JWTs from the runtime's issuer, items proposed with the AWS SDK's PutEvents.
  *
@@ -444,7 +444,7 @@ function expectProblem(response: ApiResponse, status: number): Problem {
 
 // ---------------------------------------------------------------- tests
 
-describe('every route × caller (SPEC 8)', () => {
+describe('every route × caller (spec 8)', () => {
   it('covers every review-item route of the manifest, and only routes that exist', () => {
     const jwtRoutes = httpRoutes.filter((r) => r.auth === 'jwt').map((r) => `${r.method} ${r.path}`);
     const tableRoutes = [...new Set(ROUTES.map((route) => route.replace(/\?.*$/, '')))];
@@ -911,7 +911,7 @@ describe('every JWT route of the manifest refuses missing and bad tokens at the 
 
 describe('run privacy survives dedup replacement', () => {
   /**
-   * A replaced draft is kept in history (SPEC 3), and GET /history shows drafts. Visibility is decided on the
+   * A replaced draft is kept in history (spec 3), and GET /history shows drafts. Visibility is decided on the
    * item's current origin, so whoever may see the replacing run must not be shown what a private run wrote.
    */
   async function privateProposal(dedupKey: string | undefined, recordId: string) {

@@ -1,5 +1,5 @@
 /**
- * SPEC 6 and SPEC 3 (auto-resolve), through the local gateway as the email provider would call it:
+ * spec 6 and spec 3 (auto-resolve), through the local gateway as the email provider would call it:
  * `POST /webhooks/email`, signed per Standard Webhooks with the runtime's secret (the reference package's
  * `Webhook.sign`). Items are proposed with the AWS SDK's PutEvents; what changed is read back over HTTP (as the
  * admin), from the bus's published events and from the run user's queue.
@@ -257,7 +257,7 @@ describe('a valid delivery that matches nothing resolves 0 and changes nothing',
 
 describe('auto-resolve and expiry', () => {
   it('leaves an item that is past its expiresAt as expired: a matching delivery resolves 0', async () => {
-    // SPEC 3: a pending item past its expiresAt is expired; the API already says so before the job runs.
+    // spec 3: a pending item past its expiresAt is expired; the API already says so before the job runs.
     const draftId = unique('draft');
     const expiresAt = new Date(Date.now() + 2_500).toISOString();
     const { itemId } = await s.propose({
@@ -357,7 +357,7 @@ describe('rejected deliveries: 401 (or 400 for a signed but invalid body), nothi
     const replayed = await s.webhook({ id, body, timestamp: firstAt });
     const resigned = await s.webhook({ id, body, timestamp: new Date(firstAt.getTime() + 30_000) });
 
-    // A repeat answers what the first delivery answered (SPEC 6), and changes nothing.
+    // A repeat answers what the first delivery answered (spec 6), and changes nothing.
     for (const response of [replayed, resigned]) {
       expect(response.status).toBe(200);
       expect(response.body).toEqual({ resolved: 1, stale: 0 });

@@ -357,7 +357,7 @@ describe('event rules and schedules', () => {
   }
 });
 
-describe('SES delivery events (SPEC 2.5) and rules on the default bus', () => {
+describe('SES delivery events (spec 2.5) and rules on the default bus', () => {
   const defaultBusArn = {
     'Fn::Join': [
       '',

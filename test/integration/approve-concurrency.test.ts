@@ -1,6 +1,6 @@
 /**
- * SPEC 8: "Two to ten concurrent approvals of one item, over 1,000 trials: exactly one SES send per item",
- * and SPEC 3 "Exactly one action wins": approve raced against dismiss, edit and a replacing proposal.
+ * spec 8: "Two to ten concurrent approvals of one item, over 1,000 trials: exactly one SES send per item",
+ * and spec 3 "Exactly one action wins": approve raced against dismiss, edit and a replacing proposal.
  *
  * Real DynamoDB Local, real local SES (the emails are counted in its store), real SesMailer. Each trial
  * has its own item (own dedup key, unique subject). Trial plans (how many callers, who, in which order)
@@ -317,7 +317,7 @@ describe('approve raced against other actions on the same item', () => {
       const edited = won.includes('edit');
       expect(approved, `${label}: at most one approval sends`).toBeLessThanOrEqual(1);
       expect(approved + (edited ? 1 : 0), `${label}: someone wins`).toBeGreaterThanOrEqual(1);
-      // With the version the reviewer saw, whatever comes second gets 409 (SPEC 3): exactly one winner.
+      // With the version the reviewer saw, whatever comes second gets 409 (spec 3): exactly one winner.
       if (plan.versioned) expect(won, label).toHaveLength(1);
       for (const reason of rejected(results)) expectConflict(reason, ['pending', 'sending', 'sent'], label);
 

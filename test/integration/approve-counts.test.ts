@@ -1,5 +1,5 @@
 /**
- * SPEC 8: "DynamoDB requests per operation, counted by the tests: … approving ≤ 4 plus one SES call".
+ * spec 8: "DynamoDB requests per operation, counted by the tests: … approving ≤ 4 plus one SES call".
  * Every DynamoDB request goes through the test table's counting client; every SES request through an
  * SESv2Client with the same kind of counting middleware. Real DynamoDB Local, real local SES.
  */

@@ -1,5 +1,5 @@
 /**
- * SPEC 3 "Approve" under faults: a send whose outcome is unknown is never resent automatically; a definite
+ * spec 3 "Approve" under faults: a send whose outcome is unknown is never resent automatically; a definite
  * rejection returns the item to pending with the error shown; an item whose send was interrupted by a crash
  * is found and surfaced; every approval ends in a visible state.
  *

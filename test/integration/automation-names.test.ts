@@ -1,6 +1,6 @@
 /**
  * The workspace's automation names (shared/store/entities/automation-names.ts), on DynamoDB Local: the agent's
- * list by automation name reads them with the caller's member record in one request (SPEC 8: a full page in at
+ * list by automation name reads them with the caller's member record in one request (spec 8: a full page in at
  * most 3), they follow renames, they agree with the automation entries under concurrent proposals, a table from
  * before them gets them from the backfill, and a full shard never costs a proposal.
  */

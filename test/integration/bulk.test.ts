@@ -1,5 +1,5 @@
 /**
- * Bulk decisions (SPEC 3, Bulk): each item decided exactly as if alone, answered with its own status and item or
+ * Bulk decisions (spec 3, Bulk): each item decided exactly as if alone, answered with its own status and item or
  * problem, one item's failure never blocking another's; and the exactly-once guarantee per item with bulk and
  * single approvals racing, counted in the local SES. Real DynamoDB Local, real SesMailer on local SES.
  * Set BULK_SEED to replay a race plan.

@@ -1,5 +1,5 @@
 /**
- * The CRM's value bounds (SPEC 2.4; issue 20): whatever sequence of valid `Record Changed` and `Record Change
+ * The CRM's value bounds (spec 2.4; issue 20): whatever sequence of valid `Record Changed` and `Record Change
  * Rejected` events the CRM sends, a record.update item stays storable, readable and decidable. A current value too
  * large to keep whole is kept in a bounded form (its digest, size and a preview) that still classifies the change.
  * On DynamoDB Local, through the use cases.

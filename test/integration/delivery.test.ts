@@ -1,5 +1,5 @@
 /**
- * SES delivery reports on sent items (SPEC 2.5, 3 "Delivery"), on DynamoDB Local and a real send through local SES:
+ * SES delivery reports on sent items (spec 2.5, 3 "Delivery"), on DynamoDB Local and a real send through local SES:
  * the report is kept as `delivery`, in history and as `Review Item Delivery Updated`; the latest report wins; an
  * older or repeated report, or one about mail this service did not send, changes nothing.
  */

@@ -1,5 +1,5 @@
 /**
- * Flat at scale (SPEC 8): every answer costs the same at 10² and at 10⁴ open items in one workspace (and 10⁴
+ * Flat at scale (spec 8): every answer costs the same at 10² and at 10⁴ open items in one workspace (and 10⁴
  * members for ingest), counted in DynamoDB requests. Each list answer is a full page, or truly the last one, in at
  * most 3 requests; the summary at most 3 with exact counts; ingest at most 4; a queue page at most 2.
  *
@@ -130,7 +130,7 @@ interface Figures {
   [pattern: string]: { requests: number; items: number; nextCursor: boolean };
 }
 
-/** Every pattern of SPEC 8, with what it must answer; returns the request figures to compare across sizes. */
+/** Every pattern of spec 8, with what it must answer; returns the request figures to compare across sizes. */
 async function checkPatterns(openItems: number): Promise<Figures> {
   now = new Date('2026-11-21T00:00:00.000Z');
   const figures: Figures = {};
@@ -316,7 +316,7 @@ describe(`every answer at ${SMALL} and at ${LARGE} open items`, () => {
     );
     expect(result).toMatchObject({ resolved: 1 });
     // The thread's and the subject's partitions in one SELECT (each holding one draft), the delivery's claim, and
-    // one change that also completes the delivery with its answer: 3 + 1 per matched item (SPEC 8).
+    // one change that also completes the delivery with its answer: 3 + 1 per matched item (spec 8).
     expect(byCommand).toEqual({ ExecuteStatement: 1, PutItem: 1, TransactWriteItems: 1 });
   }, 60_000);
 

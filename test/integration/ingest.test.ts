@@ -1,6 +1,6 @@
 /**
  * Drafts in, on DynamoDB Local: routing, dedup and replacement under duplicate, out-of-order and concurrent
- * delivery, the member directory, and the DynamoDB request budget of an ingest (SPEC 3, 8).
+ * delivery, the member directory, and the DynamoDB request budget of an ingest (spec 3, 8).
  */
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';

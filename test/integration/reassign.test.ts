@@ -1,5 +1,5 @@
 /**
- * Reassign (SPEC 3): who may, what may be added and removed, the queues changing at once, the event and history,
+ * Reassign (spec 3): who may, what may be added and removed, the queues changing at once, the event and history,
  * and a replacing proposal keeping the hand changes. Real DynamoDB Local through the use cases.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -2,7 +2,7 @@
  * A property test of the record apply protocol on DynamoDB Local (issue 11): random sequences of approvals (plain
  * or naming fields), CRM answers (Applied / Rejected, with the current applyId, a superseded one, an unknown one,
  * repeated), Record Changed reports, replacing proposals and the republication job, checked step by step against
- * a model of SPEC 3 — then the same events raced two at a time, checked against the invariants.
+ * a model of spec 3 — then the same events raced two at a time, checked against the invariants.
  *
  * Seeded: STATE_SEED replays a run.
  */
@@ -159,7 +159,7 @@ async function run(c: Case, step: Step, random: () => number): Promise<string> {
 const OPEN_FOR_ANSWERS: ReviewStatus[] = ['applying', 'apply_unknown'];
 const FINAL: ReviewStatus[] = ['applied', 'dismissed', 'resolved'];
 
-/** What SPEC 3 says the step must have done, from the item before and after it. */
+/** What spec 3 says the step must have done, from the item before and after it. */
 function expectStep(step: Step, outcome: string, before: ReviewItem, after: ReviewItem, label: string) {
   const answerable = OPEN_FOR_ANSWERS.includes(before.status);
   switch (step.kind) {
@@ -242,7 +242,7 @@ async function expectInvariants(c: Case, label: string) {
 }
 
 describe('the record apply protocol over random sequences', () => {
-  it(`matches SPEC 3 step by step (${SEQUENCES} sequences of ${STEPS} steps)`, {
+  it(`matches spec 3 step by step (${SEQUENCES} sequences of ${STEPS} steps)`, {
     timeout: 240_000,
   }, async () => {
     const random = seededRandom(SEED);

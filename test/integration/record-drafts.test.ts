@@ -1,9 +1,9 @@
 /**
- * Record drafts on DynamoDB Local (SPEC 2.3, 2.4, 3 "Record drafts: drift, moot, apply"): routing to the record's
+ * Record drafts on DynamoDB Local (spec 2.3, 2.4, 3 "Record drafts: drift, moot, apply"): routing to the record's
  * owner and its banner, drift and moot from Record Changed, edits and partial approval, the apply protocol (one
  * applyId per approval, through the outbox; applied / rejected answers; stale, duplicate and superseded answers
  * ignored; publication again, then apply_unknown; a late answer), field-by-field replacement, and the request
- * counts of SPEC 8 / issue 11 (ingest ≤ 4, approve ≤ 4, Record Changed ≤ 2 + one per affected item).
+ * counts of spec 8 / issue 11 (ingest ≤ 4, approve ≤ 4, Record Changed ≤ 2 + one per affected item).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ReviewItem } from '../../shared/domain/review-item.js';

@@ -1,5 +1,5 @@
 /**
- * Time on DynamoDB Local (SPEC 2, 3): a member change or a proposal a microsecond later wins; history is in version
+ * Time on DynamoDB Local (spec 2, 3): a member change or a proposal a microsecond later wins; history is in version
  * order and its times never go back, even when a replacement retries after losing a race to an edit and its clock
  * lags behind the editor's.
  */

@@ -1,7 +1,7 @@
 /**
  * Tables on the run's DynamoDB Local: `createTestTable()` gives each test (or file) its own freshly
  * created table from the shared definition, with a client that counts every DynamoDB request it makes
- * (SPEC 8: "DynamoDB requests per operation, counted by the tests").
+ * (spec 8: "DynamoDB requests per operation, counted by the tests").
  */
 import { randomUUID } from 'node:crypto';
 import {

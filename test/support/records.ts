@@ -1,5 +1,5 @@
 /**
- * Record drafts for tests (SPEC 2.3, 2.4): proposals from the fixtures with their own dedup key, and the CRM's
+ * Record drafts for tests (spec 2.3, 2.4): proposals from the fixtures with their own dedup key, and the CRM's
  * events (Record Changed, Record Change Applied / Rejected) as the handlers receive them.
  */
 import { readFileSync } from 'node:fs';

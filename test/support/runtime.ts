@@ -6,7 +6,7 @@
  * One runtime per test file: handlers read their configuration once, at import, and a test file's
  * modules are loaded once per file (each file runs in its own process).
  *
- * Stopping it checks every event its bus carried against the published event schemas (docs/events/, SPEC 5) and
+ * Stopping it checks every event its bus carried against the published event schemas (docs/events/, spec 5) and
  * fails when one does not validate (test/support/event-schemas.ts says exactly what is checked): every e2e suite
  * proves the schemas of the events it makes the system publish.
  */

@@ -1,5 +1,5 @@
 /**
- * Names, labels, ids and field names (SPEC 2.3, 2.4; issue 20, 2 and 3): no control character at all (U+0000–U+001F,
+ * Names, labels, ids and field names (spec 2.3, 2.4; issue 20, 2 and 3): no control character at all (U+0000–U+001F,
  * U+007F) in any name, label or id of any event; a field name follows [A-Za-z][A-Za-z0-9_.]{0,99} and is none of the
  * names an object inherits (`__proto__`, `constructor`, ...), in every event; a CRM event names at most 100 fields.
  * Header fields (an email's subject, `inReplyTo`) keep their own rule: no CR, LF or NUL.

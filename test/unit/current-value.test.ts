@@ -1,5 +1,5 @@
 /**
- * The bounded form of a CRM report's value (SPEC 2.4; shared/drafts/record-update/current-value.ts): what is kept
+ * The bounded form of a CRM report's value (spec 2.4; shared/drafts/record-update/current-value.ts): what is kept
  * always parses with the stored schema, and classifies a change as the whole value would.
  */
 import { describe, expect, it } from 'vitest';

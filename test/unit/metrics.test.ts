@@ -29,7 +29,7 @@ function record(sequence: string, events: OutEvent[]): DynamoDBRecord {
 }
 
 describe('business metrics: one per kind of committed change', () => {
-  it('names a metric for every SPEC 5 detail type', () => {
+  it('names a metric for every spec 5 detail type', () => {
     const spec: SpecDetailType[] = [
       'Review Item Created',
       'Review Item Replaced',

@@ -1,5 +1,5 @@
 /**
- * Record drafts as pure logic (SPEC 2.3, 3): the proposal bounds, change classification as a table (each op × what
+ * Record drafts as pure logic (spec 2.3, 3): the proposal bounds, change classification as a table (each op × what
  * the field holds now), edits, field-by-field replacement and the command a claim publishes.
  */
 import { describe, expect, it } from 'vitest';
@@ -87,7 +87,7 @@ const update = (): RecordUpdateDraft => {
 };
 const byField = (changes: RecordChange[]) => Object.fromEntries(changes.map((c) => [c.field, c]));
 
-describe('proposal bounds (SPEC 2.3)', () => {
+describe('proposal bounds (spec 2.3)', () => {
   const withDraft = (draft: Record<string, unknown>, raw = rawRecordUpdate()) =>
     draftProposedSchema.safeParse({ ...raw, draft: { ...(raw.draft as object), ...draft } });
 
@@ -282,7 +282,7 @@ describe('what the agent reads', () => {
   });
 });
 
-describe('feedback of record drafts (SPEC 3, Feedback)', () => {
+describe('feedback of record drafts (spec 3, Feedback)', () => {
   it('an edit says which changes the reviewer edited; an edit back is an edit of that change too', () => {
     const before = update();
     const once = recordUpdateKind.merge(before, [{ field: 'amount', after: 16000 }]) as RecordUpdateDraft;

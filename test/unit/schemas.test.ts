@@ -13,7 +13,7 @@ const issuesOf = (input: unknown) => {
 };
 
 describe('Review Draft Proposed schema', () => {
-  it('accepts the SPEC example', () => {
+  it('accepts the spec example', () => {
     expect(issuesOf(rawProposal())).toEqual([]);
   });
 
@@ -59,7 +59,7 @@ describe('Review Draft Proposed schema', () => {
 });
 
 describe('Workspace Member Changed schema', () => {
-  it('accepts the SPEC example and rejects an unknown role', () => {
+  it('accepts the spec example and rejects an unknown role', () => {
     expect(memberChangedSchema.safeParse(rawMemberChange()).success).toBe(true);
     expect(memberChangedSchema.safeParse({ ...rawMemberChange(), role: 'owner' }).success).toBe(false);
   });

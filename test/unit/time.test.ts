@@ -1,5 +1,5 @@
 /**
- * Times compared at the precision they are given (SPEC 2): microseconds apart is later, never a tie.
+ * Times compared at the precision they are given (spec 2): microseconds apart is later, never a tie.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

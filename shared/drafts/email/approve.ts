@@ -30,7 +30,7 @@ export class SendFailedError extends DomainError {
   }
 }
 
-/** A plain approve of a stale item (SPEC 3, Stale emails): 409 naming why, until the reviewer acknowledges it. */
+/** A plain approve of a stale item (spec 3, Stale emails): 409 naming why, until the reviewer acknowledges it. */
 export class StaleItemError extends ConflictError {
   readonly stale: NonNullable<ReviewItem['stale']>;
   constructor(item: ReviewItem) {

@@ -1,4 +1,4 @@
-/** What a reviewer's edit of an email changed (SPEC 3, Feedback): addresses added and removed, subject, body. */
+/** What a reviewer's edit of an email changed (spec 3, Feedback): addresses added and removed, subject, body. */
 import type { DraftDiff } from '../kind.js';
 import { textChangeRatio } from '../text-change.js';
 import type { EmailDraft } from './schema.js';

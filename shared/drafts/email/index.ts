@@ -1,5 +1,5 @@
 /**
- * The email kind (SPEC 2.1): routed also to the members whose mailbox is on the email, approved only by a
+ * The email kind (spec 2.1): routed also to the members whose mailbox is on the email, approved only by a
  * reviewer with the `from` mailbox, sent through the mailer port (./sender.ts; SES: shared/mail/mailer.ts) by its
  * executor (./approve.ts), matched by the email webhook by thread, subject or provider draft id (./matching.ts).
  */
@@ -58,7 +58,7 @@ export const emailKind: DraftKind<EmailDraft, EmailPreview, EmailEdit> = {
   },
   // The edits are replaced with the draft, never kept (below).
   hasEdits: () => false,
-  // Replacement drops a reviewer's edits of an email (SPEC 3): the edited draft stays in history.
+  // Replacement drops a reviewer's edits of an email (spec 3): the edited draft stays in history.
   replace: (_previous, proposal) => proposal,
   replaceReadsPrevious: false,
   candidates: (draft) => ({

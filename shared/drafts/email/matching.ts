@@ -1,5 +1,5 @@
 /**
- * Auto-resolve matching (SPEC 3): does an email provider event say this item's email was sent or its draft
+ * Auto-resolve matching (spec 3): does an email provider event say this item's email was sent or its draft
  * discarded elsewhere? The store has already narrowed the items to open items from the event's mailbox.
  */
 import type { EmailWebhookEvent } from '../../domain/email-webhook.js';
@@ -42,7 +42,7 @@ export function matchesWebhookEvent(item: EmailItem, event: MailboxEvent): boole
 }
 
 /**
- * Stale emails (SPEC 3): a `message.received` in the draft's from-mailbox on the draft's thread, at or after the item
+ * Stale emails (spec 3): a `message.received` in the draft's from-mailbox on the draft's thread, at or after the item
  * was proposed, from anyone but that mailbox, means the conversation moved on. Email drafts with a thread only.
  */
 export function makesStale(item: EmailItem, event: MailboxEvent): boolean {

@@ -1,5 +1,5 @@
 /**
- * The email draft (SPEC 2.1): its schema as proposed and stored, and what a reviewer may edit (`from` is not
+ * The email draft (spec 2.1): its schema as proposed and stored, and what a reviewer may edit (`from` is not
  * editable). Bounds: 1–50 recipients in to, cc and bcc together; subject 1–998 characters; no CR, LF or NUL in
  * header fields; bodies up to 100 KB each; valid mailbox addresses.
  */

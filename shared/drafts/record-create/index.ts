@@ -1,5 +1,5 @@
 /**
- * The record-create kind (SPEC 2.3): a CRM record to create, with its fields and the records that may already be
+ * The record-create kind (spec 2.3): a CRM record to create, with its fields and the records that may already be
  * it (possible duplicates). Approved by any reviewer; created by the CRM (the `Record Change Approved` command),
  * which answers with the new record's id.
  */
@@ -59,7 +59,7 @@ const schemas = once(() => {
   return { recordCreateProposalSchema, recordCreateDraftSchema, recordCreateEditSchema };
 });
 
-/** As an automation proposes it (SPEC 2.3). */
+/** As an automation proposes it (spec 2.3). */
 export const recordCreateProposalSchema = z.lazy(() => schemas().recordCreateProposalSchema);
 /** As stored and answered: each field with its edit. */
 export const recordCreateDraftSchema = z.lazy(() => schemas().recordCreateDraftSchema);
@@ -100,7 +100,7 @@ export const recordCreateKind: DraftKind<RecordCreateDraft, RecordCreateDraft, R
   editKey: 'fields',
   noun: 'a record creation',
   replaceReadsPrevious: true,
-  // What an edit changed (SPEC 3, Feedback): the fields whose reviewer value moved.
+  // What an edit changed (spec 3, Feedback): the fields whose reviewer value moved.
   diff(before, after) {
     const edited = after.fields
       .filter((field) => {
@@ -113,7 +113,7 @@ export const recordCreateKind: DraftKind<RecordCreateDraft, RecordCreateDraft, R
     return { fields: edited, changesEdited: edited };
   },
   editSchema: recordCreateEditSchema,
-  // Field by field (SPEC 3): a reviewer's edit survives when the newer proposal gives the field the same value.
+  // Field by field (spec 3): a reviewer's edit survives when the newer proposal gives the field the same value.
   replace: (previous, proposal) => ({
     ...proposal,
     fields: proposal.fields.map((field) => {

@@ -1,5 +1,5 @@
 /**
- * What a record.update keeps of the CRM's reports (SPEC 2.4): the field's value now, as `Record Changed` or a
+ * What a record.update keeps of the CRM's reports (spec 2.4): the field's value now, as `Record Changed` or a
  * `Record Change Rejected`'s `current` named it. A value of at most `MAX_KEPT_BYTES` is kept whole; a larger one
  * (up to the 10 KB a report may carry, for each of up to 50 changes) is kept in a bounded form, marked `notKept`:
  * - its size and a preview, for people;

@@ -1,6 +1,6 @@
 /**
- * The record-update kind (SPEC 2.3): changes to one CRM record, field by field. Routed also to the record's owner;
- * approved by any reviewer (no mailbox); applied by the CRM (the `Record Change Approved` command, SPEC 5). Each
+ * The record-update kind (spec 2.3): changes to one CRM record, field by field. Routed also to the record's owner;
+ * approved by any reviewer (no mailbox); applied by the CRM (the `Record Change Approved` command, spec 5). Each
  * change carries, besides what the automation proposed, the reviewer's `edit`, and its `state` against the
  * record's `current` value as the CRM's `Record Changed` events report it (record-changes use case).
  */
@@ -37,7 +37,7 @@ export const MAX_CHANGES = 50;
 
 /**
  * The draft as the automation and the reviewers wrote it, without what the review adds of the CRM's reports
- * (`state`, `current`, `currentAt`): the 200 KB of SPEC 2.3 bound that part; the reports are bounded per change
+ * (`state`, `current`, `currentAt`): the 200 KB of spec 2.3 bound that part; the reports are bounded per change
  * (./current-value.ts), so no report can make a stored draft refuse to parse.
  */
 const writtenPart = (draft: { changes: object[] }) => ({
@@ -106,7 +106,7 @@ const schemas = once(() => {
         }),
       );
 
-  /** As an automation proposes it (SPEC 2.3). */
+  /** As an automation proposes it (spec 2.3). */
   const recordUpdateProposalSchema = draftOf(
     z.discriminatedUnion('op', [
       proposedChange.set,
@@ -138,7 +138,7 @@ const schemas = once(() => {
   return { recordUpdateProposalSchema, recordUpdateDraftSchema, recordUpdateEditSchema };
 });
 
-/** As an automation proposes it (SPEC 2.3). */
+/** As an automation proposes it (spec 2.3). */
 export const recordUpdateProposalSchema = z.lazy(() => schemas().recordUpdateProposalSchema);
 /** As stored and answered: each change with its edit and state. */
 export const recordUpdateDraftSchema = z.lazy(() => schemas().recordUpdateDraftSchema);
@@ -264,7 +264,7 @@ export const recordUpdateKind: DraftKind<RecordUpdateDraft, RecordUpdateDraft, R
   noun: 'a record update',
   editSchema: recordUpdateEditSchema,
   replace: (previous, proposal) => replaceRecordUpdate(previous, proposal),
-  // What an edit changed (SPEC 3, Feedback): the changes whose reviewer value moved.
+  // What an edit changed (spec 3, Feedback): the changes whose reviewer value moved.
   diff(before, after) {
     const edited = after.changes
       .filter((change) => !sameEdit(before.changes.find((c) => c.field === change.field)?.edit, change.edit))
@@ -345,7 +345,7 @@ export const recordUpdateKind: DraftKind<RecordUpdateDraft, RecordUpdateDraft, R
 };
 
 /**
- * A newer proposal replacing this draft, field by field (SPEC 3): a reviewer's edit of a field survives when the
+ * A newer proposal replacing this draft, field by field (spec 3): a reviewer's edit of a field survives when the
  * newer proposal proposes for that field what the replaced one did; otherwise the newer proposal wins for it. What
  * the CRM last reported the record holds (`current`) stays known, and each change is classified against it again.
  */

@@ -207,7 +207,7 @@ export function feedbackOfChange(
     fields = entry.diff?.fields;
   }
   if (entry.action === 'marked_stale') add.stale = 1;
-  // A record draft applied in part: the changes the reviewer left out (SPEC 3, Feedback).
+  // A record draft applied in part: the changes the reviewer left out (spec 3, Feedback).
   if (entry.action === 'applied' && entry.diff?.changesLeftOut?.length)
     add.changesLeftOut = entry.diff.changesLeftOut.length;
   if (entry.action === 'dismissed' && after.decision) {

@@ -1,6 +1,6 @@
 /**
  * `AutomationNames` records: the workspace's automation names in a few small records, so that ONE BatchGetItem,
- * with the caller's member record, turns a name into automation ids (the agent's list by automation name, SPEC 8:
+ * with the caller's member record, turns a name into automation ids (the agent's list by automation name, spec 8:
  * a full page in at most 3 requests, the list by id taking the other one or two).
  * - `WS#<ws>#AUTONAMES` / `S#<n>` (n < NAME_SHARDS, the automation's shard by a hash of its id): attribute
  *   `N#<automationId>` holds the automation's latest name;

@@ -38,7 +38,7 @@ const dedupHeadRecord = z.lazy(() =>
     /** The open item's last change: a replacement's time is never before it. */
     updatedAt: z.string(),
     records: z.array(z.object({ type: z.string(), id: z.string() })),
-    /** The open item's reviewers changed by hand: a replacement keeps them so (SPEC 3, Reassign). */
+    /** The open item's reviewers changed by hand: a replacement keeps them so (spec 3, Reassign). */
     reviewerChanges: z.optional(z.object({ added: z.array(z.string()), removed: z.array(z.string()) })),
   }),
 );

@@ -1,7 +1,7 @@
 /**
  * `Mailbox` records: which active members have a mailbox connected, written in the same transaction as the member
  * change, so routing reads the members whose mailbox is on an email with one BatchGetItem instead of the directory
- * (SPEC 8: ingest in at most 4 requests whatever the directory size). Each member is a top-level attribute
+ * (spec 8: ingest in at most 4 requests whatever the directory size). Each member is a top-level attribute
  * `u#<userId>` holding their role; an inactive member is in no mailbox record.
  */
 import type { Member, Role } from '../../domain/review-item.js';

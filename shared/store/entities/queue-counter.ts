@@ -1,6 +1,6 @@
 /**
  * `QueueCounter` records: one per reviewer, how many items wait in their queue, in all and per automation (with
- * the automation's name), so the summary reads one record instead of the queue (SPEC 8: the summary in at most 3
+ * the automation's name), so the summary reads one record instead of the queue (spec 8: the summary in at most 3
  * requests whatever the queue size, exact counts). The counts move with the queue entries, counted exactly once from
  * the change's tally (entities/tally.ts), outside its transaction: a reviewer's every change would otherwise write
  * this one record.

@@ -1,5 +1,5 @@
 /**
- * `WebhookDelivery` records: a webhook delivery under its `webhook-id` alone (SPEC 6: a repeated id is a no-op
+ * `WebhookDelivery` records: a webhook delivery under its `webhook-id` alone (spec 6: a repeated id is a no-op
  * whatever its body says, so not under the workspace its body names): claimed while it is processed, then its
  * answer, kept a week (TTL), well past any provider's retry window. The id is hashed: it is the provider's string.
  * With the jobs' `due` index, the one key without a tenant prefix: a delivery is the provider's, before any workspace.

@@ -92,7 +92,7 @@ export class DynamoItemReader implements ItemReader {
     return [...items.values()];
   }
 
-  /** The open record updates of a record (SPEC 3, drift and moot): the `match` index under the record's key. */
+  /** The open record updates of a record (spec 3, drift and moot): the `match` index under the record's key. */
   async openRecordUpdates(workspaceId: string, record: RecordRef): Promise<ReviewItem[]> {
     const rows = await this.table.queryAll({
       IndexName: 'match',
