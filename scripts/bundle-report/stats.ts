@@ -1,13 +1,9 @@
 /** The statistics of the bundle report: medians of paired ratios, and how far they can be trusted. */
 
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
+import { median as medianOrNull } from '../../shared/domain/median.js';
+
+/** The median (shared/domain/median.ts), NaN for no values: a ratio of nothing measured. */
+export const median = (values: readonly number[]): number => medianOrNull(values) ?? Number.NaN;
 
 /** The k-th smallest value (1-based). */
 const nth = (sorted: readonly number[], k: number) =>

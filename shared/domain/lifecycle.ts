@@ -1,10 +1,10 @@
 /**
- * The item's lifecycle in one place: its statuses and the arrows between them (docs/approval-state-machine.md),
- * as a table, and one pure function per arrow that builds the item after it. Use cases call these instead of
+ * The item's lifecycle in one place: its statuses and the transitions between them (docs/approval-state-machine.md),
+ * as a table, and one pure function per transition that builds the item after it. Use cases call these instead of
  * spreading objects; the store writes what they return, conditional on the item they started from.
  *
- * Every arrow bumps the version by one and stamps `updatedAt`; an arrow into a final status records the decision
- * and releases the dedup key. An arrow taken from a status the table does not list throws ArrowRefusedError
+ * Every transition bumps the version by one and stamps `updatedAt`; a transition into a final status records the decision
+ * and releases the dedup key. A transition taken from a status the table does not list throws TransitionRefusedError
  * (the use case answers 409 with the item's current status and version).
  */
 import type {
@@ -21,7 +21,7 @@ import type {
   StaleMark,
 } from './review-item.js';
 
-export type Arrow =
+export type Transition =
   | 'replace'
   | 'edit'
   | 'claim'
@@ -42,15 +42,15 @@ export type Arrow =
   | 'applyUnknown'
   | 'recordChanged';
 
-interface ArrowSpec {
+interface TransitionSpec {
   from: readonly ReviewStatus[];
   to: ReviewStatus;
-  /** The history entry the arrow writes. */
+  /** The history entry the transition writes. */
   history: HistoryAction;
 }
 
-/** Statuses and arrows: the state machine of docs/approval-state-machine.md, row for row. */
-export const ARROWS: Readonly<Record<Arrow, ArrowSpec>> = {
+/** Statuses and transitions: the state machine of docs/approval-state-machine.md, row for row. */
+export const TRANSITIONS: Readonly<Record<Transition, TransitionSpec>> = {
   replace: { from: ['pending'], to: 'pending', history: 'replaced' },
   edit: { from: ['pending'], to: 'pending', history: 'edited' },
   claim: { from: ['pending', 'send_unknown'], to: 'sending', history: 'approved' },
@@ -73,7 +73,7 @@ export const ARROWS: Readonly<Record<Arrow, ArrowSpec>> = {
   recordChanged: { from: ['pending'], to: 'pending', history: 'record_changed' },
 };
 
-/** Statuses no arrow leaves. */
+/** Statuses no transition leaves. */
 export const FINAL_STATUSES: readonly ReviewStatus[] = [
   'sent',
   'applied',
@@ -82,17 +82,18 @@ export const FINAL_STATUSES: readonly ReviewStatus[] = [
   'expired',
 ];
 
-/** Whether the arrow may be taken from this status. */
-export const canTake = (arrow: Arrow, status: ReviewStatus): boolean => ARROWS[arrow].from.includes(status);
+/** Whether the transition may be taken from this status. */
+export const canTransition = (transition: Transition, status: ReviewStatus): boolean =>
+  TRANSITIONS[transition].from.includes(status);
 
-/** An arrow asked of an item in a status it does not leave from. */
-export class ArrowRefusedError extends Error {
+/** A transition asked of an item in a status it does not leave from. */
+export class TransitionRefusedError extends Error {
   constructor(
-    readonly arrow: Arrow,
+    readonly transition: Transition,
     readonly current: { status: ReviewStatus; version: number },
   ) {
-    super(`Cannot ${arrow} an item that is ${current.status}`);
-    this.name = 'ArrowRefusedError';
+    super(`Cannot ${transition} an item that is ${current.status}`);
+    this.name = 'TransitionRefusedError';
   }
 }
 
@@ -111,11 +112,16 @@ export function stampAfter(previous: string, at: string): string {
   return Date.parse(at) > Date.parse(previous) ? at : new Date(Date.parse(previous) + 1).toISOString();
 }
 
-/** The item after `arrow`, with `changes` applied; throws ArrowRefusedError from a status it does not leave. */
-function take(item: ReviewItem, arrow: Arrow, at: string, changes: Partial<ReviewItem> = {}): ReviewItem {
-  if (!canTake(arrow, item.status))
-    throw new ArrowRefusedError(arrow, { status: item.status, version: item.version });
-  const to = ARROWS[arrow].to;
+/** The item after `transition`, with `changes` applied; throws TransitionRefusedError from a status it does not leave. */
+function transitioned(
+  item: ReviewItem,
+  transition: Transition,
+  at: string,
+  changes: Partial<ReviewItem> = {},
+): ReviewItem {
+  if (!canTransition(transition, item.status))
+    throw new TransitionRefusedError(transition, { status: item.status, version: item.version });
+  const to = TRANSITIONS[transition].to;
   return {
     ...item,
     ...changes,
@@ -126,9 +132,9 @@ function take(item: ReviewItem, arrow: Arrow, at: string, changes: Partial<Revie
 }
 
 /** Into a final status: the decision is recorded (at the change's time) and the dedup key released. */
-function decide(item: ReviewItem, arrow: Arrow, decision: Decision): ReviewItem {
+function decide(item: ReviewItem, transition: Transition, decision: Decision): ReviewItem {
   const at = stampAfter(item.updatedAt, decision.at);
-  return take(item, arrow, at, { decision: { ...decision, at }, holdsKey: false });
+  return transitioned(item, transition, at, { decision: { ...decision, at }, holdsKey: false });
 }
 
 /** What a proposal brings to an item: everything but its identity, state and key. */
@@ -172,8 +178,8 @@ export function replaced(
   at: string,
   keptEdits = false,
 ): ReviewItem {
-  if (!canTake('replace', before.status))
-    throw new ArrowRefusedError('replace', { status: before.status, version: before.version });
+  if (!canTransition('replace', before.status))
+    throw new TransitionRefusedError('replace', { status: before.status, version: before.version });
   return {
     ...created(before.id, fields, before.createdAt),
     edited: keptEdits,
@@ -183,11 +189,11 @@ export function replaced(
 }
 
 export const edited = (item: ReviewItem, draft: ReviewItem['draft'], at: string): ReviewItem =>
-  take(item, 'edit', at, { draft, edited: true });
+  transitioned(item, 'edit', at, { draft, edited: true });
 
 /** The claim of an approval: the only way into `sending`. The dedup key is released (the reviewer decided). */
 export function claimed(item: ReviewItem, attempt: SendAttempt): ReviewItem {
-  const sending = take(item, 'claim', attempt.claimedAt, { sendAttempt: attempt, holdsKey: false });
+  const sending = transitioned(item, 'claim', attempt.claimedAt, { sendAttempt: attempt, holdsKey: false });
   delete sending.lastSendError;
   return sending;
 }
@@ -197,7 +203,7 @@ export const sent = (sending: ReviewItem, by: string, at: string, messageId: str
 
 /** A definite rejection: pending again with the error shown; `holdsKey` says whether it re-takes its dedup key. */
 export function sendRejected(sending: ReviewItem, error: SendError, holdsKey: boolean): ReviewItem {
-  const back = take(sending, 'sendRejected', error.at, { lastSendError: error, holdsKey });
+  const back = transitioned(sending, 'sendRejected', error.at, { lastSendError: error, holdsKey });
   delete back.sendAttempt;
   return back;
 }
@@ -206,8 +212,8 @@ export function sendRejected(sending: ReviewItem, error: SendError, holdsKey: bo
 export const sendUnknown = (
   sending: ReviewItem,
   error: SendError,
-  arrow: 'sendUnknown' | 'interrupted' = 'sendUnknown',
-): ReviewItem => take(sending, arrow, error.at, { lastSendError: error });
+  transition: 'sendUnknown' | 'interrupted' = 'sendUnknown',
+): ReviewItem => transitioned(sending, transition, error.at, { lastSendError: error });
 
 export const dismissed = (
   item: ReviewItem,
@@ -230,18 +236,18 @@ export const reassigned = (
   reviewers: string[],
   reviewerChanges: ReviewerChanges,
   at: string,
-): ReviewItem => take(item, 'reassign', at, { reviewers, reviewerChanges });
+): ReviewItem => transitioned(item, 'reassign', at, { reviewers, reviewerChanges });
 
 /** A message arrived on the draft's thread after it was proposed: still pending, approving needs acknowledgment. */
 export const markedStale = (item: ReviewItem, stale: StaleMark, at: string): ReviewItem =>
-  take(item, 'markStale', at, { stale });
+  transitioned(item, 'markStale', at, { stale });
 
 export const resolved = (item: ReviewItem, at: string, messageId?: string): ReviewItem =>
   decide(item, 'resolve', { action: 'resolved', by: null, at, ...(messageId ? { messageId } : {}) });
 
 /** SES reported what became of a sent email: kept on the item (the latest report wins). */
 export const deliveryUpdated = (item: ReviewItem, delivery: Delivery, at: string): ReviewItem =>
-  take(item, 'delivery', at, { delivery });
+  transitioned(item, 'delivery', at, { delivery });
 
 export const expired = (item: ReviewItem, at: string): ReviewItem =>
   decide(item, 'expire', { action: 'expired', by: null, at });
@@ -250,7 +256,7 @@ export const expired = (item: ReviewItem, at: string): ReviewItem =>
 
 /** The claim of a record change's approval: into `applying` with a fresh command. The dedup key is released. */
 export function applyClaimed(item: ReviewItem, attempt: ApplyAttempt): ReviewItem {
-  const applying = take(item, 'applyClaim', attempt.claimedAt, { apply: attempt, holdsKey: false });
+  const applying = transitioned(item, 'applyClaim', attempt.claimedAt, { apply: attempt, holdsKey: false });
   delete applying.lastApplyError;
   return applying;
 }
@@ -283,20 +289,20 @@ export function applyRejected(
   holdsKey: boolean,
   draft: ReviewItem['draft'] = item.draft,
 ): ReviewItem {
-  const back = take(item, 'applyRejected', error.at, { lastApplyError: error, holdsKey, draft });
+  const back = transitioned(item, 'applyRejected', error.at, { lastApplyError: error, holdsKey, draft });
   delete back.apply;
   return back;
 }
 
 /** The command published again (same applyId), or given up on after the last publication. */
 export const republished = (item: ReviewItem, at: string, nextAt: string): ReviewItem =>
-  take(item, 'republish', at, {
+  transitioned(item, 'republish', at, {
     apply: { ...(item.apply as ApplyAttempt), publications: (item.apply?.publications ?? 0) + 1, nextAt },
   });
 
 export const applyUnknown = (item: ReviewItem, error: ApplyError): ReviewItem =>
-  take(item, 'applyUnknown', error.at, { lastApplyError: error });
+  transitioned(item, 'applyUnknown', error.at, { lastApplyError: error });
 
 /** The CRM reported the record changed: the item's changes re-classified (the draft given). */
 export const recordChanged = (item: ReviewItem, draft: ReviewItem['draft'], at: string): ReviewItem =>
-  take(item, 'recordChanged', at, { draft });
+  transitioned(item, 'recordChanged', at, { draft });

@@ -1,14 +1,14 @@
 /**
  * A draft kind: everything about a type of draft that differs from the others, in one place. The item's lifecycle,
  * storage, routing rules, visibility and dedup are the same for every kind (shared/domain/lifecycle.ts, routing.ts,
- * dedup.ts); they ask the draft's kind for what differs, its approval included: the arrow an approval takes, and the
+ * dedup.ts); they ask the draft's kind for what differs, its approval included: the transition an approval takes, and the
  * executor that carries the draft out (an email is sent through the mailer; a record change is published to the
  * CRM as a command, whose answer settles it). The kinds are in shared/drafts/<kind>/ and listed in
  * shared/drafts/index.ts.
  */
 import type * as z from 'zod/mini';
 import type { RecordChangeApplied, RecordChangeRejected } from '../domain/crm-events.js';
-import type { Arrow } from '../domain/lifecycle.js';
+import type { Transition } from '../domain/lifecycle.js';
 import type { FieldValue } from '../domain/record-fields.js';
 import type {
   DraftDiff,
@@ -149,8 +149,8 @@ export interface DraftKind<D extends { type: string }, Preview, Edit> {
   fieldsOf(draft: D): string[];
   /** Why this member may not approve it (403), or null: spec 3 ("only a caller whose connected mailboxes…"). */
   approveRefusal(member: Member, draft: D | Preview): string | null;
-  /** The arrow an approval takes out of the item's status (shared/domain/lifecycle.ts). */
-  readonly approveArrow: Arrow;
+  /** The transition an approval takes out of the item's status (shared/domain/lifecycle.ts). */
+  readonly approveTransition: Transition;
   /** The executor: claims the item and carries the draft out; answers the item after it. */
   approve(context: ApproveContext<D>): Promise<ReviewItem>;
   /** For a kind whose approval waits for an outside answer: how that answer settles the item. */

@@ -6,7 +6,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from
 import { WriteConflictError } from '../errors.js';
 import { AUTOMATION_ENTITY, automationKeys, parseAutomationEntry } from './entities/automation-entry.js';
 import { nameUpdate } from './entities/automation-names.js';
-import { unpart } from './key-parts.js';
+import { unescapeKeySegment } from './key-parts.js';
 import { Table } from './table.js';
 
 /** The record that says the table's automation names are complete (written once the backfill has run). */
@@ -38,7 +38,7 @@ export async function backfillAutomationNames(
     );
     for (const { pk } of page.Items ?? []) {
       const match = /^WS#(.*)#AUTOS$/.exec(String(pk));
-      if (match?.[1] !== undefined) workspaces.add(unpart(match[1]));
+      if (match?.[1] !== undefined) workspaces.add(unescapeKeySegment(match[1]));
     }
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);

@@ -3,11 +3,14 @@
  * partition. Variable parts (ids, user ids, mailboxes) are escaped (`%` → `%25`, `#` → `%23`), so a crafted id can
  * never forge a key of another shape (`acc#S#workspace` stays one part).
  */
-export const part = (value: string): string => value.replaceAll('%', '%25').replaceAll('#', '%23');
-/** The value a key part was made from. */
-export const unpart = (value: string): string => value.replaceAll('%23', '#').replaceAll('%25', '%');
+export const escapeKeySegment = (value: string): string =>
+  value.replaceAll('%', '%25').replaceAll('#', '%23');
+/** The value an escaped key segment was made from. */
+export const unescapeKeySegment = (value: string): string =>
+  value.replaceAll('%23', '#').replaceAll('%25', '%');
 
-export const tenant = (workspaceId: string): string => `WS#${part(workspaceId)}`;
+export const tenant = (workspaceId: string): string => `WS#${escapeKeySegment(workspaceId)}`;
 
 /** The sort key of every newest-first list: creation time, then the item id. */
-export const listSk = (createdAt: string, itemId: string): string => `${createdAt}#${part(itemId)}`;
+export const listSk = (createdAt: string, itemId: string): string =>
+  `${createdAt}#${escapeKeySegment(itemId)}`;

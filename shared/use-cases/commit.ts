@@ -5,7 +5,7 @@
  * one wins; the other gets 409 with the item's current status and version. See docs/approval-state-machine.md.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Arrow, canTake, statusAt } from '../domain/lifecycle.js';
+import { canTransition, statusAt, type Transition } from '../domain/lifecycle.js';
 import { type HistoryAction, historyEntry, type ReviewItem } from '../domain/review-item.js';
 import type { DraftDiff } from '../drafts/kind.js';
 import { ConflictError, ForbiddenError, WriteConflictError } from '../errors.js';
@@ -36,10 +36,10 @@ export function requireVersion(item: ReviewItem, version: number | undefined) {
   }
 }
 
-/** The arrow must leave the item's status now (an item past expiresAt is expired, marked or not). */
-export function requireStatus(item: ReviewItem, now: Date, arrow: Arrow, action: string) {
+/** The transition must leave the item's status now (an item past expiresAt is expired, marked or not). */
+export function requireStatus(item: ReviewItem, now: Date, transition: Transition, action: string) {
   const status = statusAt(item, now);
-  if (!canTake(arrow, status)) {
+  if (!canTransition(transition, status)) {
     throw new ConflictError(`Cannot ${action} an item that is ${status}`, { status, version: item.version });
   }
 }

@@ -78,7 +78,7 @@ export async function approveItem(deps: SendDeps, caller: Caller, itemId: string
   const now = deps.clock();
   const { item, member } = await loadForAction(deps, caller, itemId);
   const kind = kindOf(item.draft);
-  requireStatus(item, now, kind.approveArrow, 'approve');
+  requireStatus(item, now, kind.approveTransition, 'approve');
   requireVersion(item, request.version);
   const refusal = kind.approveRefusal(member, item.draft);
   if (refusal) throw new ForbiddenError(refusal);

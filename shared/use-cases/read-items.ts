@@ -2,7 +2,7 @@
  * Read side: the queue, the workspace's open items, one item, its history, a record's items, the summary.
  * Visibility is `canSee` (shared/domain/routing.ts), applied to every row that leaves here: the one rule.
  */
-import { canTake, statusAt } from '../domain/lifecycle.js';
+import { canTransition, statusAt } from '../domain/lifecycle.js';
 import type { HistoryEntry, Member, ReviewItem, ReviewStatus } from '../domain/review-item.js';
 import { canSee, scopeOf } from '../domain/routing.js';
 import { kindOf } from '../drafts/index.js';
@@ -31,12 +31,12 @@ export function permissionsOf(item: AnyItem, member: Member, now: Date): Permiss
   const status = effectiveStatus(item, now);
   const mayAct = canSee(member, item) && (item.reviewers.includes(member.userId) || member.role === 'admin');
   return {
-    canEdit: mayAct && canTake('edit', status),
+    canEdit: mayAct && canTransition('edit', status),
     canApprove:
       mayAct &&
-      canTake(kindOf(item.draft).approveArrow, status) &&
+      canTransition(kindOf(item.draft).approveTransition, status) &&
       kindOf(item.draft).approveRefusal(member, item.draft) === null,
-    canDismiss: mayAct && canTake('dismiss', status),
+    canDismiss: mayAct && canTransition('dismiss', status),
   };
 }
 

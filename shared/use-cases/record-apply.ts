@@ -14,14 +14,14 @@
  */
 import type { RecordChangeAnswer, RecordChanged } from '../domain/crm-events.js';
 import {
-  type Arrow,
   applied,
   applyRejected,
   applyUnknown,
-  canTake,
+  canTransition,
   recordChanged,
   republished,
   resolved,
+  type Transition,
 } from '../domain/lifecycle.js';
 import { type ApplyError, historyEntry, type ReviewItem } from '../domain/review-item.js';
 import { preciseTime, showTime } from '../domain/time.js';
@@ -53,8 +53,8 @@ export async function settleRecordChange(deps: Deps, answer: RecordChangeAnswer)
     if (!kindOf(item.draft).settle) return ignored(`The item is ${item.type}, not a record change`);
     if (item.apply?.applyId !== applyId)
       return ignored('The applyId is unknown or was superseded by another approval');
-    const arrow: Arrow = answer.outcome === 'applied' ? 'applied' : 'applyRejected';
-    if (!canTake(arrow, item.status)) return ignored(`The item is already ${item.status}`);
+    const transition: Transition = answer.outcome === 'applied' ? 'applied' : 'applyRejected';
+    if (!canTransition(transition, item.status)) return ignored(`The item is already ${item.status}`);
     const changed =
       answer.outcome === 'applied'
         ? await markApplied(deps, item, answer)

@@ -12,7 +12,7 @@
  */
 
 import type { EmailWebhookEvent } from '../domain/email-webhook.js';
-import { canTake, markedStale, resolved as resolvedItem, statusAt } from '../domain/lifecycle.js';
+import { canTransition, markedStale, resolved as resolvedItem, statusAt } from '../domain/lifecycle.js';
 import { historyEntry, type ReviewItem } from '../domain/review-item.js';
 import { kindOf } from '../drafts/index.js';
 import { ConflictError } from '../errors.js';
@@ -45,7 +45,7 @@ export async function resolveFromWebhook(
         (candidate) =>
           !candidate.stale &&
           (kindOf(candidate.draft).staledBy?.(candidate, event) ?? false) &&
-          canTake('markStale', candidate.status),
+          canTransition('markStale', candidate.status),
       )
       .map((item) => ({ counts: 'stale' as const, write: staleWrite(item, webhookId, event, now) })),
   ];

@@ -10,6 +10,7 @@
  * one page).
  */
 
+import { median } from '../domain/median.js';
 import type { ExecutedAs } from '../domain/primitives.js';
 import { canSee, executedAsOfScope } from '../domain/routing.js';
 import type { Caller } from '../http/request.js';
@@ -87,15 +88,6 @@ const byScope = (a: { scope: string }, b: { scope: string }) =>
 function numberOf(value: unknown): number {
   const n = typeof value === 'number' ? value : Number(value ?? 0);
   return Number.isFinite(n) ? n : 0;
-}
-
-/** The median of the values (the mean of the two middle ones for an even count), or null when there are none. */
-export function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  const upper = sorted[middle] as number;
-  return sorted.length % 2 === 1 ? upper : ((sorted[middle - 1] as number) + upper) / 2;
 }
 
 function finish(

@@ -70,7 +70,7 @@ function webhookCallKind(port: WebhookPort): DraftKind<WebhookCall, WebhookCall,
     indexKeys: () => ({}),
     fieldsOf: () => [],
     approveRefusal: () => null,
-    approveArrow: 'applyClaim',
+    approveTransition: 'applyClaim',
     // The executor: claim the item (applying, until the answer), then make the call with the claim's id.
     async approve(context) {
       const { item } = context;

@@ -9,10 +9,12 @@
  * `runId`; the test logged who each run executed as), then keeps the runs the viewer may see (`canSee`).
  * Set STATS_SEED to replay a sequence.
  */
+
 import { randomUUID } from 'node:crypto';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../infra/local/aws-identity.js';
+import { median } from '../../shared/domain/median.js';
 import type { ExecutedAs } from '../../shared/domain/primitives.js';
 import type { HistoryEntry, Member, ReviewItem } from '../../shared/domain/review-item.js';
 import { canSee } from '../../shared/domain/routing.js';
@@ -349,15 +351,6 @@ async function recount(deps: SendDeps, seq: Sequence): Promise<Recount> {
     }
   }
   return { counts, durations };
-}
-
-function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const half = sorted.length / 2;
-  return Number.isInteger(half)
-    ? ((sorted[half - 1] as number) + (sorted[half] as number)) / 2
-    : (sorted[Math.floor(half)] as number);
 }
 
 /** What `viewer` should see of one automation, from the recount. */

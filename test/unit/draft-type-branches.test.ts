@@ -42,7 +42,7 @@ describe('draft types outside shared/drafts/', () => {
       "if (item.draft.type === 'email') send();",
       'if (draft.type !== "record.update") return;',
       "  case 'record.create':",
-      "const arrow = 'email' === item.type ? 'claim' : 'applyClaim';",
+      "const transition = 'email' === item.type ? 'claim' : 'applyClaim';",
     ];
     for (const branch of branches) expect(typeBranches(branch, DRAFT_TYPES)).toHaveLength(1);
     const mentions = [

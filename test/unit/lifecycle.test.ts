@@ -1,18 +1,15 @@
 /**
- * The item lifecycle as a table (docs/approval-state-machine.md): every arrow from every status is either in
- * the table or refused, and each arrow builds the item the state machine says.
+ * The item lifecycle as a table (docs/approval-state-machine.md): every transition from every status is either in
+ * the table or refused, and each transition builds the item the state machine says.
  */
 
 import { describe, expect, it } from 'vitest';
 import {
-  ARROWS,
-  type Arrow,
-  ArrowRefusedError,
   applied,
   applyClaimed,
   applyRejected,
   applyUnknown,
-  canTake,
+  canTransition,
   claimed,
   created,
   deliveryUpdated,
@@ -30,6 +27,9 @@ import {
   sendUnknown,
   sent,
   statusAt,
+  TRANSITIONS,
+  type Transition,
+  TransitionRefusedError,
 } from '../../shared/domain/lifecycle.js';
 import type { ReviewItem, ReviewStatus } from '../../shared/domain/review-item.js';
 import { proposal } from '../fixtures/index.js';
@@ -50,8 +50,8 @@ const STATUSES: ReviewStatus[] = [
 
 const T0 = '2026-11-20T10:00:00.000Z';
 
-/** The state machine's table, written out independently of ARROWS. */
-const EXPECTED: Record<Arrow, ReviewStatus[]> = {
+/** The state machine's table, written out independently of TRANSITIONS. */
+const EXPECTED: Record<Transition, ReviewStatus[]> = {
   replace: ['pending'],
   edit: ['pending'],
   claim: ['pending', 'send_unknown'],
@@ -111,8 +111,8 @@ function pendingItem(): ReviewItem {
 
 const inStatus = (status: ReviewStatus): ReviewItem => ({ ...pendingItem(), status });
 
-/** Each arrow, applied to an item (whatever its status). */
-const APPLY: Record<Arrow, (item: ReviewItem) => ReviewItem> = {
+/** Each transition, applied to an item (whatever its status). */
+const APPLY: Record<Transition, (item: ReviewItem) => ReviewItem> = {
   replace: (item) => replaced(item, { ...pendingItem(), reason: 'newer' }, T1),
   edit: (item) => edited(item, { ...emailOf(item.draft), subject: 'Edited' }, T1),
   claim: (item) => claimed(item, { id: 'a1', by: 'u_alice', claimedAt: T1 }),
@@ -136,25 +136,27 @@ const APPLY: Record<Arrow, (item: ReviewItem) => ReviewItem> = {
 };
 
 describe('the lifecycle table', () => {
-  it('matches the state machine document, arrow by arrow', () => {
-    for (const arrow of Object.keys(EXPECTED) as Arrow[]) {
-      expect([...ARROWS[arrow].from].sort(), arrow).toEqual([...EXPECTED[arrow]].sort());
+  it('matches the state machine document, transition by transition', () => {
+    for (const transition of Object.keys(EXPECTED) as Transition[]) {
+      expect([...TRANSITIONS[transition].from].sort(), transition).toEqual([...EXPECTED[transition]].sort());
     }
   });
 
-  it('takes every arrow from exactly its statuses and refuses it from every other one', () => {
-    for (const arrow of Object.keys(APPLY) as Arrow[]) {
+  it('takes every transition from exactly its statuses and refuses it from every other one', () => {
+    for (const transition of Object.keys(APPLY) as Transition[]) {
       for (const status of STATUSES) {
         const item = inStatus(status);
-        if (EXPECTED[arrow].includes(status)) {
-          const after = APPLY[arrow](item);
-          expect(after.status, `${arrow} from ${status}`).toBe(ARROWS[arrow].to);
-          expect(after.version, `${arrow} from ${status}`).toBe(item.version + 1);
+        if (EXPECTED[transition].includes(status)) {
+          const after = APPLY[transition](item);
+          expect(after.status, `${transition} from ${status}`).toBe(TRANSITIONS[transition].to);
+          expect(after.version, `${transition} from ${status}`).toBe(item.version + 1);
           expect(after.updatedAt).toBe(T1);
-          expect(canTake(arrow, status)).toBe(true);
+          expect(canTransition(transition, status)).toBe(true);
         } else {
-          expect(() => APPLY[arrow](item), `${arrow} from ${status}`).toThrow(ArrowRefusedError);
-          expect(canTake(arrow, status)).toBe(false);
+          expect(() => APPLY[transition](item), `${transition} from ${status}`).toThrow(
+            TransitionRefusedError,
+          );
+          expect(canTransition(transition, status)).toBe(false);
         }
       }
     }
@@ -162,15 +164,15 @@ describe('the lifecycle table', () => {
 
   it('leaves no final status for another one (a delivery report annotates a sent item, it stays sent)', () => {
     for (const status of FINAL_STATUSES) {
-      const leaving = (Object.keys(ARROWS) as Arrow[]).filter(
-        (arrow) => canTake(arrow, status) && ARROWS[arrow].to !== status,
+      const leaving = (Object.keys(TRANSITIONS) as Transition[]).filter(
+        (transition) => canTransition(transition, status) && TRANSITIONS[transition].to !== status,
       );
       expect(leaving, status).toEqual([]);
     }
   });
 });
 
-describe('what each arrow builds', () => {
+describe('what each transition builds', () => {
   it('creates a pending item at version 1 that holds its dedup key', () => {
     expect(pendingItem()).toMatchObject({
       status: 'pending',

@@ -87,7 +87,7 @@ export const emailKind: DraftKind<EmailDraft, EmailPreview, EmailEdit> = {
     hasMailbox(member, draft.from)
       ? null
       : `Only a reviewer whose connected mailbox is ${draft.from} can send this email; you can edit or dismiss it`,
-  approveArrow: 'claim',
+  approveTransition: 'claim',
   approve: sendEmail,
   resolvedBy: matchesWebhookEvent,
   staledBy: makesStale,

@@ -1,6 +1,6 @@
 /** The index keys an open email draft carries, for the email webhook (docs/table-design.md, `match`, `draftId`). */
 import { createHash } from 'node:crypto';
-import { part, tenant } from '../../store/key-parts.js';
+import { escapeKeySegment, tenant } from '../../store/key-parts.js';
 import { normalizeSubject } from './matching.js';
 
 const subjectHash = (subject: string) =>
@@ -12,8 +12,8 @@ export const conversationKey = (
   mailbox: string,
   match: { threadId: string } | { subject: string },
 ) =>
-  `${tenant(workspaceId)}#MB#${part(mailbox.toLowerCase())}#` +
-  ('threadId' in match ? `T#${part(match.threadId)}` : `S#${subjectHash(match.subject)}`);
+  `${tenant(workspaceId)}#MB#${escapeKeySegment(mailbox.toLowerCase())}#` +
+  ('threadId' in match ? `T#${escapeKeySegment(match.threadId)}` : `S#${subjectHash(match.subject)}`);
 
 export const externalDraftKey = (workspaceId: string, mailbox: string, draftId: string) =>
-  `${tenant(workspaceId)}#MB#${part(mailbox.toLowerCase())}#D#${part(draftId)}`;
+  `${tenant(workspaceId)}#MB#${escapeKeySegment(mailbox.toLowerCase())}#D#${escapeKeySegment(draftId)}`;

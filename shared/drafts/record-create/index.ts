@@ -148,7 +148,7 @@ export const recordCreateKind: DraftKind<RecordCreateDraft, RecordCreateDraft, R
   indexKeys: () => ({}),
   fieldsOf,
   approveRefusal: () => null,
-  approveArrow: 'applyClaim',
+  approveTransition: 'applyClaim',
   approve: (context) => approveByCommand(context, { fieldsOf, drifted: () => [], body: commandBody }),
   settle: settleByCommand(commandBody, {
     appliedResult: (answer) => ({ recordId: answer.record.id }),

@@ -20,7 +20,7 @@ import {
 import type { RecordRef } from '../../domain/review-item.js';
 import { compareTimes } from '../../domain/time.js';
 import { ValidationError } from '../../errors.js';
-import { part, tenant } from '../../store/key-parts.js';
+import { escapeKeySegment, tenant } from '../../store/key-parts.js';
 import type { DraftKind } from '../kind.js';
 import { approveByCommand, type CommandBody, settleByCommand } from '../record-command.js';
 import { type ChangeIntent, classify, previewValue, sameValue, showValue } from '../record-values.js';
@@ -194,7 +194,7 @@ const previewCurrent = (current: CurrentValue): CurrentValue =>
   Array.isArray(current) || typeof current === 'string' ? previewValue(current) : current;
 
 const matchKey = (workspaceId: string, record: RecordRef) =>
-  `${tenant(workspaceId)}#RECUPD#${part(record.type)}#${part(record.id)}`;
+  `${tenant(workspaceId)}#RECUPD#${escapeKeySegment(record.type)}#${escapeKeySegment(record.id)}`;
 
 const labelOf = (change: { field: string; label?: string }) => change.label ?? change.field;
 
@@ -316,7 +316,7 @@ export const recordUpdateKind: DraftKind<RecordUpdateDraft, RecordUpdateDraft, R
   indexKeys: (workspaceId, draft) => ({ matchPk: matchKey(workspaceId, draft.record) }),
   fieldsOf,
   approveRefusal: () => null,
-  approveArrow: 'applyClaim',
+  approveTransition: 'applyClaim',
   approve: (context) =>
     approveByCommand(context, {
       fieldsOf,

@@ -15,7 +15,7 @@
 
 import * as z from 'zod/mini';
 import type { AutomationEntry } from '../../use-cases/ports.js';
-import { part, tenant } from '../key-parts.js';
+import { escapeKeySegment, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
 import { parseRecord } from './record-schemas.js';
 import type { CounterWrite } from './tally.js';
@@ -24,8 +24,9 @@ export const AUTOMATION_ENTITY = 'AutomationEntry';
 
 export const automationKeys = {
   workspacePk: (workspaceId: string) => `${tenant(workspaceId)}#AUTOS`,
-  userPk: (workspaceId: string, userId: string) => `${tenant(workspaceId)}#AUTOS#U#${part(userId)}`,
-  sk: (automationId: string) => `A#${part(automationId)}`,
+  userPk: (workspaceId: string, userId: string) =>
+    `${tenant(workspaceId)}#AUTOS#U#${escapeKeySegment(userId)}`,
+  sk: (automationId: string) => `A#${escapeKeySegment(automationId)}`,
   skPrefix: 'A#',
   workspaceEntry: (workspaceId: string, automationId: string): TableKey => ({
     pk: automationKeys.workspacePk(workspaceId),

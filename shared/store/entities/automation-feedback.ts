@@ -21,7 +21,7 @@ import {
   FIELD_PREFIX,
   REASON_PREFIX,
 } from '../../use-cases/ports.js';
-import { part, tenant } from '../key-parts.js';
+import { escapeKeySegment, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
 import { parseRecord } from './record-schemas.js';
 import type { CounterWrite } from './tally.js';
@@ -46,8 +46,9 @@ export interface FeedbackChange {
 }
 
 const pk = (workspaceId: string, automationId: string) =>
-  `${tenant(workspaceId)}#FEEDBACK#${part(automationId)}`;
-const versionPart = (version: string | undefined) => (version === undefined ? '-' : `=${part(version)}`);
+  `${tenant(workspaceId)}#FEEDBACK#${escapeKeySegment(automationId)}`;
+const versionPart = (version: string | undefined) =>
+  version === undefined ? '-' : `=${escapeKeySegment(version)}`;
 
 export const feedbackKeys = {
   pk,
@@ -58,12 +59,12 @@ export const feedbackKeys = {
     scope: string,
   ): TableKey => ({
     pk: pk(workspaceId, automationId),
-    sk: `FB#${versionPart(version)}#${part(scope)}`,
+    sk: `FB#${versionPart(version)}#${escapeKeySegment(scope)}`,
   }),
   countersPrefix: 'FB#',
   notesPk: (workspaceId: string, automationId: string, scope: string | 'all') =>
-    `${tenant(workspaceId)}#FBNOTES#${part(automationId)}#${scope === 'all' ? 'ALL' : `S#${part(scope)}`}`,
-  noteSk: (at: string, itemId: string) => `${at}#${part(itemId)}`,
+    `${tenant(workspaceId)}#FBNOTES#${escapeKeySegment(automationId)}#${scope === 'all' ? 'ALL' : `S#${escapeKeySegment(scope)}`}`,
+  noteSk: (at: string, itemId: string) => `${at}#${escapeKeySegment(itemId)}`,
 };
 
 /** What a change adds to its (version, scope) row, as a tally write (tally.ts). */

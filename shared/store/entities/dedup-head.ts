@@ -8,7 +8,7 @@ import { executedAsSchema } from '../../domain/primitives.js';
 import type { ReviewItem } from '../../domain/review-item.js';
 import { recordRefsOf } from '../../drafts/index.js';
 import type { DedupHead, HeadClaim, ItemState } from '../../use-cases/ports.js';
-import { part, tenant } from '../key-parts.js';
+import { escapeKeySegment, tenant } from '../key-parts.js';
 import type { Attributes, TableKey, TransactItem } from '../table.js';
 import { parseRecord } from './record-schemas.js';
 
@@ -16,7 +16,7 @@ export const HEAD_ENTITY = 'DedupHead';
 
 export const headKeys = {
   head: (workspaceId: string, dedupHash: string): TableKey => ({
-    pk: `${tenant(workspaceId)}#DEDUP#${part(dedupHash)}`,
+    pk: `${tenant(workspaceId)}#DEDUP#${escapeKeySegment(dedupHash)}`,
     sk: 'HEAD',
   }),
 };

@@ -5,7 +5,7 @@
  * `u#<userId>` holding their role; an inactive member is in no mailbox record.
  */
 import type { Member, Role } from '../../domain/review-item.js';
-import { part, tenant } from '../key-parts.js';
+import { escapeKeySegment, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
 
 export const MAILBOX_ENTITY = 'Mailbox';
@@ -13,7 +13,7 @@ const MEMBER_PREFIX = 'u#';
 
 export const mailboxKeys = {
   mailbox: (workspaceId: string, mailbox: string): TableKey => ({
-    pk: `${tenant(workspaceId)}#MAILBOX#${part(mailbox.toLowerCase())}`,
+    pk: `${tenant(workspaceId)}#MAILBOX#${escapeKeySegment(mailbox.toLowerCase())}`,
     sk: 'MAILBOX',
   }),
 };

@@ -3,7 +3,7 @@
  * routing reads its candidates by key, see mailbox.ts).
  */
 import type { Member } from '../../domain/review-item.js';
-import { part, tenant } from '../key-parts.js';
+import { escapeKeySegment, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
 import { memberRecord as memberSchema, parseRecord } from './record-schemas.js';
 
@@ -11,7 +11,7 @@ export const MEMBER_ENTITY = 'Member';
 
 export const memberKeys = {
   member: (workspaceId: string, userId: string): TableKey => ({
-    pk: `${tenant(workspaceId)}#MEMBER#${part(userId)}`,
+    pk: `${tenant(workspaceId)}#MEMBER#${escapeKeySegment(userId)}`,
     sk: 'MEMBER',
   }),
 };

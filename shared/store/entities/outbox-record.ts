@@ -5,7 +5,7 @@
  */
 import type { OutEvent } from '../../events/out-events.js';
 import { OUTBOX_ATTRIBUTE } from '../../events/outbox.js';
-import { part, tenant } from '../key-parts.js';
+import { escapeKeySegment, tenant } from '../key-parts.js';
 import type { Attributes } from '../table.js';
 import { type CounterWrite, tallyAttribute } from './tally.js';
 
@@ -20,7 +20,7 @@ export function outboxRecord(
   tally: CounterWrite[] = [],
 ): Attributes {
   return {
-    pk: `${tenant(workspaceId)}#OUTBOX#${part(id)}`,
+    pk: `${tenant(workspaceId)}#OUTBOX#${escapeKeySegment(id)}`,
     sk: 'OUTBOX',
     entity: OUTBOX_ENTITY,
     [OUTBOX_ATTRIBUTE]: events.map((event, index) => ({

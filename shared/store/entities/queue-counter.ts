@@ -9,7 +9,7 @@
  * attributes (ADD creates them; a nested map would have to exist first).
  */
 import type { QueueCounts } from '../../use-cases/ports.js';
-import { part, tenant } from '../key-parts.js';
+import { escapeKeySegment, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
 import type { CounterWrite } from './tally.js';
 
@@ -17,7 +17,7 @@ export const QUEUE_COUNTER_ENTITY = 'QueueCounter';
 
 export const queueCounterKeys = {
   counter: (workspaceId: string, userId: string): TableKey => ({
-    pk: `${tenant(workspaceId)}#QCOUNT#${part(userId)}`,
+    pk: `${tenant(workspaceId)}#QCOUNT#${escapeKeySegment(userId)}`,
     sk: 'COUNT',
   }),
 };

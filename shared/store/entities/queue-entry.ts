@@ -4,16 +4,16 @@
  * automation (the queue's automation filter).
  */
 import type { ReviewItem } from '../../domain/review-item.js';
-import { listSk, part, tenant } from '../key-parts.js';
+import { escapeKeySegment, listSk, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
 import { summaryOf } from './item-summary.js';
 
 export const QUEUE_ENTITY = 'QueueEntry';
 
 export const queueKeys = {
-  pk: (workspaceId: string, userId: string) => `${tenant(workspaceId)}#QUEUE#${part(userId)}`,
+  pk: (workspaceId: string, userId: string) => `${tenant(workspaceId)}#QUEUE#${escapeKeySegment(userId)}`,
   ofAutomation: (workspaceId: string, userId: string, automationId: string) =>
-    `${tenant(workspaceId)}#QUEUE#${part(userId)}#A#${part(automationId)}`,
+    `${tenant(workspaceId)}#QUEUE#${escapeKeySegment(userId)}#A#${escapeKeySegment(automationId)}`,
   entry: (workspaceId: string, userId: string, createdAt: string, itemId: string): TableKey => ({
     pk: queueKeys.pk(workspaceId, userId),
     sk: listSk(createdAt, itemId),

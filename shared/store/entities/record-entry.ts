@@ -5,7 +5,7 @@
  */
 import type { RecordRef, ReviewItem } from '../../domain/review-item.js';
 import { scopeOf } from '../../domain/routing.js';
-import { listSk, part, tenant } from '../key-parts.js';
+import { escapeKeySegment, listSk, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
 import { summaryOf } from './item-summary.js';
 
@@ -13,9 +13,9 @@ export const RECORD_ENTRY_ENTITY = 'RecordEntry';
 
 export const recordEntryKeys = {
   pk: (workspaceId: string, record: RecordRef) =>
-    `${tenant(workspaceId)}#REC#${part(record.type)}#${part(record.id)}`,
+    `${tenant(workspaceId)}#REC#${escapeKeySegment(record.type)}#${escapeKeySegment(record.id)}`,
   inScope: (workspaceId: string, record: RecordRef, scope: string) =>
-    `${recordEntryKeys.pk(workspaceId, record)}#S#${part(scope)}`,
+    `${recordEntryKeys.pk(workspaceId, record)}#S#${escapeKeySegment(scope)}`,
   entry: (workspaceId: string, record: RecordRef, createdAt: string, itemId: string): TableKey => ({
     pk: recordEntryKeys.pk(workspaceId, record),
     sk: listSk(createdAt, itemId),

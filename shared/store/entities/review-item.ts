@@ -15,7 +15,7 @@ import { isOpen, type RecordRef, type ReviewItem, type ReviewStatus } from '../.
 import { scopeOf } from '../../domain/routing.js';
 import { kindOf, recordRefsOf } from '../../drafts/index.js';
 import type { DueKind, ItemState } from '../../use-cases/ports.js';
-import { listSk, part, tenant } from '../key-parts.js';
+import { escapeKeySegment, listSk, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
 import { summaryOf } from './item-summary.js';
 import { parseRecord, reviewItemRecord } from './record-schemas.js';
@@ -24,18 +24,20 @@ export const ITEM_ENTITY = 'ReviewItem';
 
 export const itemKeys = {
   item: (workspaceId: string, itemId: string): TableKey => ({
-    pk: `${tenant(workspaceId)}#ITEM#${part(itemId)}`,
+    pk: `${tenant(workspaceId)}#ITEM#${escapeKeySegment(itemId)}`,
     sk: 'ITEM',
   }),
   open: (workspaceId: string) => `${tenant(workspaceId)}#OPEN`,
-  openInScope: (workspaceId: string, scope: string) => `${tenant(workspaceId)}#OPEN#S#${part(scope)}`,
+  openInScope: (workspaceId: string, scope: string) =>
+    `${tenant(workspaceId)}#OPEN#S#${escapeKeySegment(scope)}`,
   openOfAutomation: (workspaceId: string, automationId: string) =>
-    `${tenant(workspaceId)}#OPEN#A#${part(automationId)}`,
+    `${tenant(workspaceId)}#OPEN#A#${escapeKeySegment(automationId)}`,
   openInScopeOfAutomation: (workspaceId: string, scope: string, automationId: string) =>
-    `${tenant(workspaceId)}#OPEN#S#${part(scope)}#A#${part(automationId)}`,
+    `${tenant(workspaceId)}#OPEN#S#${escapeKeySegment(scope)}#A#${escapeKeySegment(automationId)}`,
   /** Not a request path: read only by the scheduled jobs, so no tenant prefix (docs/table-design.md). */
   due: (kind: DueKind) => `DUE#${kind}`,
-  dueSk: (at: string, workspaceId: string, itemId: string) => `${at}#${part(workspaceId)}#${part(itemId)}`,
+  dueSk: (at: string, workspaceId: string, itemId: string) =>
+    `${at}#${escapeKeySegment(workspaceId)}#${escapeKeySegment(itemId)}`,
 };
 
 /** The item as stored: the item itself, its summary, and the index attributes its state calls for. */
