@@ -624,7 +624,7 @@ function setEnv(values: Record<string, string>): () => void {
 
 describe('the production SES client (shared/aws-clients.ts)', () => {
   /**
-   * Regression (found by this test, fixed in 3b5745d): with @smithy/node-http-handler 4.x, `requestTimeout`
+   * With @smithy/node-http-handler 4.x, `requestTimeout`
    * alone only logs a warning and keeps waiting; sesClient() needs `throwOnRequestTimeout: true`. Without it a
    * send SES accepted but never answered hung until the Lambda's 30 s timeout instead of ending after 10 s as
    * a 504 with the item shown `send_unknown` (the recovery job surfaced it only minutes later). Here SES
