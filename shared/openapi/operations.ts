@@ -5,7 +5,6 @@
  * here, and an entry without a route, so the document cannot drift from the API.
  */
 import * as z from 'zod';
-import { idSchema, relatedRecordSchema } from '../domain/primitives.js';
 import {
   automationListSchema,
   bulkAnswerSchema,

@@ -14,13 +14,7 @@
  */
 import { canSee, executedAsOfScope } from '../domain/routing.js';
 import type { Caller } from '../http/request.js';
-import {
-  type DismissNote,
-  FEEDBACK_COUNTERS,
-  type FeedbackCounter,
-  FIELD_PREFIX,
-  REASON_PREFIX,
-} from './ports.js';
+import { type DismissNote, type FeedbackCounter, FIELD_PREFIX, REASON_PREFIX } from './ports.js';
 import { type ReadDeps, scopesOf } from './read-items.js';
 
 export const LATEST_NOTES = 10;

@@ -2,7 +2,6 @@
  * Auto-resolve matching (spec 3): does an email provider event say this item's email was sent or its draft
  * discarded elsewhere? The store has already narrowed the items to open items from the event's mailbox.
  */
-import type { EmailWebhookEvent } from '../../domain/email-webhook.js';
 import type { ReviewItem } from '../../domain/review-item.js';
 import { compareTimes } from '../../domain/time.js';
 import type { MailboxEvent } from '../kind.js';

@@ -9,7 +9,6 @@ import { idSchema, noControlAtAll, once, plainText } from '../../domain/primitiv
 import {
   type FieldValue,
   fieldNameSchema,
-  fieldValueSchema,
   labelSchema,
   recordTypeSchema,
   type Scalar,

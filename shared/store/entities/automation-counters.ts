@@ -5,7 +5,6 @@
  * member's stats can be summed from exactly the scopes they may see (docs/review-stats.md).
  */
 import * as z from 'zod/mini';
-import type { ExecutedAs } from '../../domain/primitives.js';
 import { scopeOf } from '../../domain/routing.js';
 import {
   COUNTER_NAMES,

@@ -9,9 +9,7 @@
  * - `due`: a pending item with expiresAt, an item in `sending` (claim time), or in `applying` (when to publish its
  *   command again), read by the jobs.
  */
-
-import type { ExecutedAs } from '../../domain/primitives.js';
-import { isOpen, type RecordRef, type ReviewItem, type ReviewStatus } from '../../domain/review-item.js';
+import { isOpen, type ReviewItem } from '../../domain/review-item.js';
 import { scopeOf } from '../../domain/routing.js';
 import { kindOf, recordRefsOf } from '../../drafts/index.js';
 import type { DueKind, ItemState } from '../../use-cases/ports.js';
