@@ -44,10 +44,8 @@ export const ACCEPTED: Record<string, { size?: number; init?: number; why: strin
   'dismiss-review-item': ZOD,
   'get-review-stats': ZOD,
   'list-automations': ZOD,
-  'record-email-delivery': ZOD,
   'republish-record-changes': ZOD,
   'reassign-review-item': ZOD,
-  'decide-review-items': ZOD,
   'get-review-feedback': ZOD,
   'receive-email-webhook': {
     init: 1.7,
