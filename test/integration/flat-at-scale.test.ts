@@ -298,7 +298,7 @@ describe(`every answer at ${SMALL} and at ${LARGE} open items`, () => {
     console.info(
       `flat-at-scale: requests per answer at ${SMALL} and ${LARGE} items: ${JSON.stringify(large)}`,
     );
-  }, 600_000);
+  }, 900_000);
 
   it(`resolves one of ${LARGE - ALICE_ITEMS} drafts in a mailbox from a webhook, reading only its thread`, async () => {
     now = new Date('2026-11-21T00:00:00.000Z');
@@ -379,5 +379,5 @@ describe(`ingest with ${MEMBERS} members`, () => {
     expect(requests).toBeLessThanOrEqual(4);
     const item = await store.getItem(workspaceId, result.outcome === 'created' ? result.itemId : '');
     expect(item?.reviewers).toEqual(['u_bob', 'u_alice', 'u_m17', 'u_m4242', 'u_m9999']);
-  }, 600_000);
+  }, 900_000);
 });
