@@ -14,8 +14,7 @@
  * | `accept-500`          | yes                              | 500 InternalFailure after SES accepted       |
  *
  * Other requests are forwarded untouched. `requests` records what happened to each SendEmail, with the
- * subject it carried, so a test can tell which emails really reached SES. `refusedEndpoint()` gives an
- * address where nothing listens (connection refused: nothing can have been sent).
+ * subject it carried, so a test can tell which emails really reached SES.
  */
 import {
   createServer,
@@ -24,8 +23,8 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
-import { closeServer } from '../../infra/local/http-server.js';
-import { boundPort, freePort, LOCAL_HOST } from '../../infra/local/ports.js';
+import { closeServer } from './http-server.js';
+import { boundPort, LOCAL_HOST } from './ports.js';
 
 export type FaultAction =
   | 'forward'
@@ -210,11 +209,6 @@ export async function startSesFaultProxy(options: SesFaultProxyOptions): Promise
       await closeServer(server);
     },
   };
-}
-
-/** An endpoint on 127.0.0.1 where nothing listens: connecting is refused, so nothing can reach SES. */
-export async function refusedEndpoint(): Promise<string> {
-  return `http://${LOCAL_HOST}:${await freePort()}`;
 }
 
 interface Answer {
