@@ -1,6 +1,7 @@
 /**
- * A fault stand-in for SES: a small HTTP server on 127.0.0.1 (ephemeral port) placed in front of the run's
- * local SES. Point an SESv2Client at `endpoint`; every SendEmail is then handled by the current plan:
+ * A fault stand-in for SES: a small HTTP server on 127.0.0.1 (ephemeral port) placed in front of local SES, by
+ * the local runtime (its switch: ses-fault-switch.ts) or by a test. Point an SESv2Client at `endpoint`; every
+ * SendEmail is then handled by the current plan:
  *
  * | action                | reaches local SES (email stored) | the client sees                              |
  * |-----------------------|----------------------------------|----------------------------------------------|
