@@ -14,7 +14,8 @@
  * schemas (`GET /schemas`, `GET /schemas/<detail-type>`) and whatever the runtime adds (`GET /stream-failures`).
  * The fault switch (spec 7): `POST /faults {"failPutEvents": n}` makes the next n PutEvents requests made by the
  * system itself (every entry's Source is the system's own) fail as EventBridge does under an outage;
- * `GET /faults` answers what is left.
+ * `GET /faults` answers what is left. The runtime adds the SES fault switch (ses-fault-switch.ts):
+ * `POST /faults/ses {"action": "reject" | "timeout" | "throttle", "count": n}`, `GET` and `DELETE /faults/ses`.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -42,6 +43,7 @@ import {
   SendMessageError,
   SQS_TARGET_PREFIX,
 } from './send-message.js';
+import { parseSesFaultRequest, type SesFaultSwitch } from './ses-fault-switch.js';
 
 export { type BusRule, type DeadLetter, type Delivery, outcomeOf } from './deliveries.js';
 export type { EventFilter, Faults } from './event-bus-core.js';
@@ -51,6 +53,7 @@ const PUT_EVENTS_TARGET = 'AWSEvents.PutEvents';
 /** On stop, deliveries under way get this long to finish before the stand-ins they use go away. */
 const STOP_WAIT_MS = 5_000;
 const SCHEMAS_PREFIX = '/schemas/';
+const SES_FAULTS_PATH = '/faults/ses';
 
 /** The bus's own options (event-bus-core.ts) and its server's. */
 export interface EventBusOptions extends EventBusCoreOptions {
@@ -63,6 +66,8 @@ export interface EventBusOptions extends EventBusCoreOptions {
    * /schemas/<detail-type>` (URL-encoded) one of them. Loaded on the first such request, not at start.
    */
   schemas?: () => Promise<Record<string, unknown>>;
+  /** The SES fault switch, served at `/faults/ses` (without it, 404). */
+  sesFaults?: SesFaultSwitch;
 }
 
 export interface LocalEventBus
@@ -90,6 +95,8 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', `http://${LOCAL_HOST}`);
+    if (url.pathname === SES_FAULTS_PATH && options.sesFaults)
+      return sesFaults(request, response, options.sesFaults);
     if (request.method === 'GET') {
       if (url.pathname === '/health') return sendJson(response, 200, { status: 'ok' });
       if (url.pathname === '/events') {
@@ -218,6 +225,29 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
       `fault switch: the next ${parsed.data.failPutEvents} PutEvents of ${bus.ownSource} events will fail`,
     );
     sendJson(response, 200, bus.faults());
+  }
+
+  async function sesFaults(
+    request: IncomingMessage,
+    response: ServerResponse,
+    faults: SesFaultSwitch,
+  ): Promise<void> {
+    if (request.method === 'GET') return sendJson(response, 200, faults.state());
+    if (request.method === 'DELETE') return sendJson(response, 200, faults.disarm());
+    if (request.method !== 'POST') {
+      response.setHeader('allow', 'GET, POST, DELETE');
+      return sendJson(response, 405, { message: `${SES_FAULTS_PATH} takes GET, POST and DELETE` });
+    }
+    let text: string;
+    try {
+      text = (await readBody(request, 4_096)).toString('utf8');
+    } catch (error) {
+      if (!(error instanceof BodyTooLargeError)) throw error;
+      return sendJson(response, 413, { message: 'The body is larger than 4096 bytes' });
+    }
+    const parsed = parseSesFaultRequest(text);
+    if (!parsed.ok) return sendJson(response, 400, parsed.problem, 'application/problem+json');
+    sendJson(response, 200, faults.arm(parsed.request));
   }
 
   const server = createServer((request, response) => {

@@ -25,6 +25,8 @@ import { createLocalLog, isLocalLogLevel, type LocalLog, type LocalLogLevel } fr
 import { portFromEnv } from './ports.js';
 import type { EventEnvelope } from './put-events.js';
 import { type LocalScheduler, startScheduler } from './scheduler.js';
+import { createSesFaultSwitch, type SesFaultSwitch } from './ses-fault-switch.js';
+import { startSesFaultProxy } from './ses-faults.js';
 import { startSesLocal } from './ses-local.js';
 import { fileCheckpoints, memoryCheckpoints } from './stream-checkpoints.js';
 import {
@@ -46,7 +48,7 @@ export interface RuntimeOptions {
   dynamodbPort?: number;
   /** Reuse a DynamoDB that is already running (tests: the global one); it is not stopped. */
   dynamodbEndpoint?: string;
-  /** Reuse a local SES that is already running; it is not stopped. */
+  /** Reuse a local SES that is already running; it is not stopped. The SES fault proxy goes in front of it too. */
   sesEndpoint?: string;
   /** DynamoDB Local data in memory instead of `<dataDir>/dynamodb`. */
   inMemory?: boolean;
@@ -125,6 +127,8 @@ export interface RuntimeHandle {
     failPutEvents(n: number): void;
     faults(): Faults;
   };
+  /** The SES fault switch in front of local SES (also `/faults/ses` on the events port). */
+  sesFaults: SesFaultSwitch;
   streams: {
     /** The table's stream, as DescribeTable answers it. */
     streamArn: string;
@@ -192,6 +196,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       loadOrCreateWebhookSecret(dataDir),
     ]);
 
+    // The handlers send through the fault proxy, which forwards to local SES unless the switch is armed.
+    const sesProxy = await startSesFaultProxy({ upstream: ses.endpoint });
+    stoppers.push(() => sesProxy.stop());
+    const sesFaults = createSesFaultSwitch(sesProxy, createLocalLog(logLevel, 'ses'));
+
     const client = localClient(dynamodb.endpoint);
     stoppers.push(() => client.destroy());
     const dynamoLog = createLocalLog(logLevel, 'dynamodb');
@@ -229,6 +238,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       // Loaded on the first GET /schemas: the catalog brings every event schema, which start does not need.
       schemas: () =>
         import('../../shared/events/catalog.js').then((catalog) => catalog.schemasByDetailType()),
+      sesFaults,
     });
     stoppers.push(() => bus.stop());
     // No await between the bus listening and this: no handler can be imported before its environment is set.
@@ -238,7 +248,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         eventBusName,
         webhookSecret,
         dynamodbEndpoint: conflictRule?.endpoint ?? dynamodb.endpoint,
-        sesEndpoint: ses.endpoint,
+        sesEndpoint: sesProxy.endpoint,
         eventsEndpoint: bus.endpoint,
         failureQueueUrl: bus.failureQueueUrl,
         powertoolsLogLevel: options.powertoolsLogLevel ?? nonEmpty(env.POWERTOOLS_LOG_LEVEL),
@@ -256,7 +266,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       log: createLocalLog(logLevel, 'api'),
       healthChecks: {
         dynamodb: () => tableAnswers(client, tableName),
-        ses: () => answers200(`${ses.endpoint}/health-check`),
+        ses: () => answers200(`${sesProxy.endpoint}/health-check`),
         eventBus: () => answers200(`${bus.endpoint}/health`),
       },
     });
@@ -319,6 +329,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         failPutEvents: bus.failPutEvents,
         faults: bus.faults,
       },
+      sesFaults,
       streams: { streamArn, failures: streamReader.failures, sync: streamReader.sync },
       scheduler,
       dynamodbPid: dynamodb.pid,

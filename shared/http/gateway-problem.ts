@@ -8,7 +8,7 @@
  */
 
 /** The same base as the handlers' problem types (shared/http/problem.ts). */
-const PROBLEM_TYPE_BASE = 'https://for-review.dev/problems/';
+export const PROBLEM_TYPE_BASE = 'https://for-review.dev/problems/';
 
 export interface GatewayProblem {
   type: string;

@@ -382,6 +382,30 @@ describe('README: your first review item', () => {
   });
 });
 
+describe('README: the SES fault switch', () => {
+  const README = 'README.md';
+
+  it('a rejected send answers 502 with the item pending again; once the fault is spent, approving sends it', () => {
+    const id = stepRunning(README, /send-event -- docs\/examples\/demo-check-in\.json/).output.trim();
+    expect(id).toMatch(/^ri_[0-9A-Za-z]+$/);
+    expect(jsonOf(stepRunning(README, /-X POST .*\/faults\/ses$/))).toMatchObject({
+      armed: { action: 'reject', left: 1 },
+    });
+    const [, rejected, sent] = stepsOf(README).filter((step) =>
+      /\/review-items\/\$ID\/approve$/.test(step.command),
+    );
+    expect(rejected && jsonOf(rejected)).toMatchObject({
+      status: 502,
+      item: { id, status: 'pending', lastSendError: { code: 'MessageRejected' } },
+    });
+    expect(jsonOf(stepRunning(README, /^curl -sS \$EVENTS\/faults\/ses$/))).toMatchObject({
+      armed: null,
+      sends: expect.arrayContaining([expect.objectContaining({ action: 'reject', reachedSes: false })]),
+    });
+    expect(sent && itemSchema.parse(jsonOf(sent))).toMatchObject({ id, status: 'sent' });
+  });
+});
+
 describe('docs/mcp.md: a tool called with curl', () => {
   it("answers the tool's structured result", () => {
     const answer = z

@@ -15,6 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '../../infra/local/put-events.js';
+import { type SesFaultProxy, startSesFaultProxy } from '../../infra/local/ses-faults.js';
 import { rawProposal } from '../fixtures/index.js';
 import { sesEndpoint } from '../support/endpoints.js';
 import {
@@ -26,7 +27,6 @@ import {
 } from '../support/event-schemas.js';
 import { rawRecordCreate, rawRecordUpdate } from '../support/records.js';
 import { type ApiClient, type ApiItem, type Scenario, startScenario, unique } from '../support/scenario.js';
-import { type SesFaultProxy, startSesFaultProxy } from '../support/ses-faults.js';
 
 const REJECTED = '[rejected by SES]';
 

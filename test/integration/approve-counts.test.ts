@@ -4,6 +4,7 @@
  * SESv2Client with the same kind of counting middleware. Real DynamoDB Local, real local SES.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FaultAction, type SesFaultProxy, startSesFaultProxy } from '../../infra/local/ses-faults.js';
 import { MAX_RELATED_RECORDS } from '../../shared/domain/primitives.js';
 import { MAX_REVIEWERS } from '../../shared/domain/routing.js';
 import { SendFailedError } from '../../shared/drafts/email/approve.js';
@@ -22,7 +23,6 @@ import {
   testMailer,
   uniqueProposal,
 } from '../support/items.js';
-import { type FaultAction, type SesFaultProxy, startSesFaultProxy } from '../support/ses-faults.js';
 
 const alice = callerOf(RUN_USER);
 /** Owners of related records: with a workspace run, each is a reviewer. */

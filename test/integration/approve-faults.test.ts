@@ -4,10 +4,16 @@
  * is found and surfaced; every approval ends in a visible state.
  *
  * Real DynamoDB Local and real local SES; the faults come from a stand-in placed in front of local SES
- * (test/support/ses-faults.ts), so "accepted" means the email really is in local SES's store. The mailer is
+ * (infra/local/ses-faults.ts), so "accepted" means the email really is in local SES's store. The mailer is
  * the real SesMailer on an SESv2Client with `maxAttempts: 1` and a 1 s request timeout.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type FaultAction,
+  inSequence,
+  type SesFaultProxy,
+  startSesFaultProxy,
+} from '../../infra/local/ses-faults.js';
 import type { ReviewItem } from '../../shared/domain/review-item.js';
 import { SendFailedError } from '../../shared/drafts/email/approve.js';
 import { ConflictError } from '../../shared/errors.js';
@@ -15,7 +21,7 @@ import type { EmailItem } from '../../shared/mail/mailer.js';
 import { approveItem, dismissItem } from '../../shared/use-cases/decide.js';
 import { ingestProposal } from '../../shared/use-cases/ingest-proposal.js';
 import { INTERRUPTED_AFTER_MS, recoverInterruptedSends } from '../../shared/use-cases/scheduled-jobs.js';
-import { sesEndpoint } from '../support/endpoints.js';
+import { refusedEndpoint, sesEndpoint } from '../support/endpoints.js';
 import {
   callerOf,
   createItemEnv,
@@ -32,13 +38,6 @@ import {
   uniqueProposal,
 } from '../support/items.js';
 import { findEmails } from '../support/ses.js';
-import {
-  type FaultAction,
-  inSequence,
-  refusedEndpoint,
-  type SesFaultProxy,
-  startSesFaultProxy,
-} from '../support/ses-faults.js';
 
 const REQUEST_TIMEOUT_MS = 1_000;
 const alice = callerOf(RUN_USER);

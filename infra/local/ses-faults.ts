@@ -1,6 +1,7 @@
 /**
- * A fault stand-in for SES: a small HTTP server on 127.0.0.1 (ephemeral port) placed in front of the run's
- * local SES. Point an SESv2Client at `endpoint`; every SendEmail is then handled by the current plan:
+ * A fault stand-in for SES: a small HTTP server on 127.0.0.1 (ephemeral port) placed in front of local SES, by
+ * the local runtime (its switch: ses-fault-switch.ts) or by a test. Point an SESv2Client at `endpoint`; every
+ * SendEmail is then handled by the current plan:
  *
  * | action                | reaches local SES (email stored) | the client sees                              |
  * |-----------------------|----------------------------------|----------------------------------------------|
@@ -13,9 +14,8 @@
  * | `accept-reset`        | yes                              | the connection destroyed after SES accepted  |
  * | `accept-500`          | yes                              | 500 InternalFailure after SES accepted       |
  *
- * Other requests are forwarded untouched. `requests` records what happened to each SendEmail, with the
- * subject it carried, so a test can tell which emails really reached SES. `refusedEndpoint()` gives an
- * address where nothing listens (connection refused: nothing can have been sent).
+ * Other requests are forwarded untouched. `requests` records what happened to each SendEmail (the last 1,000:
+ * `npm start` runs for long), with the subject it carried, so a test can tell which emails really reached SES.
  */
 import {
   createServer,
@@ -24,8 +24,8 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
-import { closeServer } from '../../infra/local/http-server.js';
-import { boundPort, freePort, LOCAL_HOST } from '../../infra/local/ports.js';
+import { closeServer } from './http-server.js';
+import { boundPort, LOCAL_HOST } from './ports.js';
 
 export type FaultAction =
   | 'forward'
@@ -43,10 +43,15 @@ export interface SendRequestInfo {
   subject: string | undefined;
 }
 
+/** How many SendEmail records `requests` keeps. */
+export const MAX_KEPT_REQUESTS = 1_000;
+
 /** One action for every SendEmail, or a function choosing per request. */
 export type FaultPlan = FaultAction | ((request: SendRequestInfo) => FaultAction);
 
 export interface FaultRecord extends SendRequestInfo {
+  /** When it arrived (ISO 8601). */
+  at: string;
   action: FaultAction;
   /** Whether the request was passed on to local SES (which then stored the email if it answered 200). */
   forwarded: boolean;
@@ -58,7 +63,7 @@ export interface SesFaultProxy {
   endpoint: string;
   /** Replaces the plan for the SendEmails that come next. */
   use(plan: FaultPlan): void;
-  /** Every SendEmail received so far, oldest first. */
+  /** The SendEmails received so far, oldest first: the last 1,000 (MAX_KEPT_REQUESTS). */
   readonly requests: readonly FaultRecord[];
   /** Resolves once every forward already started has had local SES's answer (so its email is in the store). */
   settled(): Promise<void>;
@@ -91,6 +96,7 @@ export async function startSesFaultProxy(options: SesFaultProxyOptions): Promise
   const lateMs = options.lateMs ?? 2_500;
   let plan: FaultPlan = options.plan ?? 'forward';
   const requests: FaultRecord[] = [];
+  let received = 0;
   const inFlight = new Set<Promise<unknown>>();
   const timers = new Set<NodeJS.Timeout>();
 
@@ -106,10 +112,11 @@ export async function startSesFaultProxy(options: SesFaultProxyOptions): Promise
       relay(res, await forward(req, body));
       return;
     }
-    const info: SendRequestInfo = { index: requests.length, subject: subjectOf(body) };
+    const info: SendRequestInfo = { index: received++, subject: subjectOf(body) };
     const action = typeof plan === 'function' ? plan(info) : plan;
-    const record: FaultRecord = { ...info, action, forwarded: false };
+    const record: FaultRecord = { ...info, at: new Date().toISOString(), action, forwarded: false };
     requests.push(record);
+    if (requests.length > MAX_KEPT_REQUESTS) requests.splice(0, requests.length - MAX_KEPT_REQUESTS);
 
     switch (action) {
       case 'reject':
@@ -210,11 +217,6 @@ export async function startSesFaultProxy(options: SesFaultProxyOptions): Promise
       await closeServer(server);
     },
   };
-}
-
-/** An endpoint on 127.0.0.1 where nothing listens: connecting is refused, so nothing can reach SES. */
-export async function refusedEndpoint(): Promise<string> {
-  return `http://${LOCAL_HOST}:${await freePort()}`;
 }
 
 interface Answer {
