@@ -26,6 +26,18 @@ export interface RouteMatcher<R extends RouteTemplate> {
   methods(path: string): string[];
 }
 
+/**
+ * True for a CORS preflight: `OPTIONS` with `Origin` and `Access-Control-Request-Method`. An API with CORS answers it
+ * without invoking a route, unless a route takes OPTIONS on its path, as the `$default` route takes every request.
+ */
+export function isPreflight(method: string, headers: Record<string, string | undefined>): boolean {
+  return (
+    method === 'OPTIONS' &&
+    headers.origin !== undefined &&
+    headers['access-control-request-method'] !== undefined
+  );
+}
+
 type Segment =
   | { kind: 'static'; value: string }
   | { kind: 'param'; name: string }
