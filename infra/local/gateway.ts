@@ -9,7 +9,8 @@
  * A refused token gets API Gateway's bare 401 `{"message":"Unauthorized"}`, which AWS does not let an HTTP API
  * change; the reason (another data folder's key, expired, wrong issuer or audience) goes to the runtime's log,
  * where a developer looks. A request no route takes is answered as problem details: 404 when no route has its
- * path, 405 with `Allow` when routes have the path but not the method.
+ * path, 405 with `Allow` when routes have the path but not the method, the answers the manifest's `no-route`
+ * function gives on the `$default` route in AWS (this gateway gives them without invoking it).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
