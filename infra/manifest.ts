@@ -26,6 +26,11 @@ export type Trigger =
   /** An API Gateway HTTP API route. `auth: 'jwt'` puts the JWT authorizer in front of it. */
   | { kind: 'http'; method: HttpMethod; path: string; auth: 'jwt' | 'none' }
   /**
+   * The HTTP API's `$default` route: every request no `http` trigger takes, OPTIONS included, without the JWT
+   * authorizer. One function at most. The local gateway gives those requests the same answers itself.
+   */
+  | { kind: 'http-default' }
+  /**
    * An EventBridge rule on the configured bus, or (`bus: 'default'`) on the account's default bus, where AWS
    * services such as SES publish their events.
    */
@@ -303,6 +308,13 @@ export const functions: FunctionSpec[] = [
     description: 'Answers 200 when the function can reach its table',
     triggers: [http(routes.healthRoute)],
     access: { table: 'read' },
+  },
+  {
+    name: 'no-route',
+    description: 'Answers a request no route takes: 404, or 405 with Allow, as problem details',
+    // Without it API Gateway answers these 404 {"message":"Not Found"}, whatever the method.
+    triggers: [{ kind: 'http-default' }],
+    access: {},
   },
 ];
 

@@ -76,14 +76,8 @@ function originMatches(pattern: string, origin: string): boolean {
   );
 }
 
-/** True for a CORS preflight request (API Gateway answers it without invoking any route). */
-export function isPreflight(method: string, headers: Record<string, string | undefined>): boolean {
-  return (
-    method === 'OPTIONS' &&
-    headers.origin !== undefined &&
-    headers['access-control-request-method'] !== undefined
-  );
-}
+// The function behind the `$default` route tells a preflight by the same test.
+export { isPreflight } from '../../shared/http/route-match.js';
 
 /** The headers of a preflight answer (204); none when the origin is not allowed. */
 export function preflightHeaders(cors: CorsConfig, origin: string | undefined): Record<string, string> {

@@ -9,13 +9,14 @@
  * A refused token gets API Gateway's bare 401 `{"message":"Unauthorized"}`, which AWS does not let an HTTP API
  * change; the reason (another data folder's key, expired, wrong issuer or audience) goes to the runtime's log,
  * where a developer looks. A request no route takes is answered as problem details: 404 when no route has its
- * path, 405 with `Allow` when routes have the path but not the method.
+ * path, 405 with `Allow` when routes have the path but not the method, the answers the manifest's `no-route`
+ * function gives on the `$default` route in AWS (this gateway gives them without invoking it).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { JWTPayload } from 'jose';
-import { methodNotAllowed, routeNotFound } from '../../shared/http/gateway-problem.js';
+import { noRouteAnswer } from '../../shared/http/gateway-problem.js';
 import { apiGatewayEvent, type HttpResult, httpResultOf } from './api-gateway-event.js';
 import { type CorsConfig, isPreflight, preflightHeaders, withCorsHeaders } from './cors.js';
 import { type HandlerInvoker, HandlerLoadError } from './handlers.js';
@@ -81,17 +82,8 @@ export async function startGateway(options: GatewayOptions): Promise<LocalGatewa
 
   /** Our answer to a request no route takes (problem details, unlike API Gateway's own answers). */
   const noRoute = (method: string, path: string): HttpResult => {
-    const allowed = table.methods(path);
-    const problem =
-      allowed.length === 0 ? routeNotFound(method, path) : methodNotAllowed(method, path, allowed);
-    return {
-      statusCode: problem.status,
-      headers: {
-        'content-type': 'application/problem+json',
-        ...(allowed.length === 0 ? {} : { allow: allowed.join(', ') }),
-      },
-      body: Buffer.from(JSON.stringify(problem)),
-    };
+    const { problem, headers } = noRouteAnswer(method, path, table.methods(path));
+    return { statusCode: problem.status, headers, body: Buffer.from(JSON.stringify(problem)) };
   };
 
   async function authorize(request: IncomingMessage): Promise<Authorization> {

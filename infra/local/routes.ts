@@ -1,8 +1,8 @@
 /**
- * API Gateway HTTP API route selection: a request goes to the most specific route for its method.
- * Segment by segment, a static segment beats a `{param}`, which beats a greedy `{proxy+}`; so
- * `GET /review-items/summary` wins over `GET /review-items/{id}`, as in API Gateway.
+ * The local gateway's route table: the manifest's HTTP routes, selected as API Gateway selects them
+ * (shared/http/route-match.ts), each match with the route key and path parameters its event carries.
  */
+import { routeMatcher } from '../../shared/http/route-match.js';
 import type { FunctionSpec, HttpMethod } from '../manifest.js';
 
 export interface HttpRoute {
@@ -10,18 +10,6 @@ export interface HttpRoute {
   method: HttpMethod;
   path: string;
   auth: 'jwt' | 'none';
-}
-
-type Segment =
-  | { kind: 'static'; value: string }
-  | { kind: 'param'; name: string }
-  | { kind: 'greedy'; name: string };
-
-const RANK: Record<Segment['kind'], number> = { static: 0, param: 1, greedy: 2 };
-
-interface CompiledRoute {
-  route: HttpRoute;
-  segments: Segment[];
 }
 
 export type RouteMatch =
@@ -35,86 +23,14 @@ export interface RouteTable {
 }
 
 export function routeTable(routes: HttpRoute[]): RouteTable {
-  const compiled = routes.map((route) => ({ route, segments: compileTemplate(route.path) }));
+  const matcher = routeMatcher(routes);
   return {
     match(method, path) {
-      const parts = path.split('/').slice(1);
-      const candidates = compiled
-        .filter((entry) => entry.route.method === method)
-        .flatMap((entry) => {
-          const pathParameters = bind(entry.segments, parts);
-          return pathParameters ? [{ entry, pathParameters }] : [];
-        })
-        .sort((a, b) => compareSpecificity(a.entry, b.entry));
-      const best = candidates[0];
+      const best = matcher.match(method, path);
       if (!best) return { found: false };
-      const { route } = best.entry;
-      return {
-        found: true,
-        route,
-        routeKey: `${route.method} ${route.path}`,
-        pathParameters: best.pathParameters,
-      };
+      const { route, pathParameters } = best;
+      return { found: true, route, routeKey: `${route.method} ${route.path}`, pathParameters };
     },
-    methods(path) {
-      const parts = path.split('/').slice(1);
-      const methods = compiled
-        .filter((entry) => bind(entry.segments, parts) !== undefined)
-        .map((entry) => entry.route.method);
-      return [...new Set(methods)].sort();
-    },
+    methods: (path) => matcher.methods(path),
   };
-}
-
-function compileTemplate(path: string): Segment[] {
-  return path
-    .split('/')
-    .slice(1)
-    .map((part): Segment => {
-      const variable = /^\{([A-Za-z0-9_]+)(\+?)\}$/.exec(part);
-      if (!variable?.[1]) return { kind: 'static', value: part };
-      return variable[2] ? { kind: 'greedy', name: variable[1] } : { kind: 'param', name: variable[1] };
-    });
-}
-
-/** The path parameters when the path fits the template, else undefined. */
-function bind(segments: Segment[], parts: string[]): Record<string, string> | undefined {
-  const parameters: Record<string, string> = {};
-  for (const [index, segment] of segments.entries()) {
-    if (segment.kind === 'greedy') {
-      const rest = parts.slice(index);
-      if (rest.length === 0 || rest.join('/') === '') return undefined;
-      parameters[segment.name] = decode(rest.join('/'));
-      return parameters;
-    }
-    const part = parts[index];
-    if (part === undefined) return undefined;
-    if (segment.kind === 'static') {
-      if (decode(part) !== segment.value) return undefined;
-    } else {
-      if (part === '') return undefined;
-      parameters[segment.name] = decode(part);
-    }
-  }
-  return parts.length === segments.length ? parameters : undefined;
-}
-
-function compareSpecificity(a: CompiledRoute, b: CompiledRoute): number {
-  const length = Math.max(a.segments.length, b.segments.length);
-  for (let index = 0; index < length; index += 1) {
-    const left = a.segments[index];
-    const right = b.segments[index];
-    if (!left || !right) return left ? -1 : 1;
-    const difference = RANK[left.kind] - RANK[right.kind];
-    if (difference !== 0) return difference;
-  }
-  return 0;
-}
-
-function decode(part: string): string {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    return part;
-  }
 }

@@ -170,7 +170,7 @@ export class ManifestFunction extends Construct {
         : this.asyncEventAgeAlarm(spec),
     ];
     // The Errors alarm's blind spot: an HTTP handler's thrown error becomes a 500 answer, not a Lambda error.
-    if (spec.triggers.some((trigger) => trigger.kind === 'http')) {
+    if (spec.triggers.some((trigger) => trigger.kind === 'http' || trigger.kind === 'http-default')) {
       this.alarms.push(
         this.alarm(
           'HandledServerErrors',

@@ -5,6 +5,8 @@ import {
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
+  HttpRoute,
+  HttpRouteKey,
   type HttpStage,
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -52,8 +54,8 @@ export interface StatelessStackProps extends StackProps {
 }
 
 /**
- * Why each manifest route with `auth: 'none'` may be public. A new public route must be added here, or
- * synthesis fails: going without the JWT authorizer is a decision, never a default.
+ * Why each manifest route with `auth: 'none'`, and the `$default` route, may be public. A new public route must be
+ * added here, or synthesis fails: going without the JWT authorizer is a decision, never a default.
  */
 export const PUBLIC_ROUTES: Readonly<Record<string, string>> = {
   'POST /webhooks/email':
@@ -63,6 +65,9 @@ export const PUBLIC_ROUTES: Readonly<Record<string, string>> = {
   'GET /openapi.json':
     'The API description, the same document the repository publishes in docs/openapi.json; built from the ' +
     'manifest and the schemas at init, it reads no table and carries no data.',
+  $default:
+    'Takes only the requests no route takes and answers them 404 or 405 (problem details naming the method and ' +
+    'path); its function has no grants, reads nothing and invokes no other function.',
 };
 
 /**
@@ -140,7 +145,11 @@ export class StatelessStack extends Stack {
       }),
     );
 
-    [this.api, this.stage] = this.httpApi(config, triggersOf(specs, 'http'));
+    [this.api, this.stage] = this.httpApi(
+      config,
+      triggersOf(specs, 'http'),
+      triggersOf(specs, 'http-default'),
+    );
     this.eventRules({ configured: props.eventBus, default: defaultBus }, triggersOf(specs, 'event'));
     this.schedules(triggersOf(specs, 'schedule'));
     this.streamSubscriptions = triggersOf(specs, 'stream').map((trigger) => {
@@ -184,7 +193,11 @@ export class StatelessStack extends Stack {
     return this.manifestFunction(name).function;
   }
 
-  private httpApi(config: DeployConfig, httpRoutes: Triggered<'http'>[]): [HttpApi, HttpStage] {
+  private httpApi(
+    config: DeployConfig,
+    httpRoutes: Triggered<'http'>[],
+    defaultRoutes: Triggered<'http-default'>[],
+  ): [HttpApi, HttpStage] {
     const api = new HttpApi(this, 'HttpApi', {
       apiName: `for-review-${config.stage}`,
       description: 'Review queue and actions (JWT) and the email provider webhook (signed)',
@@ -240,7 +253,30 @@ export class StatelessStack extends Stack {
         Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason: publicReason });
       }
     }
+    this.defaultRoute(api, defaultRoutes, config.corsOrigins.length > 0);
     return [api, stage];
+  }
+
+  /** The `$default` route: what API Gateway does with a request no other route takes. */
+  private defaultRoute(api: HttpApi, defaultRoutes: Triggered<'http-default'>[], cors: boolean): void {
+    const [route, ...others] = defaultRoutes;
+    if (!route) return;
+    if (others.length > 0)
+      throw new Error(
+        `An HTTP API has one $default route, not one for each of ${defaultRoutes.map((r) => r.fn.name).join(', ')}`,
+      );
+    const publicReason = PUBLIC_ROUTES.$default;
+    if (!publicReason)
+      throw new Error('The $default route has no reason in PUBLIC_ROUTES (it has no authorizer)');
+    const httpRoute = new HttpRoute(api, 'DefaultRoute', {
+      httpApi: api,
+      routeKey: HttpRouteKey.DEFAULT,
+      integration: new HttpLambdaIntegration(`${route.fn.name}-default`, this.fn(route.fn.name)),
+      authorizer: new HttpNoneAuthorizer(),
+    });
+    Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason: publicReason });
+    // With CORS, API Gateway hands the $default route the preflights no route takes; the function answers them.
+    if (cors) this.manifestFunction(route.fn.name).function.addEnvironment('CORS_CONFIGURED', 'true');
   }
 
   private eventRules(

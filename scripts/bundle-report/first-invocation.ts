@@ -123,6 +123,12 @@ function invocationFor(trigger: Trigger): FirstInvocation {
   switch (trigger.kind) {
     case 'http':
       return httpInvocation(trigger.method, trigger.path, trigger.auth === 'jwt');
+    // A path no route has: the 404 that most requests reaching the `$default` route get.
+    case 'http-default':
+      return {
+        ...httpInvocation('GET', '/no-such-route', false, '$default'),
+        label: '$default (GET /no-such-route)',
+      };
     case 'event': {
       const detailType = trigger.pattern['detail-type'][0] ?? '';
       const detail = EVENT_DETAILS[detailType];
@@ -144,8 +150,12 @@ function invocationFor(trigger: Trigger): FirstInvocation {
   }
 }
 
-function httpInvocation(method: string, path: string, jwt: boolean): FirstInvocation {
-  const routeKey = `${method} ${path}`;
+function httpInvocation(
+  method: string,
+  path: string,
+  jwt: boolean,
+  routeKey = `${method} ${path}`,
+): FirstInvocation {
   const pathParameters: Record<string, string> = {};
   const rawPath = path.replace(/\{([^}]+)\}/g, (_, name: string) => {
     pathParameters[name] = PATH_VALUES[name] ?? `sample_${name}`;

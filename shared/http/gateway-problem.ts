@@ -48,6 +48,24 @@ export const methodNotAllowed = (method: string, path: string, allowed: readonly
     `${path} takes ${allowed.join(', ')}, not ${method}`,
   );
 
+/**
+ * The answer to a request no route takes, as problem details: 404 when no route has its path, else 405 with `Allow`
+ * listing `allowed`, the methods the routes with its path take. The local gateway and the function behind the HTTP
+ * API's `$default` route (functions/no-route.ts) both answer with it.
+ */
+export function noRouteAnswer(
+  method: string,
+  path: string,
+  allowed: readonly string[],
+): { problem: GatewayProblem; headers: Record<string, string> } {
+  if (allowed.length === 0)
+    return { problem: routeNotFound(method, path), headers: { 'content-type': 'application/problem+json' } };
+  return {
+    problem: methodNotAllowed(method, path, allowed),
+    headers: { 'content-type': 'application/problem+json', allow: allowed.join(', ') },
+  };
+}
+
 const GATEWAY_DETAILS: Record<number, string> = {
   401: 'The gateway refused the request: no valid bearer token (missing, malformed, expired, or for another issuer or audience)',
 };

@@ -72,7 +72,7 @@ describe('cdk-nag AwsSolutions', () => {
         .get('AwsSolutions-APIG4')
         ?.map((a) => a.path.replace(/.*\/HttpApi\//, ''))
         .sort(),
-    ).toEqual(['GET--health', 'GET--openapi.json', 'POST--webhooks--email']);
+    ).toEqual(['DefaultRoute', 'GET--health', 'GET--openapi.json', 'POST--webhooks--email']);
     expect(count('AwsSolutions-SMG4')).toBe(1);
     expect(acks.get('AwsSolutions-SQS3')?.every((a) => a.path.endsWith('/Queue'))).toBe(true);
     for (const list of acks.values())

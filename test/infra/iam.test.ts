@@ -52,7 +52,7 @@ function expectedActions(fn: FunctionSpec): Set<string> {
   if (fn.access.webhookSecret) actions.push('secretsmanager:GetSecretValue');
   if (consumesStream(fn)) actions.push(...STREAM_READ_ACTIONS);
   // The on-failure destination of EventBridge-invoked functions (SqsDestination) and of stream mappings (SqsDlq).
-  if (fn.triggers.some((t) => t.kind !== 'http')) {
+  if (fn.triggers.some((t) => t.kind !== 'http' && t.kind !== 'http-default')) {
     actions.push('sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
   }
   return new Set(actions);
@@ -86,6 +86,16 @@ describe('IAM: least privilege', () => {
       expect(actionsOf(statementsOf(name))).toEqual(expectedActions(fn));
     },
   );
+
+  it('lets the function behind the $default route touch nothing: only its logs and traces', () => {
+    const [noRoute, ...others] = functions.filter((fn) => fn.triggers.some((t) => t.kind === 'http-default'));
+
+    expect(others).toEqual([]);
+    expect(noRoute?.access).toEqual({});
+    expect(actionsOf(statementsOf(noRoute?.name ?? ''))).toEqual(
+      new Set(['logs:CreateLogStream', 'logs:PutLogEvents', ...XRAY_ACTIONS]),
+    );
+  });
 
   it('no policy anywhere allows a Scan', () => {
     const all = [...policyStatements(s.statefulTemplate), ...policyStatements(s.statelessTemplate)];

@@ -110,6 +110,8 @@ describe('functions: one per manifest entry', () => {
       expected.WEBHOOK_SECRET_ARN = { Ref: statefulId('AWS::SecretsManager::Secret') };
     // Where the event middleware dead-letters an invalid event: the function's own on-failure queue.
     if (isEventFed(fn)) expected.DEAD_LETTER_QUEUE_URL = { Ref: logicalId(fnOf(name).failureQueue!.queue) };
+    // This API has CORS: the $default route's function answers the preflights API Gateway hands it.
+    if (fn.triggers.some((t) => t.kind === 'http-default')) expected.CORS_CONFIGURED = 'true';
 
     expect(s.deref(env)).toEqual(expected);
   });
@@ -198,12 +200,37 @@ describe('concurrency caps (the manifest `concurrency`): reserved concurrency', 
 
 describe('HTTP API: one route per manifest http trigger', () => {
   const authorizerId = () => Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0];
+  const defaultRouteFunctions = functions.filter((fn) => fn.triggers.some((t) => t.kind === 'http-default'));
 
-  it('has exactly the manifest routes, and only /webhooks/email, /health and /openapi.json are public', () => {
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', httpRoutes.length);
+  it('has exactly the manifest routes and $default, and only /webhooks/email, /health, /openapi.json and $default are public', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', httpRoutes.length + 1);
     const publicRoutes = httpRoutes.filter((r) => r.auth === 'none').map((r) => `${r.method} ${r.path}`);
     expect(publicRoutes.sort()).toEqual(['GET /health', 'GET /openapi.json', 'POST /webhooks/email']);
-    expect(Object.keys(PUBLIC_ROUTES).sort()).toEqual(publicRoutes.sort());
+    expect(Object.keys(PUBLIC_ROUTES).sort()).toEqual([...publicRoutes, '$default'].sort());
+  });
+
+  it('sends every request no route takes ($default) to no-route, with no authorizer', () => {
+    expect(defaultRouteFunctions.map((fn) => fn.name)).toEqual(['no-route']);
+    const routes = Object.values(
+      template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: '$default' } }),
+    ) as Resource[];
+    expect(routes).toHaveLength(1);
+    const props = routes[0]!.Properties as { Target: { 'Fn::Join': [string, [string, { Ref: string }]] } };
+
+    expect(props).toMatchObject({ AuthorizationType: 'NONE' });
+    expect(props).not.toHaveProperty('AuthorizerId');
+    expect(resource(props.Target['Fn::Join'][1][1].Ref).Properties).toMatchObject({
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: { 'Fn::GetAtt': [functionId('no-route'), 'Arn'] },
+    });
+  });
+
+  it('refuses a second function on the $default route', () => {
+    const noRoute = defaultRouteFunctions[0]!;
+    expect(() => synth({ functions: [noRoute, { ...noRoute, name: 'health' }] })).toThrow(
+      /one \$default route/,
+    );
   });
 
   it.each(httpRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))(
@@ -267,9 +294,17 @@ describe('HTTP API: one route per manifest http trigger', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://app.acme.com'] }),
     });
-    synth().statelessTemplate.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+    const withoutCors = synth().statelessTemplate;
+    withoutCors.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       CorsConfiguration: Match.absent(),
     });
+    // With CORS, API Gateway hands the $default route the preflights no route takes: no-route answers them.
+    const variablesIn = (t: Template) =>
+      (t.toJSON().Resources[functionId('no-route')] as Resource).Properties.Environment as {
+        Variables: Record<string, string>;
+      };
+    expect(variablesIn(template).Variables.CORS_CONFIGURED).toBe('true');
+    expect(variablesIn(withoutCors).Variables).not.toHaveProperty('CORS_CONFIGURED');
   });
 
   it('outputs the API URL and the bus name', () => {
@@ -521,7 +556,9 @@ describe('the outbox stream: one event source mapping per manifest stream trigge
 
 describe('queues and alarms', () => {
   const queues = () => Object.keys(template.findResources('AWS::SQS::Queue'));
-  const httpFunctions = functions.filter((fn) => fn.triggers.some((t) => t.kind === 'http'));
+  const httpFunctions = functions.filter((fn) =>
+    fn.triggers.some((t) => t.kind === 'http' || t.kind === 'http-default'),
+  );
   /**
    * One per queue; Errors and Throttles (AsyncEventAge when capped) per function; HandledServerErrors per HTTP
    * function; IteratorAge per stream mapping; API 5xx and p99 latency, SendsUnknown, SES bounce and complaint rates.
