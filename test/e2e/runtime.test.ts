@@ -487,17 +487,7 @@ describe('stopping', () => {
     const child = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['infra/local/start.ts'], {
       cwd: REPO_ROOT,
       // Not this worker's environment: the runtime above has pointed it at its own stand-ins.
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        PORT: '0',
-        EVENTS_PORT: '0',
-        SES_PORT: '0',
-        DYNAMODB_PORT: '0',
-        LOCAL_DATA_DIR: dataDir,
-        LOCAL_LOG_LEVEL: 'warn',
-      },
+      env: startEnv(dataDir),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
@@ -525,16 +515,7 @@ describe('stopping', () => {
       const dataDir = await mkdtemp(join(tmpdir(), 'for-review-npm-start-'));
       const child = spawn('npm', ['start'], {
         cwd: REPO_ROOT,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          PORT: '0',
-          EVENTS_PORT: '0',
-          SES_PORT: '0',
-          DYNAMODB_PORT: '0',
-          LOCAL_DATA_DIR: dataDir,
-          LOCAL_LOG_LEVEL: 'warn',
-        },
+        env: startEnv(dataDir),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       try {
@@ -572,6 +553,21 @@ describe('stopping', () => {
     90_000,
   );
 });
+
+/** A local runtime's environment of its own: free ports, its data folder, nothing of this worker's stand-ins. */
+function startEnv(dataDir: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    PORT: '0',
+    EVENTS_PORT: '0',
+    SES_PORT: '0',
+    DYNAMODB_PORT: '0',
+    LOCAL_DATA_DIR: dataDir,
+    LOCAL_LOG_LEVEL: 'warn',
+  };
+}
 
 /** Whether nothing listens on the port (on 127.0.0.1, or on every interface as DynamoDB Local does). */
 function isFree(port: number): Promise<boolean> {
