@@ -84,7 +84,7 @@ export interface FunctionSpec {
 
 /**
  * The cap of every function an EventBridge rule feeds: an automation run proposes for thousands of records at
- * once, a CRM bulk update or a directory sync sends thousands of events in seconds. docs/deploy.md says why 8.
+ * once, a CRM bulk update or a directory sync sends thousands of events in seconds. docs/deploy.md ("Bursts") says why 4.
  */
 export const BURST_CONCURRENCY = 4;
 
