@@ -14,7 +14,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       seed: { type: 'string', default: String(Math.floor(Math.random() * 2 ** 31)) },
-      operations: { type: 'string', default: '2000' },
+      operations: { type: 'string', default: '3000' },
       'crash-rate': { type: 'string', default: '0.4' },
       'min-crashes': { type: 'string', default: '500' },
       verbose: { type: 'boolean', default: false },
@@ -39,6 +39,7 @@ async function main(): Promise<number> {
       operations,
       crashRate,
       ...(values.verbose ? { log: (line: string) => console.log(line) } : {}),
+      progress: (done, crashes) => console.log(`${done} operations, ${crashes} crashes`),
     });
     console.log('\noperation × crash point: passes / fired');
     for (const [pair, { passes, fired }] of [...report.coverage].sort(([a], [b]) => a.localeCompare(b)))

@@ -11,8 +11,13 @@
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { createDocumentClient } from '../../shared/aws-clients.js';
 import { Crash, type CrashPointName } from '../../shared/crash-points.js';
-import type { RecordChangeAnswer, RecordChanged } from '../../shared/domain/crm-events.js';
-import type { EmailWebhookEvent } from '../../shared/domain/email-webhook.js';
+import {
+  type RecordChangeAnswer,
+  recordChangeAppliedSchema,
+  recordChangedSchema,
+  recordChangeRejectedSchema,
+} from '../../shared/domain/crm-events.js';
+import { emailWebhookSchema } from '../../shared/domain/email-webhook.js';
 import type { ReviewItem } from '../../shared/domain/review-item.js';
 import { DomainError } from '../../shared/errors.js';
 import type { OutEvent } from '../../shared/events/out-events.js';
@@ -52,6 +57,8 @@ export interface SoakOptions {
   /** The share of operations that run with a crash point armed. */
   crashRate: number;
   log?: (line: string) => void;
+  /** Called every 500 operations with the operations and crashes so far. */
+  progress?: (operations: number, crashes: number) => void;
 }
 
 export interface SoakReport {
@@ -98,7 +105,7 @@ const WEIGHTS: [Operation, number][] = [
   ['webhook', 5],
   ['record-changed', 4],
   ['crm-answer', 10],
-  ['expire', 4],
+  ['expire', 5],
   ['recover-sends', 3],
   ['republish', 5],
   ['publish-outbox', 9],
@@ -200,24 +207,31 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       }
       const at = clock().toISOString();
       const base = { workspaceId: world.workspaceId, itemId: detail.itemId, applyId: detail.applyId };
+      // Answers are validated as settle-record-change validates them.
       if (state.outcome === 'apply')
         inbox.push({
           outcome: 'applied',
-          ...base,
-          record:
-            detail.operation === 'create'
-              ? { type: detail.record.type, id: `new_${detail.applyId}` }
-              : { type: detail.record.type, id: detail.record.id as string, version: String(now) },
-          appliedAt: at,
+          ...recordChangeAppliedSchema.parse({
+            ...base,
+            record:
+              detail.operation === 'create'
+                ? { type: detail.record.type, id: `new_${detail.applyId}` }
+                : { type: detail.record.type, id: detail.record.id, version: String(now) },
+            appliedAt: at,
+          }),
         });
       else if (state.outcome === 'reject')
         inbox.push({
           outcome: 'rejected',
-          ...base,
-          reason: 'conflict',
-          message: 'The record changed meanwhile',
-          ...(random() < 0.5 ? { current: { version: String(now), fields: { stage: 'Closed Lost' } } } : {}),
-          rejectedAt: at,
+          ...recordChangeRejectedSchema.parse({
+            ...base,
+            reason: 'conflict',
+            message: 'The record changed meanwhile',
+            ...(random() < 0.5
+              ? { current: { version: String(now), fields: { stage: 'Closed Lost' } } }
+              : {}),
+            rejectedAt: at,
+          }),
         });
     }
   };
@@ -330,7 +344,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       if (item?.draft.type !== 'email') return;
       const draft = item.draft;
       const received = random() < 0.4;
-      const event: EmailWebhookEvent = {
+      const event = emailWebhookSchema.parse({
         type: received ? 'message.received' : 'message.sent',
         workspaceId: world.workspaceId,
         mailbox: draft.from,
@@ -339,17 +353,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         messageId: `<m${webhooks}@soak>`,
         to: received ? [draft.from] : draft.to,
         occurredAt: clock().toISOString(),
-      };
+      });
       const webhookId = `msg_soak_${webhooks++}`;
       await handle(() => resolveFromWebhook(process.deps, webhookId, event));
     },
     'record-changed': async () => {
-      const event: RecordChanged = {
+      const event = recordChangedSchema.parse({
         workspaceId: world.workspaceId,
         record: { type: 'opportunity', id: `opp_${1 + Math.floor(random() * 4)}`, version: String(now) },
         fields: random() < 0.5 ? { stage: 'Closed Won' } : { amount: 20_000 },
         changedAt: clock().toISOString(),
-      };
+      });
       await handle(() => applyRecordChanged(process.deps, event));
     },
     'crm-answer': async () => {
@@ -382,9 +396,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     process = startProcess();
     advance(INTERRUPTED_AFTER_MS + WEBHOOK_LEASE_MS);
     if (retry) await retry();
+    // The jobs a crash leaves work for (expiry is no recovery: it runs on its own schedule, an operation of the mix).
     await recoverInterruptedSends(process.deps);
     await republishRecordChanges(process.deps);
-    await expireDueItems(process.deps);
     await pumpOutbox();
     await pumpTallies();
   };
@@ -418,6 +432,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       } else if (thrown !== undefined && !(thrown instanceof Crash)) {
         world.unexpected.push(`${operation}: ${describe(thrown)}`);
       }
+      if ((index + 1) % 500 === 0) options.progress?.(index + 1, crashes);
     }
 
     // Everything settles: the jobs run until no command is left unanswered (republished, then apply_unknown), the CRM

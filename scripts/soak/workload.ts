@@ -80,8 +80,8 @@ export function proposalFor(
     workspaceId: world.workspaceId,
     proposedAt: now.toISOString(),
     dedupKey,
-    ...(random() < 0.2
-      ? { expiresAt: new Date(now.getTime() + (5 + Math.floor(random() * 30)) * 60_000).toISOString() }
+    ...(random() < 0.3
+      ? { expiresAt: new Date(now.getTime() + (2 + Math.floor(random() * 20)) * 60_000).toISOString() }
       : {}),
     run,
     reason: 'Soak',
