@@ -146,7 +146,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     now += ms;
   };
 
-  /** A process: the use cases' deps and the stream handlers' own clients, as a Lambda container builds them. */
+  /** A process (a Lambda container): the use cases' deps and the stream handlers' own clients, built once. */
   const startProcess = () => {
     const ses = new SESv2Client({
       endpoint: options.sesEndpoint,
@@ -167,9 +167,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     };
     return { deps, tallies: new Table(createDocumentClient(table.raw), table.tableName), ses };
   };
-  let process = startProcess();
+  let container = startProcess();
 
-  for (const member of SOAK_MEMBERS(world.workspaceId)) await applyMemberChange(process.deps.store, member);
+  for (const member of SOAK_MEMBERS(world.workspaceId)) await applyMemberChange(container.deps.store, member);
 
   /** Events the CRM answered with (or reported), waiting for their function. */
   const inbox: RecordChangeAnswer[] = [];
@@ -243,7 +243,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   };
   const pumpTallies = () =>
     table.tallies.pump(async (records) => {
-      await applyTallies(process.tallies, talliesOfRecords(records));
+      await applyTallies(container.tallies, talliesOfRecords(records));
       return undefined;
     });
 
@@ -252,7 +252,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const sample = ids.length <= 12 ? ids : Array.from({ length: 12 }, () => pick(random, ids));
     const items: ReviewItem[] = [];
     for (const id of new Set(sample)) {
-      const item = await process.deps.store.getItem(world.workspaceId, id);
+      const item = await container.deps.store.getItem(world.workspaceId, id);
       if (item && filter(item)) items.push(item);
     }
     return items;
@@ -270,14 +270,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const approve = async (kind: (item: ReviewItem) => boolean) => {
     const [item] = await knownItems((i) => i.status === 'pending' && kind(i));
     if (!item) return;
-    await approveItem(process.deps, callerFor(item), item.id, {
+    await approveItem(container.deps, callerFor(item), item.id, {
       version: item.version,
       ...(item.stale ? { acknowledgeStale: true } : {}),
     }).catch(rethrowUnexpected);
   };
 
   const ingest = async (proposal: SoakProposal) => {
-    const outcome = await ingestProposal(process.deps, proposal.event);
+    const outcome = await ingestProposal(container.deps, proposal.event);
     if (outcome.outcome !== 'dropped') world.itemIds.add(outcome.itemId);
   };
 
@@ -290,23 +290,22 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     handling = run;
     await run();
   };
-  const event = handle;
 
   const operations: Record<Operation, () => Promise<void>> = {
     ingest: async () => {
       const proposal = proposalFor(random, world, clock());
       world.proposals.push(proposal);
-      await event(() => ingest(proposal));
+      await handle(() => ingest(proposal));
     },
     redeliver: async () => {
       const earlier = world.proposals.length > 0 ? pick(random, world.proposals) : undefined;
       if (!earlier) return;
-      await event(() => ingest(earlier));
+      await handle(() => ingest(earlier));
     },
     edit: async () => {
       const [item] = await knownItems((i) => i.status === 'pending' && i.type === 'email');
       if (!item) return;
-      await editItem(process.deps, callerFor(item), item.id, {
+      await editItem(container.deps, callerFor(item), item.id, {
         version: item.version,
         draft: { bodyText: `Edited at ${clock().toISOString()}` },
       }).catch(rethrowUnexpected);
@@ -316,7 +315,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     dismiss: async () => {
       const [item] = await knownItems((i) => ['pending', 'send_unknown', 'apply_unknown'].includes(i.status));
       if (!item) return;
-      await dismissItem(process.deps, callerFor(item), item.id, { version: item.version }).catch(
+      await dismissItem(container.deps, callerFor(item), item.id, { version: item.version }).catch(
         rethrowUnexpected,
       );
     },
@@ -326,7 +325,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       if (!first) return;
       const caller = callerFor(first);
       const mine = items.filter((i) => i.reviewers.includes(caller.userId)).slice(0, 4);
-      const { results } = await decideItems(process.deps, caller, {
+      const { results } = await decideItems(container.deps, caller, {
         action: random() < 0.7 ? 'approve' : 'dismiss',
         items: mine.map((i) => ({ id: i.id, version: i.version })),
       });
@@ -355,7 +354,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         occurredAt: clock().toISOString(),
       });
       const webhookId = `msg_soak_${webhooks++}`;
-      await handle(() => resolveFromWebhook(process.deps, webhookId, event));
+      await handle(() => resolveFromWebhook(container.deps, webhookId, event));
     },
     'record-changed': async () => {
       const event = recordChangedSchema.parse({
@@ -364,23 +363,23 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         fields: random() < 0.5 ? { stage: 'Closed Won' } : { amount: 20_000 },
         changedAt: clock().toISOString(),
       });
-      await handle(() => applyRecordChanged(process.deps, event));
+      await handle(() => applyRecordChanged(container.deps, event));
     },
     'crm-answer': async () => {
       const next = inbox.shift();
       if (!next) return;
       // EventBridge delivers at least once: now and then twice.
       if (random() < 0.2) inbox.push(next);
-      await handle(() => settleRecordChange(process.deps, next));
+      await handle(() => settleRecordChange(container.deps, next));
     },
     expire: async () => {
-      await expireDueItems(process.deps);
+      await expireDueItems(container.deps);
     },
     'recover-sends': async () => {
-      await recoverInterruptedSends(process.deps);
+      await recoverInterruptedSends(container.deps);
     },
     republish: async () => {
-      await republishRecordChanges(process.deps);
+      await republishRecordChanges(container.deps);
     },
     'publish-outbox': async () => {
       await pumpOutbox();
@@ -392,13 +391,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
   /** After a crash: a new process; time passes; the event is retried; the jobs run; the stream catches up. */
   const recover = async (retry: (() => Promise<unknown>) | undefined) => {
-    process.ses.destroy();
-    process = startProcess();
+    container.ses.destroy();
+    container = startProcess();
     advance(INTERRUPTED_AFTER_MS + WEBHOOK_LEASE_MS);
     if (retry) await retry();
     // The jobs a crash leaves work for (expiry is no recovery: it runs on its own schedule, an operation of the mix).
-    await recoverInterruptedSends(process.deps);
-    await republishRecordChanges(process.deps);
+    await recoverInterruptedSends(container.deps);
+    await republishRecordChanges(container.deps);
     await pumpOutbox();
     await pumpTallies();
   };
@@ -407,7 +406,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     return await mix();
   } finally {
     plan.stop();
-    process.ses.destroy();
+    container.ses.destroy();
     await table.drop();
   }
 
@@ -439,17 +438,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     // answers, and the stream is drained.
     for (let round = 0; round < 12; round++) {
       advance(6 * 60_000);
-      await recoverInterruptedSends(process.deps);
-      await republishRecordChanges(process.deps);
-      await expireDueItems(process.deps);
+      await recoverInterruptedSends(container.deps);
+      await republishRecordChanges(container.deps);
+      await expireDueItems(container.deps);
       await pumpOutbox();
-      for (let next = inbox.shift(); next; next = inbox.shift()) await settleRecordChange(process.deps, next);
+      for (let next = inbox.shift(); next; next = inbox.shift())
+        await settleRecordChange(container.deps, next);
       await pumpOutbox();
     }
     await pumpTallies();
     plan.stop();
 
-    const result = await checkInvariants(world, table, process.deps, options.sesEndpoint);
+    const result = await checkInvariants(world, table, container.deps, options.sesEndpoint);
     const unfired = [...plan.coverage].filter(([, c]) => c.passes > 0 && c.fired === 0).map(([id]) => id);
     return {
       seed: options.seed,
