@@ -62,8 +62,10 @@ export class CrashPlan {
     if (known.length === 0) return { point: pick(this.random, CRASH_POINTS), nth: 1 };
     const unfired = known.filter((point) => (this.coverage.get(pairId(operation, point))?.fired ?? 0) === 0);
     const point = pick(this.random, unfired.length > 0 && this.random() < 0.85 ? unfired : known);
+    // Half the time the first pass: an operation passes a point a varying number of times (a bulk decision once per
+    // item), and an n-th pass it does not reach fires nothing.
     const most = this.maxPasses.get(pairId(operation, point)) ?? 1;
-    return { point, nth: 1 + Math.floor(this.random() * most) };
+    return { point, nth: this.random() < 0.5 ? 1 : 1 + Math.floor(this.random() * most) };
   }
 
   private pass(point: CrashPointName): void {

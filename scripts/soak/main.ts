@@ -15,7 +15,7 @@ async function main(): Promise<number> {
     options: {
       seed: { type: 'string', default: String(Math.floor(Math.random() * 2 ** 31)) },
       operations: { type: 'string', default: '3000' },
-      'crash-rate': { type: 'string', default: '0.4' },
+      'crash-rate': { type: 'string', default: '0.45' },
       'min-crashes': { type: 'string', default: '500' },
       verbose: { type: 'boolean', default: false },
     },

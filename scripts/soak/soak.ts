@@ -101,7 +101,7 @@ const WEIGHTS: [Operation, number][] = [
   ['approve-email', 9],
   ['approve-record', 8],
   ['dismiss', 4],
-  ['bulk', 4],
+  ['bulk', 6],
   ['webhook', 5],
   ['record-changed', 4],
   ['crm-answer', 10],
