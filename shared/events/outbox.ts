@@ -13,6 +13,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
+import { crashPoint } from '../crash-points.js';
 import type { OutEvent } from './out-events.js';
 
 /** The attribute of a history entry or an outbox record that holds its events. */
@@ -55,6 +56,7 @@ export async function publishRecords(
   for (let start = 0; start < queue.length; start += ENTRIES_PER_REQUEST) {
     const chunk = queue.slice(start, start + ENTRIES_PER_REQUEST);
     let failed: number[];
+    crashPoint('outbox.put.before');
     try {
       failed = await publisher.put(chunk.map((entry) => entry.event));
     } catch {
@@ -64,7 +66,9 @@ export async function publishRecords(
       const first = chunk[Math.min(...failed)];
       return failureFrom(records, first?.recordIndex ?? 0);
     }
+    crashPoint('outbox.put.after');
   }
+  crashPoint('outbox.batch.done');
   return { batchItemFailures: [] };
 }
 

@@ -10,6 +10,7 @@
  *   may not have been sent.
  */
 import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { crashPoint } from '../crash-points.js';
 import {
   type EmailItem,
   type Mailer,
@@ -50,12 +51,14 @@ export class SesMailer implements Mailer {
 
   async send(item: EmailItem): Promise<SentMessage> {
     const command = sendCommandFor(item, this.options.configurationSet);
+    crashPoint('ses.send.before');
     for (let attempt = 0; ; attempt++) {
+      let messageId: string;
       try {
         const out = await this.client.send(command);
         if (!out.MessageId)
           throw new SendOutcomeUnknownError('NoMessageId', 'SES answered without a message id');
-        return { messageId: out.MessageId };
+        messageId = out.MessageId;
       } catch (error) {
         const failure = classify(error);
         const delay = this.backoff[attempt];
@@ -65,6 +68,9 @@ export class SesMailer implements Mailer {
         }
         throw failure;
       }
+      // Outside the try: a crash here is the process dying, not a send failure to classify.
+      crashPoint('ses.send.after');
+      return { messageId };
     }
   }
 }

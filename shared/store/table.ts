@@ -14,6 +14,7 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { crashPoint } from '../crash-points.js';
 import { WriteConflictError } from '../errors.js';
 
 export type TransactItem = NonNullable<
@@ -106,14 +107,19 @@ export class Table {
    * cancelled for a conflict is. Any other error, a failed condition included, is the caller's.
    */
   async write<T>(send: () => Promise<T>): Promise<T> {
+    crashPoint('store.write.before');
     for (let attempt = 1; ; attempt++) {
+      let out: T;
       try {
-        return await send();
+        out = await send();
       } catch (error) {
         if (!(error instanceof TransactionConflictException) || attempt >= TRANSACTION_CONFLICT_ATTEMPTS)
           throw error;
         await sleep(fullJitter(attempt));
+        continue;
       }
+      crashPoint('store.write.after');
+      return out;
     }
   }
 
@@ -125,10 +131,10 @@ export class Table {
    * cancellation for an invalid action is thrown as DynamoDB gave it.
    */
   async transact(items: TransactItem[]): Promise<void> {
+    crashPoint('store.transact.before');
     for (let attempt = 1; ; attempt++) {
       try {
         await this.db.send(new TransactWriteCommand({ TransactItems: items }));
-        return;
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
         const reasons = error.CancellationReasons ?? [];
@@ -147,6 +153,8 @@ export class Table {
         conflict.oldRecords = reasons.flatMap((r) => (r.Item ? [unmarshall(r.Item)] : []));
         throw conflict;
       }
+      crashPoint('store.transact.after');
+      return;
     }
   }
 }

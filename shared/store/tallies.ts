@@ -9,6 +9,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { crashPoint } from '../crash-points.js';
 import { WriteConflictError } from '../errors.js';
 import { counterUpdate, keyId, markerPut, mergeWrites, type Tally, tallyOf } from './entities/tally.js';
 import { MAX_TRANSACTION_ACTIONS, type Table } from './table.js';
@@ -54,6 +55,7 @@ export async function applyTallies(table: Table, tallies: Tally[], now = new Dat
       }
     }
   }
+  crashPoint('tallies.batch.done');
   return outcome;
 }
 
