@@ -58,12 +58,15 @@ export type Trigger =
  * - publishEvents: `EVENT_BUS_NAME` (events:PutEvents on that bus only)
  * - sendEmail: `SES_CONFIGURATION_SET` (ses:SendEmail on the configured identities)
  * - webhookSecret: `WEBHOOK_SECRET_ARN` in AWS (Secrets Manager), `WEBHOOK_SECRET` locally
+ * - cursorKeys: `CURSOR_KEYS_SECRET_ARN` in AWS (Secrets Manager), `CURSOR_KEYS` locally: the key ring list
+ *   cursors are signed with (shared/store/cursor-keys.ts), for the functions that answer a list
  */
 export interface Access {
   table?: 'read' | 'readwrite';
   publishEvents?: boolean;
   sendEmail?: boolean;
   webhookSecret?: boolean;
+  cursorKeys?: boolean;
 }
 
 export interface FunctionSpec {
@@ -167,13 +170,13 @@ export const functions: FunctionSpec[] = [
     name: 'list-review-items',
     description: "The caller's pending queue (or every pending item the caller may see)",
     triggers: [http(routes.listReviewItemsRoute)],
-    access: { table: 'read' },
+    access: { table: 'read', cursorKeys: true },
   },
   {
     name: 'get-review-summary',
     description: 'Pending count, counts by automation and the latest items, for Up next',
     triggers: [http(routes.getReviewSummaryRoute)],
-    access: { table: 'read' },
+    access: { table: 'read', cursorKeys: true },
   },
   {
     name: 'get-review-item',
@@ -191,7 +194,7 @@ export const functions: FunctionSpec[] = [
     name: 'list-record-review-items',
     description: 'Pending items about one record that the caller may see',
     triggers: [http(routes.listRecordReviewItemsRoute)],
-    access: { table: 'read' },
+    access: { table: 'read', cursorKeys: true },
   },
   {
     name: 'edit-review-item',
@@ -274,7 +277,7 @@ export const functions: FunctionSpec[] = [
     name: 'list-automations',
     description: 'The automations that have proposed in the workspace, their latest name and open items',
     triggers: [http(routes.listAutomationsRoute)],
-    access: { table: 'read' },
+    access: { table: 'read', cursorKeys: true },
   },
   {
     name: 'get-review-stats',
@@ -294,7 +297,7 @@ export const functions: FunctionSpec[] = [
     // GET answers 405: the SDK client asks for a server stream after initializing, and the transport spec
     // wants 405 from a server that offers none (without the route, the gateway would answer 404).
     triggers: [http(routes.mcpRoute), http(routes.mcpStreamRoute)],
-    access: { table: 'read' },
+    access: { table: 'read', cursorKeys: true },
   },
   {
     name: 'get-openapi',

@@ -1,11 +1,17 @@
 /**
- * The local data folder (default `.local/`, git-ignored): DynamoDB Local's database, the JWT signing key
- * and the webhook secret. Files are created once and reused, so tokens and secrets survive restarts;
+ * The local data folder (default `.local/`, git-ignored): DynamoDB Local's database, the JWT signing key,
+ * the webhook secret and the cursor keys. Files are created once and reused, so tokens and secrets survive restarts;
  * `--fresh` wipes the folder.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import {
+  type CursorKeyRing,
+  newCursorKey,
+  parseCursorKeys,
+  rotatedCursorKeys,
+} from '../../shared/store/cursor-keys.js';
 import { DEFAULT_DATA_DIR } from './paths.js';
 
 export function resolveDataDir(dataDir: string | undefined): string {
@@ -50,6 +56,30 @@ export async function loadOrCreateWebhookSecret(dataDir: string): Promise<string
     async () => `whsec_${randomBytes(32).toString('base64')}\n`,
   );
   return text.trim();
+}
+
+const cursorKeysFile = (dataDir: string) => join(dataDir, 'cursor-keys.json');
+
+/**
+ * The key ring list cursors are signed with (shared/store/cursor-keys.ts), as JSON: created on first start with a
+ * random key; the runtime hands it to the handlers (CURSOR_KEYS).
+ */
+export async function loadOrCreateCursorKeys(dataDir: string): Promise<string> {
+  const text = await readOrCreate(
+    cursorKeysFile(dataDir),
+    async () => `${JSON.stringify({ current: newCursorKey(), previous: [] })}\n`,
+  );
+  return JSON.stringify(parseCursorKeys(text));
+}
+
+/**
+ * Rotates the data folder's cursor keys: a new current key, the old one still accepted (`keep` previous keys; 0
+ * drops them). The runtime reads the file when it starts: restart it after.
+ */
+export async function rotateCursorKeys(dataDir: string, keep = 1): Promise<CursorKeyRing> {
+  const ring = rotatedCursorKeys(parseCursorKeys(await loadOrCreateCursorKeys(dataDir)), keep);
+  await writeFile(cursorKeysFile(dataDir), `${JSON.stringify(ring)}\n`, { mode: 0o600 });
+  return ring;
 }
 
 function isNotFound(error: unknown): boolean {

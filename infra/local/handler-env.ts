@@ -10,6 +10,8 @@ export interface HandlerEnvironmentInput {
   tableName: string;
   eventBusName: string;
   webhookSecret: string;
+  /** The cursor key ring as JSON (shared/store/cursor-keys.ts). */
+  cursorKeys: string;
   dynamodbEndpoint: string;
   sesEndpoint: string;
   eventsEndpoint: string;
@@ -30,6 +32,7 @@ export function handlerEnvironment(input: HandlerEnvironmentInput): EnvironmentC
     TABLE_NAME: input.tableName,
     EVENT_BUS_NAME: input.eventBusName,
     WEBHOOK_SECRET: input.webhookSecret,
+    CURSOR_KEYS: input.cursorKeys,
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,

@@ -12,7 +12,13 @@ import { backfillAutomationNames } from '../../shared/store/backfill.js';
 import { eventRules, httpRoutes, schedules, streamConsumers } from '../manifest.js';
 import { type ConflictRule, conflictWindowFromEnv, startConflictRule } from './conflict-rule.js';
 import { type CorsConfig, corsFromEnv } from './cors.js';
-import { dataDirFromEnv, loadOrCreateWebhookSecret, resolveDataDir, wipeDataDir } from './data-dir.js';
+import {
+  dataDirFromEnv,
+  loadOrCreateCursorKeys,
+  loadOrCreateWebhookSecret,
+  resolveDataDir,
+  wipeDataDir,
+} from './data-dir.js';
 import type { RetryPolicy } from './delivery-queue.js';
 import { ensureTable, localClient, startDynamoDbLocal } from './dynamodb-local.js';
 import { StartupError } from './errors.js';
@@ -171,7 +177,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     if (options.fresh) await wipeDataDir(dataDir);
     await mkdir(dataDir, { recursive: true });
 
-    const [dynamodb, ses, issuer, webhookSecret] = await Promise.all([
+    const [dynamodb, ses, issuer, webhookSecret, cursorKeys] = await Promise.all([
       options.dynamodbEndpoint
         ? { endpoint: options.dynamodbEndpoint, pid: undefined }
         : startDynamoDbLocal({
@@ -194,6 +200,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
           }),
       loadOrCreateIssuer(dataDir),
       loadOrCreateWebhookSecret(dataDir),
+      loadOrCreateCursorKeys(dataDir),
     ]);
 
     // The handlers send through the fault proxy, which forwards to local SES unless the switch is armed.
@@ -247,6 +254,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         tableName,
         eventBusName,
         webhookSecret,
+        cursorKeys,
         dynamodbEndpoint: conflictRule?.endpoint ?? dynamodb.endpoint,
         sesEndpoint: sesProxy.endpoint,
         eventsEndpoint: bus.endpoint,

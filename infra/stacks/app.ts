@@ -31,7 +31,7 @@ export function buildApp(props: AppProps = {}, options: BuildOptions = {}): ForR
   const stateful = new StatefulStack(app, `${prefix}-Stateful`, {
     env,
     config,
-    description: 'For review: DynamoDB table and its stream, event bus, webhook secret',
+    description: 'For review: DynamoDB table and its stream, event bus, webhook secret, cursor keys',
   });
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
     env,
@@ -40,6 +40,7 @@ export function buildApp(props: AppProps = {}, options: BuildOptions = {}): ForR
     tableStreamArn: stateful.tableStreamArn,
     eventBus: stateful.eventBus,
     webhookSecret: stateful.webhookSecret,
+    cursorKeys: stateful.cursorKeys,
     description: 'For review: functions, HTTP API, event rules, schedules, stream mappings, alarms',
     ...(options.functions && { functions: options.functions }),
   });

@@ -62,6 +62,7 @@ export interface FunctionResources {
   readonly sesConfigurationSetName: string;
   readonly sesConfigurationSetArn: string;
   readonly webhookSecret: ISecret;
+  readonly cursorKeys: ISecret;
 }
 
 export interface ManifestFunctionProps {
@@ -205,6 +206,10 @@ export class ManifestFunction extends Construct {
       // The ARN only: the function fetches (and caches) the value; it never sits in an env var.
       this.allow(['secretsmanager:GetSecretValue'], [resources.webhookSecret.secretArn]);
       this.function.addEnvironment('WEBHOOK_SECRET_ARN', resources.webhookSecret.secretArn);
+    }
+    if (access.cursorKeys) {
+      this.allow(['secretsmanager:GetSecretValue'], [resources.cursorKeys.secretArn]);
+      this.function.addEnvironment('CURSOR_KEYS_SECRET_ARN', resources.cursorKeys.secretArn);
     }
   }
 

@@ -21,6 +21,7 @@ export class StatefulStack extends Stack {
   readonly tableStreamArn: string;
   readonly eventBus: IEventBus;
   readonly webhookSecret: Secret;
+  readonly cursorKeys: Secret;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, { terminationProtection: props.config.deletionProtection, ...props });
@@ -73,9 +74,31 @@ export class StatefulStack extends Stack {
         'reject every webhook. It is rotated at the provider and then put here (docs/deploy.md).',
     });
 
+    // The key ring list cursors are signed with (shared/store/cursor-keys.ts): generated here, rotated by putting a
+    // new value (docs/deploy.md, "Cursor keys").
+    this.cursorKeys = new Secret(this, 'CursorKeys', {
+      description:
+        'Key ring list cursors are signed with: {"current": key, "previous": [keys still accepted]} (docs/deploy.md)',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ previous: [] }),
+        generateStringKey: 'current',
+        passwordLength: 43,
+        excludePunctuation: true,
+        includeSpace: false,
+      },
+      removalPolicy,
+    });
+    Validations.of(this.cursorKeys).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'A rotation keeps the old key accepted for a while (previous), which a rotation Lambda would have to ' +
+        'know; it is a put of a new value, documented in docs/deploy.md.',
+    });
+
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'TableStreamArn', { value: this.tableStreamArn });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'WebhookSecretArn', { value: this.webhookSecret.secretArn });
+    new CfnOutput(this, 'CursorKeysSecretArn', { value: this.cursorKeys.secretArn });
   }
 }

@@ -49,6 +49,7 @@ export interface StatelessStackProps extends StackProps {
   readonly tableStreamArn: string;
   readonly eventBus: IEventBus;
   readonly webhookSecret: ISecret;
+  readonly cursorKeys: ISecret;
   /** The functions to build; the manifest's by default (tests add entries the manifest does not have yet). */
   readonly functions?: readonly FunctionSpec[];
 }
@@ -130,6 +131,7 @@ export class StatelessStack extends Stack {
         resourceName: configurationSet.configurationSetName,
       }),
       webhookSecret: props.webhookSecret,
+      cursorKeys: props.cursorKeys,
     };
 
     this.functions = new Map(

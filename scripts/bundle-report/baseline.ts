@@ -59,6 +59,16 @@ export const SDK_CLIENTS: Record<Client, SdkClient> = {
     firstCall: 'await client.send(new GetSecretValueCommand({ SecretId: process.env.WEBHOOK_SECRET_ARN }));',
     service: 'secretsmanager',
   },
+  // Fetched (lazily) only when a list signs or opens a cursor; a first invocation on an empty table does neither.
+  cursorKeys: {
+    imports: [],
+    lazyImport:
+      "const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');",
+    create: 'new SecretsManagerClient({})',
+    firstCall:
+      'await client.send(new GetSecretValueCommand({ SecretId: process.env.CURSOR_KEYS_SECRET_ARN }));',
+    service: 'secretsmanager',
+  },
   deadLetterQueue: {
     imports: [],
     lazyImport: "const { SQSClient, SendMessageCommand } = await import('@aws-sdk/client-sqs');",

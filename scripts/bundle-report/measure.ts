@@ -33,6 +33,7 @@ const LAMBDA_ENV = {
   EVENT_BUS_NAME: 'bundle-report',
   SES_CONFIGURATION_SET: 'bundle-report',
   WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bundle-report',
+  CURSOR_KEYS_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bundle-report-cursor-keys',
   POWERTOOLS_SERVICE_NAME: 'for-review',
   POWERTOOLS_LOG_LEVEL: 'INFO',
   NODE_OPTIONS: RUNTIME_NODE_OPTIONS,

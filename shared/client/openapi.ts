@@ -756,6 +756,7 @@ export interface components {
                 edit?: {
                   after?: string | number | boolean | null;
                   values?: string[];
+                  valuesLeftOut?: number;
                 };
                 /**
                  * @default clean
@@ -775,6 +776,7 @@ export interface components {
                       unknown?: number[];
                     };
                 currentAt?: string;
+                valuesLeftOut?: number;
               }
             | {
                 field: string;
@@ -785,6 +787,7 @@ export interface components {
                 edit?: {
                   after?: string | number | boolean | null;
                   values?: string[];
+                  valuesLeftOut?: number;
                 };
                 /**
                  * @default clean
@@ -804,6 +807,7 @@ export interface components {
                       unknown?: number[];
                     };
                 currentAt?: string;
+                valuesLeftOut?: number;
               }
             | {
                 field: string;
@@ -814,6 +818,7 @@ export interface components {
                 edit?: {
                   after?: string | number | boolean | null;
                   values?: string[];
+                  valuesLeftOut?: number;
                 };
                 /**
                  * @default clean
@@ -833,6 +838,7 @@ export interface components {
                       unknown?: number[];
                     };
                 currentAt?: string;
+                valuesLeftOut?: number;
               }
             | {
                 field: string;
@@ -843,6 +849,7 @@ export interface components {
                 edit?: {
                   after?: string | number | boolean | null;
                   values?: string[];
+                  valuesLeftOut?: number;
                 };
                 /**
                  * @default clean
@@ -862,8 +869,10 @@ export interface components {
                       unknown?: number[];
                     };
                 currentAt?: string;
+                valuesLeftOut?: number;
               }
           )[];
+          changesLeftOut?: number;
         }
       | {
           /** @constant */
@@ -880,6 +889,7 @@ export interface components {
               value: string | number | boolean | null;
             };
           }[];
+          fieldsLeftOut?: number;
           possibleDuplicates?: {
             type: string;
             id: string;

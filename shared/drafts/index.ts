@@ -8,8 +8,8 @@ import { once } from '../domain/primitives.js';
 import type { Draft, DraftType, RecordRef, ReviewItem } from '../domain/review-item.js';
 import { type EmailDraft, type EmailPreview, emailKind } from './email/index.js';
 import type { DraftKind } from './kind.js';
-import { type RecordCreateDraft, recordCreateKind } from './record-create/index.js';
-import { type RecordUpdateDraft, recordUpdateKind } from './record-update/index.js';
+import { type RecordCreateDraft, type RecordCreatePreview, recordCreateKind } from './record-create/index.js';
+import { type RecordUpdateDraft, type RecordUpdatePreview, recordUpdateKind } from './record-update/index.js';
 
 declare module '../domain/review-item.js' {
   /** The drafts of the registry's kinds (KINDS), by type: what a review item can hold. */
@@ -22,7 +22,7 @@ declare module '../domain/review-item.js' {
 
 /** Every draft a review item can hold, and its list preview. */
 export type { Draft, DraftType } from '../domain/review-item.js';
-export type DraftPreview = EmailPreview | RecordUpdateDraft | RecordCreateDraft;
+export type DraftPreview = EmailPreview | RecordUpdatePreview | RecordCreatePreview;
 
 // biome-ignore lint/suspicious/noExplicitAny: a registry of kinds over different draft types
 type AnyKind = DraftKind<any, any, any>;

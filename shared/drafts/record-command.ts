@@ -8,6 +8,7 @@
  * own part (`CommandBody`); docs/record-apply.md is the CRM's side of the protocol. The CRM applies each `applyId` at
  * most once: a command published again carries the same applyId.
  */
+import { createHash } from 'node:crypto';
 import { applyClaimed } from '../domain/lifecycle.js';
 import type { ReviewItem } from '../domain/review-item.js';
 import { ConflictError, ValidationError } from '../errors.js';
@@ -18,6 +19,9 @@ export const REPUBLISH_AFTER_MS = 5 * 60 * 1000;
 
 /** A record kind's part of the command: the operation, the record and the approved parts with their values. */
 export type CommandBody<D> = (draft: D, approved: ReadonlySet<string>) => Record<string, unknown>;
+
+/** SHA-256 (hex) of a draft's JSON as stored: what names the approved draft in the approved entry. */
+const digestOf = (draft: unknown): string => createHash('sha256').update(JSON.stringify(draft)).digest('hex');
 
 /** The `Record Change Approved` command for the item as claimed (`applying`). */
 export function commandOf<D>(item: ReviewItem & { draft: D }, body: CommandBody<D>): Record<string, unknown> {
@@ -71,9 +75,16 @@ export async function approveByCommand<D>(
     publications: 1,
     nextAt: new Date(now.getTime() + REPUBLISH_AFTER_MS).toISOString(),
   }) as ReviewItem & { draft: D };
+  // The approved entry holds what is sent, the command with every value it applies, and the digest of the draft it
+  // was built from: a copy of the draft besides the command could take two drafts' size (docs/table-design.md,
+  // "Item size"). The draft itself is the one the latest earlier entry with a draft holds (every change of the
+  // draft writes one); the digest names it.
   await context.commit(item, applying, 'approved', {
-    withDraft: true,
-    detail: { applyId: applying.apply?.applyId ?? '', fields: fields.join(',') },
+    detail: {
+      applyId: applying.apply?.applyId ?? '',
+      fields: fields.join(','),
+      draftSha256: digestOf(item.draft),
+    },
     event: { type: 'Record Change Approved', extra: commandOf(applying, kind.body) },
   });
   return applying;

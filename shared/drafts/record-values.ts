@@ -72,6 +72,44 @@ export function showValue(value: FieldValue | undefined): string {
   return text.length > 120 ? `${text.slice(0, 117)}…` : text;
 }
 
+/** The values of a multi-value change a list preview shows; the rest are counted (`valuesLeftOut`). */
+export const PREVIEW_VALUES = 5;
+/**
+ * A record draft's list preview as a whole, in UTF-8 bytes of its JSON (docs/table-design.md, "Item size"): the
+ * item stores it besides the whole draft, and every queue entry and record entry carries it.
+ */
+export const MAX_PREVIEW_BYTES = 24 * 1024;
+
+const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+
+/** A preview within MAX_PREVIEW_BYTES: the schema every stored preview is read back with checks it. */
+export const withinPreviewSize = (preview: unknown) => jsonBytes(preview) <= MAX_PREVIEW_BYTES;
+
+/** A multi-value field's first values for a list preview (each shortened), and how many it leaves out. */
+export function previewValues(values: string[]): { values: string[]; leftOut: number } {
+  return {
+    values: previewValue(values.slice(0, PREVIEW_VALUES)),
+    leftOut: Math.max(0, values.length - PREVIEW_VALUES),
+  };
+}
+
+/**
+ * The first parts of a preview (a record draft's changes or fields, each already shortened) that keep it within
+ * MAX_PREVIEW_BYTES, at least one: `preview` is the rest of it, the parts going under `key`. The parts left out are
+ * counted by the caller.
+ */
+export function partsWithinPreview<P>(preview: object, key: string, parts: P[]): P[] {
+  // Room for the count of the parts left out (`,"changesLeftOut":100`).
+  let total = jsonBytes({ ...preview, [key]: [] }) + 32;
+  const kept: P[] = [];
+  for (const part of parts) {
+    total += jsonBytes(part) + 1;
+    if (kept.length > 0 && total > MAX_PREVIEW_BYTES) break;
+    kept.push(part);
+  }
+  return kept;
+}
+
 /** A value shortened for a list preview (each string at most `max` characters). */
 export function previewValue<V extends FieldValue | undefined>(value: V, max = 280): V {
   if (typeof value === 'string' && value.length > max) return `${value.slice(0, max)}…` as V;

@@ -9,13 +9,15 @@
  * in all), so a page is full or truly the last one.
  *
  * Cursors are opaque: the positions of every source, with a MAC over them and over the list's binding (the caller,
- * the list and its filter). An altered cursor, or one from another caller, list or filter, answers 400; each
- * position is then checked to lie in its own source's partition before it reaches DynamoDB. The MAC key is not a
- * secret of the deployment: what keeps a crafted cursor out of other partitions is that check (docs/table-design.md).
+ * the list and its filter). An altered cursor, one from another caller, list or filter, or one signed with a key
+ * the deployment's key ring (cursor-keys.ts) no longer holds answers 400; each position is then checked to lie in
+ * its own source's partition before it reaches DynamoDB, so even a cursor forged with a leaked key stays in the
+ * caller's own list (docs/table-design.md, "Cursors").
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ValidationError } from '../errors.js';
 import type { ItemSummary, Page, PageRequest } from '../use-cases/ports.js';
+import type { CursorKeyRing } from './cursor-keys.js';
 import { parseSummary } from './entities/item-summary.js';
 import type { Attributes, Table } from './table.js';
 import type { IndexName } from './table-schema.js';
@@ -32,20 +34,19 @@ export interface ListSource {
 
 /** Most reads a page makes to fill itself when rows it read were skipped. */
 const MAX_ROUNDS = 3;
-const CURSOR_KEY = 'for-review list cursor v1';
 
 type Position = Record<string, string> | 'start' | 'end';
 
 export async function listPage(
   table: Table,
   sources: ListSource[],
-  request: PageRequest & { binding: string },
+  request: PageRequest & { binding: string; keys: CursorKeyRing },
   accept: (item: ItemSummary) => boolean,
 ): Promise<Page<ItemSummary>> {
   const positions: Position[] =
     request.cursor === undefined
       ? sources.map(() => 'start')
-      : decodeCursor(request.cursor, request.binding, sources);
+      : decodeCursor(request.cursor, request.binding, request.keys, sources);
   const items: ItemSummary[] = [];
 
   for (let round = 0; round < MAX_ROUNDS && items.length < request.limit; round++) {
@@ -98,7 +99,9 @@ export async function listPage(
 
   return {
     items,
-    nextCursor: positions.every((p) => p === 'end') ? null : encodeCursor(positions, request.binding),
+    nextCursor: positions.every((p) => p === 'end')
+      ? null
+      : sealCursor(positions, request.binding, request.keys),
   };
 }
 
@@ -108,23 +111,29 @@ function keyOf(row: Attributes, source: ListSource): Record<string, string> {
   return Object.fromEntries(names.map((name) => [name, String(row[name])]));
 }
 
-function mac(binding: string, payload: string): string {
-  return createHmac('sha256', CURSOR_KEY).update(`${binding}\n${payload}`).digest('base64url').slice(0, 22);
+function mac(key: string, binding: string, payload: string): string {
+  return createHmac('sha256', key).update(`${binding}\n${payload}`).digest('base64url').slice(0, 22);
 }
 
-/** An opaque cursor for `value`, bound to `binding` (the caller, the list and its filter). */
-export function sealCursor(value: unknown, binding: string): string {
+/** An opaque cursor for `value`, bound to `binding` (the caller, the list and its filter), signed with the current key. */
+export function sealCursor(value: unknown, binding: string, keys: CursorKeyRing): string {
   const payload = Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
-  return `${payload}.${mac(binding, payload)}`;
+  return `${payload}.${mac(keys.current, binding, payload)}`;
 }
 
-/** The value a cursor was sealed with, if it was sealed for this binding and not altered; else a 400. */
-export function openCursor(cursor: string, binding: string): unknown {
+/**
+ * The value a cursor was sealed with, if it was sealed for this binding with a key of the ring (the current one, or
+ * one still accepted after a rotation) and not altered; else a 400.
+ */
+export function openCursor(cursor: string, binding: string, keys: CursorKeyRing): unknown {
   const [payload, tag, ...rest] = cursor.split('.');
   if (!payload || !tag || rest.length > 0) throw invalidCursor();
-  const expected = Buffer.from(mac(binding, payload));
   const given = Buffer.from(tag);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalidCursor();
+  const signedWith = (key: string) => {
+    const expected = Buffer.from(mac(key, binding, payload));
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  };
+  if (![keys.current, ...keys.previous].some(signedWith)) throw invalidCursor();
   try {
     return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
   } catch {
@@ -132,10 +141,13 @@ export function openCursor(cursor: string, binding: string): unknown {
   }
 }
 
-const encodeCursor = (positions: Position[], binding: string): string => sealCursor(positions, binding);
-
-function decodeCursor(cursor: string, binding: string, sources: ListSource[]): Position[] {
-  const positions = openCursor(cursor, binding);
+function decodeCursor(
+  cursor: string,
+  binding: string,
+  keys: CursorKeyRing,
+  sources: ListSource[],
+): Position[] {
+  const positions = openCursor(cursor, binding, keys);
   if (!Array.isArray(positions) || positions.length !== sources.length) throw invalidCursor();
   return positions.map((position, index) => checkedPosition(position, sources[index]!));
 }

@@ -14,10 +14,15 @@ import type {
   PageRequest,
   ReadStorePort,
 } from '../use-cases/ports.js';
+import { type CursorKeySource, processCursorKeys } from './cursor-keys.js';
 import { DynamoAutomationRepository } from './repositories/automations.js';
 import { DynamoItemReader } from './repositories/item-reader.js';
 import { DynamoMemberRepository } from './repositories/members.js';
 import { Table } from './table.js';
+
+export interface StoreOptions {
+  cursorKeys?: CursorKeySource;
+}
 
 export class ReadStore implements ReadStorePort {
   protected readonly table: Table;
@@ -25,11 +30,13 @@ export class ReadStore implements ReadStorePort {
   readonly #items: DynamoItemReader;
   readonly #automations: DynamoAutomationRepository;
 
-  constructor(db: DynamoDBDocumentClient, tableName: string) {
+  /** `cursorKeys`: the key ring list cursors are signed with (wiring.ts); a key of this process's own if none. */
+  constructor(db: DynamoDBDocumentClient, tableName: string, options: StoreOptions = {}) {
     this.table = new Table(db, tableName);
+    const cursorKeys = options.cursorKeys ?? processCursorKeys;
     this.#members = new DynamoMemberRepository(this.table);
-    this.#items = new DynamoItemReader(this.table);
-    this.#automations = new DynamoAutomationRepository(this.table);
+    this.#items = new DynamoItemReader(this.table, cursorKeys);
+    this.#automations = new DynamoAutomationRepository(this.table, cursorKeys);
   }
 
   // ---------------------------------------------------------------- members

@@ -14,7 +14,7 @@ import type {
   WebhookAnswer,
   WebhookCompletion,
 } from '../use-cases/ports.js';
-import { ReadStore } from './read-store.js';
+import { ReadStore, type StoreOptions } from './read-store.js';
 import { DynamoItemWriter } from './repositories/item-writer.js';
 import { DynamoWebhookDeliveryRepository } from './repositories/webhook-deliveries.js';
 
@@ -22,8 +22,8 @@ export class ReviewStore extends ReadStore implements ReviewStorePort {
   readonly #items: DynamoItemWriter;
   readonly #webhooks: DynamoWebhookDeliveryRepository;
 
-  constructor(db: DynamoDBDocumentClient, tableName: string) {
-    super(db, tableName);
+  constructor(db: DynamoDBDocumentClient, tableName: string, options: StoreOptions = {}) {
+    super(db, tableName, options);
     this.#webhooks = new DynamoWebhookDeliveryRepository(this.table);
     this.#items = new DynamoItemWriter(this.table, this.#webhooks);
   }

@@ -18,6 +18,9 @@ beforeAll(() => {
 }, 60_000);
 
 const statefulId = (type: string) => Object.keys(s.statefulTemplate.findResources(type))[0];
+/** The stateful stack's resource of that type whose logical id starts with `name` (of several of one type). */
+const statefulNamed = (type: string, name: string) =>
+  Object.keys(s.statefulTemplate.findResources(type)).find((id) => id.startsWith(name));
 const tableArn = () => ({ 'Fn::GetAtt': [statefulId('AWS::DynamoDB::Table'), 'Arn'] });
 const streamArn = () => ({ 'Fn::GetAtt': [statefulId('AWS::DynamoDB::Table'), 'StreamArn'] });
 const XRAY_ACTIONS = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
@@ -49,7 +52,7 @@ function expectedActions(fn: FunctionSpec): Set<string> {
   if (fn.access.table === 'readwrite') actions.push(...TABLE_WRITE_ACTIONS);
   if (fn.access.publishEvents) actions.push('events:PutEvents');
   if (fn.access.sendEmail) actions.push('ses:SendEmail');
-  if (fn.access.webhookSecret) actions.push('secretsmanager:GetSecretValue');
+  if (fn.access.webhookSecret || fn.access.cursorKeys) actions.push('secretsmanager:GetSecretValue');
   if (consumesStream(fn)) actions.push(...STREAM_READ_ACTIONS);
   // The on-failure destination of EventBridge-invoked functions (SqsDestination) and of stream mappings (SqsDlq).
   if (fn.triggers.some((t) => t.kind !== 'http' && t.kind !== 'http-default')) {
@@ -181,7 +184,29 @@ describe('IAM: least privilege', () => {
       expect(withAction(statementsOf(name), 'secretsmanager:')).toEqual([
         expect.objectContaining({
           Action: 'secretsmanager:GetSecretValue',
-          Resource: { Ref: statefulId('AWS::SecretsManager::Secret') },
+          Resource: { Ref: statefulNamed('AWS::SecretsManager::Secret', 'WebhookSecret') },
+        }),
+      ]);
+    },
+  );
+
+  it('grants the cursor keys to exactly the functions that answer a list', () => {
+    expect(functions.filter((fn) => fn.access.cursorKeys).map((fn) => fn.name)).toEqual([
+      'list-review-items',
+      'get-review-summary',
+      'list-record-review-items',
+      'list-automations',
+      'mcp',
+    ]);
+  });
+
+  it.each(functions.filter((fn) => fn.access.cursorKeys).map((fn) => [fn.name] as const))(
+    '%s may read the cursor keys secret only',
+    (name) => {
+      expect(withAction(statementsOf(name), 'secretsmanager:')).toEqual([
+        expect.objectContaining({
+          Action: 'secretsmanager:GetSecretValue',
+          Resource: { Ref: statefulNamed('AWS::SecretsManager::Secret', 'CursorKeys') },
         }),
       ]);
     },

@@ -103,4 +103,16 @@ describe('stateful stack', () => {
       DeletionPolicy: 'Retain',
     });
   });
+
+  it('creates the cursor keys secret with a generated current key and no previous one, kept on delete', () => {
+    template.hasResource('AWS::SecretsManager::Secret', {
+      Properties: Match.objectLike({
+        GenerateSecretString: Match.objectLike({
+          SecretStringTemplate: JSON.stringify({ previous: [] }),
+          GenerateStringKey: 'current',
+        }),
+      }),
+      DeletionPolicy: 'Retain',
+    });
+  });
 });

@@ -59,6 +59,14 @@ const statefulId = (type: string) => {
   if (!id) throw new Error(`No ${type} in the stateful stack`);
   return id;
 };
+/** One of the stateful stack's secrets, by the start of its logical id. */
+const secretId = (name: string) => {
+  const id = Object.keys(s.statefulTemplate.findResources('AWS::SecretsManager::Secret')).find((key) =>
+    key.startsWith(name),
+  );
+  if (!id) throw new Error(`No secret ${name} in the stateful stack`);
+  return id;
+};
 /** EventBridge (rules and schedules) invokes asynchronously; API Gateway and stream mappings do not. */
 const isAsync = (fn: FunctionSpec) => fn.triggers.some((t) => t.kind === 'event' || t.kind === 'schedule');
 const isEventFed = (fn: FunctionSpec) => fn.triggers.some((t) => t.kind === 'event');
@@ -106,8 +114,8 @@ describe('functions: one per manifest entry', () => {
         Ref: Object.keys(template.findResources('AWS::SES::ConfigurationSet'))[0],
       };
     }
-    if (fn.access.webhookSecret)
-      expected.WEBHOOK_SECRET_ARN = { Ref: statefulId('AWS::SecretsManager::Secret') };
+    if (fn.access.webhookSecret) expected.WEBHOOK_SECRET_ARN = { Ref: secretId('WebhookSecret') };
+    if (fn.access.cursorKeys) expected.CURSOR_KEYS_SECRET_ARN = { Ref: secretId('CursorKeys') };
     // Where the event middleware dead-letters an invalid event: the function's own on-failure queue.
     if (isEventFed(fn)) expected.DEAD_LETTER_QUEUE_URL = { Ref: logicalId(fnOf(name).failureQueue!.queue) };
     // This API has CORS: the $default route's function answers the preflights API Gateway hands it.

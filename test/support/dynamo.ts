@@ -18,6 +18,7 @@ import { applyEnvironment, handlerEnvironment } from '../../infra/local/handler-
 import { createTableInput, TABLE } from '../../infra/table-definition.js';
 import { countRequests, type RequestCounter } from '../../scripts/lib/request-counter.js';
 import { createDocumentClient } from '../../shared/aws-clients.js';
+import { processCursorKeyRing } from '../../shared/store/cursor-keys.js';
 import { startTestConflictRule } from './conflict-rule.js';
 import { dynamodbEndpoint, sesEndpoint } from './endpoints.js';
 
@@ -107,6 +108,8 @@ export interface TestEnvOptions {
   /** Where handlers' PutEvents go; default: nowhere (connection refused). See startEventCapture(). */
   eventsEndpoint?: string;
   webhookSecret?: string;
+  /** The cursor key ring as JSON; default this test process's own, the one its stores sign with. */
+  cursorKeys?: string;
   powertoolsLogLevel?: string;
 }
 
@@ -122,6 +125,7 @@ export function testEnv(options: TestEnvOptions): () => void {
       tableName: options.tableName,
       eventBusName: options.eventBusName ?? 'for-review',
       webhookSecret: options.webhookSecret ?? TEST_WEBHOOK_SECRET,
+      cursorKeys: options.cursorKeys ?? JSON.stringify(processCursorKeyRing()),
       dynamodbEndpoint: dynamodbEndpoint(),
       sesEndpoint: sesEndpoint(),
       eventsEndpoint: options.eventsEndpoint ?? NO_BUS,

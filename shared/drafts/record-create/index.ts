@@ -16,7 +16,14 @@ import {
 import { ValidationError } from '../../errors.js';
 import type { DraftKind } from '../kind.js';
 import { approveByCommand, type CommandBody, settleByCommand } from '../record-command.js';
-import { previewValue, sameValue, showValue } from '../record-values.js';
+import {
+  MAX_PREVIEW_BYTES,
+  partsWithinPreview,
+  previewValue,
+  sameValue,
+  showValue,
+  withinPreviewSize,
+} from '../record-values.js';
 
 export const MAX_FIELDS = 100;
 
@@ -51,12 +58,36 @@ const schemas = once(() => {
 
   const recordCreateProposalSchema = draftOf(proposedField);
   const recordCreateDraftSchema = draftOf(storedField);
+  /**
+   * A list's copy (`preview`): each value shortened, and the first fields within MAX_PREVIEW_BYTES (`fieldsLeftOut`
+   * counting the rest). The same schema reads it back.
+   */
+  const recordCreatePreviewSchema = z
+    .object({
+      type: z.literal('record.create'),
+      record: z.object({ type: recordTypeSchema, name: z.optional(plainText(500)) }),
+      fields: z.array(storedField).check(z.minLength(1), z.maxLength(MAX_FIELDS)),
+      fieldsLeftOut: z.optional(z.int().check(z.minimum(1), z.maximum(MAX_FIELDS))),
+      possibleDuplicates: z.optional(
+        z
+          .array(z.object({ type: recordTypeSchema, id: idSchema, name: z.optional(plainText(500)) }))
+          .check(z.maxLength(10)),
+      ),
+    })
+    .check(
+      z.refine(withinPreviewSize, { message: `the preview must be at most ${MAX_PREVIEW_BYTES} bytes` }),
+    );
 
   /** PATCH a record creation (`fields`): new values for some of its fields. */
   const recordCreateEditSchema = z
     .array(z.strictObject({ field: fieldNameSchema, value: scalarSchema }))
     .check(z.minLength(1), z.maxLength(MAX_FIELDS));
-  return { recordCreateProposalSchema, recordCreateDraftSchema, recordCreateEditSchema };
+  return {
+    recordCreateProposalSchema,
+    recordCreateDraftSchema,
+    recordCreatePreviewSchema,
+    recordCreateEditSchema,
+  };
 });
 
 /** As an automation proposes it (spec 2.3). */
@@ -65,7 +96,10 @@ export const recordCreateProposalSchema = z.lazy(() => schemas().recordCreatePro
 export const recordCreateDraftSchema = z.lazy(() => schemas().recordCreateDraftSchema);
 /** PATCH a record creation (`fields`): new values for some of its fields. */
 export const recordCreateEditSchema = z.lazy(() => schemas().recordCreateEditSchema);
+/** A list's copy: shortened, within MAX_PREVIEW_BYTES. */
+const recordCreatePreviewSchema = z.lazy(() => schemas().recordCreatePreviewSchema);
 export type RecordCreateDraft = z.output<typeof recordCreateDraftSchema>;
+export type RecordCreatePreview = z.output<typeof recordCreatePreviewSchema>;
 export type RecordField = RecordCreateDraft['fields'][number];
 export type RecordCreateEdit = z.output<typeof recordCreateEditSchema>;
 /** The value a field will be created with: the reviewer's edit, else the proposal. */
@@ -84,19 +118,27 @@ const commandBody: CommandBody<RecordCreateDraft> = (draft, approved) => ({
 
 const fieldsOf = (draft: RecordCreateDraft) => draft.fields.map((field) => field.field);
 
-export const recordCreateKind: DraftKind<RecordCreateDraft, RecordCreateDraft, RecordCreateEdit> = {
+const fieldsLeftOut = (draft: RecordCreateDraft | RecordCreatePreview) =>
+  'fieldsLeftOut' in draft && draft.fieldsLeftOut ? draft.fieldsLeftOut : 0;
+
+export const recordCreateKind: DraftKind<RecordCreateDraft, RecordCreatePreview, RecordCreateEdit> = {
   type: 'record.create',
   schema: recordCreateDraftSchema,
   proposalSchema: recordCreateProposalSchema,
-  previewSchema: recordCreateDraftSchema,
-  preview: (draft) => ({
-    ...draft,
-    fields: draft.fields.map((field) => ({
-      ...field,
-      value: previewValue(field.value),
-      ...(field.edit ? { edit: { value: previewValue(field.edit.value) } } : {}),
-    })),
-  }),
+  previewSchema: recordCreatePreviewSchema,
+  preview: (draft) => {
+    const shown = {
+      ...draft,
+      fields: draft.fields.map((field) => ({
+        ...field,
+        value: previewValue(field.value),
+        ...(field.edit ? { edit: { value: previewValue(field.edit.value) } } : {}),
+      })),
+    };
+    const fields = partsWithinPreview(shown, 'fields', shown.fields);
+    const leftOut = draft.fields.length - fields.length;
+    return { ...shown, fields, ...(leftOut > 0 ? { fieldsLeftOut: leftOut } : {}) };
+  },
   editKey: 'fields',
   noun: 'a record creation',
   replaceReadsPrevious: true,
@@ -162,6 +204,7 @@ export const recordCreateKind: DraftKind<RecordCreateDraft, RecordCreateDraft, R
       ...draft.fields.map(
         (f) => `- ${labelOf(f)} = ${showValue(createdValueOf(f))}${f.edit ? ' (edited by a reviewer)' : ''}`,
       ),
+      ...(fieldsLeftOut(draft) ? [`- and ${fieldsLeftOut(draft)} more fields`] : []),
       ...(draft.possibleDuplicates?.length
         ? [
             `Possible duplicates: ${draft.possibleDuplicates.map((d) => `${d.type} ${d.id}${d.name ? ` (${d.name})` : ''}`).join(', ')}`,

@@ -22,7 +22,17 @@ import { ValidationError } from '../../errors.js';
 import { escapeKeySegment, tenant } from '../../store/key-parts.js';
 import type { DraftKind } from '../kind.js';
 import { approveByCommand, type CommandBody, settleByCommand } from '../record-command.js';
-import { type ChangeIntent, classify, previewValue, sameValue, showValue } from '../record-values.js';
+import {
+  type ChangeIntent,
+  classify,
+  MAX_PREVIEW_BYTES,
+  partsWithinPreview,
+  previewValue,
+  previewValues,
+  sameValue,
+  showValue,
+  withinPreviewSize,
+} from '../record-values.js';
 import {
   type CurrentValue,
   classifyCurrent,
@@ -124,6 +134,35 @@ const schemas = once(() => {
   ]);
   const recordUpdateDraftSchema = draftOf(storedChange);
 
+  /**
+   * A list's copy (`preview`): each change shortened (its first values, `valuesLeftOut` counting the rest) and the
+   * first changes within MAX_PREVIEW_BYTES (`changesLeftOut` counting the rest). The same schema reads it back.
+   */
+  // A change names at most 100 values (valuesSchema).
+  const leftOut = z.optional(z.int().check(z.minimum(1), z.maximum(100)));
+  const shortened = {
+    valuesLeftOut: leftOut,
+    edit: z.optional(
+      z.object({ after: z.optional(scalarSchema), values: z.optional(valuesSchema), valuesLeftOut: leftOut }),
+    ),
+  };
+  const previewChange = z.discriminatedUnion('op', [
+    z.extend(z.extend(proposedChange.set, reviewed), shortened),
+    z.extend(z.extend(proposedChange.set_if_empty, reviewed), shortened),
+    z.extend(z.extend(proposedChange.add, reviewed), shortened),
+    z.extend(z.extend(proposedChange.remove, reviewed), shortened),
+  ]);
+  const recordUpdatePreviewSchema = z
+    .object({
+      type: z.literal('record.update'),
+      record: recordRefSchema,
+      changes: z.array(previewChange).check(z.minLength(1), z.maxLength(MAX_CHANGES)),
+      changesLeftOut: z.optional(z.int().check(z.minimum(1), z.maximum(MAX_CHANGES))),
+    })
+    .check(
+      z.refine(withinPreviewSize, { message: `the preview must be at most ${MAX_PREVIEW_BYTES} bytes` }),
+    );
+
   /** PATCH a record update (`changes`): new values for some of its changes. */
   const recordUpdateEditSchema = z
     .array(
@@ -134,7 +173,12 @@ const schemas = once(() => {
       }),
     )
     .check(z.minLength(1), z.maxLength(MAX_CHANGES));
-  return { recordUpdateProposalSchema, recordUpdateDraftSchema, recordUpdateEditSchema };
+  return {
+    recordUpdateProposalSchema,
+    recordUpdateDraftSchema,
+    recordUpdatePreviewSchema,
+    recordUpdateEditSchema,
+  };
 });
 
 /** As an automation proposes it (spec 2.3). */
@@ -143,7 +187,10 @@ export const recordUpdateProposalSchema = z.lazy(() => schemas().recordUpdatePro
 export const recordUpdateDraftSchema = z.lazy(() => schemas().recordUpdateDraftSchema);
 /** PATCH a record update (`changes`): new values for some of its changes. */
 export const recordUpdateEditSchema = z.lazy(() => schemas().recordUpdateEditSchema);
+/** A list's copy: shortened, within MAX_PREVIEW_BYTES. */
+const recordUpdatePreviewSchema = z.lazy(() => schemas().recordUpdatePreviewSchema);
 export type RecordUpdateDraft = z.output<typeof recordUpdateDraftSchema>;
+export type RecordUpdatePreview = z.output<typeof recordUpdatePreviewSchema>;
 export type RecordChange = RecordUpdateDraft['changes'][number];
 export type RecordUpdateEdit = z.output<typeof recordUpdateEditSchema>;
 /** What a change will do once applied: the reviewer's edit, else the proposal. */
@@ -192,19 +239,53 @@ export function reclassified(
 const previewCurrent = (current: CurrentValue): CurrentValue =>
   Array.isArray(current) || typeof current === 'string' ? previewValue(current) : current;
 
+/** A change as a list shows it: values shortened, a multi-value change's first values (the rest counted). */
+function previewChange(change: RecordChange): RecordUpdatePreview['changes'][number] {
+  const shown = { ...change } as Record<string, unknown>;
+  for (const name of ['before', 'after'] as const)
+    if (name in shown) shown[name] = previewValue(shown[name] as FieldValue);
+  if ('values' in change) {
+    const { values, leftOut } = previewValues(change.values);
+    shown.values = values;
+    if (leftOut > 0) shown.valuesLeftOut = leftOut;
+  }
+  // A value not kept whole is its own preview.
+  if (change.current !== undefined) shown.current = previewCurrent(change.current);
+  if (change.edit) {
+    const edit: Record<string, unknown> = {};
+    if (change.edit.after !== undefined) edit.after = previewValue(change.edit.after);
+    if (change.edit.values !== undefined) {
+      const { values, leftOut } = previewValues(change.edit.values);
+      edit.values = values;
+      if (leftOut > 0) edit.valuesLeftOut = leftOut;
+    }
+    shown.edit = edit;
+  }
+  return shown as RecordUpdatePreview['changes'][number];
+}
+
+/** The values a previewed change leaves out of those it will apply (none for a whole change). */
+const valuesLeftOut = (change: RecordChange | RecordUpdatePreview['changes'][number]) => {
+  const shown = change as RecordUpdatePreview['changes'][number];
+  return shown.edit?.values !== undefined ? shown.edit.valuesLeftOut : shown.valuesLeftOut;
+};
+const moreValues = (count: number | undefined) => (count ? ` and ${count} more` : '');
+const moreChanges = (draft: RecordUpdateDraft | RecordUpdatePreview) =>
+  'changesLeftOut' in draft && draft.changesLeftOut ? draft.changesLeftOut : 0;
+
 const matchKey = (workspaceId: string, record: RecordRef) =>
   `${tenant(workspaceId)}#RECUPD#${escapeKeySegment(record.type)}#${escapeKeySegment(record.id)}`;
 
 const labelOf = (change: { field: string; label?: string }) => change.label ?? change.field;
 
-function describeChange(change: RecordChange): string {
+function describeChange(change: RecordChange | RecordUpdatePreview['changes'][number]): string {
   const intent = intentOf(change);
   const what =
     change.op === 'set'
       ? `${showValue(change.before)} → ${showValue(intent.after)}`
       : change.op === 'set_if_empty'
         ? `${showValue(intent.after)} (only if empty)`
-        : `${change.op} ${showValue(intent.values)}`;
+        : `${change.op} ${showValue(intent.values)}${moreValues(valuesLeftOut(change))}`;
   const edited = change.edit ? ' (edited by a reviewer)' : '';
   const state =
     change.state === 'drifted'
@@ -230,7 +311,7 @@ const commandBody: CommandBody<RecordUpdateDraft> = (draft, approved) => ({
 
 const fieldsOf = (draft: RecordUpdateDraft) => draft.changes.map((change) => change.field);
 
-export const recordUpdateKind: DraftKind<RecordUpdateDraft, RecordUpdateDraft, RecordUpdateEdit> = {
+export const recordUpdateKind: DraftKind<RecordUpdateDraft, RecordUpdatePreview, RecordUpdateEdit> = {
   type: 'record.update',
   schema: recordUpdateDraftSchema,
   proposalSchema: recordUpdateProposalSchema,
@@ -242,23 +323,13 @@ export const recordUpdateKind: DraftKind<RecordUpdateDraft, RecordUpdateDraft, R
       changes: draft.changes.map((change) => ({ ...change, state: 'clean' })),
     } as RecordUpdateDraft;
   },
-  previewSchema: recordUpdateDraftSchema,
-  preview: (draft) => ({
-    ...draft,
-    changes: draft.changes.map((change) => {
-      const shown = { ...change } as Record<string, unknown>;
-      for (const name of ['before', 'after', 'values'] as const)
-        if (name in shown) shown[name] = previewValue(shown[name] as FieldValue);
-      // A value not kept whole is its own preview.
-      if (change.current !== undefined) shown.current = previewCurrent(change.current);
-      if (change.edit)
-        shown.edit = {
-          ...change.edit,
-          ...(change.edit.after !== undefined ? { after: previewValue(change.edit.after) } : {}),
-        };
-      return shown as RecordChange;
-    }),
-  }),
+  previewSchema: recordUpdatePreviewSchema,
+  preview: (draft) => {
+    const shown = { ...draft, changes: draft.changes.map(previewChange) };
+    const changes = partsWithinPreview(shown, 'changes', shown.changes);
+    const leftOut = draft.changes.length - changes.length;
+    return { ...shown, changes, ...(leftOut > 0 ? { changesLeftOut: leftOut } : {}) };
+  },
   editKey: 'changes',
   noun: 'a record update',
   editSchema: recordUpdateEditSchema,
@@ -335,11 +406,12 @@ export const recordUpdateKind: DraftKind<RecordUpdateDraft, RecordUpdateDraft, R
   },
   hasEdits: (draft) => draft.changes.some((change) => change.edit !== undefined),
   headline: (draft) =>
-    `update ${draft.record.type} ${draft.record.name ?? draft.record.id}: ${draft.changes.map(labelOf).join(', ')}`,
+    `update ${draft.record.type} ${draft.record.name ?? draft.record.id}: ${draft.changes.map(labelOf).join(', ')}${moreValues(moreChanges(draft))}`,
   describe: (draft) =>
     [
       `Update ${draft.record.type} ${draft.record.id}${draft.record.name ? ` (${draft.record.name})` : ''}${draft.record.version ? `, as of version ${draft.record.version}` : ''}:`,
       ...draft.changes.map(describeChange),
+      ...(moreChanges(draft) ? [`- and ${moreChanges(draft)} more changes`] : []),
     ].join('\n'),
 };
 

@@ -21,7 +21,10 @@ export const historyKeys = {
   prefix: 'H#',
 };
 
-/** The history record of a change, carrying the change's events, each with its id. */
+/**
+ * The history record of a change, carrying the change's events, each with its id. The entry is checked by the
+ * schema that reads it back (parseHistoryEntry): a writer never stores what its reader refuses.
+ */
 export function historyRecord(
   workspaceId: string,
   itemId: string,
@@ -29,6 +32,7 @@ export function historyRecord(
   events: OutEvent[],
   tally: CounterWrite[] = [],
 ): Attributes {
+  parseRecord(historyEntryRecord, entry, 'history entry about to be written');
   const key: TableKey = { pk: historyKeys.pk(workspaceId, itemId), sk: historyKeys.sk(entry.version) };
   return {
     ...key,

@@ -38,8 +38,12 @@ export const itemKeys = {
     `${at}#${escapeKeySegment(workspaceId)}#${escapeKeySegment(itemId)}`,
 };
 
-/** The item as stored: the item itself, its summary, and the index attributes its state calls for. */
+/**
+ * The item as stored: the item itself, its summary, and the index attributes its state calls for. Both are checked
+ * by the schemas that read them back (parseItem, parseSummary): a writer never stores what its reader refuses.
+ */
 export function itemRecord(item: ReviewItem): Attributes {
+  parseRecord(reviewItemRecord, item, 'review item about to be written');
   const record: Attributes = {
     ...itemKeys.item(item.workspaceId, item.id),
     entity: ITEM_ENTITY,

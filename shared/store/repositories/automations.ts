@@ -12,6 +12,7 @@ import type {
   PageRequest,
   ScopeCounters,
 } from '../../use-cases/ports.js';
+import type { CursorKeySource } from '../cursor-keys.js';
 import { counterKeys, parseCounters, parseDuration } from '../entities/automation-counters.js';
 import { automationKeys, parseAutomationEntry } from '../entities/automation-entry.js';
 import { feedbackKeys, parseFeedbackRow, parseNote } from '../entities/automation-feedback.js';
@@ -19,7 +20,10 @@ import { invalidCursor, openCursor, sealCursor } from '../listing.js';
 import type { Table } from '../table.js';
 
 export class DynamoAutomationRepository implements AutomationRepository {
-  constructor(private readonly table: Table) {}
+  constructor(
+    private readonly table: Table,
+    private readonly cursorKeys: CursorKeySource,
+  ) {}
 
   async automations(
     workspaceId: string,
@@ -28,9 +32,10 @@ export class DynamoAutomationRepository implements AutomationRepository {
     withOwn: boolean,
   ): Promise<AutomationsPage> {
     const binding = JSON.stringify(['automations', workspaceId, viewer, withOwn]);
+    const keys = await this.cursorKeys();
     let after: string | undefined;
     if (page.cursor !== undefined) {
-      const opened = openCursor(page.cursor, binding);
+      const opened = openCursor(page.cursor, binding, keys);
       if (typeof opened !== 'string' || !opened.startsWith(automationKeys.skPrefix) || opened.length > 1024)
         throw invalidCursor();
       after = opened;
@@ -60,7 +65,7 @@ export class DynamoAutomationRepository implements AutomationRepository {
         ...parseAutomationEntry(row),
         ownOpen: ownOpen.get(String(row.sk)) ?? 0,
       })),
-      nextCursor: more ? sealCursor(String(rows.at(-1)?.sk), binding) : null,
+      nextCursor: more ? sealCursor(String(rows.at(-1)?.sk), binding, keys) : null,
     };
   }
 

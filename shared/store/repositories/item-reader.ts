@@ -17,6 +17,7 @@ import type {
   PageRequest,
   QueueCounts,
 } from '../../use-cases/ports.js';
+import type { CursorKeySource } from '../cursor-keys.js';
 import { headKeys, parseHead } from '../entities/dedup-head.js';
 import { historyKeys, parseHistoryEntry } from '../entities/history.js';
 import { parseQueueCounts, queueCounterKeys } from '../entities/queue-counter.js';
@@ -27,7 +28,10 @@ import { type ListSource, listPage } from '../listing.js';
 import type { Attributes, Table } from '../table.js';
 
 export class DynamoItemReader implements ItemReader {
-  constructor(private readonly table: Table) {}
+  constructor(
+    private readonly table: Table,
+    private readonly cursorKeys: CursorKeySource,
+  ) {}
 
   async getItem(workspaceId: string, itemId: string): Promise<ReviewItem | undefined> {
     const record = await this.table.get(itemKeys.item(workspaceId, itemId));
@@ -43,7 +47,7 @@ export class DynamoItemReader implements ItemReader {
     return rows.map(parseHistoryEntry);
   }
 
-  listItems(
+  async listItems(
     workspaceId: string,
     viewer: string,
     spec: ListSpec,
@@ -51,7 +55,8 @@ export class DynamoItemReader implements ItemReader {
     accept: (item: ItemSummary) => boolean,
   ): Promise<Page<ItemSummary>> {
     const binding = JSON.stringify(['items', workspaceId, viewer, spec]);
-    return listPage(this.table, sourcesOf(workspaceId, spec), { ...page, binding }, accept);
+    const keys = await this.cursorKeys();
+    return listPage(this.table, sourcesOf(workspaceId, spec), { ...page, binding, keys }, accept);
   }
 
   async queueCounts(workspaceId: string, userId: string): Promise<QueueCounts> {
