@@ -43,12 +43,18 @@ const state = {
   executedAs: { kind: 'workspace' as const },
   records: [],
 };
+// A whole item: the store parses what it writes with the reader's schema.
 const item = {
   ...state,
   version: 2,
-  draft: { type: 'email', from: 'a@x.com', to: [], cc: [], bcc: [], subject: 's', bodyText: '' },
+  type: 'email',
+  draft: { type: 'email', from: 'a@x.com', to: ['b@x.com'], cc: [], bcc: [], subject: 's', bodyText: '' },
+  edited: true,
+  reason: 'r',
   relatedRecords: [],
-  origin: { runId: 'r', automationId: 'auto', executedAs: { kind: 'workspace' } },
+  origin: { runId: 'r', stepId: 's', automationId: 'auto', executedAs: { kind: 'workspace' } },
+  proposedAt: '2026-11-20T10:00:00.000Z',
+  decision: null,
 } as never;
 const entry = {
   action: 'edited',
