@@ -17,6 +17,7 @@ import type {
 import { DynamoAutomationRepository } from './repositories/automations.js';
 import { DynamoItemReader } from './repositories/item-reader.js';
 import { DynamoMemberRepository } from './repositories/members.js';
+import { DynamoSettingsReader } from './repositories/settings.js';
 import { Table } from './table.js';
 
 export class ReadStore implements ReadStorePort {
@@ -24,12 +25,14 @@ export class ReadStore implements ReadStorePort {
   readonly #members: DynamoMemberRepository;
   readonly #items: DynamoItemReader;
   readonly #automations: DynamoAutomationRepository;
+  readonly #settings: DynamoSettingsReader;
 
   constructor(db: DynamoDBDocumentClient, tableName: string) {
     this.table = new Table(db, tableName);
     this.#members = new DynamoMemberRepository(this.table);
     this.#items = new DynamoItemReader(this.table);
     this.#automations = new DynamoAutomationRepository(this.table);
+    this.#settings = new DynamoSettingsReader(this.table);
   }
 
   // ---------------------------------------------------------------- members
@@ -99,5 +102,11 @@ export class ReadStore implements ReadStorePort {
   }
   dismissNotes(workspaceId: string, automationId: string, scopes: 'all' | string[], limit: number) {
     return this.#automations.dismissNotes(workspaceId, automationId, scopes, limit);
+  }
+
+  // ---------------------------------------------------------------- settings
+
+  getSettings(workspaceId: string) {
+    return this.#settings.getSettings(workspaceId);
   }
 }
