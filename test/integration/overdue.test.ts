@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settingsRequestSchema } from '../../shared/domain/settings.js';
 import { ConflictError, ForbiddenError } from '../../shared/errors.js';
+import { TOOLS } from '../../shared/mcp/tools.js';
 import { dismissItem } from '../../shared/use-cases/decide.js';
 import { markOverdueItems } from '../../shared/use-cases/overdue-jobs.js';
 import { getReviewItem, summarize } from '../../shared/use-cases/read-items.js';
@@ -134,6 +135,17 @@ describe('overdue and escalation', () => {
     expect((await summarize(env.deps, callerOf(RUN_USER), 0)).overdueCount).toBe(before + 1);
     const shown = await getReviewItem(env.deps, callerOf(RUN_USER), seeded.id);
     expect(shown.overdue).toEqual(marked?.overdue);
+    // The agent's list and get show the mark.
+    for (const [name, input] of [
+      ['get_review_item', { id: seeded.id }],
+      ['list_review_items', { scope: 'mine' }],
+    ] as const) {
+      const tool = TOOLS.find((t) => t.name === name);
+      if (!tool) throw new Error(`No tool ${name}`);
+      const context = { deps: env.deps, caller: callerOf(RUN_USER) };
+      const answer = tool.output.parse(await tool.run(context, tool.input.parse(input)));
+      expect(tool.describe(answer)).toContain(`OVERDUE since ${marked?.overdue?.since}`);
+    }
 
     // Leaving the queue takes it out of the overdue count.
     await dismissItem(env.deps, callerOf(RUN_USER), seeded.id, {});
