@@ -86,7 +86,3 @@ export const settingsRequestSchema = z
   })
   .check(escalationAfterOverdue);
 export type SettingsRequest = z.output<typeof settingsRequestSchema>;
-
-/** When an item created at `createdAt` becomes overdue (or is escalated) under a limit; null: never. */
-export const dueAt = (createdAt: string, minutes: number | null): string | null =>
-  minutes === null ? null : new Date(Date.parse(createdAt) + minutes * 60_000).toISOString();
