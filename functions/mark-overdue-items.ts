@@ -5,4 +5,5 @@ import { writeDeps } from '../shared/wiring.js';
 
 const deps = writeDeps();
 
-export const handler = scheduledFunction(() => markOverdueItems(deps));
+// As of the schedule's time: a limit is measured from when the run was due (locally, `runNow` may name that time).
+export const handler = scheduledFunction((at) => markOverdueItems({ ...deps, clock: () => at }));
