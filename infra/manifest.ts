@@ -242,6 +242,14 @@ export const functions: FunctionSpec[] = [
     timeoutSeconds: 60,
   },
   {
+    name: 'mark-overdue-items',
+    description:
+      "Marks open items past their workspace's overdue limit, and escalates those past its escalation limit",
+    triggers: [{ kind: 'schedule', ruleName: 'MarkOverdue', everyMinutes: 1 }],
+    access: { table: 'readwrite' },
+    timeoutSeconds: 300,
+  },
+  {
     name: 'settle-record-change',
     description:
       "Settles an approved record draft with the CRM's answer (applied or rejected) to its command",
@@ -290,6 +298,18 @@ export const functions: FunctionSpec[] = [
     description: "An automation's review feedback per version, over runs the caller may see",
     triggers: [http(routes.getReviewFeedbackRoute)],
     access: { table: 'read' },
+  },
+  {
+    name: 'get-settings',
+    description: "The workspace's review settings (any active member)",
+    triggers: [http(routes.getSettingsRoute)],
+    access: { table: 'read' },
+  },
+  {
+    name: 'put-settings',
+    description: "Saves the workspace's review settings (admins), conditional on the version read",
+    triggers: [http(routes.putSettingsRoute)],
+    access: { table: 'readwrite' },
   },
   {
     name: 'mcp',

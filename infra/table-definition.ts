@@ -36,7 +36,6 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
 }
 
 function projectionOf(projection: IndexProjection) {
-  return projection === 'ALL'
-    ? { ProjectionType: 'ALL' as const }
-    : { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...projection.include] };
+  if (projection === 'ALL' || projection === 'KEYS_ONLY') return { ProjectionType: projection };
+  return { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...projection.include] };
 }

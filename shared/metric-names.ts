@@ -36,6 +36,8 @@ export const METRIC = {
   ItemsDismissed: 'ItemsDismissed',
   ItemsResolved: 'ItemsResolved',
   ItemsExpired: 'ItemsExpired',
+  ItemsOverdue: 'ItemsOverdue',
+  ItemsEscalated: 'ItemsEscalated',
   // The publisher itself.
   /** Every event put on the bus (whatever its type). */
   EventsPublished: 'EventsPublished',
@@ -66,6 +68,8 @@ export type SpecDetailType =
   | 'Review Item Dismissed'
   | 'Review Item Resolved'
   | 'Review Item Expired'
+  | 'Review Item Overdue'
+  | 'Review Item Escalated'
   | 'Review Draft Dropped';
 
 type Detail = Record<string, unknown>;
@@ -116,6 +120,8 @@ export const BUSINESS_METRICS: Readonly<
   'Review Item Dismissed': METRIC.ItemsDismissed,
   'Review Item Resolved': METRIC.ItemsResolved,
   'Review Item Expired': METRIC.ItemsExpired,
+  'Review Item Overdue': METRIC.ItemsOverdue,
+  'Review Item Escalated': METRIC.ItemsEscalated,
 };
 
 /** Every detail type the publisher may put out has its metric: a new one fails to compile until it is named. */

@@ -16,8 +16,11 @@ export interface ScheduleRule {
 }
 
 export interface LocalScheduler {
-  /** Runs the schedule named by rule name or function name now; rejects with what the handler threw. */
-  runNow(name: string): Promise<unknown>;
+  /**
+   * Runs the schedule named by rule name or function name now, its event stamped `at` (default now: tests of the
+   * jobs that act as of their schedule's time pass a later one); rejects with what the handler threw.
+   */
+  runNow(name: string, at?: Date): Promise<unknown>;
   names(): string[];
   stop(): void;
 }
@@ -77,13 +80,13 @@ export function startScheduler(options: SchedulerOptions): LocalScheduler {
   }
 
   return {
-    runNow: (name) => {
+    runNow: (name, at) => {
       const rule = find(name);
       if (!rule) {
         const known = options.schedules.map((r) => r.ruleName).join(', ');
         return Promise.reject(new Error(`No schedule named ${name} (known: ${known})`));
       }
-      return invoker.invoke(rule.fn, scheduledEvent(rule));
+      return invoker.invoke(rule.fn, scheduledEvent(rule, at));
     },
     names: () => options.schedules.map((rule) => rule.ruleName),
     stop: () => {

@@ -252,6 +252,30 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/settings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The workspace's review settings
+     * @description Any active member. A workspace that never saved settings answers the defaults at version 0.
+     */
+    get: operations['getSettings'];
+    /**
+     * Saves the workspace's review settings
+     * @description Admins only (others 403). `version` is the version the caller read (0 before the first save), else 409 with the version now; a setting left out takes its default. The overdue and escalation jobs apply a change to the items already pending within one run.
+     */
+    put: operations['putSettings'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/mcp': {
     parameters: {
       query?: never;
@@ -360,6 +384,13 @@ export interface components {
         /** @description The provider's message id of the message that arrived */
         messageId?: string;
       } | null;
+      overdue: {
+        /**
+         * Format: date-time
+         * @description When it became overdue: createdAt + overdueAfterMinutes
+         */
+        since: string;
+      } | null;
       apply: {
         /** @description The command's idempotency key: the CRM applies each applyId at most once */
         applyId: string;
@@ -428,6 +459,13 @@ export interface components {
         /** @description The provider's message id of the message that arrived */
         messageId?: string;
       } | null;
+      overdue: {
+        /**
+         * Format: date-time
+         * @description When it became overdue: createdAt + overdueAfterMinutes
+         */
+        since: string;
+      } | null;
       apply: {
         /** @description The command's idempotency key: the CRM applies each applyId at most once */
         applyId: string;
@@ -454,6 +492,8 @@ export interface components {
     };
     ReviewSummary: {
       pendingCount: number;
+      /** @description Of the pending items, those overdue */
+      overdueCount: number;
       byAutomation: {
         automationId: string;
         automationName: string | null;
@@ -485,7 +525,9 @@ export interface components {
         | 'apply_unknown'
         | 'record_changed'
         | 'reassigned'
-        | 'marked_stale';
+        | 'marked_stale'
+        | 'overdue'
+        | 'escalated';
       actor: components['schemas']['Actor'];
       /** Format: date-time */
       at: string;
@@ -990,6 +1032,29 @@ export interface components {
       /** @description Items marked stale: a message arrived on their thread */
       stale: number;
     };
+    /** @description The workspace's review settings; a workspace that never saved any has the defaults at version 0 */
+    WorkspaceSettings: {
+      /** @description An open item waiting longer is overdue; null: never */
+      overdueAfterMinutes: number | null;
+      /** @description After this the escalation reviewers are added; null: never */
+      escalateAfterMinutes: number | null;
+      /** @description Who escalation adds, where they can see the item */
+      escalateTo:
+        | 'admins'
+        | {
+            userIds: string[];
+          };
+      sendHoldSeconds: number;
+      trust: {
+        maxHumanRate: number;
+        minDecisions: number;
+      };
+      retentionDays: number;
+      /** @description 0 until the settings are first saved; each save adds one */
+      version: number;
+      updatedAt: string | null;
+      updatedBy: string | null;
+    };
     Health: {
       /** @enum {string} */
       status: 'ok' | 'unavailable';
@@ -1118,6 +1183,33 @@ export interface components {
         | 'duplicate'
         | 'other';
       note?: string;
+    };
+    SettingsRequest: {
+      version: number;
+      /** @default 2880 */
+      overdueAfterMinutes: number | null;
+      /** @default null */
+      escalateAfterMinutes: number | null;
+      /** @default admins */
+      escalateTo:
+        | 'admins'
+        | {
+            userIds: string[];
+          };
+      /** @default 0 */
+      sendHoldSeconds: number;
+      /**
+       * @default {
+       *       "maxHumanRate": 0.02,
+       *       "minDecisions": 100
+       *     }
+       */
+      trust: {
+        maxHumanRate: number;
+        minDecisions: number;
+      };
+      /** @default 365 */
+      retentionDays: number;
     };
     EmailWebhookEvent: {
       /** @enum {string} */
@@ -2107,6 +2199,13 @@ export interface operations {
                   /** @description The provider's message id of the message that arrived */
                   messageId?: string;
                 } | null;
+                overdue: {
+                  /**
+                   * Format: date-time
+                   * @description When it became overdue: createdAt + overdueAfterMinutes
+                   */
+                  since: string;
+                } | null;
                 apply: {
                   /** @description The command's idempotency key: the CRM applies each applyId at most once */
                   applyId: string;
@@ -2472,6 +2571,124 @@ export interface operations {
         content: {
           'application/problem+json': components['schemas']['Problem'];
           'application/json': components['schemas']['GatewayMessage'];
+        };
+      };
+      /** @description Something went wrong on our side; nothing is exposed */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getSettings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The settings */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WorkspaceSettings'];
+        };
+      };
+      /** @description No token, a bad or expired token, or a token without sub and workspace_id */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+          'application/json': components['schemas']['GatewayMessage'];
+        };
+      };
+      /** @description The caller can see the item but may not do this to it */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Something went wrong on our side; nothing is exposed */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  putSettings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SettingsRequest'];
+      };
+    };
+    responses: {
+      /** @description The saved settings */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WorkspaceSettings'];
+        };
+      };
+      /** @description Invalid input: what is wrong and where, in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ValidationProblem'];
+        };
+      };
+      /** @description No token, a bad or expired token, or a token without sub and workspace_id */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+          'application/json': components['schemas']['GatewayMessage'];
+        };
+      };
+      /** @description The caller can see the item but may not do this to it */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Another action won, or the version is stale: the item’s status and version in `current` */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ConflictProblem'];
         };
       };
       /** @description Something went wrong on our side; nothing is exposed */

@@ -7,18 +7,21 @@
  * and releases the dedup key. A transition taken from a status the table does not list throws TransitionRefusedError
  * (the use case answers 409 with the item's current status and version).
  */
-import type {
-  ApplyAttempt,
-  ApplyError,
-  Decision,
-  Delivery,
-  HistoryAction,
-  ReviewerChanges,
-  ReviewItem,
-  ReviewStatus,
-  SendAttempt,
-  SendError,
-  StaleMark,
+import {
+  type ApplyAttempt,
+  type ApplyError,
+  type Decision,
+  type Delivery,
+  type EscalationMark,
+  type HistoryAction,
+  isOpen,
+  type OverdueMark,
+  type ReviewerChanges,
+  type ReviewItem,
+  type ReviewStatus,
+  type SendAttempt,
+  type SendError,
+  type StaleMark,
 } from './review-item.js';
 
 export type Transition =
@@ -173,7 +176,15 @@ export function created(id: string, fields: ProposedFields, at: string): ReviewI
  * kept some, already merged into the draft). Built from the item's state as its dedup head mirrors it.
  */
 export function replaced(
-  before: { id: string; version: number; createdAt: string; updatedAt: string; status: ReviewStatus },
+  before: {
+    id: string;
+    version: number;
+    createdAt: string;
+    updatedAt: string;
+    status: ReviewStatus;
+    overdue?: OverdueMark;
+    escalated?: EscalationMark;
+  },
   fields: ProposedFields,
   at: string,
   keptEdits = false,
@@ -185,7 +196,40 @@ export function replaced(
     edited: keptEdits,
     version: before.version + 1,
     updatedAt: stampAfter(before.updatedAt, at),
+    // The item keeps its createdAt, so it has waited as long as before: its time marks stay.
+    ...(before.overdue ? { overdue: before.overdue } : {}),
+    ...(before.escalated ? { escalated: before.escalated } : {}),
   };
+}
+
+/**
+ * The time marks (spec 3, Overdue and escalation) keep the status: any open item may wait too long. They are not
+ * rows of the transition table, which moves between statuses.
+ */
+function timeMarked(item: ReviewItem, at: string, changes: Partial<ReviewItem>): ReviewItem {
+  if (!isOpen(item.status))
+    throw new Error(`Only an open item is marked overdue or escalated, not one that is ${item.status}`);
+  return { ...item, ...changes, version: item.version + 1, updatedAt: stampAfter(item.updatedAt, at) };
+}
+
+export const markedOverdue = (item: ReviewItem, since: string, at: string): ReviewItem =>
+  timeMarked(item, at, { overdue: { since } });
+
+/** The escalation reviewers added (kept like reviewers added by hand, so a replacement keeps them). */
+export function escalated(item: ReviewItem, added: string[], at: string): ReviewItem {
+  const changes: ReviewerChanges = item.reviewerChanges ?? { added: [], removed: [] };
+  return timeMarked(item, at, {
+    escalated: { at: stampAfter(item.updatedAt, at), added },
+    ...(added.length > 0
+      ? {
+          reviewers: [...item.reviewers, ...added],
+          reviewerChanges: {
+            added: [...changes.added, ...added.filter((u) => !changes.added.includes(u))],
+            removed: changes.removed.filter((u) => !added.includes(u)),
+          },
+        }
+      : {}),
+  });
 }
 
 export const edited = (item: ReviewItem, draft: ReviewItem['draft'], at: string): ReviewItem =>

@@ -102,6 +102,17 @@ export interface StaleMark {
   messageId?: string;
 }
 
+/** The item waited longer than its workspace's `overdueAfterMinutes` (spec 3, Overdue and escalation). */
+export interface OverdueMark {
+  since: string;
+}
+
+/** The escalation reviewers were added (those of them who could see the item; maybe none). */
+export interface EscalationMark {
+  at: string;
+  added: string[];
+}
+
 /** Reviewers changed by hand (reassignment): a replacing proposal keeps the added, and never brings back the removed. */
 export interface ReviewerChanges {
   added: string[];
@@ -181,6 +192,10 @@ export interface ReviewItem {
   stale?: StaleMark;
   /** Reviewers added and removed by hand since the item was created. */
   reviewerChanges?: ReviewerChanges;
+  /** Marked once by the overdue job; kept by a replacement (the item keeps its createdAt). */
+  overdue?: OverdueMark;
+  /** Marked once by the escalation job. */
+  escalated?: EscalationMark;
   /** True while this item is the open item of its dedup key (later proposals replace it). */
   holdsKey: boolean;
 }
@@ -203,7 +218,9 @@ export type HistoryAction =
   | 'apply_failed'
   | 'apply_republished'
   | 'apply_unknown'
-  | 'record_changed';
+  | 'record_changed'
+  | 'overdue'
+  | 'escalated';
 
 export const HISTORY_ACTIONS = [
   'created',
@@ -224,6 +241,8 @@ export const HISTORY_ACTIONS = [
   'record_changed',
   'reassigned',
   'marked_stale',
+  'overdue',
+  'escalated',
 ] as const satisfies readonly HistoryAction[];
 
 /**

@@ -28,7 +28,9 @@ import {
   itemDeliveryUpdatedSchema,
   itemDismissedSchema,
   itemEditedSchema,
+  itemEscalatedSchema,
   itemExpiredSchema,
+  itemOverdueSchema,
   itemReassignedSchema,
   itemReplacedSchema,
   itemResolvedSchema,
@@ -170,6 +172,16 @@ const OUT: Record<OutDetailType, Described | null> = {
   'Review Item Expired': {
     detail: itemExpiredSchema,
     description: "The pending item's expiresAt passed before anyone decided it.",
+  },
+  'Review Item Overdue': {
+    detail: itemOverdueSchema,
+    description:
+      "The open item waited longer than the workspace's overdueAfterMinutes since it was created (published once).",
+  },
+  'Review Item Escalated': {
+    detail: itemEscalatedSchema,
+    description:
+      "The open item waited longer than the workspace's escalateAfterMinutes: the escalation reviewers who can see it were added.",
   },
   'Review Draft Dropped': {
     detail: draftDroppedSchema,

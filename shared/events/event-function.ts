@@ -104,12 +104,22 @@ function validatedEventFunction<D>(
 }
 
 /** Scheduled jobs receive EventBridge "Scheduled Event" envelopes; they take no input. */
-export function scheduledFunction(job: () => Promise<unknown>) {
+export function scheduledFunction(job: (scheduledAt: Date) => Promise<unknown>) {
   return middy<unknown, unknown, Error, Context>()
     .use(injectLambdaContext(logger))
-    .handler(async () => {
-      const result = await job();
+    .handler(async (event) => {
+      const result = await job(scheduledTimeOf(event));
       logger.info('Scheduled job done', { result: result as Record<string, unknown> });
       return result;
     });
+}
+
+/**
+ * When the schedule fired: the scheduled event's `time` (a run retried later still acts as of its schedule), or now
+ * when the event carries none.
+ */
+function scheduledTimeOf(event: unknown): Date {
+  const time = (event as { time?: unknown } | null)?.time;
+  const at = typeof time === 'string' ? new Date(time) : undefined;
+  return at && !Number.isNaN(at.getTime()) ? at : new Date();
 }

@@ -22,6 +22,8 @@ export type OutDetailType =
   | 'Review Item Dismissed'
   | 'Review Item Resolved'
   | 'Review Item Expired'
+  | 'Review Item Overdue'
+  | 'Review Item Escalated'
   | 'Review Draft Dropped';
 
 export interface OutEvent {

@@ -195,6 +195,20 @@ export const itemExpiredSchema = itemEventWith({
   expiresAt: time.describe("The draft's expiresAt, which passed"),
 });
 
+export const itemOverdueSchema = itemEventWith({
+  overdueSince: time.describe("When it became overdue: createdAt + the workspace's overdueAfterMinutes"),
+  reviewers: z.array(z.string()).describe('The reviewers it waits for'),
+});
+
+export const itemEscalatedSchema = itemEventWith({
+  added: z
+    .array(z.string())
+    .describe(
+      'The escalation reviewers added: those who can see the item and did not review it yet (maybe none)',
+    ),
+  reviewers: z.array(z.string()).describe('The reviewers after the change'),
+});
+
 /** A proposal that made no item (spec 3): no item, so no item id, status or version. */
 export const draftDroppedSchema = z.strictObject({
   workspaceId,

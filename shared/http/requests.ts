@@ -115,3 +115,6 @@ export const pageQuerySchema = z.strictObject({ limit: limitSchema, cursor: curs
 export const summaryQuerySchema = z.strictObject({
   latest: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(20)), 5),
 });
+
+/** PUT /settings (spec 3, Workspace settings): the schema lives with the settings (shared/domain/settings.ts). */
+export { settingsRequestSchema } from '../domain/settings.js';

@@ -86,6 +86,14 @@ export const staleSchema = z
       'Approving needs "acknowledgeStale": true; a replacing proposal clears it.',
   );
 
+export const overdueSchema = z
+  .object({
+    since: isoTimeSchema.check(z.describe('When it became overdue: createdAt + overdueAfterMinutes')),
+  })
+  .describe(
+    "The item waited longer than the workspace's overdueAfterMinutes (spec 3, Overdue and escalation)",
+  );
+
 export const draftDiffSchema = z
   .object({
     fields: z.array(z.string()).describe('The draft fields the edit changed'),
@@ -165,6 +173,7 @@ function itemSchemaWith<D extends z.core.$ZodType>(draft: D) {
     lastSendError: sendErrorSchema.nullable().describe('The last failed send, shown until the next one'),
     delivery: deliverySchema.nullable().describe('For a sent email: what became of it, once SES reports it'),
     stale: staleSchema.nullable(),
+    overdue: overdueSchema.nullable(),
     apply: applySchema.nullable(),
     lastApplyError: applyErrorSchema.nullable(),
   });
@@ -182,6 +191,7 @@ export const reviewItemListSchema = z.object({
 
 export const reviewSummarySchema = z.object({
   pendingCount: z.number().int().min(0),
+  overdueCount: z.number().int().min(0).describe('Of the pending items, those overdue'),
   byAutomation: z.array(
     z.object({
       automationId: z.string(),
@@ -373,4 +383,27 @@ export const reviewFeedbackSchema = z
   .describe(
     "What reviewers did with an automation's drafts, per automation version, over the runs the caller may see " +
       '(docs/review-feedback.md)',
+  );
+
+/** GET and PUT /settings: the workspace's review settings (spec 3, Workspace settings). */
+const limitMinutes = z.number().int().min(1).max(43_200).nullable();
+export const workspaceSettingsSchema = z
+  .object({
+    overdueAfterMinutes: limitMinutes.describe('An open item waiting longer is overdue; null: never'),
+    escalateAfterMinutes: limitMinutes.describe('After this the escalation reviewers are added; null: never'),
+    escalateTo: z
+      .union([z.literal('admins'), z.object({ userIds: z.array(userIdSchema).min(1).max(16) })])
+      .describe('Who escalation adds, where they can see the item'),
+    sendHoldSeconds: z.number().int().min(0).max(900),
+    trust: z.object({
+      maxHumanRate: z.number().min(0.001).max(0.2),
+      minDecisions: z.number().int().min(30).max(10_000),
+    }),
+    retentionDays: z.number().int().min(30).max(3650),
+    version: z.number().int().min(0).describe('0 until the settings are first saved; each save adds one'),
+    updatedAt: z.nullable(isoTimeSchema),
+    updatedBy: userIdSchema.nullable(),
+  })
+  .describe(
+    "The workspace's review settings; a workspace that never saved any has the defaults at version 0",
   );

@@ -298,12 +298,17 @@ function describeList({ items, nextCursor }: ListAnswer): string {
   for (const item of items) {
     lines.push(
       `- ${item.id} [${item.status}, version ${item.version}] ${headlineOf(item.draft)}; automation ${automationOf(item.origin)}, run ` +
-        `${item.origin.runId}; created ${item.createdAt}; reviewers ${item.reviewers.join(', ')}`,
+        `${item.origin.runId}; created ${item.createdAt}; reviewers ${item.reviewers.join(', ')}` +
+        overdueText(item.overdue, '; '),
     );
   }
   if (nextCursor) lines.push(`More items: call again with cursor "${nextCursor}" and the same filters.`);
   return lines.join('\n');
 }
+
+/** The overdue mark (spec 3, Overdue and escalation), or nothing. */
+const overdueText = (overdue: { since: string } | null, separator: string) =>
+  overdue ? `${separator}OVERDUE since ${overdue.since}` : '';
 
 function describeItem({ item, history, origin }: ItemAnswer): string {
   const { draft } = item;
@@ -316,7 +321,7 @@ function describeItem({ item, history, origin }: ItemAnswer): string {
     `Reason: ${item.reason}`,
     `Origin: automation ${automationOf(origin)}, run ${origin.runId}, step ${origin.stepId}, executed as ${runAs}` +
       `${origin.runUrl ? `; run link ${origin.runUrl}` : ''}.`,
-    `Related records: ${records || 'none'}. Reviewers: ${item.reviewers.join(', ')}.`,
+    `Related records: ${records || 'none'}. Reviewers: ${item.reviewers.join(', ')}.${overdueText(item.overdue, ' ')}`,
   ];
   if (item.decision) {
     lines.push(

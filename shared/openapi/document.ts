@@ -8,7 +8,12 @@ import * as z from 'zod';
 import { emailWebhookSchema } from '../domain/email-webhook.js';
 import { executedAsSchema, relatedRecordSchema } from '../domain/primitives.js';
 import { pathParamNamesOf, pathParamSchema } from '../http/request.js';
-import { approveRequestSchema, dismissRequestSchema, editRequestSchema } from '../http/requests.js';
+import {
+  approveRequestSchema,
+  dismissRequestSchema,
+  editRequestSchema,
+  settingsRequestSchema,
+} from '../http/requests.js';
 import {
   actorSchema,
   conflictProblemSchema,
@@ -32,6 +37,7 @@ import {
   sendFailedProblemSchema,
   validationProblemSchema,
   webhookAnswerSchema,
+  workspaceSettingsSchema,
 } from '../http/responses.js';
 import type { RouteSpec } from '../http/route.js';
 import { routes as httpRoutes } from '../http/routes/index.js';
@@ -68,6 +74,7 @@ const OUTPUT_COMPONENTS: [string, z.core.$ZodType][] = [
   ['SendError', sendErrorSchema],
   ['Actor', actorSchema],
   ['WebhookAnswer', webhookAnswerSchema],
+  ['WorkspaceSettings', workspaceSettingsSchema],
   ['Health', healthSchema],
   ['Problem', problemSchema],
   ['ValidationProblem', validationProblemSchema],
@@ -83,6 +90,7 @@ const INPUT_COMPONENTS: [string, z.core.$ZodType][] = [
   ['EditRequest', editRequestSchema],
   ['ApproveRequest', approveRequestSchema],
   ['DismissRequest', dismissRequestSchema],
+  ['SettingsRequest', settingsRequestSchema],
   ['EmailWebhookEvent', emailWebhookSchema],
 ];
 
@@ -185,6 +193,7 @@ export function openApiDocument(routes: readonly RouteSpec[] = httpRoutes): Open
         description: 'The same reads as tools for agents, with the caller’s permissions',
       },
       { name: 'Webhooks', description: 'Events from the email provider' },
+      { name: 'Settings', description: 'The workspace’s review settings' },
       { name: 'Service', description: 'Health and this document' },
     ],
     paths,

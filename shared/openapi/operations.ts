@@ -16,6 +16,7 @@ import {
   reviewStatsSchema,
   reviewSummarySchema,
   webhookAnswerSchema,
+  workspaceSettingsSchema,
 } from '../http/responses.js';
 
 /** Problem statuses an operation can answer (problem+json), besides its successes. */
@@ -204,6 +205,26 @@ export const operations: Record<string, OperationSpec> = {
     tag: 'Automations',
     responses: { 200: { description: 'The feedback', schema: reviewFeedbackSchema } },
     problems: [400, 401, 500],
+  },
+  'GET /settings': {
+    operationId: 'getSettings',
+    summary: "The workspace's review settings",
+    description:
+      'Any active member. A workspace that never saved settings answers the defaults at version 0.',
+    tag: 'Settings',
+    responses: { 200: { description: 'The settings', schema: workspaceSettingsSchema } },
+    problems: [401, 403, 500],
+  },
+  'PUT /settings': {
+    operationId: 'putSettings',
+    summary: "Saves the workspace's review settings",
+    description:
+      'Admins only (others 403). `version` is the version the caller read (0 before the first save), else 409 with ' +
+      'the version now; a setting left out takes its default. The overdue and escalation jobs apply a change to ' +
+      'the items already pending within one run.',
+    tag: 'Settings',
+    responses: { 200: { description: 'The saved settings', schema: workspaceSettingsSchema } },
+    problems: [400, 401, 403, 409, 500],
   },
   'POST /mcp': {
     operationId: 'mcp',

@@ -36,6 +36,7 @@ import { queueEntryRecord, queueKeys } from './entities/queue-entry.js';
 import { recordEntryKeys, recordEntryRecord } from './entities/record-entry.js';
 import { itemConditions, itemRecord } from './entities/review-item.js';
 import type { CounterWrite } from './entities/tally.js';
+import { registryWrite } from './entities/workspace-registry.js';
 import { MAX_TRANSACTION_ACTIONS, type TransactItem } from './table.js';
 
 export { MAX_TRANSACTION_ACTIONS };
@@ -121,6 +122,9 @@ export function itemChangeOps(tableName: string, change: ItemChange): TransactIt
     }
   }
 
+  // The jobs' registry of workspaces (the tally: it is written once per batch, not per creation).
+  if (before === null) tally.push(registryWrite(workspaceId));
+
   // 6. The dedup head. 7. Review stats (the counters: the tally).
   const headOp = before ? headChange(tableName, before, after) : undefined;
   if (headOp) ops.push(headOp);
@@ -180,11 +184,21 @@ function queueCountChanges(
     const change = of(userId);
     change.delta.set(automationId, (change.delta.get(automationId) ?? 0) + amount);
   };
-  if (wasOpen && before) for (const userId of before.reviewers) add(userId, before.automationId, -1);
+  const addOverdue = (userId: string, amount: number) => {
+    const change = of(userId);
+    change.overdue = (change.overdue ?? 0) + amount;
+  };
+  if (wasOpen && before) {
+    for (const userId of before.reviewers) {
+      add(userId, before.automationId, -1);
+      if (before.overdue) addOverdue(userId, -1);
+    }
+  }
   if (nowOpen) {
     const { automationId, automationName } = after.origin;
     for (const userId of after.reviewers) {
       add(userId, automationId, 1);
+      if (after.overdue) addOverdue(userId, 1);
       if (proposal && automationName) of(userId).names.set(automationId, automationName);
     }
   }

@@ -18,6 +18,7 @@ import { type CursorKeySource, processCursorKeys } from './cursor-keys.js';
 import { DynamoAutomationRepository } from './repositories/automations.js';
 import { DynamoItemReader } from './repositories/item-reader.js';
 import { DynamoMemberRepository } from './repositories/members.js';
+import { DynamoSettingsReader } from './repositories/settings.js';
 import { Table } from './table.js';
 
 export interface StoreOptions {
@@ -29,6 +30,7 @@ export class ReadStore implements ReadStorePort {
   readonly #members: DynamoMemberRepository;
   readonly #items: DynamoItemReader;
   readonly #automations: DynamoAutomationRepository;
+  readonly #settings: DynamoSettingsReader;
 
   /** `cursorKeys`: the key ring list cursors are signed with (wiring.ts); a key of this process's own if none. */
   constructor(db: DynamoDBDocumentClient, tableName: string, options: StoreOptions = {}) {
@@ -37,6 +39,7 @@ export class ReadStore implements ReadStorePort {
     this.#members = new DynamoMemberRepository(this.table);
     this.#items = new DynamoItemReader(this.table, cursorKeys);
     this.#automations = new DynamoAutomationRepository(this.table, cursorKeys);
+    this.#settings = new DynamoSettingsReader(this.table);
   }
 
   // ---------------------------------------------------------------- members
@@ -106,5 +109,11 @@ export class ReadStore implements ReadStorePort {
   }
   dismissNotes(workspaceId: string, automationId: string, scopes: 'all' | string[], limit: number) {
     return this.#automations.dismissNotes(workspaceId, automationId, scopes, limit);
+  }
+
+  // ---------------------------------------------------------------- settings
+
+  getSettings(workspaceId: string) {
+    return this.#settings.getSettings(workspaceId);
   }
 }

@@ -5,27 +5,35 @@
  * conditions); every item change is the one transaction built by item-change.ts.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { WorkspaceSettings } from '../domain/settings.js';
 import type { OutEvent } from '../events/out-events.js';
 import type {
   CounterChange,
   ItemWrite,
   NewItemWrite,
   ReviewStorePort,
+  WaitStage,
   WebhookAnswer,
   WebhookCompletion,
 } from '../use-cases/ports.js';
 import { ReadStore, type StoreOptions } from './read-store.js';
 import { DynamoItemWriter } from './repositories/item-writer.js';
+import { DynamoSettingsRepository } from './repositories/settings.js';
+import { DynamoWaitingReader } from './repositories/waiting.js';
 import { DynamoWebhookDeliveryRepository } from './repositories/webhook-deliveries.js';
 
 export class ReviewStore extends ReadStore implements ReviewStorePort {
   readonly #items: DynamoItemWriter;
   readonly #webhooks: DynamoWebhookDeliveryRepository;
+  readonly #settingsWriter: DynamoSettingsRepository;
+  readonly #waiting: DynamoWaitingReader;
 
   constructor(db: DynamoDBDocumentClient, tableName: string, options: StoreOptions = {}) {
     super(db, tableName, options);
     this.#webhooks = new DynamoWebhookDeliveryRepository(this.table);
     this.#items = new DynamoItemWriter(this.table, this.#webhooks);
+    this.#settingsWriter = new DynamoSettingsRepository(this.table);
+    this.#waiting = new DynamoWaitingReader(this.table);
   }
 
   // ---------------------------------------------------------------- item changes
@@ -53,5 +61,28 @@ export class ReviewStore extends ReadStore implements ReviewStorePort {
   }
   recordWebhookAnswer(webhookId: string, answer: WebhookAnswer, now: Date) {
     return this.#webhooks.recordWebhookAnswer(webhookId, answer, now);
+  }
+
+  // ---------------------------------------------------------------- settings and the overdue jobs
+
+  saveSettings(workspaceId: string, settings: WorkspaceSettings, expectedVersion: number) {
+    return this.#settingsWriter.saveSettings(workspaceId, settings, expectedVersion);
+  }
+  registeredWorkspaces() {
+    return this.#waiting.registeredWorkspaces();
+  }
+  settingsOf(workspaceIds: string[]) {
+    return this.#waiting.settingsOf(workspaceIds);
+  }
+  waiting(
+    workspaceId: string,
+    stage: WaitStage,
+    createdUntil: string,
+    page: { limit: number; after?: Record<string, unknown> },
+  ) {
+    return this.#waiting.waiting(workspaceId, stage, createdUntil, page);
+  }
+  activeAdmins(workspaceId: string) {
+    return this.#waiting.activeAdmins(workspaceId);
   }
 }

@@ -6,7 +6,7 @@
 /** What a list index holds besides its keys. */
 const LIST_PROJECTION = { include: ['summary'] } as const;
 
-export type IndexProjection = 'ALL' | { readonly include: readonly string[] };
+export type IndexProjection = 'ALL' | 'KEYS_ONLY' | { readonly include: readonly string[] };
 export type IndexName = (typeof TABLE)['indexes'][number]['name'];
 
 export const TABLE = {
@@ -46,5 +46,12 @@ export const TABLE = {
     { name: 'draftId', partitionKey: 'draftIdPk', sortKey: 'listSk', projection: 'ALL' },
     /** Work due for the scheduled jobs: pending items by expiresAt, items in `sending` by claim time. */
     { name: 'due', partitionKey: 'duePk', sortKey: 'dueSk', projection: 'ALL' },
+    /**
+     * Open items a workspace's overdue and escalation jobs still have to mark, by stage (no mark yet, overdue,
+     * escalated only), oldest first by creation: the jobs read only what is due under the current settings.
+     */
+    { name: 'waiting', partitionKey: 'waitPk', sortKey: 'listSk', projection: 'ALL' },
+    /** A workspace's active admins (escalation to the admins). */
+    { name: 'admins', partitionKey: 'adminPk', sortKey: 'userId', projection: 'KEYS_ONLY' },
   ],
 } as const;

@@ -8,12 +8,15 @@
 import type { ExecutedAs } from '../domain/primitives.js';
 import type {
   DismissReason,
+  EscalationMark,
   HistoryEntry,
   Member,
+  OverdueMark,
   RecordRef,
   ReviewItem,
   ReviewStatus,
 } from '../domain/review-item.js';
+import type { WorkspaceSettings } from '../domain/settings.js';
 import type { DraftPreview } from '../drafts/index.js';
 import { WriteConflictError } from '../errors.js';
 import type { OutEvent } from '../events/out-events.js';
@@ -137,11 +140,46 @@ export interface WebhookDeliveryRepository {
   recordWebhookAnswer(webhookId: string, answer: WebhookAnswer, now: Date): Promise<WebhookClaim>;
 }
 
+/** A workspace's settings (spec 3, Workspace settings): one versioned record. */
+export interface SettingsReader {
+  /** The stored settings, or the defaults at version 0. */
+  getSettings(workspaceId: string): Promise<WorkspaceSettings>;
+}
+
+export interface SettingsWriter {
+  /** Saves `settings` as version `expectedVersion + 1` if the stored version is still `expectedVersion`. */
+  saveSettings(workspaceId: string, settings: WorkspaceSettings, expectedVersion: number): Promise<boolean>;
+}
+
+/** Which items wait for the overdue and escalation jobs: `fresh` (no mark), `overdue`, `escalated` (only that). */
+export type WaitStage = 'fresh' | 'overdue' | 'escalated';
+
+/** What the overdue and escalation jobs read (docs/table-design.md, "Overdue and escalation"). */
+export interface WaitingReader {
+  /** The workspaces that have had items (the jobs' registry), every one: a page per shard. */
+  registeredWorkspaces(): Promise<string[]>;
+  /** The settings of many workspaces at once (defaults for those that saved none). */
+  settingsOf(workspaceIds: string[]): Promise<Map<string, WorkspaceSettings>>;
+  /** A page of the open items of one stage created at or before `createdUntil`, oldest first. */
+  waiting(
+    workspaceId: string,
+    stage: WaitStage,
+    createdUntil: string,
+    page: { limit: number; after?: Record<string, unknown> },
+  ): Promise<{ items: ReviewItem[]; after?: Record<string, unknown> }>;
+  /** The workspace's active admins (their user ids). */
+  activeAdmins(workspaceId: string): Promise<string[]>;
+}
+
 /** What the read side sees: no writer's code comes with it. */
-export type ReadStorePort = MemberRepository & ItemReader & AutomationRepository;
+export type ReadStorePort = MemberRepository & ItemReader & AutomationRepository & SettingsReader;
 
 /** Every repository, as one store. */
-export type ReviewStorePort = ReadStorePort & ItemWriter & WebhookDeliveryRepository;
+export type ReviewStorePort = ReadStorePort &
+  ItemWriter &
+  WebhookDeliveryRepository &
+  SettingsWriter &
+  WaitingReader;
 
 /**
  * An item change lost a race: a condition failed (another change came first), or other transactions kept holding
@@ -255,6 +293,9 @@ export interface ItemState {
   executedAs: ExecutedAs;
   records: RecordRef[];
   sendAttempt?: { id: string };
+  /** The item's time marks: a replacement keeps them, and the overdue counts follow `overdue`. */
+  overdue?: OverdueMark;
+  escalated?: EscalationMark;
 }
 
 /**
@@ -279,6 +320,9 @@ export interface DedupHead {
   records: RecordRef[];
   /** The open item's reviewers changed by hand: a replacement keeps them so (spec 3, Reassign). */
   reviewerChanges?: { added: string[]; removed: string[] };
+  /** The open item's time marks: a replacement keeps them (spec 3, Overdue and escalation). */
+  overdue?: OverdueMark;
+  escalated?: EscalationMark;
 }
 
 /** How a new item takes its dedup key: the key is new, or its head is closed (as read). */
@@ -299,12 +343,16 @@ export function stateOfHead(workspaceId: string, dedupHash: string, head: DedupH
     executedAs: head.executedAs,
     updatedAt: head.updatedAt,
     records: head.records,
+    ...(head.overdue ? { overdue: head.overdue } : {}),
+    ...(head.escalated ? { escalated: head.escalated } : {}),
   };
 }
 
 /** A reviewer's pending count, in all and per automation. */
 export interface QueueCounts {
   pending: number;
+  /** Of them, overdue (spec 3, Overdue and escalation). */
+  overdue: number;
   byAutomation: { automationId: string; automationName: string | null; count: number }[];
 }
 

@@ -71,6 +71,7 @@ export function presentItem(item: AnyItem, member: Member, now: Date) {
     lastSendError: item.lastSendError ?? null,
     delivery: item.delivery ?? null,
     stale: item.stale ?? null,
+    overdue: item.overdue ? { since: item.overdue.since } : null,
     apply: item.apply
       ? {
           applyId: item.apply.applyId,
@@ -220,9 +221,10 @@ export async function summarize(deps: ReadDeps, caller: Caller, latestCount = 5)
         )
       : Promise.resolve({ items: [], nextCursor: null }),
   ]);
-  if (!member) return { pendingCount: 0, byAutomation: [], latest: [] };
+  if (!member) return { pendingCount: 0, overdueCount: 0, byAutomation: [], latest: [] };
   return {
     pendingCount: counts.pending,
+    overdueCount: counts.overdue,
     byAutomation: [...counts.byAutomation].sort(
       (a, b) => b.count - a.count || a.automationId.localeCompare(b.automationId),
     ),

@@ -275,6 +275,22 @@ describe('real responses against the served OpenAPI document', () => {
     expectDocumented('/mcp', 'GET', await alice.get('/mcp', { headers: { accept: 'text/event-stream' } }));
   });
 
+  it('documents the settings: read, saved, refused', async () => {
+    const read = await alice.get<{ version: number }>('/settings');
+    expectDocumented('/settings', 'GET', read);
+    const saved = await admin.put('/settings', { version: read.body.version, overdueAfterMinutes: 90 });
+    expect(saved.status).toBe(200);
+    expectDocumented('/settings', 'PUT', saved);
+    for (const [response, status] of [
+      [await alice.put('/settings', { version: 0 }), 403],
+      [await admin.put('/settings', { version: 0, escalateAfterMinutes: 10, overdueAfterMinutes: 20 }), 400],
+      [await admin.put('/settings', { version: 0 }), 409],
+    ] as const) {
+      expect(response.status).toBe(status);
+      expectDocumented('/settings', 'PUT', response);
+    }
+  });
+
   it('checked a response for every manifest route', () => {
     const routes = new Set(checked.map((entry) => entry.split(' ').slice(0, 2).join(' ')));
     expect([...routes].sort()).toEqual(

@@ -645,7 +645,8 @@ async function expectListing(
     const queue = await listAll(client, '/review-items');
     expect(summary.pendingCount).toBe(queue.ids.length);
     if (!listed) expect(response.text).not.toContain(target.subject);
-    if (caller.seesNothing) expect(summary).toEqual({ pendingCount: 0, byAutomation: [], latest: [] });
+    if (caller.seesNothing)
+      expect(summary).toEqual({ pendingCount: 0, overdueCount: 0, byAutomation: [], latest: [] });
     return;
   }
   const path =

@@ -37,8 +37,8 @@ describe('stateful stack', () => {
           { AttributeName: index.sortKey, KeyType: 'RANGE' },
         ],
         Projection:
-          index.projection === 'ALL'
-            ? { ProjectionType: 'ALL' }
+          index.projection === 'ALL' || index.projection === 'KEYS_ONLY'
+            ? { ProjectionType: index.projection }
             : { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection.include] },
       })),
       BillingMode: 'PAY_PER_REQUEST',

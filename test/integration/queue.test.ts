@@ -216,7 +216,11 @@ describe('expiry', () => {
       () => true,
     );
     expect(page.items).toEqual([]);
-    expect(await store.queueCounts(workspaceId, 'u_alice')).toEqual({ pending: 0, byAutomation: [] });
+    expect(await store.queueCounts(workspaceId, 'u_alice')).toEqual({
+      pending: 0,
+      overdue: 0,
+      byAutomation: [],
+    });
     const [expiredEvent] = await new OutboxReader(table.client, table.tableName).of(
       'Review Item Expired',
       workspaceId,

@@ -53,6 +53,10 @@ export class ApiClient {
     return this.request<T>('PATCH', path, { ...options, body });
   }
 
+  put<T = unknown>(path: string, body?: unknown, options?: RequestOptions): Promise<ApiResponse<T>> {
+    return this.request<T>('PUT', path, { ...options, body });
+  }
+
   async request<T = unknown>(
     method: string,
     path: string,

@@ -158,4 +158,10 @@ export class SettlingStore extends ReviewStore {
     await settleTallies(this.name);
     return super.feedback(workspaceId, automationId);
   }
+
+  /** The jobs' registry of workspaces is written from the tallies of items' creations. */
+  override async registeredWorkspaces() {
+    await settleTallies(this.name);
+    return super.registeredWorkspaces();
+  }
 }

@@ -45,6 +45,8 @@ describe('business metrics: one per kind of committed change', () => {
       'Review Item Dismissed',
       'Review Item Resolved',
       'Review Item Expired',
+      'Review Item Overdue',
+      'Review Item Escalated',
       'Review Draft Dropped',
     ];
     expect(Object.keys(BUSINESS_METRICS).sort()).toEqual([...spec].sort());

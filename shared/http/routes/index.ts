@@ -14,11 +14,13 @@ import { getReviewItemRoute } from './get-review-item.js';
 import { getReviewItemHistoryRoute } from './get-review-item-history.js';
 import { getReviewStatsRoute } from './get-review-stats.js';
 import { getReviewSummaryRoute } from './get-review-summary.js';
+import { getSettingsRoute } from './get-settings.js';
 import { healthRoute } from './health.js';
 import { listAutomationsRoute } from './list-automations.js';
 import { listRecordReviewItemsRoute } from './list-record-review-items.js';
 import { listReviewItemsRoute } from './list-review-items.js';
 import { mcpRoute, mcpStreamRoute } from './mcp.js';
+import { putSettingsRoute } from './put-settings.js';
 import { reassignReviewItemRoute } from './reassign-review-item.js';
 import { receiveEmailWebhookRoute } from './receive-email-webhook.js';
 
@@ -33,12 +35,14 @@ export {
   getReviewItemRoute,
   getReviewStatsRoute,
   getReviewSummaryRoute,
+  getSettingsRoute,
   healthRoute,
   listAutomationsRoute,
   listRecordReviewItemsRoute,
   listReviewItemsRoute,
   mcpRoute,
   mcpStreamRoute,
+  putSettingsRoute,
   reassignReviewItemRoute,
   receiveEmailWebhookRoute,
 };
@@ -59,6 +63,8 @@ export const routes: readonly RouteSpec[] = [
   listAutomationsRoute,
   getReviewStatsRoute,
   getReviewFeedbackRoute,
+  getSettingsRoute,
+  putSettingsRoute,
   mcpRoute,
   mcpStreamRoute,
   getOpenApiRoute,

@@ -40,6 +40,9 @@ const dedupHeadRecord = z.lazy(() =>
     records: z.array(z.object({ type: z.string(), id: z.string() })),
     /** The open item's reviewers changed by hand: a replacement keeps them so (spec 3, Reassign). */
     reviewerChanges: z.optional(z.object({ added: z.array(z.string()), removed: z.array(z.string()) })),
+    /** The open item's time marks: a replacement keeps them (spec 3, Overdue and escalation). */
+    overdue: z.optional(z.object({ since: z.string() })),
+    escalated: z.optional(z.object({ at: z.string(), added: z.array(z.string()) })),
   }),
 );
 export const parseHead = (record: Attributes): DedupHead =>
@@ -61,6 +64,8 @@ export function headOf(item: ReviewItem): DedupHead {
     updatedAt: item.updatedAt,
     records: recordRefsOf(item),
     ...(item.reviewerChanges ? { reviewerChanges: item.reviewerChanges } : {}),
+    ...(item.overdue ? { overdue: item.overdue } : {}),
+    ...(item.escalated ? { escalated: item.escalated } : {}),
   };
 }
 
@@ -145,7 +150,9 @@ export function headChange(
         Key,
         UpdateExpression:
           'SET #open = :true, version = :v, reviewers = :r, records = :records, updatedAt = :u, ' +
-          'reviewerChanges = :rc',
+          'reviewerChanges = :rc' +
+          (after.overdue ? ', overdue = :od' : '') +
+          (after.escalated ? ', escalated = :esc' : ''),
         ...released,
         ExpressionAttributeValues: {
           ...released.ExpressionAttributeValues,
@@ -155,6 +162,8 @@ export function headChange(
           ':records': recordRefsOf(after),
           ':u': after.updatedAt,
           ':rc': after.reviewerChanges ?? { added: [], removed: [] },
+          ...(after.overdue ? { ':od': after.overdue } : {}),
+          ...(after.escalated ? { ':esc': after.escalated } : {}),
         },
       },
     };

@@ -14,12 +14,15 @@ export const memberKeys = {
     pk: `${tenant(workspaceId)}#MEMBER#${escapeKeySegment(userId)}`,
     sk: 'MEMBER',
   }),
+  admins: (workspaceId: string) => `${tenant(workspaceId)}#ADMINS`,
 };
 
 export const memberRecord = (member: Member): Attributes => ({
   ...memberKeys.member(member.workspaceId, member.userId),
   entity: MEMBER_ENTITY,
   ...member,
+  // The `admins` index: escalation to the admins reads them without walking the directory.
+  ...(member.active && member.role === 'admin' ? { adminPk: memberKeys.admins(member.workspaceId) } : {}),
 });
 
 export const parseMember = (record: Attributes): Member => parseRecord(memberSchema, record, 'member');

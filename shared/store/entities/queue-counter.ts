@@ -31,6 +31,8 @@ export interface QueueCountChange {
   delta: Map<string, number>;
   /** Per automation id: its latest name, to keep. */
   names: Map<string, string>;
+  /** + or - overdue items (spec 3, Overdue and escalation). */
+  overdue?: number;
 }
 
 /** What a change does to one reviewer's counter, as a tally write (entities/tally.ts). */
@@ -48,16 +50,17 @@ export function queueCounterWrite(
     total += amount;
   }
   if (total !== 0) add.pending = total;
+  if (change.overdue) add.overdue = change.overdue;
   for (const [automationId, name] of change.names) set[`${NAME_PREFIX}${automationId}`] = name;
   return { key: queueCounterKeys.counter(workspaceId, userId), set, add };
 }
 
 export const isEmptyCountChange = (change: QueueCountChange) =>
-  change.names.size === 0 && [...change.delta.values()].every((amount) => amount === 0);
+  change.names.size === 0 && !change.overdue && [...change.delta.values()].every((amount) => amount === 0);
 
 /** The counts as stored; automations whose count went back to 0 are left out. */
 export function parseQueueCounts(record: Attributes | undefined): QueueCounts {
-  if (!record) return { pending: 0, byAutomation: [] };
+  if (!record) return { pending: 0, overdue: 0, byAutomation: [] };
   const byAutomation: QueueCounts['byAutomation'] = [];
   for (const [name, value] of Object.entries(record)) {
     if (!name.startsWith(COUNT_PREFIX) || typeof value !== 'number' || value <= 0) continue;
@@ -70,5 +73,6 @@ export function parseQueueCounts(record: Attributes | undefined): QueueCounts {
     });
   }
   const pending = typeof record.pending === 'number' ? Math.max(0, record.pending) : 0;
-  return { pending, byAutomation };
+  const overdue = typeof record.overdue === 'number' ? Math.max(0, record.overdue) : 0;
+  return { pending, overdue, byAutomation };
 }

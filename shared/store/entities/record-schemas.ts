@@ -125,6 +125,8 @@ export const recordSchemas = once(() => {
     delivery: z.optional(delivery),
     stale: z.optional(staleMark),
     reviewerChanges: z.optional(reviewerChanges),
+    overdue: z.optional(z.object({ since: z.string() })),
+    escalated: z.optional(z.object({ at: z.string(), added: z.array(z.string()) })),
     holdsKey: z.boolean(),
   }) satisfies z.ZodMiniType<ReviewItem>;
 

@@ -12,7 +12,7 @@
 import { isOpen, type ReviewItem } from '../../domain/review-item.js';
 import { scopeOf } from '../../domain/routing.js';
 import { kindOf, recordRefsOf } from '../../drafts/index.js';
-import type { DueKind, ItemState } from '../../use-cases/ports.js';
+import type { DueKind, ItemState, WaitStage } from '../../use-cases/ports.js';
 import { escapeKeySegment, listSk, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
 import { summaryOf } from './item-summary.js';
@@ -36,7 +36,17 @@ export const itemKeys = {
   due: (kind: DueKind) => `DUE#${kind}`,
   dueSk: (at: string, workspaceId: string, itemId: string) =>
     `${at}#${escapeKeySegment(workspaceId)}#${escapeKeySegment(itemId)}`,
+  /** Open items the overdue and escalation jobs have yet to mark, by stage (docs/table-design.md). */
+  waiting: (workspaceId: string, stage: WaitStage) => `${tenant(workspaceId)}#WAIT#${stage}`,
 };
+
+/** Which marks an open item still waits for: none once it is both overdue and escalated. */
+export function waitStageOf(item: Pick<ReviewItem, 'overdue' | 'escalated'>): WaitStage | undefined {
+  if (item.overdue && item.escalated) return undefined;
+  if (item.overdue) return 'overdue';
+  if (item.escalated) return 'escalated';
+  return 'fresh';
+}
 
 /**
  * The item as stored: the item itself, its summary, and the index attributes its state calls for. Both are checked
@@ -60,6 +70,8 @@ export function itemRecord(item: ReviewItem): Attributes {
     record.automationPk = itemKeys.openOfAutomation(workspaceId, automationId);
     record.scopeAutomationPk = itemKeys.openInScopeOfAutomation(workspaceId, scope, automationId);
     Object.assign(record, kindOf(item.draft).indexKeys(workspaceId, item.draft));
+    const stage = waitStageOf(item);
+    if (stage) record.waitPk = itemKeys.waiting(workspaceId, stage);
   }
   if (item.status === 'pending' && item.expiresAt) {
     record.duePk = itemKeys.due('EXPIRY');
@@ -94,6 +106,8 @@ export function stateOf(item: ReviewItem): ItemState {
     executedAs: item.origin.executedAs,
     records: recordRefsOf(item),
     ...(item.sendAttempt ? { sendAttempt: { id: item.sendAttempt.id } } : {}),
+    ...(item.overdue ? { overdue: item.overdue } : {}),
+    ...(item.escalated ? { escalated: item.escalated } : {}),
   };
 }
 
