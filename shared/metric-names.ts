@@ -36,6 +36,7 @@ export const METRIC = {
   ItemsDismissed: 'ItemsDismissed',
   ItemsResolved: 'ItemsResolved',
   ItemsExpired: 'ItemsExpired',
+  StepTrustChanged: 'StepTrustChanged',
   // The publisher itself.
   /** Every event put on the bus (whatever its type). */
   EventsPublished: 'EventsPublished',
@@ -66,7 +67,8 @@ export type SpecDetailType =
   | 'Review Item Dismissed'
   | 'Review Item Resolved'
   | 'Review Item Expired'
-  | 'Review Draft Dropped';
+  | 'Review Draft Dropped'
+  | 'Automation Step Trust Changed';
 
 type Detail = Record<string, unknown>;
 
@@ -116,6 +118,7 @@ export const BUSINESS_METRICS: Readonly<
   'Review Item Dismissed': METRIC.ItemsDismissed,
   'Review Item Resolved': METRIC.ItemsResolved,
   'Review Item Expired': METRIC.ItemsExpired,
+  'Automation Step Trust Changed': METRIC.StepTrustChanged,
 };
 
 /** Every detail type the publisher may put out has its metric: a new one fails to compile until it is named. */

@@ -2419,6 +2419,26 @@ export interface operations {
                 /** @description Record drafts: changes reviewers left out */
                 changesLeftOut: number;
               };
+              /** @description Per step and draft type of this version: how often a draft needed a human, with a proven bound */
+              steps: {
+                stepId: string;
+                draftType: string;
+                /** @description Approved or dismissed (not resolved, expired or undone) */
+                decisions: number;
+                /** @description Dismissed, or approved after edits or in part */
+                neededHuman: number;
+                /** @description Of neededHuman, dismissed */
+                dismissed: number;
+                /** @description neededHuman / decisions */
+                neededHumanRate: number | null;
+                /** @description One-sided 95% Clopper–Pearson upper bound of neededHumanRate (1 without decisions) */
+                upperBound: number;
+                /**
+                 * @description apply_directly: at least the workspace's trust.minDecisions decisions and upperBound at most its trust.maxHumanRate. Advice only: nothing is routed or approved by it
+                 * @enum {string}
+                 */
+                recommendation: 'apply_directly' | 'keep_reviewing';
+              }[];
             }[];
             /** @description The latest dismiss notes, newest first */
             latestDismissNotes: {

@@ -22,7 +22,8 @@ export type OutDetailType =
   | 'Review Item Dismissed'
   | 'Review Item Resolved'
   | 'Review Item Expired'
-  | 'Review Draft Dropped';
+  | 'Review Draft Dropped'
+  | 'Automation Step Trust Changed';
 
 export interface OutEvent {
   detailType: OutDetailType;

@@ -352,6 +352,31 @@ export const versionFeedbackSchema = z.object({
     changesEdited: count.describe('Record drafts: changes reviewers edited'),
     changesLeftOut: count.describe('Record drafts: changes reviewers left out'),
   }),
+  steps: z
+    .array(
+      z.object({
+        stepId: z.string(),
+        draftType: z.string(),
+        decisions: count.describe('Approved or dismissed (not resolved, expired or undone)'),
+        neededHuman: count.describe('Dismissed, or approved after edits or in part'),
+        dismissed: count.describe('Of neededHuman, dismissed'),
+        neededHumanRate: rateSchema.describe('neededHuman / decisions'),
+        upperBound: z
+          .number()
+          .min(0)
+          .max(1)
+          .describe('One-sided 95% Clopper–Pearson upper bound of neededHumanRate (1 without decisions)'),
+        recommendation: z
+          .enum(['apply_directly', 'keep_reviewing'])
+          .describe(
+            "apply_directly: at least the workspace's trust.minDecisions decisions and upperBound at most its " +
+              'trust.maxHumanRate. Advice only: nothing is routed or approved by it',
+          ),
+      }),
+    )
+    .describe(
+      'Per step and draft type of this version: how often a draft needed a human, with a proven bound',
+    ),
 });
 
 export const dismissNoteSchema = z.object({
