@@ -139,6 +139,18 @@ export const deliverySchema = z
 /** The whole draft, as proposed and edited (one item, its history), and a list's copy of it (no bodies). */
 export { draftPreviewSchema, draftSchema };
 
+const conflictMarkSchema = z.object({
+  itemId: z.string().describe('The other open item'),
+  field: z.string(),
+  proposed: z
+    .object({
+      op: z.enum(['set', 'set_if_empty', 'add', 'remove']),
+      after: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+      values: z.array(z.string()).optional(),
+    })
+    .describe('What the other draft proposes for the field (long values shortened)'),
+});
+
 function itemSchemaWith<D extends z.core.$ZodType>(draft: D) {
   return z.object({
     id: z.string(),
@@ -167,6 +179,20 @@ function itemSchemaWith<D extends z.core.$ZodType>(draft: D) {
     stale: staleSchema.nullable(),
     apply: applySchema.nullable(),
     lastApplyError: applyErrorSchema.nullable(),
+    conflicts: z
+      .array(conflictMarkSchema)
+      .nullable()
+      .describe(
+        'A record update: the fields other open drafts of the record you may see propose different results for ' +
+          '(a plain approve of one answers 409; acknowledgeConflicts approves). Read for one item ' +
+          '(GET /review-items/{id}); null in lists and for kinds whose drafts cannot conflict',
+      ),
+    hiddenConflicts: z
+      .number()
+      .int()
+      .min(0)
+      .nullable()
+      .describe('How many more such conflicts are with drafts you may not see; null where conflicts is'),
   });
 }
 

@@ -23,6 +23,7 @@ import { escapeKeySegment, tenant } from '../../store/key-parts.js';
 import type { DraftKind } from '../kind.js';
 import { approveByCommand, type CommandBody, settleByCommand } from '../record-command.js';
 import { type ChangeIntent, classify, previewValue, sameValue, showValue } from '../record-values.js';
+import { fieldConflicts } from './conflicts.js';
 import {
   type CurrentValue,
   classifyCurrent,
@@ -229,6 +230,8 @@ const commandBody: CommandBody<RecordUpdateDraft> = (draft, approved) => ({
 });
 
 const fieldsOf = (draft: RecordUpdateDraft) => draft.changes.map((change) => change.field);
+const intentsOf = (draft: RecordUpdateDraft) =>
+  draft.changes.map((change) => ({ field: change.field, intent: intentOf(change) }));
 
 export const recordUpdateKind: DraftKind<RecordUpdateDraft, RecordUpdateDraft, RecordUpdateEdit> = {
   type: 'record.update',
@@ -313,6 +316,13 @@ export const recordUpdateKind: DraftKind<RecordUpdateDraft, RecordUpdateDraft, R
   ],
   records: (draft) => [{ type: draft.record.type, id: draft.record.id }],
   indexKeys: (workspaceId, draft) => ({ matchPk: matchKey(workspaceId, draft.record) }),
+  conflicts: {
+    recordOf: (draft) => draft.record,
+    between: (draft, other) =>
+      draft.record.type === other.record.type && draft.record.id === other.record.id
+        ? fieldConflicts(intentsOf(draft), intentsOf(other))
+        : [],
+  },
   fieldsOf,
   approveRefusal: () => null,
   approveTransition: 'applyClaim',
