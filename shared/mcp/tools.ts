@@ -325,6 +325,18 @@ function describeItem({ item, history, origin }: ItemAnswer): string {
       `Decision: ${item.decision.action}${item.decision.by ? ` by ${item.decision.by}` : ''} at ${item.decision.at}.`,
     );
   }
+  if (item.conflicts?.length || item.hiddenConflicts) {
+    const named = (item.conflicts ?? []).map(
+      (c) =>
+        `${c.field} (item ${c.itemId} proposes ${c.proposed.op} ` +
+        `${c.proposed.values ? c.proposed.values.join(', ') : JSON.stringify(c.proposed.after)})`,
+    );
+    if (item.hiddenConflicts) named.push(`${item.hiddenConflicts} more with drafts you may not see`);
+    lines.push(
+      `Conflicts: other open drafts of the record propose different results: ${named.join('; ')}. A plain ` +
+        'approve of those fields answers 409.',
+    );
+  }
   if (item.lastSendError)
     lines.push(`Last send error: ${item.lastSendError.code}: ${item.lastSendError.message}`);
   if (item.apply)
