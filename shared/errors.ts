@@ -70,17 +70,24 @@ export class ConflictError extends DomainError {
   constructor(
     message: string,
     readonly current: { status: string; version: number },
-    options?: { cause?: unknown; drifted?: string[] },
+    options?: { cause?: unknown; drifted?: string[]; conflicts?: string[] },
   ) {
     super(message, options);
     this.drifted = options?.drifted;
+    this.conflicts = options?.conflicts;
   }
 
   /** A record draft's drifted changes, when they are why (spec 3). */
   readonly drifted?: string[];
+  /** A record draft's fields other open drafts propose different results for, when they are why (spec 3). */
+  readonly conflicts?: string[];
 
   override get extensions() {
-    return { current: this.current, ...(this.drifted ? { drifted: this.drifted } : {}) };
+    return {
+      current: this.current,
+      ...(this.drifted ? { drifted: this.drifted } : {}),
+      ...(this.conflicts ? { conflicts: this.conflicts } : {}),
+    };
   }
 }
 

@@ -38,6 +38,7 @@ export const METRIC = {
   ItemsExpired: 'ItemsExpired',
   ItemsOverdue: 'ItemsOverdue',
   ItemsEscalated: 'ItemsEscalated',
+  StepTrustChanged: 'StepTrustChanged',
   // The publisher itself.
   /** Every event put on the bus (whatever its type). */
   EventsPublished: 'EventsPublished',
@@ -70,7 +71,8 @@ export type SpecDetailType =
   | 'Review Item Expired'
   | 'Review Item Overdue'
   | 'Review Item Escalated'
-  | 'Review Draft Dropped';
+  | 'Review Draft Dropped'
+  | 'Automation Step Trust Changed';
 
 type Detail = Record<string, unknown>;
 
@@ -122,6 +124,7 @@ export const BUSINESS_METRICS: Readonly<
   'Review Item Expired': METRIC.ItemsExpired,
   'Review Item Overdue': METRIC.ItemsOverdue,
   'Review Item Escalated': METRIC.ItemsEscalated,
+  'Automation Step Trust Changed': METRIC.StepTrustChanged,
 };
 
 /** Every detail type the publisher may put out has its metric: a new one fails to compile until it is named. */

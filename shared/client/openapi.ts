@@ -106,7 +106,7 @@ export interface paths {
     put?: never;
     /**
      * Approves the item: sends its email once through SES
-     * @description Only a caller whose connected mailboxes include the draft’s from may approve (else 403). 502: SES rejected the email, the item is pending again. 504: the send’s outcome is unknown; it is never resent automatically: approve again with confirmResend, or dismiss. 409 with `stale`: a message arrived on the email thread since the draft was proposed; approve with acknowledgeStale to send it anyway.
+     * @description Only a caller whose connected mailboxes include the draft’s from may approve (else 403). 502: SES rejected the email, the item is pending again. 504: the send’s outcome is unknown; it is never resent automatically: approve again with confirmResend, or dismiss. 409 with `stale`: a message arrived on the email thread since the draft was proposed; approve with acknowledgeStale to send it anyway. 409 with `drifted`: a record draft's changes the record no longer matches; with `conflicts`: fields other open drafts of the record propose different results for (approve with acknowledgeConflicts, or fields without them).
      */
     post: operations['approveReviewItem'];
     delete?: never;
@@ -409,6 +409,23 @@ export interface components {
         /** Format: date-time */
         at: string;
       } | null;
+      /** @description A record update: the fields other open drafts of the record you may see propose different results for (a plain approve of one answers 409; acknowledgeConflicts approves). Read for one item (GET /review-items/{id}); null in lists and for kinds whose drafts cannot conflict */
+      conflicts:
+        | {
+            /** @description The other open item */
+            itemId: string;
+            field: string;
+            /** @description What the other draft proposes for the field (long values shortened) */
+            proposed: {
+              /** @enum {string} */
+              op: 'set' | 'set_if_empty' | 'add' | 'remove';
+              after?: string | number | boolean | null;
+              values?: string[];
+            };
+          }[]
+        | null;
+      /** @description How many more such conflicts are with drafts you may not see; null where conflicts is */
+      hiddenConflicts: number | null;
     };
     ReviewItemSummary: {
       id: string;
@@ -484,6 +501,23 @@ export interface components {
         /** Format: date-time */
         at: string;
       } | null;
+      /** @description A record update: the fields other open drafts of the record you may see propose different results for (a plain approve of one answers 409; acknowledgeConflicts approves). Read for one item (GET /review-items/{id}); null in lists and for kinds whose drafts cannot conflict */
+      conflicts:
+        | {
+            /** @description The other open item */
+            itemId: string;
+            field: string;
+            /** @description What the other draft proposes for the field (long values shortened) */
+            proposed: {
+              /** @enum {string} */
+              op: 'set' | 'set_if_empty' | 'add' | 'remove';
+              after?: string | number | boolean | null;
+              values?: string[];
+            };
+          }[]
+        | null;
+      /** @description How many more such conflicts are with drafts you may not see; null where conflicts is */
+      hiddenConflicts: number | null;
     };
     ReviewItemList: {
       items: components['schemas']['ReviewItemSummary'][];
@@ -1165,6 +1199,7 @@ export interface components {
       confirmResend?: boolean;
       acknowledgeStale?: boolean;
       fields?: string[];
+      acknowledgeConflicts?: boolean;
     };
     DismissRequest: {
       version?: number;
@@ -2224,6 +2259,23 @@ export interface operations {
                   /** Format: date-time */
                   at: string;
                 } | null;
+                /** @description A record update: the fields other open drafts of the record you may see propose different results for (a plain approve of one answers 409; acknowledgeConflicts approves). Read for one item (GET /review-items/{id}); null in lists and for kinds whose drafts cannot conflict */
+                conflicts:
+                  | {
+                      /** @description The other open item */
+                      itemId: string;
+                      field: string;
+                      /** @description What the other draft proposes for the field (long values shortened) */
+                      proposed: {
+                        /** @enum {string} */
+                        op: 'set' | 'set_if_empty' | 'add' | 'remove';
+                        after?: string | number | boolean | null;
+                        values?: string[];
+                      };
+                    }[]
+                  | null;
+                /** @description How many more such conflicts are with drafts you may not see; null where conflicts is */
+                hiddenConflicts: number | null;
               };
               /** @description Why this item was not decided (RFC 9457 problem details) */
               problem?: {
@@ -2528,6 +2580,26 @@ export interface operations {
                 /** @description Record drafts: changes reviewers left out */
                 changesLeftOut: number;
               };
+              /** @description Per step and draft type of this version: how often a draft needed a human, with a proven bound */
+              steps: {
+                stepId: string;
+                draftType: string;
+                /** @description Approved or dismissed (not resolved, expired or undone) */
+                decisions: number;
+                /** @description Dismissed, or approved after edits or in part */
+                neededHuman: number;
+                /** @description Of neededHuman, dismissed */
+                dismissed: number;
+                /** @description neededHuman / decisions */
+                neededHumanRate: number | null;
+                /** @description One-sided 95% Clopper–Pearson upper bound of neededHumanRate (1 without decisions) */
+                upperBound: number;
+                /**
+                 * @description apply_directly: at least the workspace's trust.minDecisions decisions and upperBound at most its trust.maxHumanRate. Advice only: nothing is routed or approved by it
+                 * @enum {string}
+                 */
+                recommendation: 'apply_directly' | 'keep_reviewing';
+              }[];
             }[];
             /** @description The latest dismiss notes, newest first */
             latestDismissNotes: {

@@ -3,8 +3,10 @@
  * escalated, and to whom; the send hold, the trust thresholds and the retention the later features act on. One
  * versioned record per workspace; a workspace that never saved any has the defaults, at version 0.
  */
+
 import * as z from 'zod/mini';
 import { idSchema, MAX_REVIEWERS } from './primitives.js';
+import { DEFAULT_TRUST } from './trust.js';
 
 /** 30 days: the longest overdue or escalation limit. */
 export const MAX_LIMIT_MINUTES = 43_200;
@@ -63,7 +65,7 @@ export const DEFAULT_SETTINGS: ReviewSettings = {
   escalateAfterMinutes: null,
   escalateTo: 'admins',
   sendHoldSeconds: 0,
-  trust: { maxHumanRate: 0.02, minDecisions: 100 },
+  trust: DEFAULT_TRUST,
   retentionDays: 365,
 };
 

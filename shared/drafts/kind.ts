@@ -9,7 +9,7 @@
 import type * as z from 'zod/mini';
 import type { RecordChangeApplied, RecordChangeRejected } from '../domain/crm-events.js';
 import type { Transition } from '../domain/lifecycle.js';
-import type { FieldValue } from '../domain/record-fields.js';
+import type { FieldValue, Scalar } from '../domain/record-fields.js';
 import type {
   DraftDiff,
   HistoryAction,
@@ -31,6 +31,14 @@ export interface ApproveOptions {
   acknowledgeStale?: boolean;
   /** Approve just these parts (a record draft's changes or fields, `fieldsOf`). */
   fields?: string[];
+  /** Required to approve a change another open draft proposes a different result for. */
+  acknowledgeConflicts?: boolean;
+}
+
+/** A field on which another open draft proposes a different result, and what it proposes (spec 3). */
+export interface FieldConflict {
+  field: string;
+  proposed: { op: string; after?: Scalar; values?: string[] };
 }
 
 /** A change an executor writes, through the use case's commit kernel (shared/use-cases/commit.ts). */
@@ -164,6 +172,14 @@ export interface DraftKind<D extends { type: string }, Preview, Edit> {
     fields: Record<string, FieldValue>,
     at: string,
   ): { draft: D; alreadyHolds: boolean } | undefined;
+  /**
+   * For a kind whose drafts can contradict each other (spec 3, "Conflicts between drafts"): the record whose open
+   * drafts to compare with, and the fields on which another draft proposes a different result.
+   */
+  readonly conflicts?: {
+    recordOf(draft: D): RecordRef;
+    between(draft: D, other: D): FieldConflict[];
+  };
   /** Whether the provider event says the draft was sent or discarded elsewhere (spec 3, auto-resolve). */
   resolvedBy?(item: ReviewItem & { draft: D }, event: MailboxEvent): boolean;
   /** Whether the provider event says the conversation moved on since the draft was proposed (spec 3, stale). */

@@ -38,6 +38,7 @@ import {
   itemSentSchema,
   itemStaleSchema,
   recordChangeApprovedSchema,
+  stepTrustChangedSchema,
 } from './out-schemas.js';
 import { EVENT_PATTERNS, type EventPattern } from './patterns.js';
 
@@ -188,6 +189,12 @@ const OUT: Record<OutDetailType, Described | null> = {
     description:
       'A proposal made no item: its expiresAt had passed when it arrived, or no candidate reviewer may see its run ' +
       '(spec 3, routing).',
+  },
+  'Automation Step Trust Changed': {
+    detail: stepTrustChangedSchema,
+    description:
+      "A step's recommendation (apply_directly or keep_reviewing) changed, with the workspace-wide figures it " +
+      'rests on (spec 3, Trust). Advice only: nothing is routed or approved by it.',
   },
 };
 

@@ -24,7 +24,8 @@ export type OutDetailType =
   | 'Review Item Expired'
   | 'Review Item Overdue'
   | 'Review Item Escalated'
-  | 'Review Draft Dropped';
+  | 'Review Draft Dropped'
+  | 'Automation Step Trust Changed';
 
 export interface OutEvent {
   detailType: OutDetailType;

@@ -215,3 +215,24 @@ export const draftDroppedSchema = z.strictObject({
   ...origin,
   reason: z.string().describe('Why the proposal was dropped'),
 });
+
+/** A step's trust recommendation changed (spec 3, "Trust"): workspace-wide figures, no item. */
+export const stepTrustChangedSchema = z.strictObject({
+  workspaceId,
+  automationId: z.string().describe('The automation'),
+  automationVersion: z.string().nullable().describe('Its version (null: runs that gave none)'),
+  stepId: z.string().describe('The step of its runs'),
+  draftType: z.string().describe('The draft type the step proposes'),
+  recommendation: z
+    .enum(['apply_directly', 'keep_reviewing'])
+    .describe('The new recommendation: advice for the automation owner and the agent, never acted on'),
+  previous: z.enum(['apply_directly', 'keep_reviewing']).describe('The recommendation published before'),
+  decisions: z.number().int().min(0).describe('Approved or dismissed, every scope of the workspace'),
+  neededHuman: z.number().int().min(0).describe('Dismissed, or approved after edits or in part'),
+  neededHumanRate: z.number().min(0).max(1).nullable(),
+  upperBound: z.number().min(0).max(1).describe('One-sided 95% Clopper–Pearson upper bound of that rate'),
+  maxHumanRate: z.number().describe("The workspace's trust.maxHumanRate the bound was held against"),
+  minDecisions: z.number().int().describe("The workspace's trust.minDecisions"),
+  at: time.describe('When the change was counted'),
+  eventId: z.string().min(1).describe('Stays the same when the event is delivered again'),
+});

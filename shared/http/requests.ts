@@ -36,6 +36,8 @@ export const approveRequestSchema = z.lazy(() =>
      * included on purpose. Without it every change is applied, and drifted changes refuse the approval (409).
      */
     fields: z.optional(z.array(fieldNameSchema).check(z.minLength(1), z.maxLength(100))),
+    /** Required to approve a change another open draft proposes a different result for (409 otherwise). */
+    acknowledgeConflicts: z.optional(z.boolean()),
   }),
 );
 export type ApproveRequest = z.output<typeof approveRequestSchema>;

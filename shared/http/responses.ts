@@ -147,6 +147,18 @@ export const deliverySchema = z
 /** The whole draft, as proposed and edited (one item, its history), and a list's copy of it (no bodies). */
 export { draftPreviewSchema, draftSchema };
 
+const conflictMarkSchema = z.object({
+  itemId: z.string().describe('The other open item'),
+  field: z.string(),
+  proposed: z
+    .object({
+      op: z.enum(['set', 'set_if_empty', 'add', 'remove']),
+      after: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+      values: z.array(z.string()).optional(),
+    })
+    .describe('What the other draft proposes for the field (long values shortened)'),
+});
+
 function itemSchemaWith<D extends z.core.$ZodType>(draft: D) {
   return z.object({
     id: z.string(),
@@ -176,6 +188,20 @@ function itemSchemaWith<D extends z.core.$ZodType>(draft: D) {
     overdue: overdueSchema.nullable(),
     apply: applySchema.nullable(),
     lastApplyError: applyErrorSchema.nullable(),
+    conflicts: z
+      .array(conflictMarkSchema)
+      .nullable()
+      .describe(
+        'A record update: the fields other open drafts of the record you may see propose different results for ' +
+          '(a plain approve of one answers 409; acknowledgeConflicts approves). Read for one item ' +
+          '(GET /review-items/{id}); null in lists and for kinds whose drafts cannot conflict',
+      ),
+    hiddenConflicts: z
+      .number()
+      .int()
+      .min(0)
+      .nullable()
+      .describe('How many more such conflicts are with drafts you may not see; null where conflicts is'),
   });
 }
 
@@ -362,6 +388,31 @@ export const versionFeedbackSchema = z.object({
     changesEdited: count.describe('Record drafts: changes reviewers edited'),
     changesLeftOut: count.describe('Record drafts: changes reviewers left out'),
   }),
+  steps: z
+    .array(
+      z.object({
+        stepId: z.string(),
+        draftType: z.string(),
+        decisions: count.describe('Approved or dismissed (not resolved, expired or undone)'),
+        neededHuman: count.describe('Dismissed, or approved after edits or in part'),
+        dismissed: count.describe('Of neededHuman, dismissed'),
+        neededHumanRate: rateSchema.describe('neededHuman / decisions'),
+        upperBound: z
+          .number()
+          .min(0)
+          .max(1)
+          .describe('One-sided 95% Clopper–Pearson upper bound of neededHumanRate (1 without decisions)'),
+        recommendation: z
+          .enum(['apply_directly', 'keep_reviewing'])
+          .describe(
+            "apply_directly: at least the workspace's trust.minDecisions decisions and upperBound at most its " +
+              'trust.maxHumanRate. Advice only: nothing is routed or approved by it',
+          ),
+      }),
+    )
+    .describe(
+      'Per step and draft type of this version: how often a draft needed a human, with a proven bound',
+    ),
 });
 
 export const dismissNoteSchema = z.object({

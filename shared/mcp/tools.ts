@@ -257,7 +257,9 @@ export const TOOLS: readonly ToolDefinition[] = [
       'edit and how much of the body they change, addresses added and removed, stale, resolved-elsewhere and ' +
       'expired rates, and the latest dismiss notes with their item ids (open one with get_review_item). Use it ' +
       "to answer why an automation's drafts are dismissed or edited, and whether a newer version did better " +
-      'than an older one (compare their rates). Counts only the runs you may see.',
+      'than an older one (compare their rates), and per step whether its drafts could apply directly: how often ' +
+      'they needed a human, with a 95% upper bound, against the workspace trust settings (advice only). Counts ' +
+      'only the runs you may see.',
     input: feedbackToolInput,
     output: reviewFeedbackSchema,
     listedOutput: listedFeedback,
@@ -326,6 +328,18 @@ function describeItem({ item, history, origin }: ItemAnswer): string {
   if (item.decision) {
     lines.push(
       `Decision: ${item.decision.action}${item.decision.by ? ` by ${item.decision.by}` : ''} at ${item.decision.at}.`,
+    );
+  }
+  if (item.conflicts?.length || item.hiddenConflicts) {
+    const named = (item.conflicts ?? []).map(
+      (c) =>
+        `${c.field} (item ${c.itemId} proposes ${c.proposed.op} ` +
+        `${c.proposed.values ? c.proposed.values.join(', ') : JSON.stringify(c.proposed.after)})`,
+    );
+    if (item.hiddenConflicts) named.push(`${item.hiddenConflicts} more with drafts you may not see`);
+    lines.push(
+      `Conflicts: other open drafts of the record propose different results: ${named.join('; ')}. A plain ` +
+        'approve of those fields answers 409.',
     );
   }
   if (item.lastSendError)
@@ -411,6 +425,30 @@ function describeVersion(v: ReviewFeedback['versions'][number]): string {
   );
 }
 
+/** A bound in words, to a tenth of a percent: a rounded 0% would claim more than the numbers prove. */
+const bound = (rate: number) => `${(Math.round(rate * 1000) / 10).toFixed(1)}%`;
+
+/**
+ * Each step's trust in words (spec 3, "Trust"): which could apply directly and why, which keep needing people and
+ * what people do with them: the seed of asking the agent to adjust the automation. Advice only.
+ */
+function describeSteps(v: ReviewFeedback['versions'][number]): string[] {
+  return v.steps.map((step) => {
+    const head =
+      `  - step ${step.stepId} (${step.draftType}): ${step.neededHuman} of ${counting(step.decisions, 'decision')} ` +
+      `needed a human (${step.dismissed} dismissed, ${step.neededHuman - step.dismissed} approved after edits or ` +
+      `in part); with 95% confidence the true rate is at most ${bound(step.upperBound)}.`;
+    if (step.recommendation === 'apply_directly')
+      return `${head} It could apply directly: enough decisions, and the bound is within the workspace's limit.`;
+    const people =
+      step.neededHuman === 0
+        ? 'no decision needed a human so far, but there are too few decisions to prove the rate low enough'
+        : `people keep changing it (fields edited in this version: ${counted(v.edits.fields)}; dismiss reasons: ` +
+          `${counted(v.dismissReasons)})`;
+    return `${head} Keep reviewing: ${people}.`;
+  });
+}
+
 function describeFeedback(feedback: ReviewFeedback): string {
   const name = feedback.automationName
     ? `${feedback.automationName} (${feedback.automationId})`
@@ -418,7 +456,10 @@ function describeFeedback(feedback: ReviewFeedback): string {
   if (feedback.versions.length === 0)
     return `Automation ${name}: no review feedback in the runs you may see.`;
   const lines = [`Review feedback of automation ${name}, per version, oldest first (only runs you may see):`];
-  for (const v of feedback.versions) lines.push(describeVersion(v));
+  for (const v of feedback.versions) {
+    lines.push(describeVersion(v));
+    lines.push(...describeSteps(v));
+  }
   if (feedback.latestDismissNotes.length > 0) {
     lines.push('Latest dismiss notes, newest first:');
     for (const note of feedback.latestDismissNotes)

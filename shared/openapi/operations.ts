@@ -114,7 +114,10 @@ export const operations: Record<string, OperationSpec> = {
       'Only a caller whose connected mailboxes include the draft’s from may approve (else 403). 502: SES rejected ' +
       'the email, the item is pending again. 504: the send’s outcome is unknown; it is never resent ' +
       'automatically: approve again with confirmResend, or dismiss. 409 with `stale`: a message arrived on the ' +
-      'email thread since the draft was proposed; approve with acknowledgeStale to send it anyway.',
+      'email thread since the draft was proposed; approve with acknowledgeStale to send it anyway. 409 with ' +
+      "`drifted`: a record draft's changes the record no longer matches; with `conflicts`: fields other open " +
+      'drafts of the record propose different results for (approve with acknowledgeConflicts, or fields without ' +
+      'them).',
     tag: 'Review items',
     responses: { 200: { description: 'The sent item, with the SES message id', schema: reviewItemSchema } },
     problems: [...ACTION_PROBLEMS, 502, 504],

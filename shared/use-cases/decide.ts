@@ -7,10 +7,10 @@
  * write, 4 requests in all; a record change: the command written with the claim, 3).
  */
 import { dismissed, edited } from '../domain/lifecycle.js';
-import type { ReviewItem } from '../domain/review-item.js';
+import type { Member, ReviewItem } from '../domain/review-item.js';
 import { kindOf } from '../drafts/index.js';
 import type { ApproveContext, ChangeOptions } from '../drafts/kind.js';
-import { ForbiddenError, ValidationError } from '../errors.js';
+import { ConflictError, ForbiddenError, ValidationError } from '../errors.js';
 import { type Caller, validate } from '../http/request.js';
 import type { ApproveRequest, DismissRequest, EditRequest } from '../http/requests.js';
 import {
@@ -23,7 +23,7 @@ import {
   requireVersion,
 } from './commit.js';
 import type { Deps, SendDeps } from './deps.js';
-import { presentItem } from './read-items.js';
+import { conflictMarks, presentItem } from './read-items.js';
 
 // ---------------------------------------------------------------- edit
 
@@ -73,6 +73,31 @@ export async function dismissItem(deps: Deps, caller: Caller, itemId: string, re
 
 // ---------------------------------------------------------------- approve
 
+/**
+ * spec 3 "Conflicts between drafts": a plain approval of a change another open draft proposes a different result for
+ * answers 409 naming the fields (whoever may see the other draft: the fields, never its content), unless the
+ * approval leaves those fields out (`fields`) or acknowledges them (`acknowledgeConflicts`).
+ */
+async function refuseConflicts(
+  deps: SendDeps,
+  item: ReviewItem,
+  member: Member,
+  fields: string[] | undefined,
+) {
+  const marks = await conflictMarks(deps.store, item, member);
+  if (!marks) return;
+  const conflicting = [...new Set(marks.all.map((mark) => mark.field))]
+    .filter((field) => fields === undefined || fields.includes(field))
+    .sort();
+  if (conflicting.length === 0) return;
+  throw new ConflictError(
+    `Other open drafts propose different results for ${conflicting.join(', ')}. Approve with ` +
+      '"acknowledgeConflicts": true to apply this draft\'s values anyway, or with "fields" leaving them out.',
+    { status: item.status, version: item.version },
+    { conflicts: conflicting },
+  );
+}
+
 /** An approval: the checks every kind shares, then the draft's kind's executor (shared/drafts/<kind>). */
 export async function approveItem(deps: SendDeps, caller: Caller, itemId: string, request: ApproveRequest) {
   const now = deps.clock();
@@ -83,6 +108,7 @@ export async function approveItem(deps: SendDeps, caller: Caller, itemId: string
   const refusal = kind.approveRefusal(member, item.draft);
   if (refusal) throw new ForbiddenError(refusal);
   const { version: _version, ...options } = request;
+  if (options.acknowledgeConflicts !== true) await refuseConflicts(deps, item, member, options.fields);
   const kernel = (before: ReviewItem, after: ReviewItem, change: ChangeOptions): CommitOptions => {
     const { countsApproval, ...rest } = change;
     if (!countsApproval) return rest;

@@ -419,6 +419,14 @@ export type FeedbackCounter = (typeof FEEDBACK_COUNTERS)[number];
 /** A feedback row's counts besides FEEDBACK_COUNTERS: edits per field and dismissals per reason, by these prefixes. */
 export const FIELD_PREFIX = 'field:';
 export const REASON_PREFIX = 'reason:';
+/**
+ * Trust counts per step and draft type (spec 3, "Trust"): decisions as `trust:d:<draftType>:<stepId>`, those that
+ * needed a human as `trust:h:...`, of which dismissals as `trust:x:...` (a draft type never holds a colon; a step id
+ * may).
+ */
+export const TRUST_DECISIONS_PREFIX = 'trust:d:';
+export const TRUST_HUMAN_PREFIX = 'trust:h:';
+export const TRUST_DISMISSED_PREFIX = 'trust:x:';
 
 /** One (version, scope) row: its identity and every counter it holds (fields and reasons by their prefixes). */
 export interface FeedbackRow {

@@ -3,9 +3,16 @@
  * Visibility is `canSee` (shared/domain/routing.ts), applied to every row that leaves here: the one rule.
  */
 import { canTransition, statusAt } from '../domain/lifecycle.js';
-import type { HistoryEntry, Member, ReviewItem, ReviewStatus } from '../domain/review-item.js';
+import {
+  type HistoryEntry,
+  isOpen,
+  type Member,
+  type ReviewItem,
+  type ReviewStatus,
+} from '../domain/review-item.js';
 import { canSee, scopeOf } from '../domain/routing.js';
 import { kindOf } from '../drafts/index.js';
+import type { FieldConflict } from '../drafts/kind.js';
 import { NotFoundError } from '../errors.js';
 import type { Caller } from '../http/request.js';
 import type { ListQuery } from '../http/requests.js';
@@ -82,9 +89,53 @@ export function presentItem(item: AnyItem, member: Member, now: Date) {
         }
       : null,
     lastApplyError: item.lastApplyError ?? null,
+    // Read for one item only (conflictMarks): a list would need a request per item.
+    conflicts: null as ConflictMark[] | null,
+    hiddenConflicts: null as number | null,
   };
 }
 export type PresentedItem = ReturnType<typeof presentItem>;
+
+/** A field another open draft the caller may see proposes a different result for (spec 3). */
+export type ConflictMark = { itemId: string } & FieldConflict;
+
+/**
+ * spec 3 "Conflicts between drafts": the other open drafts of the item's record that propose different results for
+ * its fields, read when asked (one Query of the record's open drafts), so the marks follow every change of either
+ * item and cost ingest nothing. `conflicts` names what `member` may see, `hiddenConflicts` counts the rest; `all`
+ * is both, for the approval's check. Undefined for a kind whose drafts cannot conflict, or an item no longer open.
+ */
+export async function conflictMarks(
+  store: Pick<ReadStorePort, 'openRecordUpdates'>,
+  item: ReviewItem,
+  member: Member | undefined,
+): Promise<{ conflicts: ConflictMark[]; hiddenConflicts: number; all: ConflictMark[] } | undefined> {
+  const kind = kindOf(item.draft);
+  if (!kind.conflicts || !isOpen(item.status)) return undefined;
+  const others = await store.openRecordUpdates(item.workspaceId, kind.conflicts.recordOf(item.draft));
+  const all: ConflictMark[] = [];
+  const conflicts: ConflictMark[] = [];
+  for (const other of others) {
+    if (other.id === item.id || other.type !== item.type || !isOpen(other.status)) continue;
+    if (other.dedupHash === item.dedupHash) continue;
+    for (const conflict of kind.conflicts.between(item.draft, other.draft)) {
+      const mark = { itemId: other.id, ...conflict };
+      all.push(mark);
+      if (member && canSee(member, other)) conflicts.push(mark);
+    }
+  }
+  conflicts.sort((a, b) => a.field.localeCompare(b.field) || a.itemId.localeCompare(b.itemId));
+  return { conflicts, hiddenConflicts: all.length - conflicts.length, all };
+}
+
+/** The item as GET answers it: with its conflict marks. */
+async function presentOne(deps: ReadDeps, item: ReviewItem, member: Member) {
+  const presented = presentItem(item, member, deps.clock());
+  const marks = await conflictMarks(deps.store, item, member);
+  return marks
+    ? { ...presented, conflicts: marks.conflicts, hiddenConflicts: marks.hiddenConflicts }
+    : presented;
+}
 
 /** Lists never show an item past its expiresAt, whether or not the expiry job has marked it yet. */
 const isListed = (item: ItemSummary, now: Date) => effectiveStatus(item, now) !== 'expired';
@@ -269,7 +320,7 @@ export async function visibleItem(
 
 export async function getReviewItem(deps: ReadDeps, caller: Caller, itemId: string) {
   const { item, member } = await visibleItem(deps, caller, itemId);
-  return presentItem(item, member, deps.clock());
+  return presentOne(deps, item, member);
 }
 
 export async function getHistory(
@@ -284,8 +335,11 @@ export async function getHistory(
 /** The item and its history, with one visibility check (the agent's get_review_item). */
 export async function getItemWithHistory(deps: ReadDeps, caller: Caller, itemId: string) {
   const { item, member } = await visibleItem(deps, caller, itemId);
-  const history = await deps.store.getHistory(caller.workspaceId, itemId);
-  return { item: presentItem(item, member, deps.clock()), history };
+  const [presented, history] = await Promise.all([
+    presentOne(deps, item, member),
+    deps.store.getHistory(caller.workspaceId, itemId),
+  ]);
+  return { item: presented, history };
 }
 
 function present(page: Page<ItemSummary>, member: Member, now: Date) {

@@ -9,12 +9,21 @@
  * Dismiss notes are read from the caller's scopes' partitions only (an admin's `all`), so no note of a run the caller
  * may not see is ever read into the answer.
  *
- * Requests: the caller's membership, then the counter rows and the latest notes in parallel (3 for an admin, 4 for a
- * member while the rows fit in one page).
+ * Requests: the caller's membership, then the counter rows, the latest notes and the workspace's settings (its trust
+ * thresholds) in parallel (4 for an admin, 5 for a member while the rows fit in one page).
  */
 import { canSee, executedAsOfScope } from '../domain/routing.js';
+import { type TrustFigures, type TrustSettings, trustFigures } from '../domain/trust.js';
 import type { Caller } from '../http/request.js';
-import { type DismissNote, type FeedbackCounter, FIELD_PREFIX, REASON_PREFIX } from './ports.js';
+import {
+  type DismissNote,
+  type FeedbackCounter,
+  FIELD_PREFIX,
+  REASON_PREFIX,
+  TRUST_DECISIONS_PREFIX,
+  TRUST_DISMISSED_PREFIX,
+  TRUST_HUMAN_PREFIX,
+} from './ports.js';
 import { type ReadDeps, scopesOf } from './read-items.js';
 
 export const LATEST_NOTES = 10;
@@ -52,7 +61,12 @@ export interface VersionFeedback {
     changesEdited: number;
     changesLeftOut: number;
   };
+  /** Per step and draft type: how often a draft needed a human, its proven bound and the recommendation. */
+  steps: StepTrust[];
 }
+
+/** `dismissed` of `neededHuman`; the rest were approved after edits or in part. */
+export type StepTrust = { stepId: string; draftType: string; dismissed: number } & TrustFigures;
 
 export interface ReviewFeedback {
   automationId: string;
@@ -69,10 +83,12 @@ export async function reviewFeedback(
   const { workspaceId } = caller;
   const member = await deps.store.getMember(workspaceId, caller.userId);
   if (!member?.active) return { automationId, automationName: null, versions: [], latestDismissNotes: [] };
-  const [rows, notes] = await Promise.all([
+  const [rows, notes, settings] = await Promise.all([
     deps.store.feedback(workspaceId, automationId),
     deps.store.dismissNotes(workspaceId, automationId, scopesOf(member), LATEST_NOTES),
+    deps.store.getSettings(workspaceId),
   ]);
+  const { trust } = settings;
   const visible = rows.filter((row) => {
     const executedAs = executedAsOfScope(row.scope);
     return executedAs !== undefined && canSee(member, { workspaceId, origin: { executedAs } });
@@ -82,7 +98,7 @@ export async function reviewFeedback(
   for (const row of visible)
     byVersion.set(row.automationVersion, [...(byVersion.get(row.automationVersion) ?? []), row]);
   const versions = [...byVersion.entries()].map(([version, versionRows]) =>
-    versionFeedback(version, versionRows),
+    versionFeedback(version, versionRows, trust),
   );
   // Oldest version first (by when it first proposed): the last is the newest.
   versions.sort(
@@ -110,6 +126,7 @@ export async function reviewFeedback(
 function versionFeedback(
   automationVersion: string | null,
   rows: { counts: Record<string, number>; firstAt?: string; lastAt?: string }[],
+  trust: TrustSettings,
 ): VersionFeedback {
   const sum: Record<string, number> = {};
   for (const row of rows)
@@ -160,7 +177,26 @@ function versionFeedback(
       changesEdited: c('changesEdited'),
       changesLeftOut: c('changesLeftOut'),
     },
+    steps: stepsTrust(sum, trust),
   };
+}
+
+/** The trust figures of every step and draft type the summed counters hold, by step then type. */
+export function stepsTrust(sum: Record<string, number>, trust: TrustSettings): StepTrust[] {
+  return Object.entries(sum)
+    .filter(([name]) => name.startsWith(TRUST_DECISIONS_PREFIX))
+    .map(([name, decisions]) => {
+      const part = name.slice(TRUST_DECISIONS_PREFIX.length);
+      const colon = part.indexOf(':');
+      return {
+        stepId: part.slice(colon + 1),
+        draftType: part.slice(0, colon),
+        dismissed: sum[`${TRUST_DISMISSED_PREFIX}${part}`] ?? 0,
+        ...trustFigures(decisions, sum[`${TRUST_HUMAN_PREFIX}${part}`] ?? 0, trust),
+      };
+    })
+    .filter((step) => step.decisions > 0)
+    .sort((a, b) => a.stepId.localeCompare(b.stepId) || a.draftType.localeCompare(b.draftType));
 }
 
 const rate = (part: number, whole: number): number | null => (whole > 0 ? round(part / whole) : null);

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutedAs } from '../../shared/domain/primitives.js';
 import type { HistoryEntry, Member } from '../../shared/domain/review-item.js';
 import { canSee } from '../../shared/domain/routing.js';
+import { clopperPearsonUpper, DEFAULT_TRUST } from '../../shared/domain/trust.js';
 import type { EmailDraft } from '../../shared/drafts/email/schema.js';
 import { textChangeRatio } from '../../shared/drafts/text-change.js';
 import { approveItem, dismissItem, editItem } from '../../shared/use-cases/decide.js';
@@ -36,6 +37,7 @@ const STEPS = Number(process.env.FEEDBACK_STEPS ?? 140);
 const WS = 'ws_feedback';
 const AUTOMATION = 'auto_renewal';
 const VERSIONS = ['v6', 'v7', undefined] as const;
+const STEP_IDS = ['step_draft', 'step:follow up'] as const;
 const REASONS = ['not_needed', 'wrong_recipient', 'tone', 'incorrect', undefined] as const;
 const mailboxOf = (userId: string) => `${userId.slice(2)}@acme-feedback.test`;
 
@@ -80,6 +82,7 @@ interface Open {
   threadId: string;
   from: string;
   version: number;
+  stepId: string;
 }
 
 const pick = <T>(random: () => number, values: readonly T[]): T =>
@@ -90,7 +93,7 @@ describe('review feedback', () => {
     timeout: 300_000,
   }, async () => {
     const random = seededRandom(SEED);
-    const runs = new Map<string, { executedAs: ExecutedAs; version: string | undefined }>();
+    const runs = new Map<string, { executedAs: ExecutedAs; version: string | undefined; stepId: string }>();
     const open: Open[] = [];
     const items = new Set<string>();
     const t0 = Date.now() - 3_600_000;
@@ -101,7 +104,8 @@ describe('review feedback', () => {
       const executedAs = target?.executedAs ?? pick(random, SCOPES);
       const version = pick(random, VERSIONS);
       const runId = `run_${SEED}_${n}`;
-      runs.set(runId, { executedAs, version });
+      const stepId = target?.stepId ?? pick(random, STEP_IDS);
+      runs.set(runId, { executedAs, version, stepId });
       const from = executedAs.kind === 'user' ? mailboxOf(executedAs.userId) : mailboxOf('u_robot');
       const threadId = target?.threadId ?? `thread_${SEED}_${n}`;
       const dedupKey = target?.dedupKey ?? `fb_${SEED}_${n}`;
@@ -113,6 +117,7 @@ describe('review feedback', () => {
           proposedAt: new Date(t0 + n * 1_000).toISOString(),
           run: {
             id: runId,
+            stepId,
             automationId: AUTOMATION,
             executedAs,
             ...(version ? { automationVersion: version } : {}),
@@ -131,7 +136,7 @@ describe('review feedback', () => {
       );
       if (outcome.outcome === 'created') {
         items.add(outcome.itemId);
-        open.push({ itemId: outcome.itemId, dedupKey, executedAs, threadId, from, version: 1 });
+        open.push({ itemId: outcome.itemId, dedupKey, executedAs, threadId, from, version: 1, stepId });
       } else if (outcome.outcome === 'replaced' && target) {
         target.version = outcome.version;
       } else throw new Error(`unexpected ${JSON.stringify(outcome)}`);
@@ -233,6 +238,11 @@ describe('review feedback', () => {
       0,
     );
     expect(all.notes.length).toBeGreaterThan(0);
+    // Trust: decisions of both steps, some needing a human and some not.
+    const steps = versions.flatMap((v) => v.steps);
+    expect(new Set(steps.map((s) => s.stepId)).size).toBe(STEP_IDS.length);
+    expect(steps.reduce((sum, s) => sum + s.neededHuman, 0)).toBeGreaterThan(0);
+    expect(steps.reduce((sum, s) => sum + s.decisions - s.neededHuman, 0)).toBeGreaterThan(0);
   });
 });
 
@@ -253,6 +263,7 @@ function comparable(answer: ReviewFeedback) {
           approvalRate: v.approvalRate,
           dismissReasons: v.dismissReasons,
           edits: { ...v.edits, meanBodyChangeRatio: roundTo(v.edits.meanBodyChangeRatio) },
+          steps: v.steps,
         },
       ]),
     ),
@@ -269,7 +280,7 @@ const roundTo = (value: number | null) => (value === null ? null : Math.round(va
 
 function recount(
   histories: Map<string, HistoryEntry[]>,
-  runs: Map<string, { executedAs: ExecutedAs; version: string | undefined }>,
+  runs: Map<string, { executedAs: ExecutedAs; version: string | undefined; stepId: string }>,
   viewer: Member,
 ) {
   type Counts = {
@@ -288,6 +299,7 @@ function recount(
     subjectChanged: number;
     bodyEdits: number;
     bodySum: number;
+    steps: Record<string, { decisions: number; neededHuman: number; dismissed: number }>;
   };
   const byVersion = new Map<string, Counts>();
   const notes: { itemId: string; at: string; version: string | null; reason: string | null; note: string }[] =
@@ -312,6 +324,7 @@ function recount(
         subjectChanged: 0,
         bodyEdits: 0,
         bodySum: 0,
+        steps: {},
       };
       byVersion.set(key, c);
     }
@@ -325,6 +338,8 @@ function recount(
       if (!run) throw new Error(`unknown run ${entry.runId}`);
       if (!canSee(viewer, { workspaceId: WS, origin: { executedAs: run.executedAs } })) continue;
       const c = counts(run.version);
+      c.steps[run.stepId] ??= { decisions: 0, neededHuman: 0, dismissed: 0 };
+      const step = c.steps[run.stepId] as { decisions: number; neededHuman: number; dismissed: number };
       switch (entry.action) {
         case 'created':
         case 'replaced':
@@ -353,9 +368,14 @@ function recount(
         case 'sent':
           if (editedSinceProposal) c.approvedAfterEdits += 1;
           else c.approvedAsProposed += 1;
+          step.decisions += 1;
+          if (editedSinceProposal) step.neededHuman += 1;
           break;
         case 'dismissed': {
           c.dismissed += 1;
+          step.decisions += 1;
+          step.neededHuman += 1;
+          step.dismissed += 1;
           const reason = entry.detail?.reason ?? 'none';
           c.reasons[reason] = (c.reasons[reason] ?? 0) + 1;
           if (entry.detail?.note)
@@ -409,6 +429,28 @@ function recount(
             changesEdited: 0,
             changesLeftOut: 0,
           },
+          // Every item is an email; the bound from the counts (clopperPearsonUpper is checked in unit tests).
+          steps: Object.entries(c.steps)
+            .filter(([, s]) => s.decisions > 0)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([stepId, s]) => {
+              const upperBound =
+                Math.round(clopperPearsonUpper(s.neededHuman, s.decisions) * 10_000) / 10_000;
+              return {
+                stepId,
+                draftType: 'email',
+                dismissed: s.dismissed,
+                decisions: s.decisions,
+                neededHuman: s.neededHuman,
+                neededHumanRate: Math.round((s.neededHuman / s.decisions) * 10_000) / 10_000,
+                upperBound,
+                recommendation:
+                  s.decisions >= DEFAULT_TRUST.minDecisions &&
+                  clopperPearsonUpper(s.neededHuman, s.decisions) <= DEFAULT_TRUST.maxHumanRate
+                    ? 'apply_directly'
+                    : 'keep_reviewing',
+              };
+            }),
         },
       ];
     }),

@@ -33,6 +33,7 @@ import {
   showValue,
   withinPreviewSize,
 } from '../record-values.js';
+import { fieldConflicts } from './conflicts.js';
 import {
   type CurrentValue,
   classifyCurrent,
@@ -310,6 +311,8 @@ const commandBody: CommandBody<RecordUpdateDraft> = (draft, approved) => ({
 });
 
 const fieldsOf = (draft: RecordUpdateDraft) => draft.changes.map((change) => change.field);
+const intentsOf = (draft: RecordUpdateDraft) =>
+  draft.changes.map((change) => ({ field: change.field, intent: intentOf(change) }));
 
 export const recordUpdateKind: DraftKind<RecordUpdateDraft, RecordUpdatePreview, RecordUpdateEdit> = {
   type: 'record.update',
@@ -384,6 +387,13 @@ export const recordUpdateKind: DraftKind<RecordUpdateDraft, RecordUpdatePreview,
   ],
   records: (draft) => [{ type: draft.record.type, id: draft.record.id }],
   indexKeys: (workspaceId, draft) => ({ matchPk: matchKey(workspaceId, draft.record) }),
+  conflicts: {
+    recordOf: (draft) => draft.record,
+    between: (draft, other) =>
+      draft.record.type === other.record.type && draft.record.id === other.record.id
+        ? fieldConflicts(intentsOf(draft), intentsOf(other))
+        : [],
+  },
   fieldsOf,
   approveRefusal: () => null,
   approveTransition: 'applyClaim',

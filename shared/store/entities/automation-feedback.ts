@@ -20,6 +20,9 @@ import {
   type FeedbackRow,
   FIELD_PREFIX,
   REASON_PREFIX,
+  TRUST_DECISIONS_PREFIX,
+  TRUST_DISMISSED_PREFIX,
+  TRUST_HUMAN_PREFIX,
 } from '../../use-cases/ports.js';
 import { escapeKeySegment, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
@@ -43,6 +46,8 @@ export interface FeedbackChange {
   fields?: string[];
   reason?: DismissReason | typeof NO_REASON;
   note?: DismissNote;
+  /** A decision (approved or dismissed) of the step's draft, and whether it needed a human (spec 3, "Trust"). */
+  trust?: { stepId: string; draftType: string; neededHuman: boolean; dismissed: boolean };
 }
 
 const pk = (workspaceId: string, automationId: string) =>
@@ -62,6 +67,8 @@ export const feedbackKeys = {
     sk: `FB#${versionPart(version)}#${escapeKeySegment(scope)}`,
   }),
   countersPrefix: 'FB#',
+  /** The counter rows of one version, every scope. */
+  versionPrefix: (version: string | undefined) => `FB#${versionPart(version)}#`,
   notesPk: (workspaceId: string, automationId: string, scope: string | 'all') =>
     `${tenant(workspaceId)}#FBNOTES#${escapeKeySegment(automationId)}#${scope === 'all' ? 'ALL' : `S#${escapeKeySegment(scope)}`}`,
   noteSk: (at: string, itemId: string) => `${at}#${escapeKeySegment(itemId)}`,
@@ -76,8 +83,15 @@ export function feedbackWrite(workspaceId: string, change: FeedbackChange): Coun
   for (const [name, amount] of Object.entries(change.add)) if (amount) count(name, amount);
   for (const field of new Set(change.fields ?? [])) count(`${FIELD_PREFIX}${field}`, 1);
   if (change.reason) count(`${REASON_PREFIX}${change.reason}`, 1);
+  if (change.trust) {
+    const part = `${change.trust.draftType}:${change.trust.stepId}`;
+    count(`${TRUST_DECISIONS_PREFIX}${part}`, 1);
+    count(`${TRUST_HUMAN_PREFIX}${part}`, change.trust.neededHuman ? 1 : 0);
+    count(`${TRUST_DISMISSED_PREFIX}${part}`, change.trust.dismissed ? 1 : 0);
+  }
   const set: Attributes = {
     entity: FEEDBACK_ENTITY,
+    workspaceId,
     automationId: change.automationId,
     automationVersion: change.automationVersion ?? null,
     scope: change.scope,
@@ -127,7 +141,10 @@ export function parseFeedbackRow(record: Attributes): FeedbackRow {
       typeof value === 'number' &&
       (FEEDBACK_COUNTERS.includes(name as FeedbackCounter) ||
         name.startsWith(FIELD_PREFIX) ||
-        name.startsWith(REASON_PREFIX))
+        name.startsWith(REASON_PREFIX) ||
+        name.startsWith(TRUST_DECISIONS_PREFIX) ||
+        name.startsWith(TRUST_HUMAN_PREFIX) ||
+        name.startsWith(TRUST_DISMISSED_PREFIX))
     )
       counts[name] = value;
   }
@@ -225,6 +242,9 @@ export function feedbackOfChange(
     }
   }
   if (Object.keys(add).length === 0 && !fields?.length && !reason) return undefined;
+  // A decision people made: approved (as proposed, after edits or in part) or dismissed; not resolved or expired.
+  const humanDecisions = (add.approvedAfterEdits ?? 0) + (add.dismissed ?? 0);
+  const decisions = (add.approvedAsProposed ?? 0) + humanDecisions;
   return {
     automationId: after.origin.automationId,
     ...(after.origin.automationName ? { automationName: after.origin.automationName } : {}),
@@ -235,5 +255,15 @@ export function feedbackOfChange(
     ...(fields ? { fields } : {}),
     ...(reason ? { reason } : {}),
     ...(note ? { note } : {}),
+    ...(decisions > 0
+      ? {
+          trust: {
+            stepId: after.origin.stepId,
+            draftType: after.type,
+            neededHuman: humanDecisions > 0,
+            dismissed: (add.dismissed ?? 0) > 0,
+          },
+        }
+      : {}),
   };
 }
