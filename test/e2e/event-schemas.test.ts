@@ -293,6 +293,43 @@ beforeAll(async () => {
     changedAt: at(),
   });
 
+  // Overdue after a minute, escalated to the admins after two (spec 3), with the job run as of those times; the
+  // trust settings the next part needs.
+  const saved = await admin.put('/settings', {
+    version: 0,
+    overdueAfterMinutes: 1,
+    escalateAfterMinutes: 2,
+    escalateTo: 'admins',
+    trust: { maxHumanRate: 0.2, minDecisions: 30 },
+  });
+  expect(saved.status).toBe(200);
+  const late = await s.propose({ run });
+  await s.runtime.idle();
+  const createdAt = Date.parse((await pendingItem(late.itemId)).createdAt);
+  for (const minutes of [1, 2]) {
+    await s.runtime.scheduler.runNow('mark-overdue-items', new Date(createdAt + minutes * 60_000 + 1_000));
+    await s.runtime.idle();
+  }
+  expect(s.itemEvents(late.itemId, 'Review Item Escalated')).toHaveLength(1);
+
+  // Trust (spec 3): 30 drafts of one step approved as proposed, 0 of 30 needed a human, bound 0.095 ≤ 0.2: the
+  // step's recommendation changes to apply_directly.
+  const trusted = { ...run, automationId: unique('auto_trusted'), stepId: 'step_send' };
+  const drafts: string[] = [];
+  for (let i = 0; i < 30; i++) drafts.push((await s.propose({ run: trusted })).itemId);
+  for (const batch of [drafts.slice(0, 25), drafts.slice(25)]) {
+    const bulk = await alice.post<{ results: { status: number }[] }>('/review-items/bulk', {
+      action: 'approve',
+      items: batch.map((id) => ({ id })),
+    });
+    expect(bulk.body.results.map((result) => result.status)).toEqual(batch.map(() => 200));
+  }
+  await s.runtime.idle();
+  const trustChanged = s.runtime.bus
+    .events({ source: 'for-review', detailType: 'Automation Step Trust Changed' })
+    .filter((event) => event.detail.automationId === trusted.automationId);
+  expect(trustChanged.map((event) => event.detail.recommendation)).toEqual(['apply_directly']);
+
   events = (await getJson<{ events: EventEnvelope[] }>(`${s.runtime.urls.events}/events`)).body.events;
   served = (await getJson<Record<string, Record<string, unknown>>>(`${s.runtime.urls.events}/schemas`)).body;
 });

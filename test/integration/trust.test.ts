@@ -14,6 +14,7 @@ import { applyTallies, talliesOfRecords } from '../../shared/store/tallies.js';
 import { publishTrustChanges } from '../../shared/store/trust-changes.js';
 import { approveItem, dismissItem, editItem } from '../../shared/use-cases/decide.js';
 import { reviewFeedback } from '../../shared/use-cases/review-feedback.js';
+import { saveSettings } from '../../shared/use-cases/settings.js';
 import {
   callerOf,
   createItemEnv,
@@ -37,11 +38,8 @@ beforeAll(async () => {
   env = await createItemEnv({ prefix: 'trust', tallies: true });
   table = new Table(env.table.client, env.table.tableName);
   await seedMembers(env.deps, [RUN_USER, SENDING_ADMIN]);
-  await env.deps.store.saveSettings(
-    RUN_USER.workspaceId,
-    { ...DEFAULT_SETTINGS, trust: SETTINGS, version: 1 },
-    0,
-  );
+  // The workspace's trust settings, as an admin saves them (PUT /settings).
+  await saveSettings(env.deps, callerOf(SENDING_ADMIN), { ...DEFAULT_SETTINGS, trust: SETTINGS, version: 0 });
 });
 afterAll(async () => {
   await env?.table.drop();
