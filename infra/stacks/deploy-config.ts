@@ -35,7 +35,23 @@ export interface DeployConfig {
   throttleBurstLimit: number;
   /** Existing SNS topic that alarms notify; none by default (alarms still show in CloudWatch). */
   alarmTopicArn: string | undefined;
+  /**
+   * The IAM principals (role or user ARNs) that may put the events of each input source on the bus. A source
+   * with none is refused from everyone (the bus policy, docs/deploy.md "Who may put which event").
+   */
+  producers: Readonly<Record<InputSource, readonly string[]>>;
 }
+
+/**
+ * The `source` of every event in that the service's bus accepts, and the context key naming its producers. The
+ * SES events (`aws.ses`) come on the default bus, where only AWS may use an `aws.` source.
+ */
+export const INPUT_SOURCES = {
+  automations: 'automationsProducers',
+  directory: 'directoryProducers',
+  crm: 'crmProducers',
+} as const;
+export type InputSource = keyof typeof INPUT_SOURCES;
 
 /** Offline defaults. `cdk.json` repeats these under `context` (a test keeps the two equal). */
 export const DEFAULTS = {
@@ -51,6 +67,7 @@ export const DEFAULTS = {
   logRetention: RetentionDays.ONE_MONTH,
   throttleRateLimit: 50,
   throttleBurstLimit: 100,
+  producers: { automations: [], directory: [], crm: [] },
 } as const satisfies Omit<DeployConfig, 'alarmTopicArn'>;
 
 const LOG_LEVELS: readonly LogLevel[] = ['DEBUG', 'INFO', 'WARN', 'ERROR'];
@@ -104,13 +121,25 @@ export function readDeployConfig(context: ContextReader): DeployConfig {
     throw new DeployConfigError('throttleRateLimit/throttleBurstLimit', 'must be positive');
   }
 
+  const eventBusName = text(context, 'eventBusName') ?? DEFAULTS.eventBusName;
+  const importEventBus = flag(context, 'importEventBus') ?? DEFAULTS.importEventBus;
+  // A bus this stage creates is its own (bus names are unique per account and region). An imported one could be
+  // another stage's, whose rules would then take this stage's events and this stage's theirs: the name must say
+  // whose it is.
+  if (importEventBus && !eventBusName.split(/[^a-z0-9]+/i).includes(stage)) {
+    throw new DeployConfigError(
+      'eventBusName',
+      `an imported bus must be stage "${stage}"'s own: its name "${eventBusName}" must contain "${stage}" as a word`,
+    );
+  }
+
   return {
     stage,
     jwtIssuer,
     jwtAudience,
     sesIdentities,
-    eventBusName: text(context, 'eventBusName') ?? DEFAULTS.eventBusName,
-    importEventBus: flag(context, 'importEventBus') ?? DEFAULTS.importEventBus,
+    eventBusName,
+    importEventBus,
     corsOrigins: list(context, 'corsOrigins') ?? DEFAULTS.corsOrigins,
     deletionProtection: flag(context, 'deletionProtection') ?? DEFAULTS.deletionProtection,
     logLevel,
@@ -118,7 +147,23 @@ export function readDeployConfig(context: ContextReader): DeployConfig {
     throttleRateLimit,
     throttleBurstLimit,
     alarmTopicArn: text(context, 'alarmTopicArn'),
+    producers: producersOf(context),
   };
+}
+
+function producersOf(context: ContextReader): DeployConfig['producers'] {
+  const producers = { ...DEFAULTS.producers } as Record<InputSource, readonly string[]>;
+  for (const [source, key] of Object.entries(INPUT_SOURCES) as [InputSource, string][]) {
+    const arns = list(context, key);
+    if (!arns) continue;
+    for (const arn of arns) {
+      if (!/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/.test(arn)) {
+        throw new DeployConfigError(key, `"${arn}" is not the ARN of an IAM role or user`);
+      }
+    }
+    producers[source] = arns;
+  }
+  return producers;
 }
 
 /** The offline defaults of jwtIssuer and sesIdentities are placeholders: only the dev stage may keep them. */

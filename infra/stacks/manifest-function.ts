@@ -11,7 +11,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { FUNCTION_DIMENSION, METRIC, METRICS_NAMESPACE } from '../../shared/metric-names.js';
-import { type Access, entryOf, type FunctionSpec, type Trigger } from '../manifest.js';
+import { type Access, entryOf, type FunctionSpec, OWN_EVENT_SOURCE, type Trigger } from '../manifest.js';
 import { TABLE } from '../table-definition.js';
 import { BUNDLING, PROJECT_ROOT } from './bundling.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
@@ -193,7 +193,14 @@ export class ManifestFunction extends Construct {
       this.function.addEnvironment('TABLE_NAME', resources.table.tableName);
     }
     if (access.publishEvents) {
-      resources.eventBus.grantPutEventsTo(this.role);
+      // The service speaks only as itself: an event it puts with any other source (an input source's) is refused.
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['events:PutEvents'],
+          resources: [resources.eventBus.eventBusArn],
+          conditions: { StringEquals: { 'events:source': OWN_EVENT_SOURCE } },
+        }),
+      );
       this.function.addEnvironment('EVENT_BUS_NAME', resources.eventBus.eventBusName);
     }
     if (access.sendEmail) {

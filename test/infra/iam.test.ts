@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type FunctionSpec, functions } from '../../infra/manifest.js';
+import { type FunctionSpec, functions, OWN_EVENT_SOURCE } from '../../infra/manifest.js';
 import { TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from '../../infra/stacks/manifest-function.js';
 import { STREAM_READ_ACTIONS } from '../../infra/stacks/stream-subscription.js';
 import { TABLE } from '../../infra/table-definition.js';
@@ -143,14 +143,16 @@ describe('IAM: least privilege', () => {
   );
 
   it.each(functions.filter((fn) => fn.access.publishEvents).map((fn) => [fn.name] as const))(
-    '%s may put events on the bus only',
+    '%s may put events on the bus only, and only as the service (source for-review)',
     (name) => {
       const statements = withAction(statementsOf(name), 'events:');
       expect(statements).toEqual([
-        expect.objectContaining({
+        {
+          Effect: 'Allow',
           Action: 'events:PutEvents',
           Resource: { 'Fn::GetAtt': [statefulId('AWS::Events::EventBus'), 'Arn'] },
-        }),
+          Condition: { StringEquals: { 'events:source': OWN_EVENT_SOURCE } },
+        },
       ]);
     },
   );
