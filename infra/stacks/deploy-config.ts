@@ -33,7 +33,7 @@ export interface DeployConfig {
   /** Default stage throttle of the HTTP API: steady requests per second, and burst. */
   throttleRateLimit: number;
   throttleBurstLimit: number;
-  /** Existing SNS topic that alarms notify; none by default (alarms still show in CloudWatch). */
+  /** Existing SNS topic that every alarm notifies; required for every stage but dev. */
   alarmTopicArn: string | undefined;
   /**
    * The IAM principals (role or user ARNs) that may put the events of each input source on the bus. A source
@@ -121,6 +121,18 @@ export function readDeployConfig(context: ContextReader): DeployConfig {
     throw new DeployConfigError('throttleRateLimit/throttleBurstLimit', 'must be positive');
   }
 
+  const alarmTopicArn = text(context, 'alarmTopicArn');
+  if (alarmTopicArn !== undefined && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/.test(alarmTopicArn)) {
+    throw new DeployConfigError('alarmTopicArn', `"${alarmTopicArn}" is not the ARN of an SNS topic`);
+  }
+  // An alarm with no action reaches nobody: only a dev stage may leave them to the console.
+  if (alarmTopicArn === undefined && stage !== 'dev') {
+    throw new DeployConfigError(
+      'alarmTopicArn',
+      `stage "${stage}" needs an SNS topic for its alarms (only "dev" may have none)`,
+    );
+  }
+
   const eventBusName = text(context, 'eventBusName') ?? DEFAULTS.eventBusName;
   const importEventBus = flag(context, 'importEventBus') ?? DEFAULTS.importEventBus;
   // A bus this stage creates is its own (bus names are unique per account and region). An imported one could be
@@ -146,7 +158,7 @@ export function readDeployConfig(context: ContextReader): DeployConfig {
     logRetention,
     throttleRateLimit,
     throttleBurstLimit,
-    alarmTopicArn: text(context, 'alarmTopicArn'),
+    alarmTopicArn,
     producers: producersOf(context),
   };
 }

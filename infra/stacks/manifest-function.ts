@@ -163,12 +163,22 @@ export class ManifestFunction extends Construct {
 
     this.grant(spec.access, props.resources);
     this.alarms = [
-      ...(this.failureQueue ? [this.failureQueue.alarm] : []),
+      ...(this.failureQueue?.alarms ?? []),
       this.alarm('Errors', this.function.metricErrors(), `${spec.name} threw or timed out.`),
       spec.concurrency === undefined
         ? this.alarm('Throttles', this.function.metricThrottles(), `${spec.name} was throttled.`)
         : this.asyncEventAgeAlarm(spec),
     ];
+    // An on-failure destination (async invocations, stream mappings) that cannot take the record loses it.
+    if (spec.triggers.some((trigger) => isAsync(trigger.kind) || trigger.kind === 'stream')) {
+      this.alarms.push(
+        this.alarm(
+          'DestinationDeliveryFailures',
+          this.function.metric('DestinationDeliveryFailures'),
+          `Lambda could not send a failed ${spec.name} event or batch to its on-failure queue: it is lost.`,
+        ),
+      );
+    }
     // The Errors alarm's blind spot: an HTTP handler's thrown error becomes a 500 answer, not a Lambda error.
     if (spec.triggers.some((trigger) => trigger.kind === 'http' || trigger.kind === 'http-default')) {
       this.alarms.push(
@@ -250,7 +260,11 @@ export class ManifestFunction extends Construct {
     });
   }
 
-  private alarm(id: 'Errors' | 'Throttles' | 'HandledServerErrors', metric: Metric, what: string): Alarm {
+  private alarm(
+    id: 'Errors' | 'Throttles' | 'HandledServerErrors' | 'DestinationDeliveryFailures',
+    metric: Metric,
+    what: string,
+  ): Alarm {
     return new Alarm(this, `${id}Alarm`, {
       alarmDescription: `${what} See the ${id} metric and the function's log group.`,
       metric: metric.with({ period: Duration.minutes(5), statistic: 'Sum' }),

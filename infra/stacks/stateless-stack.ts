@@ -35,7 +35,7 @@ import {
   functions as manifestFunctions,
   type Trigger,
 } from '../manifest.js';
-import { SystemAlarms } from './alarms.js';
+import { ruleDeliveryAlarm, SystemAlarms } from './alarms.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import type { DeployConfig } from './deploy-config.js';
 import { EventSchemaRegistry } from './event-schemas.js';
@@ -163,7 +163,8 @@ export class StatelessStack extends Stack {
     });
 
     this.alarms.push(
-      ...new SystemAlarms(this, 'Alarms', { stage: this.stage, service: SERVICE_NAME }).alarms,
+      ...new SystemAlarms(this, 'Alarms', { stage: this.stage, table: props.table, service: SERVICE_NAME })
+        .alarms,
     );
 
     this.eventSchemas = new EventSchemaRegistry(this, 'EventSchemas', {
@@ -287,15 +288,23 @@ export class StatelessStack extends Stack {
       const dlq = new DeadLetterQueue(this, `${rule.ruleName}TargetDlq`, {
         purpose: `EventBridge could not deliver a ${rule.pattern['detail-type'].join('/')} event to ${rule.fn.name}.`,
       });
-      new Rule(this, `${rule.ruleName}Rule`, {
+      const eventBus = rule.bus === 'default' ? buses.default : buses.configured;
+      const eventRule = new Rule(this, `${rule.ruleName}Rule`, {
         description: `${rule.fn.name}: ${rule.fn.description}`,
-        eventBus: rule.bus === 'default' ? buses.default : buses.configured,
+        eventBus,
         eventPattern: toCdkPattern(rule.pattern),
         targets: [
           new LambdaFunction(this.fn(rule.fn.name), { deadLetterQueue: dlq.queue, ...EVENT_TARGET_RETRY }),
         ],
       });
-      this.alarms.push(dlq.alarm);
+      this.alarms.push(
+        ...dlq.alarms,
+        ruleDeliveryAlarm(
+          eventRule,
+          rule.bus === 'default' ? undefined : eventBus.eventBusName,
+          `to deliver a ${rule.pattern['detail-type'].join('/')} event to ${rule.fn.name}`,
+        ),
+      );
     }
   }
 
@@ -306,7 +315,7 @@ export class StatelessStack extends Stack {
       });
       // Rate rules live on the default bus (EventBridge allows schedules nowhere else). A run that cannot
       // start within one interval is moot: the next one does the same work.
-      new Rule(this, `${schedule.ruleName}Schedule`, {
+      const scheduleRule = new Rule(this, `${schedule.ruleName}Schedule`, {
         description: `${schedule.fn.name} every ${schedule.everyMinutes} min`,
         schedule: Schedule.rate(Duration.minutes(schedule.everyMinutes)),
         targets: [
@@ -317,7 +326,10 @@ export class StatelessStack extends Stack {
           }),
         ],
       });
-      this.alarms.push(dlq.alarm);
+      this.alarms.push(
+        ...dlq.alarms,
+        ruleDeliveryAlarm(scheduleRule, undefined, `to start a scheduled ${schedule.fn.name} run`),
+      );
     }
   }
 }

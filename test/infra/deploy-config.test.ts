@@ -45,6 +45,7 @@ describe('deploy config', () => {
         sesIdentities: 'acme.com, alerts@acme.org',
         corsOrigins: 'https://app.acme.com',
         importEventBus: 'true',
+        alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-alarms',
         eventBusName: 'acme-prod-events',
         automationsProducers: 'arn:aws:iam::123456789012:role/automation-runner',
         crmProducers: ['arn:aws:iam::123456789012:role/crm-sync', 'arn:aws:iam::123456789012:user/ops'],
@@ -73,6 +74,18 @@ describe('deploy config', () => {
         crm: ['arn:aws:iam::123456789012:role/crm-sync', 'arn:aws:iam::123456789012:user/ops'],
       },
     });
+  });
+
+  it('refuses to synthesize a stage other than dev without an alarm topic, or with a topic that is no SNS ARN', () => {
+    const prod = { stage: 'prod', jwtIssuer: 'https://auth.acme.com/', sesIdentities: 'acme.com' };
+
+    expect(() => readDeployConfig(from(prod))).toThrow(/alarmTopicArn.*stage "prod" needs an SNS topic/);
+    expect(() => readDeployConfig(from({ ...prod, alarmTopicArn: 'ops-alarms' }))).toThrow(/alarmTopicArn/);
+    expect(
+      readDeployConfig(from({ ...prod, alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-alarms' }))
+        .alarmTopicArn,
+    ).toBe('arn:aws:sns:eu-west-1:123456789012:ops-alarms');
+    expect(readDeployConfig(from({})).alarmTopicArn).toBeUndefined();
   });
 
   it('names a producers key for every source the rules on the bus accept, and no other', () => {

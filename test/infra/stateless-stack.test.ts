@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   BURST_CONCURRENCY,
@@ -14,7 +15,7 @@ import {
   streamConsumers,
 } from '../../infra/manifest.js';
 import { ALARM_THRESHOLDS } from '../../infra/stacks/alarms.js';
-import { ESM_REQUIRE_BANNER } from '../../infra/stacks/bundling.js';
+import { ESM_REQUIRE_BANNER, PROJECT_ROOT } from '../../infra/stacks/bundling.js';
 import { DEFAULTS } from '../../infra/stacks/deploy-config.js';
 import {
   ASYNC_EVENT_AGE_ALARM,
@@ -28,6 +29,7 @@ import {
   SES_DELIVERY_EVENTS,
 } from '../../infra/stacks/stateless-stack.js';
 import { ITERATOR_AGE_ALARM } from '../../infra/stacks/stream-subscription.js';
+import { TABLE } from '../../infra/table-definition.js';
 import { logicalId, type Synthesized, synth } from './synth.js';
 
 const CONTEXT = {
@@ -559,12 +561,88 @@ describe('queues and alarms', () => {
   const httpFunctions = functions.filter((fn) =>
     fn.triggers.some((t) => t.kind === 'http' || t.kind === 'http-default'),
   );
+  const rules = () => Object.keys(template.findResources('AWS::Events::Rule'));
+  const onFailureFunctions = functions.filter((fn) =>
+    fn.triggers.some((t) => t.kind === 'event' || t.kind === 'schedule' || t.kind === 'stream'),
+  );
   /**
-   * One per queue; Errors and Throttles (AsyncEventAge when capped) per function; HandledServerErrors per HTTP
-   * function; IteratorAge per stream mapping; API 5xx and p99 latency, SendsUnknown, SES bounce and complaint rates.
+   * Depth and new messages per queue; delivery failures per rule; Errors and Throttles (AsyncEventAge when capped)
+   * per function; HandledServerErrors per HTTP function; DestinationDeliveryFailures per function with an
+   * on-failure queue; IteratorAge per stream mapping; throttles of the table and of each index; API 5xx and p99
+   * latency, SendsUnknown, SES bounce and complaint rates.
    */
   const expectedAlarmCount = () =>
-    queues().length + 2 * functions.length + httpFunctions.length + streamConsumers.length + 5;
+    2 * queues().length +
+    rules().length +
+    2 * functions.length +
+    httpFunctions.length +
+    onFailureFunctions.length +
+    streamConsumers.length +
+    1 +
+    TABLE.indexes.length +
+    5;
+
+  it('alarms on every new message of a dead-letter queue, also while older ones still wait', () => {
+    for (const queue of queues()) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'NumberOfMessagesSent',
+        Namespace: 'AWS/SQS',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
+        Statistic: 'Sum',
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+      });
+    }
+  });
+
+  it('alarms on events every rule failed to deliver or to dead-letter (a custom bus rule by bus and rule name)', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) =>
+      JSON.stringify(alarm.Properties.Metrics ?? []).includes('InvocationsFailedToBeSentToDlq'),
+    );
+    const dimensionsOf = (alarm: (typeof alarms)[number], name: string) =>
+      alarm.Properties.Metrics.find(
+        (m: { MetricStat?: { Metric: { MetricName: string } } }) => m.MetricStat?.Metric.MetricName === name,
+      ).MetricStat.Metric.Dimensions;
+
+    expect(alarms).toHaveLength(rules().length);
+    const ruleNames = alarms.map((alarm) => {
+      const failed = dimensionsOf(alarm, 'FailedInvocations');
+      expect(dimensionsOf(alarm, 'InvocationsFailedToBeSentToDlq')).toEqual(failed);
+      return failed.find((d: { Name: string }) => d.Name === 'RuleName').Value.Ref;
+    });
+    expect(ruleNames.sort()).toEqual(rules().sort());
+    const memberChanged = alarms.find((a) => JSON.stringify(a).includes('MemberChangedRule'));
+    expect(
+      s.deref(
+        dimensionsOf(memberChanged!, 'FailedInvocations').find(
+          (d: { Name: string }) => d.Name === 'EventBusName',
+        ).Value,
+      ),
+    ).toEqual({ Ref: statefulId('AWS::Events::EventBus') });
+  });
+
+  it('alarms on on-failure records Lambda could not deliver, for every function that has an on-failure queue', () => {
+    const alarms = Object.values(
+      template.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { MetricName: 'DestinationDeliveryFailures' },
+      }),
+    );
+    expect(alarms.map((alarm) => alarm.Properties.Dimensions[0].Value.Ref).sort()).toEqual(
+      onFailureFunctions.map((fn) => functionId(fn.name)).sort(),
+    );
+  });
+
+  it('alarms on throttled reads or writes of the table and of each of its indexes', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) =>
+      JSON.stringify(alarm.Properties.Metrics ?? []).includes('WriteThrottleEvents'),
+    );
+    const indexes = alarms.map(
+      (alarm) =>
+        JSON.stringify(alarm.Properties.Metrics).match(/"GlobalSecondaryIndexName","Value":"(\w+)"/)?.[1],
+    );
+    expect(indexes.sort()).toEqual([...TABLE.indexes.map((index) => index.name), undefined].sort());
+    for (const alarm of alarms) expect(JSON.stringify(alarm)).toContain('ReadThrottleEvents');
+  });
 
   it.each(httpFunctions.map((fn) => [fn.name] as const))(
     "alarms on any 500 that %s answered to a thrown error (the Errors alarm's blind spot)",
@@ -738,6 +816,26 @@ describe('queues and alarms', () => {
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
       expect(alarm.Properties.AlarmActions).toBeUndefined();
     }
+  });
+
+  it('has a runbook line in docs/deploy.md ("Alarms") for every alarm', () => {
+    const doc = readFileSync(join(PROJECT_ROOT, 'docs/deploy.md'), 'utf8');
+    const runbook = doc.slice(doc.indexOf('## Alarms'), doc.indexOf('## Metrics'));
+    const rows = runbook.split('\n').filter((line) => line.startsWith('| `'));
+    const indexNames = TABLE.indexes.map((index) => index.name.charAt(0).toUpperCase() + index.name.slice(1));
+    const ids = new Set(
+      s.stateless.node
+        .findAll()
+        .filter((c) => c instanceof Alarm)
+        .map((alarm) => alarm.node.id.replace(new RegExp(`^(${indexNames.join('|')})Index`), '<Index>Index')),
+    );
+
+    expect(ids.size).toBeGreaterThan(10);
+    for (const id of ids)
+      expect(
+        rows.some((row) => row.split('|')[1]?.includes(`${id}\``)),
+        id,
+      ).toBe(true);
   });
 
   it('has no other alarms', () => {
