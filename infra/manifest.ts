@@ -9,6 +9,7 @@
 import { EVENT_PATTERNS, type EventPattern } from '../shared/events/patterns.js';
 import type { HttpMethod, RouteSpec } from '../shared/http/route.js';
 import * as routes from '../shared/http/routes/index.js';
+import type { IndexName } from '../shared/store/table-schema.js';
 
 export { EVENT_PATTERNS, type EventPattern, type HttpMethod };
 
@@ -54,13 +55,23 @@ export type Trigger =
 
 /**
  * What a function may touch. Each grant also sets the environment variable that names the resource:
- * - table: `TABLE_NAME` (read-only or read-write grant)
+ * - table: `TABLE_NAME` (describe, read-only or read-write grant); partiql adds PartiQL on named indexes
  * - publishEvents: `EVENT_BUS_NAME` (events:PutEvents on that bus only)
  * - sendEmail: `SES_CONFIGURATION_SET` (ses:SendEmail on the configured identities)
  * - webhookSecret: `WEBHOOK_SECRET_ARN` in AWS (Secrets Manager), `WEBHOOK_SECRET` locally
  */
 export interface Access {
-  table?: 'read' | 'readwrite';
+  /**
+   * `describe`: DescribeTable on the table only (the health probe reads no item); `read`: GetItem, BatchGetItem and
+   * Query on the table and its indexes; `readwrite`: also the writes and the transactions' condition checks.
+   * test/unit/table-access.test.ts checks each function's level against the code its bundle reaches.
+   */
+  table?: 'describe' | 'read' | 'readwrite';
+  /**
+   * The indexes the function reads with a PartiQL SELECT (several partitions in one request, `WHERE <pk> IN [...]`):
+   * PartiQLSelect on those indexes only, and a full-table-scan SELECT is denied.
+   */
+  partiql?: readonly IndexName[];
   publishEvents?: boolean;
   sendEmail?: boolean;
   webhookSecret?: boolean;
@@ -229,7 +240,8 @@ export const functions: FunctionSpec[] = [
     name: 'receive-email-webhook',
     description: 'Email provider webhook: resolves items sent or discarded elsewhere',
     triggers: [http(routes.receiveEmailWebhookRoute)],
-    access: { table: 'readwrite', publishEvents: true, webhookSecret: true },
+    // The thread's and the subject's partitions of `match` in one SELECT (ItemReader.matchCandidates).
+    access: { table: 'readwrite', partiql: ['match'], publishEvents: true, webhookSecret: true },
   },
   {
     name: 'expire-review-items',
@@ -307,7 +319,7 @@ export const functions: FunctionSpec[] = [
     name: 'health',
     description: 'Answers 200 when the function can reach its table',
     triggers: [http(routes.healthRoute)],
-    access: { table: 'read' },
+    access: { table: 'describe' },
   },
   {
     name: 'no-route',

@@ -3,7 +3,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -33,25 +33,20 @@ export const DEFAULT_MEMORY_MB = 512;
 export const SERVICE_NAME = 'for-review';
 
 /**
- * Item actions only: no Scan (no request path or job scans; spec 8), no stream reads (only a manifest `stream`
- * trigger grants those, on the stream alone: stream-subscription.ts). Transactions authorize as their parts
- * (ConditionCheckItem, PutItem, UpdateItem, DeleteItem).
+ * Item actions only: no Scan (no request path or job scans; spec 8), no PartiQL (only a manifest `partiql` entry
+ * grants PartiQLSelect, on the indexes it names), no DescribeTable (only `table: 'describe'`), no stream reads (only
+ * a manifest `stream` trigger grants those, on the stream alone: stream-subscription.ts). Transactions authorize as
+ * their parts (ConditionCheckItem, PutItem, UpdateItem, DeleteItem).
  */
-export const TABLE_READ_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  // The webhook reads two partitions of the `match` index in one PartiQL SELECT (WHERE matchPk IN [...]).
-  'dynamodb:PartiQLSelect',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DescribeTable',
-] as const;
+export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const;
 export const TABLE_WRITE_ACTIONS = [
+  'dynamodb:ConditionCheckItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
 ] as const;
+export const TABLE_DESCRIBE_ACTIONS = ['dynamodb:DescribeTable'] as const;
+export const PARTIQL_ACTIONS = ['dynamodb:PartiQLSelect'] as const;
 
 /** Everything a manifest `access` entry can point at. */
 export interface FunctionResources {
@@ -193,13 +188,26 @@ export class ManifestFunction extends Construct {
 
   private grant(access: Access, resources: FunctionResources): void {
     if (access.table) {
-      const actions =
-        access.table === 'read' ? TABLE_READ_ACTIONS : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS];
       const { tableArn } = resources.table;
-      this.allow(
-        [...actions],
-        [tableArn, ...TABLE.indexes.map((index) => `${tableArn}/index/${index.name}`)],
-      );
+      const indexArn = (name: string) => `${tableArn}/index/${name}`;
+      if (access.table === 'describe') this.allow([...TABLE_DESCRIBE_ACTIONS], [tableArn]);
+      else
+        this.allow(
+          access.table === 'read' ? [...TABLE_READ_ACTIONS] : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS],
+          [tableArn, ...TABLE.indexes.map((index) => indexArn(index.name))],
+        );
+      if (access.partiql?.length) {
+        this.allow([...PARTIQL_ACTIONS], access.partiql.map(indexArn));
+        // A SELECT without the partition key in its WHERE clause is a scan, whatever resource it names.
+        this.role.addToPrincipalPolicy(
+          new PolicyStatement({
+            effect: Effect.DENY,
+            actions: [...PARTIQL_ACTIONS],
+            resources: [tableArn, indexArn('*')],
+            conditions: { Bool: { 'dynamodb:FullTableScan': 'true' } },
+          }),
+        );
+      }
       this.function.addEnvironment('TABLE_NAME', resources.table.tableName);
     }
     if (access.publishEvents) {
