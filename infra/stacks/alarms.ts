@@ -29,6 +29,9 @@ export const ALARM_THRESHOLDS = {
    */
   sesBounceRate: 0.05,
   sesComplaintRate: 0.001,
+  /** Requests refused by the per-workspace limit, per 5 minutes, in each of `workspaceThrottledPeriods` in a row. */
+  workspaceThrottled: 100,
+  workspaceThrottledPeriods: 3,
 } as const;
 
 export interface SystemAlarmsProps {
@@ -83,6 +86,24 @@ export class SystemAlarms extends Construct {
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         threshold: 0,
         evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      new Alarm(this, 'WorkspaceThrottledAlarm', {
+        alarmDescription:
+          `Over ${ALARM_THRESHOLDS.workspaceThrottled} requests per 5 minutes were refused 429 by the per-workspace ` +
+          `limit for ${ALARM_THRESHOLDS.workspaceThrottledPeriods * 5} minutes: a workspace's looping agent or ` +
+          'script, or a limit too low for real use. The access log (status 429, workspaceId) says which workspace.',
+        metric: new Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: METRIC.WorkspaceThrottled,
+          dimensionsMap: { service: props.service },
+          period: fiveMinutes,
+          statistic: 'Sum',
+        }),
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        threshold: ALARM_THRESHOLDS.workspaceThrottled,
+        evaluationPeriods: ALARM_THRESHOLDS.workspaceThrottledPeriods,
+        datapointsToAlarm: ALARM_THRESHOLDS.workspaceThrottledPeriods,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
       this.throttled('TableThrottlesAlarm', 'the table', { TableName: props.table.tableName }),

@@ -30,6 +30,12 @@ export interface DeployConfig {
   logLevel: LogLevel;
   /** Retention of function and access logs. */
   logRetention: RetentionDays;
+  /**
+   * Each workspace's requests per window on the JWT routes (shared/http/workspace-limit.ts): over it, 429 with
+   * Retry-After. One conditional write per request.
+   */
+  workspaceRateLimit: number;
+  workspaceRateWindowSeconds: number;
   /** Default stage throttle of the HTTP API: steady requests per second, and burst. */
   throttleRateLimit: number;
   throttleBurstLimit: number;
@@ -67,6 +73,8 @@ export const DEFAULTS = {
   logRetention: RetentionDays.ONE_MONTH,
   throttleRateLimit: 50,
   throttleBurstLimit: 100,
+  workspaceRateLimit: 1200,
+  workspaceRateWindowSeconds: 60,
   producers: { automations: [], directory: [], crm: [] },
 } as const satisfies Omit<DeployConfig, 'alarmTopicArn'>;
 
@@ -121,6 +129,13 @@ export function readDeployConfig(context: ContextReader): DeployConfig {
     throw new DeployConfigError('throttleRateLimit/throttleBurstLimit', 'must be positive');
   }
 
+  const workspaceRateLimit = integer(context, 'workspaceRateLimit') ?? DEFAULTS.workspaceRateLimit;
+  const workspaceRateWindowSeconds =
+    integer(context, 'workspaceRateWindowSeconds') ?? DEFAULTS.workspaceRateWindowSeconds;
+  if (workspaceRateLimit < 1 || workspaceRateWindowSeconds < 1) {
+    throw new DeployConfigError('workspaceRateLimit/workspaceRateWindowSeconds', 'must be positive');
+  }
+
   const alarmTopicArn = text(context, 'alarmTopicArn');
   if (alarmTopicArn !== undefined && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/.test(alarmTopicArn)) {
     throw new DeployConfigError('alarmTopicArn', `"${alarmTopicArn}" is not the ARN of an SNS topic`);
@@ -158,6 +173,8 @@ export function readDeployConfig(context: ContextReader): DeployConfig {
     logRetention,
     throttleRateLimit,
     throttleBurstLimit,
+    workspaceRateLimit,
+    workspaceRateWindowSeconds,
     alarmTopicArn,
     producers: producersOf(context),
   };

@@ -11,6 +11,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { FUNCTION_DIMENSION, METRIC, METRICS_NAMESPACE } from '../../shared/metric-names.js';
+import { RATE_ATTRIBUTES, RATE_PARTITION_PATTERN } from '../../shared/store/entities/workspace-rate.js';
 import { type Access, entryOf, type FunctionSpec, OWN_EVENT_SOURCE, type Trigger } from '../manifest.js';
 import { TABLE } from '../table-definition.js';
 import { BUNDLING, PROJECT_ROOT } from './bundling.js';
@@ -47,6 +48,8 @@ export const TABLE_WRITE_ACTIONS = [
 ] as const;
 export const TABLE_DESCRIBE_ACTIONS = ['dynamodb:DescribeTable'] as const;
 export const PARTIQL_ACTIONS = ['dynamodb:PartiQLSelect'] as const;
+/** The per-workspace limit's one write, on the rate records only (limitWorkspaces). */
+export const RATE_ACTIONS = ['dynamodb:UpdateItem'] as const;
 
 /** Everything a manifest `access` entry can point at. */
 export interface FunctionResources {
@@ -61,6 +64,8 @@ export interface FunctionResources {
 
 export interface ManifestFunctionProps {
   readonly spec: FunctionSpec;
+  /** Each workspace's requests per window on JWT routes; set on every function behind one. */
+  readonly workspaceRate?: { readonly limit: number; readonly windowSeconds: number };
   readonly resources: FunctionResources;
   readonly logLevel: LogLevel;
   readonly logRetention: RetentionDays;
@@ -157,6 +162,8 @@ export class ManifestFunction extends Construct {
     });
 
     this.grant(spec.access, props.resources);
+    if (props.workspaceRate && spec.triggers.some((t) => t.kind === 'http' && t.auth === 'jwt'))
+      this.limitWorkspaces(props.resources.table, props.workspaceRate);
     this.alarms = [
       ...(this.failureQueue?.alarms ?? []),
       this.alarm('Errors', this.function.metricErrors(), `${spec.name} threw or timed out.`),
@@ -231,6 +238,27 @@ export class ManifestFunction extends Construct {
       this.allow(['secretsmanager:GetSecretValue'], [resources.webhookSecret.secretArn]);
       this.function.addEnvironment('WEBHOOK_SECRET_ARN', resources.webhookSecret.secretArn);
     }
+  }
+
+  /**
+   * The per-workspace limit (shared/http/workspace-limit.ts): one conditional UpdateItem per request on the
+   * workspace's rate record, and on nothing else, even for a function that only reads.
+   */
+  private limitWorkspaces(table: ITable, rate: { limit: number; windowSeconds: number }): void {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [...RATE_ACTIONS],
+        resources: [table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [RATE_PARTITION_PATTERN] },
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...RATE_ATTRIBUTES] },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] },
+        },
+      }),
+    );
+    this.function.addEnvironment('TABLE_NAME', table.tableName);
+    this.function.addEnvironment('WORKSPACE_RATE_LIMIT', String(rate.limit));
+    this.function.addEnvironment('WORKSPACE_RATE_WINDOW_SECONDS', String(rate.windowSeconds));
   }
 
   private allow(actions: string[], resources: string[]): void {

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type FunctionSpec, functions, OWN_EVENT_SOURCE } from '../../infra/manifest.js';
 import {
   PARTIQL_ACTIONS,
+  RATE_ACTIONS,
   TABLE_DESCRIBE_ACTIONS,
   TABLE_READ_ACTIONS,
   TABLE_WRITE_ACTIONS,
@@ -26,6 +27,9 @@ const statefulId = (type: string) => Object.keys(s.statefulTemplate.findResource
 const tableArn = () => ({ 'Fn::GetAtt': [statefulId('AWS::DynamoDB::Table'), 'Arn'] });
 const streamArn = () => ({ 'Fn::GetAtt': [statefulId('AWS::DynamoDB::Table'), 'StreamArn'] });
 const XRAY_ACTIONS = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+const behindJwt = (fn: FunctionSpec) => fn.triggers.some((t) => t.kind === 'http' && t.auth === 'jwt');
+const isRateStatement = (statement: PolicyStatementJson) =>
+  JSON.stringify(statement.Condition ?? {}).includes('dynamodb:LeadingKeys');
 const consumesStream = (fn: FunctionSpec) => fn.triggers.some((t) => t.kind === 'stream');
 
 /** The statements of the policies attached to one function's role, cross-stack references resolved. */
@@ -56,6 +60,7 @@ function expectedActions(fn: FunctionSpec): Set<string> {
   if (fn.access.table === 'read' || fn.access.table === 'readwrite') actions.push(...TABLE_READ_ACTIONS);
   if (fn.access.table === 'readwrite') actions.push(...TABLE_WRITE_ACTIONS);
   if (fn.access.partiql?.length) actions.push(...PARTIQL_ACTIONS);
+  if (behindJwt(fn)) actions.push(...RATE_ACTIONS);
   if (fn.access.publishEvents) actions.push('events:PutEvents');
   if (fn.access.sendEmail) actions.push('ses:SendEmail');
   if (fn.access.webhookSecret) actions.push('secretsmanager:GetSecretValue');
@@ -124,7 +129,9 @@ describe('IAM: least privilege', () => {
       expect(onStream).toEqual([
         expect.objectContaining({ Action: [...STREAM_READ_ACTIONS].sort(), Resource: streamArn() }),
       ]);
-      expect(statements.length - onStream.length).toBe(fn?.access.table ? 1 : 0);
+      expect(statements.filter((st) => !isRateStatement(st)).length - onStream.length).toBe(
+        fn?.access.table ? 1 : 0,
+      );
     },
   );
 
@@ -165,6 +172,29 @@ describe('IAM: least privilege', () => {
     }
   });
 
+  it.each(functions.filter(behindJwt).map((fn) => [fn.name] as const))(
+    '%s may count its caller workspace’s requests: UpdateItem on the rate records only (LeadingKeys WS#*#RATE, their attributes only)',
+    (name) => {
+      expect(statementsOf(name).filter(isRateStatement)).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'dynamodb:UpdateItem',
+          Resource: tableArn(),
+          Condition: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['WS#*#RATE'] },
+            'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'requests', 'ttl'] },
+            StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] },
+          },
+        },
+      ]);
+    },
+  );
+
+  it('gives no function without a JWT route the rate grant', () => {
+    for (const fn of functions.filter((f) => !behindJwt(f)))
+      expect(statementsOf(fn.name).filter(isRateStatement), fn.name).toEqual([]);
+  });
+
   it('lets health, a public route, only describe the table: it reads no item', () => {
     expect(withAction(statementsOf('health'), 'dynamodb:')).toEqual([
       { Effect: 'Allow', Action: 'dynamodb:DescribeTable', Resource: tableArn() },
@@ -178,7 +208,8 @@ describe('IAM: least privilege', () => {
       .map((fn) => [fn.name] as const),
   )('%s reaches only the table and its named indexes', (name) => {
     const statements = withAction(statementsOf(name), 'dynamodb:').filter(
-      (s) => !isStreamStatement(s) && !asList(s.Action).includes('dynamodb:PartiQLSelect'),
+      (s) =>
+        !isStreamStatement(s) && !isRateStatement(s) && !asList(s.Action).includes('dynamodb:PartiQLSelect'),
     );
     const indexArns = TABLE.indexes.map((index) => ({
       'Fn::Join': ['', [tableArn(), `/index/${index.name}`]],

@@ -26,6 +26,7 @@ import {
 import {
   EVENT_TARGET_RETRY,
   PUBLIC_ROUTES,
+  ROUTE_THROTTLES,
   SES_DELIVERY_EVENTS,
 } from '../../infra/stacks/stateless-stack.js';
 import { ITERATOR_AGE_ALARM } from '../../infra/stacks/stream-subscription.js';
@@ -112,6 +113,10 @@ describe('functions: one per manifest entry', () => {
       expected.WEBHOOK_SECRET_ARN = { Ref: statefulId('AWS::SecretsManager::Secret') };
     // Where the event middleware dead-letters an invalid event: the function's own on-failure queue.
     if (isEventFed(fn)) expected.DEAD_LETTER_QUEUE_URL = { Ref: logicalId(fnOf(name).failureQueue!.queue) };
+    if (fn.triggers.some((t) => t.kind === 'http' && t.auth === 'jwt')) {
+      expected.WORKSPACE_RATE_LIMIT = String(DEFAULTS.workspaceRateLimit);
+      expected.WORKSPACE_RATE_WINDOW_SECONDS = String(DEFAULTS.workspaceRateWindowSeconds);
+    }
     // This API has CORS: the $default route's function answers the preflights API Gateway hands it.
     if (fn.triggers.some((t) => t.kind === 'http-default')) expected.CORS_CONFIGURED = 'true';
 
@@ -580,7 +585,7 @@ describe('queues and alarms', () => {
     streamConsumers.length +
     1 +
     TABLE.indexes.length +
-    5;
+    6;
 
   it('alarms on every new message of a dead-letter queue, also while older ones still wait', () => {
     for (const queue of queues()) {
@@ -816,6 +821,47 @@ describe('queues and alarms', () => {
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
       expect(alarm.Properties.AlarmActions).toBeUndefined();
     }
+  });
+
+  it('alarms on 429s of the per-workspace limit that go on for 15 minutes', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'ForReview',
+      MetricName: 'WorkspaceThrottled',
+      Dimensions: [{ Name: 'service', Value: 'for-review' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: ALARM_THRESHOLDS.workspaceThrottled,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+    });
+  });
+
+  it('throttles the public routes, bulk and MCP per route, tighter than the stage default, after creating those routes', () => {
+    const [stageId, stage] = Object.entries(template.findResources('AWS::ApiGatewayV2::Stage'))[0]!;
+    const settings = stage.Properties.RouteSettings as Record<string, Record<string, number>>;
+    const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
+      (route) => route.Properties.RouteKey,
+    );
+
+    expect(Object.keys(settings).sort()).toEqual(Object.keys(ROUTE_THROTTLES).sort());
+    for (const [key, limits] of Object.entries(ROUTE_THROTTLES)) {
+      expect(routeKeys).toContain(key);
+      expect(settings[key]).toEqual({
+        ThrottlingRateLimit: limits.rateLimit,
+        ThrottlingBurstLimit: limits.burstLimit,
+      });
+      expect(limits.rateLimit).toBeLessThan(DEFAULTS.throttleRateLimit);
+    }
+    for (const key of [
+      'POST /webhooks/email',
+      'GET /health',
+      'GET /openapi.json',
+      '$default',
+      'POST /review-items/bulk',
+      'POST /mcp',
+    ])
+      expect(settings[key], key).toBeDefined();
+    expect(stage.DependsOn?.length, stageId).toBeGreaterThanOrEqual(Object.keys(ROUTE_THROTTLES).length);
   });
 
   it('has a runbook line in docs/deploy.md ("Alarms") for every alarm', () => {
