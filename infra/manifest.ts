@@ -88,7 +88,9 @@ export interface FunctionSpec {
   /**
    * The most invocations of this function at once: reserved concurrency in AWS, a queue per function on the
    * local bus. For functions fed by bursty events, so that a burst waits instead of failing (docs/deploy.md,
-   * "Bursts"). Only for functions whose every trigger is an EventBridge rule. Unset: no cap.
+   * "Bursts"). Only for functions whose every trigger is an EventBridge rule, or every trigger a schedule
+   * (`SCHEDULE_CONCURRENCY`: a run never overlaps the one before; locally the scheduler skips a tick while its
+   * run is under way). Unset: no cap.
    */
   concurrency?: number;
 }
@@ -98,6 +100,12 @@ export interface FunctionSpec {
  * once, a CRM bulk update or a directory sync sends thousands of events in seconds. docs/deploy.md says why 8.
  */
 export const BURST_CONCURRENCY = 4;
+
+/**
+ * The cap of every scheduled job: one run at a time. A run that would overlap the one before waits in Lambda's
+ * async queue instead, and finds less to do.
+ */
+export const SCHEDULE_CONCURRENCY = 1;
 
 /** Source and detail-type of events the system itself publishes (spec 5). */
 export const OWN_EVENT_SOURCE = 'for-review';
@@ -249,6 +257,7 @@ export const functions: FunctionSpec[] = [
     triggers: [{ kind: 'schedule', ruleName: 'ExpireItems', everyMinutes: 5 }],
     access: { table: 'readwrite', publishEvents: true },
     timeoutSeconds: 60,
+    concurrency: SCHEDULE_CONCURRENCY,
   },
   {
     name: 'settle-record-change',
@@ -274,6 +283,7 @@ export const functions: FunctionSpec[] = [
     triggers: [{ kind: 'schedule', ruleName: 'RepublishRecordChanges', everyMinutes: 1 }],
     access: { table: 'readwrite' },
     timeoutSeconds: 60,
+    concurrency: SCHEDULE_CONCURRENCY,
   },
   {
     name: 'recover-interrupted-sends',
@@ -281,6 +291,7 @@ export const functions: FunctionSpec[] = [
     triggers: [{ kind: 'schedule', ruleName: 'RecoverSends', everyMinutes: 5 }],
     access: { table: 'readwrite', publishEvents: true },
     timeoutSeconds: 60,
+    concurrency: SCHEDULE_CONCURRENCY,
   },
   {
     name: 'list-automations',

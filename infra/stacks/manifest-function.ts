@@ -321,9 +321,11 @@ function checkConcurrency(spec: FunctionSpec): void {
   if (cap === undefined) return;
   if (!Number.isInteger(cap) || cap < 1)
     throw new Error(`${spec.name}: concurrency must be a whole number of at least 1, not ${cap}`);
-  if (spec.triggers.length === 0 || spec.triggers.some((trigger) => trigger.kind !== 'event'))
+  const every = (kind: Trigger['kind']) =>
+    spec.triggers.length > 0 && spec.triggers.every((trigger) => trigger.kind === kind);
+  if (!every('event') && !every('schedule'))
     throw new Error(
-      `${spec.name}: a concurrency cap is only for functions whose every trigger is an event rule`,
+      `${spec.name}: a concurrency cap is only for functions whose every trigger is an event rule, or every trigger a schedule`,
     );
 }
 

@@ -11,6 +11,7 @@ import {
   functions,
   httpRoutes,
   OUTBOX_STREAM_FILTER,
+  SCHEDULE_CONCURRENCY,
   schedules,
   streamConsumers,
 } from '../../infra/manifest.js';
@@ -171,15 +172,30 @@ describe('functions: one per manifest entry', () => {
 });
 
 describe('concurrency caps (the manifest `concurrency`): reserved concurrency', () => {
-  it('caps exactly the functions fed by event rules, at BURST_CONCURRENCY', () => {
+  it('caps exactly the functions fed by event rules, at BURST_CONCURRENCY, and the scheduled jobs at one run', () => {
     expect(capped.map((fn) => fn.name).sort()).toEqual(
       functions
-        .filter(isEventFed)
+        .filter((fn) => isEventFed(fn) || fn.triggers.every((t) => t.kind === 'schedule'))
         .map((fn) => fn.name)
         .sort(),
     );
-    expect(capped.map((fn) => fn.concurrency)).toEqual(capped.map(() => BURST_CONCURRENCY));
-    expect(capped.every((fn) => fn.triggers.every((t) => t.kind === 'event'))).toBe(true);
+    const scheduled = (fn: (typeof capped)[number]) => fn.triggers.every((t) => t.kind === 'schedule');
+    expect(capped.filter((fn) => !scheduled(fn)).map((fn) => fn.concurrency)).toEqual(
+      capped.filter((fn) => !scheduled(fn)).map(() => BURST_CONCURRENCY),
+    );
+    // Every scheduled job runs one at a time: an every-minute run never overlaps the one before.
+    expect(capped.filter(scheduled).map((fn) => fn.name)).toEqual(
+      schedules.map((schedule) => schedule.fn.name),
+    );
+    expect(capped.filter(scheduled).map((fn) => fn.concurrency)).toEqual(
+      schedules.map(() => SCHEDULE_CONCURRENCY),
+    );
+    expect(
+      capped.every(
+        (fn) =>
+          fn.triggers.every((t) => t.kind === 'event') || fn.triggers.every((t) => t.kind === 'schedule'),
+      ),
+    ).toBe(true);
   });
 
   it.each(byName)('%s has the reserved concurrency of its manifest cap, or none', (name, fn) => {
