@@ -13,8 +13,10 @@ export function routeFunction<R extends RouteSpec>(
   route: R,
   handler: (request: RouteRequest<R>, context: Context) => Promise<APIGatewayProxyStructuredResultV2>,
 ) {
-  return httpChain()
-    .use(workspaceLimit(route))
+  const chain = httpChain();
+  const limit = workspaceLimit(route);
+  if (limit) chain.use(limit);
+  return chain
     .use(parseRequest(route))
     .handler((event, context) => handler(event as unknown as RouteRequest<R>, context));
 }

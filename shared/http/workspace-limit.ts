@@ -2,7 +2,8 @@
  * Middy middleware: each workspace's share of the API (spec 3, "Trust boundaries"). A JWT route counts the
  * caller's workspace's request in a fixed window (shared/store/entities/workspace-rate.ts) before anything else
  * runs; over the limit, the request is answered 429 with `Retry-After` (seconds to the window's end) and problem
- * details, and the handler never runs. Off when WORKSPACE_RATE_LIMIT is unset (the stack always sets it).
+ * details, and the handler never runs. None for a public route, nor when WORKSPACE_RATE_LIMIT is unset (the stack
+ * always sets it).
  */
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -41,8 +42,8 @@ export function workspaceLimit(
   route: RouteSpec,
   window: RateWindow | undefined = rateWindowFromEnv(),
   clock: () => Date = () => new Date(),
-): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
-  if (route.auth !== 'jwt' || window === undefined) return {};
+): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> | undefined {
+  if (route.auth !== 'jwt' || window === undefined) return undefined;
   const db = documentClient();
   const table = tableName();
   return {
