@@ -9,6 +9,7 @@
 import { EVENT_PATTERNS, type EventPattern } from '../shared/events/patterns.js';
 import type { HttpMethod, RouteSpec } from '../shared/http/route.js';
 import * as routes from '../shared/http/routes/index.js';
+import type { IndexName } from '../shared/store/table-schema.js';
 
 export { EVENT_PATTERNS, type EventPattern, type HttpMethod };
 
@@ -54,7 +55,7 @@ export type Trigger =
 
 /**
  * What a function may touch. Each grant also sets the environment variable that names the resource:
- * - table: `TABLE_NAME` (read-only or read-write grant)
+ * - table: `TABLE_NAME` (describe, read-only or read-write grant); partiql adds PartiQL on named indexes
  * - publishEvents: `EVENT_BUS_NAME` (events:PutEvents on that bus only)
  * - sendEmail: `SES_CONFIGURATION_SET` (ses:SendEmail on the configured identities)
  * - webhookSecret: `WEBHOOK_SECRET_ARN` in AWS (Secrets Manager), `WEBHOOK_SECRET` locally
@@ -62,7 +63,17 @@ export type Trigger =
  *   cursors are signed with (shared/store/cursor-keys.ts), for the functions that answer a list
  */
 export interface Access {
-  table?: 'read' | 'readwrite';
+  /**
+   * `describe`: DescribeTable on the table only (the health probe reads no item); `read`: GetItem, BatchGetItem and
+   * Query on the table and its indexes; `readwrite`: also the writes and the transactions' condition checks.
+   * test/unit/table-access.test.ts checks each function's level against the code its bundle reaches.
+   */
+  table?: 'describe' | 'read' | 'readwrite';
+  /**
+   * The indexes the function reads with a PartiQL SELECT (several partitions in one request, `WHERE <pk> IN [...]`):
+   * PartiQLSelect on those indexes only, and a full-table-scan SELECT is denied.
+   */
+  partiql?: readonly IndexName[];
   publishEvents?: boolean;
   sendEmail?: boolean;
   webhookSecret?: boolean;
@@ -80,7 +91,9 @@ export interface FunctionSpec {
   /**
    * The most invocations of this function at once: reserved concurrency in AWS, a queue per function on the
    * local bus. For functions fed by bursty events, so that a burst waits instead of failing (docs/deploy.md,
-   * "Bursts"). Only for functions whose every trigger is an EventBridge rule. Unset: no cap.
+   * "Bursts"). Only for functions whose every trigger is an EventBridge rule, or every trigger a schedule
+   * (`SCHEDULE_CONCURRENCY`: a run never overlaps the one before; locally the scheduler skips a tick while its
+   * run is under way). Unset: no cap.
    */
   concurrency?: number;
 }
@@ -90,6 +103,12 @@ export interface FunctionSpec {
  * once, a CRM bulk update or a directory sync sends thousands of events in seconds. docs/deploy.md ("Bursts") says why 4.
  */
 export const BURST_CONCURRENCY = 4;
+
+/**
+ * The cap of every scheduled job: one run at a time. A run that would overlap the one before waits in Lambda's
+ * async queue instead, and finds less to do.
+ */
+export const SCHEDULE_CONCURRENCY = 1;
 
 /** Source and detail-type of events the system itself publishes (spec 5). */
 export const OWN_EVENT_SOURCE = 'for-review';
@@ -232,7 +251,8 @@ export const functions: FunctionSpec[] = [
     name: 'receive-email-webhook',
     description: 'Email provider webhook: resolves items sent or discarded elsewhere',
     triggers: [http(routes.receiveEmailWebhookRoute)],
-    access: { table: 'readwrite', publishEvents: true, webhookSecret: true },
+    // The thread's and the subject's partitions of `match` in one SELECT (ItemReader.matchCandidates).
+    access: { table: 'readwrite', partiql: ['match'], publishEvents: true, webhookSecret: true },
   },
   {
     name: 'expire-review-items',
@@ -240,6 +260,7 @@ export const functions: FunctionSpec[] = [
     triggers: [{ kind: 'schedule', ruleName: 'ExpireItems', everyMinutes: 5 }],
     access: { table: 'readwrite', publishEvents: true },
     timeoutSeconds: 60,
+    concurrency: SCHEDULE_CONCURRENCY,
   },
   {
     name: 'mark-overdue-items',
@@ -273,6 +294,7 @@ export const functions: FunctionSpec[] = [
     triggers: [{ kind: 'schedule', ruleName: 'RepublishRecordChanges', everyMinutes: 1 }],
     access: { table: 'readwrite' },
     timeoutSeconds: 60,
+    concurrency: SCHEDULE_CONCURRENCY,
   },
   {
     name: 'recover-interrupted-sends',
@@ -280,6 +302,7 @@ export const functions: FunctionSpec[] = [
     triggers: [{ kind: 'schedule', ruleName: 'RecoverSends', everyMinutes: 5 }],
     access: { table: 'readwrite', publishEvents: true },
     timeoutSeconds: 60,
+    concurrency: SCHEDULE_CONCURRENCY,
   },
   {
     name: 'list-automations',
@@ -330,7 +353,7 @@ export const functions: FunctionSpec[] = [
     name: 'health',
     description: 'Answers 200 when the function can reach its table',
     triggers: [http(routes.healthRoute)],
-    access: { table: 'read' },
+    access: { table: 'describe' },
   },
   {
     name: 'no-route',

@@ -49,6 +49,8 @@ export const METRIC = {
   HandledServerErrors: 'HandledServerErrors',
   /** POST /webhooks/email answered 401: bad or missing signature, or a stale timestamp. */
   WebhooksRefused: 'WebhooksRefused',
+  /** A JWT request answered 429: its workspace had used up its requests of the window (WORKSPACE_RATE_LIMIT). */
+  WorkspaceThrottled: 'WorkspaceThrottled',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

@@ -34,6 +34,14 @@ export function countHandledServerError(functionName: string): void {
 }
 
 /**
+ * A request answered 429 because its workspace used up its share (shared/http/workspace-limit.ts): published at
+ * once, since the answer ends the chain before the handler.
+ */
+export function countWorkspaceThrottled(): void {
+  metrics.singleMetric().addMetric(METRIC.WorkspaceThrottled, MetricUnit.Count, 1);
+}
+
+/**
  * Middy middleware: publishes the metrics counted during the invocation, after it and on error. Like
  * Powertools' `logMetrics`, but silent when there is nothing to publish (most requests count nothing, and
  * `logMetrics` warns on every such invocation). Register it after the logger and before the error handler

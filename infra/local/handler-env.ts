@@ -22,6 +22,12 @@ export interface HandlerEnvironmentInput {
   failureQueueUrl?: string;
   /** Powertools log level for the handlers (default WARN). */
   powertoolsLogLevel?: string;
+  /**
+   * Each workspace's requests per window on the JWT routes (WORKSPACE_RATE_LIMIT, WORKSPACE_RATE_WINDOW_SECONDS,
+   * shared/http/workspace-limit.ts); no limit when unset.
+   */
+  workspaceRateLimit?: string;
+  workspaceRateWindowSeconds?: string;
 }
 
 /** Variables set to undefined are removed (locally there is no SES configuration set). */
@@ -49,6 +55,8 @@ export function handlerEnvironment(input: HandlerEnvironmentInput): EnvironmentC
     // EMF metric lines are for CloudWatch; locally the runtime's log says what each event did.
     POWERTOOLS_METRICS_DISABLED: 'true',
     SES_CONFIGURATION_SET: undefined,
+    WORKSPACE_RATE_LIMIT: input.workspaceRateLimit,
+    WORKSPACE_RATE_WINDOW_SECONDS: input.workspaceRateWindowSeconds,
   };
 }
 

@@ -260,6 +260,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         eventsEndpoint: bus.endpoint,
         failureQueueUrl: bus.failureQueueUrl,
         powertoolsLogLevel: options.powertoolsLogLevel ?? nonEmpty(env.POWERTOOLS_LOG_LEVEL),
+        workspaceRateLimit: nonEmpty(env.WORKSPACE_RATE_LIMIT),
+        workspaceRateWindowSeconds: nonEmpty(env.WORKSPACE_RATE_WINDOW_SECONDS),
       }),
     );
     stoppers.push(restoreEnv);

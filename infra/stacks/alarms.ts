@@ -6,9 +6,18 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import type { HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  MathExpression,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { Rule } from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE } from '../../shared/metric-names.js';
+import { TABLE } from '../table-definition.js';
 
 export const ALARM_THRESHOLDS = {
   /** p99 of API Gateway's Latency (ms), in each of `apiLatencyPeriods` consecutive 5-minute periods. */
@@ -20,10 +29,14 @@ export const ALARM_THRESHOLDS = {
    */
   sesBounceRate: 0.05,
   sesComplaintRate: 0.001,
+  /** Requests refused by the per-workspace limit, per 5 minutes, in each of `workspaceThrottledPeriods` in a row. */
+  workspaceThrottled: 100,
+  workspaceThrottledPeriods: 3,
 } as const;
 
 export interface SystemAlarmsProps {
   readonly stage: HttpStage;
+  readonly table: ITable;
   /** The `service` dimension of the custom metrics (POWERTOOLS_SERVICE_NAME). */
   readonly service: string;
 }
@@ -75,6 +88,31 @@ export class SystemAlarms extends Construct {
         evaluationPeriods: 1,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
+      new Alarm(this, 'WorkspaceThrottledAlarm', {
+        alarmDescription:
+          `Over ${ALARM_THRESHOLDS.workspaceThrottled} requests per 5 minutes were refused 429 by the per-workspace ` +
+          `limit for ${ALARM_THRESHOLDS.workspaceThrottledPeriods * 5} minutes: a workspace's looping agent or ` +
+          'script, or a limit too low for real use. The access log (status 429, workspaceId) says which workspace.',
+        metric: new Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: METRIC.WorkspaceThrottled,
+          dimensionsMap: { service: props.service },
+          period: fiveMinutes,
+          statistic: 'Sum',
+        }),
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        threshold: ALARM_THRESHOLDS.workspaceThrottled,
+        evaluationPeriods: ALARM_THRESHOLDS.workspaceThrottledPeriods,
+        datapointsToAlarm: ALARM_THRESHOLDS.workspaceThrottledPeriods,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      this.throttled('TableThrottlesAlarm', 'the table', { TableName: props.table.tableName }),
+      ...TABLE.indexes.map((index) =>
+        this.throttled(`${pascal(index.name)}IndexThrottlesAlarm`, `the ${index.name} index`, {
+          TableName: props.table.tableName,
+          GlobalSecondaryIndexName: index.name,
+        }),
+      ),
       this.reputation(
         'SesBounceRateAlarm',
         'Reputation.BounceRate',
@@ -90,6 +128,34 @@ export class SystemAlarms extends Construct {
           'may be paused at 0.5%). See the DeliveryComplained metric and which automations sent those emails.',
       ),
     ];
+  }
+
+  /**
+   * DynamoDB refused reads or writes for lack of capacity (on demand: a partition past its limit, or a doubling
+   * of traffic past the table's previous peak). An index's throttled writes throttle the table's writes too.
+   */
+  private throttled(id: string, what: string, dimensionsMap: Record<string, string>): Alarm {
+    const events = (metricName: string) =>
+      new Metric({ namespace: 'AWS/DynamoDB', metricName, dimensionsMap, period: Duration.minutes(5) });
+    return new Alarm(this, id, {
+      alarmDescription:
+        `DynamoDB throttled reads or writes of ${what}: a hot partition or a burst past on-demand's headroom. ` +
+        'See ReadThrottleEvents/WriteThrottleEvents by operation and CloudWatch Contributor Insights for the key; ' +
+        'docs/table-design.md says which partitions one workspace can make hot.',
+      metric: new MathExpression({
+        expression: 'FILL(reads, 0) + FILL(writes, 0)',
+        usingMetrics: {
+          reads: events('ReadThrottleEvents').with({ statistic: 'Sum' }),
+          writes: events('WriteThrottleEvents').with({ statistic: 'Sum' }),
+        },
+        period: Duration.minutes(5),
+        label: `Throttle events of ${what}`,
+      }),
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      threshold: 0,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
   }
 
   /** SES publishes the account's rates (a fraction, 0–1) without dimensions, only when there is data. */
@@ -109,3 +175,38 @@ export class SystemAlarms extends Construct {
     });
   }
 }
+
+/**
+ * EventBridge gave up on an event for a rule's target (FailedInvocations) or could not even put it in the
+ * target's dead-letter queue (InvocationsFailedToBeSentToDlq): either way no queue holds it. Metrics of a rule on a
+ * custom bus carry the bus's name too.
+ */
+export function ruleDeliveryAlarm(rule: Rule, onCustomBus: string | undefined, what: string): Alarm {
+  const dimensionsMap = {
+    RuleName: rule.ruleName,
+    ...(onCustomBus !== undefined && { EventBusName: onCustomBus }),
+  };
+  const metric = (metricName: string) =>
+    new Metric({ namespace: 'AWS/Events', metricName, dimensionsMap, statistic: 'Sum' });
+  return new Alarm(rule, 'DeliveryFailuresAlarm', {
+    alarmDescription:
+      `EventBridge failed ${what} for good, or could not put it in the rule's dead-letter queue: the event is ` +
+      "in no queue. See the rule's FailedInvocations and InvocationsFailedToBeSentToDlq metrics and the " +
+      "dead-letter queue's policy; re-put the event once delivery works.",
+    metric: new MathExpression({
+      expression: 'FILL(failed, 0) + FILL(notQueued, 0)',
+      usingMetrics: {
+        failed: metric('FailedInvocations'),
+        notQueued: metric('InvocationsFailedToBeSentToDlq'),
+      },
+      period: Duration.minutes(5),
+      label: 'Events lost by the rule',
+    }),
+    comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    threshold: 0,
+    evaluationPeriods: 1,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  });
+}
+
+const pascal = (word: string): string => word.charAt(0).toUpperCase() + word.slice(1);

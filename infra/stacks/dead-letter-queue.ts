@@ -10,11 +10,15 @@ export interface DeadLetterQueueProps {
 
 /**
  * An encrypted, TLS-only SQS queue that catches what could not be delivered or processed, with an alarm
- * that fires as soon as one message is visible. Messages are kept 14 days (the SQS maximum) for redrive.
+ * that fires as soon as one message is visible, and one that fires again on every new message while older ones
+ * still wait (the depth alarm is already in ALARM then, and would say nothing). Messages are kept 14 days (the
+ * SQS maximum) for redrive.
  */
 export class DeadLetterQueue extends Construct {
   readonly queue: Queue;
   readonly alarm: Alarm;
+  readonly newMessagesAlarm: Alarm;
+  readonly alarms: readonly Alarm[];
 
   constructor(scope: Construct, id: string, props: DeadLetterQueueProps) {
     super(scope, id);
@@ -40,5 +44,14 @@ export class DeadLetterQueue extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+    this.newMessagesAlarm = new Alarm(this, 'NewMessagesAlarm', {
+      alarmDescription: `New messages arrived. ${props.purpose}`,
+      metric: this.queue.metricNumberOfMessagesSent({ period: Duration.minutes(1), statistic: 'Sum' }),
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      threshold: 0,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.alarms = [this.alarm, this.newMessagesAlarm];
   }
 }

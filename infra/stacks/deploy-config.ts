@@ -30,12 +30,34 @@ export interface DeployConfig {
   logLevel: LogLevel;
   /** Retention of function and access logs. */
   logRetention: RetentionDays;
+  /**
+   * Each workspace's requests per window on the JWT routes (shared/http/workspace-limit.ts): over it, 429 with
+   * Retry-After. One conditional write per request.
+   */
+  workspaceRateLimit: number;
+  workspaceRateWindowSeconds: number;
   /** Default stage throttle of the HTTP API: steady requests per second, and burst. */
   throttleRateLimit: number;
   throttleBurstLimit: number;
-  /** Existing SNS topic that alarms notify; none by default (alarms still show in CloudWatch). */
+  /** Existing SNS topic that every alarm notifies; required for every stage but dev. */
   alarmTopicArn: string | undefined;
+  /**
+   * The IAM principals (role or user ARNs) that may put the events of each input source on the bus. A source
+   * with none is refused from everyone (the bus policy, docs/deploy.md "Who may put which event").
+   */
+  producers: Readonly<Record<InputSource, readonly string[]>>;
 }
+
+/**
+ * The `source` of every event in that the service's bus accepts, and the context key naming its producers. The
+ * SES events (`aws.ses`) come on the default bus, where only AWS may use an `aws.` source.
+ */
+export const INPUT_SOURCES = {
+  automations: 'automationsProducers',
+  directory: 'directoryProducers',
+  crm: 'crmProducers',
+} as const;
+export type InputSource = keyof typeof INPUT_SOURCES;
 
 /** Offline defaults. `cdk.json` repeats these under `context` (a test keeps the two equal). */
 export const DEFAULTS = {
@@ -51,6 +73,9 @@ export const DEFAULTS = {
   logRetention: RetentionDays.ONE_MONTH,
   throttleRateLimit: 50,
   throttleBurstLimit: 100,
+  workspaceRateLimit: 1200,
+  workspaceRateWindowSeconds: 60,
+  producers: { automations: [], directory: [], crm: [] },
 } as const satisfies Omit<DeployConfig, 'alarmTopicArn'>;
 
 const LOG_LEVELS: readonly LogLevel[] = ['DEBUG', 'INFO', 'WARN', 'ERROR'];
@@ -104,21 +129,70 @@ export function readDeployConfig(context: ContextReader): DeployConfig {
     throw new DeployConfigError('throttleRateLimit/throttleBurstLimit', 'must be positive');
   }
 
+  const workspaceRateLimit = integer(context, 'workspaceRateLimit') ?? DEFAULTS.workspaceRateLimit;
+  const workspaceRateWindowSeconds =
+    integer(context, 'workspaceRateWindowSeconds') ?? DEFAULTS.workspaceRateWindowSeconds;
+  if (workspaceRateLimit < 1 || workspaceRateWindowSeconds < 1) {
+    throw new DeployConfigError('workspaceRateLimit/workspaceRateWindowSeconds', 'must be positive');
+  }
+
+  const alarmTopicArn = text(context, 'alarmTopicArn');
+  if (alarmTopicArn !== undefined && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/.test(alarmTopicArn)) {
+    throw new DeployConfigError('alarmTopicArn', `"${alarmTopicArn}" is not the ARN of an SNS topic`);
+  }
+  // An alarm with no action reaches nobody: only a dev stage may leave them to the console.
+  if (alarmTopicArn === undefined && stage !== 'dev') {
+    throw new DeployConfigError(
+      'alarmTopicArn',
+      `stage "${stage}" needs an SNS topic for its alarms (only "dev" may have none)`,
+    );
+  }
+
+  const eventBusName = text(context, 'eventBusName') ?? DEFAULTS.eventBusName;
+  const importEventBus = flag(context, 'importEventBus') ?? DEFAULTS.importEventBus;
+  // A bus this stage creates is its own (bus names are unique per account and region). An imported one could be
+  // another stage's, whose rules would then take this stage's events and this stage's theirs: the name must say
+  // whose it is.
+  if (importEventBus && !eventBusName.split(/[^a-z0-9]+/i).includes(stage)) {
+    throw new DeployConfigError(
+      'eventBusName',
+      `an imported bus must be stage "${stage}"'s own: its name "${eventBusName}" must contain "${stage}" as a word`,
+    );
+  }
+
   return {
     stage,
     jwtIssuer,
     jwtAudience,
     sesIdentities,
-    eventBusName: text(context, 'eventBusName') ?? DEFAULTS.eventBusName,
-    importEventBus: flag(context, 'importEventBus') ?? DEFAULTS.importEventBus,
+    eventBusName,
+    importEventBus,
     corsOrigins: list(context, 'corsOrigins') ?? DEFAULTS.corsOrigins,
     deletionProtection: flag(context, 'deletionProtection') ?? DEFAULTS.deletionProtection,
     logLevel,
     logRetention,
     throttleRateLimit,
     throttleBurstLimit,
-    alarmTopicArn: text(context, 'alarmTopicArn'),
+    workspaceRateLimit,
+    workspaceRateWindowSeconds,
+    alarmTopicArn,
+    producers: producersOf(context),
   };
+}
+
+function producersOf(context: ContextReader): DeployConfig['producers'] {
+  const producers = { ...DEFAULTS.producers } as Record<InputSource, readonly string[]>;
+  for (const [source, key] of Object.entries(INPUT_SOURCES) as [InputSource, string][]) {
+    const arns = list(context, key);
+    if (!arns) continue;
+    for (const arn of arns) {
+      if (!/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/.test(arn)) {
+        throw new DeployConfigError(key, `"${arn}" is not the ARN of an IAM role or user`);
+      }
+    }
+    producers[source] = arns;
+  }
+  return producers;
 }
 
 /** The offline defaults of jwtIssuer and sesIdentities are placeholders: only the dev stage may keep them. */

@@ -3,7 +3,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -11,7 +11,8 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { FUNCTION_DIMENSION, METRIC, METRICS_NAMESPACE } from '../../shared/metric-names.js';
-import { type Access, entryOf, type FunctionSpec, type Trigger } from '../manifest.js';
+import { RATE_ATTRIBUTES, RATE_PARTITION_PATTERN } from '../../shared/store/entities/workspace-rate.js';
+import { type Access, entryOf, type FunctionSpec, OWN_EVENT_SOURCE, type Trigger } from '../manifest.js';
 import { TABLE } from '../table-definition.js';
 import { BUNDLING, PROJECT_ROOT } from './bundling.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
@@ -33,25 +34,22 @@ export const DEFAULT_MEMORY_MB = 512;
 export const SERVICE_NAME = 'for-review';
 
 /**
- * Item actions only: no Scan (no request path or job scans; spec 8), no stream reads (only a manifest `stream`
- * trigger grants those, on the stream alone: stream-subscription.ts). Transactions authorize as their parts
- * (ConditionCheckItem, PutItem, UpdateItem, DeleteItem).
+ * Item actions only: no Scan (no request path or job scans; spec 8), no PartiQL (only a manifest `partiql` entry
+ * grants PartiQLSelect, on the indexes it names), no DescribeTable (only `table: 'describe'`), no stream reads (only
+ * a manifest `stream` trigger grants those, on the stream alone: stream-subscription.ts). Transactions authorize as
+ * their parts (ConditionCheckItem, PutItem, UpdateItem, DeleteItem).
  */
-export const TABLE_READ_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  // The webhook reads two partitions of the `match` index in one PartiQL SELECT (WHERE matchPk IN [...]).
-  'dynamodb:PartiQLSelect',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DescribeTable',
-] as const;
+export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] as const;
 export const TABLE_WRITE_ACTIONS = [
+  'dynamodb:ConditionCheckItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
 ] as const;
+export const TABLE_DESCRIBE_ACTIONS = ['dynamodb:DescribeTable'] as const;
+export const PARTIQL_ACTIONS = ['dynamodb:PartiQLSelect'] as const;
+/** The per-workspace limit's one write, on the rate records only (limitWorkspaces). */
+export const RATE_ACTIONS = ['dynamodb:UpdateItem'] as const;
 
 /** Everything a manifest `access` entry can point at. */
 export interface FunctionResources {
@@ -67,6 +65,8 @@ export interface FunctionResources {
 
 export interface ManifestFunctionProps {
   readonly spec: FunctionSpec;
+  /** Each workspace's requests per window on JWT routes; set on every function behind one. */
+  readonly workspaceRate?: { readonly limit: number; readonly windowSeconds: number };
   readonly resources: FunctionResources;
   readonly logLevel: LogLevel;
   readonly logRetention: RetentionDays;
@@ -163,13 +163,25 @@ export class ManifestFunction extends Construct {
     });
 
     this.grant(spec.access, props.resources);
+    if (props.workspaceRate && spec.triggers.some((t) => t.kind === 'http' && t.auth === 'jwt'))
+      this.limitWorkspaces(props.resources.table, props.workspaceRate);
     this.alarms = [
-      ...(this.failureQueue ? [this.failureQueue.alarm] : []),
+      ...(this.failureQueue?.alarms ?? []),
       this.alarm('Errors', this.function.metricErrors(), `${spec.name} threw or timed out.`),
       spec.concurrency === undefined
         ? this.alarm('Throttles', this.function.metricThrottles(), `${spec.name} was throttled.`)
         : this.asyncEventAgeAlarm(spec),
     ];
+    // An on-failure destination (async invocations, stream mappings) that cannot take the record loses it.
+    if (spec.triggers.some((trigger) => isAsync(trigger.kind) || trigger.kind === 'stream')) {
+      this.alarms.push(
+        this.alarm(
+          'DestinationDeliveryFailures',
+          this.function.metric('DestinationDeliveryFailures'),
+          `Lambda could not send a failed ${spec.name} event or batch to its on-failure queue: it is lost.`,
+        ),
+      );
+    }
     // The Errors alarm's blind spot: an HTTP handler's thrown error becomes a 500 answer, not a Lambda error.
     if (spec.triggers.some((trigger) => trigger.kind === 'http' || trigger.kind === 'http-default')) {
       this.alarms.push(
@@ -184,17 +196,37 @@ export class ManifestFunction extends Construct {
 
   private grant(access: Access, resources: FunctionResources): void {
     if (access.table) {
-      const actions =
-        access.table === 'read' ? TABLE_READ_ACTIONS : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS];
       const { tableArn } = resources.table;
-      this.allow(
-        [...actions],
-        [tableArn, ...TABLE.indexes.map((index) => `${tableArn}/index/${index.name}`)],
-      );
+      const indexArn = (name: string) => `${tableArn}/index/${name}`;
+      if (access.table === 'describe') this.allow([...TABLE_DESCRIBE_ACTIONS], [tableArn]);
+      else
+        this.allow(
+          access.table === 'read' ? [...TABLE_READ_ACTIONS] : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS],
+          [tableArn, ...TABLE.indexes.map((index) => indexArn(index.name))],
+        );
+      if (access.partiql?.length) {
+        this.allow([...PARTIQL_ACTIONS], access.partiql.map(indexArn));
+        // A SELECT without the partition key in its WHERE clause is a scan, whatever resource it names.
+        this.role.addToPrincipalPolicy(
+          new PolicyStatement({
+            effect: Effect.DENY,
+            actions: [...PARTIQL_ACTIONS],
+            resources: [tableArn, indexArn('*')],
+            conditions: { Bool: { 'dynamodb:FullTableScan': 'true' } },
+          }),
+        );
+      }
       this.function.addEnvironment('TABLE_NAME', resources.table.tableName);
     }
     if (access.publishEvents) {
-      resources.eventBus.grantPutEventsTo(this.role);
+      // The service speaks only as itself: an event it puts with any other source (an input source's) is refused.
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['events:PutEvents'],
+          resources: [resources.eventBus.eventBusArn],
+          conditions: { StringEquals: { 'events:source': OWN_EVENT_SOURCE } },
+        }),
+      );
       this.function.addEnvironment('EVENT_BUS_NAME', resources.eventBus.eventBusName);
     }
     if (access.sendEmail) {
@@ -211,6 +243,27 @@ export class ManifestFunction extends Construct {
       this.allow(['secretsmanager:GetSecretValue'], [resources.cursorKeys.secretArn]);
       this.function.addEnvironment('CURSOR_KEYS_SECRET_ARN', resources.cursorKeys.secretArn);
     }
+  }
+
+  /**
+   * The per-workspace limit (shared/http/workspace-limit.ts): one conditional UpdateItem per request on the
+   * workspace's rate record, and on nothing else, even for a function that only reads.
+   */
+  private limitWorkspaces(table: ITable, rate: { limit: number; windowSeconds: number }): void {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [...RATE_ACTIONS],
+        resources: [table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [RATE_PARTITION_PATTERN] },
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...RATE_ATTRIBUTES] },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] },
+        },
+      }),
+    );
+    this.function.addEnvironment('TABLE_NAME', table.tableName);
+    this.function.addEnvironment('WORKSPACE_RATE_LIMIT', String(rate.limit));
+    this.function.addEnvironment('WORKSPACE_RATE_WINDOW_SECONDS', String(rate.windowSeconds));
   }
 
   private allow(actions: string[], resources: string[]): void {
@@ -248,7 +301,11 @@ export class ManifestFunction extends Construct {
     });
   }
 
-  private alarm(id: 'Errors' | 'Throttles' | 'HandledServerErrors', metric: Metric, what: string): Alarm {
+  private alarm(
+    id: 'Errors' | 'Throttles' | 'HandledServerErrors' | 'DestinationDeliveryFailures',
+    metric: Metric,
+    what: string,
+  ): Alarm {
     return new Alarm(this, `${id}Alarm`, {
       alarmDescription: `${what} See the ${id} metric and the function's log group.`,
       metric: metric.with({ period: Duration.minutes(5), statistic: 'Sum' }),
@@ -269,9 +326,11 @@ function checkConcurrency(spec: FunctionSpec): void {
   if (cap === undefined) return;
   if (!Number.isInteger(cap) || cap < 1)
     throw new Error(`${spec.name}: concurrency must be a whole number of at least 1, not ${cap}`);
-  if (spec.triggers.length === 0 || spec.triggers.some((trigger) => trigger.kind !== 'event'))
+  const every = (kind: Trigger['kind']) =>
+    spec.triggers.length > 0 && spec.triggers.every((trigger) => trigger.kind === kind);
+  if (!every('event') && !every('schedule'))
     throw new Error(
-      `${spec.name}: a concurrency cap is only for functions whose every trigger is an event rule`,
+      `${spec.name}: a concurrency cap is only for functions whose every trigger is an event rule, or every trigger a schedule`,
     );
 }
 

@@ -1,10 +1,10 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { CfnEventBusPolicy, EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { TABLE } from '../table-definition.js';
-import type { DeployConfig } from './deploy-config.js';
+import { type DeployConfig, INPUT_SOURCES, type InputSource } from './deploy-config.js';
 
 export interface StatefulStackProps extends StackProps {
   readonly config: DeployConfig;
@@ -60,6 +60,8 @@ export class StatefulStack extends Stack {
           description: 'Automation drafts and member changes in; review item events out',
         });
 
+    this.producerPolicies(config);
+
     this.webhookSecret = new Secret(this, 'WebhookSecret', {
       description:
         "Email provider's Standard Webhooks signing secret (whsec_...). Generated placeholder until " +
@@ -101,4 +103,37 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'WebhookSecretArn', { value: this.webhookSecret.secretArn });
     new CfnOutput(this, 'CursorKeysSecretArn', { value: this.cursorKeys.secretArn });
   }
+
+  /**
+   * The bus refuses an input source's events from anyone but its producers in the deploy configuration: one Deny
+   * per source, so an Allow in any identity policy of the account (a service role's, a developer's) cannot
+   * speak as the CRM, the directory or an automation. docs/deploy.md, "Who may put which event".
+   */
+  private producerPolicies(config: DeployConfig): void {
+    const busArn = this.formatArn({
+      service: 'events',
+      resource: 'event-bus',
+      resourceName: this.eventBus.eventBusName,
+    });
+    for (const source of Object.keys(INPUT_SOURCES) as InputSource[]) {
+      const producers = config.producers[source];
+      new CfnEventBusPolicy(this, `${pascal(source)}ProducersPolicy`, {
+        eventBusName: this.eventBus.eventBusName,
+        // Unique on a bus another stack may also hold statements on.
+        statementId: `${config.stage}-only-producers-put-${source}`,
+        statement: {
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'events:PutEvents',
+          Resource: busArn,
+          Condition: {
+            StringEquals: { 'events:source': source },
+            ...(producers.length > 0 && { ArnNotEquals: { 'aws:PrincipalArn': [...producers] } }),
+          },
+        },
+      });
+    }
+  }
 }
+
+const pascal = (word: string): string => word.charAt(0).toUpperCase() + word.slice(1);

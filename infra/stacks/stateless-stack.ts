@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  type CfnStage,
   CorsHttpMethod,
   HttpApi,
   HttpMethod,
@@ -35,7 +36,7 @@ import {
   functions as manifestFunctions,
   type Trigger,
 } from '../manifest.js';
-import { SystemAlarms } from './alarms.js';
+import { ruleDeliveryAlarm, SystemAlarms } from './alarms.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import type { DeployConfig } from './deploy-config.js';
 import { EventSchemaRegistry } from './event-schemas.js';
@@ -84,6 +85,23 @@ export const SES_DELIVERY_EVENTS = [
   EmailSendingEvent.REJECT,
   EmailSendingEvent.RENDERING_FAILURE,
 ] as const;
+
+/**
+ * Per-route throttles of the HTTP API stage (steady requests per second, burst), tighter than the stage's default
+ * where a caller needs no token (API Gateway throttles before the JWT check, so one anonymous caller could
+ * otherwise take the whole stage's rate) or where one request does much work (bulk decides up to 25 items, MCP
+ * runs tools). Each workspace's own share behind the JWT routes is the per-workspace limit
+ * (shared/http/workspace-limit.ts).
+ */
+export const ROUTE_THROTTLES: Readonly<Record<string, { rateLimit: number; burstLimit: number }>> = {
+  'POST /webhooks/email': { rateLimit: 20, burstLimit: 40 },
+  'GET /health': { rateLimit: 5, burstLimit: 10 },
+  'GET /openapi.json': { rateLimit: 5, burstLimit: 10 },
+  $default: { rateLimit: 5, burstLimit: 10 },
+  'POST /review-items/bulk': { rateLimit: 5, burstLimit: 10 },
+  'POST /mcp': { rateLimit: 20, burstLimit: 40 },
+  'GET /mcp': { rateLimit: 5, burstLimit: 10 },
+};
 
 /** EventBridge → Lambda delivery retries before an event goes to the target's dead-letter queue. */
 export const EVENT_TARGET_RETRY = { retryAttempts: 10, maxEventAge: Duration.hours(6) };
@@ -141,6 +159,10 @@ export class StatelessStack extends Stack {
           resources,
           logLevel: config.logLevel,
           logRetention: config.logRetention,
+          workspaceRate: {
+            limit: config.workspaceRateLimit,
+            windowSeconds: config.workspaceRateWindowSeconds,
+          },
         });
         this.alarms.push(...fn.alarms);
         return [spec.name, fn];
@@ -165,7 +187,8 @@ export class StatelessStack extends Stack {
     });
 
     this.alarms.push(
-      ...new SystemAlarms(this, 'Alarms', { stage: this.stage, service: SERVICE_NAME }).alarms,
+      ...new SystemAlarms(this, 'Alarms', { stage: this.stage, table: props.table, service: SERVICE_NAME })
+        .alarms,
     );
 
     this.eventSchemas = new EventSchemaRegistry(this, 'EventSchemas', {
@@ -239,6 +262,7 @@ export class StatelessStack extends Stack {
       identitySource: ['$request.header.Authorization'],
     });
 
+    const throttled = new Map<string, HttpRoute>();
     for (const route of httpRoutes) {
       const routeKey = `${route.method} ${route.path}`;
       const publicReason = PUBLIC_ROUTES[routeKey];
@@ -254,15 +278,31 @@ export class StatelessStack extends Stack {
       if (route.auth === 'none' && httpRoute && publicReason) {
         Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason: publicReason });
       }
+      if (httpRoute && ROUTE_THROTTLES[routeKey]) throttled.set(routeKey, httpRoute);
     }
-    this.defaultRoute(api, defaultRoutes, config.corsOrigins.length > 0);
+    const defaultRoute = this.defaultRoute(api, defaultRoutes, config.corsOrigins.length > 0);
+    if (defaultRoute) throttled.set('$default', defaultRoute);
+    // Route settings name route keys, which must exist when the stage is deployed.
+    (stage.node.defaultChild as CfnStage).routeSettings = Object.fromEntries(
+      Object.entries(ROUTE_THROTTLES)
+        .filter(([key]) => throttled.has(key))
+        .map(([key, limits]) => [
+          key,
+          { ThrottlingRateLimit: limits.rateLimit, ThrottlingBurstLimit: limits.burstLimit },
+        ]),
+    );
+    for (const route of throttled.values()) stage.node.addDependency(route);
     return [api, stage];
   }
 
   /** The `$default` route: what API Gateway does with a request no other route takes. */
-  private defaultRoute(api: HttpApi, defaultRoutes: Triggered<'http-default'>[], cors: boolean): void {
+  private defaultRoute(
+    api: HttpApi,
+    defaultRoutes: Triggered<'http-default'>[],
+    cors: boolean,
+  ): HttpRoute | undefined {
     const [route, ...others] = defaultRoutes;
-    if (!route) return;
+    if (!route) return undefined;
     if (others.length > 0)
       throw new Error(
         `An HTTP API has one $default route, not one for each of ${defaultRoutes.map((r) => r.fn.name).join(', ')}`,
@@ -279,6 +319,7 @@ export class StatelessStack extends Stack {
     Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason: publicReason });
     // With CORS, API Gateway hands the $default route the preflights no route takes; the function answers them.
     if (cors) this.manifestFunction(route.fn.name).function.addEnvironment('CORS_CONFIGURED', 'true');
+    return httpRoute;
   }
 
   private eventRules(
@@ -289,15 +330,23 @@ export class StatelessStack extends Stack {
       const dlq = new DeadLetterQueue(this, `${rule.ruleName}TargetDlq`, {
         purpose: `EventBridge could not deliver a ${rule.pattern['detail-type'].join('/')} event to ${rule.fn.name}.`,
       });
-      new Rule(this, `${rule.ruleName}Rule`, {
+      const eventBus = rule.bus === 'default' ? buses.default : buses.configured;
+      const eventRule = new Rule(this, `${rule.ruleName}Rule`, {
         description: `${rule.fn.name}: ${rule.fn.description}`,
-        eventBus: rule.bus === 'default' ? buses.default : buses.configured,
+        eventBus,
         eventPattern: toCdkPattern(rule.pattern),
         targets: [
           new LambdaFunction(this.fn(rule.fn.name), { deadLetterQueue: dlq.queue, ...EVENT_TARGET_RETRY }),
         ],
       });
-      this.alarms.push(dlq.alarm);
+      this.alarms.push(
+        ...dlq.alarms,
+        ruleDeliveryAlarm(
+          eventRule,
+          rule.bus === 'default' ? undefined : eventBus.eventBusName,
+          `to deliver a ${rule.pattern['detail-type'].join('/')} event to ${rule.fn.name}`,
+        ),
+      );
     }
   }
 
@@ -308,7 +357,7 @@ export class StatelessStack extends Stack {
       });
       // Rate rules live on the default bus (EventBridge allows schedules nowhere else). A run that cannot
       // start within one interval is moot: the next one does the same work.
-      new Rule(this, `${schedule.ruleName}Schedule`, {
+      const scheduleRule = new Rule(this, `${schedule.ruleName}Schedule`, {
         description: `${schedule.fn.name} every ${schedule.everyMinutes} min`,
         schedule: Schedule.rate(Duration.minutes(schedule.everyMinutes)),
         targets: [
@@ -319,7 +368,10 @@ export class StatelessStack extends Stack {
           }),
         ],
       });
-      this.alarms.push(dlq.alarm);
+      this.alarms.push(
+        ...dlq.alarms,
+        ruleDeliveryAlarm(scheduleRule, undefined, `to start a scheduled ${schedule.fn.name} run`),
+      );
     }
   }
 }

@@ -91,6 +91,6 @@ export class StreamSubscription extends Construct {
       datapointsToAlarm: ITERATOR_AGE_ALARM.periods,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    this.alarms = [this.onFailure.alarm, iteratorAge];
+    this.alarms = [...this.onFailure.alarms, iteratorAge];
   }
 }

@@ -11,7 +11,8 @@
  */
 import type { Access, FunctionSpec } from '../../infra/manifest.js';
 
-export type Client = keyof Access | 'deadLetterQueue';
+/** `partiql` is a finer grant on the table's client, not a client of its own. */
+export type Client = Exclude<keyof Access, 'partiql'> | 'deadLetterQueue';
 
 interface SdkClient {
   /** Import lines (none for a lazy client). */

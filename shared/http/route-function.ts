@@ -7,12 +7,16 @@ import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { httpChain } from './http-function.js';
 import { parseRequest } from './request.js';
 import type { RouteRequest, RouteSpec } from './route.js';
+import { workspaceLimit } from './workspace-limit.js';
 
 export function routeFunction<R extends RouteSpec>(
   route: R,
   handler: (request: RouteRequest<R>, context: Context) => Promise<APIGatewayProxyStructuredResultV2>,
 ) {
-  return httpChain()
+  const chain = httpChain();
+  const limit = workspaceLimit(route);
+  if (limit) chain.use(limit);
+  return chain
     .use(parseRequest(route))
     .handler((event, context) => handler(event as unknown as RouteRequest<R>, context));
 }

@@ -1,6 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type FunctionSpec, functions } from '../../infra/manifest.js';
-import { TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from '../../infra/stacks/manifest-function.js';
+import { type FunctionSpec, functions, OWN_EVENT_SOURCE } from '../../infra/manifest.js';
+import {
+  PARTIQL_ACTIONS,
+  RATE_ACTIONS,
+  TABLE_DESCRIBE_ACTIONS,
+  TABLE_READ_ACTIONS,
+  TABLE_WRITE_ACTIONS,
+} from '../../infra/stacks/manifest-function.js';
 import { STREAM_READ_ACTIONS } from '../../infra/stacks/stream-subscription.js';
 import { TABLE } from '../../infra/table-definition.js';
 import {
@@ -24,6 +30,9 @@ const statefulNamed = (type: string, name: string) =>
 const tableArn = () => ({ 'Fn::GetAtt': [statefulId('AWS::DynamoDB::Table'), 'Arn'] });
 const streamArn = () => ({ 'Fn::GetAtt': [statefulId('AWS::DynamoDB::Table'), 'StreamArn'] });
 const XRAY_ACTIONS = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+const behindJwt = (fn: FunctionSpec) => fn.triggers.some((t) => t.kind === 'http' && t.auth === 'jwt');
+const isRateStatement = (statement: PolicyStatementJson) =>
+  JSON.stringify(statement.Condition ?? {}).includes('dynamodb:LeadingKeys');
 const consumesStream = (fn: FunctionSpec) => fn.triggers.some((t) => t.kind === 'stream');
 
 /** The statements of the policies attached to one function's role, cross-stack references resolved. */
@@ -40,16 +49,21 @@ function statementsOf(name: string): PolicyStatementJson[] {
 }
 
 const actionsOf = (statements: PolicyStatementJson[]) =>
-  new Set(statements.flatMap((st) => asList(st.Action)));
+  new Set(statements.filter((st) => st.Effect === 'Allow').flatMap((st) => asList(st.Action)));
 const isStreamStatement = (statement: PolicyStatementJson) =>
   JSON.stringify(statement.Resource) === JSON.stringify(streamArn());
 const withAction = (statements: PolicyStatementJson[], prefix: string) =>
-  statements.filter((st) => asList(st.Action).some((action) => action.startsWith(prefix)));
+  statements.filter(
+    (st) => st.Effect === 'Allow' && asList(st.Action).some((action) => action.startsWith(prefix)),
+  );
 
 function expectedActions(fn: FunctionSpec): Set<string> {
   const actions = ['logs:CreateLogStream', 'logs:PutLogEvents', ...XRAY_ACTIONS];
-  if (fn.access.table) actions.push(...TABLE_READ_ACTIONS);
+  if (fn.access.table === 'describe') actions.push(...TABLE_DESCRIBE_ACTIONS);
+  if (fn.access.table === 'read' || fn.access.table === 'readwrite') actions.push(...TABLE_READ_ACTIONS);
   if (fn.access.table === 'readwrite') actions.push(...TABLE_WRITE_ACTIONS);
+  if (fn.access.partiql?.length) actions.push(...PARTIQL_ACTIONS);
+  if (behindJwt(fn)) actions.push(...RATE_ACTIONS);
   if (fn.access.publishEvents) actions.push('events:PutEvents');
   if (fn.access.sendEmail) actions.push('ses:SendEmail');
   if (fn.access.webhookSecret || fn.access.cursorKeys) actions.push('secretsmanager:GetSecretValue');
@@ -118,7 +132,9 @@ describe('IAM: least privilege', () => {
       expect(onStream).toEqual([
         expect.objectContaining({ Action: [...STREAM_READ_ACTIONS].sort(), Resource: streamArn() }),
       ]);
-      expect(statements.length - onStream.length).toBe(fn?.access.table ? 1 : 0);
+      expect(statements.filter((st) => !isRateStatement(st)).length - onStream.length).toBe(
+        fn?.access.table ? 1 : 0,
+      );
     },
   );
 
@@ -129,31 +145,97 @@ describe('IAM: least privilege', () => {
     }
   });
 
-  it.each(functions.filter((fn) => fn.access.table).map((fn) => [fn.name] as const))(
-    '%s reaches only the table and its named indexes',
-    (name) => {
-      const statements = withAction(statementsOf(name), 'dynamodb:').filter((s) => !isStreamStatement(s));
-      const indexArns = TABLE.indexes.map((index) => ({
-        'Fn::Join': ['', [tableArn(), `/index/${index.name}`]],
+  it('no policy anywhere allows a PartiQL statement but on the indexes a manifest partiql entry names, and each denies full-table scans', () => {
+    const withPartiql = functions.filter((fn) => fn.access.partiql?.length);
+    expect(withPartiql.map((fn) => fn.name)).toEqual(['receive-email-webhook']);
+    for (const fn of functions) {
+      const statements = statementsOf(fn.name);
+      const allowed = withAction(statements, 'dynamodb:PartiQL');
+      const indexArns = (fn.access.partiql ?? []).map((index) => ({
+        'Fn::Join': ['', [tableArn(), `/index/${index}`]],
       }));
+      expect(allowed, fn.name).toEqual(
+        indexArns.length > 0
+          ? [{ Effect: 'Allow', Action: 'dynamodb:PartiQLSelect', Resource: indexArns[0] }]
+          : [],
+      );
+      const denied = statements.filter((st) => st.Effect === 'Deny');
+      expect(denied, fn.name).toEqual(
+        indexArns.length > 0
+          ? [
+              {
+                Effect: 'Deny',
+                Action: 'dynamodb:PartiQLSelect',
+                Resource: [tableArn(), { 'Fn::Join': ['', [tableArn(), '/index/*']] }],
+                Condition: { Bool: { 'dynamodb:FullTableScan': 'true' } },
+              },
+            ]
+          : [],
+      );
+    }
+  });
 
-      expect(statements).toHaveLength(1);
-      // In any order: CDK sorts a statement's resources.
-      const resources = asList(statements[0]!.Resource);
-      expect(resources).toHaveLength(indexArns.length + 1);
-      expect(resources).toEqual(expect.arrayContaining([tableArn(), ...indexArns]));
+  it.each(functions.filter(behindJwt).map((fn) => [fn.name] as const))(
+    '%s may count its caller workspace’s requests: UpdateItem on the rate records only (LeadingKeys WS#*#RATE, their attributes only)',
+    (name) => {
+      expect(statementsOf(name).filter(isRateStatement)).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'dynamodb:UpdateItem',
+          Resource: tableArn(),
+          Condition: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['WS#*#RATE'] },
+            'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'requests', 'ttl'] },
+            StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] },
+          },
+        },
+      ]);
     },
   );
 
+  it('gives no function without a JWT route the rate grant', () => {
+    for (const fn of functions.filter((f) => !behindJwt(f)))
+      expect(statementsOf(fn.name).filter(isRateStatement), fn.name).toEqual([]);
+  });
+
+  it('lets health, a public route, only describe the table: it reads no item', () => {
+    expect(withAction(statementsOf('health'), 'dynamodb:')).toEqual([
+      { Effect: 'Allow', Action: 'dynamodb:DescribeTable', Resource: tableArn() },
+    ]);
+    expect(functions.filter((fn) => fn.access.table === 'describe').map((fn) => fn.name)).toEqual(['health']);
+  });
+
+  it.each(
+    functions
+      .filter((fn) => fn.access.table === 'read' || fn.access.table === 'readwrite')
+      .map((fn) => [fn.name] as const),
+  )('%s reaches only the table and its named indexes', (name) => {
+    const statements = withAction(statementsOf(name), 'dynamodb:').filter(
+      (s) =>
+        !isStreamStatement(s) && !isRateStatement(s) && !asList(s.Action).includes('dynamodb:PartiQLSelect'),
+    );
+    const indexArns = TABLE.indexes.map((index) => ({
+      'Fn::Join': ['', [tableArn(), `/index/${index.name}`]],
+    }));
+
+    expect(statements).toHaveLength(1);
+    // In any order: CDK sorts a statement's resources.
+    const resources = asList(statements[0]!.Resource);
+    expect(resources).toHaveLength(indexArns.length + 1);
+    expect(resources).toEqual(expect.arrayContaining([tableArn(), ...indexArns]));
+  });
+
   it.each(functions.filter((fn) => fn.access.publishEvents).map((fn) => [fn.name] as const))(
-    '%s may put events on the bus only',
+    '%s may put events on the bus only, and only as the service (source for-review)',
     (name) => {
       const statements = withAction(statementsOf(name), 'events:');
       expect(statements).toEqual([
-        expect.objectContaining({
+        {
+          Effect: 'Allow',
           Action: 'events:PutEvents',
           Resource: { 'Fn::GetAtt': [statefulId('AWS::Events::EventBus'), 'Arn'] },
-        }),
+          Condition: { StringEquals: { 'events:source': OWN_EVENT_SOURCE } },
+        },
       ]);
     },
   );

@@ -83,7 +83,7 @@ describe('stateful stack', () => {
   });
 
   it('imports the bus by name instead when importEventBus is set, and the rules use that name', () => {
-    const imported = synth({ context: { importEventBus: 'true', eventBusName: 'shared-bus' } });
+    const imported = synth({ context: { importEventBus: 'true', eventBusName: 'acme-dev-bus' } });
 
     imported.statefulTemplate.resourceCountIs('AWS::Events::EventBus', 0);
     const rules = imported.statelessTemplate.findResources('AWS::Events::Rule', {
@@ -94,7 +94,32 @@ describe('stateful stack', () => {
     expect(buses.filter((bus) => bus !== 'default')).toHaveLength(
       eventRules.filter((rule) => rule.bus !== 'default').length,
     );
-    expect(buses.every((bus) => bus === 'shared-bus' || bus === 'default')).toBe(true);
+    expect(buses.every((bus) => bus === 'acme-dev-bus' || bus === 'default')).toBe(true);
+  });
+
+  it('refuses each input source on the bus from everyone but its configured producers', () => {
+    const role = 'arn:aws:iam::123456789012:role/crm-sync';
+    const withProducer = synth({ context: { crmProducers: role } }).statefulTemplate;
+    const policies = Object.values(withProducer.findResources('AWS::Events::EventBusPolicy'));
+    const bySource = new Map(
+      policies.map((p) => [p.Properties.Statement.Condition.StringEquals['events:source'], p.Properties]),
+    );
+
+    expect([...bySource.keys()].sort()).toEqual(['automations', 'crm', 'directory']);
+    expect(bySource.get('crm')).toMatchObject({
+      EventBusName: { Ref: expect.stringMatching(/^EventBus/) },
+      StatementId: 'dev-only-producers-put-crm',
+      Statement: {
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'events:PutEvents',
+        Condition: { StringEquals: { 'events:source': 'crm' }, ArnNotEquals: { 'aws:PrincipalArn': [role] } },
+      },
+    });
+    // No producer named: nobody may put that source.
+    expect(bySource.get('automations').Statement.Condition).toEqual({
+      StringEquals: { 'events:source': 'automations' },
+    });
   });
 
   it('creates the webhook signing secret with a generated placeholder value, kept on delete', () => {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   BURST_CONCURRENCY,
@@ -10,11 +11,12 @@ import {
   functions,
   httpRoutes,
   OUTBOX_STREAM_FILTER,
+  SCHEDULE_CONCURRENCY,
   schedules,
   streamConsumers,
 } from '../../infra/manifest.js';
 import { ALARM_THRESHOLDS } from '../../infra/stacks/alarms.js';
-import { ESM_REQUIRE_BANNER } from '../../infra/stacks/bundling.js';
+import { ESM_REQUIRE_BANNER, PROJECT_ROOT } from '../../infra/stacks/bundling.js';
 import { DEFAULTS } from '../../infra/stacks/deploy-config.js';
 import {
   ASYNC_EVENT_AGE_ALARM,
@@ -25,9 +27,11 @@ import {
 import {
   EVENT_TARGET_RETRY,
   PUBLIC_ROUTES,
+  ROUTE_THROTTLES,
   SES_DELIVERY_EVENTS,
 } from '../../infra/stacks/stateless-stack.js';
 import { ITERATOR_AGE_ALARM } from '../../infra/stacks/stream-subscription.js';
+import { TABLE } from '../../infra/table-definition.js';
 import { logicalId, type Synthesized, synth } from './synth.js';
 
 const CONTEXT = {
@@ -118,6 +122,10 @@ describe('functions: one per manifest entry', () => {
     if (fn.access.cursorKeys) expected.CURSOR_KEYS_SECRET_ARN = { Ref: secretId('CursorKeys') };
     // Where the event middleware dead-letters an invalid event: the function's own on-failure queue.
     if (isEventFed(fn)) expected.DEAD_LETTER_QUEUE_URL = { Ref: logicalId(fnOf(name).failureQueue!.queue) };
+    if (fn.triggers.some((t) => t.kind === 'http' && t.auth === 'jwt')) {
+      expected.WORKSPACE_RATE_LIMIT = String(DEFAULTS.workspaceRateLimit);
+      expected.WORKSPACE_RATE_WINDOW_SECONDS = String(DEFAULTS.workspaceRateWindowSeconds);
+    }
     // This API has CORS: the $default route's function answers the preflights API Gateway hands it.
     if (fn.triggers.some((t) => t.kind === 'http-default')) expected.CORS_CONFIGURED = 'true';
 
@@ -172,15 +180,30 @@ describe('functions: one per manifest entry', () => {
 });
 
 describe('concurrency caps (the manifest `concurrency`): reserved concurrency', () => {
-  it('caps exactly the functions fed by event rules, at BURST_CONCURRENCY', () => {
+  it('caps exactly the functions fed by event rules, at BURST_CONCURRENCY, and the scheduled jobs at one run', () => {
     expect(capped.map((fn) => fn.name).sort()).toEqual(
       functions
-        .filter(isEventFed)
+        .filter((fn) => isEventFed(fn) || fn.triggers.every((t) => t.kind === 'schedule'))
         .map((fn) => fn.name)
         .sort(),
     );
-    expect(capped.map((fn) => fn.concurrency)).toEqual(capped.map(() => BURST_CONCURRENCY));
-    expect(capped.every((fn) => fn.triggers.every((t) => t.kind === 'event'))).toBe(true);
+    const scheduled = (fn: (typeof capped)[number]) => fn.triggers.every((t) => t.kind === 'schedule');
+    expect(capped.filter((fn) => !scheduled(fn)).map((fn) => fn.concurrency)).toEqual(
+      capped.filter((fn) => !scheduled(fn)).map(() => BURST_CONCURRENCY),
+    );
+    // Every scheduled job runs one at a time: an every-minute run never overlaps the one before.
+    expect(capped.filter(scheduled).map((fn) => fn.name)).toEqual(
+      schedules.map((schedule) => schedule.fn.name),
+    );
+    expect(capped.filter(scheduled).map((fn) => fn.concurrency)).toEqual(
+      schedules.map(() => SCHEDULE_CONCURRENCY),
+    );
+    expect(
+      capped.every(
+        (fn) =>
+          fn.triggers.every((t) => t.kind === 'event') || fn.triggers.every((t) => t.kind === 'schedule'),
+      ),
+    ).toBe(true);
   });
 
   it.each(byName)('%s has the reserved concurrency of its manifest cap, or none', (name, fn) => {
@@ -567,12 +590,88 @@ describe('queues and alarms', () => {
   const httpFunctions = functions.filter((fn) =>
     fn.triggers.some((t) => t.kind === 'http' || t.kind === 'http-default'),
   );
+  const rules = () => Object.keys(template.findResources('AWS::Events::Rule'));
+  const onFailureFunctions = functions.filter((fn) =>
+    fn.triggers.some((t) => t.kind === 'event' || t.kind === 'schedule' || t.kind === 'stream'),
+  );
   /**
-   * One per queue; Errors and Throttles (AsyncEventAge when capped) per function; HandledServerErrors per HTTP
-   * function; IteratorAge per stream mapping; API 5xx and p99 latency, SendsUnknown, SES bounce and complaint rates.
+   * Depth and new messages per queue; delivery failures per rule; Errors and Throttles (AsyncEventAge when capped)
+   * per function; HandledServerErrors per HTTP function; DestinationDeliveryFailures per function with an
+   * on-failure queue; IteratorAge per stream mapping; throttles of the table and of each index; API 5xx and p99
+   * latency, SendsUnknown, SES bounce and complaint rates.
    */
   const expectedAlarmCount = () =>
-    queues().length + 2 * functions.length + httpFunctions.length + streamConsumers.length + 5;
+    2 * queues().length +
+    rules().length +
+    2 * functions.length +
+    httpFunctions.length +
+    onFailureFunctions.length +
+    streamConsumers.length +
+    1 +
+    TABLE.indexes.length +
+    6;
+
+  it('alarms on every new message of a dead-letter queue, also while older ones still wait', () => {
+    for (const queue of queues()) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'NumberOfMessagesSent',
+        Namespace: 'AWS/SQS',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
+        Statistic: 'Sum',
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+      });
+    }
+  });
+
+  it('alarms on events every rule failed to deliver or to dead-letter (a custom bus rule by bus and rule name)', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) =>
+      JSON.stringify(alarm.Properties.Metrics ?? []).includes('InvocationsFailedToBeSentToDlq'),
+    );
+    const dimensionsOf = (alarm: (typeof alarms)[number], name: string) =>
+      alarm.Properties.Metrics.find(
+        (m: { MetricStat?: { Metric: { MetricName: string } } }) => m.MetricStat?.Metric.MetricName === name,
+      ).MetricStat.Metric.Dimensions;
+
+    expect(alarms).toHaveLength(rules().length);
+    const ruleNames = alarms.map((alarm) => {
+      const failed = dimensionsOf(alarm, 'FailedInvocations');
+      expect(dimensionsOf(alarm, 'InvocationsFailedToBeSentToDlq')).toEqual(failed);
+      return failed.find((d: { Name: string }) => d.Name === 'RuleName').Value.Ref;
+    });
+    expect(ruleNames.sort()).toEqual(rules().sort());
+    const memberChanged = alarms.find((a) => JSON.stringify(a).includes('MemberChangedRule'));
+    expect(
+      s.deref(
+        dimensionsOf(memberChanged!, 'FailedInvocations').find(
+          (d: { Name: string }) => d.Name === 'EventBusName',
+        ).Value,
+      ),
+    ).toEqual({ Ref: statefulId('AWS::Events::EventBus') });
+  });
+
+  it('alarms on on-failure records Lambda could not deliver, for every function that has an on-failure queue', () => {
+    const alarms = Object.values(
+      template.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { MetricName: 'DestinationDeliveryFailures' },
+      }),
+    );
+    expect(alarms.map((alarm) => alarm.Properties.Dimensions[0].Value.Ref).sort()).toEqual(
+      onFailureFunctions.map((fn) => functionId(fn.name)).sort(),
+    );
+  });
+
+  it('alarms on throttled reads or writes of the table and of each of its indexes', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) =>
+      JSON.stringify(alarm.Properties.Metrics ?? []).includes('WriteThrottleEvents'),
+    );
+    const indexes = alarms.map(
+      (alarm) =>
+        JSON.stringify(alarm.Properties.Metrics).match(/"GlobalSecondaryIndexName","Value":"(\w+)"/)?.[1],
+    );
+    expect(indexes.sort()).toEqual([...TABLE.indexes.map((index) => index.name), undefined].sort());
+    for (const alarm of alarms) expect(JSON.stringify(alarm)).toContain('ReadThrottleEvents');
+  });
 
   it.each(httpFunctions.map((fn) => [fn.name] as const))(
     "alarms on any 500 that %s answered to a thrown error (the Errors alarm's blind spot)",
@@ -746,6 +845,67 @@ describe('queues and alarms', () => {
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
       expect(alarm.Properties.AlarmActions).toBeUndefined();
     }
+  });
+
+  it('alarms on 429s of the per-workspace limit that go on for 15 minutes', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'ForReview',
+      MetricName: 'WorkspaceThrottled',
+      Dimensions: [{ Name: 'service', Value: 'for-review' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: ALARM_THRESHOLDS.workspaceThrottled,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+    });
+  });
+
+  it('throttles the public routes, bulk and MCP per route, tighter than the stage default, after creating those routes', () => {
+    const [stageId, stage] = Object.entries(template.findResources('AWS::ApiGatewayV2::Stage'))[0]!;
+    const settings = stage.Properties.RouteSettings as Record<string, Record<string, number>>;
+    const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
+      (route) => route.Properties.RouteKey,
+    );
+
+    expect(Object.keys(settings).sort()).toEqual(Object.keys(ROUTE_THROTTLES).sort());
+    for (const [key, limits] of Object.entries(ROUTE_THROTTLES)) {
+      expect(routeKeys).toContain(key);
+      expect(settings[key]).toEqual({
+        ThrottlingRateLimit: limits.rateLimit,
+        ThrottlingBurstLimit: limits.burstLimit,
+      });
+      expect(limits.rateLimit).toBeLessThan(DEFAULTS.throttleRateLimit);
+    }
+    for (const key of [
+      'POST /webhooks/email',
+      'GET /health',
+      'GET /openapi.json',
+      '$default',
+      'POST /review-items/bulk',
+      'POST /mcp',
+    ])
+      expect(settings[key], key).toBeDefined();
+    expect(stage.DependsOn?.length, stageId).toBeGreaterThanOrEqual(Object.keys(ROUTE_THROTTLES).length);
+  });
+
+  it('has a runbook line in docs/deploy.md ("Alarms") for every alarm', () => {
+    const doc = readFileSync(join(PROJECT_ROOT, 'docs/deploy.md'), 'utf8');
+    const runbook = doc.slice(doc.indexOf('## Alarms'), doc.indexOf('## Metrics'));
+    const rows = runbook.split('\n').filter((line) => line.startsWith('| `'));
+    const indexNames = TABLE.indexes.map((index) => index.name.charAt(0).toUpperCase() + index.name.slice(1));
+    const ids = new Set(
+      s.stateless.node
+        .findAll()
+        .filter((c) => c instanceof Alarm)
+        .map((alarm) => alarm.node.id.replace(new RegExp(`^(${indexNames.join('|')})Index`), '<Index>Index')),
+    );
+
+    expect(ids.size).toBeGreaterThan(10);
+    for (const id of ids)
+      expect(
+        rows.some((row) => row.split('|')[1]?.includes(`${id}\``)),
+        id,
+      ).toBe(true);
   });
 
   it('has no other alarms', () => {
