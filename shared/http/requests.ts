@@ -4,7 +4,8 @@
  * bodies up to 100 KB each, valid mailbox addresses.
  */
 import * as z from 'zod/mini';
-import { idSchema, MAX_REVIEWERS } from '../domain/primitives.js';
+import { MAX_DELEGATION_NOTE_LENGTH } from '../domain/delegation.js';
+import { idSchema, isoTimeSchema, MAX_REVIEWERS } from '../domain/primitives.js';
 import { fieldNameSchema } from '../domain/record-fields.js';
 import { DISMISS_REASONS } from '../domain/review-item.js';
 import { draftEdits } from '../drafts/index.js';
@@ -115,3 +116,13 @@ export const pageQuerySchema = z.strictObject({ limit: limitSchema, cursor: curs
 export const summaryQuerySchema = z.strictObject({
   latest: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(20)), 5),
 });
+
+/** PUT /me/delegation (spec 3, Delegation): who covers, until when (at most 90 days ahead), and a note. */
+export const delegationRequestSchema = z.lazy(() =>
+  z.strictObject({
+    delegateTo: idSchema,
+    until: isoTimeSchema,
+    note: z.optional(z.string().check(z.maxLength(MAX_DELEGATION_NOTE_LENGTH))),
+  }),
+);
+export type DelegationRequest = z.output<typeof delegationRequestSchema>;

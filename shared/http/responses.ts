@@ -139,6 +139,8 @@ export const deliverySchema = z
 /** The whole draft, as proposed and edited (one item, its history), and a list's copy of it (no bodies). */
 export { draftPreviewSchema, draftSchema };
 
+const awayMarkSchema = z.object({ userId: userIdSchema, until: isoTimeSchema });
+
 function itemSchemaWith<D extends z.core.$ZodType>(draft: D) {
   return z.object({
     id: z.string(),
@@ -167,6 +169,12 @@ function itemSchemaWith<D extends z.core.$ZodType>(draft: D) {
     stale: staleSchema.nullable(),
     apply: applySchema.nullable(),
     lastApplyError: applyErrorSchema.nullable(),
+    away: z
+      .array(awayMarkSchema)
+      .describe(
+        'Reviewers who are out of office and whose delegate may not see this item (run privacy): nobody covers ' +
+          'for them here until `until`',
+      ),
   });
 }
 
@@ -374,3 +382,25 @@ export const reviewFeedbackSchema = z
     "What reviewers did with an automation's drafts, per automation version, over the runs the caller may see " +
       '(docs/review-feedback.md)',
   );
+
+/** GET and PUT /me/delegation: the caller's out-of-office delegation (spec 3, Delegation). */
+export const delegationSchema = z
+  .object({
+    delegateTo: userIdSchema.describe("Who reviews the member's items while they are away"),
+    until: isoTimeSchema.check(z.describe('When the delegation ends on its own')),
+    note: z.string().nullable(),
+    createdAt: isoTimeSchema,
+  })
+  .describe('An out-of-office delegation');
+
+/** The agent's `who_is_away`: who is away in the caller's workspace and who covers. */
+export const awayListSchema = z.object({
+  away: z.array(
+    z.object({
+      userId: userIdSchema,
+      until: isoTimeSchema,
+      coveredBy: userIdSchema.describe('The delegate: reviews the items of this member that they may see'),
+      note: z.string().optional().describe('Shown to the member, the delegate and admins'),
+    }),
+  ),
+});

@@ -15,6 +15,7 @@ import type {
   ReadStorePort,
 } from '../use-cases/ports.js';
 import { DynamoAutomationRepository } from './repositories/automations.js';
+import { DynamoDelegationRepository } from './repositories/delegations.js';
 import { DynamoItemReader } from './repositories/item-reader.js';
 import { DynamoMemberRepository } from './repositories/members.js';
 import { Table } from './table.js';
@@ -24,12 +25,14 @@ export class ReadStore implements ReadStorePort {
   readonly #members: DynamoMemberRepository;
   readonly #items: DynamoItemReader;
   readonly #automations: DynamoAutomationRepository;
+  protected readonly delegations: DynamoDelegationRepository;
 
   constructor(db: DynamoDBDocumentClient, tableName: string) {
     this.table = new Table(db, tableName);
     this.#members = new DynamoMemberRepository(this.table);
     this.#items = new DynamoItemReader(this.table);
     this.#automations = new DynamoAutomationRepository(this.table);
+    this.delegations = new DynamoDelegationRepository(this.table);
   }
 
   // ---------------------------------------------------------------- members
@@ -48,6 +51,10 @@ export class ReadStore implements ReadStorePort {
   }
   memberAndNames(workspaceId: string, userId: string) {
     return this.#members.memberAndNames(workspaceId, userId);
+  }
+
+  awayMembers(workspaceId: string) {
+    return this.delegations.awayMembers(workspaceId);
   }
 
   // ---------------------------------------------------------------- items

@@ -5,11 +5,14 @@
  * conditions); every item change is the one transaction built by item-change.ts.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Delegation, Member } from '../domain/review-item.js';
 import type { OutEvent } from '../events/out-events.js';
 import type {
   CounterChange,
+  DelegationJob,
   ItemWrite,
   NewItemWrite,
+  QueueCursor,
   ReviewStorePort,
   WebhookAnswer,
   WebhookCompletion,
@@ -41,6 +44,30 @@ export class ReviewStore extends ReadStore implements ReviewStorePort {
   }
   recordDropped(workspaceId: string, counters: CounterChange, events: OutEvent[]) {
     return this.#items.recordDropped(workspaceId, counters, events);
+  }
+
+  // ---------------------------------------------------------------- delegations
+
+  setDelegation(member: Member, delegation: Delegation | undefined, job: DelegationJob) {
+    return this.delegations.setDelegation(member, delegation, job);
+  }
+  dueDelegationJobs(until: string, limit: number) {
+    return this.delegations.dueDelegationJobs(until, limit);
+  }
+  getDelegationJob(workspaceId: string, userId: string) {
+    return this.delegations.getDelegationJob(workspaceId, userId);
+  }
+  saveDelegationJob(job: DelegationJob) {
+    return this.delegations.saveDelegationJob(job);
+  }
+  finishDelegationJob(job: DelegationJob) {
+    return this.delegations.finishDelegationJob(job);
+  }
+  queuePage(workspaceId: string, userId: string, cursor: QueueCursor | null, limit: number) {
+    return this.delegations.queuePage(workspaceId, userId, cursor, limit);
+  }
+  getItems(workspaceId: string, itemIds: string[]) {
+    return this.delegations.getItems(workspaceId, itemIds);
   }
 
   // ---------------------------------------------------------------- webhook deliveries

@@ -2,6 +2,7 @@
  * Read side: the queue, the workspace's open items, one item, its history, a record's items, the summary.
  * Visibility is `canSee` (shared/domain/routing.ts), applied to every row that leaves here: the one rule.
  */
+import { awayAt } from '../domain/delegation.js';
 import { canTransition, statusAt } from '../domain/lifecycle.js';
 import type { HistoryEntry, Member, ReviewItem, ReviewStatus } from '../domain/review-item.js';
 import { canSee, scopeOf } from '../domain/routing.js';
@@ -81,6 +82,7 @@ export function presentItem(item: AnyItem, member: Member, now: Date) {
         }
       : null,
     lastApplyError: item.lastApplyError ?? null,
+    away: awayAt(item.away, now),
   };
 }
 export type PresentedItem = ReturnType<typeof presentItem>;
