@@ -6,7 +6,7 @@
  * exactly those leave, and a delegate who reviews the item for another reason stays. Delegations are not followed in
  * chains: only the routed or hand-picked reviewers' own delegations count, never a delegate's.
  */
-import { MAX_REVIEWERS } from './primitives.js';
+import { type ExecutedAs, MAX_REVIEWERS } from './primitives.js';
 import type { AwayMark, Delegation, Member, ReviewItem } from './review-item.js';
 import { canSee } from './routing.js';
 
@@ -46,7 +46,7 @@ export const coverOf = (member: Member, delegation: Delegation): Cover => ({
   },
 });
 
-type Visible = Pick<ReviewItem, 'workspaceId' | 'origin'>;
+type Visible = { workspaceId: string; origin: { executedAs: ExecutedAs } };
 
 export interface DelegatedReviewers {
   reviewers: string[];
@@ -105,7 +105,8 @@ export function reconcileDelegation(
     const left = result.reviewers.filter((userId) => userId !== delegateId);
     if (left.length > 0) result.reviewers = left;
   }
-  if (cover && result.reviewers.includes(memberId))
+  // No chains: a member on the item only as someone's delegate brings no delegate of their own.
+  if (cover && result.reviewers.includes(memberId) && result.delegatedFrom[memberId] === undefined)
     addCover(item, result, cover, item.reviewerChanges?.removed ?? []);
   const same =
     sameList(result.reviewers, item.reviewers) &&
@@ -118,6 +119,20 @@ export function reconcileDelegation(
 }
 
 const sameList = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * The item with these reviewers and marks, leaving out an empty `delegatedFrom` or `away` (a stored empty map is
+ * what the local stream reader cannot read back, and an absent mark says the same).
+ */
+export function withMarks(item: ReviewItem, marks: DelegatedReviewers): ReviewItem {
+  const { delegatedFrom: _from, away: _away, ...rest } = item;
+  return {
+    ...rest,
+    reviewers: marks.reviewers,
+    ...(Object.keys(marks.delegatedFrom).length > 0 ? { delegatedFrom: marks.delegatedFrom } : {}),
+    ...(marks.away.length > 0 ? { away: marks.away } : {}),
+  };
+}
 
 /** The away marks that still hold at `now` (a mark outlives its delegation until the job clears it). */
 export const awayAt = (away: AwayMark[] | undefined, now: Date): AwayMark[] =>

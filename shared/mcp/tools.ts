@@ -280,11 +280,10 @@ export const TOOLS: readonly ToolDefinition[] = [
     name: 'who_is_away',
     title: 'Who is away and who covers',
     description:
-      'The members of your workspace who are out of office now: until when, and the delegate who reviews their ' +
-      'items meanwhile (items their delegate may not see show them in `away`). The note is shown to the member, ' +
-      'the delegate and admins.',
+      'Members of your workspace out of office now: until when, and who covers (reviews their items)',
     input: z.object({}),
     output: awayListSchema,
+    listedOutput: z.object({ away: z.array(z.looseObject({ userId: z.string(), coveredBy: z.string() })) }),
     run: ({ deps, caller }) => whoIsAway(deps, caller),
     describe: describeAway,
   }),

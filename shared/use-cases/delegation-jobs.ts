@@ -13,7 +13,7 @@
  * and the job's own record is written once per page. Requests: the member and delegate (2 per job), then per page a
  * Query and a BatchGetItem, and one transaction per item that changes.
  */
-import { activeDelegation, type Cover, reconcileDelegation } from '../domain/delegation.js';
+import { activeDelegation, type Cover, reconcileDelegation, withMarks } from '../domain/delegation.js';
 import { stampAfter } from '../domain/lifecycle.js';
 import { historyEntry, isOpen, type ReviewItem } from '../domain/review-item.js';
 import { itemEvent } from '../events/out-events.js';
@@ -100,10 +100,7 @@ export async function reconcileItem(
     const added = change.reviewers.filter((u) => !before.reviewers.includes(u));
     const removed = before.reviewers.filter((u) => !change.reviewers.includes(u));
     const after: ReviewItem = {
-      ...before,
-      reviewers: change.reviewers,
-      delegatedFrom: change.delegatedFrom,
-      away: change.away,
+      ...withMarks(before, change),
       version: before.version + 1,
       updatedAt: stampAfter(before.updatedAt, now.toISOString()),
     };

@@ -10,6 +10,7 @@
  * Requests: the caller's membership and the item (2, in parallel), the added users' memberships (1, when adding),
  * the change (1).
  */
+import { withMarks } from '../domain/delegation.js';
 import { reassigned } from '../domain/lifecycle.js';
 import type { ReviewerChanges, ReviewItem } from '../domain/review-item.js';
 import { canSee, MAX_REVIEWERS } from '../domain/routing.js';
@@ -27,7 +28,7 @@ function withoutDelegatesRemoved(item: ReviewItem, removed: string[]): ReviewIte
   const delegatedFrom = Object.fromEntries(
     Object.entries(item.delegatedFrom).filter(([userId]) => !removed.includes(userId)),
   );
-  return { ...item, delegatedFrom };
+  return withMarks(item, { reviewers: item.reviewers, delegatedFrom, away: item.away ?? [] });
 }
 
 /** Hand removals remembered per item, the oldest forgotten first (a removed user could only come back by hand). */
