@@ -137,7 +137,3 @@ export function withMarks(item: ReviewItem, marks: DelegatedReviewers): ReviewIt
 /** The away marks that still hold at `now` (a mark outlives its delegation until the job clears it). */
 export const awayAt = (away: AwayMark[] | undefined, now: Date): AwayMark[] =>
   (away ?? []).filter((mark) => Date.parse(mark.until) > now.getTime());
-
-/** Whether a reviewer is on the item only because a delegation added them. */
-export const isDelegated = (item: Pick<ReviewItem, 'delegatedFrom'>, userId: string): boolean =>
-  item.delegatedFrom?.[userId] !== undefined;
