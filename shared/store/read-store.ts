@@ -15,7 +15,7 @@ import type {
   ReadStorePort,
 } from '../use-cases/ports.js';
 import { DynamoAutomationRepository } from './repositories/automations.js';
-import { DynamoDelegationRepository } from './repositories/delegations.js';
+import { DynamoAwayReader } from './repositories/away.js';
 import { DynamoItemReader } from './repositories/item-reader.js';
 import { DynamoMemberRepository } from './repositories/members.js';
 import { Table } from './table.js';
@@ -25,14 +25,14 @@ export class ReadStore implements ReadStorePort {
   readonly #members: DynamoMemberRepository;
   readonly #items: DynamoItemReader;
   readonly #automations: DynamoAutomationRepository;
-  protected readonly delegations: DynamoDelegationRepository;
+  readonly #away: DynamoAwayReader;
 
   constructor(db: DynamoDBDocumentClient, tableName: string) {
     this.table = new Table(db, tableName);
     this.#members = new DynamoMemberRepository(this.table);
     this.#items = new DynamoItemReader(this.table);
     this.#automations = new DynamoAutomationRepository(this.table);
-    this.delegations = new DynamoDelegationRepository(this.table);
+    this.#away = new DynamoAwayReader(this.table);
   }
 
   // ---------------------------------------------------------------- members
@@ -54,7 +54,7 @@ export class ReadStore implements ReadStorePort {
   }
 
   awayMembers(workspaceId: string) {
-    return this.delegations.awayMembers(workspaceId);
+    return this.#away.awayMembers(workspaceId);
   }
 
   // ---------------------------------------------------------------- items

@@ -18,17 +18,20 @@ import type {
   WebhookCompletion,
 } from '../use-cases/ports.js';
 import { ReadStore } from './read-store.js';
+import { DynamoDelegationRepository } from './repositories/delegations.js';
 import { DynamoItemWriter } from './repositories/item-writer.js';
 import { DynamoWebhookDeliveryRepository } from './repositories/webhook-deliveries.js';
 
 export class ReviewStore extends ReadStore implements ReviewStorePort {
   readonly #items: DynamoItemWriter;
   readonly #webhooks: DynamoWebhookDeliveryRepository;
+  readonly #delegations: DynamoDelegationRepository;
 
   constructor(db: DynamoDBDocumentClient, tableName: string) {
     super(db, tableName);
     this.#webhooks = new DynamoWebhookDeliveryRepository(this.table);
     this.#items = new DynamoItemWriter(this.table, this.#webhooks);
+    this.#delegations = new DynamoDelegationRepository(this.table);
   }
 
   // ---------------------------------------------------------------- item changes
@@ -49,25 +52,25 @@ export class ReviewStore extends ReadStore implements ReviewStorePort {
   // ---------------------------------------------------------------- delegations
 
   setDelegation(member: Member, delegation: Delegation | undefined, job: DelegationJob) {
-    return this.delegations.setDelegation(member, delegation, job);
+    return this.#delegations.setDelegation(member, delegation, job);
   }
   dueDelegationJobs(until: string, limit: number) {
-    return this.delegations.dueDelegationJobs(until, limit);
+    return this.#delegations.dueDelegationJobs(until, limit);
   }
   getDelegationJob(workspaceId: string, userId: string) {
-    return this.delegations.getDelegationJob(workspaceId, userId);
+    return this.#delegations.getDelegationJob(workspaceId, userId);
   }
   saveDelegationJob(job: DelegationJob) {
-    return this.delegations.saveDelegationJob(job);
+    return this.#delegations.saveDelegationJob(job);
   }
   finishDelegationJob(job: DelegationJob) {
-    return this.delegations.finishDelegationJob(job);
+    return this.#delegations.finishDelegationJob(job);
   }
   queuePage(workspaceId: string, userId: string, cursor: QueueCursor | null, limit: number) {
-    return this.delegations.queuePage(workspaceId, userId, cursor, limit);
+    return this.#delegations.queuePage(workspaceId, userId, cursor, limit);
   }
   getItems(workspaceId: string, itemIds: string[]) {
-    return this.delegations.getItems(workspaceId, itemIds);
+    return this.#delegations.getItems(workspaceId, itemIds);
   }
 
   // ---------------------------------------------------------------- webhook deliveries

@@ -9,13 +9,11 @@ import type { Delegation, Member, ReviewItem } from '../../domain/review-item.js
 import { WriteConflictError } from '../../errors.js';
 import type { DelegationJob, DelegationRepository, QueueCursor, QueuePage } from '../../use-cases/ports.js';
 import {
-  AWAY_ENTITY,
   awayRecord,
   DELEGATION_DUE_PK,
   delegationJobConditions,
   delegationJobRecord,
   delegationKeys,
-  parseAway,
   parseDelegationJob,
 } from '../entities/delegation.js';
 import { mailboxDelegationUpdates } from '../entities/mailbox.js';
@@ -24,7 +22,7 @@ import { queueKeys } from '../entities/queue-entry.js';
 import { itemKeys, parseItem } from '../entities/review-item.js';
 import { isConditionalFailure, type Table, type TransactItem } from '../table.js';
 
-export class DynamoDelegationRepository implements DelegationRepository {
+export class DynamoDelegationRepository implements Omit<DelegationRepository, 'awayMembers'> {
   constructor(private readonly table: Table) {}
 
   async setDelegation(
@@ -64,14 +62,6 @@ export class DynamoDelegationRepository implements DelegationRepository {
       if (error instanceof WriteConflictError) return false;
       throw error;
     }
-  }
-
-  async awayMembers(workspaceId: string) {
-    const rows = await this.table.queryAll({
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': delegationKeys.awayPk(workspaceId) },
-    });
-    return rows.filter((row) => row.entity === AWAY_ENTITY).map(parseAway);
   }
 
   async dueDelegationJobs(until: string, limit: number): Promise<DelegationJob[]> {
