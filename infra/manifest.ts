@@ -335,6 +335,33 @@ export const functions: FunctionSpec[] = [
     access: { table: 'readwrite' },
   },
   {
+    name: 'get-delegation',
+    description: "The caller's out-of-office delegation while it lasts",
+    triggers: [http(routes.getDelegationRoute)],
+    access: { table: 'read' },
+  },
+  {
+    name: 'put-delegation',
+    description: "Sets the caller's out-of-office delegation: the delegate reviews their open and new items",
+    triggers: [http(routes.putDelegationRoute)],
+    access: { table: 'readwrite' },
+  },
+  {
+    name: 'delete-delegation',
+    description: "Ends the caller's out-of-office delegation: the delegate leaves what it added them to",
+    triggers: [http(routes.deleteDelegationRoute)],
+    access: { table: 'readwrite' },
+  },
+  {
+    name: 'apply-delegations',
+    description:
+      'Walks the queues of members whose delegation changed or ended: adds or removes the delegate, page by page',
+    triggers: [{ kind: 'schedule', ruleName: 'ApplyDelegations', everyMinutes: 1 }],
+    access: { table: 'readwrite' },
+    // PAGES_PER_RUN (5,000 items) takes well under this; a longer walk resumes at the next run.
+    timeoutSeconds: 300,
+  },
+  {
     name: 'mcp',
     description: 'MCP endpoint (Streamable HTTP, stateless): read-only review tools as the caller',
     // GET answers 405: the SDK client asks for a server stream after initializing, and the transport spec

@@ -20,6 +20,11 @@ async function main(): Promise<void> {
     const { burstBenchmark } = await import('./burst.js');
     return burstBenchmark(process.argv.slice(2));
   }
+  // spec 3 "Delegation": a member's 10⁴ open items (scripts/bench/delegation.ts).
+  if (process.argv.includes('--delegation')) {
+    const { delegationBenchmark } = await import('./delegation.js');
+    return delegationBenchmark(process.argv.slice(2));
+  }
   const { values } = parseArgs({
     options: {
       sizes: { type: 'string' },

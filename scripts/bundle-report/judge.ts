@@ -47,6 +47,7 @@ export const ACCEPTED: Record<string, { size?: number; init?: number; why: strin
   'republish-record-changes': ZOD,
   'reassign-review-item': ZOD,
   'get-review-feedback': ZOD,
+  'put-delegation': ZOD,
   'receive-email-webhook': {
     init: 1.7,
     why: `${ZOD.why}; its first invocation also loads Powertools Parameters and makes 4 AWS calls to the baseline's 2 (measured 1.28-1.37x)`,

@@ -276,6 +276,34 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/me/delegation': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The caller's out-of-office delegation
+     * @description While it lasts (until `until`); 404 when the caller has none.
+     */
+    get: operations['getDelegation'];
+    /**
+     * Sets the caller's out-of-office delegation
+     * @description The delegate (an active member other than the caller) is added to the caller's open items within minutes and to new items at once, where run privacy lets them see the item; items they may not see show the caller away. `until` is in the future and at most 90 days ahead; `note` at most 280 characters. A PUT replaces the delegation: the previous delegate leaves what it added them to. Delegations are not followed in chains.
+     */
+    put: operations['putDelegation'];
+    post?: never;
+    /**
+     * Ends the caller's out-of-office delegation
+     * @description The delegate leaves the items the delegation added them to, unless they review them for another reason.
+     */
+    delete: operations['deleteDelegation'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/mcp': {
     parameters: {
       query?: never;
@@ -426,6 +454,12 @@ export interface components {
         | null;
       /** @description How many more such conflicts are with drafts you may not see; null where conflicts is */
       hiddenConflicts: number | null;
+      /** @description Reviewers who are out of office and whose delegate may not see this item (run privacy): nobody covers for them here until `until` */
+      away: {
+        userId: string;
+        /** Format: date-time */
+        until: string;
+      }[];
     };
     ReviewItemSummary: {
       id: string;
@@ -518,6 +552,12 @@ export interface components {
         | null;
       /** @description How many more such conflicts are with drafts you may not see; null where conflicts is */
       hiddenConflicts: number | null;
+      /** @description Reviewers who are out of office and whose delegate may not see this item (run privacy): nobody covers for them here until `until` */
+      away: {
+        userId: string;
+        /** Format: date-time */
+        until: string;
+      }[];
     };
     ReviewItemList: {
       items: components['schemas']['ReviewItemSummary'][];
@@ -561,7 +601,8 @@ export interface components {
         | 'reassigned'
         | 'marked_stale'
         | 'overdue'
-        | 'escalated';
+        | 'escalated'
+        | 'marked_away';
       actor: components['schemas']['Actor'];
       /** Format: date-time */
       at: string;
@@ -2276,6 +2317,12 @@ export interface operations {
                   | null;
                 /** @description How many more such conflicts are with drafts you may not see; null where conflicts is */
                 hiddenConflicts: number | null;
+                /** @description Reviewers who are out of office and whose delegate may not see this item (run privacy): nobody covers for them here until `until` */
+                away: {
+                  userId: string;
+                  /** Format: date-time */
+                  until: string;
+                }[];
               };
               /** @description Why this item was not decided (RFC 9457 problem details) */
               problem?: {
@@ -2734,6 +2781,215 @@ export interface operations {
         content: {
           'application/problem+json': components['schemas']['ValidationProblem'];
         };
+      };
+      /** @description No token, a bad or expired token, or a token without sub and workspace_id */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+          'application/json': components['schemas']['GatewayMessage'];
+        };
+      };
+      /** @description The caller can see the item but may not do this to it */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Another action won, or the version is stale: the item’s status and version in `current` */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ConflictProblem'];
+        };
+      };
+      /** @description Something went wrong on our side; nothing is exposed */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getDelegation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The delegation */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description Who reviews the member's items while they are away */
+            delegateTo: string;
+            /**
+             * Format: date-time
+             * @description When the delegation ends on its own
+             */
+            until: string;
+            note: string | null;
+            /** Format: date-time */
+            createdAt: string;
+          };
+        };
+      };
+      /** @description No token, a bad or expired token, or a token without sub and workspace_id */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+          'application/json': components['schemas']['GatewayMessage'];
+        };
+      };
+      /** @description The caller can see the item but may not do this to it */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unknown, invisible or other-workspace id: it does not exist for the caller */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Something went wrong on our side; nothing is exposed */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  putDelegation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          delegateTo: string;
+          /** Format: date-time */
+          until: string;
+          note?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The delegation */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description Who reviews the member's items while they are away */
+            delegateTo: string;
+            /**
+             * Format: date-time
+             * @description When the delegation ends on its own
+             */
+            until: string;
+            note: string | null;
+            /** Format: date-time */
+            createdAt: string;
+          };
+        };
+      };
+      /** @description Invalid input: what is wrong and where, in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ValidationProblem'];
+        };
+      };
+      /** @description No token, a bad or expired token, or a token without sub and workspace_id */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+          'application/json': components['schemas']['GatewayMessage'];
+        };
+      };
+      /** @description The caller can see the item but may not do this to it */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Another action won, or the version is stale: the item’s status and version in `current` */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ConflictProblem'];
+        };
+      };
+      /** @description Something went wrong on our side; nothing is exposed */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteDelegation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Ended (or there was none) */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description No token, a bad or expired token, or a token without sub and workspace_id */
       401: {

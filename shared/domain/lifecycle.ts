@@ -153,7 +153,7 @@ export type ProposedFields = Pick<
   | 'dedupHash'
   | 'proposedAt'
 > &
-  Pick<Partial<ReviewItem>, 'expiresAt' | 'reviewerChanges'>;
+  Pick<Partial<ReviewItem>, 'expiresAt' | 'reviewerChanges' | 'delegatedFrom' | 'away'>;
 
 /** A new item: pending, version 1, the open item of its dedup key. */
 export function created(id: string, fields: ProposedFields, at: string): ReviewItem {

@@ -45,6 +45,27 @@ export interface Member {
   active: boolean;
   /** UTC ISO time at the precision given (shared/domain/time.ts): compare with compareTimes. */
   changedAt: string;
+  /** The member's out-of-office delegation (spec 3, Delegation), kept until DELETE even after `until` passes. */
+  delegation?: Delegation;
+}
+
+/**
+ * A member's out-of-office delegation (spec 3): while `until` is ahead, `delegateTo` reviews the member's open and
+ * new items that the delegate may see. `delegateRole` is the delegate's role when it was set: routing decides run
+ * privacy from the member records it reads, which carry the delegation but not the delegate's own record.
+ */
+export interface Delegation {
+  delegateTo: string;
+  delegateRole: Role;
+  until: string;
+  note?: string;
+  createdAt: string;
+}
+
+/** A reviewer who is away and whose delegate may not see the item (spec 3, Delegation). */
+export interface AwayMark {
+  userId: string;
+  until: string;
 }
 
 export interface Origin {
@@ -196,6 +217,10 @@ export interface ReviewItem {
   overdue?: OverdueMark;
   /** Marked once by the escalation job. */
   escalated?: EscalationMark;
+  /** Reviewers a delegation added, each with the member they cover for: they leave when it ends (spec 3). */
+  delegatedFrom?: Record<string, string>;
+  /** Reviewers who are away and whose delegate may not see the item. */
+  away?: AwayMark[];
   /** True while this item is the open item of its dedup key (later proposals replace it). */
   holdsKey: boolean;
 }
@@ -220,7 +245,9 @@ export type HistoryAction =
   | 'apply_unknown'
   | 'record_changed'
   | 'overdue'
-  | 'escalated';
+  | 'escalated'
+  /** A reviewer is away and their delegate may not see the item (or the mark is cleared): spec 3, Delegation. */
+  | 'marked_away';
 
 export const HISTORY_ACTIONS = [
   'created',
@@ -243,6 +270,7 @@ export const HISTORY_ACTIONS = [
   'marked_stale',
   'overdue',
   'escalated',
+  'marked_away',
 ] as const satisfies readonly HistoryAction[];
 
 /**

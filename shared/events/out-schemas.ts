@@ -68,9 +68,16 @@ export const itemDismissedSchema = itemEventWith({
 });
 
 export const itemReassignedSchema = itemEventWith({
-  added: z.array(z.string()).describe('Reviewers added by hand'),
-  removed: z.array(z.string()).describe('Reviewers removed by hand'),
+  added: z.array(z.string()).describe('Reviewers added (by hand, or by a delegation)'),
+  removed: z.array(z.string()).describe('Reviewers removed (by hand, or as a delegation ended)'),
   reviewers: z.array(z.string()).describe('The reviewers after the change'),
+  reason: z
+    .literal('delegation')
+    .optional()
+    .describe(
+      'Set when an out-of-office delegation made the change (spec 3, Delegation); absent for a change by hand',
+    ),
+  delegatedBy: z.string().optional().describe('With reason delegation: the member whose delegation it is'),
 });
 
 export const itemStaleSchema = itemEventWith({

@@ -4,7 +4,8 @@
  * bodies up to 100 KB each, valid mailbox addresses.
  */
 import * as z from 'zod/mini';
-import { idSchema, MAX_REVIEWERS } from '../domain/primitives.js';
+import { MAX_DELEGATION_NOTE_LENGTH } from '../domain/delegation.js';
+import { idSchema, isoTimeSchema, MAX_REVIEWERS } from '../domain/primitives.js';
 import { fieldNameSchema } from '../domain/record-fields.js';
 import { DISMISS_REASONS } from '../domain/review-item.js';
 import { draftEdits } from '../drafts/index.js';
@@ -120,3 +121,13 @@ export const summaryQuerySchema = z.strictObject({
 
 /** PUT /settings (spec 3, Workspace settings): the schema lives with the settings (shared/domain/settings.ts). */
 export { settingsRequestSchema } from '../domain/settings.js';
+
+/** PUT /me/delegation (spec 3, Delegation): who covers, until when (at most 90 days ahead), and a note. */
+export const delegationRequestSchema = z.lazy(() =>
+  z.strictObject({
+    delegateTo: idSchema,
+    until: isoTimeSchema,
+    note: z.optional(z.string().check(z.maxLength(MAX_DELEGATION_NOTE_LENGTH))),
+  }),
+);
+export type DelegationRequest = z.output<typeof delegationRequestSchema>;

@@ -159,6 +159,8 @@ const conflictMarkSchema = z.object({
     .describe('What the other draft proposes for the field (long values shortened)'),
 });
 
+const awayMarkSchema = z.object({ userId: userIdSchema, until: isoTimeSchema });
+
 function itemSchemaWith<D extends z.core.$ZodType>(draft: D) {
   return z.object({
     id: z.string(),
@@ -202,6 +204,12 @@ function itemSchemaWith<D extends z.core.$ZodType>(draft: D) {
       .min(0)
       .nullable()
       .describe('How many more such conflicts are with drafts you may not see; null where conflicts is'),
+    away: z
+      .array(awayMarkSchema)
+      .describe(
+        'Reviewers who are out of office and whose delegate may not see this item (run privacy): nobody covers ' +
+          'for them here until `until`',
+      ),
   });
 }
 
@@ -458,3 +466,25 @@ export const workspaceSettingsSchema = z
   .describe(
     "The workspace's review settings; a workspace that never saved any has the defaults at version 0",
   );
+
+/** GET and PUT /me/delegation: the caller's out-of-office delegation (spec 3, Delegation). */
+export const delegationSchema = z
+  .object({
+    delegateTo: userIdSchema.describe("Who reviews the member's items while they are away"),
+    until: isoTimeSchema.check(z.describe('When the delegation ends on its own')),
+    note: z.string().nullable(),
+    createdAt: isoTimeSchema,
+  })
+  .describe('An out-of-office delegation');
+
+/** The agent's `who_is_away`: who is away in the caller's workspace and who covers. */
+export const awayListSchema = z.object({
+  away: z.array(
+    z.object({
+      userId: userIdSchema,
+      until: isoTimeSchema,
+      coveredBy: userIdSchema.describe('The delegate: reviews the items of this member that they may see'),
+      note: z.string().optional().describe('Shown to the member, the delegate and admins'),
+    }),
+  ),
+});

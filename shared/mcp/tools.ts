@@ -16,6 +16,7 @@ import type { Caller } from '../http/request.js';
 import { listQuerySchema, pageQuerySchema } from '../http/requests.js';
 import {
   automationListSchema,
+  awayListSchema,
   historyEntrySchema,
   openStatusSchema,
   originSchema,
@@ -24,6 +25,7 @@ import {
   reviewItemSchema,
   reviewStatsSchema,
 } from '../http/responses.js';
+import { whoIsAway } from '../use-cases/delegation.js';
 import { listByName } from '../use-cases/list-by-name.js';
 import { getItemWithHistory, listAutomations, type ReadDeps } from '../use-cases/read-items.js';
 import { type ReviewFeedback, reviewFeedback } from '../use-cases/review-feedback.js';
@@ -276,6 +278,17 @@ export const TOOLS: readonly ToolDefinition[] = [
     },
     describe: describeFeedback,
   }),
+  defineTool({
+    name: 'who_is_away',
+    title: 'Who is away and who covers',
+    description:
+      'Members of your workspace out of office now: until when, and who covers (reviews their items)',
+    input: z.object({}),
+    output: awayListSchema,
+    listedOutput: z.object({ away: z.array(z.looseObject({ userId: z.string(), coveredBy: z.string() })) }),
+    run: ({ deps, caller }) => whoIsAway(deps, caller),
+    describe: describeAway,
+  }),
 ];
 
 // ---------------------------------------------------------------- text for the model
@@ -300,7 +313,7 @@ function describeList({ items, nextCursor }: ListAnswer): string {
   for (const item of items) {
     lines.push(
       `- ${item.id} [${item.status}, version ${item.version}] ${headlineOf(item.draft)}; automation ${automationOf(item.origin)}, run ` +
-        `${item.origin.runId}; created ${item.createdAt}; reviewers ${item.reviewers.join(', ')}` +
+        `${item.origin.runId}; created ${item.createdAt}; reviewers ${item.reviewers.join(', ')}${awayText(item.away)}` +
         overdueText(item.overdue, '; '),
     );
   }
@@ -323,7 +336,7 @@ function describeItem({ item, history, origin }: ItemAnswer): string {
     `Reason: ${item.reason}`,
     `Origin: automation ${automationOf(origin)}, run ${origin.runId}, step ${origin.stepId}, executed as ${runAs}` +
       `${origin.runUrl ? `; run link ${origin.runUrl}` : ''}.`,
-    `Related records: ${records || 'none'}. Reviewers: ${item.reviewers.join(', ')}.${overdueText(item.overdue, ' ')}`,
+    `Related records: ${records || 'none'}. Reviewers: ${item.reviewers.join(', ')}${awayText(item.away)}.${overdueText(item.overdue, ' ')}`,
   ];
   if (item.decision) {
     lines.push(
@@ -357,6 +370,22 @@ function describeItem({ item, history, origin }: ItemAnswer): string {
     lines.push(`- ${entry.at} ${entry.action} by ${actorText(entry.actor)} (version ${entry.version})`);
   }
   return lines.join('\n');
+}
+
+/** Reviewers away with nobody covering for them on this item (their delegate may not see it). */
+const awayText = (away: { userId: string; until: string }[]) =>
+  away.length === 0
+    ? ''
+    : `; away, nobody covering here: ${away.map((mark) => `${mark.userId} until ${mark.until}`).join(', ')}`;
+
+function describeAway({ away }: z.output<typeof awayListSchema>): string {
+  if (away.length === 0) return 'Nobody in your workspace is away.';
+  return [
+    `${counting(away.length, 'member')} away:`,
+    ...away.map(
+      (a) => `- ${a.userId} until ${a.until}, covered by ${a.coveredBy}${a.note ? ` (note: ${a.note})` : ''}`,
+    ),
+  ].join('\n');
 }
 
 function actorText(actor: ItemAnswer['history'][number]['actor']): string {

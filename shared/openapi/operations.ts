@@ -8,6 +8,7 @@ import * as z from 'zod';
 import {
   automationListSchema,
   bulkAnswerSchema,
+  delegationSchema,
   healthSchema,
   historySchema,
   reviewFeedbackSchema,
@@ -228,6 +229,35 @@ export const operations: Record<string, OperationSpec> = {
     tag: 'Settings',
     responses: { 200: { description: 'The saved settings', schema: workspaceSettingsSchema } },
     problems: [400, 401, 403, 409, 500],
+  },
+  'GET /me/delegation': {
+    operationId: 'getDelegation',
+    summary: "The caller's out-of-office delegation",
+    description: 'While it lasts (until `until`); 404 when the caller has none.',
+    tag: 'Delegation',
+    responses: { 200: { description: 'The delegation', schema: delegationSchema } },
+    problems: [401, 403, 404, 500],
+  },
+  'PUT /me/delegation': {
+    operationId: 'putDelegation',
+    summary: "Sets the caller's out-of-office delegation",
+    description:
+      "The delegate (an active member other than the caller) is added to the caller's open items within minutes " +
+      'and to new items at once, where run privacy lets them see the item; items they may not see show the caller ' +
+      'away. `until` is in the future and at most 90 days ahead; `note` at most 280 characters. A PUT replaces ' +
+      'the delegation: the previous delegate leaves what it added them to. Delegations are not followed in chains.',
+    tag: 'Delegation',
+    responses: { 200: { description: 'The delegation', schema: delegationSchema } },
+    problems: [400, 401, 403, 409, 500],
+  },
+  'DELETE /me/delegation': {
+    operationId: 'deleteDelegation',
+    summary: "Ends the caller's out-of-office delegation",
+    description:
+      'The delegate leaves the items the delegation added them to, unless they review them for another reason.',
+    tag: 'Delegation',
+    responses: { 204: { description: 'Ended (or there was none)' } },
+    problems: [401, 403, 409, 500],
   },
   'POST /mcp': {
     operationId: 'mcp',

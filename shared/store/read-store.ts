@@ -16,6 +16,7 @@ import type {
 } from '../use-cases/ports.js';
 import { type CursorKeySource, processCursorKeys } from './cursor-keys.js';
 import { DynamoAutomationRepository } from './repositories/automations.js';
+import { DynamoAwayReader } from './repositories/away.js';
 import { DynamoItemReader } from './repositories/item-reader.js';
 import { DynamoMemberRepository } from './repositories/members.js';
 import { DynamoSettingsReader } from './repositories/settings.js';
@@ -31,6 +32,7 @@ export class ReadStore implements ReadStorePort {
   readonly #items: DynamoItemReader;
   readonly #automations: DynamoAutomationRepository;
   readonly #settings: DynamoSettingsReader;
+  readonly #away: DynamoAwayReader;
 
   /** `cursorKeys`: the key ring list cursors are signed with (wiring.ts); a key of this process's own if none. */
   constructor(db: DynamoDBDocumentClient, tableName: string, options: StoreOptions = {}) {
@@ -40,6 +42,7 @@ export class ReadStore implements ReadStorePort {
     this.#items = new DynamoItemReader(this.table, cursorKeys);
     this.#automations = new DynamoAutomationRepository(this.table, cursorKeys);
     this.#settings = new DynamoSettingsReader(this.table);
+    this.#away = new DynamoAwayReader(this.table);
   }
 
   // ---------------------------------------------------------------- members
@@ -58,6 +61,10 @@ export class ReadStore implements ReadStorePort {
   }
   memberAndNames(workspaceId: string, userId: string) {
     return this.#members.memberAndNames(workspaceId, userId);
+  }
+
+  awayMembers(workspaceId: string) {
+    return this.#away.awayMembers(workspaceId);
   }
 
   // ---------------------------------------------------------------- items

@@ -5,18 +5,22 @@
  * conditions); every item change is the one transaction built by item-change.ts.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Delegation, Member } from '../domain/review-item.js';
 import type { WorkspaceSettings } from '../domain/settings.js';
 import type { OutEvent } from '../events/out-events.js';
 import type {
   CounterChange,
+  DelegationJob,
   ItemWrite,
   NewItemWrite,
+  QueueCursor,
   ReviewStorePort,
   WaitStage,
   WebhookAnswer,
   WebhookCompletion,
 } from '../use-cases/ports.js';
 import { ReadStore, type StoreOptions } from './read-store.js';
+import { DynamoDelegationRepository } from './repositories/delegations.js';
 import { DynamoItemWriter } from './repositories/item-writer.js';
 import { DynamoSettingsRepository } from './repositories/settings.js';
 import { DynamoWaitingReader } from './repositories/waiting.js';
@@ -27,6 +31,7 @@ export class ReviewStore extends ReadStore implements ReviewStorePort {
   readonly #webhooks: DynamoWebhookDeliveryRepository;
   readonly #settingsWriter: DynamoSettingsRepository;
   readonly #waiting: DynamoWaitingReader;
+  readonly #delegations: DynamoDelegationRepository;
 
   constructor(db: DynamoDBDocumentClient, tableName: string, options: StoreOptions = {}) {
     super(db, tableName, options);
@@ -34,6 +39,7 @@ export class ReviewStore extends ReadStore implements ReviewStorePort {
     this.#items = new DynamoItemWriter(this.table, this.#webhooks);
     this.#settingsWriter = new DynamoSettingsRepository(this.table);
     this.#waiting = new DynamoWaitingReader(this.table);
+    this.#delegations = new DynamoDelegationRepository(this.table);
   }
 
   // ---------------------------------------------------------------- item changes
@@ -49,6 +55,30 @@ export class ReviewStore extends ReadStore implements ReviewStorePort {
   }
   recordDropped(workspaceId: string, counters: CounterChange, events: OutEvent[]) {
     return this.#items.recordDropped(workspaceId, counters, events);
+  }
+
+  // ---------------------------------------------------------------- delegations
+
+  setDelegation(member: Member, delegation: Delegation | undefined, job: DelegationJob) {
+    return this.#delegations.setDelegation(member, delegation, job);
+  }
+  dueDelegationJobs(until: string, limit: number) {
+    return this.#delegations.dueDelegationJobs(until, limit);
+  }
+  getDelegationJob(workspaceId: string, userId: string) {
+    return this.#delegations.getDelegationJob(workspaceId, userId);
+  }
+  saveDelegationJob(job: DelegationJob) {
+    return this.#delegations.saveDelegationJob(job);
+  }
+  finishDelegationJob(job: DelegationJob) {
+    return this.#delegations.finishDelegationJob(job);
+  }
+  queuePage(workspaceId: string, userId: string, cursor: QueueCursor | null, limit: number) {
+    return this.#delegations.queuePage(workspaceId, userId, cursor, limit);
+  }
+  getItems(workspaceId: string, itemIds: string[]) {
+    return this.#delegations.getItems(workspaceId, itemIds);
   }
 
   // ---------------------------------------------------------------- webhook deliveries

@@ -8,8 +8,9 @@
  * concurrent deliveries are settled by the head's conditions and retried from the head DynamoDB returned.
  */
 import { compareProposals, dedupHashOf } from '../domain/dedup.js';
+import { activeDelegation, coverOf, withDelegates } from '../domain/delegation.js';
 import { created, type ProposedFields, replaced } from '../domain/lifecycle.js';
-import { historyEntry, utcIso } from '../domain/review-item.js';
+import { historyEntry, type Member, utcIso } from '../domain/review-item.js';
 import { MAX_REVIEWERS } from '../domain/routing.js';
 import { preciseTime, showTime } from '../domain/time.js';
 import { kindOf } from '../drafts/index.js';
@@ -48,7 +49,11 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
   let listedName = reads.listedName;
 
   const dedupHash = dedupHashOf(dedupKeyOf(proposal));
-  const fields = proposedFields(proposal, routing.reviewers, dedupHash);
+  const fields = withDelegations(
+    proposedFields(proposal, routing.reviewers, dedupHash),
+    reads.candidates,
+    deps.clock(),
+  );
   const order = { proposedAt: fields.proposedAt, runId: run.id };
   let head: DedupHead | undefined;
 
@@ -135,10 +140,38 @@ function withHandChanges(fields: ProposedFields, head: DedupHead): ProposedField
   if (!changes || (changes.added.length === 0 && changes.removed.length === 0)) return fields;
   const kept = fields.reviewers.filter((userId) => !changes.removed.includes(userId));
   const reviewers = [...new Set([...kept, ...changes.added])].slice(0, MAX_REVIEWERS);
+  const final = reviewers.length > 0 ? reviewers : fields.reviewers;
+  // A delegate also added by hand reviews for that reason too: the delegation's end does not take them off.
+  const delegatedFrom = Object.fromEntries(
+    Object.entries(fields.delegatedFrom ?? {}).filter(
+      ([delegateId]) => final.includes(delegateId) && !changes.added.includes(delegateId),
+    ),
+  );
+  const { delegatedFrom: _routed, ...rest } = fields;
+  return {
+    ...rest,
+    reviewers: final,
+    reviewerChanges: changes,
+    ...(Object.keys(delegatedFrom).length > 0 ? { delegatedFrom } : {}),
+  };
+}
+
+/**
+ * The delegates of the routed reviewers who are away (spec 3, Delegation), from the member and mailbox records
+ * routing read, which carry each member's delegation: no request of their own. Delegates are not followed in chains.
+ */
+function withDelegations(fields: ProposedFields, candidates: Member[], now: Date): ProposedFields {
+  const covers = candidates.flatMap((member) => {
+    const delegation = activeDelegation(member, now);
+    return delegation ? [coverOf(member, delegation)] : [];
+  });
+  if (covers.length === 0) return fields;
+  const delegated = withDelegates(fields, fields.reviewers, covers);
   return {
     ...fields,
-    reviewers: reviewers.length > 0 ? reviewers : fields.reviewers,
-    reviewerChanges: changes,
+    reviewers: delegated.reviewers,
+    ...(Object.keys(delegated.delegatedFrom).length > 0 ? { delegatedFrom: delegated.delegatedFrom } : {}),
+    ...(delegated.away.length > 0 ? { away: delegated.away } : {}),
   };
 }
 

@@ -7,6 +7,7 @@
 
 import type { ExecutedAs } from '../domain/primitives.js';
 import type {
+  Delegation,
   DismissReason,
   EscalationMark,
   HistoryEntry,
@@ -171,15 +172,72 @@ export interface WaitingReader {
   activeAdmins(workspaceId: string): Promise<string[]>;
 }
 
+/** Who is away in a workspace: one row per member with a delegation (ended ones too, until DELETE). */
+export interface AwayReader {
+  awayMembers(workspaceId: string): Promise<{ userId: string; delegation: Delegation }[]>;
+}
+
+/** Delegations (spec 3) and the jobs that walk a delegating member's queue. */
+export interface DelegationRepository extends AwayReader {
+  /**
+   * Sets (or, undefined, removes) the member's delegation with its away row and its job, conditional on the member
+   * record being as read and active; false when it changed meanwhile.
+   */
+  setDelegation(member: Member, delegation: Delegation | undefined, job: DelegationJob): Promise<boolean>;
+  /** Jobs due by `until`, from the `due` index (eventually consistent: re-read each with getDelegationJob). */
+  dueDelegationJobs(until: string, limit: number): Promise<DelegationJob[]>;
+  getDelegationJob(workspaceId: string, userId: string): Promise<DelegationJob | undefined>;
+  /** Saves the job's progress (or its next time), unless a newer delegation change replaced it: then false. */
+  saveDelegationJob(job: DelegationJob): Promise<boolean>;
+  /** Removes the job, unless a newer delegation change replaced it: then false. */
+  finishDelegationJob(job: DelegationJob): Promise<boolean>;
+  /** One page of the member's queue: the items' ids and where the next page starts (null: the last page). */
+  queuePage(
+    workspaceId: string,
+    userId: string,
+    cursor: QueueCursor | null,
+    limit: number,
+  ): Promise<QueuePage>;
+  /** Items by id, in one request per 100 (strongly consistent). */
+  getItems(workspaceId: string, itemIds: string[]): Promise<ReviewItem[]>;
+}
+
+/** A queue position, as DynamoDB continues a query from it. */
+export interface QueueCursor {
+  pk: string;
+  sk: string;
+}
+
+export interface QueuePage {
+  itemIds: string[];
+  next: QueueCursor | null;
+}
+
+/** A walk of one member's queue that brings their open items in line with their delegation. */
+export interface DelegationJob {
+  workspaceId: string;
+  userId: string;
+  /** The delegation change the job serves: a newer change replaces the job, and the older walk stops. */
+  jobId: string;
+  /** When it is due: at once after a change; at the delegation's `until`, to end it. */
+  dueAt: string;
+  cursor: QueueCursor | null;
+}
+
 /** What the read side sees: no writer's code comes with it. */
-export type ReadStorePort = MemberRepository & ItemReader & AutomationRepository & SettingsReader;
+export type ReadStorePort = MemberRepository &
+  ItemReader &
+  AutomationRepository &
+  SettingsReader &
+  AwayReader;
 
 /** Every repository, as one store. */
 export type ReviewStorePort = ReadStorePort &
   ItemWriter &
   WebhookDeliveryRepository &
   SettingsWriter &
-  WaitingReader;
+  WaitingReader &
+  DelegationRepository;
 
 /**
  * An item change lost a race: a condition failed (another change came first), or other transactions kept holding

@@ -2,6 +2,7 @@
  * Read side: the queue, the workspace's open items, one item, its history, a record's items, the summary.
  * Visibility is `canSee` (shared/domain/routing.ts), applied to every row that leaves here: the one rule.
  */
+import { awayAt } from '../domain/delegation.js';
 import { canTransition, statusAt } from '../domain/lifecycle.js';
 import {
   type HistoryEntry,
@@ -89,6 +90,7 @@ export function presentItem(item: AnyItem, member: Member, now: Date) {
         }
       : null,
     lastApplyError: item.lastApplyError ?? null,
+    away: awayAt(item.away, now),
     // Read for one item only (conflictMarks): a list would need a request per item.
     conflicts: null as ConflictMark[] | null,
     hiddenConflicts: null as number | null,

@@ -10,8 +10,9 @@
  * Requests: the caller's membership and the item (2, in parallel), the added users' memberships (1, when adding),
  * the change (1).
  */
+import { withMarks } from '../domain/delegation.js';
 import { reassigned } from '../domain/lifecycle.js';
-import type { ReviewerChanges } from '../domain/review-item.js';
+import type { ReviewerChanges, ReviewItem } from '../domain/review-item.js';
 import { canSee, MAX_REVIEWERS } from '../domain/routing.js';
 import { ConflictError, ValidationError } from '../errors.js';
 import type { Caller } from '../http/request.js';
@@ -19,6 +20,16 @@ import type { ReassignRequest } from '../http/requests.js';
 import { commit, loadForAction, requireStatus, requireVersion } from './commit.js';
 import type { Deps } from './deps.js';
 import { presentItem } from './read-items.js';
+
+/** A delegate removed by hand is no longer on the item by a delegation (shared/domain/delegation.ts). */
+function withoutDelegatesRemoved(item: ReviewItem, removed: string[]): ReviewItem {
+  if (!item.delegatedFrom || !removed.some((userId) => item.delegatedFrom?.[userId] !== undefined))
+    return item;
+  const delegatedFrom = Object.fromEntries(
+    Object.entries(item.delegatedFrom).filter(([userId]) => !removed.includes(userId)),
+  );
+  return withMarks(item, { reviewers: item.reviewers, delegatedFrom, away: item.away ?? [] });
+}
 
 /** Hand removals remembered per item, the oldest forgotten first (a removed user could only come back by hand). */
 const MAX_REMEMBERED_REMOVALS = 64;
@@ -71,7 +82,7 @@ export async function reassignItem(deps: Deps, caller: Caller, itemId: string, r
       ...remove.filter((u) => !before.removed.includes(u)),
     ].slice(-MAX_REMEMBERED_REMOVALS),
   };
-  const after = reassigned(item, reviewers, changes, now.toISOString());
+  const after = withoutDelegatesRemoved(reassigned(item, reviewers, changes, now.toISOString()), remove);
   await commit(deps, item, after, 'reassigned', caller, {
     detail: { added: add.join(','), removed: remove.join(','), reviewers: reviewers.join(',') },
     event: { type: 'Review Item Reassigned', extra: { added: add, removed: remove, reviewers } },

@@ -137,7 +137,7 @@ const LIST_FILTERS: [string, Record<string, unknown>][] = [
 ];
 
 describe('the MCP endpoint', () => {
-  it('lists the five read-only tools with input and output schemas', async () => {
+  it('lists the six read-only tools with input and output schemas', async () => {
     const agent = await agentOf(BOB);
 
     const { tools } = await agent.listTools();
@@ -148,6 +148,7 @@ describe('the MCP endpoint', () => {
       'list_automations',
       'list_review_items',
       'review_stats',
+      'who_is_away',
     ]);
     for (const tool of tools) {
       expect(tool.inputSchema.type).toBe('object');

@@ -190,6 +190,35 @@ describe('real responses against the served OpenAPI document', () => {
     expectDocumented('/automations/{automationId}/review-feedback', 'GET', feedback);
   });
 
+  it('documents the delegation: set, read, refused, ended', async () => {
+    const until = new Date(Date.now() + 2 * 24 * 3600_000).toISOString();
+    const none = await alice.get('/me/delegation');
+    expect(none.status).toBe(404);
+    expectDocumented('/me/delegation', 'GET', none);
+    const set = await alice.request('PUT', '/me/delegation', {
+      body: { delegateTo: ADMIN, until, note: 'Away' },
+    });
+    expect(set.status).toBe(200);
+    expectDocumented('/me/delegation', 'PUT', set);
+    const refused = await alice.request('PUT', '/me/delegation', { body: { delegateTo: ALICE, until } });
+    expect(refused.status).toBe(400);
+    expectDocumented('/me/delegation', 'PUT', refused);
+    const read = await alice.get('/me/delegation');
+    expect(read.status).toBe(200);
+    expectDocumented('/me/delegation', 'GET', read);
+    const ended = await alice.request('DELETE', '/me/delegation');
+    // An empty answer has no body to validate: the document must say 204, with no content.
+    expect(ended.status).toBe(204);
+    expect(ended.text).toBe('');
+    const paths = openApiDocument().paths as Record<
+      string,
+      { delete?: { responses: Record<string, unknown> } }
+    >;
+    const documented = paths['/me/delegation']?.delete?.responses['204'];
+    expect(documented).toEqual({ description: expect.any(String) });
+    checked.push('DELETE /me/delegation 204');
+  });
+
   it('documents the problems: 400, 401, 403, 404, 409', async () => {
     const pending = items[1]!;
     const cases: [string, string, () => Promise<ApiResponse>, number][] = [

@@ -139,15 +139,16 @@ describe('the MCP server', () => {
     expect(answer.id).toBe(7);
   });
 
-  it('offers the five review tools, each read-only', async () => {
+  it('offers the six review tools, each read-only', async () => {
     expect(TOOLS.map((tool) => tool.name)).toEqual([
       'list_review_items',
       'get_review_item',
       'review_stats',
       'list_automations',
       'automation_feedback',
+      'who_is_away',
     ]);
     const { result } = await rpc(TOOLS, 'tools/list');
-    expect(result?.tools).toHaveLength(5);
+    expect(result?.tools).toHaveLength(6);
   });
 });

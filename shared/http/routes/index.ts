@@ -6,8 +6,10 @@
 import type { RouteSpec } from '../route.js';
 import { approveReviewItemRoute } from './approve-review-item.js';
 import { decideReviewItemsRoute } from './decide-review-items.js';
+import { deleteDelegationRoute } from './delete-delegation.js';
 import { dismissReviewItemRoute } from './dismiss-review-item.js';
 import { editReviewItemRoute } from './edit-review-item.js';
+import { getDelegationRoute } from './get-delegation.js';
 import { getOpenApiRoute } from './get-openapi.js';
 import { getReviewFeedbackRoute } from './get-review-feedback.js';
 import { getReviewItemRoute } from './get-review-item.js';
@@ -20,6 +22,7 @@ import { listAutomationsRoute } from './list-automations.js';
 import { listRecordReviewItemsRoute } from './list-record-review-items.js';
 import { listReviewItemsRoute } from './list-review-items.js';
 import { mcpRoute, mcpStreamRoute } from './mcp.js';
+import { putDelegationRoute } from './put-delegation.js';
 import { putSettingsRoute } from './put-settings.js';
 import { reassignReviewItemRoute } from './reassign-review-item.js';
 import { receiveEmailWebhookRoute } from './receive-email-webhook.js';
@@ -27,8 +30,10 @@ import { receiveEmailWebhookRoute } from './receive-email-webhook.js';
 export {
   approveReviewItemRoute,
   decideReviewItemsRoute,
+  deleteDelegationRoute,
   dismissReviewItemRoute,
   editReviewItemRoute,
+  getDelegationRoute,
   getOpenApiRoute,
   getReviewFeedbackRoute,
   getReviewItemHistoryRoute,
@@ -42,6 +47,7 @@ export {
   listReviewItemsRoute,
   mcpRoute,
   mcpStreamRoute,
+  putDelegationRoute,
   putSettingsRoute,
   reassignReviewItemRoute,
   receiveEmailWebhookRoute,
@@ -65,6 +71,9 @@ export const routes: readonly RouteSpec[] = [
   getReviewFeedbackRoute,
   getSettingsRoute,
   putSettingsRoute,
+  getDelegationRoute,
+  putDelegationRoute,
+  deleteDelegationRoute,
   mcpRoute,
   mcpStreamRoute,
   getOpenApiRoute,

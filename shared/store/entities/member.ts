@@ -30,10 +30,18 @@ export const parseMember = (record: Attributes): Member => parseRecord(memberSch
 export const memberConditions = {
   /** No record of this member yet. */
   isNew: () => ({ ConditionExpression: 'attribute_not_exists(pk)' }),
-  /** The record is still the one read (its `changedAt`): a concurrent change of the same member loses. */
-  unchangedSince: (changedAt: string) => ({
-    ConditionExpression: 'changedAt = :read',
-    ExpressionAttributeValues: { ':read': changedAt },
+  /**
+   * The record is still the one read (its `changedAt` and its delegation's `createdAt`): a concurrent change of the
+   * same member, from the directory or a delegation, loses.
+   */
+  unchangedSince: (read: Pick<Member, 'changedAt' | 'delegation'>) => ({
+    ConditionExpression: read.delegation
+      ? 'changedAt = :read AND delegation.createdAt = :delegated'
+      : 'changedAt = :read AND attribute_not_exists(delegation)',
+    ExpressionAttributeValues: {
+      ':read': read.changedAt,
+      ...(read.delegation ? { ':delegated': read.delegation.createdAt } : {}),
+    },
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
   }),
 };

@@ -8,7 +8,9 @@ import {
   type Actor,
   type ApplyAttempt,
   type ApplyError,
+  type AwayMark,
   type Decision,
+  type Delegation,
   DISMISS_REASONS,
   HISTORY_ACTIONS,
   type HistoryEntry,
@@ -100,6 +102,8 @@ export const recordSchemas = once(() => {
     claimedAt: z.string(),
   }) satisfies z.ZodMiniType<SendAttempt>;
 
+  const awayMark = z.object({ userId: z.string(), until: z.string() }) satisfies z.ZodMiniType<AwayMark>;
+
   const reviewItemRecord = z.object({
     id: z.string(),
     workspaceId: z.string(),
@@ -127,6 +131,8 @@ export const recordSchemas = once(() => {
     reviewerChanges: z.optional(reviewerChanges),
     overdue: z.optional(z.object({ since: z.string() })),
     escalated: z.optional(z.object({ at: z.string(), added: z.array(z.string()) })),
+    delegatedFrom: z.optional(z.record(z.string(), z.string())),
+    away: z.optional(z.array(awayMark)),
     holdsKey: z.boolean(),
   }) satisfies z.ZodMiniType<ReviewItem>;
 
@@ -148,6 +154,14 @@ export const recordSchemas = once(() => {
     diff: z.optional(draftDiffRecord),
   }) satisfies z.ZodMiniType<HistoryEntry>;
 
+  const delegationRecord = z.object({
+    delegateTo: z.string(),
+    delegateRole: z.enum(['admin', 'member']),
+    until: z.string(),
+    note: z.optional(z.string()),
+    createdAt: z.string(),
+  }) satisfies z.ZodMiniType<Delegation>;
+
   const memberRecord = z.object({
     workspaceId: z.string(),
     userId: z.string(),
@@ -155,13 +169,15 @@ export const recordSchemas = once(() => {
     mailboxes: z.array(z.string()),
     active: z.boolean(),
     changedAt: z.string(),
+    delegation: z.optional(delegationRecord),
   }) satisfies z.ZodMiniType<Member>;
-  return { reviewItemRecord, historyEntryRecord, memberRecord };
+  return { reviewItemRecord, historyEntryRecord, memberRecord, delegationRecord };
 });
 
 export const reviewItemRecord = z.lazy(() => recordSchemas().reviewItemRecord);
 export const historyEntryRecord = z.lazy(() => recordSchemas().historyEntryRecord);
 export const memberRecord = z.lazy(() => recordSchemas().memberRecord);
+export const delegationRecord = z.lazy(() => recordSchemas().delegationRecord);
 
 /** Parses a stored record; a record that does not parse is a bug or corruption, never the caller's input. */
 export function parseRecord<S extends z.ZodMiniType>(schema: S, record: unknown, what: string): z.output<S> {

@@ -37,15 +37,17 @@ export class DynamoMemberRepository implements MemberRepository {
     for (let attempt = 1; ; attempt++) {
       const stored = await this.getMember(member.workspaceId, member.userId);
       if (stored && compareTimes(stored.changedAt, member.changedAt) >= 0) return false;
+      // The directory knows nothing of delegations: the member's own stays as it is (and follows its mailboxes).
+      const next: Member = stored?.delegation ? { ...member, delegation: stored.delegation } : member;
       const ops: TransactItem[] = [
         {
           Put: {
             TableName: this.table.name,
-            Item: memberRecord(member),
-            ...(stored ? memberConditions.unchangedSince(stored.changedAt) : memberConditions.isNew()),
+            Item: memberRecord(next),
+            ...(stored ? memberConditions.unchangedSince(stored) : memberConditions.isNew()),
           },
         },
-        ...mailboxUpdates(this.table.name, stored, member).map((Update) => ({ Update }) as TransactItem),
+        ...mailboxUpdates(this.table.name, stored, next).map((Update) => ({ Update }) as TransactItem),
       ];
       try {
         await this.table.transact(ops);
@@ -92,7 +94,7 @@ export class DynamoMemberRepository implements MemberRepository {
       if (row.entity === MEMBER_ENTITY) byUser.set(String(row.userId), parseMember(row));
     for (const address of addresses) {
       const row = rows.find((r) => r.pk === mailboxKeys.mailbox(workspaceId, address).pk);
-      for (const { userId, role } of row ? membersOfMailbox(row) : []) {
+      for (const { userId, role, delegation } of row ? membersOfMailbox(row) : []) {
         const known = byUser.get(userId);
         if (known) {
           if (!known.mailboxes.includes(address))
@@ -105,6 +107,7 @@ export class DynamoMemberRepository implements MemberRepository {
             mailboxes: [address],
             active: true,
             changedAt: '',
+            ...(delegation ? { delegation } : {}),
           });
         }
       }
