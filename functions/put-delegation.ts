@@ -2,7 +2,7 @@
 import { json } from '../shared/http/request.js';
 import { routeFunction } from '../shared/http/route-function.js';
 import { putDelegationRoute } from '../shared/http/routes/put-delegation.js';
-import { putDelegation } from '../shared/use-cases/delegation.js';
+import { putDelegation } from '../shared/use-cases/set-delegation.js';
 import { writeDeps } from '../shared/wiring.js';
 
 const deps = writeDeps();

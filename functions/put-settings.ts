@@ -2,7 +2,7 @@
 import { json } from '../shared/http/request.js';
 import { routeFunction } from '../shared/http/route-function.js';
 import { putSettingsRoute } from '../shared/http/routes/put-settings.js';
-import { saveSettings } from '../shared/use-cases/settings.js';
+import { saveSettings } from '../shared/use-cases/save-settings.js';
 import { writeDeps } from '../shared/wiring.js';
 
 const deps = writeDeps();

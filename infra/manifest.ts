@@ -269,6 +269,7 @@ export const functions: FunctionSpec[] = [
     triggers: [{ kind: 'schedule', ruleName: 'MarkOverdue', everyMinutes: 1 }],
     access: { table: 'readwrite' },
     timeoutSeconds: 300,
+    concurrency: SCHEDULE_CONCURRENCY,
   },
   {
     name: 'settle-record-change',
@@ -360,6 +361,7 @@ export const functions: FunctionSpec[] = [
     access: { table: 'readwrite' },
     // PAGES_PER_RUN (5,000 items) takes well under this; a longer walk resumes at the next run.
     timeoutSeconds: 300,
+    concurrency: SCHEDULE_CONCURRENCY,
   },
   {
     name: 'mcp',

@@ -259,9 +259,8 @@ export const TOOLS: readonly ToolDefinition[] = [
       'edit and how much of the body they change, addresses added and removed, stale, resolved-elsewhere and ' +
       'expired rates, and the latest dismiss notes with their item ids (open one with get_review_item). Use it ' +
       "to answer why an automation's drafts are dismissed or edited, and whether a newer version did better " +
-      'than an older one (compare their rates), and per step whether its drafts could apply directly: how often ' +
-      'they needed a human, with a 95% upper bound, against the workspace trust settings (advice only). Counts ' +
-      'only the runs you may see.',
+      'than an older one (compare their rates), and per step whether it could apply directly (how often it needed ' +
+      'a human, 95% bound). Counts only the runs you may see.',
     input: feedbackToolInput,
     output: reviewFeedbackSchema,
     listedOutput: listedFeedback,

@@ -8,10 +8,9 @@
  * and reads the settings once more only to answer a lost race.
  */
 import type { Member } from '../domain/review-item.js';
-import type { SettingsRequest, WorkspaceSettings } from '../domain/settings.js';
-import { ConflictError, ForbiddenError } from '../errors.js';
+import type { WorkspaceSettings } from '../domain/settings.js';
+import { ForbiddenError } from '../errors.js';
 import type { Caller } from '../http/request.js';
-import type { Deps } from './deps.js';
 import type { ReadDeps } from './read-items.js';
 
 /** The settings as the API answers them (spec 4). */
@@ -20,7 +19,7 @@ export function presentSettings(settings: WorkspaceSettings) {
   return { ...rest, updatedAt: updatedAt ?? null, updatedBy: updatedBy ?? null };
 }
 
-function requireActive(member: Member | undefined): Member {
+export function requireActive(member: Member | undefined): Member {
   if (!member?.active) throw new ForbiddenError('Only active members of the workspace can read its settings');
   return member;
 }
@@ -31,25 +30,5 @@ export async function getSettings(deps: ReadDeps, caller: Caller) {
     deps.store.getSettings(caller.workspaceId),
   ]);
   requireActive(member);
-  return presentSettings(settings);
-}
-
-export async function saveSettings(deps: Deps, caller: Caller, request: SettingsRequest) {
-  const member = requireActive(await deps.store.getMember(caller.workspaceId, caller.userId));
-  if (member.role !== 'admin') throw new ForbiddenError('Only a workspace admin can change its settings');
-  const { version, ...values } = request;
-  const settings: WorkspaceSettings = {
-    ...values,
-    version: version + 1,
-    updatedAt: deps.clock().toISOString(),
-    updatedBy: caller.userId,
-  };
-  if (!(await deps.store.saveSettings(caller.workspaceId, settings, version))) {
-    const current = await deps.store.getSettings(caller.workspaceId);
-    throw new ConflictError(`The settings are at version ${current.version}, not ${version}`, {
-      status: current.version === 0 ? 'defaults' : 'saved',
-      version: current.version,
-    });
-  }
   return presentSettings(settings);
 }

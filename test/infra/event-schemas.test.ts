@@ -24,7 +24,12 @@ let schemas: Resource[];
 
 beforeAll(() => {
   s = synth({
-    context: { stage: 'qa', jwtIssuer: 'https://auth.acme.com/', sesIdentities: 'acme.com' },
+    context: {
+      stage: 'qa',
+      jwtIssuer: 'https://auth.acme.com/',
+      sesIdentities: 'acme.com',
+      alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:qa-alarms',
+    },
   });
   template = s.statelessTemplate;
   schemas = Object.values(template.findResources('AWS::EventSchemas::Schema')) as Resource[];

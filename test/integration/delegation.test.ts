@@ -5,8 +5,8 @@
  * off what the delegation added.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { putDelegation } from '../../shared/use-cases/delegation.js';
 import { DELEGATION_PAGE, runDelegationJobs } from '../../shared/use-cases/delegation-jobs.js';
+import { putDelegation } from '../../shared/use-cases/set-delegation.js';
 import { member } from '../fixtures/index.js';
 import {
   callerOf,

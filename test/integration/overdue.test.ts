@@ -11,7 +11,8 @@ import { TOOLS } from '../../shared/mcp/tools.js';
 import { dismissItem } from '../../shared/use-cases/decide.js';
 import { markOverdueItems } from '../../shared/use-cases/overdue-jobs.js';
 import { getReviewItem, summarize } from '../../shared/use-cases/read-items.js';
-import { getSettings, saveSettings } from '../../shared/use-cases/settings.js';
+import { saveSettings } from '../../shared/use-cases/save-settings.js';
+import { getSettings } from '../../shared/use-cases/settings.js';
 import { member } from '../fixtures/index.js';
 import {
   callerOf,

@@ -14,7 +14,7 @@ import { applyTallies, talliesOfRecords } from '../../shared/store/tallies.js';
 import { publishTrustChanges } from '../../shared/store/trust-changes.js';
 import { approveItem, dismissItem, editItem } from '../../shared/use-cases/decide.js';
 import { reviewFeedback } from '../../shared/use-cases/review-feedback.js';
-import { saveSettings } from '../../shared/use-cases/settings.js';
+import { saveSettings } from '../../shared/use-cases/save-settings.js';
 import {
   callerOf,
   createItemEnv,

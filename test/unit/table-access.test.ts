@@ -26,6 +26,10 @@ const STORE_METHODS = {
     'recordDropped',
     'recordWebhookAnswer',
     'saveMemberIfNewer',
+    'saveSettings',
+    'setDelegation',
+    'saveDelegationJob',
+    'finishDelegationJob',
   ],
   /** ItemReader.matchCandidates: the one PartiQL SELECT, on the `match` index. */
   partiql: ['matchCandidates'],
@@ -46,6 +50,16 @@ const STORE_METHODS = {
     'openRecordUpdates',
     'proposalReads',
     'queueCounts',
+    'activeAdmins',
+    'awayMembers',
+    'dueDelegationJobs',
+    'getDelegationJob',
+    'getItems',
+    'getSettings',
+    'queuePage',
+    'registeredWorkspaces',
+    'settingsOf',
+    'waiting',
   ],
 } as const;
 const methodCall = (names: readonly string[]) => new RegExp(`\\.(${names.join('|')})\\(`);
