@@ -3,13 +3,15 @@
  * (shared/mcp/server.ts). The JWT authorizer has verified the caller; the tools act as that caller. GET /mcp answers
  * 405: there is no server-initiated stream in stateless mode.
  */
+
+import { cursorKeySource } from '../shared/cursor-key-source.js';
 import { routeFunction } from '../shared/http/route-function.js';
 import { mcpRoute } from '../shared/http/routes/mcp.js';
 import { requestOf, resultOf } from '../shared/mcp/lambda-http.js';
 import { answerMcp } from '../shared/mcp/server.js';
 import { readDeps } from '../shared/wiring.js';
 
-const deps = readDeps();
+const deps = readDeps(cursorKeySource());
 
 const methodNotAllowed = {
   statusCode: 405,

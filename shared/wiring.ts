@@ -5,7 +5,7 @@ import { ulid } from 'ulid';
 import { documentClient, sesClient } from './aws-clients.js';
 import { optionalEnv, requireEnv, tableName } from './config.js';
 import { SesMailer } from './mail/mailer.js';
-import { type CursorKeySource, parseCursorKeys } from './store/cursor-keys.js';
+import type { CursorKeySource } from './store/cursor-keys.js';
 import { ReadStore } from './store/read-store.js';
 import { ReviewStore } from './store/review-store.js';
 import type { Deps, SendDeps } from './use-cases/deps.js';
@@ -14,17 +14,16 @@ import type { ReadDeps } from './use-cases/read-items.js';
 export const newItemId = (): string => `ri_${ulid()}`;
 const clock = () => new Date();
 
-/** The read functions' deps: the store without the item writer (nor its transactions' code). */
-export function readDeps(): ReadDeps {
-  return { store: new ReadStore(documentClient(), tableName(), { cursorKeys: cursorKeySource() }), clock };
+/**
+ * The read functions' deps: the store without the item writer (nor its transactions' code). A function that lists
+ * passes the cursor keys (shared/cursor-key-source.ts); one that does not never loads their secret's client.
+ */
+export function readDeps(cursorKeys?: CursorKeySource): ReadDeps {
+  return { store: new ReadStore(documentClient(), tableName(), cursorKeys ? { cursorKeys } : {}), clock };
 }
 
 export function writeDeps(): Deps {
-  return {
-    store: new ReviewStore(documentClient(), tableName(), { cursorKeys: cursorKeySource() }),
-    clock,
-    newId: newItemId,
-  };
+  return { store: new ReviewStore(documentClient(), tableName()), clock, newId: newItemId };
 }
 
 export function sendDeps(): SendDeps {
@@ -47,29 +46,5 @@ export function webhookSecretSource(): () => Promise<string> {
     const secret = await getSecret(arn, { maxAge: 300 });
     if (typeof secret !== 'string' || secret === '') throw new Error(`Secret ${arn} has no string value`);
     return secret;
-  };
-}
-
-/**
- * The key ring list cursors are signed with (shared/store/cursor-keys.ts): in AWS the JSON of a Secrets Manager
- * secret, through Powertools Parameters (cached for 5 minutes, so a list call costs no request), locally the
- * CURSOR_KEYS variable the runtime sets from its data folder. A function given neither fails only when it signs or
- * opens a cursor: the manifest grants the secret to the functions that list (infra/manifest.ts, `cursorKeys`).
- */
-export function cursorKeySource(): CursorKeySource {
-  const arn = optionalEnv('CURSOR_KEYS_SECRET_ARN');
-  if (!arn) {
-    const text = optionalEnv('CURSOR_KEYS');
-    const ring = text ? parseCursorKeys(text) : undefined;
-    return async () => {
-      if (!ring) throw new Error('No cursor keys: CURSOR_KEYS_SECRET_ARN or CURSOR_KEYS must be set');
-      return ring;
-    };
-  }
-  return async () => {
-    const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
-    const secret = await getSecret(arn, { maxAge: 300 });
-    if (typeof secret !== 'string' || secret === '') throw new Error(`Secret ${arn} has no string value`);
-    return parseCursorKeys(secret);
   };
 }

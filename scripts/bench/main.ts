@@ -25,6 +25,11 @@ async function main(): Promise<void> {
     const { delegationBenchmark } = await import('./delegation.js');
     return delegationBenchmark(process.argv.slice(2));
   }
+  // spec 3 "Overdue and escalation": the job at 10⁵ open items (scripts/bench/overdue.ts).
+  if (process.argv.includes('--overdue')) {
+    const { overdueBenchmark } = await import('./overdue.js');
+    return overdueBenchmark(process.argv.slice(2));
+  }
   const { values } = parseArgs({
     options: {
       sizes: { type: 'string' },

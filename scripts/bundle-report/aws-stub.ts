@@ -76,7 +76,10 @@ function secretsmanager(operation: string, input: Record<string, unknown>): Answ
       ARN: input.SecretId,
       Name: 'bundle-report',
       VersionId: 'stub',
-      SecretString: STUB_WEBHOOK_SECRET,
+      // The cursor keys' secret holds a key ring (shared/store/cursor-keys.ts); the webhook's, a signing secret.
+      SecretString: String(input.SecretId).endsWith('cursor-keys')
+        ? JSON.stringify({ current: 'bundle-report-cursor-key-0001', previous: [] })
+        : STUB_WEBHOOK_SECRET,
       VersionStages: ['AWSCURRENT'],
     },
   };

@@ -88,10 +88,10 @@ export function clientsOf(fn: FunctionSpec): Client[] {
   );
 }
 
-/** The client a stub call (`dynamodb:Query`) was made with, if it is one of ours. */
-export function clientOfCall(call: string): Client | undefined {
+/** The client of `among` a stub call (`dynamodb:Query`) was made with, if it is one of them. */
+export function clientOfCall(call: string, among: readonly Client[]): Client | undefined {
   const service = call.split(':')[0];
-  return (Object.keys(SDK_CLIENTS) as Client[]).find((key) => SDK_CLIENTS[key].service === service);
+  return among.find((key) => SDK_CLIENTS[key].service === service);
 }
 
 /** The baseline's source. Its handler takes `{ calls: Client[] }`: the clients to make a first call on. */

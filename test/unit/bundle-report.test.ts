@@ -116,8 +116,13 @@ describe('the AWS stub', () => {
         'secretsmanager:GetSecretValue',
         'sqs:SendMessage',
         's3:GetObject',
-      ].map(clientOfCall),
+      ].map((call) =>
+        clientOfCall(call, ['table', 'publishEvents', 'sendEmail', 'webhookSecret', 'deadLetterQueue']),
+      ),
     ).toEqual(['table', 'publishEvents', 'sendEmail', 'webhookSecret', 'deadLetterQueue', undefined]);
+    // One service, two clients: the call is the granted one's.
+    expect(clientOfCall('secretsmanager:GetSecretValue', ['table', 'cursorKeys'])).toBe('cursorKeys');
+    expect(clientOfCall('secretsmanager:GetSecretValue', ['table'])).toBeUndefined();
   });
 
   it('counts SQS among the clients of a function an event rule feeds (it may dead-letter an invalid event)', () => {
