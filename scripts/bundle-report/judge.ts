@@ -53,6 +53,8 @@ export const ACCEPTED: Record<string, { size?: number; init?: number; why: strin
   'list-record-review-items': ZOD,
   'approve-review-item': ZOD,
   'dismiss-review-item': ZOD,
+  // Measured 1.40-1.43x init since the item writer parses what it writes; its size meets spec 8.
+  'edit-review-item': ZOD,
   'get-review-stats': ZOD,
   'list-automations': ZOD,
   'republish-record-changes': ZOD,
