@@ -43,6 +43,7 @@ import {
   recoverInterruptedSends,
 } from '../../shared/use-cases/scheduled-jobs.js';
 import { newItemId } from '../../shared/wiring.js';
+import { seededRandom } from '../lib/seeded-random.js';
 import { type Coverage, CrashPlan, pick } from './crashes.js';
 import { checkInvariants, type World } from './invariants.js';
 import { soakTable } from './table.js';
@@ -127,7 +128,7 @@ const expected = (error: unknown) => error instanceof DomainError;
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const started = Date.now();
-  const random = seeded(options.seed);
+  const random = seededRandom(options.seed);
   const log = options.log ?? (() => undefined);
   const table = await soakTable(options.dynamodbEndpoint);
   const plan = new CrashPlan(random);
@@ -473,16 +474,4 @@ function rethrowUnexpected(error: unknown): undefined {
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-/** mulberry32: the same seed gives the same plan. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }

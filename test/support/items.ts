@@ -208,17 +208,7 @@ export async function seedItem(deps: SendDeps, p: DraftProposed = uniqueProposal
   return item;
 }
 
-/** A small deterministic PRNG (mulberry32): the same seed gives the same trial plan. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { seededRandom } from '../../scripts/lib/seeded-random.js';
 
 /** An integer in [min, max] from `random`. */
 export const randomInt = (random: () => number, min: number, max: number): number =>
