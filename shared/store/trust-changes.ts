@@ -13,7 +13,7 @@
 import type { TrustRecommendation, TrustSettings } from '../domain/trust.js';
 import { trustFigures } from '../domain/trust.js';
 import { WriteConflictError } from '../errors.js';
-import { TRUST_DECISIONS_PREFIX, TRUST_HUMAN_PREFIX } from '../use-cases/ports.js';
+import { stepOfTrustPart, TRUST_DECISIONS_PREFIX, TRUST_HUMAN_PREFIX } from '../use-cases/ports.js';
 import { FEEDBACK_ENTITY, feedbackKeys } from './entities/automation-feedback.js';
 import { outboxRecord } from './entities/outbox-record.js';
 import type { Tally } from './entities/tally.js';
@@ -56,9 +56,9 @@ export function trustStepsOf(tallies: Tally[]): StepKey[] {
 }
 
 /**
- * Publishes the steps' recommendation changes. Requests per step looked at: one Query (the version's rows, one per
- * scope) and one GetItem, plus one transaction when the recommendation changed, and one GetItem of each workspace's
- * settings per batch. Returns how many changed.
+ * Publishes the steps' recommendation changes. Requests per batch: one Query per automation version (its rows, one
+ * per scope) and one GetItem of each workspace's settings; per step looked at, one GetItem of its state, plus one
+ * transaction when the recommendation changed. Returns how many changed.
  */
 export async function publishTrustChanges(
   table: Table,
@@ -77,15 +77,24 @@ export async function publishTrustChanges(
     }
     return read;
   };
+  // One read of a version's rows per batch, however many of its steps the batch moves.
+  const rowsRead = new Map<string, Promise<Attributes[]>>();
+  const rowsOnce = (step: StepKey) => {
+    const pk = feedbackKeys.pk(step.workspaceId, step.automationId);
+    const prefix = feedbackKeys.versionPrefix(step.automationVersion);
+    let read = rowsRead.get(`${pk}\n${prefix}`);
+    if (!read) {
+      read = table.queryAll({
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
+        ExpressionAttributeValues: { ':pk': pk, ':v': prefix },
+        ConsistentRead: true,
+      });
+      rowsRead.set(`${pk}\n${prefix}`, read);
+    }
+    return read;
+  };
   for (const step of trustStepsOf(tallies)) {
-    const rows = await table.queryAll({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
-      ExpressionAttributeValues: {
-        ':pk': feedbackKeys.pk(step.workspaceId, step.automationId),
-        ':v': feedbackKeys.versionPrefix(step.automationVersion),
-      },
-      ConsistentRead: true,
-    });
+    const rows = await rowsOnce(step);
     const sum = (prefix: string) =>
       rows.reduce((total, row) => total + (Number(row[`${prefix}${step.part}`]) || 0), 0);
     const settings = await settingsOfOnce(step.workspaceId);
@@ -94,13 +103,11 @@ export async function publishTrustChanges(
     const previous = (state?.recommendation as TrustRecommendation | undefined) ?? 'keep_reviewing';
     if (figures.recommendation === previous) continue;
     const seq = (Number(state?.seq) || 0) + 1;
-    const colon = step.part.indexOf(':');
     const detail = {
       workspaceId: step.workspaceId,
       automationId: step.automationId,
       automationVersion: step.automationVersion ?? null,
-      stepId: step.part.slice(colon + 1),
-      draftType: step.part.slice(0, colon),
+      ...stepOfTrustPart(step.part),
       recommendation: figures.recommendation,
       previous,
       decisions: figures.decisions,

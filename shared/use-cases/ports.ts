@@ -485,6 +485,12 @@ export const REASON_PREFIX = 'reason:';
 export const TRUST_DECISIONS_PREFIX = 'trust:d:';
 export const TRUST_HUMAN_PREFIX = 'trust:h:';
 export const TRUST_DISMISSED_PREFIX = 'trust:x:';
+/** The `<draftType>:<stepId>` part of a trust counter's name, and back. */
+export const trustPart = (draftType: string, stepId: string): string => `${draftType}:${stepId}`;
+export function stepOfTrustPart(part: string): { draftType: string; stepId: string } {
+  const colon = part.indexOf(':');
+  return { draftType: part.slice(0, colon), stepId: part.slice(colon + 1) };
+}
 
 /** One (version, scope) row: its identity and every counter it holds (fields and reasons by their prefixes). */
 export interface FeedbackRow {

@@ -20,6 +20,7 @@ import {
   type FeedbackCounter,
   FIELD_PREFIX,
   REASON_PREFIX,
+  stepOfTrustPart,
   TRUST_DECISIONS_PREFIX,
   TRUST_DISMISSED_PREFIX,
   TRUST_HUMAN_PREFIX,
@@ -187,10 +188,10 @@ export function stepsTrust(sum: Record<string, number>, trust: TrustSettings): S
     .filter(([name]) => name.startsWith(TRUST_DECISIONS_PREFIX))
     .map(([name, decisions]) => {
       const part = name.slice(TRUST_DECISIONS_PREFIX.length);
-      const colon = part.indexOf(':');
+      const { stepId, draftType } = stepOfTrustPart(part);
       return {
-        stepId: part.slice(colon + 1),
-        draftType: part.slice(0, colon),
+        stepId,
+        draftType,
         dismissed: sum[`${TRUST_DISMISSED_PREFIX}${part}`] ?? 0,
         ...trustFigures(decisions, sum[`${TRUST_HUMAN_PREFIX}${part}`] ?? 0, trust),
       };

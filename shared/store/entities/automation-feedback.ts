@@ -23,6 +23,7 @@ import {
   TRUST_DECISIONS_PREFIX,
   TRUST_DISMISSED_PREFIX,
   TRUST_HUMAN_PREFIX,
+  trustPart,
 } from '../../use-cases/ports.js';
 import { escapeKeySegment, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
@@ -84,7 +85,7 @@ export function feedbackWrite(workspaceId: string, change: FeedbackChange): Coun
   for (const field of new Set(change.fields ?? [])) count(`${FIELD_PREFIX}${field}`, 1);
   if (change.reason) count(`${REASON_PREFIX}${change.reason}`, 1);
   if (change.trust) {
-    const part = `${change.trust.draftType}:${change.trust.stepId}`;
+    const part = trustPart(change.trust.draftType, change.trust.stepId);
     count(`${TRUST_DECISIONS_PREFIX}${part}`, 1);
     count(`${TRUST_HUMAN_PREFIX}${part}`, change.trust.neededHuman ? 1 : 0);
     count(`${TRUST_DISMISSED_PREFIX}${part}`, change.trust.dismissed ? 1 : 0);
