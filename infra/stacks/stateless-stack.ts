@@ -174,7 +174,11 @@ export class StatelessStack extends Stack {
       triggersOf(specs, 'http'),
       triggersOf(specs, 'http-default'),
     );
-    this.eventRules({ configured: props.eventBus, default: defaultBus }, triggersOf(specs, 'event'));
+    this.eventRules(
+      { configured: props.eventBus, default: defaultBus },
+      triggersOf(specs, 'event'),
+      configurationSet.configurationSetName,
+    );
     this.schedules(triggersOf(specs, 'schedule'));
     this.streamSubscriptions = triggersOf(specs, 'stream').map((trigger) => {
       const subscription = new StreamSubscription(this, `${trigger.name}StreamSubscription`, {
@@ -325,6 +329,7 @@ export class StatelessStack extends Stack {
   private eventRules(
     buses: { configured: IEventBus; default: IEventBus },
     eventRules: Triggered<'event'>[],
+    configurationSetName: string,
   ): void {
     for (const rule of eventRules) {
       const dlq = new DeadLetterQueue(this, `${rule.ruleName}TargetDlq`, {
@@ -334,7 +339,7 @@ export class StatelessStack extends Stack {
       const eventRule = new Rule(this, `${rule.ruleName}Rule`, {
         description: `${rule.fn.name}: ${rule.fn.description}`,
         eventBus,
-        eventPattern: toCdkPattern(rule.pattern),
+        eventPattern: toCdkPattern(rule.pattern, configurationSetName),
         targets: [
           new LambdaFunction(this.fn(rule.fn.name), { deadLetterQueue: dlq.queue, ...EVENT_TARGET_RETRY }),
         ],
@@ -385,10 +390,24 @@ function triggersOf<K extends Trigger['kind']>(specs: readonly FunctionSpec[], k
   );
 }
 
-/** The manifest's pattern in CDK's spelling; it renders back to exactly the manifest object. */
-function toCdkPattern(pattern: EventPattern): CdkEventPattern {
-  return { source: [...pattern.source], detailType: [...pattern['detail-type']] };
+/**
+ * The manifest's pattern in CDK's spelling; it renders back to exactly the manifest object, but for SES's events.
+ * Every configuration set of the account (every stage's, and any other sender's) publishes to the one default bus:
+ * an `aws.ses` rule takes only the events of this stage's set, which SES names in the mail's tags.
+ */
+function toCdkPattern(pattern: EventPattern, configurationSetName: string): CdkEventPattern {
+  return {
+    source: [...pattern.source],
+    detailType: [...pattern['detail-type']],
+    ...(pattern.source.includes(SES_SOURCE) && {
+      detail: { mail: { tags: { [SES_CONFIGURATION_SET_TAG]: [configurationSetName] } } },
+    }),
+  };
 }
+
+const SES_SOURCE = 'aws.ses';
+/** The tag SES puts on every event of a send through a configuration set: the set's name. */
+const SES_CONFIGURATION_SET_TAG = 'ses:configuration-set';
 
 /** One JSON object per request (HTTP API context variables). */
 const ACCESS_LOG_FIELDS = {

@@ -368,7 +368,12 @@ describe('event rules and schedules', () => {
       expect(others).toEqual([]);
       const props = resource(ruleId!).Properties;
 
-      expect(props.EventPattern).toEqual(rule.pattern);
+      // SES's rule also names this stage's configuration set (its own test below).
+      expect(props.EventPattern).toEqual(
+        rule.pattern.source.includes('aws.ses')
+          ? { ...rule.pattern, detail: expect.any(Object) }
+          : rule.pattern,
+      );
       expect(s.deref(props.EventBusName)).toEqual(
         rule.bus === 'default' ? 'default' : { Ref: statefulId('AWS::Events::EventBus') },
       );
@@ -454,6 +459,26 @@ describe('SES delivery events (spec 2.5) and rules on the default bus', () => {
     expect([...SES_DELIVERY_EVENTS].sort()).toEqual(
       ['bounce', 'complaint', 'delivery', 'reject', 'renderingFailure'].sort(),
     );
+  });
+
+  it("takes only this stage's configuration set's events, and every outcome the set publishes", () => {
+    const configurationSetId = Object.keys(template.findResources('AWS::SES::ConfigurationSet'))[0];
+    const rules = template.findResources('AWS::Events::Rule', {
+      Properties: { EventPattern: { source: ['aws.ses'] } },
+    });
+    expect(Object.values(rules).map((rule) => rule.Properties.EventPattern)).toEqual([
+      {
+        source: ['aws.ses'],
+        'detail-type': [
+          'Email Delivered',
+          'Email Bounced',
+          'Email Complaint Received',
+          'Email Rejected',
+          'Email Rendering Failed',
+        ],
+        detail: { mail: { tags: { 'ses:configuration-set': [{ Ref: configurationSetId }] } } },
+      },
+    ]);
   });
 
   it("puts a rule with bus: 'default' on the default bus, with the same retries and dead-letter queue", () => {
