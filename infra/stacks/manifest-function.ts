@@ -48,6 +48,16 @@ export const TABLE_WRITE_ACTIONS = [
 ] as const;
 export const TABLE_DESCRIBE_ACTIONS = ['dynamodb:DescribeTable'] as const;
 export const PARTIQL_ACTIONS = ['dynamodb:PartiQLSelect'] as const;
+/**
+ * On the table's customer-managed key, as the function's table access needs it: reading decrypts, writing also
+ * encrypts (DynamoDB calls KMS as the caller when its cached table key expires). `describe` needs none.
+ */
+export const TABLE_KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'] as const;
+export const TABLE_KEY_WRITE_ACTIONS = [
+  ...TABLE_KEY_READ_ACTIONS,
+  'kms:Encrypt',
+  'kms:GenerateDataKey',
+] as const;
 /** The per-workspace limit's one write, on the rate records only (limitWorkspaces). */
 export const RATE_ACTIONS = ['dynamodb:UpdateItem'] as const;
 
@@ -204,6 +214,11 @@ export class ManifestFunction extends Construct {
           access.table === 'read' ? [...TABLE_READ_ACTIONS] : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS],
           [tableArn, ...TABLE.indexes.map((index) => indexArn(index.name))],
         );
+      if (access.table !== 'describe')
+        this.allowTableKey(
+          resources.table,
+          access.table === 'read' ? TABLE_KEY_READ_ACTIONS : TABLE_KEY_WRITE_ACTIONS,
+        );
       if (access.partiql?.length) {
         this.allow([...PARTIQL_ACTIONS], access.partiql.map(indexArn));
         // A SELECT without the partition key in its WHERE clause is a scan, whatever resource it names.
@@ -261,9 +276,15 @@ export class ManifestFunction extends Construct {
         },
       }),
     );
+    this.allowTableKey(table, TABLE_KEY_WRITE_ACTIONS);
     this.function.addEnvironment('TABLE_NAME', table.tableName);
     this.function.addEnvironment('WORKSPACE_RATE_LIMIT', String(rate.limit));
     this.function.addEnvironment('WORKSPACE_RATE_WINDOW_SECONDS', String(rate.windowSeconds));
+  }
+
+  /** The table key's actions, on that key only; a statement per grant, so each reads as what it is for. */
+  allowTableKey(table: ITable, actions: readonly string[]): void {
+    if (table.encryptionKey) this.allow([...actions], [table.encryptionKey.keyArn]);
   }
 
   private allow(actions: string[], resources: string[]): void {

@@ -1,6 +1,14 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { CfnEventBusPolicy, EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { TABLE } from '../table-definition.js';
@@ -17,6 +25,8 @@ export interface StatefulStackProps extends StackProps {
  */
 export class StatefulStack extends Stack {
   readonly table: Table;
+  /** The table's own key: every use of it (each function's reads and writes) is in CloudTrail. */
+  readonly tableKey: Key;
   /** The table's stream, which the outbox publisher reads (docs/outbox.md). */
   readonly tableStreamArn: string;
   readonly eventBus: IEventBus;
@@ -28,7 +38,17 @@ export class StatefulStack extends Stack {
     const { config } = props;
     const removalPolicy = config.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
+    // A customer-managed key rather than DynamoDB's AWS-owned one: its use is logged per principal, and access
+    // to the email content can be cut off by its key policy alone. Kept whatever the stage: a table or backup
+    // restored later needs it.
+    this.tableKey = new Key(this, 'TableKey', {
+      description: 'For review: encrypts the table (items, indexes, stream, backups)',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     this.table = new Table(this, 'Table', {
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.tableKey,
       partitionKey: { name: TABLE.partitionKey, type: AttributeType.STRING },
       sortKey: { name: TABLE.sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
@@ -98,6 +118,7 @@ export class StatefulStack extends Stack {
     });
 
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'TableKeyArn', { value: this.tableKey.keyArn });
     new CfnOutput(this, 'TableStreamArn', { value: this.tableStreamArn });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'WebhookSecretArn', { value: this.webhookSecret.secretArn });

@@ -185,6 +185,7 @@ export class StatelessStack extends Stack {
         consumer: this.manifestFunction(trigger.fn.name),
         trigger,
         streamArn: props.tableStreamArn,
+        table: props.table,
       });
       this.alarms.push(...subscription.alarms);
       return subscription;

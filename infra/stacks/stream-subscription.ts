@@ -1,12 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type EventSourceMapping, FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import type { Trigger } from '../manifest.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
-import type { ManifestFunction } from './manifest-function.js';
+import { type ManifestFunction, TABLE_KEY_READ_ACTIONS } from './manifest-function.js';
 
 export type StreamTrigger = Extract<Trigger, { kind: 'stream' }>;
 
@@ -32,6 +33,8 @@ export interface StreamSubscriptionProps {
   readonly trigger: StreamTrigger;
   /** The stream's ARN (a cross-stack reference to the stateful stack's table). */
   readonly streamArn: string;
+  /** The table whose stream it is: its key decrypts the stream. */
+  readonly table: ITable;
 }
 
 /**
@@ -63,6 +66,8 @@ export class StreamSubscription extends Construct {
     consumer.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: [...STREAM_READ_ACTIONS], resources: [streamArn] }),
     );
+    // The stream is encrypted with the table's key.
+    consumer.allowTableKey(props.table, TABLE_KEY_READ_ACTIONS);
     this.mapping = consumer.function.addEventSourceMapping(`${trigger.name}Stream`, {
       eventSourceArn: streamArn,
       // Everything still in the stream when the mapping is first created: records written between the
