@@ -4,6 +4,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  API_FUNCTION_TIMEOUT_SECONDS,
   BURST_CONCURRENCY,
   EVENT_PATTERNS,
   eventRules,
@@ -32,6 +33,7 @@ import {
 } from '../../infra/stacks/stateless-stack.js';
 import { ITERATOR_AGE_ALARM } from '../../infra/stacks/stream-subscription.js';
 import { TABLE } from '../../infra/table-definition.js';
+import { BULK_START_WITHIN_MS } from '../../shared/use-cases/bulk.js';
 import { logicalId, type Synthesized, synth } from './synth.js';
 
 const CONTEXT = {
@@ -230,6 +232,22 @@ describe('concurrency caps (the manifest `concurrency`): reserved concurrency', 
 });
 
 describe('HTTP API: one route per manifest http trigger', () => {
+  it("gives every function behind a route a timeout under API Gateway's 30 s, approve's and bulk's 29 s", () => {
+    const routed = new Set(httpRoutes.map((route) => route.fn.name));
+    const timeouts = Object.fromEntries(
+      [...routed].map((name) => [name, resource(functionId(name)).Properties.Timeout as number]),
+    );
+    for (const [name, timeout] of Object.entries(timeouts)) expect(timeout, name).toBeLessThan(30);
+    expect(timeouts['approve-review-item']).toBe(API_FUNCTION_TIMEOUT_SECONDS);
+    expect(timeouts['decide-review-items']).toBe(API_FUNCTION_TIMEOUT_SECONDS);
+    expect(API_FUNCTION_TIMEOUT_SECONDS).toBe(29);
+    // The last approval bulk starts fits before it: SES connect 3 s + request 10 s + throttle backoffs 3 s, and
+    // a second for the item's writes.
+    expect(BULK_START_WITHIN_MS + 3_000 + 10_000 + 3_000 + 1_000).toBeLessThan(
+      API_FUNCTION_TIMEOUT_SECONDS * 1000,
+    );
+  });
+
   const authorizerId = () => Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0];
   const defaultRouteFunctions = functions.filter((fn) => fn.triggers.some((t) => t.kind === 'http-default'));
 
