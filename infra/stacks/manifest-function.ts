@@ -9,13 +9,14 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FUNCTION_DIMENSION, METRIC, METRICS_NAMESPACE } from '../../shared/metric-names.js';
 import { RATE_ATTRIBUTES, RATE_PARTITION_PATTERN } from '../../shared/store/entities/workspace-rate.js';
 import { type Access, entryOf, type FunctionSpec, OWN_EVENT_SOURCE, type Trigger } from '../manifest.js';
 import { TABLE } from '../table-definition.js';
 import { BUNDLING, PROJECT_ROOT } from './bundling.js';
-import { DeadLetterQueue } from './dead-letter-queue.js';
+import { DeadLetterQueue, deadLetterQueueNames, isAsync } from './dead-letter-queue.js';
 import type { LogLevel } from './deploy-config.js';
 
 export const DEFAULT_TIMEOUT_SECONDS = 10;
@@ -71,6 +72,8 @@ export interface FunctionResources {
   readonly sesConfigurationSetArn: string;
   readonly webhookSecret: ISecret;
   readonly cursorKeys: ISecret;
+  /** The dead-letter queues of the stateful stack, by name (dead-letter-queue.ts, deadLetterQueueNames). */
+  readonly deadLetterQueues: ReadonlyMap<string, IQueue>;
 }
 
 export interface ManifestFunctionProps {
@@ -123,6 +126,7 @@ export class ManifestFunction extends Construct {
             `${spec.name} failed an event after Lambda's retries or the event waited past its maximum age` +
             `${eventFed ? ', or the function rejected an invalid event itself (reason and issues in the message)' : ''}; ` +
             'the event is in this queue.',
+          queue: deadLetterQueueOf(props.resources, deadLetterQueueNames.onFailure(spec)),
         })
       : undefined;
 
@@ -355,5 +359,9 @@ function checkConcurrency(spec: FunctionSpec): void {
     );
 }
 
-/** EventBridge invokes rule and schedule targets asynchronously; API Gateway and stream mappings synchronously. */
-export const isAsync = (kind: Trigger['kind']): boolean => kind === 'event' || kind === 'schedule';
+/** The stateful stack's dead-letter queue of that name; every one the functions need is there. */
+export function deadLetterQueueOf(resources: FunctionResources, name: string): IQueue {
+  const queue = resources.deadLetterQueues.get(name);
+  if (!queue) throw new Error(`No dead-letter queue ${name} in the stateful stack`);
+  return queue;
+}

@@ -11,16 +11,20 @@ import { CfnEventBusPolicy, EventBus, type IEventBus } from 'aws-cdk-lib/aws-eve
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { type FunctionSpec, functions as manifestFunctions } from '../manifest.js';
 import { TABLE } from '../table-definition.js';
+import { DeadLetterQueues } from './dead-letter-queue.js';
 import { type DeployConfig, INPUT_SOURCES, type InputSource } from './deploy-config.js';
 
 export interface StatefulStackProps extends StackProps {
   readonly config: DeployConfig;
+  /** The functions whose dead-letter queues this stack holds; the manifest's by default. */
+  readonly functions?: readonly FunctionSpec[];
 }
 
 /**
  * What outlives a deploy: the table (built from `TABLE`, the definition DynamoDB Local uses too) with its
- * stream, the event bus, and the webhook signing secret (its real value is set by hand, so it must survive the
+ * stream and key, the event bus, the dead-letter queues (with the messages they hold), and the webhook signing secret (its real value is set by hand, so it must survive the
  * stateless stack being replaced).
  */
 export class StatefulStack extends Stack {
@@ -32,6 +36,8 @@ export class StatefulStack extends Stack {
   readonly eventBus: IEventBus;
   readonly webhookSecret: Secret;
   readonly cursorKeys: Secret;
+  /** Every dead-letter queue, by name: what they hold survives the stateless stack being replaced. */
+  readonly deadLetterQueues: DeadLetterQueues;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, { terminationProtection: props.config.deletionProtection, ...props });
@@ -115,6 +121,12 @@ export class StatefulStack extends Stack {
       reason:
         'A rotation keeps the old key accepted for a while (previous), which a rotation Lambda would have to ' +
         'know; it is a put of a new value, documented in docs/deploy.md.',
+    });
+
+    this.deadLetterQueues = new DeadLetterQueues(this, 'DeadLetterQueues', {
+      functions: props.functions ?? manifestFunctions,
+      stage: config.stage,
+      eventBusName: this.eventBus.eventBusName,
     });
 
     new CfnOutput(this, 'TableName', { value: this.table.tableName });

@@ -4,6 +4,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type EventSourceMapping, FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Trigger } from '../manifest.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
@@ -33,6 +34,8 @@ export interface StreamSubscriptionProps {
   readonly trigger: StreamTrigger;
   /** The stream's ARN (a cross-stack reference to the stateful stack's table). */
   readonly streamArn: string;
+  /** Its on-failure queue, from the stateful stack. */
+  readonly deadLetterQueue: IQueue;
   /** The table whose stream it is: its key decrypts the stream. */
   readonly table: ITable;
 }
@@ -60,6 +63,7 @@ export class StreamSubscription extends Construct {
         `${name} gave up on a batch of ${trigger.name} stream records after ${trigger.retryAttempts} retries: ` +
         'their events were not published. The message names the shard and sequence numbers; redrive them ' +
         '(docs/outbox.md).',
+      queue: props.deadLetterQueue,
     });
 
     // Lambda checks the role's stream access when the mapping is created: the mapping depends on the role.
