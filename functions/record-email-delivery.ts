@@ -1,4 +1,7 @@
-/** EventBridge `aws.ses` / `Email Delivered`, `Email Bounced`, `Email Complaint Received` → the sent item's delivery. */
+/**
+ * EventBridge `aws.ses` / `Email Delivered`, `Email Bounced`, `Email Complaint Received`, `Email Rejected`,
+ * `Email Rendering Failed` → the sent item's delivery.
+ */
 
 import { eventFunction } from '../shared/events/event-function.js';
 import { sesDeliveryEventSchema } from '../shared/events/in-schemas.js';

@@ -111,6 +111,13 @@ export const BURST_CONCURRENCY = 4;
 export const SCHEDULE_CONCURRENCY = 1;
 
 /** Source and detail-type of events the system itself publishes (spec 5). */
+/**
+ * The timeout of a function that sends email on an HTTP route (approve, bulk): under API Gateway's own 30 s
+ * integration limit, so the function answers (or is stopped) before the gateway's 504 can come while a send goes on.
+ * The SES call's own budget (shared/aws-clients.ts) and bulk's start window (shared/use-cases/bulk.ts) fit in it.
+ */
+export const API_FUNCTION_TIMEOUT_SECONDS = 29;
+
 export const OWN_EVENT_SOURCE = 'for-review';
 
 /** Stream records that carry events out: new history entries and outbox records (shared/events/outbox.ts). */
@@ -226,7 +233,7 @@ export const functions: FunctionSpec[] = [
     description: 'Approves a pending item: claims it, sends the email once through SES',
     triggers: [http(routes.approveReviewItemRoute)],
     access: { table: 'readwrite', publishEvents: true, sendEmail: true },
-    timeoutSeconds: 30,
+    timeoutSeconds: API_FUNCTION_TIMEOUT_SECONDS,
   },
   {
     name: 'dismiss-review-item',
@@ -245,7 +252,7 @@ export const functions: FunctionSpec[] = [
     description: 'Approves or dismisses up to 25 items, each decided as if alone',
     triggers: [http(routes.decideReviewItemsRoute)],
     access: { table: 'readwrite', publishEvents: true, sendEmail: true },
-    timeoutSeconds: 30,
+    timeoutSeconds: API_FUNCTION_TIMEOUT_SECONDS,
   },
   {
     name: 'receive-email-webhook',

@@ -93,7 +93,7 @@ const DELIVERY_METRICS: Readonly<Record<string, MetricName>> = {
   complained: METRIC.DeliveryComplained,
 };
 
-/** `detail.delivery.status` (spec 3, Delivery): delivered, bounced, complained; anything else failed. */
+/** `detail.delivery.status` (spec 3, Delivery): delivered, bounced, complained; anything else (rejected, rendering_failed) failed. */
 function byDeliveryStatus(detail: Detail): MetricName {
   const delivery = detail.delivery;
   const status = typeof delivery === 'object' && delivery !== null ? (delivery as Detail).status : undefined;

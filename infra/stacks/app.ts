@@ -31,7 +31,9 @@ export function buildApp(props: AppProps = {}, options: BuildOptions = {}): ForR
   const stateful = new StatefulStack(app, `${prefix}-Stateful`, {
     env,
     config,
-    description: 'For review: DynamoDB table and its stream, event bus, webhook secret, cursor keys',
+    description:
+      'For review: DynamoDB table with its stream and key, event bus, dead-letter queues, webhook secret, cursor keys',
+    ...(options.functions && { functions: options.functions }),
   });
   const stateless = new StatelessStack(app, `${prefix}-Stateless`, {
     env,
@@ -41,6 +43,7 @@ export function buildApp(props: AppProps = {}, options: BuildOptions = {}): ForR
     eventBus: stateful.eventBus,
     webhookSecret: stateful.webhookSecret,
     cursorKeys: stateful.cursorKeys,
+    deadLetterQueues: stateful.deadLetterQueues.queues,
     description: 'For review: functions, HTTP API, event rules, schedules, stream mappings, alarms',
     ...(options.functions && { functions: options.functions }),
   });

@@ -9,13 +9,14 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FUNCTION_DIMENSION, METRIC, METRICS_NAMESPACE } from '../../shared/metric-names.js';
 import { RATE_ATTRIBUTES, RATE_PARTITION_PATTERN } from '../../shared/store/entities/workspace-rate.js';
 import { type Access, entryOf, type FunctionSpec, OWN_EVENT_SOURCE, type Trigger } from '../manifest.js';
 import { TABLE } from '../table-definition.js';
 import { BUNDLING, PROJECT_ROOT } from './bundling.js';
-import { DeadLetterQueue } from './dead-letter-queue.js';
+import { DeadLetterQueue, deadLetterQueueNames, isAsync } from './dead-letter-queue.js';
 import type { LogLevel } from './deploy-config.js';
 
 export const DEFAULT_TIMEOUT_SECONDS = 10;
@@ -48,6 +49,16 @@ export const TABLE_WRITE_ACTIONS = [
 ] as const;
 export const TABLE_DESCRIBE_ACTIONS = ['dynamodb:DescribeTable'] as const;
 export const PARTIQL_ACTIONS = ['dynamodb:PartiQLSelect'] as const;
+/**
+ * On the table's customer-managed key, as the function's table access needs it: reading decrypts, writing also
+ * encrypts (DynamoDB calls KMS as the caller when its cached table key expires). `describe` needs none.
+ */
+export const TABLE_KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'] as const;
+export const TABLE_KEY_WRITE_ACTIONS = [
+  ...TABLE_KEY_READ_ACTIONS,
+  'kms:Encrypt',
+  'kms:GenerateDataKey',
+] as const;
 /** The per-workspace limit's one write, on the rate records only (limitWorkspaces). */
 export const RATE_ACTIONS = ['dynamodb:UpdateItem'] as const;
 
@@ -61,6 +72,8 @@ export interface FunctionResources {
   readonly sesConfigurationSetArn: string;
   readonly webhookSecret: ISecret;
   readonly cursorKeys: ISecret;
+  /** The dead-letter queues of the stateful stack, by name (dead-letter-queue.ts, deadLetterQueueNames). */
+  readonly deadLetterQueues: ReadonlyMap<string, IQueue>;
 }
 
 export interface ManifestFunctionProps {
@@ -113,6 +126,7 @@ export class ManifestFunction extends Construct {
             `${spec.name} failed an event after Lambda's retries or the event waited past its maximum age` +
             `${eventFed ? ', or the function rejected an invalid event itself (reason and issues in the message)' : ''}; ` +
             'the event is in this queue.',
+          queue: deadLetterQueueOf(props.resources, deadLetterQueueNames.onFailure(spec)),
         })
       : undefined;
 
@@ -204,6 +218,11 @@ export class ManifestFunction extends Construct {
           access.table === 'read' ? [...TABLE_READ_ACTIONS] : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS],
           [tableArn, ...TABLE.indexes.map((index) => indexArn(index.name))],
         );
+      if (access.table !== 'describe')
+        this.allowTableKey(
+          resources.table,
+          access.table === 'read' ? TABLE_KEY_READ_ACTIONS : TABLE_KEY_WRITE_ACTIONS,
+        );
       if (access.partiql?.length) {
         this.allow([...PARTIQL_ACTIONS], access.partiql.map(indexArn));
         // A SELECT without the partition key in its WHERE clause is a scan, whatever resource it names.
@@ -261,9 +280,15 @@ export class ManifestFunction extends Construct {
         },
       }),
     );
+    this.allowTableKey(table, TABLE_KEY_WRITE_ACTIONS);
     this.function.addEnvironment('TABLE_NAME', table.tableName);
     this.function.addEnvironment('WORKSPACE_RATE_LIMIT', String(rate.limit));
     this.function.addEnvironment('WORKSPACE_RATE_WINDOW_SECONDS', String(rate.windowSeconds));
+  }
+
+  /** The table key's actions, on that key only; a statement per grant, so each reads as what it is for. */
+  allowTableKey(table: ITable, actions: readonly string[]): void {
+    if (table.encryptionKey) this.allow([...actions], [table.encryptionKey.keyArn]);
   }
 
   private allow(actions: string[], resources: string[]): void {
@@ -334,5 +359,9 @@ function checkConcurrency(spec: FunctionSpec): void {
     );
 }
 
-/** EventBridge invokes rule and schedule targets asynchronously; API Gateway and stream mappings synchronously. */
-export const isAsync = (kind: Trigger['kind']): boolean => kind === 'event' || kind === 'schedule';
+/** The stateful stack's dead-letter queue of that name; every one the functions need is there. */
+export function deadLetterQueueOf(resources: FunctionResources, name: string): IQueue {
+  const queue = resources.deadLetterQueues.get(name);
+  if (!queue) throw new Error(`No dead-letter queue ${name} in the stateful stack`);
+  return queue;
+}

@@ -1,34 +1,60 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { CfnEventBusPolicy, EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { type FunctionSpec, functions as manifestFunctions } from '../manifest.js';
 import { TABLE } from '../table-definition.js';
+import { DeadLetterQueues } from './dead-letter-queue.js';
 import { type DeployConfig, INPUT_SOURCES, type InputSource } from './deploy-config.js';
 
 export interface StatefulStackProps extends StackProps {
   readonly config: DeployConfig;
+  /** The functions whose dead-letter queues this stack holds; the manifest's by default. */
+  readonly functions?: readonly FunctionSpec[];
 }
 
 /**
  * What outlives a deploy: the table (built from `TABLE`, the definition DynamoDB Local uses too) with its
- * stream, the event bus, and the webhook signing secret (its real value is set by hand, so it must survive the
+ * stream and key, the event bus, the dead-letter queues (with the messages they hold), and the webhook signing secret (its real value is set by hand, so it must survive the
  * stateless stack being replaced).
  */
 export class StatefulStack extends Stack {
   readonly table: Table;
+  /** The table's own key: every use of it (each function's reads and writes) is in CloudTrail. */
+  readonly tableKey: Key;
   /** The table's stream, which the outbox publisher reads (docs/outbox.md). */
   readonly tableStreamArn: string;
   readonly eventBus: IEventBus;
   readonly webhookSecret: Secret;
   readonly cursorKeys: Secret;
+  /** Every dead-letter queue, by name: what they hold survives the stateless stack being replaced. */
+  readonly deadLetterQueues: DeadLetterQueues;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, { terminationProtection: props.config.deletionProtection, ...props });
     const { config } = props;
     const removalPolicy = config.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
+    // A customer-managed key rather than DynamoDB's AWS-owned one: its use is logged per principal, and access
+    // to the email content can be cut off by its key policy alone. Kept whatever the stage: a table or backup
+    // restored later needs it.
+    this.tableKey = new Key(this, 'TableKey', {
+      description: 'For review: encrypts the table (items, indexes, stream, backups)',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     this.table = new Table(this, 'Table', {
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.tableKey,
       partitionKey: { name: TABLE.partitionKey, type: AttributeType.STRING },
       sortKey: { name: TABLE.sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
@@ -97,7 +123,14 @@ export class StatefulStack extends Stack {
         'know; it is a put of a new value, documented in docs/deploy.md.',
     });
 
+    this.deadLetterQueues = new DeadLetterQueues(this, 'DeadLetterQueues', {
+      functions: props.functions ?? manifestFunctions,
+      stage: config.stage,
+      eventBusName: this.eventBus.eventBusName,
+    });
+
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'TableKeyArn', { value: this.tableKey.keyArn });
     new CfnOutput(this, 'TableStreamArn', { value: this.tableStreamArn });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'WebhookSecretArn', { value: this.webhookSecret.secretArn });

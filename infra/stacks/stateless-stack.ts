@@ -29,6 +29,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ConfigurationSet, EmailSendingEvent, EventDestination } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import { type IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
   type EventPattern,
@@ -37,10 +38,15 @@ import {
   type Trigger,
 } from '../manifest.js';
 import { ruleDeliveryAlarm, SystemAlarms } from './alarms.js';
-import { DeadLetterQueue } from './dead-letter-queue.js';
+import { DeadLetterQueue, deadLetterQueueNames, eventRuleName } from './dead-letter-queue.js';
 import type { DeployConfig } from './deploy-config.js';
 import { EventSchemaRegistry } from './event-schemas.js';
-import { type FunctionResources, ManifestFunction, SERVICE_NAME } from './manifest-function.js';
+import {
+  deadLetterQueueOf,
+  type FunctionResources,
+  ManifestFunction,
+  SERVICE_NAME,
+} from './manifest-function.js';
 import { StreamSubscription } from './stream-subscription.js';
 
 export interface StatelessStackProps extends StackProps {
@@ -51,6 +57,8 @@ export interface StatelessStackProps extends StackProps {
   readonly eventBus: IEventBus;
   readonly webhookSecret: ISecret;
   readonly cursorKeys: ISecret;
+  /** The dead-letter queues, by name (dead-letter-queue.ts): in the stateful stack, so they outlive this one. */
+  readonly deadLetterQueues: ReadonlyMap<string, IQueue>;
   /** The functions to build; the manifest's by default (tests add entries the manifest does not have yet). */
   readonly functions?: readonly FunctionSpec[];
 }
@@ -150,6 +158,7 @@ export class StatelessStack extends Stack {
       }),
       webhookSecret: props.webhookSecret,
       cursorKeys: props.cursorKeys,
+      deadLetterQueues: props.deadLetterQueues,
     };
 
     this.functions = new Map(
@@ -174,13 +183,21 @@ export class StatelessStack extends Stack {
       triggersOf(specs, 'http'),
       triggersOf(specs, 'http-default'),
     );
-    this.eventRules({ configured: props.eventBus, default: defaultBus }, triggersOf(specs, 'event'));
-    this.schedules(triggersOf(specs, 'schedule'));
+    this.eventRules(
+      { configured: props.eventBus, default: defaultBus },
+      triggersOf(specs, 'event'),
+      configurationSet.configurationSetName,
+      config.stage,
+      resources,
+    );
+    this.schedules(triggersOf(specs, 'schedule'), config.stage, resources);
     this.streamSubscriptions = triggersOf(specs, 'stream').map((trigger) => {
       const subscription = new StreamSubscription(this, `${trigger.name}StreamSubscription`, {
         consumer: this.manifestFunction(trigger.fn.name),
         trigger,
         streamArn: props.tableStreamArn,
+        table: props.table,
+        deadLetterQueue: deadLetterQueueOf(resources, deadLetterQueueNames.stream(trigger.name)),
       });
       this.alarms.push(...subscription.alarms);
       return subscription;
@@ -325,18 +342,27 @@ export class StatelessStack extends Stack {
   private eventRules(
     buses: { configured: IEventBus; default: IEventBus },
     eventRules: Triggered<'event'>[],
+    configurationSetName: string,
+    stage: string,
+    resources: FunctionResources,
   ): void {
     for (const rule of eventRules) {
       const dlq = new DeadLetterQueue(this, `${rule.ruleName}TargetDlq`, {
         purpose: `EventBridge could not deliver a ${rule.pattern['detail-type'].join('/')} event to ${rule.fn.name}.`,
+        queue: deadLetterQueueOf(resources, deadLetterQueueNames.target(rule.ruleName)),
       });
       const eventBus = rule.bus === 'default' ? buses.default : buses.configured;
       const eventRule = new Rule(this, `${rule.ruleName}Rule`, {
+        // Named, so the stateful stack's queue policy can name it as the one source it accepts.
+        ruleName: eventRuleName(stage, rule.ruleName),
         description: `${rule.fn.name}: ${rule.fn.description}`,
         eventBus,
-        eventPattern: toCdkPattern(rule.pattern),
+        eventPattern: toCdkPattern(rule.pattern, configurationSetName),
         targets: [
-          new LambdaFunction(this.fn(rule.fn.name), { deadLetterQueue: dlq.queue, ...EVENT_TARGET_RETRY }),
+          new LambdaFunction(this.fn(rule.fn.name), {
+            deadLetterQueue: policyOwnedElsewhere(dlq),
+            ...EVENT_TARGET_RETRY,
+          }),
         ],
       });
       this.alarms.push(
@@ -350,19 +376,21 @@ export class StatelessStack extends Stack {
     }
   }
 
-  private schedules(schedules: Triggered<'schedule'>[]): void {
+  private schedules(schedules: Triggered<'schedule'>[], stage: string, resources: FunctionResources): void {
     for (const schedule of schedules) {
       const dlq = new DeadLetterQueue(this, `${schedule.ruleName}TargetDlq`, {
         purpose: `EventBridge could not start the scheduled ${schedule.fn.name} run.`,
+        queue: deadLetterQueueOf(resources, deadLetterQueueNames.target(schedule.ruleName)),
       });
       // Rate rules live on the default bus (EventBridge allows schedules nowhere else). A run that cannot
       // start within one interval is moot: the next one does the same work.
       const scheduleRule = new Rule(this, `${schedule.ruleName}Schedule`, {
+        ruleName: eventRuleName(stage, schedule.ruleName),
         description: `${schedule.fn.name} every ${schedule.everyMinutes} min`,
         schedule: Schedule.rate(Duration.minutes(schedule.everyMinutes)),
         targets: [
           new LambdaFunction(this.fn(schedule.fn.name), {
-            deadLetterQueue: dlq.queue,
+            deadLetterQueue: policyOwnedElsewhere(dlq),
             retryAttempts: 2,
             maxEventAge: Duration.minutes(Math.max(1, schedule.everyMinutes)),
           }),
@@ -376,6 +404,15 @@ export class StatelessStack extends Stack {
   }
 }
 
+/**
+ * A rule's dead-letter queue as its target sees it: imported by ARN, so CDK leaves its policy alone. The stateful
+ * stack writes that policy (naming the rule by its physical name); a policy written from here would make each stack
+ * depend on the other.
+ */
+function policyOwnedElsewhere(dlq: DeadLetterQueue): IQueue {
+  return Queue.fromQueueArn(dlq, 'AsTarget', dlq.queue.queueArn);
+}
+
 /** One trigger of a kind with the function it triggers (like the manifest's httpRoutes, eventRules, ...). */
 type Triggered<K extends Trigger['kind']> = Extract<Trigger, { kind: K }> & { fn: FunctionSpec };
 
@@ -385,10 +422,24 @@ function triggersOf<K extends Trigger['kind']>(specs: readonly FunctionSpec[], k
   );
 }
 
-/** The manifest's pattern in CDK's spelling; it renders back to exactly the manifest object. */
-function toCdkPattern(pattern: EventPattern): CdkEventPattern {
-  return { source: [...pattern.source], detailType: [...pattern['detail-type']] };
+/**
+ * The manifest's pattern in CDK's spelling; it renders back to exactly the manifest object, but for SES's events.
+ * Every configuration set of the account (every stage's, and any other sender's) publishes to the one default bus:
+ * an `aws.ses` rule takes only the events of this stage's set, which SES names in the mail's tags.
+ */
+function toCdkPattern(pattern: EventPattern, configurationSetName: string): CdkEventPattern {
+  return {
+    source: [...pattern.source],
+    detailType: [...pattern['detail-type']],
+    ...(pattern.source.includes(SES_SOURCE) && {
+      detail: { mail: { tags: { [SES_CONFIGURATION_SET_TAG]: [configurationSetName] } } },
+    }),
+  };
 }
+
+const SES_SOURCE = 'aws.ses';
+/** The tag SES puts on every event of a send through a configuration set: the set's name. */
+const SES_CONFIGURATION_SET_TAG = 'ses:configuration-set';
 
 /** One JSON object per request (HTTP API context variables). */
 const ACCESS_LOG_FIELDS = {

@@ -1,12 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type EventSourceMapping, FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Trigger } from '../manifest.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
-import type { ManifestFunction } from './manifest-function.js';
+import { type ManifestFunction, TABLE_KEY_READ_ACTIONS } from './manifest-function.js';
 
 export type StreamTrigger = Extract<Trigger, { kind: 'stream' }>;
 
@@ -32,6 +34,10 @@ export interface StreamSubscriptionProps {
   readonly trigger: StreamTrigger;
   /** The stream's ARN (a cross-stack reference to the stateful stack's table). */
   readonly streamArn: string;
+  /** Its on-failure queue, from the stateful stack. */
+  readonly deadLetterQueue: IQueue;
+  /** The table whose stream it is: its key decrypts the stream. */
+  readonly table: ITable;
 }
 
 /**
@@ -57,12 +63,15 @@ export class StreamSubscription extends Construct {
         `${name} gave up on a batch of ${trigger.name} stream records after ${trigger.retryAttempts} retries: ` +
         'their events were not published. The message names the shard and sequence numbers; redrive them ' +
         '(docs/outbox.md).',
+      queue: props.deadLetterQueue,
     });
 
     // Lambda checks the role's stream access when the mapping is created: the mapping depends on the role.
     consumer.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: [...STREAM_READ_ACTIONS], resources: [streamArn] }),
     );
+    // The stream is encrypted with the table's key.
+    consumer.allowTableKey(props.table, TABLE_KEY_READ_ACTIONS);
     this.mapping = consumer.function.addEventSourceMapping(`${trigger.name}Stream`, {
       eventSourceArn: streamArn,
       // Everything still in the stream when the mapping is first created: records written between the

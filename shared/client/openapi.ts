@@ -393,7 +393,7 @@ export interface components {
       /** @description For a sent email: what became of it, once SES reports it */
       delivery: {
         /** @enum {string} */
-        status: 'delivered' | 'bounced' | 'complained';
+        status: 'delivered' | 'bounced' | 'complained' | 'rejected' | 'rendering_failed';
         /**
          * Format: date-time
          * @description When SES saw it happen
@@ -491,7 +491,7 @@ export interface components {
       /** @description For a sent email: what became of it, once SES reports it */
       delivery: {
         /** @enum {string} */
-        status: 'delivered' | 'bounced' | 'complained';
+        status: 'delivered' | 'bounced' | 'complained' | 'rejected' | 'rendering_failed';
         /**
          * Format: date-time
          * @description When SES saw it happen
@@ -2256,7 +2256,7 @@ export interface operations {
                 /** @description For a sent email: what became of it, once SES reports it */
                 delivery: {
                   /** @enum {string} */
-                  status: 'delivered' | 'bounced' | 'complained';
+                  status: 'delivered' | 'bounced' | 'complained' | 'rejected' | 'rendering_failed';
                   /**
                    * Format: date-time
                    * @description When SES saw it happen

@@ -168,8 +168,8 @@ export interface SendError {
 
 /** What SES said became of a sent email (spec 3, Delivery). */
 export interface Delivery {
-  status: 'delivered' | 'bounced' | 'complained';
-  /** When SES saw it happen. */
+  status: 'delivered' | 'bounced' | 'complained' | 'rejected' | 'rendering_failed';
+  /** When SES saw it happen (for a reject or rendering failure, when SES accepted the send). */
   at: string;
   /** What SES said: the bounce type, the complaint feedback type, the recipients. */
   detail?: string;

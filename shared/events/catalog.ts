@@ -144,7 +144,7 @@ const OUT: Record<OutDetailType, Described | null> = {
   'Review Item Delivery Updated': {
     detail: itemDeliveryUpdatedSchema,
     description:
-      'SES reported what became of the sent email: delivered, bounced or complained; the latest wins.',
+      'SES reported what became of the sent email: delivered, bounced, complained, rejected or rendering failed; the latest wins.',
   },
   'Record Change Approved': {
     detail: recordChangeApprovedSchema,

@@ -59,8 +59,10 @@ const sesRecipients = () =>
   z._default(z.array(z.looseObject({ emailAddress: upTo(320) })).check(z.maxLength(100)), []);
 export const sesDeliveryEventSchema = z.lazy(() =>
   z.looseObject({
-    eventType: z.enum(['Delivery', 'Bounce', 'Complaint']),
+    eventType: z.enum(['Delivery', 'Bounce', 'Complaint', 'Reject', 'Rendering Failure']),
     mail: z.looseObject({
+      /** When SES accepted the send: the time of a reject or rendering failure, which carry none of their own. */
+      timestamp: z.optional(isoTimeSchema),
       messageId: z.string().check(z.minLength(1), z.maxLength(256)),
       tags: z._default(z.record(upTo(256), z.array(upTo(256)).check(z.maxLength(10))), {}),
     }),
@@ -84,6 +86,10 @@ export const sesDeliveryEventSchema = z.lazy(() =>
         complaintFeedbackType: z.optional(upTo(64)),
         complainedRecipients: sesRecipients(),
       }),
+    ),
+    reject: z.optional(z.looseObject({ reason: z.optional(upTo(256)) })),
+    failure: z.optional(
+      z.looseObject({ errorMessage: z.optional(upTo(1024)), templateName: z.optional(upTo(256)) }),
     ),
   }),
 );

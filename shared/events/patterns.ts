@@ -12,10 +12,19 @@ export interface EventPattern {
 export const EVENT_PATTERNS = {
   draftProposed: { source: ['automations'], 'detail-type': ['Review Draft Proposed'] },
   memberChanged: { source: ['directory'], 'detail-type': ['Workspace Member Changed'] },
-  /** SES's EventBridge destination publishes these to the account's default bus (spec 2.5). */
+  /**
+   * SES's EventBridge destination publishes these to the account's default bus (spec 2.5); in AWS the rule also
+   * matches only this stage's configuration set (infra/stacks/stateless-stack.ts).
+   */
   emailDelivery: {
     source: ['aws.ses'],
-    'detail-type': ['Email Delivered', 'Email Bounced', 'Email Complaint Received'],
+    'detail-type': [
+      'Email Delivered',
+      'Email Bounced',
+      'Email Complaint Received',
+      'Email Rejected',
+      'Email Rendering Failed',
+    ],
   },
   /** The CRM's answers to Record Change Approved commands (spec 2.4). */
   recordChangeAnswers: {

@@ -138,7 +138,7 @@ export const sendErrorSchema = z.object({ code: z.string(), message: z.string(),
 
 export const deliverySchema = z
   .object({
-    status: z.enum(['delivered', 'bounced', 'complained']),
+    status: z.enum(['delivered', 'bounced', 'complained', 'rejected', 'rendering_failed']),
     at: isoTimeSchema.check(z.describe('When SES saw it happen')),
     detail: z.string().optional().describe('What SES said: bounce type, complaint type, recipients'),
   })

@@ -7,7 +7,7 @@
  */
 
 import { DomainError } from '../errors.js';
-import { type Problem, problemFor } from '../http/problem.js';
+import { PROBLEM_TYPE_BASE, type Problem, problemFor } from '../http/problem.js';
 import type { Caller } from '../http/request.js';
 import type { BulkRequest } from '../http/requests.js';
 import { logger } from '../logger.js';
@@ -17,6 +17,13 @@ import type { PresentedItem } from './read-items.js';
 
 /** Items decided at once: a bulk approval is a few SES sends in flight, not 25. */
 const IN_FLIGHT = 5;
+/**
+ * API Gateway answers 504 at 30 s whatever the function is doing, and the function's timeout is 29 s
+ * (infra/manifest.ts). An item is started only within this many ms of the request's start, so the slowest
+ * approval started last (SES's connect and request timeouts, 3 + 10 s, its throttling backoffs, 3 s, and the
+ * item's writes) still ends before both: the answer is never the gateway's 504 while a send goes on.
+ */
+export const BULK_START_WITHIN_MS = 10_000;
 
 export type BulkResult =
   | { id: string; status: number; item: PresentedItem }
@@ -45,13 +52,26 @@ export async function decideItems(
       return { id, status: problem.status, problem };
     }
   };
+  const startBy = deps.clock().getTime() + BULK_START_WITHIN_MS;
   const results: BulkResult[] = new Array(request.items.length);
   let next = 0;
   const worker = async () => {
     for (let index = next++; index < request.items.length; index = next++) {
-      results[index] = await decideOne(request.items[index] as BulkRequest['items'][number]);
+      const entry = request.items[index] as BulkRequest['items'][number];
+      results[index] = deps.clock().getTime() < startBy ? await decideOne(entry) : notStarted(entry.id);
     }
   };
   await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, request.items.length) }, worker));
   return { results };
+}
+
+/** An item the request had no time left to start: untouched, so sending it again decides it. */
+function notStarted(id: string): BulkResult {
+  const problem: Problem = {
+    type: `${PROBLEM_TYPE_BASE}not-started`,
+    title: 'Not started',
+    status: 503,
+    detail: 'The request ran out of time before this item was decided; nothing changed. Send it again.',
+  };
+  return { id, status: problem.status, problem };
 }

@@ -1,5 +1,6 @@
 /**
- * SES says what became of a sent email (spec 2.5, 3 "Delivery"): delivered, bounced, or complained about. The item
+ * SES says what became of a sent email (spec 2.5, 3 "Delivery"): delivered, bounced, complained about, rejected or
+ * failed to render. The item
  * is found by the tags the mailer put on the send (`reviewItemId`, `workspaceId`) and must be the sent item with
  * that SES message id; the report is kept on it as `delivery`, in its history, and published as `Review Item
  * Delivery Updated`. The latest report wins (a complaint after the delivery); an older or repeated one changes
@@ -84,5 +85,18 @@ function deliveryOf(event: SesDeliveryEvent): Delivery | undefined {
       detail: `complaint${complaintFeedbackType ? ` (${complaintFeedbackType})` : ''}: ${recipients(complainedRecipients)}`,
     };
   }
+  // SES gave up on the send after accepting it; neither report has a time of its own.
+  if (event.eventType === 'Reject' && event.reject && event.mail.timestamp)
+    return {
+      status: 'rejected',
+      at: event.mail.timestamp,
+      detail: `rejected${event.reject.reason ? `: ${event.reject.reason}` : ''}`,
+    };
+  if (event.eventType === 'Rendering Failure' && event.failure && event.mail.timestamp)
+    return {
+      status: 'rendering_failed',
+      at: event.mail.timestamp,
+      detail: `rendering failed${event.failure.errorMessage ? `: ${event.failure.errorMessage}` : ''}`,
+    };
   return undefined;
 }

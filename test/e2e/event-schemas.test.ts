@@ -94,6 +94,12 @@ async function sesReports(itemId: string, messageId: string): Promise<void> {
         },
       },
     ],
+    // Timed by the send, so older than the complaint: on the bus, and kept by nothing.
+    ['Email Rejected', { eventType: 'Reject', mail, reject: { reason: 'Bad content' } }],
+    [
+      'Email Rendering Failed',
+      { eventType: 'Rendering Failure', mail, failure: { errorMessage: 'Missing name', templateName: 'T' } },
+    ],
   ] as const;
   for (const [detailType, detail] of reports) {
     const out = await s.eventBridge.send(

@@ -4,6 +4,8 @@ import {
   PARTIQL_ACTIONS,
   RATE_ACTIONS,
   TABLE_DESCRIBE_ACTIONS,
+  TABLE_KEY_READ_ACTIONS,
+  TABLE_KEY_WRITE_ACTIONS,
   TABLE_READ_ACTIONS,
   TABLE_WRITE_ACTIONS,
 } from '../../infra/stacks/manifest-function.js';
@@ -29,6 +31,7 @@ const statefulNamed = (type: string, name: string) =>
   Object.keys(s.statefulTemplate.findResources(type)).find((id) => id.startsWith(name));
 const tableArn = () => ({ 'Fn::GetAtt': [statefulId('AWS::DynamoDB::Table'), 'Arn'] });
 const streamArn = () => ({ 'Fn::GetAtt': [statefulId('AWS::DynamoDB::Table'), 'StreamArn'] });
+const tableKeyArn = () => ({ 'Fn::GetAtt': [statefulId('AWS::KMS::Key'), 'Arn'] });
 const XRAY_ACTIONS = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 const behindJwt = (fn: FunctionSpec) => fn.triggers.some((t) => t.kind === 'http' && t.auth === 'jwt');
 const isRateStatement = (statement: PolicyStatementJson) =>
@@ -63,6 +66,8 @@ function expectedActions(fn: FunctionSpec): Set<string> {
   if (fn.access.table === 'read' || fn.access.table === 'readwrite') actions.push(...TABLE_READ_ACTIONS);
   if (fn.access.table === 'readwrite') actions.push(...TABLE_WRITE_ACTIONS);
   if (fn.access.partiql?.length) actions.push(...PARTIQL_ACTIONS);
+  if (fn.access.table === 'read' || consumesStream(fn)) actions.push(...TABLE_KEY_READ_ACTIONS);
+  if (fn.access.table === 'readwrite' || behindJwt(fn)) actions.push(...TABLE_KEY_WRITE_ACTIONS);
   if (behindJwt(fn)) actions.push(...RATE_ACTIONS);
   if (fn.access.publishEvents) actions.push('events:PutEvents');
   if (fn.access.sendEmail) actions.push('ses:SendEmail');
@@ -190,6 +195,19 @@ describe('IAM: least privilege', () => {
           },
         },
       ]);
+    },
+  );
+
+  it.each(functions.map((fn) => [fn.name, fn] as const))(
+    '%s may use the table key, on that key only, as its table access needs',
+    (name, fn) => {
+      const statements = withAction(statementsOf(name), 'kms:');
+      const writes = fn.access.table === 'readwrite' || behindJwt(fn);
+      const reads = fn.access.table === 'read' || consumesStream(fn);
+      for (const statement of statements) expect(statement.Resource).toEqual(tableKeyArn());
+      expect(new Set(statements.flatMap((st) => asList(st.Action)))).toEqual(
+        new Set(writes ? TABLE_KEY_WRITE_ACTIONS : reads ? TABLE_KEY_READ_ACTIONS : []),
+      );
     },
   );
 

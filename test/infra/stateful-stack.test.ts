@@ -48,6 +48,27 @@ describe('stateful stack', () => {
     });
   });
 
+  it('encrypts the table with its own customer-managed key, rotated yearly and kept whatever the stage', () => {
+    const keyId = Object.keys(template.findResources('AWS::KMS::Key'))[0]!;
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResource('AWS::KMS::Key', {
+      Properties: Match.objectLike({ EnableKeyRotation: true }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      SSESpecification: {
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+      },
+    });
+    // Retained on a dev stack too, whose table is not.
+    synth({ context: { deletionProtection: 'false' } }).statefulTemplate.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+    });
+  });
+
   it('outputs the stream ARN, which the stateless stack reads through a weak reference', () => {
     const tableId = Object.keys(template.findResources('AWS::DynamoDB::Table'))[0]!;
 

@@ -4,6 +4,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  API_FUNCTION_TIMEOUT_SECONDS,
   BURST_CONCURRENCY,
   EVENT_PATTERNS,
   eventRules,
@@ -32,6 +33,7 @@ import {
 } from '../../infra/stacks/stateless-stack.js';
 import { ITERATOR_AGE_ALARM } from '../../infra/stacks/stream-subscription.js';
 import { TABLE } from '../../infra/table-definition.js';
+import { BULK_START_WITHIN_MS } from '../../shared/use-cases/bulk.js';
 import { logicalId, type Synthesized, synth } from './synth.js';
 
 const CONTEXT = {
@@ -169,12 +171,14 @@ describe('functions: one per manifest entry', () => {
             MaximumRetryAttempts: ASYNC_INVOKE.retryAttempts,
             // Throttled events (a burst beyond the cap) wait and are retried this long: Lambda's maximum.
             MaximumEventAgeInSeconds: 21_600,
-            DestinationConfig: {
-              OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(failureQueue!.queue), 'Arn'] } },
-            },
+            DestinationConfig: expect.any(Object),
           }),
         },
       ]);
+      // The queue is the stateful stack's.
+      expect(s.deref(Object.values(configs)[0]!.Properties.DestinationConfig)).toEqual({
+        OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(failureQueue!.queue), 'Arn'] } },
+      });
     },
   );
 });
@@ -230,6 +234,22 @@ describe('concurrency caps (the manifest `concurrency`): reserved concurrency', 
 });
 
 describe('HTTP API: one route per manifest http trigger', () => {
+  it("gives every function behind a route a timeout under API Gateway's 30 s, approve's and bulk's 29 s", () => {
+    const routed = new Set(httpRoutes.map((route) => route.fn.name));
+    const timeouts = Object.fromEntries(
+      [...routed].map((name) => [name, resource(functionId(name)).Properties.Timeout as number]),
+    );
+    for (const [name, timeout] of Object.entries(timeouts)) expect(timeout, name).toBeLessThan(30);
+    expect(timeouts['approve-review-item']).toBe(API_FUNCTION_TIMEOUT_SECONDS);
+    expect(timeouts['decide-review-items']).toBe(API_FUNCTION_TIMEOUT_SECONDS);
+    expect(API_FUNCTION_TIMEOUT_SECONDS).toBe(29);
+    // The last approval bulk starts fits before it: SES connect 3 s + request 10 s + throttle backoffs 3 s, and
+    // a second for the item's writes.
+    expect(BULK_START_WITHIN_MS + 3_000 + 10_000 + 3_000 + 1_000).toBeLessThan(
+      API_FUNCTION_TIMEOUT_SECONDS * 1000,
+    );
+  });
+
   const authorizerId = () => Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0];
   const defaultRouteFunctions = functions.filter((fn) => fn.triggers.some((t) => t.kind === 'http-default'));
 
@@ -350,7 +370,11 @@ describe('event rules and schedules', () => {
   const targetOf = (ruleId: string) => {
     const targets = resource(ruleId).Properties.Targets as Record<string, unknown>[];
     expect(targets).toHaveLength(1);
-    return targets[0] as { Arn: unknown; DeadLetterConfig: { Arn: { 'Fn::GetAtt': [string, string] } } };
+    // Dead-letter queues are the stateful stack's: their references resolved.
+    return s.deref(targets[0]) as {
+      Arn: unknown;
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': [string, string] } };
+    };
   };
   const rulesWith = (match: Record<string, unknown>) =>
     Object.keys(template.findResources('AWS::Events::Rule', { Properties: match }));
@@ -368,7 +392,12 @@ describe('event rules and schedules', () => {
       expect(others).toEqual([]);
       const props = resource(ruleId!).Properties;
 
-      expect(props.EventPattern).toEqual(rule.pattern);
+      // SES's rule also names this stage's configuration set (its own test below).
+      expect(props.EventPattern).toEqual(
+        rule.pattern.source.includes('aws.ses')
+          ? { ...rule.pattern, detail: expect.any(Object) }
+          : rule.pattern,
+      );
       expect(s.deref(props.EventBusName)).toEqual(
         rule.bus === 'default' ? 'default' : { Ref: statefulId('AWS::Events::EventBus') },
       );
@@ -404,22 +433,38 @@ describe('event rules and schedules', () => {
     },
   );
 
-  /** The DLQ accepts messages from EventBridge for this rule only. */
+  /**
+   * The DLQ is the stateful stack's, kept 14 days, and accepts messages from EventBridge for this rule only: named
+   * by its physical name (a reference to the rule would make the stacks depend on each other).
+   */
   function expectDeadLetterQueueFor(ruleId: string, queueId: string): void {
-    expect(resource(queueId)).toMatchObject({ Type: 'AWS::SQS::Queue' });
-    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      Queues: [{ Ref: queueId }],
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Effect: 'Allow',
-            Action: 'sqs:SendMessage',
-            Principal: { Service: 'events.amazonaws.com' },
-            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
-          }),
-        ]),
-      },
+    const ruleName = resource(ruleId).Properties.Name as string;
+    expect(ruleName).toMatch(/^for-review-dev-/);
+    expect(s.statefulTemplate.toJSON().Resources[queueId]).toMatchObject({
+      Type: 'AWS::SQS::Queue',
+      Properties: { MessageRetentionPeriod: 14 * 24 * 3600 },
     });
+    expect(template.findResources('AWS::SQS::QueuePolicy')).toEqual({});
+    const policies = Object.values(
+      s.statefulTemplate.findResources('AWS::SQS::QueuePolicy', {
+        Properties: { Queues: [{ Ref: queueId }] },
+      }),
+    );
+    const fromEvents = policies
+      .flatMap(
+        (policy) => (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+      )
+      .filter((statement) => JSON.stringify(statement.Principal).includes('events.amazonaws.com'));
+    expect(fromEvents).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Condition: { ArnEquals: { 'aws:SourceArn': expect.anything() } },
+      }),
+    ]);
+    const sourceArn = JSON.stringify(fromEvents[0]!.Condition);
+    expect(sourceArn).toContain(':rule/');
+    expect(sourceArn).toContain(ruleName);
   }
 });
 
@@ -456,6 +501,26 @@ describe('SES delivery events (spec 2.5) and rules on the default bus', () => {
     );
   });
 
+  it("takes only this stage's configuration set's events, and every outcome the set publishes", () => {
+    const configurationSetId = Object.keys(template.findResources('AWS::SES::ConfigurationSet'))[0];
+    const rules = template.findResources('AWS::Events::Rule', {
+      Properties: { EventPattern: { source: ['aws.ses'] } },
+    });
+    expect(Object.values(rules).map((rule) => rule.Properties.EventPattern)).toEqual([
+      {
+        source: ['aws.ses'],
+        'detail-type': [
+          'Email Delivered',
+          'Email Bounced',
+          'Email Complaint Received',
+          'Email Rejected',
+          'Email Rendering Failed',
+        ],
+        detail: { mail: { tags: { 'ses:configuration-set': [{ Ref: configurationSetId }] } } },
+      },
+    ]);
+  });
+
   it("puts a rule with bus: 'default' on the default bus, with the same retries and dead-letter queue", () => {
     const sesPattern = EVENT_PATTERNS.emailDelivery;
     // record-email-delivery is the manifest's function on the default bus (SES publishes there).
@@ -467,7 +532,7 @@ describe('SES delivery events (spec 2.5) and rules on the default bus', () => {
     const fnId = logicalId(withDelivery.stateless.functions.get('record-email-delivery')!.function);
 
     expect(rule.Properties.EventBusName).toBe('default');
-    expect(rule.Properties.Targets).toEqual([
+    expect(withDelivery.deref(rule.Properties.Targets)).toEqual([
       expect.objectContaining({
         Arn: { 'Fn::GetAtt': [fnId, 'Arn'] },
         RetryPolicy: {
@@ -475,7 +540,8 @@ describe('SES delivery events (spec 2.5) and rules on the default bus', () => {
           MaximumEventAgeInSeconds: EVENT_TARGET_RETRY.maxEventAge.toSeconds(),
         },
         DeadLetterConfig: {
-          Arn: { 'Fn::GetAtt': [expect.stringMatching(/^EmailDeliveryTargetDlq/), 'Arn'] },
+          // The stateful stack's queue.
+          Arn: { 'Fn::GetAtt': [expect.stringMatching(/^DeadLetterQueuesEmailDeliverytarget/), 'Arn'] },
         },
       }),
     ]);
@@ -547,15 +613,17 @@ describe('the outbox stream: one event source mapping per manifest stream trigge
       const queueId = logicalId(subscription.onFailure.queue);
       const [mapping] = mappingsOf(consumer.fn.name);
 
-      expect(mapping!.Properties.DestinationConfig).toEqual({
+      expect(s.deref(mapping!.Properties.DestinationConfig)).toEqual({
         OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } },
       });
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Namespace: 'AWS/SQS',
-        MetricName: 'ApproximateNumberOfMessagesVisible',
-        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
-        Threshold: 0,
-      });
+      expect(
+        Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter(
+          (alarm) =>
+            alarm.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+            JSON.stringify(s.deref(alarm.Properties.Dimensions)) ===
+              JSON.stringify([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }]),
+        ),
+      ).toHaveLength(1);
       // A stream-invoked function is not invoked asynchronously: no async on-failure configuration.
       if (!isAsync(consumer.fn)) expect(fnOf(consumer.fn.name).failureQueue).toBeUndefined();
     },
@@ -586,7 +654,8 @@ describe('the outbox stream: one event source mapping per manifest stream trigge
 });
 
 describe('queues and alarms', () => {
-  const queues = () => Object.keys(template.findResources('AWS::SQS::Queue'));
+  // The dead-letter queues are the stateful stack's; their alarms are here.
+  const queues = () => Object.keys(s.statefulTemplate.findResources('AWS::SQS::Queue'));
   const httpFunctions = functions.filter((fn) =>
     fn.triggers.some((t) => t.kind === 'http' || t.kind === 'http-default'),
   );
@@ -612,15 +681,21 @@ describe('queues and alarms', () => {
     6;
 
   it('alarms on every new message of a dead-letter queue, also while older ones still wait', () => {
+    expect(queues().length).toBeGreaterThan(0);
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
+      (alarm) => s.deref(alarm.Properties) as Record<string, unknown>,
+    );
     for (const queue of queues()) {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        MetricName: 'NumberOfMessagesSent',
-        Namespace: 'AWS/SQS',
-        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
-        Statistic: 'Sum',
-        ComparisonOperator: 'GreaterThanThreshold',
-        Threshold: 0,
-      });
+      expect(alarms).toContainEqual(
+        expect.objectContaining({
+          MetricName: 'NumberOfMessagesSent',
+          Namespace: 'AWS/SQS',
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
+          Statistic: 'Sum',
+          ComparisonOperator: 'GreaterThanThreshold',
+          Threshold: 0,
+        }),
+      );
     }
   });
 
@@ -765,13 +840,14 @@ describe('queues and alarms', () => {
     );
   });
 
-  it('encrypts every queue, keeps messages 14 days and refuses non-TLS access', () => {
+  it('keeps every queue in the stateful stack: encrypted, messages kept 14 days, no non-TLS access', () => {
+    expect(template.findResources('AWS::SQS::Queue')).toEqual({});
     for (const queueId of queues()) {
-      expect(resource(queueId).Properties).toMatchObject({
+      expect(s.statefulTemplate.toJSON().Resources[queueId].Properties).toMatchObject({
         SqsManagedSseEnabled: true,
         MessageRetentionPeriod: 1209600,
       });
-      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      s.statefulTemplate.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: queueId }],
         PolicyDocument: {
           Statement: Match.arrayWith([
@@ -783,14 +859,19 @@ describe('queues and alarms', () => {
   });
 
   it('alarms as soon as any queue holds a message', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
+      (alarm) => s.deref(alarm.Properties) as Record<string, unknown>,
+    );
     for (const queueId of queues()) {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Namespace: 'AWS/SQS',
-        MetricName: 'ApproximateNumberOfMessagesVisible',
-        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
-        ComparisonOperator: 'GreaterThanThreshold',
-        Threshold: 0,
-      });
+      expect(alarms).toContainEqual(
+        expect.objectContaining({
+          Namespace: 'AWS/SQS',
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+          ComparisonOperator: 'GreaterThanThreshold',
+          Threshold: 0,
+        }),
+      );
     }
   });
 

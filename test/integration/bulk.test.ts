@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../shared/errors.js';
-import { decideItems } from '../../shared/use-cases/bulk.js';
+import { BULK_START_WITHIN_MS, decideItems } from '../../shared/use-cases/bulk.js';
 import { approveItem } from '../../shared/use-cases/decide.js';
 import { member } from '../fixtures/index.js';
 import { RACE_CONFLICT_WINDOW_MS } from '../support/conflict-rule.js';
@@ -85,6 +85,27 @@ describe('bulk decisions', () => {
     // Nothing was written for the refused items.
     for (const id of [old.id, invisible.id, workspaceRun.id])
       expect((await env.deps.store.getItem('ws_acme', id))?.version).toBe(1);
+  });
+
+  it('starts no item once its start window has passed: each answered 503, untouched, and decided when sent again', async () => {
+    const items = [await seedItem(env.deps), await seedItem(env.deps)];
+    const start = Date.now();
+    // The request starts (its first reading of the clock); every later reading is at the window's end.
+    let readings = 0;
+    const late = () => new Date(start + (readings++ === 0 ? 0 : BULK_START_WITHIN_MS));
+    const request = { action: 'approve' as const, items: items.map((i) => ({ id: i.id })) };
+    const { results } = await decideItems({ ...env.deps, clock: late }, callerOf(RUN_USER), request);
+    expect(results).toEqual(
+      items.map((i) => ({
+        id: i.id,
+        status: 503,
+        problem: expect.objectContaining({ title: 'Not started', status: 503 }),
+      })),
+    );
+    for (const item of items)
+      expect((await env.deps.store.getItem('ws_acme', item.id))?.status).toBe('pending');
+    const again = await decideItems(env.deps, callerOf(RUN_USER), request);
+    expect(again.results.map((r) => r.status)).toEqual([200, 200]);
   });
 
   it('dismisses with one reason and note for every item', async () => {

@@ -5,6 +5,8 @@
  * off what the delegation added.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DELEGATION_DUE_PK } from '../../shared/store/entities/delegation.js';
+import { duePartitions } from '../../shared/store/entities/due.js';
 import { DELEGATION_PAGE, runDelegationJobs } from '../../shared/use-cases/delegation-jobs.js';
 import { putDelegation } from '../../shared/use-cases/set-delegation.js';
 import { member } from '../fixtures/index.js';
@@ -84,10 +86,11 @@ describe('the delegation job', () => {
     for (const id of itemIds) expect(await reviewersOf(id)).toEqual(['u_alice', 'u_carol']);
 
     // Per page: a Query of the queue and a BatchGetItem of its items; per item one transaction; per run the due
-    // list, the job, the member and the delegate (and this test's read of the job); per page the job's progress.
+    // list (one Query per partition of `due`), the job, the member and the delegate (and this test's read of the
+    // job); per page the job's progress.
     const pages = 3;
     expect(counted).toEqual({
-      Query: 2 + pages,
+      Query: 2 * duePartitions(DELEGATION_DUE_PK).length + pages,
       GetItem: 2 * 3 + 1,
       BatchGetItem: pages,
       TransactWriteItems: ITEMS,

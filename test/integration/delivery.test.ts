@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ReviewItem } from '../../shared/domain/review-item.js';
 import { type SesDeliveryEvent, sesDeliveryEventSchema } from '../../shared/events/in-schemas.js';
+import { businessMetricOf } from '../../shared/metric-names.js';
 import { approveItem } from '../../shared/use-cases/decide.js';
 import { recordDelivery } from '../../shared/use-cases/record-delivery.js';
 import {
@@ -34,11 +35,7 @@ const bounceFixture = (): SesFixture =>
   JSON.parse(readFileSync(new URL('../fixtures/ses-bounce.json', import.meta.url), 'utf8'));
 
 /** An SES event of `eventType` about `item`'s send, at `at`. */
-function sesEvent(
-  item: ReviewItem,
-  eventType: 'Delivery' | 'Bounce' | 'Complaint',
-  at: string,
-): SesDeliveryEvent {
+function sesEvent(item: ReviewItem, eventType: SesDeliveryEvent['eventType'], at: string): SesDeliveryEvent {
   const raw = bounceFixture();
   const mail = {
     ...raw.mail,
@@ -46,18 +43,25 @@ function sesEvent(
     tags: { ...(raw.mail.tags as object), reviewItemId: [item.id], workspaceId: [item.workspaceId] },
   };
   const report =
-    eventType === 'Bounce'
-      ? { bounce: { ...raw.bounce, timestamp: at } }
-      : eventType === 'Delivery'
-        ? { delivery: { timestamp: at, recipients: ['carol@globex.com'], smtpResponse: '250 ok' } }
-        : {
-            complaint: {
-              timestamp: at,
-              complaintFeedbackType: 'abuse',
-              complainedRecipients: [{ emailAddress: 'carol@globex.com' }],
-            },
-          };
-  return sesDeliveryEventSchema.parse({ eventType, mail, ...report });
+    eventType === 'Reject'
+      ? { reject: { reason: 'Bad content' } }
+      : eventType === 'Rendering Failure'
+        ? { failure: { errorMessage: 'Attribute name is missing', templateName: 'MyTemplate' } }
+        : eventType === 'Bounce'
+          ? { bounce: { ...raw.bounce, timestamp: at } }
+          : eventType === 'Delivery'
+            ? { delivery: { timestamp: at, recipients: ['carol@globex.com'], smtpResponse: '250 ok' } }
+            : {
+                complaint: {
+                  timestamp: at,
+                  complaintFeedbackType: 'abuse',
+                  complainedRecipients: [{ emailAddress: 'carol@globex.com' }],
+                },
+              };
+  // A reject or rendering failure has no time of its own: SES's time of the send is theirs.
+  const withTime =
+    eventType === 'Reject' || eventType === 'Rendering Failure' ? { ...mail, timestamp: at } : mail;
+  return sesDeliveryEventSchema.parse({ eventType, mail: withTime, ...report });
 }
 
 async function sentItem(): Promise<ReviewItem> {
@@ -123,6 +127,29 @@ describe('delivery reports', () => {
       ['delivered', 4, item.decision?.messageId],
       ['complained', 5, item.decision?.messageId],
     ]);
+  });
+
+  it('keeps a reject and a rendering failure, and both count in DeliveryFailed', async () => {
+    const kept = [];
+    for (const [eventType, status, detail] of [
+      ['Reject', 'rejected', 'rejected: Bad content'],
+      ['Rendering Failure', 'rendering_failed', 'rendering failed: Attribute name is missing'],
+    ] as const) {
+      const item = await sentItem();
+      expect(
+        await recordDelivery(env.deps, sesEvent(item, eventType, '2026-11-20T10:05:00.000Z')),
+      ).toMatchObject({
+        outcome: 'recorded',
+        status,
+      });
+      expect((await env.deps.store.getItem(item.workspaceId, item.id))?.delivery).toEqual({
+        status,
+        at: '2026-11-20T10:05:00.000Z',
+        detail,
+      });
+      kept.push(...(await env.outbox.of('Review Item Delivery Updated', item.workspaceId, item.id)));
+    }
+    expect(kept.map(businessMetricOf)).toEqual(['DeliveryFailed', 'DeliveryFailed']);
   });
 
   it('keeps a bounce with its type and recipients', async () => {

@@ -4,7 +4,7 @@
  * - `Away`: one row per delegating member in the workspace's `AWAY` partition, what "who is away and who covers"
  *   reads (one Query, the size of the workspace's delegations, not of its items);
  * - `DelegationJob`: the walk of the member's queue that brings their open items in line with the delegation, in
- *   the `due` index (`DUE#DELEGATION`) while it has work: now after a PUT or DELETE, and at `until` to end it. It
+ *   the `due` index (a shard of `DUE#DELEGATION`) while it has work: now after a PUT or DELETE, and at `until` to end it. It
  *   holds the queue position it reached, so a walk that stops resumes there.
  */
 import * as z from 'zod/mini';
@@ -12,6 +12,7 @@ import type { Delegation } from '../../domain/review-item.js';
 import type { DelegationJob } from '../../use-cases/ports.js';
 import { escapeKeySegment, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
+import { dueShardKey } from './due.js';
 import { delegationRecord, parseRecord } from './record-schemas.js';
 
 export const AWAY_ENTITY = 'Away';
@@ -51,7 +52,10 @@ export const delegationJobRecord = (job: DelegationJob): Attributes => ({
   ...delegationKeys.job(job.workspaceId, job.userId),
   entity: DELEGATION_JOB_ENTITY,
   ...job,
-  duePk: DELEGATION_DUE_PK,
+  duePk: dueShardKey(
+    DELEGATION_DUE_PK,
+    `${escapeKeySegment(job.workspaceId)}#${escapeKeySegment(job.userId)}`,
+  ),
   dueSk: delegationKeys.dueSk(job.dueAt, job.workspaceId, job.userId),
 });
 

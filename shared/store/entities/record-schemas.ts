@@ -92,7 +92,7 @@ export const recordSchemas = once(() => {
     at: z.string(),
   }) satisfies z.ZodMiniType<SendError>;
   const delivery = z.object({
-    status: z.enum(['delivered', 'bounced', 'complained']),
+    status: z.enum(['delivered', 'bounced', 'complained', 'rejected', 'rendering_failed']),
     at: z.string(),
     detail: z.optional(z.string()),
   });

@@ -15,6 +15,7 @@ import { kindOf, recordRefsOf } from '../../drafts/index.js';
 import type { DueKind, ItemState, WaitStage } from '../../use-cases/ports.js';
 import { escapeKeySegment, listSk, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
+import { dueShardKey } from './due.js';
 import { summaryOf } from './item-summary.js';
 import { parseRecord, reviewItemRecord } from './record-schemas.js';
 
@@ -32,7 +33,10 @@ export const itemKeys = {
     `${tenant(workspaceId)}#OPEN#A#${escapeKeySegment(automationId)}`,
   openInScopeOfAutomation: (workspaceId: string, scope: string, automationId: string) =>
     `${tenant(workspaceId)}#OPEN#S#${escapeKeySegment(scope)}#A#${escapeKeySegment(automationId)}`,
-  /** Not a request path: read only by the scheduled jobs, so no tenant prefix (docs/table-design.md). */
+  /**
+   * Not a request path: read only by the scheduled jobs, so no tenant prefix; an item's row is in one of the kind's
+   * shards (entities/due.ts, docs/table-design.md).
+   */
   due: (kind: DueKind) => `DUE#${kind}`,
   dueSk: (at: string, workspaceId: string, itemId: string) =>
     `${at}#${escapeKeySegment(workspaceId)}#${escapeKeySegment(itemId)}`,
@@ -83,6 +87,12 @@ export function itemRecord(item: ReviewItem): Attributes {
     record.duePk = itemKeys.due('APPLY');
     record.dueSk = itemKeys.dueSk(item.apply.nextAt, item.workspaceId, item.id);
   }
+  // Whichever kind is due, the row goes to the item's own shard of it (entities/due.ts).
+  if (typeof record.duePk === 'string')
+    record.duePk = dueShardKey(
+      record.duePk,
+      `${escapeKeySegment(item.workspaceId)}#${escapeKeySegment(item.id)}`,
+    );
   return record;
 }
 

@@ -16,6 +16,7 @@ import {
   delegationKeys,
   parseDelegationJob,
 } from '../entities/delegation.js';
+import { queryDue } from '../entities/due.js';
 import { mailboxDelegationUpdates } from '../entities/mailbox.js';
 import { memberConditions, memberKeys } from '../entities/member.js';
 import { queueKeys } from '../entities/queue-entry.js';
@@ -65,13 +66,7 @@ export class DynamoDelegationRepository implements Omit<DelegationRepository, 'a
   }
 
   async dueDelegationJobs(until: string, limit: number): Promise<DelegationJob[]> {
-    const out = await this.table.query({
-      IndexName: 'due',
-      KeyConditionExpression: 'duePk = :pk AND dueSk <= :until',
-      ExpressionAttributeValues: { ':pk': DELEGATION_DUE_PK, ':until': `${until}#~` },
-      Limit: limit,
-    });
-    return (out.Items ?? []).map(parseDelegationJob);
+    return (await queryDue(this.table, DELEGATION_DUE_PK, until, limit)).map(parseDelegationJob);
   }
 
   async getDelegationJob(workspaceId: string, userId: string) {

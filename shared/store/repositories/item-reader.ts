@@ -19,6 +19,7 @@ import type {
 } from '../../use-cases/ports.js';
 import type { CursorKeySource } from '../cursor-keys.js';
 import { headKeys, parseHead } from '../entities/dedup-head.js';
+import { queryDue } from '../entities/due.js';
 import { historyKeys, parseHistoryEntry } from '../entities/history.js';
 import { parseQueueCounts, queueCounterKeys } from '../entities/queue-counter.js';
 import { queueKeys } from '../entities/queue-entry.js';
@@ -109,13 +110,7 @@ export class DynamoItemReader implements ItemReader {
 
   /** Items due for a scheduled job: pending items past expiresAt, or items in `sending` since before `until`. */
   async due(kind: DueKind, until: string, limit: number): Promise<ReviewItem[]> {
-    const { Items = [] } = await this.table.query({
-      IndexName: 'due',
-      KeyConditionExpression: 'duePk = :pk AND dueSk <= :until',
-      ExpressionAttributeValues: { ':pk': itemKeys.due(kind), ':until': `${until}#~` },
-      Limit: limit,
-    });
-    return Items.map(parseItem);
+    return (await queryDue(this.table, itemKeys.due(kind), until, limit)).map(parseItem);
   }
 
   async getHead(workspaceId: string, dedupHash: string): Promise<DedupHead | undefined> {
