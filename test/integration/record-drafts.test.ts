@@ -3,7 +3,7 @@
  * owner and its banner, drift and moot from Record Changed, edits and partial approval, the apply protocol (one
  * applyId per approval, through the outbox; applied / rejected answers; stale, duplicate and superseded answers
  * ignored; publication again, then apply_unknown; a late answer), field-by-field replacement, and the request
- * counts of spec 8 / issue 11 (ingest ≤ 4, approve ≤ 4, Record Changed ≤ 2 + one per affected item).
+ * counts of spec 8 / issue 11 (ingest ≤ 4, approve ≤ 5 (with the settings: the send hold), Record Changed ≤ 2 + one per affected item).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ReviewItem } from '../../shared/domain/review-item.js';
