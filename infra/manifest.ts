@@ -242,6 +242,12 @@ export const functions: FunctionSpec[] = [
     access: { table: 'readwrite', publishEvents: true },
   },
   {
+    name: 'undo-review-item',
+    description: 'Returns a scheduled (held) approval to pending before it executes',
+    triggers: [http(routes.undoReviewItemRoute)],
+    access: { table: 'readwrite', publishEvents: true },
+  },
+  {
     name: 'reassign-review-item',
     description: "Adds or removes a pending item's reviewers by hand",
     triggers: [http(routes.reassignReviewItemRoute)],
@@ -301,6 +307,15 @@ export const functions: FunctionSpec[] = [
     description: 'Publishes unanswered record change commands again (same applyId), then shows apply_unknown',
     triggers: [{ kind: 'schedule', ruleName: 'RepublishRecordChanges', everyMinutes: 1 }],
     access: { table: 'readwrite' },
+    timeoutSeconds: 60,
+    concurrency: SCHEDULE_CONCURRENCY,
+  },
+  {
+    name: 'execute-held-items',
+    description:
+      'Executes held approvals (send hold) at their executeAt: a pass every ~2 s for the invocation, once a minute',
+    triggers: [{ kind: 'schedule', ruleName: 'ExecuteHeldItems', everyMinutes: 1 }],
+    access: { table: 'readwrite', publishEvents: true, sendEmail: true },
     timeoutSeconds: 60,
     concurrency: SCHEDULE_CONCURRENCY,
   },

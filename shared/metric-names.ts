@@ -38,6 +38,9 @@ export const METRIC = {
   ItemsExpired: 'ItemsExpired',
   ItemsOverdue: 'ItemsOverdue',
   ItemsEscalated: 'ItemsEscalated',
+  ItemsScheduled: 'ItemsScheduled',
+  ItemsUndone: 'ItemsUndone',
+  HoldsCancelled: 'HoldsCancelled',
   StepTrustChanged: 'StepTrustChanged',
   // The publisher itself.
   /** Every event put on the bus (whatever its type). */
@@ -73,6 +76,9 @@ export type SpecDetailType =
   | 'Review Item Expired'
   | 'Review Item Overdue'
   | 'Review Item Escalated'
+  | 'Review Item Scheduled'
+  | 'Review Item Undone'
+  | 'Review Item Hold Cancelled'
   | 'Review Draft Dropped'
   | 'Automation Step Trust Changed';
 
@@ -126,6 +132,9 @@ export const BUSINESS_METRICS: Readonly<
   'Review Item Expired': METRIC.ItemsExpired,
   'Review Item Overdue': METRIC.ItemsOverdue,
   'Review Item Escalated': METRIC.ItemsEscalated,
+  'Review Item Scheduled': METRIC.ItemsScheduled,
+  'Review Item Undone': METRIC.ItemsUndone,
+  'Review Item Hold Cancelled': METRIC.HoldsCancelled,
   'Automation Step Trust Changed': METRIC.StepTrustChanged,
 };
 

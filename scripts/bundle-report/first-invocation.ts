@@ -43,6 +43,7 @@ const ROUTE_REQUESTS: Record<string, () => RouteRequest> = {
   'PATCH /review-items/{id}': () => jsonBody({ version: 1, draft: { subject: 'Renewal, revised' } }),
   'POST /review-items/{id}/approve': () => jsonBody({ version: 1 }),
   'POST /review-items/{id}/dismiss': () => jsonBody({ version: 1 }),
+  'POST /review-items/{id}/undo': () => jsonBody({ version: 1 }),
   'POST /review-items/{id}/reviewers': () => jsonBody({ version: 1, add: ['u_bob'] }),
   'POST /review-items/bulk': () => jsonBody({ action: 'dismiss', items: [{ id: 'ri_1', version: 1 }] }),
   // What an agent's client sends: a tool call (stateless, so no session), answered as JSON.

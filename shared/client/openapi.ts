@@ -132,6 +132,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/review-items/{id}/undo': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Undoes a held approval before it executes: the item is pending again, with its edits
+     * @description With the workspace's sendHoldSeconds > 0 an approval schedules the item until hold.executeAt. The approver or an admin (else 403) may undo it until then; an item not scheduled (already executed, never held) or past its executeAt answers 409 with its status and version.
+     */
+    post: operations['undoReviewItem'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/review-items/{id}/reviewers': {
     parameters: {
       query?: never;
@@ -437,6 +457,19 @@ export interface components {
         /** Format: date-time */
         at: string;
       } | null;
+      /** @description A scheduled item: who approved it and when the approval executes (the workspace's sendHoldSeconds after it), unless undone or cancelled first */
+      hold: {
+        /** Format: date-time */
+        executeAt: string;
+        by: string;
+      } | null;
+      /** @description The last hold cancelled on its own (reply, drift, replaced, approver_removed): pending again; cleared by the next approval */
+      holdCancelled: {
+        /** @enum {string} */
+        reason: 'reply' | 'drift' | 'replaced' | 'approver_removed';
+        /** Format: date-time */
+        at: string;
+      } | null;
       /** @description A record update: the fields other open drafts of the record you may see propose different results for (a plain approve of one answers 409; acknowledgeConflicts approves). Read for one item (GET /review-items/{id}); null in lists and for kinds whose drafts cannot conflict */
       conflicts:
         | {
@@ -535,6 +568,19 @@ export interface components {
         /** Format: date-time */
         at: string;
       } | null;
+      /** @description A scheduled item: who approved it and when the approval executes (the workspace's sendHoldSeconds after it), unless undone or cancelled first */
+      hold: {
+        /** Format: date-time */
+        executeAt: string;
+        by: string;
+      } | null;
+      /** @description The last hold cancelled on its own (reply, drift, replaced, approver_removed): pending again; cleared by the next approval */
+      holdCancelled: {
+        /** @enum {string} */
+        reason: 'reply' | 'drift' | 'replaced' | 'approver_removed';
+        /** Format: date-time */
+        at: string;
+      } | null;
       /** @description A record update: the fields other open drafts of the record you may see propose different results for (a plain approve of one answers 409; acknowledgeConflicts approves). Read for one item (GET /review-items/{id}); null in lists and for kinds whose drafts cannot conflict */
       conflicts:
         | {
@@ -602,7 +648,10 @@ export interface components {
         | 'marked_stale'
         | 'overdue'
         | 'escalated'
-        | 'marked_away';
+        | 'marked_away'
+        | 'scheduled'
+        | 'undone'
+        | 'hold_cancelled';
       actor: components['schemas']['Actor'];
       /** Format: date-time */
       at: string;
@@ -653,11 +702,12 @@ export interface components {
       medianSecondsToDecision: number | null;
     };
     /**
-     * @description pending: waits for a reviewer. sending: an approval is sending it. sent: approved and sent. send_unknown: a send whose outcome is unknown (never resent automatically). applying: an approved record change the CRM has not answered yet. applied: the CRM applied it. apply_unknown: the CRM never answered (approve again or dismiss). dismissed, resolved (handled elsewhere, or every change already holds), expired: decided.
+     * @description pending: waits for a reviewer. sending: an approval is sending it. sent: approved and sent. send_unknown: a send whose outcome is unknown (never resent automatically). scheduled: approved under the send hold, executed at hold.executeAt unless undone or cancelled first. applying: an approved record change the CRM has not answered yet. applied: the CRM applied it. apply_unknown: the CRM never answered (approve again or dismiss). dismissed, resolved (handled elsewhere, or every change already holds), expired: decided.
      * @enum {string}
      */
     ReviewStatus:
       | 'pending'
+      | 'scheduled'
       | 'sending'
       | 'sent'
       | 'send_unknown'
@@ -1260,6 +1310,9 @@ export interface components {
         | 'other';
       note?: string;
     };
+    UndoRequest: {
+      version?: number;
+    };
     SettingsRequest: {
       version: number;
       /** @default 2880 */
@@ -1847,6 +1900,87 @@ export interface operations {
       };
     };
   };
+  undoReviewItem: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['UndoRequest'];
+      };
+    };
+    responses: {
+      /** @description The item, pending again */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReviewItem'];
+        };
+      };
+      /** @description Invalid input: what is wrong and where, in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ValidationProblem'];
+        };
+      };
+      /** @description No token, a bad or expired token, or a token without sub and workspace_id */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+          'application/json': components['schemas']['GatewayMessage'];
+        };
+      };
+      /** @description The caller can see the item but may not do this to it */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unknown, invisible or other-workspace id: it does not exist for the caller */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Another action won, or the version is stale: the item’s status and version in `current` */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ConflictProblem'];
+        };
+      };
+      /** @description Something went wrong on our side; nothing is exposed */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   reassignReviewItem: {
     parameters: {
       query?: never;
@@ -1986,11 +2120,12 @@ export interface operations {
                 /** @enum {string} */
                 type: 'email' | 'record.update' | 'record.create';
                 /**
-                 * @description pending: waits for a reviewer. sending: an approval is sending it. sent: approved and sent. send_unknown: a send whose outcome is unknown (never resent automatically). applying: an approved record change the CRM has not answered yet. applied: the CRM applied it. apply_unknown: the CRM never answered (approve again or dismiss). dismissed, resolved (handled elsewhere, or every change already holds), expired: decided.
+                 * @description pending: waits for a reviewer. sending: an approval is sending it. sent: approved and sent. send_unknown: a send whose outcome is unknown (never resent automatically). scheduled: approved under the send hold, executed at hold.executeAt unless undone or cancelled first. applying: an approved record change the CRM has not answered yet. applied: the CRM applied it. apply_unknown: the CRM never answered (approve again or dismiss). dismissed, resolved (handled elsewhere, or every change already holds), expired: decided.
                  * @enum {string}
                  */
                 status:
                   | 'pending'
+                  | 'scheduled'
                   | 'sending'
                   | 'sent'
                   | 'send_unknown'
@@ -2297,6 +2432,19 @@ export interface operations {
                   /** @enum {string} */
                   reason: 'conflict' | 'invalid' | 'not_found' | 'forbidden' | 'unanswered';
                   message: string;
+                  /** Format: date-time */
+                  at: string;
+                } | null;
+                /** @description A scheduled item: who approved it and when the approval executes (the workspace's sendHoldSeconds after it), unless undone or cancelled first */
+                hold: {
+                  /** Format: date-time */
+                  executeAt: string;
+                  by: string;
+                } | null;
+                /** @description The last hold cancelled on its own (reply, drift, replaced, approver_removed): pending again; cleared by the next approval */
+                holdCancelled: {
+                  /** @enum {string} */
+                  reason: 'reply' | 'drift' | 'replaced' | 'approver_removed';
                   /** Format: date-time */
                   at: string;
                 } | null;

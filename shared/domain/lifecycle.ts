@@ -14,6 +14,8 @@ import {
   type Delivery,
   type EscalationMark,
   type HistoryAction,
+  type HoldCancelMark,
+  type HoldMark,
   isOpen,
   type OverdueMark,
   type ReviewerChanges,
@@ -43,7 +45,11 @@ export type Transition =
   | 'applyRejected'
   | 'republish'
   | 'applyUnknown'
-  | 'recordChanged';
+  | 'recordChanged'
+  | 'schedule'
+  | 'undo'
+  | 'cancelHold'
+  | 'heldRecordChanged';
 
 interface TransitionSpec {
   from: readonly ReviewStatus[];
@@ -54,26 +60,32 @@ interface TransitionSpec {
 
 /** Statuses and transitions: the state machine of docs/approval-state-machine.md, row for row. */
 export const TRANSITIONS: Readonly<Record<Transition, TransitionSpec>> = {
-  replace: { from: ['pending'], to: 'pending', history: 'replaced' },
+  // A newer proposal replaces a scheduled item too: its hold is cancelled with it (spec 3, Send hold and undo).
+  replace: { from: ['pending', 'scheduled'], to: 'pending', history: 'replaced' },
   edit: { from: ['pending'], to: 'pending', history: 'edited' },
-  claim: { from: ['pending', 'send_unknown'], to: 'sending', history: 'approved' },
+  claim: { from: ['pending', 'send_unknown', 'scheduled'], to: 'sending', history: 'approved' },
   sent: { from: ['sending'], to: 'sent', history: 'sent' },
   sendRejected: { from: ['sending'], to: 'pending', history: 'send_failed' },
   sendUnknown: { from: ['sending'], to: 'send_unknown', history: 'send_unknown' },
   interrupted: { from: ['sending'], to: 'send_unknown', history: 'send_unknown' },
   dismiss: { from: ['pending', 'send_unknown', 'apply_unknown'], to: 'dismissed', history: 'dismissed' },
-  resolve: { from: ['pending', 'send_unknown'], to: 'resolved', history: 'resolved' },
+  resolve: { from: ['pending', 'send_unknown', 'scheduled'], to: 'resolved', history: 'resolved' },
   expire: { from: ['pending'], to: 'expired', history: 'expired' },
   delivery: { from: ['sent'], to: 'sent', history: 'delivery_updated' },
   reassign: { from: ['pending'], to: 'pending', history: 'reassigned' },
   markStale: { from: ['pending'], to: 'pending', history: 'marked_stale' },
   // Record drafts (spec 3, "Record drafts: drift, moot, apply"): the CRM applies them.
-  applyClaim: { from: ['pending', 'apply_unknown'], to: 'applying', history: 'approved' },
+  applyClaim: { from: ['pending', 'apply_unknown', 'scheduled'], to: 'applying', history: 'approved' },
   applied: { from: ['applying', 'apply_unknown'], to: 'applied', history: 'applied' },
   applyRejected: { from: ['applying', 'apply_unknown'], to: 'pending', history: 'apply_failed' },
   republish: { from: ['applying'], to: 'applying', history: 'apply_republished' },
   applyUnknown: { from: ['applying'], to: 'apply_unknown', history: 'apply_unknown' },
   recordChanged: { from: ['pending'], to: 'pending', history: 'record_changed' },
+  // Send hold (spec 3): an approval held until its executeAt; the execution is the kind's claim from `scheduled`.
+  schedule: { from: ['pending'], to: 'scheduled', history: 'scheduled' },
+  undo: { from: ['scheduled'], to: 'pending', history: 'undone' },
+  cancelHold: { from: ['scheduled'], to: 'pending', history: 'hold_cancelled' },
+  heldRecordChanged: { from: ['scheduled'], to: 'scheduled', history: 'record_changed' },
 };
 
 /** Statuses no transition leaves. */
@@ -137,7 +149,7 @@ function transitioned(
 /** Into a final status: the decision is recorded (at the change's time) and the dedup key released. */
 function decide(item: ReviewItem, transition: Transition, decision: Decision): ReviewItem {
   const at = stampAfter(item.updatedAt, decision.at);
-  return transitioned(item, transition, at, { decision: { ...decision, at }, holdsKey: false });
+  return withoutHold(transitioned(item, transition, at, { decision: { ...decision, at }, holdsKey: false }));
 }
 
 /** What a proposal brings to an item: everything but its identity, state and key. */
@@ -235,11 +247,47 @@ export function escalated(item: ReviewItem, added: string[], at: string): Review
 export const edited = (item: ReviewItem, draft: ReviewItem['draft'], at: string): ReviewItem =>
   transitioned(item, 'edit', at, { draft, edited: true });
 
+// ---------------------------------------------------------------- send hold
+
+/** The hold and a cancelled hold's mark dropped: an approval (scheduling or executing) clears both. */
+function withoutHold(item: ReviewItem): ReviewItem {
+  delete item.hold;
+  delete item.holdCancelled;
+  return item;
+}
+
+/** An approval under a send hold: scheduled until `hold.executeAt`, out of the queues, its edits kept. */
+export const scheduled = (item: ReviewItem, hold: HoldMark, at: string): ReviewItem => {
+  const after = withoutHold(transitioned(item, 'schedule', at));
+  after.hold = hold;
+  return after;
+};
+
+/** Undone by the approver or an admin before it executed: pending again, with its edits. */
+export const undone = (item: ReviewItem, at: string): ReviewItem =>
+  withoutHold(transitioned(item, 'undo', at));
+
+/** The hold cancelled on its own (a reply, a drift, the approver removed): pending again, the reason shown. */
+export function holdCancelled(
+  item: ReviewItem,
+  reason: HoldCancelMark['reason'],
+  at: string,
+  changes: Partial<ReviewItem> = {},
+): ReviewItem {
+  const after = withoutHold(transitioned(item, 'cancelHold', at, changes));
+  after.holdCancelled = { reason, at: after.updatedAt };
+  return after;
+}
+
+/** A `Record Changed` that drifts none of a scheduled draft's held changes: re-classified, still scheduled. */
+export const heldRecordChanged = (item: ReviewItem, draft: ReviewItem['draft'], at: string): ReviewItem =>
+  transitioned(item, 'heldRecordChanged', at, { draft });
+
 /** The claim of an approval: the only way into `sending`. The dedup key is released (the reviewer decided). */
 export function claimed(item: ReviewItem, attempt: SendAttempt): ReviewItem {
   const sending = transitioned(item, 'claim', attempt.claimedAt, { sendAttempt: attempt, holdsKey: false });
   delete sending.lastSendError;
-  return sending;
+  return withoutHold(sending);
 }
 
 export const sent = (sending: ReviewItem, by: string, at: string, messageId: string): ReviewItem =>
@@ -302,7 +350,7 @@ export const expired = (item: ReviewItem, at: string): ReviewItem =>
 export function applyClaimed(item: ReviewItem, attempt: ApplyAttempt): ReviewItem {
   const applying = transitioned(item, 'applyClaim', attempt.claimedAt, { apply: attempt, holdsKey: false });
   delete applying.lastApplyError;
-  return applying;
+  return withoutHold(applying);
 }
 
 /**

@@ -15,6 +15,8 @@ export type DraftType = keyof DraftsByType & string;
 
 export const REVIEW_STATUSES = [
   'pending',
+  /** Approved under the workspace's send hold: executed at `hold.executeAt` unless undone or cancelled first. */
+  'scheduled',
   'sending',
   'sent',
   /** The send's outcome is unknown (timeout, connection lost, crash): never resent automatically. */
@@ -175,6 +177,28 @@ export interface Delivery {
   detail?: string;
 }
 
+/**
+ * An approval held until `executeAt` (spec 3, Send hold and undo): who approved, and the approval's options the
+ * execution takes (checked when it was scheduled).
+ */
+export interface HoldMark {
+  executeAt: string;
+  by: string;
+  confirmResend?: boolean;
+  acknowledgeStale?: boolean;
+  acknowledgeConflicts?: boolean;
+  fields?: string[];
+}
+
+/** Why a hold was cancelled before `executeAt`, the item pending again (spec 3, Send hold and undo). */
+export const HOLD_CANCEL_REASONS = ['reply', 'drift', 'replaced', 'approver_removed'] as const;
+export type HoldCancelReason = (typeof HOLD_CANCEL_REASONS)[number];
+
+export interface HoldCancelMark {
+  reason: HoldCancelReason;
+  at: string;
+}
+
 export interface SendAttempt {
   id: string;
   by: string;
@@ -221,6 +245,10 @@ export interface ReviewItem {
   delegatedFrom?: Record<string, string>;
   /** Reviewers who are away and whose delegate may not see the item. */
   away?: AwayMark[];
+  /** While `scheduled`: the held approval. */
+  hold?: HoldMark;
+  /** The latest hold cancelled on its own (not undone); cleared by the next approval. */
+  holdCancelled?: HoldCancelMark;
   /** True while this item is the open item of its dedup key (later proposals replace it). */
   holdsKey: boolean;
 }
@@ -247,7 +275,11 @@ export type HistoryAction =
   | 'overdue'
   | 'escalated'
   /** A reviewer is away and their delegate may not see the item (or the mark is cleared): spec 3, Delegation. */
-  | 'marked_away';
+  | 'marked_away'
+  /** Send hold (spec 3): approved and held, undone by a person, or cancelled on its own. */
+  | 'scheduled'
+  | 'undone'
+  | 'hold_cancelled';
 
 export const HISTORY_ACTIONS = [
   'created',
@@ -271,6 +303,9 @@ export const HISTORY_ACTIONS = [
   'overdue',
   'escalated',
   'marked_away',
+  'scheduled',
+  'undone',
+  'hold_cancelled',
 ] as const satisfies readonly HistoryAction[];
 
 /**

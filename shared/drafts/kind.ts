@@ -159,6 +159,11 @@ export interface DraftKind<D extends { type: string }, Preview, Edit> {
   approveRefusal(member: Member, draft: D | Preview): string | null;
   /** The transition an approval takes out of the item's status (shared/domain/lifecycle.ts). */
   readonly approveTransition: Transition;
+  /**
+   * The executor's checks of the approval's options, without the claim (throws the executor's 409 or 400): what a
+   * send hold checks when it schedules the approval (spec 3, Send hold and undo). The executor checks them again.
+   */
+  approveCheck(item: ReviewItem & { draft: D }, options: ApproveOptions): void;
   /** The executor: claims the item and carries the draft out; answers the item after it. */
   approve(context: ApproveContext<D>): Promise<ReviewItem>;
   /** For a kind whose approval waits for an outside answer: how that answer settles the item. */

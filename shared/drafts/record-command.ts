@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { applyClaimed } from '../domain/lifecycle.js';
 import type { ReviewItem } from '../domain/review-item.js';
 import { ConflictError, ValidationError } from '../errors.js';
-import type { ApproveContext, SettlePath } from './kind.js';
+import type { ApproveContext, ApproveOptions, SettlePath } from './kind.js';
 
 /** How long the CRM has to answer a command before it is published again (spec 3: 5 minutes apart). */
 export const REPUBLISH_AFTER_MS = 5 * 60 * 1000;
@@ -36,15 +36,54 @@ export function commandOf<D>(item: ReviewItem & { draft: D }, body: CommandBody<
   };
 }
 
+/** What the approval of a record kind's draft checks: its parts, and which of them drifted. */
+interface CommandKind<D> {
+  fieldsOf(draft: D): string[];
+  drifted(draft: D): string[];
+}
+
 /**
  * A record draft's approval. `fields` applies just the named parts, drifted ones included on purpose; a plain
  * approve applies every part, and answers 409 naming the drifted ones when there are any (`drifted`).
  */
 export async function approveByCommand<D>(
   context: ApproveContext<D>,
-  kind: { fieldsOf(draft: D): string[]; drifted(draft: D): string[]; body: CommandBody<D> },
+  kind: CommandKind<D> & { body: CommandBody<D> },
 ): Promise<ReviewItem> {
-  const { item, options, now } = context;
+  const { item, now } = context;
+  const fields = approvedFields(item, context.options, kind);
+  const applying = applyClaimed(item, {
+    applyId: `ap_${context.newId()}`,
+    by: context.userId,
+    claimedAt: now.toISOString(),
+    fields,
+    publications: 1,
+    nextAt: new Date(now.getTime() + REPUBLISH_AFTER_MS).toISOString(),
+  }) as ReviewItem & { draft: D };
+  // The approved entry holds what is sent, the command with every value it applies, and the digest of the draft it
+  // was built from: a copy of the draft besides the command could take two drafts' size (docs/table-design.md,
+  // "Item size"). The draft itself is the one the latest earlier entry with a draft holds (every change of the
+  // draft writes one); the digest names it.
+  await context.commit(item, applying, 'approved', {
+    detail: {
+      applyId: applying.apply?.applyId ?? '',
+      fields: fields.join(','),
+      draftSha256: digestOf(item.draft),
+    },
+    event: { type: 'Record Change Approved', extra: commandOf(applying, kind.body) },
+  });
+  return applying;
+}
+
+/**
+ * What an approval applies: the parts `options.fields` names (each must exist), or every part when none drifted.
+ * Throws the approval's 400 or 409 otherwise.
+ */
+export function approvedFields<D>(
+  item: ReviewItem & { draft: D },
+  options: ApproveOptions,
+  kind: CommandKind<D>,
+): string[] {
   const all = kind.fieldsOf(item.draft);
   let fields = all;
   if (options.fields !== undefined) {
@@ -67,27 +106,7 @@ export async function approveByCommand<D>(
       );
     }
   }
-  const applying = applyClaimed(item, {
-    applyId: `ap_${context.newId()}`,
-    by: context.userId,
-    claimedAt: now.toISOString(),
-    fields,
-    publications: 1,
-    nextAt: new Date(now.getTime() + REPUBLISH_AFTER_MS).toISOString(),
-  }) as ReviewItem & { draft: D };
-  // The approved entry holds what is sent, the command with every value it applies, and the digest of the draft it
-  // was built from: a copy of the draft besides the command could take two drafts' size (docs/table-design.md,
-  // "Item size"). The draft itself is the one the latest earlier entry with a draft holds (every change of the
-  // draft writes one); the digest names it.
-  await context.commit(item, applying, 'approved', {
-    detail: {
-      applyId: applying.apply?.applyId ?? '',
-      fields: fields.join(','),
-      draftSha256: digestOf(item.draft),
-    },
-    event: { type: 'Record Change Approved', extra: commandOf(applying, kind.body) },
-  });
-  return applying;
+  return fields;
 }
 
 /** The settle path of a record kind: the CRM's answers, and its command published again. */

@@ -30,13 +30,16 @@ import {
   itemEditedSchema,
   itemEscalatedSchema,
   itemExpiredSchema,
+  itemHoldCancelledSchema,
   itemOverdueSchema,
   itemReassignedSchema,
   itemReplacedSchema,
   itemResolvedSchema,
+  itemScheduledSchema,
   itemSendFailedSchema,
   itemSentSchema,
   itemStaleSchema,
+  itemUndoneSchema,
   recordChangeApprovedSchema,
   stepTrustChangedSchema,
 } from './out-schemas.js';
@@ -183,6 +186,21 @@ const OUT: Record<OutDetailType, Described | null> = {
     detail: itemEscalatedSchema,
     description:
       "The open item waited longer than the workspace's escalateAfterMinutes: the escalation reviewers who can see it were added.",
+  },
+  'Review Item Scheduled': {
+    detail: itemScheduledSchema,
+    description:
+      "Approved under the workspace's send hold (spec 3, Send hold and undo): it executes at executeAt unless undone or cancelled first.",
+  },
+  'Review Item Undone': {
+    detail: itemUndoneSchema,
+    description:
+      'The approver or an admin undid a scheduled approval before it executed: the item is pending again.',
+  },
+  'Review Item Hold Cancelled': {
+    detail: itemHoldCancelledSchema,
+    description:
+      'A scheduled approval was cancelled on its own before it executed (a reply, a drift, a newer proposal, the approver removed): the item is pending again.',
   },
   'Review Draft Dropped': {
     detail: draftDroppedSchema,

@@ -104,11 +104,11 @@ function validatedEventFunction<D>(
 }
 
 /** Scheduled jobs receive EventBridge "Scheduled Event" envelopes; they take no input. */
-export function scheduledFunction(job: (scheduledAt: Date) => Promise<unknown>) {
+export function scheduledFunction(job: (scheduledAt: Date, context: Context) => Promise<unknown>) {
   return middy<unknown, unknown, Error, Context>()
     .use(injectLambdaContext(logger))
-    .handler(async (event) => {
-      const result = await job(scheduledTimeOf(event));
+    .handler(async (event, context) => {
+      const result = await job(scheduledTimeOf(event), context);
       logger.info('Scheduled job done', { result: result as Record<string, unknown> });
       return result;
     });

@@ -24,6 +24,9 @@ export type OutDetailType =
   | 'Review Item Expired'
   | 'Review Item Overdue'
   | 'Review Item Escalated'
+  | 'Review Item Scheduled'
+  | 'Review Item Undone'
+  | 'Review Item Hold Cancelled'
   | 'Review Draft Dropped'
   | 'Automation Step Trust Changed';
 

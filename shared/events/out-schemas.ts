@@ -216,6 +216,23 @@ export const itemEscalatedSchema = itemEventWith({
   reviewers: z.array(z.string()).describe('The reviewers after the change'),
 });
 
+export const itemScheduledSchema = itemEventWith({
+  executeAt: time.describe(
+    "When the held approval executes (the workspace's sendHoldSeconds after the approval), unless undone or cancelled first",
+  ),
+});
+
+export const itemUndoneSchema = itemEventSchema;
+
+export const itemHoldCancelledSchema = itemEventWith({
+  reason: z
+    .enum(['reply', 'drift', 'replaced', 'approver_removed'])
+    .describe(
+      'Why the hold was cancelled before executeAt: a reply on the thread, a drift of the record draft, a newer ' +
+        'proposal of the same change, or the approver no longer an active member who may see the item',
+    ),
+});
+
 /** A proposal that made no item (spec 3): no item, so no item id, status or version. */
 export const draftDroppedSchema = z.strictObject({
   workspaceId,

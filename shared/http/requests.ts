@@ -56,6 +56,10 @@ export const dismissRequestSchema = z.lazy(() =>
 );
 export type DismissRequest = z.output<typeof dismissRequestSchema>;
 
+/** POST /review-items/{id}/undo: a scheduled approval returned to pending (spec 3, Send hold and undo). */
+export const undoRequestSchema = z.lazy(() => z.strictObject({ version: z.optional(versionSchema) }));
+export type UndoRequest = z.output<typeof undoRequestSchema>;
+
 /** POST /review-items/{id}/reviewers: reviewers added and removed by hand (spec 3, Reassign). */
 export const reassignRequestSchema = z.lazy(() =>
   z

@@ -11,6 +11,7 @@ import {
   DISMISS_REASONS,
   HISTORY_ACTIONS,
   type HistoryAction,
+  HOLD_CANCEL_REASONS,
   REVIEW_STATUSES,
   type ReviewStatus,
 } from '../domain/review-item.js';
@@ -20,7 +21,8 @@ export const reviewStatusSchema = z
   .enum(REVIEW_STATUSES)
   .describe(
     'pending: waits for a reviewer. sending: an approval is sending it. sent: approved and sent. send_unknown: a ' +
-      'send whose outcome is unknown (never resent automatically). applying: an approved record change the CRM ' +
+      'send whose outcome is unknown (never resent automatically). scheduled: approved under the send hold, ' +
+      'executed at hold.executeAt unless undone or cancelled first. applying: an approved record change the CRM ' +
       'has not answered yet. applied: the CRM applied it. apply_unknown: the CRM never answered (approve again ' +
       'or dismiss). dismissed, resolved (handled elsewhere, or every change already holds), expired: decided.',
   ) satisfies z.ZodType<ReviewStatus>;
@@ -190,6 +192,24 @@ function itemSchemaWith<D extends z.core.$ZodType>(draft: D) {
     overdue: overdueSchema.nullable(),
     apply: applySchema.nullable(),
     lastApplyError: applyErrorSchema.nullable(),
+    hold: z
+      .object({
+        executeAt: isoTimeSchema,
+        by: userIdSchema,
+      })
+      .nullable()
+      .describe(
+        "A scheduled item: who approved it and when the approval executes (the workspace's sendHoldSeconds after it), unless undone or cancelled first",
+      ),
+    holdCancelled: z
+      .object({
+        reason: z.enum(HOLD_CANCEL_REASONS),
+        at: isoTimeSchema,
+      })
+      .nullable()
+      .describe(
+        'The last hold cancelled on its own (reply, drift, replaced, approver_removed): pending again; cleared by the next approval',
+      ),
     conflicts: z
       .array(conflictMarkSchema)
       .nullable()

@@ -13,6 +13,7 @@ import {
   dismissRequestSchema,
   editRequestSchema,
   settingsRequestSchema,
+  undoRequestSchema,
 } from '../http/requests.js';
 import {
   actorSchema,
@@ -90,6 +91,7 @@ const INPUT_COMPONENTS: [string, z.core.$ZodType][] = [
   ['EditRequest', editRequestSchema],
   ['ApproveRequest', approveRequestSchema],
   ['DismissRequest', dismissRequestSchema],
+  ['UndoRequest', undoRequestSchema],
   ['SettingsRequest', settingsRequestSchema],
   ['EmailWebhookEvent', emailWebhookSchema],
 ];

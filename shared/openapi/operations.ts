@@ -130,6 +130,17 @@ export const operations: Record<string, OperationSpec> = {
     responses: { 200: { description: 'The dismissed item', schema: reviewItemSchema } },
     problems: ACTION_PROBLEMS,
   },
+  'POST /review-items/{id}/undo': {
+    operationId: 'undoReviewItem',
+    summary: 'Undoes a held approval before it executes: the item is pending again, with its edits',
+    description:
+      "With the workspace's sendHoldSeconds > 0 an approval schedules the item until hold.executeAt. The approver " +
+      'or an admin (else 403) may undo it until then; an item not scheduled (already executed, never held) or ' +
+      'past its executeAt answers 409 with its status and version.',
+    tag: 'Review items',
+    responses: { 200: { description: 'The item, pending again', schema: reviewItemSchema } },
+    problems: ACTION_PROBLEMS,
+  },
   'POST /review-items/{id}/reviewers': {
     operationId: 'reassignReviewItem',
     summary: 'Adds or removes reviewers by hand; their queues change at once',

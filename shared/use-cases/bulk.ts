@@ -34,11 +34,14 @@ export async function decideItems(
   caller: Caller,
   request: BulkRequest,
 ): Promise<{ results: BulkResult[] }> {
+  // The send hold (spec 3) is read once for the bulk: each item is scheduled or executed as approved alone.
+  const settings =
+    request.action === 'approve' ? await deps.store.getSettings(caller.workspaceId) : undefined;
   const decideOne = async ({ id, version }: BulkRequest['items'][number]): Promise<BulkResult> => {
     try {
       const item =
         request.action === 'approve'
-          ? await approveItem(deps, caller, id, { ...(version !== undefined ? { version } : {}) })
+          ? await approveItem(deps, caller, id, { ...(version !== undefined ? { version } : {}) }, settings)
           : await dismissItem(deps, caller, id, {
               ...(version !== undefined ? { version } : {}),
               ...(request.reason !== undefined ? { reason: request.reason } : {}),

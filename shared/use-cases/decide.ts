@@ -6,10 +6,11 @@
  * is the draft's kind's: its executor claims the item and carries the draft out (an email: one SES call and one final
  * write, 4 requests in all; a record change: the command written with the claim, 3).
  */
-import { dismissed, edited } from '../domain/lifecycle.js';
+import { dismissed, edited, scheduled } from '../domain/lifecycle.js';
 import type { Member, ReviewItem } from '../domain/review-item.js';
+import type { WorkspaceSettings } from '../domain/settings.js';
 import { kindOf } from '../drafts/index.js';
-import type { ApproveContext, ChangeOptions } from '../drafts/kind.js';
+import type { ApproveContext, ApproveOptions, ChangeOptions } from '../drafts/kind.js';
 import { ConflictError, ForbiddenError, ValidationError } from '../errors.js';
 import { type Caller, validate } from '../http/request.js';
 import type { ApproveRequest, DismissRequest, EditRequest } from '../http/requests.js';
@@ -98,17 +99,64 @@ async function refuseConflicts(
   );
 }
 
-/** An approval: the checks every kind shares, then the draft's kind's executor (shared/drafts/<kind>). */
-export async function approveItem(deps: SendDeps, caller: Caller, itemId: string, request: ApproveRequest) {
+/**
+ * An approval: the checks every kind shares, then the draft's kind's executor (shared/drafts/<kind>), or, under the
+ * workspace's send hold, the item scheduled (spec 3, Send hold and undo; the settings read with the item: 3
+ * requests before the write). `settings` is the bulk's single read of them.
+ */
+export async function approveItem(
+  deps: SendDeps,
+  caller: Caller,
+  itemId: string,
+  request: ApproveRequest,
+  settings?: Pick<WorkspaceSettings, 'sendHoldSeconds'>,
+) {
   const now = deps.clock();
-  const { item, member } = await loadForAction(deps, caller, itemId);
+  const [{ item, member }, { sendHoldSeconds }] = await Promise.all([
+    loadForAction(deps, caller, itemId),
+    settings ?? deps.store.getSettings(caller.workspaceId),
+  ]);
   const kind = kindOf(item.draft);
+  if (item.status === 'scheduled') {
+    throw new ConflictError(
+      `The item is already approved and scheduled to execute at ${item.hold?.executeAt}; undo it first to change it`,
+      { status: item.status, version: item.version },
+    );
+  }
   requireStatus(item, now, kind.approveTransition, 'approve');
   requireVersion(item, request.version);
   const refusal = kind.approveRefusal(member, item.draft);
   if (refusal) throw new ForbiddenError(refusal);
   const { version: _version, ...options } = request;
   if (options.acknowledgeConflicts !== true) await refuseConflicts(deps, item, member, options.fields);
+  // A hold delays a first approval; settling an unknown outcome (send_unknown, apply_unknown) is not held.
+  if (sendHoldSeconds > 0 && item.status === 'pending') {
+    kind.approveCheck(item, options);
+    const executeAt = new Date(now.getTime() + sendHoldSeconds * 1000).toISOString();
+    const after = scheduled(item, { executeAt, by: caller.userId, ...options }, now.toISOString());
+    await commit(deps, item, after, 'scheduled', caller, {
+      detail: { executeAt },
+      event: { type: 'Review Item Scheduled', extra: { executeAt } },
+    });
+    return presentItem(after, member, deps.clock());
+  }
+  const after = await executeApproval(deps, caller, item, member, options);
+  return presentItem(after, member, deps.clock());
+}
+
+/**
+ * The draft's kind's executor, as `caller` approving with `options`: at once, or when a held approval's time comes
+ * (held-items.ts), from `scheduled`. The decision is counted here, when the draft is carried out.
+ */
+export function executeApproval(
+  deps: SendDeps,
+  caller: Caller,
+  item: ReviewItem,
+  member: Member,
+  options: ApproveOptions,
+): Promise<ReviewItem> {
+  const kind = kindOf(item.draft);
+  const now = deps.clock();
   const kernel = (before: ReviewItem, after: ReviewItem, change: ChangeOptions): CommitOptions => {
     const { countsApproval, ...rest } = change;
     if (!countsApproval) return rest;
@@ -130,6 +178,5 @@ export async function approveItem(deps: SendDeps, caller: Caller, itemId: string
       commitOutcome(deps, before, after, action, caller, kernel(before, after, change)),
     present: (changed) => presentItem(changed, member, deps.clock()),
   };
-  const after = await kind.approve(context);
-  return presentItem(after, member, deps.clock());
+  return kind.approve(context);
 }

@@ -67,7 +67,8 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
         reason: 'An equal or newer proposal was already received',
       };
     }
-    if (head?.open && head.expiresAt && Date.parse(head.expiresAt) <= now.getTime()) {
+    // A scheduled item does not expire (it was approved in time): a newer proposal replaces it, cancelling its hold.
+    if (head?.open && !head.held && head.expiresAt && Date.parse(head.expiresAt) <= now.getTime()) {
       // The open item is already expired (the job has not marked it yet): expire it, then start a new item.
       const expiring = await deps.store.getItem(workspaceId, head.itemId);
       if (expiring) await expireItem(deps, expiring, now);
@@ -93,10 +94,15 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
           }
         }
         const item = replaced(before, withHandChanges(replacing, head), now.toISOString(), keptEdits);
+        // spec 3, Send hold and undo: replacing a scheduled item cancels its hold in the same change.
+        if (before.status === 'scheduled') item.holdCancelled = { reason: 'replaced', at: item.updatedAt };
         await deps.store.changeItem({
           before,
           after: item,
-          entry: historyEntry(item, 'replaced', automation, { withDraft: true }),
+          entry: historyEntry(item, 'replaced', automation, {
+            withDraft: true,
+            ...(item.holdCancelled ? { detail: { holdCancelled: 'replaced' } } : {}),
+          }),
           counters: { ...counterBase, add: { replaced: 1 } },
           listedName,
           events: [
@@ -104,6 +110,9 @@ export async function ingestProposal(deps: Deps, proposal: DraftProposed): Promi
               replacedRunId: head.runId,
               reviewers: item.reviewers,
             }),
+            ...(item.holdCancelled
+              ? [itemEvent('Review Item Hold Cancelled', item, automation, { reason: 'replaced' })]
+              : []),
           ],
         });
         return { outcome: 'replaced', itemId: item.id, version: item.version };

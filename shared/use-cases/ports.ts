@@ -331,7 +331,7 @@ export interface PageRequest {
 export type ItemSummary = Omit<ReviewItem, 'draft'> & { draft: DraftPreview };
 
 /** The scheduled jobs' due lists: pending items by expiresAt, `sending` by claim time, `applying` by retry time. */
-export type DueKind = 'EXPIRY' | 'SENDING' | 'APPLY';
+export type DueKind = 'EXPIRY' | 'SENDING' | 'APPLY' | 'HOLD';
 
 /**
  * What a change needs to know about the item before it: enough to write the item conditionally and to take it
@@ -368,6 +368,8 @@ export interface DedupHead {
   proposedAt: string;
   runId: string;
   open: boolean;
+  /** The key's item is scheduled under a send hold (spec 3): a replacement cancels the hold. */
+  held?: boolean;
   /** The open item's expiresAt: a proposal for an expired item starts a new item instead of replacing it. */
   expiresAt?: string;
   /** The rest of the open item's state a replacement needs to move it out of its lists (ItemState). */
@@ -392,7 +394,8 @@ export function stateOfHead(workspaceId: string, dedupHash: string, head: DedupH
     id: head.itemId,
     workspaceId,
     version: head.version,
-    status: 'pending',
+    // The key's item is open, or scheduled under a send hold (which a replacement cancels).
+    status: head.held ? 'scheduled' : 'pending',
     reviewers: head.reviewers,
     holdsKey: true,
     createdAt: head.createdAt,

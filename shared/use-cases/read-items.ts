@@ -90,6 +90,8 @@ export function presentItem(item: AnyItem, member: Member, now: Date) {
         }
       : null,
     lastApplyError: item.lastApplyError ?? null,
+    hold: item.hold ? { executeAt: item.hold.executeAt, by: item.hold.by } : null,
+    holdCancelled: item.holdCancelled ?? null,
     away: awayAt(item.away, now),
     // Read for one item only (conflictMarks): a list would need a request per item.
     conflicts: null as ConflictMark[] | null,

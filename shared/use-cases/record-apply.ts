@@ -18,6 +18,7 @@ import {
   applyRejected,
   applyUnknown,
   canTransition,
+  heldRecordChanged,
   recordChanged,
   republished,
   resolved,
@@ -27,10 +28,12 @@ import { type ApplyError, historyEntry, type ReviewItem } from '../domain/review
 import { preciseTime, showTime } from '../domain/time.js';
 import { kindOf } from '../drafts/index.js';
 import { REPUBLISH_AFTER_MS } from '../drafts/record-command.js';
+import { DomainError } from '../errors.js';
 import { itemEvent } from '../events/out-events.js';
 import { logger } from '../logger.js';
 import { decisionCounters } from './commit.js';
 import type { Deps } from './deps.js';
+import { cancelHold } from './hold-cancel.js';
 
 /** Publications of one command: the first and 3 more (spec 3). */
 export const MAX_PUBLICATIONS = 4;
@@ -182,6 +185,17 @@ export async function republishRecordChanges(deps: Deps): Promise<{ republished:
 
 // ---------------------------------------------------------------- Record Changed
 
+/** Whether the check refuses (a 400 or 409 of the approval). */
+function refuses(check: () => void): boolean {
+  try {
+    check();
+    return false;
+  } catch (error) {
+    if (error instanceof DomainError) return true;
+    throw error;
+  }
+}
+
 export async function applyRecordChanged(
   deps: Deps,
   event: RecordChanged,
@@ -208,8 +222,9 @@ async function reclassify(
   event: RecordChanged,
   at: string,
 ): Promise<'reclassified' | 'resolved' | 'unchanged' | 'lost'> {
-  if (item.status !== 'pending') return 'unchanged';
-  const changed = kindOf(item.draft).recordChanged?.(item.draft, event.fields, at);
+  if (item.status !== 'pending' && item.status !== 'scheduled') return 'unchanged';
+  const kind = kindOf(item.draft);
+  const changed = kind.recordChanged?.(item.draft, event.fields, at);
   if (!changed) return 'unchanged';
   const { draft } = changed;
   const actor = { kind: 'system' as const, reason: 'record changed' };
@@ -230,7 +245,16 @@ async function reclassify(
     });
     return written ? 'resolved' : 'lost';
   }
-  const after = recordChanged(item, draft, now);
+  if (item.status === 'scheduled' && item.hold) {
+    // The send hold (spec 3): a change the held approval would now refuse (a drift it did not name) cancels it.
+    const { executeAt: _at, by: _by, ...options } = item.hold;
+    if (refuses(() => kind.approveCheck({ ...item, draft }, options))) {
+      const cancelled = await cancelHold(deps, item, 'drift', new Date(now), { draft }, detail);
+      return cancelled ? 'reclassified' : 'lost';
+    }
+  }
+  const after =
+    item.status === 'scheduled' ? heldRecordChanged(item, draft, now) : recordChanged(item, draft, now);
   const written = await deps.store.changeItemIfCurrent({
     before: item,
     after,

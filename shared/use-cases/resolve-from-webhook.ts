@@ -12,13 +12,20 @@
  */
 
 import type { EmailWebhookEvent } from '../domain/email-webhook.js';
-import { canTransition, markedStale, resolved as resolvedItem, statusAt } from '../domain/lifecycle.js';
+import {
+  canTransition,
+  holdCancelled,
+  markedStale,
+  resolved as resolvedItem,
+  statusAt,
+} from '../domain/lifecycle.js';
 import { historyEntry, type ReviewItem } from '../domain/review-item.js';
 import { kindOf } from '../drafts/index.js';
 import { ConflictError } from '../errors.js';
 import { itemEvent } from '../events/out-events.js';
 import { decisionCounters } from './commit.js';
 import type { Deps } from './deps.js';
+import { cancelWrite } from './hold-cancel.js';
 import type { ItemWrite, MatchKeys, WebhookAnswer, WebhookClaim } from './ports.js';
 
 /** Longer than a delivery takes (the function's timeout is 10 s): only then may another take it over. */
@@ -43,9 +50,10 @@ export async function resolveFromWebhook(
     ...open
       .filter(
         (candidate) =>
-          !candidate.stale &&
+          // A scheduled email's hold is cancelled by a reply even when it was approved as stale (spec 3).
+          (!candidate.stale || candidate.status === 'scheduled') &&
           (kindOf(candidate.draft).staledBy?.(candidate, event) ?? false) &&
-          canTransition('markStale', candidate.status),
+          (canTransition('markStale', candidate.status) || canTransition('cancelHold', candidate.status)),
       )
       .map((item) => ({ counts: 'stale' as const, write: staleWrite(item, webhookId, event, now) })),
   ];
@@ -143,6 +151,25 @@ function staleWrite(item: ReviewItem, webhookId: string, event: EmailWebhookEven
     at: event.occurredAt,
     ...(event.messageId ? { messageId: event.messageId } : {}),
   };
+  if (item.status === 'scheduled') {
+    // The send hold (spec 3): the reply cancels the held send, and the item is stale as a pending one would be.
+    const after = holdCancelled(item, 'reply', now.toISOString(), { stale: mark });
+    const write = cancelWrite(item, after, actor, 'reply', {
+      webhookId,
+      ...(event.messageId ? { messageId: event.messageId } : {}),
+    });
+    return {
+      ...write,
+      events: [
+        ...write.events,
+        itemEvent('Review Item Stale', after, actor, {
+          webhookId,
+          reason: mark.reason,
+          ...(event.messageId ? { messageId: event.messageId } : {}),
+        }),
+      ],
+    };
+  }
   const after = markedStale(item, mark, now.toISOString());
   return {
     before: item,

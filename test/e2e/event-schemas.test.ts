@@ -336,6 +336,27 @@ beforeAll(async () => {
     .filter((event) => event.detail.automationId === trusted.automationId);
   expect(trustChanged.map((event) => event.detail.recommendation)).toEqual(['apply_directly']);
 
+  // The send hold (spec 3): an approval scheduled, then undone; another scheduled, then replaced by a newer
+  // proposal of the same change (its hold cancelled). Set after the bulk above, whose approvals execute at once.
+  const held = await admin.put('/settings', {
+    version: 1,
+    overdueAfterMinutes: 1,
+    escalateAfterMinutes: 2,
+    escalateTo: 'admins',
+    trust: { maxHumanRate: 0.2, minDecisions: 30 },
+    sendHoldSeconds: 600,
+  });
+  expect(held.status).toBe(200);
+  const undoable = await s.propose({ run });
+  expect((await alice.post(`/review-items/${undoable.itemId}/approve`, {})).status).toBe(200);
+  expect((await alice.post(`/review-items/${undoable.itemId}/undo`, {})).status).toBe(200);
+  const heldKey = unique('held');
+  const replaceable = await s.propose({ run, dedupKey: heldKey, proposedAt: at() });
+  expect((await alice.post(`/review-items/${replaceable.itemId}/approve`, {})).status).toBe(200);
+  await s.propose({ run: { ...run, id: unique('run') }, dedupKey: heldKey, proposedAt: at() });
+  await s.runtime.idle();
+  expect(s.itemEvents(replaceable.itemId, 'Review Item Hold Cancelled')).toHaveLength(1);
+
   events = (await getJson<{ events: EventEnvelope[] }>(`${s.runtime.urls.events}/events`)).body.events;
   served = (await getJson<Record<string, Record<string, unknown>>>(`${s.runtime.urls.events}/schemas`)).body;
 });

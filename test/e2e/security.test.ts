@@ -42,6 +42,7 @@ const ROUTES = [
   'POST /review-items/{id}/dismiss',
   'POST /review-items/{id}/reviewers',
   'POST /review-items/bulk',
+  'POST /review-items/{id}/undo',
 ] as const;
 type Route = (typeof ROUTES)[number];
 
@@ -66,6 +67,8 @@ type Outcome =
   | 'reassigned'
   /** Bulk dismiss of the one item: 200, and the item's own result is its single route's answer. */
   | 'bulkDismissed'
+  /** Undo of an item that is not scheduled (no send hold here): 409 with its status and version, nothing changed. */
+  | 'notScheduled'
   | 'bulkForbidden'
   | 'bulkNotFound';
 
@@ -101,6 +104,7 @@ const NOTHING_VISIBLE: Outcome[] = [
   'notFound',
   'notFound',
   'bulkNotFound',
+  'notFound',
 ];
 
 let s: Scenario;
@@ -163,7 +167,7 @@ const CALLERS: Caller[] = [
     item: 'userRun',
     outcomes: [
       ...['listed', 'listed', 'listed', 'listed', 'ok', 'ok', 'edited', 'sent', 'dismissed'],
-      ...['reassigned', 'bulkDismissed'],
+      ...['reassigned', 'bulkDismissed', 'notScheduled'],
     ] as Outcome[],
     permissions: { canEdit: true, canApprove: true, canDismiss: true },
     client: () => s.as('u_alice'),
@@ -173,7 +177,7 @@ const CALLERS: Caller[] = [
     item: 'workspaceRun',
     outcomes: [
       ...['listed', 'listed', 'listed', 'listed', 'ok', 'ok', 'edited', 'forbidden', 'dismissed'],
-      ...['reassigned', 'bulkDismissed'],
+      ...['reassigned', 'bulkDismissed', 'notScheduled'],
     ] as Outcome[],
     permissions: { canEdit: true, canApprove: false, canDismiss: true },
     forbiddenDetail: new RegExp(`mailbox.*${ALICE_MAILBOX}|${ALICE_MAILBOX}.*mailbox`),
@@ -185,7 +189,7 @@ const CALLERS: Caller[] = [
     // Not a reviewer: the item is not in the admin's own queue or summary, but the admin sees it everywhere else.
     outcomes: [
       ...['absent', 'listed', 'absent', 'listed', 'ok', 'ok', 'edited', 'forbidden', 'dismissed'],
-      ...['reassigned', 'bulkDismissed'],
+      ...['reassigned', 'bulkDismissed', 'notScheduled'],
     ] as Outcome[],
     permissions: { canEdit: true, canApprove: false, canDismiss: true },
     forbiddenDetail: new RegExp(ALICE_MAILBOX),
@@ -196,7 +200,7 @@ const CALLERS: Caller[] = [
     item: 'workspaceRun',
     outcomes: [
       ...['absent', 'listed', 'absent', 'listed', 'ok', 'ok', 'forbidden', 'forbidden', 'forbidden'],
-      ...['forbidden', 'bulkForbidden'],
+      ...['forbidden', 'bulkForbidden', 'notScheduled'],
     ] as Outcome[],
     permissions: { canEdit: false, canApprove: false, canDismiss: false },
     forbiddenDetail: /reviewers/,
@@ -419,6 +423,8 @@ function request(route: Route, client: ApiClient, target: Target, version: numbe
       return client.post(`${item}/dismiss`, { version, note: 'Not needed' });
     case 'POST /review-items/{id}/reviewers':
       return client.post(`${item}/reviewers`, { version, add: ['u_admin'] });
+    case 'POST /review-items/{id}/undo':
+      return client.post(`${item}/undo`, { version });
     case 'POST /review-items/bulk':
       return client.post('/review-items/bulk', {
         action: 'dismiss',
@@ -558,6 +564,12 @@ describe('every route × caller (spec 8)', () => {
         } else {
           expect(problem.detail).toMatch(/reviewers/);
         }
+        expect(after).toEqual(before);
+        break;
+      }
+      case 'notScheduled': {
+        const problem = expectProblem(response, 409) as Problem & { current?: unknown };
+        expect(problem.current).toEqual({ status: 'pending', version: before.item.version });
         expect(after).toEqual(before);
         break;
       }

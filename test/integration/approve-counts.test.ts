@@ -1,5 +1,6 @@
 /**
- * spec 8: "DynamoDB requests per operation, counted by the tests: … approving ≤ 4 plus one SES call".
+ * spec 8: "DynamoDB requests per operation, counted by the tests: … approving ≤ 5 plus one SES call" (the
+ * workspace's settings are read with the member and the item: the send hold, spec 3).
  * Every DynamoDB request goes through the test table's counting client; every SES request through an
  * SESv2Client with the same kind of counting middleware. Real DynamoDB Local, real local SES.
  */
@@ -62,10 +63,10 @@ async function counted<T>(name: string, operation: () => Promise<T>, ses = env.s
   return { result, ...counts };
 }
 
-const APPROVE_REQUESTS = { GetItem: 2, TransactWriteItems: 2 };
+const APPROVE_REQUESTS = { GetItem: 3, TransactWriteItems: 2 };
 
 describe('DynamoDB and SES requests per action', () => {
-  it('approves with 4 DynamoDB requests (member, item, claim, outcome) and one SES SendEmail', async () => {
+  it('approves with 5 DynamoDB requests (member, item, settings, claim, outcome) and one SES SendEmail', async () => {
     const item = await seedItem(env.deps);
 
     const { result, dynamodb, dynamodbTotal, ses } = await counted('approve', () =>
@@ -74,11 +75,11 @@ describe('DynamoDB and SES requests per action', () => {
 
     expect(result).toMatchObject({ status: 'sent' });
     expect(dynamodb).toEqual(APPROVE_REQUESTS);
-    expect(dynamodbTotal).toBeLessThanOrEqual(4);
+    expect(dynamodbTotal).toBeLessThanOrEqual(5);
     expect(ses).toEqual({ SendEmail: 1 });
   });
 
-  it('approves an edited item with the same 4 requests and one send', async () => {
+  it('approves an edited item with the same 5 requests and one send', async () => {
     const item = await seedItem(env.deps);
     await editItem(env.deps, alice, item.id, { version: 1, draft: { bodyText: 'Edited before approval' } });
 
@@ -91,7 +92,7 @@ describe('DynamoDB and SES requests per action', () => {
     expect(ses).toEqual({ SendEmail: 1 });
   });
 
-  it(`approves the largest item (${MAX_REVIEWERS} reviewers, ${MAX_RELATED_RECORDS} records) with the same 4 requests`, async () => {
+  it(`approves the largest item (${MAX_REVIEWERS} reviewers, ${MAX_RELATED_RECORDS} records) with the same 5 requests`, async () => {
     const item = await seedItem(
       env.deps,
       uniqueProposal({
@@ -135,7 +136,7 @@ describe('DynamoDB and SES requests per action', () => {
     expect(ses).toEqual({});
   });
 
-  it('answers a second approval of a sent item with 2 reads, no write and no SES call', async () => {
+  it('answers a second approval of a sent item with 3 reads, no write and no SES call', async () => {
     const item = await seedItem(env.deps);
     await approveItem(env.deps, alice, item.id, {});
 
@@ -144,7 +145,7 @@ describe('DynamoDB and SES requests per action', () => {
     );
 
     expect(result).toBeInstanceOf(ConflictError);
-    expect(dynamodb).toEqual({ GetItem: 2 });
+    expect(dynamodb).toEqual({ GetItem: 3 });
     expect(ses).toEqual({});
   });
 });
@@ -169,7 +170,7 @@ describe('requests per approval when the send fails', () => {
   ];
 
   it.each(cases)(
-    'stays within 4 DynamoDB requests and one SES call when SES answers $action',
+    'stays within 5 DynamoDB requests and one SES call when SES answers $action',
     async ({ action, status }) => {
       const item = await seedItem(env.deps);
       proxy.use(action);

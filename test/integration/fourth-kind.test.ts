@@ -71,6 +71,7 @@ function webhookCallKind(port: WebhookPort): DraftKind<WebhookCall, WebhookCall,
     fieldsOf: () => [],
     approveRefusal: () => null,
     approveTransition: 'applyClaim',
+    approveCheck: () => undefined,
     // The executor: claim the item (applying, until the answer), then make the call with the claim's id.
     async approve(context) {
       const { item } = context;

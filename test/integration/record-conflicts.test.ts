@@ -4,7 +4,7 @@
  * (an edit, a replacement, a decision) because they are read with the item; a member sees the conflicts with
  * drafts they may see and a count of the rest; a plain approve of a conflicting field answers 409 naming it, and
  * `acknowledgeConflicts` or `fields` leaving it out approves. Ingest's request count is unchanged (≤ 4 in
- * record-drafts.test.ts), and approve stays ≤ 4.
+ * record-drafts.test.ts), and approve stays ≤ 5 (with the settings, read for the send hold).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../shared/errors.js';
@@ -131,8 +131,8 @@ describe('conflicts between record drafts', () => {
     // Leaving the conflicting fields out approves the rest.
     env.table.counter.reset();
     const partial = await approveItem(env.deps, owner, a, { fields: ['amount', 'nextStep'] });
-    // The member and the item (2), the record's open drafts (1), the approval (1).
-    expect(env.table.counter.total).toBeLessThanOrEqual(4);
+    // The member, the item and the settings (3), the record's open drafts (1), the approval (1).
+    expect(env.table.counter.total).toBeLessThanOrEqual(5);
     expect(partial.status).toBe('applying');
     // A decided draft conflicts with nothing: B is approvable as it is.
     expect((await marks(owner, b)).conflicts).toEqual([]);

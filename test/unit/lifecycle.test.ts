@@ -17,12 +17,15 @@ import {
   edited,
   expired,
   FINAL_STATUSES,
+  heldRecordChanged,
+  holdCancelled,
   markedStale,
   reassigned,
   recordChanged,
   replaced,
   republished,
   resolved,
+  scheduled,
   sendRejected,
   sendUnknown,
   sent,
@@ -30,6 +33,7 @@ import {
   TRANSITIONS,
   type Transition,
   TransitionRefusedError,
+  undone,
 } from '../../shared/domain/lifecycle.js';
 import type { ReviewItem, ReviewStatus } from '../../shared/domain/review-item.js';
 import { proposal } from '../fixtures/index.js';
@@ -37,6 +41,7 @@ import { emailOf } from '../support/items.js';
 
 const STATUSES: ReviewStatus[] = [
   'pending',
+  'scheduled',
   'sending',
   'sent',
   'send_unknown',
@@ -52,25 +57,29 @@ const T0 = '2026-11-20T10:00:00.000Z';
 
 /** The state machine's table, written out independently of TRANSITIONS. */
 const EXPECTED: Record<Transition, ReviewStatus[]> = {
-  replace: ['pending'],
+  replace: ['pending', 'scheduled'],
   edit: ['pending'],
-  claim: ['pending', 'send_unknown'],
+  claim: ['pending', 'send_unknown', 'scheduled'],
   sent: ['sending'],
   sendRejected: ['sending'],
   sendUnknown: ['sending'],
   interrupted: ['sending'],
   dismiss: ['pending', 'send_unknown', 'apply_unknown'],
-  resolve: ['pending', 'send_unknown'],
+  resolve: ['pending', 'send_unknown', 'scheduled'],
   expire: ['pending'],
   delivery: ['sent'],
   reassign: ['pending'],
   markStale: ['pending'],
-  applyClaim: ['pending', 'apply_unknown'],
+  applyClaim: ['pending', 'apply_unknown', 'scheduled'],
   applied: ['applying', 'apply_unknown'],
   applyRejected: ['applying', 'apply_unknown'],
   republish: ['applying'],
   applyUnknown: ['applying'],
   recordChanged: ['pending'],
+  schedule: ['pending'],
+  undo: ['scheduled'],
+  cancelHold: ['scheduled'],
+  heldRecordChanged: ['scheduled'],
 };
 
 const APPLY_ATTEMPT = {
@@ -133,6 +142,10 @@ const APPLY: Record<Transition, (item: ReviewItem) => ReviewItem> = {
   republish: (item) => republished({ ...item, apply: APPLY_ATTEMPT }, T1, T2),
   applyUnknown: (item) => applyUnknown(item, { reason: 'unanswered', message: '?', at: T1 }),
   recordChanged: (item) => recordChanged(item, item.draft, T1),
+  schedule: (item) => scheduled(item, { executeAt: T2, by: 'u_alice' }, T1),
+  undo: (item) => undone(item, T1),
+  cancelHold: (item) => holdCancelled(item, 'reply', T1),
+  heldRecordChanged: (item) => heldRecordChanged(item, item.draft, T1),
 };
 
 describe('the lifecycle table', () => {
@@ -173,6 +186,27 @@ describe('the lifecycle table', () => {
 });
 
 describe('what each transition builds', () => {
+  it('schedules with the hold, keeping the edits and the dedup key; an undo or a cancellation drops the hold', () => {
+    const editedItem = edited(pendingItem(), { ...emailOf(pendingItem().draft), subject: 'Mine' }, T0);
+    const before = { ...editedItem, holdCancelled: { reason: 'reply' as const, at: T0 } };
+    const held = scheduled(before, { executeAt: T2, by: 'u_alice' }, T1);
+    expect(held).toMatchObject({
+      status: 'scheduled',
+      hold: { executeAt: T2, by: 'u_alice' },
+      holdsKey: true,
+    });
+    expect(emailOf(held.draft).subject).toBe('Mine');
+    expect(held.holdCancelled).toBeUndefined();
+    const back = undone(held, T2);
+    expect(back).toMatchObject({ status: 'pending', edited: true, holdsKey: true });
+    expect(back.hold).toBeUndefined();
+    const cancelled = holdCancelled(held, 'drift', T2);
+    expect(cancelled).toMatchObject({ status: 'pending', holdCancelled: { reason: 'drift', at: T2 } });
+    expect(cancelled.hold).toBeUndefined();
+    const claimedItem = claimed(held, { id: 'a1', by: 'u_alice', claimedAt: T2 });
+    expect(claimedItem.hold).toBeUndefined();
+  });
+
   it('creates a pending item at version 1 that holds its dedup key', () => {
     expect(pendingItem()).toMatchObject({
       status: 'pending',

@@ -8,7 +8,7 @@
 import { claimed, sendRejected, sendUnknown, sent } from '../../domain/lifecycle.js';
 import type { ReviewItem } from '../../domain/review-item.js';
 import { ConflictError, DomainError, ValidationError } from '../../errors.js';
-import type { ApproveContext, ChangeOptions, PresentedItem } from '../kind.js';
+import type { ApproveContext, ApproveOptions, ChangeOptions, PresentedItem } from '../kind.js';
 import type { EmailDraft } from './schema.js';
 import { type EmailItem, SendOutcomeUnknownError, SendRejectedError } from './sender.js';
 
@@ -48,8 +48,8 @@ export class StaleItemError extends ConflictError {
   }
 }
 
-export async function sendEmail(context: ApproveContext<EmailDraft>): Promise<ReviewItem> {
-  const { item, options } = context;
+/** What the email's approval must satisfy before its claim: no `fields`, a resend confirmed, a stale mark acknowledged. */
+export function checkEmailApproval(item: ReviewItem, options: ApproveOptions): void {
   if (options.fields !== undefined) {
     throw new ValidationError('"fields" names the changes of a record draft; this is an email', [
       { path: 'fields', message: 'only for record drafts' },
@@ -63,6 +63,11 @@ export async function sendEmail(context: ApproveContext<EmailDraft>): Promise<Re
     );
   }
   if (item.stale && options.acknowledgeStale !== true) throw new StaleItemError(item);
+}
+
+export async function sendEmail(context: ApproveContext<EmailDraft>): Promise<ReviewItem> {
+  const { item, options } = context;
+  checkEmailApproval(item, options);
 
   const sending = claimed(item, {
     id: context.newId(),

@@ -6,7 +6,7 @@
 import * as z from 'zod/mini';
 import type { Member } from '../../domain/review-item.js';
 import type { DraftKind } from '../kind.js';
-import { sendEmail } from './approve.js';
+import { checkEmailApproval, sendEmail } from './approve.js';
 import { emailDiff } from './diff.js';
 import { conversationKey, externalDraftKey } from './keys.js';
 import { makesStale, matchesWebhookEvent } from './matching.js';
@@ -88,6 +88,7 @@ export const emailKind: DraftKind<EmailDraft, EmailPreview, EmailEdit> = {
       ? null
       : `Only a reviewer whose connected mailbox is ${draft.from} can send this email; you can edit or dismiss it`,
   approveTransition: 'claim',
+  approveCheck: checkEmailApproval,
   approve: sendEmail,
   resolvedBy: matchesWebhookEvent,
   staledBy: makesStale,

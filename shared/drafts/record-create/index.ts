@@ -15,7 +15,7 @@ import {
 } from '../../domain/record-fields.js';
 import { ValidationError } from '../../errors.js';
 import type { DraftKind } from '../kind.js';
-import { approveByCommand, type CommandBody, settleByCommand } from '../record-command.js';
+import { approveByCommand, approvedFields, type CommandBody, settleByCommand } from '../record-command.js';
 import {
   MAX_PREVIEW_BYTES,
   partsWithinPreview,
@@ -191,6 +191,9 @@ export const recordCreateKind: DraftKind<RecordCreateDraft, RecordCreatePreview,
   fieldsOf,
   approveRefusal: () => null,
   approveTransition: 'applyClaim',
+  approveCheck: (item, options) => {
+    approvedFields(item, options, { fieldsOf, drifted: () => [] });
+  },
   approve: (context) => approveByCommand(context, { fieldsOf, drifted: () => [], body: commandBody }),
   settle: settleByCommand(commandBody, {
     appliedResult: (answer) => ({ recordId: answer.record.id }),

@@ -21,7 +21,7 @@ import { compareTimes } from '../../domain/time.js';
 import { ValidationError } from '../../errors.js';
 import { escapeKeySegment, tenant } from '../../store/key-parts.js';
 import type { DraftKind } from '../kind.js';
-import { approveByCommand, type CommandBody, settleByCommand } from '../record-command.js';
+import { approveByCommand, approvedFields, type CommandBody, settleByCommand } from '../record-command.js';
 import {
   type ChangeIntent,
   classify,
@@ -297,6 +297,10 @@ function describeChange(change: RecordChange | RecordUpdatePreview['changes'][nu
   return `- ${labelOf(change)}: ${what}${edited}${state}`;
 }
 
+/** The changes the record no longer holds as the draft saw it: a plain approval answers 409 naming them. */
+const driftedOf = (draft: RecordUpdateDraft): string[] =>
+  draft.changes.filter((c) => c.state === 'drifted').map((c) => c.field);
+
 /** The update's part of the `Record Change Approved` command: each approved change with the value to write. */
 const commandBody: CommandBody<RecordUpdateDraft> = (draft, approved) => ({
   operation: 'update',
@@ -397,12 +401,10 @@ export const recordUpdateKind: DraftKind<RecordUpdateDraft, RecordUpdatePreview,
   fieldsOf,
   approveRefusal: () => null,
   approveTransition: 'applyClaim',
-  approve: (context) =>
-    approveByCommand(context, {
-      fieldsOf,
-      drifted: (draft) => draft.changes.filter((c) => c.state === 'drifted').map((c) => c.field),
-      body: commandBody,
-    }),
+  approveCheck: (item, options) => {
+    approvedFields(item, options, { fieldsOf, drifted: driftedOf });
+  },
+  approve: (context) => approveByCommand(context, { fieldsOf, drifted: driftedOf, body: commandBody }),
   settle: settleByCommand(commandBody, {
     appliedResult: (answer) => (answer.record.version ? { recordVersion: answer.record.version } : {}),
     // A conflict names what the record holds now: the changes are classified against it.

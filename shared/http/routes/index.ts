@@ -26,6 +26,7 @@ import { putDelegationRoute } from './put-delegation.js';
 import { putSettingsRoute } from './put-settings.js';
 import { reassignReviewItemRoute } from './reassign-review-item.js';
 import { receiveEmailWebhookRoute } from './receive-email-webhook.js';
+import { undoReviewItemRoute } from './undo-review-item.js';
 
 export {
   approveReviewItemRoute,
@@ -51,6 +52,7 @@ export {
   putSettingsRoute,
   reassignReviewItemRoute,
   receiveEmailWebhookRoute,
+  undoReviewItemRoute,
 };
 
 /** In the order the manifest and the document list them. */
@@ -63,6 +65,7 @@ export const routes: readonly RouteSpec[] = [
   editReviewItemRoute,
   approveReviewItemRoute,
   dismissReviewItemRoute,
+  undoReviewItemRoute,
   reassignReviewItemRoute,
   decideReviewItemsRoute,
   receiveEmailWebhookRoute,

@@ -226,6 +226,8 @@ export function feedbackOfChange(
     fields = entry.diff?.fields;
   }
   if (entry.action === 'marked_stale') add.stale = 1;
+  // A reply that cancelled a held send made the draft stale too (spec 3, Send hold and undo).
+  if (entry.action === 'hold_cancelled' && entry.detail?.reason === 'reply') add.stale = 1;
   // A record draft applied in part: the changes the reviewer left out (spec 3, Feedback).
   if (entry.action === 'applied' && entry.diff?.changesLeftOut?.length)
     add.changesLeftOut = entry.diff.changesLeftOut.length;

@@ -30,6 +30,8 @@ const dedupHeadRecord = z.lazy(() =>
     proposedAt: z.string(),
     runId: z.string(),
     open: z.boolean(),
+    /** The key's item is scheduled under a send hold (spec 3): a replacement moves it from `scheduled`. */
+    held: z.optional(z.boolean()),
     /** The open item's expiresAt: a proposal for an expired item starts a new item instead of replacing it. */
     expiresAt: z.optional(z.string()),
     /** The rest of the open item's state a replacement needs to move it out of its lists (ItemState). */
@@ -58,6 +60,7 @@ export function headOf(item: ReviewItem): DedupHead {
     proposedAt: item.proposedAt,
     runId: item.origin.runId,
     open: true,
+    ...(item.status === 'scheduled' ? { held: true } : {}),
     ...(item.expiresAt ? { expiresAt: item.expiresAt } : {}),
     automationId: item.origin.automationId,
     executedAs: item.origin.executedAs,
@@ -131,7 +134,8 @@ export function headChange(
       Update: {
         TableName: tableName,
         Key,
-        UpdateExpression: 'SET #open = :false, version = :v',
+        // A key released from a scheduled item (its hold executed) is no longer held.
+        UpdateExpression: 'SET #open = :false, version = :v REMOVE held',
         ...openAt,
         ExpressionAttributeValues: {
           ...openAt.ExpressionAttributeValues,

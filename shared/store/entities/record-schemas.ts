@@ -14,6 +14,9 @@ import {
   DISMISS_REASONS,
   HISTORY_ACTIONS,
   type HistoryEntry,
+  HOLD_CANCEL_REASONS,
+  type HoldCancelMark,
+  type HoldMark,
   type Member,
   type Origin,
   REVIEW_STATUSES,
@@ -102,6 +105,19 @@ export const recordSchemas = once(() => {
     claimedAt: z.string(),
   }) satisfies z.ZodMiniType<SendAttempt>;
 
+  const holdMark = z.object({
+    executeAt: z.string(),
+    by: z.string(),
+    confirmResend: z.optional(z.boolean()),
+    acknowledgeStale: z.optional(z.boolean()),
+    acknowledgeConflicts: z.optional(z.boolean()),
+    fields: z.optional(z.array(z.string())),
+  }) satisfies z.ZodMiniType<HoldMark>;
+  const holdCancelMark = z.object({
+    reason: z.enum(HOLD_CANCEL_REASONS),
+    at: z.string(),
+  }) satisfies z.ZodMiniType<HoldCancelMark>;
+
   const awayMark = z.object({ userId: z.string(), until: z.string() }) satisfies z.ZodMiniType<AwayMark>;
 
   const reviewItemRecord = z.object({
@@ -133,6 +149,8 @@ export const recordSchemas = once(() => {
     escalated: z.optional(z.object({ at: z.string(), added: z.array(z.string()) })),
     delegatedFrom: z.optional(z.record(z.string(), z.string())),
     away: z.optional(z.array(awayMark)),
+    hold: z.optional(holdMark),
+    holdCancelled: z.optional(holdCancelMark),
     holdsKey: z.boolean(),
   }) satisfies z.ZodMiniType<ReviewItem>;
 

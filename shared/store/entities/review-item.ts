@@ -6,8 +6,9 @@
  * - open email drafts: `match` (from-mailbox + thread, or + subject when threadless) and `draftId` (from-mailbox +
  *   the provider's draft id), read by the webhook;
  * - open record updates: `match` (the record), read by the CRM's Record Changed;
- * - `due`: a pending item with expiresAt, an item in `sending` (claim time), or in `applying` (when to publish its
- *   command again), read by the jobs.
+ * - `due`: a pending item with expiresAt, an item in `sending` (claim time), in `applying` (when to publish its
+ *   command again), or `scheduled` (its hold's executeAt), read by the jobs;
+ * - a scheduled item keeps its kind's `match` keys (a reply or a record change cancels its hold), not the lists.
  */
 import { isOpen, type ReviewItem } from '../../domain/review-item.js';
 import { scopeOf } from '../../domain/routing.js';
@@ -64,16 +65,20 @@ export function itemRecord(item: ReviewItem): Attributes {
     ...item,
     summary: summaryOf(item),
   };
+  // A scheduled item is out of the queues, but a reply or a record change still finds it (its hold is cancelled):
+  // its kind's `match` keys (sorted by listSk) stay.
+  if (isOpen(item.status) || item.status === 'scheduled') {
+    record.listSk = listSk(item.createdAt, item.id);
+    Object.assign(record, kindOf(item.draft).indexKeys(item.workspaceId, item.draft));
+  }
   if (isOpen(item.status)) {
     const { workspaceId } = item;
     const scope = scopeOf(item.origin.executedAs);
     const { automationId } = item.origin;
-    record.listSk = listSk(item.createdAt, item.id);
     record.openPk = itemKeys.open(workspaceId);
     record.scopePk = itemKeys.openInScope(workspaceId, scope);
     record.automationPk = itemKeys.openOfAutomation(workspaceId, automationId);
     record.scopeAutomationPk = itemKeys.openInScopeOfAutomation(workspaceId, scope, automationId);
-    Object.assign(record, kindOf(item.draft).indexKeys(workspaceId, item.draft));
     const stage = waitStageOf(item);
     if (stage) record.waitPk = itemKeys.waiting(workspaceId, stage);
   }
@@ -86,6 +91,9 @@ export function itemRecord(item: ReviewItem): Attributes {
   } else if (item.status === 'applying' && item.apply) {
     record.duePk = itemKeys.due('APPLY');
     record.dueSk = itemKeys.dueSk(item.apply.nextAt, item.workspaceId, item.id);
+  } else if (item.status === 'scheduled' && item.hold) {
+    record.duePk = itemKeys.due('HOLD');
+    record.dueSk = itemKeys.dueSk(item.hold.executeAt, item.workspaceId, item.id);
   }
   // Whichever kind is due, the row goes to the item's own shard of it (entities/due.ts).
   if (typeof record.duePk === 'string')
