@@ -42,6 +42,7 @@ import {
   type StreamFailure,
   startStreamReader,
 } from './stream-reader.js';
+import { startTtlSweeper, type TtlSweeper } from './ttl-sweeper.js';
 
 export const DEFAULT_PORTS = { api: 3000, events: 4010, ses: 8005, dynamodb: 8000 } as const;
 export const DEFAULT_NAME = 'for-review';
@@ -70,7 +71,7 @@ export interface RuntimeOptions {
   logLevel?: LocalLogLevel;
   /** The handlers' Powertools log level. Default POWERTOOLS_LOG_LEVEL, else 'WARN'. */
   powertoolsLogLevel?: string;
-  /** Run schedules on their timers (default true; tests call scheduler.runNow instead). */
+  /** Run schedules and the TTL sweeper on their timers (default true; tests call runNow and ttl.sweep instead). */
   scheduleTimers?: boolean;
   /**
    * Retries of a failed event delivery: attempts in all and the full-jitter delays' base and ceiling (default
@@ -144,6 +145,8 @@ export interface RuntimeHandle {
     sync(): Promise<void>;
   };
   scheduler: LocalScheduler;
+  /** DynamoDB's TTL, which DynamoDB Local does not run: `sweep(at)` deletes the records whose `ttl` passed by `at`. */
+  ttl: Pick<TtlSweeper, 'sweep'>;
   /** The DynamoDB Local process started by this runtime (undefined when an endpoint was reused). */
   dynamodbPid: number | undefined;
   /** DynamoDB's conflict rule the handlers go through, when it is on (also `GET /conflicts` on the events port). */
@@ -290,6 +293,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
     stoppers.push(() => scheduler.stop());
 
+    const ttlSweeper = startTtlSweeper({
+      db: DynamoDBDocumentClient.from(client),
+      tableName,
+      log: createLocalLog(logLevel, 'ttl'),
+      timers: options.scheduleTimers ?? true,
+    });
+    stoppers.push(() => ttlSweeper.stop());
+
     const streamReader = startStreamReader({
       endpoint: dynamodb.endpoint,
       streamArn,
@@ -342,6 +353,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       sesFaults,
       streams: { streamArn, failures: streamReader.failures, sync: streamReader.sync },
       scheduler,
+      ttl: { sweep: ttlSweeper.sweep },
       dynamodbPid: dynamodb.pid,
       ...(conflictRule && { conflictRule: withoutStop(conflictRule) }),
       stop: () => {

@@ -7,8 +7,12 @@
  *   the provider's draft id), read by the webhook;
  * - open record updates: `match` (the record), read by the CRM's Record Changed;
  * - `due`: a pending item with expiresAt, an item in `sending` (claim time), or in `applying` (when to publish its
- *   command again), read by the jobs.
+ *   command again), read by the jobs;
+ * - `decided`: a decided item until the retention job has given its records their expiry (docs/table-design.md,
+ *   "Retention").
  */
+import { createHash } from 'node:crypto';
+import { FINAL_STATUSES } from '../../domain/lifecycle.js';
 import { isOpen, type ReviewItem } from '../../domain/review-item.js';
 import { scopeOf } from '../../domain/routing.js';
 import { kindOf, recordRefsOf } from '../../drafts/index.js';
@@ -38,7 +42,22 @@ export const itemKeys = {
     `${at}#${escapeKeySegment(workspaceId)}#${escapeKeySegment(itemId)}`,
   /** Open items the overdue and escalation jobs have yet to mark, by stage (docs/table-design.md). */
   waiting: (workspaceId: string, stage: WaitStage) => `${tenant(workspaceId)}#WAIT#${stage}`,
+  /**
+   * Decided items still to be given their expiry, in `DECIDED_SHARDS` partitions by the item: a burst of one
+   * workspace's decisions is spread over them (spec 3, "Bursts").
+   */
+  decided: (workspaceId: string, shard: number) => `${tenant(workspaceId)}#DECIDED#${shard}`,
+  decidedSk: (decidedAt: string, itemId: string) => `${decidedAt}#${escapeKeySegment(itemId)}`,
 };
+
+export const DECIDED_SHARDS = 8;
+
+const decidedShardOf = (itemId: string): number =>
+  createHash('sha256').update(itemId).digest().readUInt32BE(0) % DECIDED_SHARDS;
+
+/** When a decided item was decided: its decision's time (an expiry and a resolution carry one too). */
+export const decidedAtOf = (item: Pick<ReviewItem, 'decision' | 'updatedAt'>): string =>
+  item.decision?.at ?? item.updatedAt;
 
 /** Which marks an open item still waits for: none once it is both overdue and escalated. */
 export function waitStageOf(item: Pick<ReviewItem, 'overdue' | 'escalated'>): WaitStage | undefined {
@@ -82,6 +101,12 @@ export function itemRecord(item: ReviewItem): Attributes {
   } else if (item.status === 'applying' && item.apply) {
     record.duePk = itemKeys.due('APPLY');
     record.dueSk = itemKeys.dueSk(item.apply.nextAt, item.workspaceId, item.id);
+  }
+  if (FINAL_STATUSES.includes(item.status)) {
+    // Until the retention job stamps its records' expiry; a later change (a delivery report) puts it back, so
+    // the job stamps the records that change wrote too.
+    record.decidedPk = itemKeys.decided(item.workspaceId, decidedShardOf(item.id));
+    record.decidedSk = itemKeys.decidedSk(decidedAtOf(item), item.id);
   }
   return record;
 }
