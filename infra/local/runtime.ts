@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { backfillAutomationNames } from '../../shared/store/backfill.js';
+import { backfillAutomationNames, backfillDecidedItems } from '../../shared/store/backfill.js';
 import { eventRules, httpRoutes, schedules, streamConsumers } from '../manifest.js';
 import { type ConflictRule, conflictWindowFromEnv, startConflictRule } from './conflict-rule.js';
 import { type CorsConfig, corsFromEnv } from './cors.js';
@@ -221,6 +221,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       dynamoLog.info(
         `listed the automation names of ${backfilled.length} workspace(s) written by an earlier version`,
       );
+    // And its decided items the retention job's index (shared/use-cases/retention.ts).
+    const indexed = await backfillDecidedItems(DynamoDBDocumentClient.from(client), tableName);
+    if (indexed > 0)
+      dynamoLog.info(`put ${indexed} decided item(s) written by an earlier version in the retention index`);
     const streamArn = await streamArnOf(client, tableName);
     // DynamoDB's conflict rule, when on, stands between the handlers and DynamoDB Local (the stream reader and
     // the runtime's own requests go straight to DynamoDB Local).

@@ -5,11 +5,12 @@
  * shorter or longer retention re-times items not yet stamped; requests per expiring item are flat. Real DynamoDB
  * Local.
  */
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalLog } from '../../infra/local/log.js';
 import { startTtlSweeper, type TtlSweeper } from '../../infra/local/ttl-sweeper.js';
 import { settingsRequestSchema } from '../../shared/domain/settings.js';
+import { backfillDecidedItems } from '../../shared/store/backfill.js';
 import { dismissItem } from '../../shared/use-cases/decide.js';
 import { runWorkspaceJobs } from '../../shared/use-cases/overdue-jobs.js';
 import { saveSettings } from '../../shared/use-cases/save-settings.js';
@@ -218,5 +219,26 @@ describe('retention', () => {
     expect(four.counted.TransactWriteItems).toBe(4);
     expect((four.counted.Query ?? 0) - (one.counted.Query ?? 0)).toBe(3);
     expect(four.counted.BatchGetItem).toBe(one.counted.BatchGetItem);
+  });
+
+  it('puts items decided before retention was kept in the index once (the backfill), so they expire too', async () => {
+    await setRetention(30);
+    const T = Date.parse('2030-01-01T00:00:00.000Z');
+    const old = await decidedAt(T);
+    // As an earlier version wrote it: no index attributes.
+    await env.table.client.send(
+      new UpdateCommand({
+        TableName: env.table.tableName,
+        Key: { pk: `WS#${WS}#ITEM#${old}`, sk: 'ITEM' },
+        UpdateExpression: 'REMOVE decidedPk, decidedSk',
+      }),
+    );
+    expect(await runEveryShard(T + 29 * DAY + MINUTE)).toEqual({ stamped: 0, records: 0 });
+
+    expect(await backfillDecidedItems(env.table.client, env.table.tableName)).toBe(1);
+    expect(await backfillDecidedItems(env.table.client, env.table.tableName)).toBe(0);
+    expect(await runEveryShard(T + 29 * DAY + 10 * MINUTE)).toEqual({ stamped: 1, records: 5 });
+    await sweeper.sweep(new Date(T + 30 * DAY));
+    expect(await env.deps.store.getItem(WS, old)).toBeUndefined();
   });
 });

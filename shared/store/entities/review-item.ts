@@ -56,7 +56,7 @@ const decidedShardOf = (itemId: string): number =>
   createHash('sha256').update(itemId).digest().readUInt32BE(0) % DECIDED_SHARDS;
 
 /** When a decided item was decided: its decision's time (an expiry and a resolution carry one too). */
-export const decidedAtOf = (item: Pick<ReviewItem, 'decision' | 'updatedAt'>): string =>
+const decidedAtOf = (item: Pick<ReviewItem, 'decision' | 'updatedAt'>): string =>
   item.decision?.at ?? item.updatedAt;
 
 /** Which marks an open item still waits for: none once it is both overdue and escalated. */
@@ -102,14 +102,19 @@ export function itemRecord(item: ReviewItem): Attributes {
     record.duePk = itemKeys.due('APPLY');
     record.dueSk = itemKeys.dueSk(item.apply.nextAt, item.workspaceId, item.id);
   }
-  if (FINAL_STATUSES.includes(item.status)) {
-    // Until the retention job stamps its records' expiry; a later change (a delivery report) puts it back, so
-    // the job stamps the records that change wrote too.
-    record.decidedPk = itemKeys.decided(item.workspaceId, decidedShardOf(item.id));
-    record.decidedSk = itemKeys.decidedSk(decidedAtOf(item), item.id);
-  }
+  // Until the retention job stamps its records' expiry; a later change (a delivery report) puts it back, so the job
+  // stamps the records that change wrote too.
+  if (FINAL_STATUSES.includes(item.status)) Object.assign(record, decidedIndexOf(item));
   return record;
 }
+
+/** A decided item's place in the `decided` index (docs/table-design.md, "Retention"). */
+export const decidedIndexOf = (
+  item: Pick<ReviewItem, 'workspaceId' | 'id' | 'decision' | 'updatedAt'>,
+): { decidedPk: string; decidedSk: string } => ({
+  decidedPk: itemKeys.decided(item.workspaceId, decidedShardOf(item.id)),
+  decidedSk: itemKeys.decidedSk(decidedAtOf(item), item.id),
+});
 
 export const parseItem = (record: Attributes): ReviewItem =>
   parseRecord(reviewItemRecord, record, 'review item');
