@@ -5,7 +5,7 @@
  * shorter or longer retention re-times items not yet stamped; requests per expiring item are flat. Real DynamoDB
  * Local.
  */
-import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalLog } from '../../infra/local/log.js';
 import { startTtlSweeper, type TtlSweeper } from '../../infra/local/ttl-sweeper.js';
@@ -240,5 +240,20 @@ describe('retention', () => {
     expect(await runEveryShard(T + 29 * DAY + 10 * MINUTE)).toEqual({ stamped: 1, records: 5 });
     await sweeper.sweep(new Date(T + 30 * DAY));
     expect(await env.deps.store.getItem(WS, old)).toBeUndefined();
+  });
+
+  it('stamps the rest when a dismiss note is not there, rather than leaving the item forever', async () => {
+    await setRetention(30);
+    const T = Date.parse('2030-06-01T00:00:00.000Z');
+    const itemId = await decidedAt(T);
+    const [note] = [...(await rows()).values()].filter(
+      (row) => row.entity === 'DismissNote' && row.itemId === itemId,
+    );
+    await env.table.client.send(
+      new DeleteCommand({ TableName: env.table.tableName, Key: { pk: note?.pk, sk: note?.sk } }),
+    );
+    expect(await runEveryShard(T + 29 * DAY + MINUTE)).toEqual({ stamped: 1, records: 4 });
+    await sweeper.sweep(new Date(T + 30 * DAY));
+    expect(contentOf(await rows(), itemId)).toEqual([]);
   });
 });

@@ -71,18 +71,19 @@ export class DynamoRetentionRepository implements RetentionRepository {
         ExpressionAttributeValues: { ':ttl': ttl },
       },
     });
-    const ops: TransactItem[] = rows
+    const history = rows
       .filter((row) => row.entity === HISTORY_ENTITY)
       .map((row) => stamp({ pk: String(row.pk), sk: String(row.sk) }));
+    const notes: TransactItem[] = [];
     const { decision } = item;
     if (item.status === 'dismissed' && decision?.note && decision.by) {
       // A dismissal's note, in its scope's and the automation's `all` partitions (automation-feedback.ts).
       const sk = feedbackKeys.noteSk(decision.at, item.id);
       for (const scope of [scopeOf(item.origin.executedAs), 'all'])
-        ops.push(stamp({ pk: feedbackKeys.notesPk(workspaceId, item.origin.automationId, scope), sk }));
+        notes.push(stamp({ pk: feedbackKeys.notesPk(workspaceId, item.origin.automationId, scope), sk }));
     }
     // The item last: until it is stamped it stays in the index, so a run cut short is taken up by the next one.
-    ops.push({
+    const itemStamp: TransactItem = {
       Update: {
         TableName: this.table.name,
         Key: itemKeys.item(workspaceId, itemId),
@@ -91,15 +92,42 @@ export class DynamoRetentionRepository implements RetentionRepository {
         ExpressionAttributeNames: { '#ttl': 'ttl' },
         ExpressionAttributeValues: { ':ttl': ttl, ':version': item.version },
       },
-    });
-    try {
-      for (let start = 0; start < ops.length; start += MAX_TRANSACTION_ACTIONS)
-        await this.table.transact(ops.slice(start, start + MAX_TRANSACTION_ACTIONS));
-    } catch (error) {
-      // The item changed since it was read: it is in the index again, for the next run.
-      if (error instanceof WriteConflictError) return { stamped: 0, changed: true };
-      throw error;
+    };
+    // Transactions of 100 from the end, so the notes and the item are in the last one.
+    const ops = [...history, ...notes, itemStamp];
+    const chunks: TransactItem[][] = [];
+    for (let end = ops.length; end > 0; end -= MAX_TRANSACTION_ACTIONS)
+      chunks.unshift(ops.slice(Math.max(0, end - MAX_TRANSACTION_ACTIONS), end));
+    let stamped = 0;
+    for (const [index, chunk] of chunks.entries()) {
+      try {
+        stamped += await this.transactStamps(chunk, index === chunks.length - 1 ? notes.length : 0);
+      } catch (error) {
+        // The item changed since it was read: it is in the index again, for the next run.
+        if (error instanceof WriteConflictError) return { stamped: 0, changed: true };
+        throw error;
+      }
     }
-    return { stamped: ops.length };
+    return { stamped };
+  }
+
+  /**
+   * One transaction of stamps; the last one holds the `notes` note stamps just before the item's. A note that is
+   * not there (nothing else fails) must not keep the item from its expiry: the stamps are written without it.
+   */
+  private async transactStamps(chunk: TransactItem[], notes: number): Promise<number> {
+    try {
+      await this.table.transact(chunk);
+      return chunk.length;
+    } catch (error) {
+      if (!(error instanceof WriteConflictError) || notes === 0) throw error;
+      const failed = error.reasons.map((code) => code === 'ConditionalCheckFailed');
+      const noteStart = chunk.length - 1 - notes;
+      const onlyNotes = failed.every((f, i) => !f || (i >= noteStart && i < chunk.length - 1));
+      if (!onlyNotes) throw error;
+      const without = chunk.filter((_, i) => !failed[i]);
+      await this.table.transact(without);
+      return without.length;
+    }
   }
 }
