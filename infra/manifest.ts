@@ -278,7 +278,7 @@ export const functions: FunctionSpec[] = [
   {
     name: 'mark-overdue-items',
     description:
-      "Marks open items past their workspace's overdue limit, and escalates those past its escalation limit",
+      "Marks open items past their workspace's overdue limit, escalates those past its escalation limit, and gives decided items past its retention their expiry",
     triggers: [{ kind: 'schedule', ruleName: 'MarkOverdue', everyMinutes: 1 }],
     access: { table: 'readwrite' },
     timeoutSeconds: 300,

@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { backfillAutomationNames } from '../../shared/store/backfill.js';
+import { backfillAutomationNames, backfillDecidedItems } from '../../shared/store/backfill.js';
 import { eventRules, httpRoutes, schedules, streamConsumers } from '../manifest.js';
 import { type ConflictRule, conflictWindowFromEnv, startConflictRule } from './conflict-rule.js';
 import { type CorsConfig, corsFromEnv } from './cors.js';
@@ -42,6 +42,7 @@ import {
   type StreamFailure,
   startStreamReader,
 } from './stream-reader.js';
+import { startTtlSweeper, type TtlSweeper } from './ttl-sweeper.js';
 
 export const DEFAULT_PORTS = { api: 3000, events: 4010, ses: 8005, dynamodb: 8000 } as const;
 export const DEFAULT_NAME = 'for-review';
@@ -70,7 +71,7 @@ export interface RuntimeOptions {
   logLevel?: LocalLogLevel;
   /** The handlers' Powertools log level. Default POWERTOOLS_LOG_LEVEL, else 'WARN'. */
   powertoolsLogLevel?: string;
-  /** Run schedules on their timers (default true; tests call scheduler.runNow instead). */
+  /** Run schedules and the TTL sweeper on their timers (default true; tests call runNow and ttl.sweep instead). */
   scheduleTimers?: boolean;
   /**
    * Retries of a failed event delivery: attempts in all and the full-jitter delays' base and ceiling (default
@@ -144,6 +145,8 @@ export interface RuntimeHandle {
     sync(): Promise<void>;
   };
   scheduler: LocalScheduler;
+  /** DynamoDB's TTL, which DynamoDB Local does not run: `sweep(at)` deletes the records whose `ttl` passed by `at`. */
+  ttl: Pick<TtlSweeper, 'sweep'>;
   /** The DynamoDB Local process started by this runtime (undefined when an endpoint was reused). */
   dynamodbPid: number | undefined;
   /** DynamoDB's conflict rule the handlers go through, when it is on (also `GET /conflicts` on the events port). */
@@ -218,6 +221,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       dynamoLog.info(
         `listed the automation names of ${backfilled.length} workspace(s) written by an earlier version`,
       );
+    // And its decided items the retention job's index (shared/use-cases/retention.ts).
+    const indexed = await backfillDecidedItems(DynamoDBDocumentClient.from(client), tableName);
+    if (indexed > 0)
+      dynamoLog.info(`put ${indexed} decided item(s) written by an earlier version in the retention index`);
     const streamArn = await streamArnOf(client, tableName);
     // DynamoDB's conflict rule, when on, stands between the handlers and DynamoDB Local (the stream reader and
     // the runtime's own requests go straight to DynamoDB Local).
@@ -290,6 +297,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
     stoppers.push(() => scheduler.stop());
 
+    const ttlSweeper = startTtlSweeper({
+      db: DynamoDBDocumentClient.from(client),
+      tableName,
+      log: createLocalLog(logLevel, 'ttl'),
+      timers: options.scheduleTimers ?? true,
+    });
+    stoppers.push(() => ttlSweeper.stop());
+
     const streamReader = startStreamReader({
       endpoint: dynamodb.endpoint,
       streamArn,
@@ -342,6 +357,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       sesFaults,
       streams: { streamArn, failures: streamReader.failures, sync: streamReader.sync },
       scheduler,
+      ttl: { sweep: ttlSweeper.sweep },
       dynamodbPid: dynamodb.pid,
       ...(conflictRule && { conflictRule: withoutStop(conflictRule) }),
       stop: () => {

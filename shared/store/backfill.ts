@@ -2,12 +2,20 @@
  * Migrations of a table written by an earlier version, run once by an operator (scripts/backfill-automation-names.ts)
  * or by `npm start` on an existing data folder; never by a function (they scan, which no request path or job may).
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { FINAL_STATUSES } from '../domain/lifecycle.js';
 import { WriteConflictError } from '../errors.js';
 import { AUTOMATION_ENTITY, automationKeys, parseAutomationEntry } from './entities/automation-entry.js';
 import { nameUpdate } from './entities/automation-names.js';
+import { decidedIndexOf, ITEM_ENTITY, parseItem } from './entities/review-item.js';
 import { unescapeKeySegment } from './key-parts.js';
-import { Table } from './table.js';
+import { isConditionalFailure, Table } from './table.js';
 
 /** The record that says the table's automation names are complete (written once the backfill has run). */
 const MARKER = { pk: 'MIGRATION', sk: 'automation-names' };
@@ -89,4 +97,61 @@ async function listAutomationNames(table: Table, workspaceId: string): Promise<n
     }
   }
   return listed;
+}
+
+/** The record that says every decided item is in the `decided` index (written once the backfill has run). */
+const DECIDED_MARKER = { pk: 'MIGRATION', sk: 'decided-items' };
+
+/**
+ * Puts every decided item written before retention was kept (no `decidedPk`, no `ttl`) in the `decided` index, so
+ * the retention job finds it (docs/table-design.md, "Retention"), then writes the marker; with the marker present
+ * it reads one record. Each update is conditional on the item's version as scanned: an item changed meanwhile was
+ * put whole, with its index attributes. Returns how many items it put in the index.
+ */
+export async function backfillDecidedItems(db: DynamoDBDocumentClient, tableName: string): Promise<number> {
+  const marker = await db.send(
+    new GetCommand({ TableName: tableName, Key: DECIDED_MARKER, ConsistentRead: true }),
+  );
+  if (marker.Item) return 0;
+  const table = new Table(db, tableName);
+  const statuses = Object.fromEntries(FINAL_STATUSES.map((status, i) => [`:s${i}`, status]));
+  let indexed = 0;
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(
+      new ScanCommand({
+        TableName: tableName,
+        FilterExpression: `entity = :entity AND #status IN (${Object.keys(statuses).join(', ')}) AND attribute_not_exists(decidedPk) AND attribute_not_exists(#ttl)`,
+        ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':entity': ITEM_ENTITY, ...statuses },
+        ExclusiveStartKey,
+      }),
+    );
+    for (const row of page.Items ?? []) {
+      const item = parseItem(row);
+      const { decidedPk, decidedSk } = decidedIndexOf(item);
+      try {
+        await table.write(() =>
+          db.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: { pk: row.pk, sk: row.sk },
+              UpdateExpression: 'SET decidedPk = :pk, decidedSk = :sk',
+              ConditionExpression: 'version = :version AND attribute_not_exists(#ttl)',
+              ExpressionAttributeNames: { '#ttl': 'ttl' },
+              ExpressionAttributeValues: { ':pk': decidedPk, ':sk': decidedSk, ':version': item.version },
+            }),
+          ),
+        );
+        indexed += 1;
+      } catch (error) {
+        if (!isConditionalFailure(error)) throw error;
+      }
+    }
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  await db.send(
+    new PutCommand({ TableName: tableName, Item: { ...DECIDED_MARKER, at: new Date().toISOString() } }),
+  );
+  return indexed;
 }

@@ -22,6 +22,7 @@ import type {
 import { ReadStore, type StoreOptions } from './read-store.js';
 import { DynamoDelegationRepository } from './repositories/delegations.js';
 import { DynamoItemWriter } from './repositories/item-writer.js';
+import { DynamoRetentionRepository } from './repositories/retention.js';
 import { DynamoSettingsRepository } from './repositories/settings.js';
 import { DynamoWaitingReader } from './repositories/waiting.js';
 import { DynamoWebhookDeliveryRepository } from './repositories/webhook-deliveries.js';
@@ -32,6 +33,7 @@ export class ReviewStore extends ReadStore implements ReviewStorePort {
   readonly #settingsWriter: DynamoSettingsRepository;
   readonly #waiting: DynamoWaitingReader;
   readonly #delegations: DynamoDelegationRepository;
+  readonly #retention: DynamoRetentionRepository;
 
   constructor(db: DynamoDBDocumentClient, tableName: string, options: StoreOptions = {}) {
     super(db, tableName, options);
@@ -40,6 +42,7 @@ export class ReviewStore extends ReadStore implements ReviewStorePort {
     this.#settingsWriter = new DynamoSettingsRepository(this.table);
     this.#waiting = new DynamoWaitingReader(this.table);
     this.#delegations = new DynamoDelegationRepository(this.table);
+    this.#retention = new DynamoRetentionRepository(this.table);
   }
 
   // ---------------------------------------------------------------- item changes
@@ -114,5 +117,19 @@ export class ReviewStore extends ReadStore implements ReviewStorePort {
   }
   activeAdmins(workspaceId: string) {
     return this.#waiting.activeAdmins(workspaceId);
+  }
+
+  // ---------------------------------------------------------------- retention
+
+  decidedItems(
+    workspaceId: string,
+    turn: number,
+    decidedUntil: string,
+    page: { limit: number; after?: Record<string, unknown> },
+  ) {
+    return this.#retention.decidedItems(workspaceId, turn, decidedUntil, page);
+  }
+  stampExpiry(workspaceId: string, itemId: string, ttl: number) {
+    return this.#retention.stampExpiry(workspaceId, itemId, ttl);
   }
 }

@@ -53,5 +53,10 @@ export const TABLE = {
     { name: 'waiting', partitionKey: 'waitPk', sortKey: 'listSk', projection: 'ALL' },
     /** A workspace's active admins (escalation to the admins). */
     { name: 'admins', partitionKey: 'adminPk', sortKey: 'userId', projection: 'KEYS_ONLY' },
+    /**
+     * Decided items of a workspace not yet given their expiry, in 8 shards by the item, oldest decision first: the
+     * retention job reads only the items whose retention ends soon (docs/table-design.md, "Retention").
+     */
+    { name: 'decided', partitionKey: 'decidedPk', sortKey: 'decidedSk', projection: 'KEYS_ONLY' },
   ],
 } as const;

@@ -12,7 +12,8 @@
  *
  * Requests: the registry (one Query per shard) and the settings (one BatchGetItem per 100 workspaces) per run; per
  * workspace a Query per stage its settings ask for (at most 3) and, when it escalates, the admins (one Query) or the
- * named users (one BatchGetItem); per due item one TransactWriteItems per mark.
+ * named users (one BatchGetItem); per due item one TransactWriteItems per mark. The function's run also does each
+ * workspace's retention on the same reads (`runWorkspaceJobs`, retention.ts).
  */
 import { escalated, markedOverdue } from '../domain/lifecycle.js';
 import { historyEntry, isOpen, type Member, type ReviewItem } from '../domain/review-item.js';
@@ -21,6 +22,7 @@ import type { WorkspaceSettings } from '../domain/settings.js';
 import { itemEvent } from '../events/out-events.js';
 import type { Deps } from './deps.js';
 import type { WaitStage } from './ports.js';
+import { emptyRetentionOutcome, expireDecidedOf, type RetentionOutcome } from './retention.js';
 
 const PAGE = 100;
 /** Settings read per request (BatchGetItem's 100 keys). */
@@ -39,18 +41,45 @@ const actor = (reason: string) => ({ kind: 'system' as const, reason });
 export async function markOverdueItems(deps: Deps): Promise<OverdueOutcome> {
   const now = deps.clock();
   const outcome: OverdueOutcome = { workspaces: 0, overdue: 0, escalated: 0 };
+  await visitWorkspaces(deps, async (workspaceId, settings) => {
+    outcome.workspaces += 1;
+    await markWorkspace(deps, workspaceId, settings, now, outcome);
+  });
+  return outcome;
+}
+
+/**
+ * The every-minute run of the workspaces' jobs (`mark-overdue-items`): each workspace's overdue and escalation
+ * marks, then its retention (retention.ts), on one read of the registry and the settings.
+ */
+export async function runWorkspaceJobs(
+  deps: Deps,
+): Promise<OverdueOutcome & { retention: RetentionOutcome }> {
+  const now = deps.clock();
+  const outcome: OverdueOutcome = { workspaces: 0, overdue: 0, escalated: 0 };
+  const retention = emptyRetentionOutcome();
+  await visitWorkspaces(deps, async (workspaceId, settings) => {
+    outcome.workspaces += 1;
+    await markWorkspace(deps, workspaceId, settings, now, outcome);
+    await expireDecidedOf(deps, workspaceId, settings, now, retention);
+  });
+  return { ...outcome, retention };
+}
+
+/** Every workspace of the jobs' registry with its settings: the registry's shards, then 100 settings a request. */
+async function visitWorkspaces(
+  deps: Deps,
+  visit: (workspaceId: string, settings: WorkspaceSettings) => Promise<void>,
+): Promise<void> {
   const workspaces = await deps.store.registeredWorkspaces();
   for (let start = 0; start < workspaces.length; start += SETTINGS_BATCH) {
     const chunk = workspaces.slice(start, start + SETTINGS_BATCH);
     const settings = await deps.store.settingsOf(chunk);
     for (const workspaceId of chunk) {
       const ofWorkspace = settings.get(workspaceId);
-      if (!ofWorkspace) continue;
-      outcome.workspaces += 1;
-      await markWorkspace(deps, workspaceId, ofWorkspace, now, outcome);
+      if (ofWorkspace) await visit(workspaceId, ofWorkspace);
     }
   }
-  return outcome;
 }
 
 /** When an item created at `createdAt` passes a limit of `minutes`. */

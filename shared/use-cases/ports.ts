@@ -172,6 +172,37 @@ export interface WaitingReader {
   activeAdmins(workspaceId: string): Promise<string[]>;
 }
 
+/** A decided item not yet given its expiry: its id and when it was decided (the `decided` index's key). */
+export interface DecidedItem {
+  itemId: string;
+  decidedAt: string;
+}
+
+/** What stamping a decided item's expiry did: how many records it stamped; `changed`: it lost a race, try later. */
+export interface ExpiryStamp {
+  stamped: number;
+  changed?: boolean;
+}
+
+/** Retention (spec 3, "Data lifecycle"; docs/table-design.md, "Retention"). */
+export interface RetentionRepository {
+  /**
+   * A page of a workspace's decided items, decided at or before `decidedUntil`, not yet stamped, oldest first, from
+   * one of the index's shards: `turn` picks it (modulo their number), so runs that count up read each in turn.
+   */
+  decidedItems(
+    workspaceId: string,
+    turn: number,
+    decidedUntil: string,
+    page: { limit: number; after?: Record<string, unknown> },
+  ): Promise<{ items: DecidedItem[]; after?: Record<string, unknown> }>;
+  /**
+   * Gives the decided item and every record holding its content `ttl` (epoch seconds), when DynamoDB deletes them,
+   * and takes it out of the `decided` index.
+   */
+  stampExpiry(workspaceId: string, itemId: string, ttl: number): Promise<ExpiryStamp>;
+}
+
 /** Who is away in a workspace: one row per member with a delegation (ended ones too, until DELETE). */
 export interface AwayReader {
   awayMembers(workspaceId: string): Promise<{ userId: string; delegation: Delegation }[]>;
@@ -237,7 +268,8 @@ export type ReviewStorePort = ReadStorePort &
   WebhookDeliveryRepository &
   SettingsWriter &
   WaitingReader &
-  DelegationRepository;
+  DelegationRepository &
+  RetentionRepository;
 
 /**
  * An item change lost a race: a condition failed (another change came first), or other transactions kept holding

@@ -30,6 +30,7 @@ const STORE_METHODS = {
     'setDelegation',
     'saveDelegationJob',
     'finishDelegationJob',
+    'stampExpiry',
   ],
   /** ItemReader.matchCandidates: the one PartiQL SELECT, on the `match` index. */
   partiql: ['matchCandidates'],
@@ -60,6 +61,7 @@ const STORE_METHODS = {
     'registeredWorkspaces',
     'settingsOf',
     'waiting',
+    'decidedItems',
   ],
 } as const;
 const methodCall = (names: readonly string[]) => new RegExp(`\\.(${names.join('|')})\\(`);

@@ -9,7 +9,11 @@
  * - `due`: a pending item with expiresAt, an item in `sending` (claim time), in `applying` (when to publish its
  *   command again), or `scheduled` (its hold's executeAt), read by the jobs;
  * - a scheduled item keeps its kind's `match` keys (a reply or a record change cancels its hold), not the lists.
+ * - `decided`: a decided item until the retention job has given its records their expiry (docs/table-design.md,
+ *   "Retention").
  */
+import { createHash } from 'node:crypto';
+import { FINAL_STATUSES } from '../../domain/lifecycle.js';
 import { isOpen, type ReviewItem } from '../../domain/review-item.js';
 import { scopeOf } from '../../domain/routing.js';
 import { kindOf, recordRefsOf } from '../../drafts/index.js';
@@ -43,7 +47,22 @@ export const itemKeys = {
     `${at}#${escapeKeySegment(workspaceId)}#${escapeKeySegment(itemId)}`,
   /** Open items the overdue and escalation jobs have yet to mark, by stage (docs/table-design.md). */
   waiting: (workspaceId: string, stage: WaitStage) => `${tenant(workspaceId)}#WAIT#${stage}`,
+  /**
+   * Decided items still to be given their expiry, in `DECIDED_SHARDS` partitions by the item: a burst of one
+   * workspace's decisions is spread over them (spec 3, "Bursts").
+   */
+  decided: (workspaceId: string, shard: number) => `${tenant(workspaceId)}#DECIDED#${shard}`,
+  decidedSk: (decidedAt: string, itemId: string) => `${decidedAt}#${escapeKeySegment(itemId)}`,
 };
+
+export const DECIDED_SHARDS = 8;
+
+const decidedShardOf = (itemId: string): number =>
+  createHash('sha256').update(itemId).digest().readUInt32BE(0) % DECIDED_SHARDS;
+
+/** When a decided item was decided: its decision's time (an expiry and a resolution carry one too). */
+const decidedAtOf = (item: Pick<ReviewItem, 'decision' | 'updatedAt'>): string =>
+  item.decision?.at ?? item.updatedAt;
 
 /** Which marks an open item still waits for: none once it is both overdue and escalated. */
 export function waitStageOf(item: Pick<ReviewItem, 'overdue' | 'escalated'>): WaitStage | undefined {
@@ -101,8 +120,19 @@ export function itemRecord(item: ReviewItem): Attributes {
       record.duePk,
       `${escapeKeySegment(item.workspaceId)}#${escapeKeySegment(item.id)}`,
     );
+  // Until the retention job stamps its records' expiry; a later change (a delivery report) puts it back, so the job
+  // stamps the records that change wrote too.
+  if (FINAL_STATUSES.includes(item.status)) Object.assign(record, decidedIndexOf(item));
   return record;
 }
+
+/** A decided item's place in the `decided` index (docs/table-design.md, "Retention"). */
+export const decidedIndexOf = (
+  item: Pick<ReviewItem, 'workspaceId' | 'id' | 'decision' | 'updatedAt'>,
+): { decidedPk: string; decidedSk: string } => ({
+  decidedPk: itemKeys.decided(item.workspaceId, decidedShardOf(item.id)),
+  decidedSk: itemKeys.decidedSk(decidedAtOf(item), item.id),
+});
 
 export const parseItem = (record: Attributes): ReviewItem =>
   parseRecord(reviewItemRecord, record, 'review item');
