@@ -53,5 +53,10 @@ export const TABLE = {
     { name: 'waiting', partitionKey: 'waitPk', sortKey: 'listSk', projection: 'ALL' },
     /** A workspace's active admins (escalation to the admins). */
     { name: 'admins', partitionKey: 'adminPk', sortKey: 'userId', projection: 'KEYS_ONLY' },
+    /**
+     * Every record of a workspace, in 16 shards (entities/tenant.ts): the privacy jobs' walk of one workspace
+     * (erasure reads its items, workspace deletion every record), never another workspace's.
+     */
+    { name: 'tenant', partitionKey: 'tenantPk', sortKey: 'tenantSk', projection: 'KEYS_ONLY' },
   ],
 } as const;
