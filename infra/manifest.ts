@@ -324,6 +324,26 @@ export const functions: FunctionSpec[] = [
     access: { table: 'read' },
   },
   {
+    name: 'request-erasure',
+    description: 'Asks for the erasure of everything about an email address or a record (admins)',
+    triggers: [http(routes.requestErasureRoute)],
+    access: { table: 'readwrite' },
+  },
+  {
+    name: 'get-erasure',
+    description: 'How far an erasure is and what it removed (admins; counts, never content)',
+    triggers: [http(routes.getErasureRoute)],
+    access: { table: 'read' },
+  },
+  {
+    name: 'run-privacy-jobs',
+    description: "Erases the items an erasure asks for, a page of the workspace's items at a time",
+    triggers: [{ kind: 'schedule', ruleName: 'RunPrivacyJobs', everyMinutes: 1 }],
+    access: { table: 'readwrite' },
+    timeoutSeconds: 900,
+    concurrency: SCHEDULE_CONCURRENCY,
+  },
+  {
     name: 'get-settings',
     description: "The workspace's review settings (any active member)",
     triggers: [http(routes.getSettingsRoute)],

@@ -39,6 +39,7 @@ export const METRIC = {
   ItemsOverdue: 'ItemsOverdue',
   ItemsEscalated: 'ItemsEscalated',
   StepTrustChanged: 'StepTrustChanged',
+  ErasuresCompleted: 'ErasuresCompleted',
   // The publisher itself.
   /** Every event put on the bus (whatever its type). */
   EventsPublished: 'EventsPublished',
@@ -74,7 +75,8 @@ export type SpecDetailType =
   | 'Review Item Overdue'
   | 'Review Item Escalated'
   | 'Review Draft Dropped'
-  | 'Automation Step Trust Changed';
+  | 'Automation Step Trust Changed'
+  | 'Privacy Erasure Completed';
 
 type Detail = Record<string, unknown>;
 
@@ -127,6 +129,7 @@ export const BUSINESS_METRICS: Readonly<
   'Review Item Overdue': METRIC.ItemsOverdue,
   'Review Item Escalated': METRIC.ItemsEscalated,
   'Automation Step Trust Changed': METRIC.StepTrustChanged,
+  'Privacy Erasure Completed': METRIC.ErasuresCompleted,
 };
 
 /** Every detail type the publisher may put out has its metric: a new one fails to compile until it is named. */

@@ -22,6 +22,7 @@ import { draftProposedSchema, memberChangedSchema, sesDeliveryEventSchema } from
 import { EVENT_SOURCE, type OutDetailType } from './out-events.js';
 import {
   draftDroppedSchema,
+  erasureCompletedSchema,
   itemAppliedSchema,
   itemApplyFailedSchema,
   itemCreatedSchema,
@@ -195,6 +196,12 @@ const OUT: Record<OutDetailType, Described | null> = {
     description:
       "A step's recommendation (apply_directly or keep_reviewing) changed, with the workspace-wide figures it " +
       'rests on (spec 3, Trust). Advice only: nothing is routed or approved by it.',
+  },
+  'Privacy Erasure Completed': {
+    detail: erasureCompletedSchema,
+    description:
+      "An admin's erasure (POST /privacy/erasures) finished: every item of the workspace naming the address or " +
+      'about the record is gone (spec 3, Data lifecycle). Counts only, never the address or the record.',
   },
 };
 

@@ -25,7 +25,8 @@ export type OutDetailType =
   | 'Review Item Overdue'
   | 'Review Item Escalated'
   | 'Review Draft Dropped'
-  | 'Automation Step Trust Changed';
+  | 'Automation Step Trust Changed'
+  | 'Privacy Erasure Completed';
 
 export interface OutEvent {
   detailType: OutDetailType;

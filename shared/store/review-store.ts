@@ -5,7 +5,8 @@
  * conditions); every item change is the one transaction built by item-change.ts.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Delegation, Member } from '../domain/review-item.js';
+import type { Erasure } from '../domain/erasure.js';
+import type { Delegation, Member, ReviewItem } from '../domain/review-item.js';
 import type { WorkspaceSettings } from '../domain/settings.js';
 import type { OutEvent } from '../events/out-events.js';
 import type {
@@ -22,6 +23,7 @@ import type {
 import { ReadStore, type StoreOptions } from './read-store.js';
 import { DynamoDelegationRepository } from './repositories/delegations.js';
 import { DynamoItemWriter } from './repositories/item-writer.js';
+import { DynamoPrivacyRepository } from './repositories/privacy.js';
 import { DynamoSettingsRepository } from './repositories/settings.js';
 import { DynamoWaitingReader } from './repositories/waiting.js';
 import { DynamoWebhookDeliveryRepository } from './repositories/webhook-deliveries.js';
@@ -32,6 +34,7 @@ export class ReviewStore extends ReadStore implements ReviewStorePort {
   readonly #settingsWriter: DynamoSettingsRepository;
   readonly #waiting: DynamoWaitingReader;
   readonly #delegations: DynamoDelegationRepository;
+  readonly #privacy: DynamoPrivacyRepository;
 
   constructor(db: DynamoDBDocumentClient, tableName: string, options: StoreOptions = {}) {
     super(db, tableName, options);
@@ -40,6 +43,7 @@ export class ReviewStore extends ReadStore implements ReviewStorePort {
     this.#settingsWriter = new DynamoSettingsRepository(this.table);
     this.#waiting = new DynamoWaitingReader(this.table);
     this.#delegations = new DynamoDelegationRepository(this.table);
+    this.#privacy = new DynamoPrivacyRepository(this.table);
   }
 
   // ---------------------------------------------------------------- item changes
@@ -114,5 +118,31 @@ export class ReviewStore extends ReadStore implements ReviewStorePort {
   }
   activeAdmins(workspaceId: string) {
     return this.#waiting.activeAdmins(workspaceId);
+  }
+
+  // ---------------------------------------------------------------- erasures
+
+  createErasure(erasure: Erasure) {
+    return this.#privacy.createErasure(erasure);
+  }
+  dueErasures(limit: number) {
+    return this.#privacy.dueErasures(limit);
+  }
+  saveErasure(erasure: Erasure) {
+    return this.#privacy.saveErasure(erasure);
+  }
+  completeErasure(erasure: Erasure, event: OutEvent, at: Date) {
+    return this.#privacy.completeErasure(erasure, event, at);
+  }
+  tenantItemsPage(
+    workspaceId: string,
+    shard: number,
+    from: Record<string, unknown> | undefined,
+    limit: number,
+  ) {
+    return this.#privacy.tenantItemsPage(workspaceId, shard, from, limit);
+  }
+  eraseItem(item: ReviewItem, erasureId: string, at: Date) {
+    return this.#privacy.eraseItem(item, erasureId, at);
   }
 }

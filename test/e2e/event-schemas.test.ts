@@ -330,6 +330,15 @@ beforeAll(async () => {
     .filter((event) => event.detail.automationId === trusted.automationId);
   expect(trustChanged.map((event) => event.detail.recommendation)).toEqual(['apply_directly']);
 
+  // Erasure (spec 3, Data lifecycle): an admin erases everything about an address; the privacy job finishes it.
+  const erasure = await admin.post<{ id: string }>('/privacy/erasures', { email: 'nobody@globex.com' });
+  expect(erasure.status).toBe(202);
+  await s.runtime.scheduler.runNow('run-privacy-jobs', new Date());
+  await s.runtime.idle();
+  expect(
+    s.runtime.bus.events({ source: 'for-review', detailType: 'Privacy Erasure Completed' }),
+  ).toHaveLength(1);
+
   events = (await getJson<{ events: EventEnvelope[] }>(`${s.runtime.urls.events}/events`)).body.events;
   served = (await getJson<Record<string, Record<string, unknown>>>(`${s.runtime.urls.events}/schemas`)).body;
 });

@@ -30,6 +30,10 @@ const STORE_METHODS = {
     'setDelegation',
     'saveDelegationJob',
     'finishDelegationJob',
+    'createErasure',
+    'saveErasure',
+    'completeErasure',
+    'eraseItem',
   ],
   /** ItemReader.matchCandidates: the one PartiQL SELECT, on the `match` index. */
   partiql: ['matchCandidates'],
@@ -60,6 +64,9 @@ const STORE_METHODS = {
     'registeredWorkspaces',
     'settingsOf',
     'waiting',
+    'getErasure',
+    'dueErasures',
+    'tenantItemsPage',
   ],
 } as const;
 const methodCall = (names: readonly string[]) => new RegExp(`\\.(${names.join('|')})\\(`);

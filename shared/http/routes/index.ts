@@ -10,6 +10,7 @@ import { deleteDelegationRoute } from './delete-delegation.js';
 import { dismissReviewItemRoute } from './dismiss-review-item.js';
 import { editReviewItemRoute } from './edit-review-item.js';
 import { getDelegationRoute } from './get-delegation.js';
+import { getErasureRoute } from './get-erasure.js';
 import { getOpenApiRoute } from './get-openapi.js';
 import { getReviewFeedbackRoute } from './get-review-feedback.js';
 import { getReviewItemRoute } from './get-review-item.js';
@@ -26,6 +27,7 @@ import { putDelegationRoute } from './put-delegation.js';
 import { putSettingsRoute } from './put-settings.js';
 import { reassignReviewItemRoute } from './reassign-review-item.js';
 import { receiveEmailWebhookRoute } from './receive-email-webhook.js';
+import { requestErasureRoute } from './request-erasure.js';
 
 export {
   approveReviewItemRoute,
@@ -34,6 +36,7 @@ export {
   dismissReviewItemRoute,
   editReviewItemRoute,
   getDelegationRoute,
+  getErasureRoute,
   getOpenApiRoute,
   getReviewFeedbackRoute,
   getReviewItemHistoryRoute,
@@ -51,6 +54,7 @@ export {
   putSettingsRoute,
   reassignReviewItemRoute,
   receiveEmailWebhookRoute,
+  requestErasureRoute,
 };
 
 /** In the order the manifest and the document list them. */
@@ -69,6 +73,8 @@ export const routes: readonly RouteSpec[] = [
   listAutomationsRoute,
   getReviewStatsRoute,
   getReviewFeedbackRoute,
+  requestErasureRoute,
+  getErasureRoute,
   getSettingsRoute,
   putSettingsRoute,
   getDelegationRoute,

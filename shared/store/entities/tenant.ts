@@ -9,10 +9,10 @@
  * The attributes are added where records are written (`Table.transact`, and the few single writes beside it), not
  * by each entity, so no writer can forget them.
  */
+import { TENANT_SHARDS } from '../../domain/tenant-shards.js';
 import { tenant } from '../key-parts.js';
 import type { Attributes, TableKey, TransactItem } from '../table.js';
 
-export const TENANT_SHARDS = 16;
 const ITEM_SK = 'ITEM';
 
 const workspaceOfPk = (pk: string): string | undefined => {
