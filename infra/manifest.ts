@@ -324,6 +324,13 @@ export const functions: FunctionSpec[] = [
     access: { table: 'read' },
   },
   {
+    name: 'delete-workspace',
+    description: 'Begins the deletion of everything of a workspace the directory deleted',
+    triggers: [{ kind: 'event', ruleName: 'WorkspaceDeleted', pattern: EVENT_PATTERNS.workspaceDeleted }],
+    access: { table: 'readwrite' },
+    concurrency: BURST_CONCURRENCY,
+  },
+  {
     name: 'request-erasure',
     description: 'Asks for the erasure of everything about an email address or a record (admins)',
     triggers: [http(routes.requestErasureRoute)],
@@ -337,7 +344,8 @@ export const functions: FunctionSpec[] = [
   },
   {
     name: 'run-privacy-jobs',
-    description: "Erases the items an erasure asks for, a page of the workspace's items at a time",
+    description:
+      "Erases what erasures ask for and deletes deleted workspaces, a page of the workspace's records at a time",
     triggers: [{ kind: 'schedule', ruleName: 'RunPrivacyJobs', everyMinutes: 1 }],
     access: { table: 'readwrite' },
     timeoutSeconds: 900,

@@ -65,3 +65,23 @@ export function itemMatches(item: ReviewItem, target: ErasureTarget): boolean {
   const escaped = address.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`(?<![\\w.%+-])${escaped}(?![\\w-]|\\.\\w)`).test(JSON.stringify(item).toLowerCase());
 }
+
+/**
+ * A workspace's deletion (spec 3, "Data lifecycle"; the directory's `Workspace Deleted`): the walk of every record
+ * of the workspace on the tenant index, and, once finished, the audit of it. **Decided:** a walk is repeated until a
+ * whole pass finds nothing, so a record written while it ran (a tally counted from the stream a moment after the
+ * last change) goes too.
+ */
+export interface WorkspaceDeletion {
+  workspaceId: string;
+  /** As the directory said. */
+  deletedAt: string;
+  /** When the event came. */
+  startedAt: string;
+  status: 'running' | 'completed';
+  completedAt?: string;
+  positions: Erasure['positions'];
+  /** Records deleted in this pass, and in all; passes begun. */
+  pass: { number: number; deleted: number };
+  recordsDeleted: number;
+}

@@ -18,7 +18,12 @@ import {
   recordChangedSchema,
   recordChangeRejectedSchema,
 } from '../domain/crm-events.js';
-import { draftProposedSchema, memberChangedSchema, sesDeliveryEventSchema } from './in-schemas.js';
+import {
+  draftProposedSchema,
+  memberChangedSchema,
+  sesDeliveryEventSchema,
+  workspaceDeletedSchema,
+} from './in-schemas.js';
 import { EVENT_SOURCE, type OutDetailType } from './out-events.js';
 import {
   draftDroppedSchema,
@@ -76,6 +81,12 @@ const IN: Record<keyof typeof EVENT_PATTERNS, Described | { byDetailType: Record
     description:
       "A workspace member's role, connected mailboxes and active flag, as the directory publishes them (spec " +
       '2.2). An older changedAt never overwrites a newer one.',
+  },
+  workspaceDeleted: {
+    detail: workspaceDeletedSchema,
+    description:
+      'The directory deleted a workspace (spec 3, Data lifecycle): every record of it is deleted, in bounded pages ' +
+      'that resume after a crash; the deletion is audited outside the workspace.',
   },
   emailDelivery: {
     detail: sesDeliveryEventSchema,

@@ -5,7 +5,7 @@
  * conditions); every item change is the one transaction built by item-change.ts.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Erasure } from '../domain/erasure.js';
+import type { Erasure, WorkspaceDeletion } from '../domain/erasure.js';
 import type { Delegation, Member, ReviewItem } from '../domain/review-item.js';
 import type { WorkspaceSettings } from '../domain/settings.js';
 import type { OutEvent } from '../events/out-events.js';
@@ -144,5 +144,22 @@ export class ReviewStore extends ReadStore implements ReviewStorePort {
   }
   eraseItem(item: ReviewItem, erasureId: string, at: Date) {
     return this.#privacy.eraseItem(item, erasureId, at);
+  }
+  startDeletion(deletion: WorkspaceDeletion) {
+    return this.#privacy.startDeletion(deletion);
+  }
+  dueDeletions(limit: number) {
+    return this.#privacy.dueDeletions(limit);
+  }
+  saveDeletion(deletion: WorkspaceDeletion) {
+    return this.#privacy.saveDeletion(deletion);
+  }
+  deleteTenantPage(
+    workspaceId: string,
+    shard: number,
+    from: Record<string, unknown> | undefined,
+    limit: number,
+  ) {
+    return this.#privacy.deleteTenantPage(workspaceId, shard, from, limit);
   }
 }

@@ -5,7 +5,7 @@
  * types; a lost race is an ItemConflictError carrying the records as they stood.
  */
 
-import type { Erasure } from '../domain/erasure.js';
+import type { Erasure, WorkspaceDeletion } from '../domain/erasure.js';
 import type { ExecutedAs } from '../domain/primitives.js';
 import type {
   Delegation,
@@ -248,6 +248,19 @@ export interface ErasureRepository extends ErasureReader {
   ): Promise<{ items: ReviewItem[]; next?: Record<string, unknown> }>;
   /** Erases the item with everything derived from it; answers the records deleted. */
   eraseItem(item: ReviewItem, erasureId: string, at: Date): Promise<number>;
+  /** A workspace deletion begins (false: one was begun before). */
+  startDeletion(deletion: WorkspaceDeletion): Promise<boolean>;
+  /** The running workspace deletions, oldest first. */
+  dueDeletions(limit: number): Promise<WorkspaceDeletion[]>;
+  /** The deletion's position and counts; when completed, also the workspace out of the jobs' registry. */
+  saveDeletion(deletion: WorkspaceDeletion): Promise<void>;
+  /** Deletes a page of one tenant index shard of the workspace's records. */
+  deleteTenantPage(
+    workspaceId: string,
+    shard: number,
+    from: Record<string, unknown> | undefined,
+    limit: number,
+  ): Promise<{ deleted: number; next?: Record<string, unknown> }>;
 }
 
 /** What the read side sees: no writer's code comes with it. */

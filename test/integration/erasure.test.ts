@@ -7,6 +7,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dismissItem } from '../../shared/use-cases/decide.js';
+import { startWorkspaceDeletion } from '../../shared/use-cases/delete-workspace.js';
 import { getErasure } from '../../shared/use-cases/erasure-status.js';
 import { runPrivacyJobs } from '../../shared/use-cases/privacy-jobs.js';
 import { getReviewItem } from '../../shared/use-cases/read-items.js';
@@ -22,6 +23,7 @@ import {
   seedMembers,
   uniqueProposal,
 } from '../support/items.js';
+import { settleTallies } from '../support/tallies.js';
 
 const DANA = 'dana@globex.com';
 const OTHER_ADMIN = member({
@@ -179,5 +181,71 @@ describe('the tenant index', () => {
     );
     expect(missing.map((row) => `${row.entity} ${row.pk} ${row.sk}`)).toEqual([]);
     expect(new Set(rows.map((row) => row.entity)).size).toBeGreaterThan(8);
+  });
+});
+
+describe('workspace deletion', () => {
+  const GONE = 'ws_gone';
+  const GONE_USER = member({
+    workspaceId: GONE,
+    userId: 'u_gina',
+    role: 'admin',
+    mailboxes: ['gina@gone.com'],
+  });
+
+  it('deletes every record of the workspace in pages, resumes where it stopped, and keeps its audit', async () => {
+    await seedMembers(env.deps, [GONE_USER]);
+    for (let i = 0; i < 30; i++) {
+      await seedItemId(
+        env.deps,
+        uniqueProposal({
+          workspaceId: GONE,
+          run: { executedAs: { kind: 'user', userId: 'u_gina' } },
+          relatedRecords: [{ type: 'account', id: `acc_${i}`, ownerId: 'u_gina' }],
+          draft: { from: 'gina@gone.com', to: [DANA] },
+        }),
+      );
+    }
+    await settleTallies(env.table.tableName);
+    const neighbours = await rowsOf('ws_acme');
+    expect((await rowsOf(GONE)).length).toBeGreaterThan(30 * 4);
+
+    const event = { workspaceId: GONE, deletedAt: NOW.toISOString() };
+    expect(await startWorkspaceDeletion(env.deps, event)).toEqual({ started: true });
+    expect(await startWorkspaceDeletion(env.deps, event)).toEqual({ started: false });
+
+    // A run that stops after one page (its time was up, or it crashed): the position is saved.
+    const first = await runPrivacyJobs(env.deps, { pages: 1 });
+    expect(first).toMatchObject({ deletions: 1, completed: 0, pages: 1 });
+    const midway = await rowsOf(GONE);
+    expect(midway.find((row) => row.entity === 'WorkspaceDeletion')).toMatchObject({
+      status: 'running',
+      positions: expect.arrayContaining(['done']),
+    });
+    expect(midway.length).toBeGreaterThan(1);
+
+    const rest = await runPrivacyJobs(env.deps);
+    expect(rest).toMatchObject({ deletions: 1, completed: 1 });
+    const left = await rowsOf(GONE);
+    expect(left.map((row) => row.entity)).toEqual(['WorkspaceDeletion']);
+    expect(left[0]).toMatchObject({
+      pk: `AUDIT#${GONE}`,
+      status: 'completed',
+      pass: { number: 2, deleted: 0 },
+    });
+    expect(left[0]?.recordsDeleted).toBe(midway.length - 1 + (first.recordsDeleted ?? 0));
+    expect(JSON.stringify(left)).not.toContain(DANA);
+
+    // The registry of the jobs forgot it; the neighbour is as it was.
+    const registry = await env.table.client.send(
+      new ScanCommand({
+        TableName: env.table.tableName,
+        FilterExpression: 'workspaceId = :ws AND entity = :e',
+        ExpressionAttributeValues: { ':ws': GONE, ':e': 'WorkspaceRegistry' },
+      }),
+    );
+    expect(registry.Items).toEqual([]);
+    expect((await rowsOf('ws_acme')).length).toBe(neighbours.length);
+    expect(await runPrivacyJobs(env.deps)).toMatchObject({ deletions: 0, erasures: 0 });
   });
 });

@@ -34,6 +34,9 @@ const STORE_METHODS = {
     'saveErasure',
     'completeErasure',
     'eraseItem',
+    'startDeletion',
+    'saveDeletion',
+    'deleteTenantPage',
   ],
   /** ItemReader.matchCandidates: the one PartiQL SELECT, on the `match` index. */
   partiql: ['matchCandidates'],
@@ -67,6 +70,7 @@ const STORE_METHODS = {
     'getErasure',
     'dueErasures',
     'tenantItemsPage',
+    'dueDeletions',
   ],
 } as const;
 const methodCall = (names: readonly string[]) => new RegExp(`\\.(${names.join('|')})\\(`);

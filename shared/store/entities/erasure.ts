@@ -9,7 +9,7 @@
  * counts), outside the workspace's keys, so the deletion of the workspace leaves them for an auditor.
  */
 import * as z from 'zod/mini';
-import type { Erasure } from '../../domain/erasure.js';
+import type { Erasure, WorkspaceDeletion } from '../../domain/erasure.js';
 import { escapeKeySegment, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
 
@@ -91,4 +91,41 @@ export function erasureAuditRecord(erasure: Erasure): Attributes {
     scopeSha256: erasure.scopeSha256,
     counts: erasure.counts,
   };
+}
+
+export const DELETION_ENTITY = 'WorkspaceDeletion';
+
+/** A workspace's deletion: its own audit entry, outside the workspace's keys, so it outlives what it deletes. */
+export const deletionKey = (workspaceId: string): TableKey => erasureKeys.audit(workspaceId, 'DELETION');
+
+export function deletionRecord(deletion: WorkspaceDeletion): Attributes {
+  return {
+    ...deletionKey(deletion.workspaceId),
+    entity: DELETION_ENTITY,
+    action: 'workspace_deletion',
+    ...deletion,
+    ...(deletion.status === 'running'
+      ? {
+          duePk: PRIVACY_DUE,
+          dueSk: `${deletion.startedAt}#${escapeKeySegment(deletion.workspaceId)}#DELETION`,
+        }
+      : {}),
+  };
+}
+
+const deletionSchema = z.object({
+  workspaceId: z.string(),
+  deletedAt: z.string(),
+  startedAt: z.string(),
+  status: z.enum(['running', 'completed']),
+  completedAt: z.optional(z.string()),
+  positions: z.array(z.union([z.null(), z.literal('done'), z.record(z.string(), z.unknown())])),
+  pass: z.object({ number: z.number(), deleted: z.number() }),
+  recordsDeleted: z.number(),
+});
+
+export function parseDeletion(record: Attributes): WorkspaceDeletion {
+  const parsed = deletionSchema.safeParse(record);
+  if (!parsed.success) throw new Error(`A workspace deletion record does not parse: ${parsed.error.message}`);
+  return parsed.data as WorkspaceDeletion;
 }

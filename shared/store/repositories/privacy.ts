@@ -4,17 +4,26 @@
  * keys of the erasure's workspace, and the audit entry under `AUDIT#<ws>`.
  */
 import { BatchWriteCommand, DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { Erasure } from '../../domain/erasure.js';
+import type { Erasure, WorkspaceDeletion } from '../../domain/erasure.js';
 import type { ReviewItem } from '../../domain/review-item.js';
 import { scopeOf } from '../../domain/routing.js';
 import { WriteConflictError } from '../../errors.js';
 import type { OutEvent } from '../../events/out-events.js';
 import { feedbackKeys } from '../entities/automation-feedback.js';
 import { headKeys } from '../entities/dedup-head.js';
-import { erasureAuditRecord, erasureRecord, PRIVACY_DUE, parseErasure } from '../entities/erasure.js';
+import {
+  DELETION_ENTITY,
+  deletionRecord,
+  erasureAuditRecord,
+  erasureRecord,
+  PRIVACY_DUE,
+  parseDeletion,
+  parseErasure,
+} from '../entities/erasure.js';
 import { outboxRecord } from '../entities/outbox-record.js';
 import { itemKeys, parseItem } from '../entities/review-item.js';
 import { tenantKeys, withTenant } from '../entities/tenant.js';
+import { registryKeys } from '../entities/workspace-registry.js';
 import { itemErasureOps } from '../item-change.js';
 import { escapeKeySegment } from '../key-parts.js';
 import { isConditionalFailure, type TableKey } from '../table.js';
@@ -46,13 +55,68 @@ export class DynamoPrivacyRepository extends DynamoErasureReader {
 
   /** The running erasures, oldest first (the `due` index, `DUE#PRIVACY`). */
   async dueErasures(limit: number): Promise<Erasure[]> {
+    return (await this.duePrivacy(limit)).filter((row) => row.entity === 'Erasure').map(parseErasure);
+  }
+
+  /** The running workspace deletions, oldest first (the same partition of `due`). */
+  async dueDeletions(limit: number): Promise<WorkspaceDeletion[]> {
+    return (await this.duePrivacy(limit)).filter((row) => row.entity === DELETION_ENTITY).map(parseDeletion);
+  }
+
+  private async duePrivacy(limit: number) {
     const out = await this.table.query({
       IndexName: 'due',
       KeyConditionExpression: 'duePk = :due',
       ExpressionAttributeValues: { ':due': PRIVACY_DUE },
       Limit: limit,
     });
-    return (out.Items ?? []).filter((row) => row.entity === 'Erasure').map(parseErasure);
+    return out.Items ?? [];
+  }
+
+  /** A workspace deletion begins, unless one is under way or done (the event delivered again). */
+  async startDeletion(deletion: WorkspaceDeletion): Promise<boolean> {
+    try {
+      await this.table.write(() =>
+        this.table.db.send(
+          new PutCommand({
+            TableName: this.table.name,
+            Item: deletionRecord(deletion),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The deletion's position, pass and counts; finished: out of `due`, and the workspace out of the jobs' registry. */
+  async saveDeletion(deletion: WorkspaceDeletion): Promise<void> {
+    if (deletion.status === 'completed') await this.deleteKeys([registryKeys.entry(deletion.workspaceId)]);
+    await this.table.write(() =>
+      this.table.db.send(new PutCommand({ TableName: this.table.name, Item: deletionRecord(deletion) })),
+    );
+  }
+
+  /** Deletes one page of a shard of the workspace's records (the tenant index's keys); answers how many. */
+  async deleteTenantPage(
+    workspaceId: string,
+    shard: number,
+    from: Record<string, unknown> | undefined,
+    limit: number,
+  ): Promise<{ deleted: number; next?: Record<string, unknown> }> {
+    const out = await this.table.query({
+      IndexName: 'tenant',
+      KeyConditionExpression: 'tenantPk = :shard',
+      ExpressionAttributeValues: { ':shard': tenantKeys.shard(workspaceId, shard) },
+      ...(from ? { ExclusiveStartKey: from } : {}),
+      Limit: limit,
+    });
+    const keys = (out.Items ?? []).map((row) => ({ pk: String(row.pk), sk: String(row.sk) }));
+    await this.deleteKeys(keys);
+    return { deleted: keys.length, ...(out.LastEvaluatedKey ? { next: out.LastEvaluatedKey } : {}) };
   }
 
   /** The position reached and the counts so far: the walk resumes from here after a crash or at the next run. */
