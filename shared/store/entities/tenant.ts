@@ -9,9 +9,15 @@
  * The attributes are added where records are written (`Table.transact`, and the few single writes beside it), not
  * by each entity, so no writer can forget them.
  */
+
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { TENANT_SHARDS } from '../../domain/tenant-shards.js';
 import { tenant } from '../key-parts.js';
-import type { Attributes, TableKey, TransactItem } from '../table.js';
+
+// The table's own types (table.ts imports this module, so they are spelled out here).
+type Attributes = Record<string, unknown>;
+type TableKey = { pk: string; sk: string };
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 const ITEM_SK = 'ITEM';
 
