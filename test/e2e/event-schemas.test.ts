@@ -338,6 +338,15 @@ beforeAll(async () => {
   expect(
     s.runtime.bus.events({ source: 'for-review', detailType: 'Privacy Erasure Completed' }),
   ).toHaveLength(1);
+  // The directory deletes a workspace (another one than this flow's): its deletion begins.
+  await s.putEvents([
+    {
+      source: 'directory',
+      detailType: 'Workspace Deleted',
+      detail: { workspaceId: unique('ws_gone'), deletedAt: new Date().toISOString() },
+    },
+  ]);
+  await s.runtime.idle();
 
   events = (await getJson<{ events: EventEnvelope[] }>(`${s.runtime.urls.events}/events`)).body.events;
   served = (await getJson<Record<string, Record<string, unknown>>>(`${s.runtime.urls.events}/schemas`)).body;
