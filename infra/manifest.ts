@@ -346,6 +346,34 @@ export const functions: FunctionSpec[] = [
     access: { table: 'read' },
   },
   {
+    name: 'delete-workspace',
+    description: 'Begins the deletion of everything of a workspace the directory deleted',
+    triggers: [{ kind: 'event', ruleName: 'WorkspaceDeleted', pattern: EVENT_PATTERNS.workspaceDeleted }],
+    access: { table: 'readwrite' },
+    concurrency: BURST_CONCURRENCY,
+  },
+  {
+    name: 'request-erasure',
+    description: 'Asks for the erasure of everything about an email address or a record (admins)',
+    triggers: [http(routes.requestErasureRoute)],
+    access: { table: 'readwrite' },
+  },
+  {
+    name: 'get-erasure',
+    description: 'How far an erasure is and what it removed (admins; counts, never content)',
+    triggers: [http(routes.getErasureRoute)],
+    access: { table: 'read' },
+  },
+  {
+    name: 'run-privacy-jobs',
+    description:
+      "Erases what erasures ask for and deletes deleted workspaces, a page of the workspace's records at a time",
+    triggers: [{ kind: 'schedule', ruleName: 'RunPrivacyJobs', everyMinutes: 1 }],
+    access: { table: 'readwrite' },
+    timeoutSeconds: 900,
+    concurrency: SCHEDULE_CONCURRENCY,
+  },
+  {
     name: 'get-settings',
     description: "The workspace's review settings (any active member)",
     triggers: [http(routes.getSettingsRoute)],

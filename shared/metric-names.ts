@@ -42,6 +42,7 @@ export const METRIC = {
   ItemsUndone: 'ItemsUndone',
   HoldsCancelled: 'HoldsCancelled',
   StepTrustChanged: 'StepTrustChanged',
+  ErasuresCompleted: 'ErasuresCompleted',
   // The publisher itself.
   /** Every event put on the bus (whatever its type). */
   EventsPublished: 'EventsPublished',
@@ -80,7 +81,8 @@ export type SpecDetailType =
   | 'Review Item Undone'
   | 'Review Item Hold Cancelled'
   | 'Review Draft Dropped'
-  | 'Automation Step Trust Changed';
+  | 'Automation Step Trust Changed'
+  | 'Privacy Erasure Completed';
 
 type Detail = Record<string, unknown>;
 
@@ -136,6 +138,7 @@ export const BUSINESS_METRICS: Readonly<
   'Review Item Undone': METRIC.ItemsUndone,
   'Review Item Hold Cancelled': METRIC.HoldsCancelled,
   'Automation Step Trust Changed': METRIC.StepTrustChanged,
+  'Privacy Erasure Completed': METRIC.ErasuresCompleted,
 };
 
 /** Every detail type the publisher may put out has its metric: a new one fails to compile until it is named. */

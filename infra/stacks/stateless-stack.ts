@@ -109,6 +109,9 @@ export const ROUTE_THROTTLES: Readonly<Record<string, { rateLimit: number; burst
   'POST /review-items/bulk': { rateLimit: 5, burstLimit: 10 },
   'POST /mcp': { rateLimit: 20, burstLimit: 40 },
   'GET /mcp': { rateLimit: 5, burstLimit: 10 },
+  // An erasure walks the whole workspace: a few a minute is plenty for an admin, and a loop cannot start thousands.
+  'POST /privacy/erasures': { rateLimit: 1, burstLimit: 5 },
+  'GET /privacy/erasures/{id}': { rateLimit: 5, burstLimit: 10 },
 };
 
 /** EventBridge → Lambda delivery retries before an event goes to the target's dead-letter queue. */

@@ -46,6 +46,7 @@ const ROUTE_REQUESTS: Record<string, () => RouteRequest> = {
   'POST /review-items/{id}/undo': () => jsonBody({ version: 1 }),
   'POST /review-items/{id}/reviewers': () => jsonBody({ version: 1, add: ['u_bob'] }),
   'POST /review-items/bulk': () => jsonBody({ action: 'dismiss', items: [{ id: 'ri_1', version: 1 }] }),
+  'POST /privacy/erasures': () => jsonBody({ email: 'dana@globex.com' }),
   // What an agent's client sends: a tool call (stateless, so no session), answered as JSON.
   'POST /mcp': () => ({
     headers: {
@@ -92,6 +93,7 @@ const fixture = (name: string) => () =>
 const EVENT_DETAILS: Record<string, () => unknown> = {
   'Review Draft Proposed': fixture('draft-proposed.json'),
   'Workspace Member Changed': fixture('member-changed.json'),
+  'Workspace Deleted': () => ({ workspaceId: 'ws_acme', deletedAt: '2026-12-06T09:00:00.000Z' }),
   'Email Bounced': fixture('ses-bounce.json'),
   'Email Delivered': () => {
     const { mail, bounce } = fixture('ses-bounce.json')() as { mail: unknown; bounce: { timestamp: string } };

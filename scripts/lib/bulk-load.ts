@@ -28,6 +28,7 @@ import {
   TALLY_ATTRIBUTE,
   tallyOf,
 } from '../../shared/store/entities/tally.js';
+import { withTenant } from '../../shared/store/entities/tenant.js';
 import { itemChangeOps } from '../../shared/store/item-change.js';
 import type { TransactItem } from '../../shared/store/table.js';
 
@@ -82,7 +83,7 @@ export async function bulkLoad(
     for (const update of list) applyUpdate(record, update);
     puts.set(id, record);
   }
-  await batchWrite(db, tableName, [...puts.values()]);
+  await batchWrite(db, tableName, [...puts.values()].map(withTenant));
 }
 
 /** Applies one of the store's update expressions (top-level paths only) to a record in memory. */

@@ -272,6 +272,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/privacy/erasures': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Erases everything about an email address or a record
+     * @description Admins only (others 403). `{ "email" }` or `{ "record": { "type", "id" } }`: within 15 minutes every item of the workspace created up to now that names the address (anywhere in it) or is about the record, open or decided, is deleted with its history, queue and record entries and notes; the counters stay. Open items leave the queues as the walk reaches them. Answers 202 with the running erasure.
+     */
+    post: operations['requestErasure'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/privacy/erasures/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * How far an erasure is and what it removed
+     * @description Admins only (others 403); counts, never the address or the record. 404 for an unknown id.
+     */
+    get: operations['getErasure'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/settings': {
     parameters: {
       query?: never;
@@ -2838,6 +2878,181 @@ export interface operations {
         content: {
           'application/problem+json': components['schemas']['Problem'];
           'application/json': components['schemas']['GatewayMessage'];
+        };
+      };
+      /** @description Something went wrong on our side; nothing is exposed */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  requestErasure: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json':
+          | {
+              email: string;
+            }
+          | {
+              record: {
+                type: string;
+                id: string;
+              };
+            };
+      };
+    };
+    responses: {
+      /** @description The erasure, running */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id: string;
+            /** @enum {string} */
+            status: 'running' | 'completed';
+            /**
+             * @description What it erases by; the address or record itself is never answered
+             * @enum {string}
+             */
+            scope: 'email' | 'record';
+            requestedBy: string;
+            /** Format: date-time */
+            requestedAt: string;
+            completedAt: string | null;
+            /** @description The share of the workspace's items walked */
+            progress: number;
+            counts: {
+              /** @description The workspace's items read so far */
+              itemsChecked: number;
+              /** @description Items erased, each with its history, entries and notes */
+              itemsErased: number;
+              /** @description Table records deleted in all */
+              recordsDeleted: number;
+            };
+          };
+        };
+      };
+      /** @description Invalid input: what is wrong and where, in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ValidationProblem'];
+        };
+      };
+      /** @description No token, a bad or expired token, or a token without sub and workspace_id */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+          'application/json': components['schemas']['GatewayMessage'];
+        };
+      };
+      /** @description The caller can see the item but may not do this to it */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Something went wrong on our side; nothing is exposed */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getErasure: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The erasure */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id: string;
+            /** @enum {string} */
+            status: 'running' | 'completed';
+            /**
+             * @description What it erases by; the address or record itself is never answered
+             * @enum {string}
+             */
+            scope: 'email' | 'record';
+            requestedBy: string;
+            /** Format: date-time */
+            requestedAt: string;
+            completedAt: string | null;
+            /** @description The share of the workspace's items walked */
+            progress: number;
+            counts: {
+              /** @description The workspace's items read so far */
+              itemsChecked: number;
+              /** @description Items erased, each with its history, entries and notes */
+              itemsErased: number;
+              /** @description Table records deleted in all */
+              recordsDeleted: number;
+            };
+          };
+        };
+      };
+      /** @description No token, a bad or expired token, or a token without sub and workspace_id */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+          'application/json': components['schemas']['GatewayMessage'];
+        };
+      };
+      /** @description The caller can see the item but may not do this to it */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unknown, invisible or other-workspace id: it does not exist for the caller */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
       /** @description Something went wrong on our side; nothing is exposed */

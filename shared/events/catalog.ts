@@ -18,10 +18,16 @@ import {
   recordChangedSchema,
   recordChangeRejectedSchema,
 } from '../domain/crm-events.js';
-import { draftProposedSchema, memberChangedSchema, sesDeliveryEventSchema } from './in-schemas.js';
+import {
+  draftProposedSchema,
+  memberChangedSchema,
+  sesDeliveryEventSchema,
+  workspaceDeletedSchema,
+} from './in-schemas.js';
 import { EVENT_SOURCE, type OutDetailType } from './out-events.js';
 import {
   draftDroppedSchema,
+  erasureCompletedSchema,
   itemAppliedSchema,
   itemApplyFailedSchema,
   itemCreatedSchema,
@@ -78,6 +84,12 @@ const IN: Record<keyof typeof EVENT_PATTERNS, Described | { byDetailType: Record
     description:
       "A workspace member's role, connected mailboxes and active flag, as the directory publishes them (spec " +
       '2.2). An older changedAt never overwrites a newer one.',
+  },
+  workspaceDeleted: {
+    detail: workspaceDeletedSchema,
+    description:
+      'The directory deleted a workspace (spec 3, Data lifecycle): every record of it is deleted, in bounded pages ' +
+      'that resume after a crash; the deletion is audited outside the workspace.',
   },
   emailDelivery: {
     detail: sesDeliveryEventSchema,
@@ -213,6 +225,12 @@ const OUT: Record<OutDetailType, Described | null> = {
     description:
       "A step's recommendation (apply_directly or keep_reviewing) changed, with the workspace-wide figures it " +
       'rests on (spec 3, Trust). Advice only: nothing is routed or approved by it.',
+  },
+  'Privacy Erasure Completed': {
+    detail: erasureCompletedSchema,
+    description:
+      "An admin's erasure (POST /privacy/erasures) finished: every item of the workspace naming the address or " +
+      'about the record is gone (spec 3, Data lifecycle). Counts only, never the address or the record.',
   },
 };
 

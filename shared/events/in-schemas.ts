@@ -50,6 +50,15 @@ export const memberChangedSchema = z.lazy(() =>
 );
 export type MemberChanged = z.output<typeof memberChangedSchema>;
 
+/** The directory deleted a workspace (spec 3 "Data lifecycle"): everything of it is deleted. */
+export const workspaceDeletedSchema = z.lazy(() =>
+  z.object({
+    workspaceId: workspaceIdSchema,
+    deletedAt: isoTimeSchema,
+  }),
+);
+export type WorkspaceDeleted = z.output<typeof workspaceDeletedSchema>;
+
 /**
  * `aws.ses` delivery events as SES's EventBridge destination publishes them (spec 2.5): what this service reads of
  * them. The mail's tags carry the item (the mailer tags every send with `reviewItemId` and `workspaceId`).

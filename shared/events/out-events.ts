@@ -28,7 +28,8 @@ export type OutDetailType =
   | 'Review Item Undone'
   | 'Review Item Hold Cancelled'
   | 'Review Draft Dropped'
-  | 'Automation Step Trust Changed';
+  | 'Automation Step Trust Changed'
+  | 'Privacy Erasure Completed';
 
 export interface OutEvent {
   detailType: OutDetailType;

@@ -240,6 +240,19 @@ export const draftDroppedSchema = z.strictObject({
   reason: z.string().describe('Why the proposal was dropped'),
 });
 
+/** An erasure finished (spec 3, "Data lifecycle"): what it removed, counts only, never the address or record. */
+export const erasureCompletedSchema = z.strictObject({
+  workspaceId,
+  erasureId: z.string().describe('The erasure, as POST /privacy/erasures answered it'),
+  scope: z.enum(['email', 'record']).describe('What it erased by: an email address or a CRM record'),
+  requestedBy: z.string().describe('The admin who asked for it'),
+  itemsChecked: z.number().int().min(0).describe("The workspace's items it read"),
+  itemsErased: z.number().int().min(0).describe('Items erased, each with its history, entries and notes'),
+  recordsDeleted: z.number().int().min(0).describe('Table records deleted in all'),
+  at: time.describe('When it finished'),
+  eventId: z.string().min(1).describe('Stays the same when the event is delivered again'),
+});
+
 /** A step's trust recommendation changed (spec 3, "Trust"): workspace-wide figures, no item. */
 export const stepTrustChangedSchema = z.strictObject({
   workspaceId,

@@ -12,6 +12,7 @@ export interface EventPattern {
 export const EVENT_PATTERNS = {
   draftProposed: { source: ['automations'], 'detail-type': ['Review Draft Proposed'] },
   memberChanged: { source: ['directory'], 'detail-type': ['Workspace Member Changed'] },
+  workspaceDeleted: { source: ['directory'], 'detail-type': ['Workspace Deleted'] },
   /**
    * SES's EventBridge destination publishes these to the account's default bus (spec 2.5); in AWS the rule also
    * matches only this stage's configuration set (infra/stacks/stateless-stack.ts).

@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { MAX_DELEGATION_NOTE_LENGTH } from '../domain/delegation.js';
-import { idSchema, isoTimeSchema, MAX_REVIEWERS } from '../domain/primitives.js';
+import { idSchema, isoTimeSchema, MAX_REVIEWERS, mailboxSchema } from '../domain/primitives.js';
 import { fieldNameSchema } from '../domain/record-fields.js';
 import { DISMISS_REASONS } from '../domain/review-item.js';
 import { draftEdits } from '../drafts/index.js';
@@ -135,3 +135,12 @@ export const delegationRequestSchema = z.lazy(() =>
   }),
 );
 export type DelegationRequest = z.output<typeof delegationRequestSchema>;
+
+/** POST /privacy/erasures (spec 3, Data lifecycle): an email address, or a CRM record, to erase everything about. */
+export const erasureRequestSchema = z.lazy(() =>
+  z.union([
+    z.strictObject({ email: mailboxSchema }),
+    z.strictObject({ record: z.strictObject({ type: idSchema, id: idSchema }) }),
+  ]),
+);
+export type ErasureRequest = z.output<typeof erasureRequestSchema>;

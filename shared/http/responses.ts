@@ -508,3 +508,23 @@ export const awayListSchema = z.object({
     }),
   ),
 });
+
+/** POST /privacy/erasures and GET /privacy/erasures/{id} (spec 3, Data lifecycle): counts, never content. */
+export const erasureSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(['running', 'completed']),
+    scope: z
+      .enum(['email', 'record'])
+      .describe('What it erases by; the address or record itself is never answered'),
+    requestedBy: userIdSchema,
+    requestedAt: isoTimeSchema,
+    completedAt: z.nullable(isoTimeSchema),
+    progress: z.number().min(0).max(1).describe("The share of the workspace's items walked"),
+    counts: z.object({
+      itemsChecked: z.number().int().min(0).describe("The workspace's items read so far"),
+      itemsErased: z.number().int().min(0).describe('Items erased, each with its history, entries and notes'),
+      recordsDeleted: z.number().int().min(0).describe('Table records deleted in all'),
+    }),
+  })
+  .describe('An erasure: how far it is and what it removed');

@@ -191,6 +191,7 @@ export function openApiDocument(routes: readonly RouteSpec[] = httpRoutes): Open
       { name: 'Records', description: 'Items about a CRM record' },
       { name: 'Automations', description: 'How an automation’s proposals fare in review' },
       { name: 'Delegation', description: 'Out of office: who reviews a member’s items while they are away' },
+      { name: 'Privacy', description: 'Erasure on request: everything about an email address or a record' },
       {
         name: 'Agents (MCP)',
         description: 'The same reads as tools for agents, with the caller’s permissions',

@@ -9,6 +9,7 @@ import {
   automationListSchema,
   bulkAnswerSchema,
   delegationSchema,
+  erasureSchema,
   healthSchema,
   historySchema,
   reviewFeedbackSchema,
@@ -269,6 +270,26 @@ export const operations: Record<string, OperationSpec> = {
     tag: 'Delegation',
     responses: { 204: { description: 'Ended (or there was none)' } },
     problems: [401, 403, 409, 500],
+  },
+  'POST /privacy/erasures': {
+    operationId: 'requestErasure',
+    summary: 'Erases everything about an email address or a record',
+    description:
+      'Admins only (others 403). `{ "email" }` or `{ "record": { "type", "id" } }`: within 15 minutes every item of ' +
+      'the workspace created up to now that names the address (anywhere in it) or is about the record, open or ' +
+      'decided, is deleted with its history, queue and record entries and notes; the counters stay. Open items ' +
+      'leave the queues as the walk reaches them. Answers 202 with the running erasure.',
+    tag: 'Privacy',
+    responses: { 202: { description: 'The erasure, running', schema: erasureSchema } },
+    problems: [400, 401, 403, 500],
+  },
+  'GET /privacy/erasures/{id}': {
+    operationId: 'getErasure',
+    summary: 'How far an erasure is and what it removed',
+    description: 'Admins only (others 403); counts, never the address or the record. 404 for an unknown id.',
+    tag: 'Privacy',
+    responses: { 200: { description: 'The erasure', schema: erasureSchema } },
+    problems: [401, 403, 404, 500],
   },
   'POST /mcp': {
     operationId: 'mcp',

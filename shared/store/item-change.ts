@@ -29,15 +29,15 @@ import {
 } from './entities/automation-entry.js';
 import { feedbackOfChange, feedbackWrite, noteRecords } from './entities/automation-feedback.js';
 import { nameUpdate, overflowUpdate } from './entities/automation-names.js';
-import { headChange } from './entities/dedup-head.js';
+import { headChange, headKeys } from './entities/dedup-head.js';
 import { historyRecord } from './entities/history.js';
 import { isEmptyCountChange, type QueueCountChange, queueCounterWrite } from './entities/queue-counter.js';
 import { queueEntryRecord, queueKeys } from './entities/queue-entry.js';
 import { recordEntryKeys, recordEntryRecord } from './entities/record-entry.js';
-import { itemConditions, itemRecord } from './entities/review-item.js';
+import { itemConditions, itemKeys, itemRecord, stateOf } from './entities/review-item.js';
 import type { CounterWrite } from './entities/tally.js';
 import { registryWrite } from './entities/workspace-registry.js';
-import { MAX_TRANSACTION_ACTIONS, type TransactItem } from './table.js';
+import { type Attributes, MAX_TRANSACTION_ACTIONS, type TransactItem } from './table.js';
 
 export { MAX_TRANSACTION_ACTIONS };
 
@@ -153,6 +153,56 @@ export function itemChangeOps(tableName: string, change: ItemChange): TransactIt
       `An item change needs ${ops.length} transaction actions, over DynamoDB's ${MAX_TRANSACTION_ACTIONS}: ` +
         'the reviewer and record bounds (docs/table-design.md) no longer keep it in one transaction',
     );
+  }
+  return ops;
+}
+
+/**
+ * Erasing an item (spec 3, "Data lifecycle"): the item deleted, conditional on the version and status read; an open
+ * item's queue and record entries deleted with it and its closing tally (queue and open counts) carried by an
+ * `Outbox` record with no events, as a dropped proposal's is; the dedup head deleted when the item holds its key.
+ * At most 1 + 16 + 10 + 2 = 29 actions. Its history and notes go before it (repositories/privacy.ts): a walk that
+ * stops midway finds the item again and finishes.
+ */
+export function itemErasureOps(
+  tableName: string,
+  item: ReviewItem,
+  carrier: (tally: CounterWrite[]) => Attributes,
+) {
+  const { workspaceId } = item;
+  const state = stateOf(item);
+  const { ReturnValuesOnConditionCheckFailure: _old, ...unchanged } = itemConditions.unchangedSince(state);
+  const ops: TransactItem[] = [
+    { Delete: { TableName: tableName, Key: itemKeys.item(workspaceId, item.id), ...unchanged } },
+  ];
+  if (isOpen(item.status)) {
+    const tally: CounterWrite[] = [];
+    for (const userId of item.reviewers)
+      ops.push({
+        Delete: { TableName: tableName, Key: queueKeys.entry(workspaceId, userId, item.createdAt, item.id) },
+      });
+    for (const record of state.records)
+      ops.push({
+        Delete: {
+          TableName: tableName,
+          Key: recordEntryKeys.entry(workspaceId, record, item.createdAt, item.id),
+        },
+      });
+    for (const [userId, countChange] of queueCountChanges(state, item, true, false, false))
+      tally.push(queueCounterWrite(workspaceId, userId, countChange));
+    for (const automationChange of automationChanges(state, item, true, false, false))
+      tally.push(...automationCountWrites(workspaceId, automationChange));
+    ops.push({ Put: { TableName: tableName, Item: carrier(tally) } });
+  }
+  if (item.holdsKey) {
+    ops.push({
+      Delete: {
+        TableName: tableName,
+        Key: headKeys.head(workspaceId, item.dedupHash),
+        ConditionExpression: 'itemId = :id',
+        ExpressionAttributeValues: { ':id': item.id },
+      },
+    });
   }
   return ops;
 }

@@ -17,6 +17,7 @@ import type {
 import { type CursorKeySource, processCursorKeys } from './cursor-keys.js';
 import { DynamoAutomationRepository } from './repositories/automations.js';
 import { DynamoAwayReader } from './repositories/away.js';
+import { DynamoErasureReader } from './repositories/erasures.js';
 import { DynamoItemReader } from './repositories/item-reader.js';
 import { DynamoMemberRepository } from './repositories/members.js';
 import { DynamoSettingsReader } from './repositories/settings.js';
@@ -33,6 +34,7 @@ export class ReadStore implements ReadStorePort {
   readonly #automations: DynamoAutomationRepository;
   readonly #settings: DynamoSettingsReader;
   readonly #away: DynamoAwayReader;
+  readonly #erasures: DynamoErasureReader;
 
   /** `cursorKeys`: the key ring list cursors are signed with (wiring.ts); a key of this process's own if none. */
   constructor(db: DynamoDBDocumentClient, tableName: string, options: StoreOptions = {}) {
@@ -43,6 +45,7 @@ export class ReadStore implements ReadStorePort {
     this.#automations = new DynamoAutomationRepository(this.table, cursorKeys);
     this.#settings = new DynamoSettingsReader(this.table);
     this.#away = new DynamoAwayReader(this.table);
+    this.#erasures = new DynamoErasureReader(this.table);
   }
 
   // ---------------------------------------------------------------- members
@@ -122,5 +125,11 @@ export class ReadStore implements ReadStorePort {
 
   getSettings(workspaceId: string) {
     return this.#settings.getSettings(workspaceId);
+  }
+
+  // ---------------------------------------------------------------- erasures
+
+  getErasure(workspaceId: string, erasureId: string) {
+    return this.#erasures.getErasure(workspaceId, erasureId);
   }
 }

@@ -5,7 +5,8 @@
  * conditions); every item change is the one transaction built by item-change.ts.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Delegation, Member } from '../domain/review-item.js';
+import type { Erasure, WorkspaceDeletion } from '../domain/erasure.js';
+import type { Delegation, Member, ReviewItem } from '../domain/review-item.js';
 import type { WorkspaceSettings } from '../domain/settings.js';
 import type { OutEvent } from '../events/out-events.js';
 import type {
@@ -22,6 +23,7 @@ import type {
 import { ReadStore, type StoreOptions } from './read-store.js';
 import { DynamoDelegationRepository } from './repositories/delegations.js';
 import { DynamoItemWriter } from './repositories/item-writer.js';
+import { DynamoPrivacyRepository } from './repositories/privacy.js';
 import { DynamoRetentionRepository } from './repositories/retention.js';
 import { DynamoSettingsRepository } from './repositories/settings.js';
 import { DynamoWaitingReader } from './repositories/waiting.js';
@@ -34,6 +36,7 @@ export class ReviewStore extends ReadStore implements ReviewStorePort {
   readonly #waiting: DynamoWaitingReader;
   readonly #delegations: DynamoDelegationRepository;
   readonly #retention: DynamoRetentionRepository;
+  readonly #privacy: DynamoPrivacyRepository;
 
   constructor(db: DynamoDBDocumentClient, tableName: string, options: StoreOptions = {}) {
     super(db, tableName, options);
@@ -43,6 +46,7 @@ export class ReviewStore extends ReadStore implements ReviewStorePort {
     this.#waiting = new DynamoWaitingReader(this.table);
     this.#delegations = new DynamoDelegationRepository(this.table);
     this.#retention = new DynamoRetentionRepository(this.table);
+    this.#privacy = new DynamoPrivacyRepository(this.table);
   }
 
   // ---------------------------------------------------------------- item changes
@@ -131,5 +135,48 @@ export class ReviewStore extends ReadStore implements ReviewStorePort {
   }
   stampExpiry(workspaceId: string, itemId: string, ttl: number) {
     return this.#retention.stampExpiry(workspaceId, itemId, ttl);
+  }
+
+  // ---------------------------------------------------------------- erasures
+
+  createErasure(erasure: Erasure) {
+    return this.#privacy.createErasure(erasure);
+  }
+  dueErasures(limit: number) {
+    return this.#privacy.dueErasures(limit);
+  }
+  saveErasure(erasure: Erasure) {
+    return this.#privacy.saveErasure(erasure);
+  }
+  completeErasure(erasure: Erasure, event: OutEvent, at: Date) {
+    return this.#privacy.completeErasure(erasure, event, at);
+  }
+  tenantItemsPage(
+    workspaceId: string,
+    shard: number,
+    from: Record<string, unknown> | undefined,
+    limit: number,
+  ) {
+    return this.#privacy.tenantItemsPage(workspaceId, shard, from, limit);
+  }
+  eraseItem(item: ReviewItem, erasureId: string, at: Date) {
+    return this.#privacy.eraseItem(item, erasureId, at);
+  }
+  startDeletion(deletion: WorkspaceDeletion) {
+    return this.#privacy.startDeletion(deletion);
+  }
+  dueDeletions(limit: number) {
+    return this.#privacy.dueDeletions(limit);
+  }
+  saveDeletion(deletion: WorkspaceDeletion) {
+    return this.#privacy.saveDeletion(deletion);
+  }
+  deleteTenantPage(
+    workspaceId: string,
+    shard: number,
+    from: Record<string, unknown> | undefined,
+    limit: number,
+  ) {
+    return this.#privacy.deleteTenantPage(workspaceId, shard, from, limit);
   }
 }

@@ -58,5 +58,10 @@ export const TABLE = {
      * retention job reads only the items whose retention ends soon (docs/table-design.md, "Retention").
      */
     { name: 'decided', partitionKey: 'decidedPk', sortKey: 'decidedSk', projection: 'KEYS_ONLY' },
+    /**
+     * Every record of a workspace, in 16 shards (entities/tenant.ts): the privacy jobs' walk of one workspace
+     * (erasure reads its items, workspace deletion every record), never another workspace's.
+     */
+    { name: 'tenant', partitionKey: 'tenantPk', sortKey: 'tenantSk', projection: 'KEYS_ONLY' },
   ],
 } as const;

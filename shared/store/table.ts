@@ -16,6 +16,7 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { crashPoint } from '../crash-points.js';
 import { WriteConflictError } from '../errors.js';
+import { withTenantOp } from './entities/tenant.js';
 
 export type TransactItem = NonNullable<
   ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
@@ -128,13 +129,15 @@ export class Table {
    * (`TransactionConflict`, with no condition failing) says nothing about the items' state, so it is retried a
    * few times with jitter: otherwise two concurrent claims could both be cancelled and nobody would win.
    * A failed condition is a lost race and becomes a WriteConflictError carrying the old records (ALL_OLD); a
-   * cancellation for an invalid action is thrown as DynamoDB gave it.
+   * cancellation for an invalid action is thrown as DynamoDB gave it. Every record it writes under a workspace's
+   * keys gets the tenant index attributes here (entities/tenant.ts).
    */
   async transact(items: TransactItem[]): Promise<void> {
     crashPoint('store.transact.before');
+    const TransactItems = items.map(withTenantOp);
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+        await this.db.send(new TransactWriteCommand({ TransactItems }));
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
         const reasons = error.CancellationReasons ?? [];

@@ -5,6 +5,7 @@
  * types; a lost race is an ItemConflictError carrying the records as they stood.
  */
 
+import type { Erasure, WorkspaceDeletion } from '../domain/erasure.js';
 import type { ExecutedAs } from '../domain/primitives.js';
 import type {
   Delegation,
@@ -255,12 +256,51 @@ export interface DelegationJob {
   cursor: QueueCursor | null;
 }
 
+/** Erasure on request (spec 3, "Data lifecycle"): the requests, and the walk of a workspace's items. */
+export interface ErasureReader {
+  getErasure(workspaceId: string, erasureId: string): Promise<Erasure | undefined>;
+}
+
+export interface ErasureRepository extends ErasureReader {
+  /** A new erasure, running. */
+  createErasure(erasure: Erasure): Promise<void>;
+  /** The running erasures, oldest first. */
+  dueErasures(limit: number): Promise<Erasure[]>;
+  /** The walk's position and counts. */
+  saveErasure(erasure: Erasure): Promise<void>;
+  /** Finished: without its target, with its audit entry and its event, at once. */
+  completeErasure(erasure: Erasure, event: OutEvent, at: Date): Promise<void>;
+  /** A page of one tenant index shard of the workspace's items, and where the shard continues (none: walked). */
+  tenantItemsPage(
+    workspaceId: string,
+    shard: number,
+    from: Record<string, unknown> | undefined,
+    limit: number,
+  ): Promise<{ items: ReviewItem[]; next?: Record<string, unknown> }>;
+  /** Erases the item with everything derived from it; answers the records deleted. */
+  eraseItem(item: ReviewItem, erasureId: string, at: Date): Promise<number>;
+  /** A workspace deletion begins (false: one was begun before). */
+  startDeletion(deletion: WorkspaceDeletion): Promise<boolean>;
+  /** The running workspace deletions, oldest first. */
+  dueDeletions(limit: number): Promise<WorkspaceDeletion[]>;
+  /** The deletion's position and counts; when completed, also the workspace out of the jobs' registry. */
+  saveDeletion(deletion: WorkspaceDeletion): Promise<void>;
+  /** Deletes a page of one tenant index shard of the workspace's records. */
+  deleteTenantPage(
+    workspaceId: string,
+    shard: number,
+    from: Record<string, unknown> | undefined,
+    limit: number,
+  ): Promise<{ deleted: number; next?: Record<string, unknown> }>;
+}
+
 /** What the read side sees: no writer's code comes with it. */
 export type ReadStorePort = MemberRepository &
   ItemReader &
   AutomationRepository &
   SettingsReader &
-  AwayReader;
+  AwayReader &
+  ErasureReader;
 
 /** Every repository, as one store. */
 export type ReviewStorePort = ReadStorePort &
@@ -269,7 +309,8 @@ export type ReviewStorePort = ReadStorePort &
   SettingsWriter &
   WaitingReader &
   DelegationRepository &
-  RetentionRepository;
+  RetentionRepository &
+  ErasureRepository;
 
 /**
  * An item change lost a race: a condition failed (another change came first), or other transactions kept holding

@@ -356,6 +356,23 @@ beforeAll(async () => {
   await s.propose({ run: { ...run, id: unique('run') }, dedupKey: heldKey, proposedAt: at() });
   await s.runtime.idle();
   expect(s.itemEvents(replaceable.itemId, 'Review Item Hold Cancelled')).toHaveLength(1);
+  // Erasure (spec 3, Data lifecycle): an admin erases everything about an address; the privacy job finishes it.
+  const erasure = await admin.post<{ id: string }>('/privacy/erasures', { email: 'nobody@globex.com' });
+  expect(erasure.status).toBe(202);
+  await s.runtime.scheduler.runNow('run-privacy-jobs', new Date());
+  await s.runtime.idle();
+  expect(
+    s.runtime.bus.events({ source: 'for-review', detailType: 'Privacy Erasure Completed' }),
+  ).toHaveLength(1);
+  // The directory deletes a workspace (another one than this flow's): its deletion begins.
+  await s.putEvents([
+    {
+      source: 'directory',
+      detailType: 'Workspace Deleted',
+      detail: { workspaceId: unique('ws_gone'), deletedAt: new Date().toISOString() },
+    },
+  ]);
+  await s.runtime.idle();
 
   events = (await getJson<{ events: EventEnvelope[] }>(`${s.runtime.urls.events}/events`)).body.events;
   served = (await getJson<Record<string, Record<string, unknown>>>(`${s.runtime.urls.events}/schemas`)).body;

@@ -190,6 +190,15 @@ describe('real responses against the served OpenAPI document', () => {
     expectDocumented('/automations/{automationId}/review-feedback', 'GET', feedback);
   });
 
+  it('documents the privacy routes: an erasure asked for, then read', async () => {
+    const asked = await admin.request('POST', '/privacy/erasures', { body: { email: 'nobody@globex.com' } });
+    expect(asked.status).toBe(202);
+    expectDocumented('/privacy/erasures', 'POST', asked);
+    const read = await admin.get(`/privacy/erasures/${(asked.body as { id: string }).id}`);
+    expect(read.status).toBe(200);
+    expectDocumented('/privacy/erasures/{id}', 'GET', read);
+  });
+
   it('documents the delegation: set, read, refused, ended', async () => {
     const until = new Date(Date.now() + 2 * 24 * 3600_000).toISOString();
     const none = await alice.get('/me/delegation');

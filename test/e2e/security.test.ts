@@ -990,3 +990,26 @@ describe('run privacy survives dedup replacement', () => {
     await expectNothingOf(bob, bobsRun.itemId, alicesRun);
   });
 });
+
+describe('the privacy routes (spec 3, Data lifecycle): admins only, their own workspace only', () => {
+  it('answers a member 403, another workspace 404, the admin 202 then 200, and no token 401', async () => {
+    const member = await s.as('u_bob');
+    const other = await s.as('u_alice', otherWorkspaceId);
+    const body = { email: 'someone@globex.com' };
+
+    expectProblem(await member.request('POST', '/privacy/erasures', { body }), 403);
+    const created = await admin.request('POST', '/privacy/erasures', { body });
+    expect(created.status).toBe(202);
+    const { id } = created.body as { id: string };
+    expect(JSON.stringify(created.body)).not.toContain('someone@globex.com');
+
+    expect((await admin.request('GET', `/privacy/erasures/${id}`)).status).toBe(200);
+    expectProblem(await member.request('GET', `/privacy/erasures/${id}`), 403);
+    expectProblem(await other.request('GET', `/privacy/erasures/${id}`), 404);
+    expect((await s.withToken().request('GET', `/privacy/erasures/${id}`)).status).toBe(401);
+    expectProblem(
+      await admin.request('POST', '/privacy/erasures', { body: { email: 'not an address' } }),
+      400,
+    );
+  });
+});

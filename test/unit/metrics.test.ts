@@ -52,6 +52,7 @@ describe('business metrics: one per kind of committed change', () => {
       'Review Item Escalated',
       'Review Draft Dropped',
       'Automation Step Trust Changed',
+      'Privacy Erasure Completed',
     ];
     expect(Object.keys(BUSINESS_METRICS).sort()).toEqual([...spec].sort());
     for (const detailType of spec) expect(businessMetricOf(out(detailType)), detailType).toBeDefined();

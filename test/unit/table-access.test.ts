@@ -31,6 +31,13 @@ const STORE_METHODS = {
     'saveDelegationJob',
     'finishDelegationJob',
     'stampExpiry',
+    'createErasure',
+    'saveErasure',
+    'completeErasure',
+    'eraseItem',
+    'startDeletion',
+    'saveDeletion',
+    'deleteTenantPage',
   ],
   /** ItemReader.matchCandidates: the one PartiQL SELECT, on the `match` index. */
   partiql: ['matchCandidates'],
@@ -62,6 +69,10 @@ const STORE_METHODS = {
     'settingsOf',
     'waiting',
     'decidedItems',
+    'getErasure',
+    'dueErasures',
+    'tenantItemsPage',
+    'dueDeletions',
   ],
 } as const;
 const methodCall = (names: readonly string[]) => new RegExp(`\\.(${names.join('|')})\\(`);

@@ -10,6 +10,7 @@ import { deleteDelegationRoute } from './delete-delegation.js';
 import { dismissReviewItemRoute } from './dismiss-review-item.js';
 import { editReviewItemRoute } from './edit-review-item.js';
 import { getDelegationRoute } from './get-delegation.js';
+import { getErasureRoute } from './get-erasure.js';
 import { getOpenApiRoute } from './get-openapi.js';
 import { getReviewFeedbackRoute } from './get-review-feedback.js';
 import { getReviewItemRoute } from './get-review-item.js';
@@ -26,6 +27,7 @@ import { putDelegationRoute } from './put-delegation.js';
 import { putSettingsRoute } from './put-settings.js';
 import { reassignReviewItemRoute } from './reassign-review-item.js';
 import { receiveEmailWebhookRoute } from './receive-email-webhook.js';
+import { requestErasureRoute } from './request-erasure.js';
 import { undoReviewItemRoute } from './undo-review-item.js';
 
 export {
@@ -35,6 +37,7 @@ export {
   dismissReviewItemRoute,
   editReviewItemRoute,
   getDelegationRoute,
+  getErasureRoute,
   getOpenApiRoute,
   getReviewFeedbackRoute,
   getReviewItemHistoryRoute,
@@ -52,6 +55,7 @@ export {
   putSettingsRoute,
   reassignReviewItemRoute,
   receiveEmailWebhookRoute,
+  requestErasureRoute,
   undoReviewItemRoute,
 };
 
@@ -72,6 +76,8 @@ export const routes: readonly RouteSpec[] = [
   listAutomationsRoute,
   getReviewStatsRoute,
   getReviewFeedbackRoute,
+  requestErasureRoute,
+  getErasureRoute,
   getSettingsRoute,
   putSettingsRoute,
   getDelegationRoute,

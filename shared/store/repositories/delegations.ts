@@ -21,6 +21,7 @@ import { mailboxDelegationUpdates } from '../entities/mailbox.js';
 import { memberConditions, memberKeys } from '../entities/member.js';
 import { queueKeys } from '../entities/queue-entry.js';
 import { itemKeys, parseItem } from '../entities/review-item.js';
+import { withTenant } from '../entities/tenant.js';
 import { isConditionalFailure, type Table, type TransactItem } from '../table.js';
 
 export class DynamoDelegationRepository implements Omit<DelegationRepository, 'awayMembers'> {
@@ -79,7 +80,7 @@ export class DynamoDelegationRepository implements Omit<DelegationRepository, 'a
       this.table.db.send(
         new PutCommand({
           TableName: this.table.name,
-          Item: delegationJobRecord(job),
+          Item: withTenant(delegationJobRecord(job)),
           ...delegationJobConditions.serves(job.jobId),
         }),
       ),

@@ -22,6 +22,7 @@ import { isItemTooLarge, isNameWrite } from '../entities/automation-names.js';
 import { headClaimPut, isHeadRecord, parseHead } from '../entities/dedup-head.js';
 import { outboxRecord } from '../entities/outbox-record.js';
 import { isItemRecord, parseItem, stateOf } from '../entities/review-item.js';
+import { withTenant } from '../entities/tenant.js';
 import { webhookCompletion } from '../entities/webhook-delivery.js';
 import { itemChangeOps, MAX_TRANSACTION_ACTIONS } from '../item-change.js';
 import type { Table, TransactItem } from '../table.js';
@@ -102,7 +103,9 @@ export class DynamoItemWriter implements ItemWriter {
     const Item = outboxRecord(workspaceId, `drop.${this.ulid()}`, events, new Date(), [
       countersWrite(workspaceId, counters),
     ]);
-    await this.table.write(() => this.table.db.send(new PutCommand({ TableName: this.table.name, Item })));
+    await this.table.write(() =>
+      this.table.db.send(new PutCommand({ TableName: this.table.name, Item: withTenant(Item) })),
+    );
   }
 }
 

@@ -5,6 +5,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { WorkspaceSettings } from '../../domain/settings.js';
 import type { SettingsReader, SettingsWriter } from '../../use-cases/ports.js';
+import { withTenant } from '../entities/tenant.js';
 import {
   parseSettings,
   settingsConditions,
@@ -32,7 +33,7 @@ export class DynamoSettingsRepository extends DynamoSettingsReader implements Se
         this.table.db.send(
           new PutCommand({
             TableName: this.table.name,
-            Item: settingsRecordOf(workspaceId, { ...settings, version: expectedVersion + 1 }),
+            Item: withTenant(settingsRecordOf(workspaceId, { ...settings, version: expectedVersion + 1 })),
             ...settingsConditions.atVersion(expectedVersion),
           }),
         ),
