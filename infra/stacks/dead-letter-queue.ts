@@ -117,7 +117,7 @@ export interface DeadLetterQueueProps {
 }
 
 /**
- * The alarms of a dead-letter queue: one that fires as soon as one message is visible, and one that fires again on
+ * The alarms of a dead-letter queue, next to the queue in the stateful stack: one that fires as soon as one message is visible, and one that fires again on
  * every new message while older ones still wait (the depth alarm is already in ALARM then, and would say nothing).
  */
 export class DeadLetterQueue extends Construct {
@@ -129,7 +129,10 @@ export class DeadLetterQueue extends Construct {
   constructor(scope: Construct, id: string, props: DeadLetterQueueProps) {
     super(scope, id);
     this.queue = props.queue;
-    this.alarm = new Alarm(this, 'DepthAlarm', {
+    // The alarms go with the queue, in the stateful stack (their metrics name only the queue): the stateless stack
+    // keeps its room under CloudFormation's 500 resources a stack.
+    const home: Construct = props.queue;
+    this.alarm = new Alarm(home, 'DepthAlarm', {
       alarmDescription: props.purpose,
       metric: this.queue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(1),
@@ -140,7 +143,7 @@ export class DeadLetterQueue extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    this.newMessagesAlarm = new Alarm(this, 'NewMessagesAlarm', {
+    this.newMessagesAlarm = new Alarm(home, 'NewMessagesAlarm', {
       alarmDescription: `New messages arrived. ${props.purpose}`,
       metric: this.queue.metricNumberOfMessagesSent({ period: Duration.minutes(1), statistic: 'Sum' }),
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,

@@ -15,6 +15,7 @@ import { type FunctionSpec, functions as manifestFunctions } from '../manifest.j
 import { TABLE } from '../table-definition.js';
 import { DeadLetterQueues } from './dead-letter-queue.js';
 import { type DeployConfig, INPUT_SOURCES, type InputSource } from './deploy-config.js';
+import { EventSchemaRegistry } from './event-schemas.js';
 
 export interface StatefulStackProps extends StackProps {
   readonly config: DeployConfig;
@@ -38,6 +39,7 @@ export class StatefulStack extends Stack {
   readonly cursorKeys: Secret;
   /** Every dead-letter queue, by name: what they hold survives the stateless stack being replaced. */
   readonly deadLetterQueues: DeadLetterQueues;
+  readonly eventSchemas: EventSchemaRegistry;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, { terminationProtection: props.config.deletionProtection, ...props });
@@ -129,12 +131,19 @@ export class StatefulStack extends Stack {
       eventBusName: this.eventBus.eventBusName,
     });
 
+    // The registry holds no state of the service, but it is 1 + one schema per event (about 35 resources): here it
+    // leaves the stateless stack room under CloudFormation's 500 resources a stack.
+    this.eventSchemas = new EventSchemaRegistry(this, 'EventSchemas', {
+      registryName: `for-review-${config.stage}`,
+    });
+
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'TableKeyArn', { value: this.tableKey.keyArn });
     new CfnOutput(this, 'TableStreamArn', { value: this.tableStreamArn });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'WebhookSecretArn', { value: this.webhookSecret.secretArn });
     new CfnOutput(this, 'CursorKeysSecretArn', { value: this.cursorKeys.secretArn });
+    new CfnOutput(this, 'EventSchemaRegistryName', { value: this.eventSchemas.registry.attrRegistryName });
   }
 
   /**

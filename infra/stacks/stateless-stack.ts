@@ -40,7 +40,6 @@ import {
 import { ruleDeliveryAlarm, SystemAlarms } from './alarms.js';
 import { DeadLetterQueue, deadLetterQueueNames, eventRuleName } from './dead-letter-queue.js';
 import type { DeployConfig } from './deploy-config.js';
-import { EventSchemaRegistry } from './event-schemas.js';
 import {
   deadLetterQueueOf,
   type FunctionResources,
@@ -127,7 +126,6 @@ export class StatelessStack extends Stack {
   readonly api: HttpApi;
   readonly stage: HttpStage;
   /** The schema registry of every event in and out (spec 5). */
-  readonly eventSchemas: EventSchemaRegistry;
   private readonly alarms: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
@@ -211,10 +209,6 @@ export class StatelessStack extends Stack {
         .alarms,
     );
 
-    this.eventSchemas = new EventSchemaRegistry(this, 'EventSchemas', {
-      registryName: `for-review-${config.stage}`,
-    });
-
     if (config.alarmTopicArn) {
       const topic = Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn);
       for (const alarm of this.alarms) alarm.addAlarmAction(new SnsAction(topic));
@@ -223,9 +217,6 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url });
     new CfnOutput(this, 'EventBusName', { value: props.eventBus.eventBusName });
     new CfnOutput(this, 'EmailConfigurationSetName', { value: configurationSet.configurationSetName });
-    new CfnOutput(this, 'EventSchemaRegistryName', {
-      value: this.eventSchemas.registry.attrRegistryName,
-    });
   }
 
   private manifestFunction(name: string): ManifestFunction {

@@ -31,7 +31,7 @@ beforeAll(() => {
       alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:qa-alarms',
     },
   });
-  template = s.statelessTemplate;
+  template = s.statefulTemplate;
   schemas = Object.values(template.findResources('AWS::EventSchemas::Schema')) as Resource[];
 }, 120_000);
 
@@ -42,7 +42,7 @@ describe('the event schema registry', () => {
     template.resourceCountIs('AWS::EventSchemas::Registry', 1);
     template.hasResourceProperties('AWS::EventSchemas::Registry', { RegistryName: 'for-review-qa' });
     expect(template.toJSON().Outputs.EventSchemaRegistryName.Value).toEqual({
-      'Fn::GetAtt': [logicalId(s.stateless.eventSchemas.registry), 'RegistryName'],
+      'Fn::GetAtt': [logicalId(s.stateful.eventSchemas.registry), 'RegistryName'],
     });
   });
 
@@ -51,7 +51,7 @@ describe('the event schema registry', () => {
     expect(schemas.map((schema) => schema.Properties.SchemaName).sort()).toEqual(
       EVENT_CATALOG.map(registrySchemaName).sort(),
     );
-    const registry = logicalId(s.stateless.eventSchemas.registry);
+    const registry = logicalId(s.stateful.eventSchemas.registry);
     for (const event of EVENT_CATALOG) {
       const schema = schemaOf(registrySchemaName(event));
       if (!schema) throw new Error(`No schema ${registrySchemaName(event)} in the template`);
