@@ -316,7 +316,8 @@ export const functions: FunctionSpec[] = [
       'Executes held approvals (send hold) at their executeAt: a pass every ~2 s for the invocation, once a minute',
     triggers: [{ kind: 'schedule', ruleName: 'ExecuteHeldItems', everyMinutes: 1 }],
     access: { table: 'readwrite', publishEvents: true, sendEmail: true },
-    timeoutSeconds: 60,
+    // It passes until 58 s after its schedule's time; the rest is room for a last pass's sends.
+    timeoutSeconds: 90,
     concurrency: SCHEDULE_CONCURRENCY,
   },
   {

@@ -32,6 +32,11 @@ const IN_FLIGHT = 10;
 export const PASS_EVERY_MS = 2_000;
 /** The looping job stops this long before its invocation's timeout, so a pass never runs into it. */
 const STOP_BEFORE_END_MS = 5_000;
+/**
+ * An invocation passes until this long after its schedule's time: the next minute's run then takes over, ~2 s later,
+ * so no due item waits more than ~2 s plus a pass.
+ */
+export const LOOP_FOR_MS = 58_000;
 
 export interface HeldItemsPass {
   executed: number;
@@ -56,12 +61,14 @@ export async function executeHeldItems(deps: SendDeps): Promise<HeldItemsPass> {
 }
 
 /**
- * The scheduled job's invocation: a pass every PASS_EVERY_MS until its remaining time (the Lambda context's) runs
- * low, so one invocation a minute covers the minute. `remainingMs` undefined: one pass.
+ * The scheduled job's invocation: a pass every PASS_EVERY_MS until `until` (its schedule's time + LOOP_FOR_MS), or
+ * until its remaining time (the Lambda context's) runs low, so one invocation a minute covers the minute.
+ * `remainingMs` undefined: one pass.
  */
 export async function executeHeldItemsFor(
   deps: SendDeps,
   remainingMs?: () => number,
+  until?: Date,
 ): Promise<HeldItemsPass & { passes: number }> {
   const total = { executed: 0, cancelled: 0, skipped: 0, passes: 0 };
   for (;;) {
@@ -74,6 +81,7 @@ export async function executeHeldItemsFor(
     if (!remainingMs) return total;
     const wait = Math.max(0, PASS_EVERY_MS - (Date.now() - started));
     if (remainingMs() - wait < STOP_BEFORE_END_MS + PASS_EVERY_MS) return total;
+    if (until && Date.now() + wait >= until.getTime()) return total;
     await sleep(wait);
   }
 }

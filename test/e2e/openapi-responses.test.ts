@@ -265,6 +265,13 @@ describe('real responses against the served OpenAPI document', () => {
         () => alice.post(`/review-items/${items[2]!.itemId}/approve`, {}),
         409,
       ],
+      // Not scheduled (no send hold in this workspace): nothing to undo.
+      [
+        '/review-items/{id}/undo',
+        'POST',
+        () => alice.post(`/review-items/${items[2]!.itemId}/undo`, {}),
+        409,
+      ],
     ];
     for (const [template, method, request, status] of cases) {
       const response = await request();
