@@ -8,7 +8,11 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { backfillAutomationNames, backfillDecidedItems } from '../../shared/store/backfill.js';
+import {
+  backfillAutomationNames,
+  backfillDecidedItems,
+  backfillTenantKeys,
+} from '../../shared/store/backfill.js';
 import { eventRules, httpRoutes, schedules, streamConsumers } from '../manifest.js';
 import { type ConflictRule, conflictWindowFromEnv, startConflictRule } from './conflict-rule.js';
 import { type CorsConfig, corsFromEnv } from './cors.js';
@@ -225,6 +229,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const indexed = await backfillDecidedItems(DynamoDBDocumentClient.from(client), tableName);
     if (indexed > 0)
       dynamoLog.info(`put ${indexed} decided item(s) written by an earlier version in the retention index`);
+    // And every workspace record the privacy jobs' index (shared/use-cases/privacy-jobs.ts).
+    const onTenantIndex = await backfillTenantKeys(DynamoDBDocumentClient.from(client), tableName);
+    if (onTenantIndex > 0)
+      dynamoLog.info(`put ${onTenantIndex} record(s) written by an earlier version on the tenant index`);
     const streamArn = await streamArnOf(client, tableName);
     // DynamoDB's conflict rule, when on, stands between the handlers and DynamoDB Local (the stream reader and
     // the runtime's own requests go straight to DynamoDB Local).

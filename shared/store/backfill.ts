@@ -14,6 +14,8 @@ import { WriteConflictError } from '../errors.js';
 import { AUTOMATION_ENTITY, automationKeys, parseAutomationEntry } from './entities/automation-entry.js';
 import { nameUpdate } from './entities/automation-names.js';
 import { decidedIndexOf, ITEM_ENTITY, parseItem } from './entities/review-item.js';
+import { tenantAttributes } from './entities/tenant.js';
+import { isRatePk } from './entities/workspace-rate.js';
 import { unescapeKeySegment } from './key-parts.js';
 import { isConditionalFailure, Table } from './table.js';
 
@@ -154,4 +156,75 @@ export async function backfillDecidedItems(db: DynamoDBDocumentClient, tableName
     new PutCommand({ TableName: tableName, Item: { ...DECIDED_MARKER, at: new Date().toISOString() } }),
   );
   return indexed;
+}
+
+/** The record that says every workspace record carries the tenant index's attributes (written once it has run). */
+const TENANT_MARKER = { pk: 'MIGRATION', sk: 'tenant-keys' };
+
+/**
+ * Puts every record written under a workspace's keys before the `tenant` index existed (no `tenantPk`) on it, with
+ * the attributes `withTenant` gives a new record (docs/table-design.md, "Erasure and workspace deletion"), so the
+ * erasure and the workspace deletion find it; then writes the marker, and with the marker present it reads one
+ * record. `WorkspaceRate` records stay off the index, as their writer leaves them (no content, gone by TTL). Each
+ * update is conditional on the record still being there without the attributes: one deleted meanwhile is not
+ * written back, one written meanwhile has them already. `segments` parallel Scan segments. Returns how many
+ * records it put on the index.
+ */
+export async function backfillTenantKeys(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  { segments = 1 }: { segments?: number } = {},
+): Promise<number> {
+  const marker = await db.send(
+    new GetCommand({ TableName: tableName, Key: TENANT_MARKER, ConsistentRead: true }),
+  );
+  if (marker.Item) return 0;
+  const table = new Table(db, tableName);
+  const scanSegment = async (segment: number): Promise<number> => {
+    let indexed = 0;
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await db.send(
+        new ScanCommand({
+          TableName: tableName,
+          FilterExpression: 'begins_with(pk, :ws) AND attribute_not_exists(tenantPk)',
+          ExpressionAttributeValues: { ':ws': 'WS#' },
+          ProjectionExpression: 'pk, sk',
+          ...(segments > 1 ? { Segment: segment, TotalSegments: segments } : {}),
+          ExclusiveStartKey,
+        }),
+      );
+      for (const row of page.Items ?? []) {
+        const key = { pk: String(row.pk), sk: String(row.sk) };
+        if (isRatePk(key.pk)) continue;
+        const { tenantPk, tenantSk } = tenantAttributes(key);
+        if (tenantPk === undefined) continue;
+        try {
+          await table.write(() =>
+            db.send(
+              new UpdateCommand({
+                TableName: tableName,
+                Key: key,
+                UpdateExpression: 'SET tenantPk = :tenantPk, tenantSk = :tenantSk',
+                ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(tenantPk)',
+                ExpressionAttributeValues: { ':tenantPk': tenantPk, ':tenantSk': tenantSk },
+              }),
+            ),
+          );
+          indexed += 1;
+        } catch (error) {
+          if (!isConditionalFailure(error)) throw error;
+        }
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return indexed;
+  };
+  const counts = await Promise.all(
+    Array.from({ length: Math.max(1, segments) }, (_, segment) => scanSegment(segment)),
+  );
+  await db.send(
+    new PutCommand({ TableName: tableName, Item: { ...TENANT_MARKER, at: new Date().toISOString() } }),
+  );
+  return counts.reduce((sum, count) => sum + count, 0);
 }

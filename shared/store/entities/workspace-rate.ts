@@ -19,6 +19,9 @@ export const rateKeys = {
   }),
 };
 
+/** Whether a pk is a rate record's: the `tenant` index leaves these out (no content, gone by TTL). */
+export const isRatePk = (pk: string): boolean => /^WS#[^#]*#RATE$/.test(pk);
+
 export interface RateWindow {
   /** Requests allowed per window. */
   limit: number;
