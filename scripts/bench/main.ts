@@ -30,6 +30,11 @@ async function main(): Promise<void> {
     const { overdueBenchmark } = await import('./overdue.js');
     return overdueBenchmark(process.argv.slice(2));
   }
+  // spec 3 "Data lifecycle": deleting a workspace of 10⁴ items, with a crash midway (scripts/bench/workspace-deletion.ts).
+  if (process.argv.includes('--workspace-deletion')) {
+    const { workspaceDeletionBenchmark } = await import('./workspace-deletion.js');
+    return workspaceDeletionBenchmark(process.argv.slice(2));
+  }
   const { values } = parseArgs({
     options: {
       sizes: { type: 'string' },
