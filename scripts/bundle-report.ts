@@ -49,7 +49,7 @@ async function main(): Promise<number> {
       only: { type: 'string' },
       rounds: { type: 'string', default: '10' },
       'max-rounds': { type: 'string', default: '40' },
-      budget: { type: 'string', default: '180' },
+      budget: { type: 'string', default: '300' },
     },
   });
   const rounds = Number(values.rounds);
