@@ -3027,6 +3027,15 @@ export interface operations {
           };
         };
       };
+      /** @description Invalid input: what is wrong and where, in `errors` */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ValidationProblem'];
+        };
+      };
       /** @description No token, a bad or expired token, or a token without sub and workspace_id */
       401: {
         headers: {

@@ -289,7 +289,8 @@ export const operations: Record<string, OperationSpec> = {
     description: 'Admins only (others 403); counts, never the address or the record. 404 for an unknown id.',
     tag: 'Privacy',
     responses: { 200: { description: 'The erasure', schema: erasureSchema } },
-    problems: [401, 403, 404, 500],
+    // 400: a path id past its bound (1–200 characters), as on every route with an id in its path.
+    problems: [400, 401, 403, 404, 500],
   },
   'POST /mcp': {
     operationId: 'mcp',
