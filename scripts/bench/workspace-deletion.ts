@@ -109,7 +109,7 @@ export async function workspaceDeletionBenchmark(args: string[]): Promise<void> 
 
     const after = await tenantRecords(check, tableName, GONE);
     const keptAfter = await tenantRecords(check, tableName, KEPT);
-    const deletion = (await store.dueDeletions(10)).length;
+    const deletion = (await store.duePrivacyWork(10)).deletions.length;
     const audit = await new Table(check, tableName).get(deletionKey(GONE));
     const recordsDeleted = Number(audit?.recordsDeleted ?? Number.NaN);
 

@@ -142,9 +142,6 @@ export class ReviewStore extends ReadStore implements ReviewStorePort {
   createErasure(erasure: Erasure) {
     return this.#privacy.createErasure(erasure);
   }
-  dueErasures(limit: number) {
-    return this.#privacy.dueErasures(limit);
-  }
   saveErasure(erasure: Erasure) {
     return this.#privacy.saveErasure(erasure);
   }
@@ -165,8 +162,8 @@ export class ReviewStore extends ReadStore implements ReviewStorePort {
   startDeletion(deletion: WorkspaceDeletion) {
     return this.#privacy.startDeletion(deletion);
   }
-  dueDeletions(limit: number) {
-    return this.#privacy.dueDeletions(limit);
+  duePrivacyWork(limit: number) {
+    return this.#privacy.duePrivacyWork(limit);
   }
   saveDeletion(deletion: WorkspaceDeletion) {
     return this.#privacy.saveDeletion(deletion);

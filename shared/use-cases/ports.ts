@@ -264,8 +264,6 @@ export interface ErasureReader {
 export interface ErasureRepository extends ErasureReader {
   /** A new erasure, running. */
   createErasure(erasure: Erasure): Promise<void>;
-  /** The running erasures, oldest first. */
-  dueErasures(limit: number): Promise<Erasure[]>;
   /** The walk's position and counts. */
   saveErasure(erasure: Erasure): Promise<void>;
   /** Finished: without its target, with its audit entry and its event, at once. */
@@ -281,8 +279,8 @@ export interface ErasureRepository extends ErasureReader {
   eraseItem(item: ReviewItem, erasureId: string, at: Date): Promise<number>;
   /** A workspace deletion begins (false: one was begun before). */
   startDeletion(deletion: WorkspaceDeletion): Promise<boolean>;
-  /** The running workspace deletions, oldest first. */
-  dueDeletions(limit: number): Promise<WorkspaceDeletion[]>;
+  /** The running workspace deletions and erasures, each oldest first (one read for both). */
+  duePrivacyWork(limit: number): Promise<{ deletions: WorkspaceDeletion[]; erasures: Erasure[] }>;
   /** The deletion's position and counts; when completed, also the workspace out of the jobs' registry. */
   saveDeletion(deletion: WorkspaceDeletion): Promise<void>;
   /** Deletes a page of one tenant index shard of the workspace's records. */

@@ -56,11 +56,12 @@ export async function runPrivacyJobs(
     recordsDeleted: 0,
   };
   const more = () => Date.now() <= stopAt && run.pages < maxPages;
-  for (const deletion of await deps.store.dueDeletions(ERASURES_PER_RUN)) {
+  const { deletions, erasures } = await deps.store.duePrivacyWork(ERASURES_PER_RUN);
+  for (const deletion of deletions) {
     run.deletions += 1;
     if (await walkDeletion(deps, deletion, run, more)) run.completed += 1;
   }
-  for (const erasure of await deps.store.dueErasures(ERASURES_PER_RUN)) {
+  for (const erasure of erasures) {
     run.erasures += 1;
     if (await walkErasure(deps, erasure, run, more)) run.completed += 1;
   }

@@ -70,9 +70,8 @@ const STORE_METHODS = {
     'waiting',
     'decidedItems',
     'getErasure',
-    'dueErasures',
     'tenantItemsPage',
-    'dueDeletions',
+    'duePrivacyWork',
   ],
 } as const;
 const methodCall = (names: readonly string[]) => new RegExp(`\\.(${names.join('|')})\\(`);

@@ -54,19 +54,16 @@ export class DynamoPrivacyRepository extends DynamoErasureReader {
     );
   }
 
-  /** The running erasures, oldest first (the `due` index, `DUE#PRIVACY#<0–7>`). */
-  async dueErasures(limit: number): Promise<Erasure[]> {
-    return (await this.duePrivacy(limit)).filter((row) => row.entity === 'Erasure').map(parseErasure);
-  }
-
-  /** The running workspace deletions, oldest first (the same partition of `due`). */
-  async dueDeletions(limit: number): Promise<WorkspaceDeletion[]> {
-    return (await this.duePrivacy(limit)).filter((row) => row.entity === DELETION_ENTITY).map(parseDeletion);
-  }
-
-  /** Both kinds share `DUE#PRIVACY`, in the `due` index's shards like every due kind (entities/due.ts). */
-  private duePrivacy(limit: number) {
-    return queryDue(this.table, PRIVACY_DUE, '~', limit);
+  /**
+   * The running workspace deletions and erasures, oldest first: both kinds share `DUE#PRIVACY`, in the `due` index's
+   * shards like every due kind (entities/due.ts), read once for both.
+   */
+  async duePrivacyWork(limit: number): Promise<{ deletions: WorkspaceDeletion[]; erasures: Erasure[] }> {
+    const rows = await queryDue(this.table, PRIVACY_DUE, '~', limit);
+    return {
+      deletions: rows.filter((row) => row.entity === DELETION_ENTITY).map(parseDeletion),
+      erasures: rows.filter((row) => row.entity === 'Erasure').map(parseErasure),
+    };
   }
 
   /** A workspace deletion begins, unless one is under way or done (the event delivered again). */
