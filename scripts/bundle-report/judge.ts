@@ -95,6 +95,11 @@ export const ACCEPTED: Record<string, { size?: number; init?: number; why: strin
   'get-review-item': ZOD,
   'list-record-review-items': ZOD,
   'approve-review-item': ZOD,
+  // Bulk approve and dismiss: approve-review-item's modules (the hold, the settings) for many items; measured 1.44x
+  // size, 1.40x init (1.23-1.46) after 29 rounds, over spec 8's 1.4x by its median's last digit.
+  'decide-review-items': ZOD,
+  // get-review-item's modules and the history reader; measured 1.39x init (1.19-1.50) after 29 rounds.
+  'get-review-item-history': ZOD,
   'dismiss-review-item': ZOD,
   // The send hold's undo route: dismiss-review-item's modules (decide.ts, the store); measured 1.46x size, 1.33-1.37x init.
   'undo-review-item': ZOD,
