@@ -45,6 +45,15 @@ export class ValidationError extends DomainError {
   }
 }
 
+/**
+ * A cursor the caller may not continue from (spec 4 "Cursors and bounds"): altered, truncated, signed with a key the
+ * deployment does not hold, made for another caller, list or filter, or given by a caller who has no list at all.
+ */
+export const invalidCursor = () =>
+  new ValidationError('The cursor is invalid or belongs to another listing', [
+    { path: 'cursor', message: 'invalid cursor' },
+  ]);
+
 /** No token, or a token without the claims this API needs. */
 export class UnauthorizedError extends DomainError {
   readonly status = 401;

@@ -15,7 +15,7 @@
  * caller's own list (docs/table-design.md, "Cursors").
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ValidationError } from '../errors.js';
+import { invalidCursor } from '../errors.js';
 import type { ItemSummary, Page, PageRequest } from '../use-cases/ports.js';
 import type { CursorKeyRing } from './cursor-keys.js';
 import { parseSummary } from './entities/item-summary.js';
@@ -167,8 +167,3 @@ function checkedPosition(position: unknown, source: ListSource): Position {
   if (key[source.pkAttribute] !== source.pk) throw invalidCursor();
   return key;
 }
-
-export const invalidCursor = () =>
-  new ValidationError('The cursor is invalid or belongs to another listing', [
-    { path: 'cursor', message: 'invalid cursor' },
-  ]);

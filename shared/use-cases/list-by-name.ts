@@ -7,7 +7,7 @@
 import type { ReviewStatus } from '../domain/review-item.js';
 import type { Caller } from '../http/request.js';
 import type { ListQuery } from '../http/requests.js';
-import { listRecordItems, listReviewItems, type ReadDeps, type Viewer } from './read-items.js';
+import { listRecordItems, listReviewItems, noListFor, type ReadDeps, type Viewer } from './read-items.js';
 
 export interface ListByNameQuery {
   /** Only items of this automation. */
@@ -46,7 +46,7 @@ export async function listByName(deps: ReadDeps, caller: Caller, asked: ListByNa
     // request, then the list by id, which costs what it costs for an id whatever the queue holds (3 requests in all
     // for a member's workspace view). Several automations of that name: filter by name.
     const viewer = await deps.store.memberAndNames(caller.workspaceId, caller.userId);
-    if (!viewer.member?.active) return { items: [], nextCursor: null };
+    if (!viewer.member?.active) return noListFor(query);
     const ids = viewer.names
       ? idsNamed(viewer.names, query.automationName)
       : await automationIdsNamed(deps, caller, query.automationName);

@@ -14,7 +14,7 @@ import {
 import { canSee, scopeOf } from '../domain/routing.js';
 import { kindOf } from '../drafts/index.js';
 import type { FieldConflict } from '../drafts/kind.js';
-import { NotFoundError } from '../errors.js';
+import { invalidCursor, NotFoundError } from '../errors.js';
 import type { Caller } from '../http/request.js';
 import type { ListQuery } from '../http/requests.js';
 import type { ItemSummary, ListSpec, Page, PageRequest, ReadStorePort } from './ports.js';
@@ -160,6 +160,16 @@ const activeOf = (viewer: Viewer): Member | undefined => (viewer.member?.active 
 
 const emptyPage = { items: [], nextCursor: null };
 
+/**
+ * What a caller who is not an active member gets from any list: nothing, and a cursor refused as an altered one is
+ * rather than ignored, since it continues no list of theirs, even one made while they were a member (spec 4
+ * "Cursors and bounds").
+ */
+export function noListFor(page: { cursor?: string }) {
+  if (page.cursor !== undefined) throw invalidCursor();
+  return emptyPage;
+}
+
 /** The visibility scopes a member may see (shared/domain/routing.ts canSee): every one for an admin. */
 export const scopesOf = (member: Member): 'all' | string[] =>
   member.role === 'admin'
@@ -189,11 +199,11 @@ export async function listReviewItems(
       viewer ? activeOf(viewer) : viewerOf(deps, caller),
       deps.store.listItems(caller.workspaceId, caller.userId, spec, page, (item) => isListed(item, now)),
     ]);
-    if (!member) return emptyPage;
+    if (!member) return noListFor(page);
     return present(filterVisible(result, member), member, now);
   }
   const member = viewer ? activeOf(viewer) : await viewerOf(deps, caller);
-  if (!member) return emptyPage;
+  if (!member) return noListFor(page);
   const spec: ListSpec = {
     kind: 'open',
     scopes: scopesOf(member),
@@ -241,7 +251,7 @@ export async function listRecordItems(
   viewer?: Viewer,
 ) {
   const member = viewer ? activeOf(viewer) : await viewerOf(deps, caller);
-  if (!member) return emptyPage;
+  if (!member) return noListFor(page);
   const now = deps.clock();
   const spec: ListSpec = {
     kind: 'record',
@@ -296,7 +306,7 @@ export async function listAutomations(deps: ReadDeps, caller: Caller, page: Page
     viewerOf(deps, caller),
     deps.store.automations(caller.workspaceId, caller.userId, page, true),
   ]);
-  if (!member) return { items: [], nextCursor: null };
+  if (!member) return noListFor(page);
   const admin = member.role === 'admin';
   return {
     items: result.automations.map((entry) => ({

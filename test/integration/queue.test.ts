@@ -122,6 +122,41 @@ describe('the queue', () => {
         .items,
     ).toEqual([]);
   });
+
+  it('refuses a cursor from a caller with no list, rather than answering an empty page (found by the fuzz test)', async () => {
+    const workspaceId = await workspace();
+    await ingestMany(workspaceId, 3);
+    // A real cursor of alice's workspace view, then alice leaves: no list of hers continues from it.
+    const page = await listReviewItems(deps(), alice(workspaceId), { limit: 1, scope: 'workspace' });
+    const queuePage = await listReviewItems(deps(), alice(workspaceId), { limit: 1, scope: 'mine' });
+    expect(page.nextCursor).toEqual(expect.any(String));
+    expect(queuePage.nextCursor).toEqual(expect.any(String));
+    await applyMemberChange(
+      store,
+      member({ workspaceId, active: false, changedAt: '2026-11-21T00:00:00.000Z' }),
+    );
+    const nobody = { workspaceId, userId: 'u_nobody' };
+    const record = { type: 'account', id: 'acc_1' };
+    for (const cursor of ['eyJwayI6IldTI3gifQ', page.nextCursor!]) {
+      await expect(
+        listReviewItems(deps(), alice(workspaceId), { limit: 1, scope: 'workspace', cursor }),
+      ).rejects.toBeInstanceOf(ValidationError);
+      await expect(
+        listReviewItems(deps(), nobody, { limit: 1, scope: 'workspace', cursor }),
+      ).rejects.toBeInstanceOf(ValidationError);
+      await expect(listRecordItems(deps(), nobody, record, { limit: 1, cursor })).rejects.toBeInstanceOf(
+        ValidationError,
+      );
+    }
+    await expect(
+      listReviewItems(deps(), alice(workspaceId), { limit: 1, scope: 'mine', cursor: queuePage.nextCursor! }),
+    ).rejects.toBeInstanceOf(ValidationError);
+    // Without a cursor they are answered as before: an empty page.
+    expect(await listRecordItems(deps(), nobody, record, { limit: 1 })).toEqual({
+      items: [],
+      nextCursor: null,
+    });
+  });
 });
 
 describe('visibility in workspace scope and on record pages', () => {

@@ -3,6 +3,8 @@
  * and each automation's review stats, feedback and dismiss notes. Their counts are written from the item changes'
  * tallies (tallies.ts), their names by the item changes (item-change.ts).
  */
+
+import { invalidCursor } from '../../errors.js';
 import type {
   AutomationRepository,
   AutomationsPage,
@@ -16,7 +18,7 @@ import type { CursorKeySource } from '../cursor-keys.js';
 import { counterKeys, parseCounters, parseDuration } from '../entities/automation-counters.js';
 import { automationKeys, parseAutomationEntry } from '../entities/automation-entry.js';
 import { feedbackKeys, parseFeedbackRow, parseNote } from '../entities/automation-feedback.js';
-import { invalidCursor, openCursor, sealCursor } from '../listing.js';
+import { openCursor, sealCursor } from '../listing.js';
 import type { Table } from '../table.js';
 
 export class DynamoAutomationRepository implements AutomationRepository {
