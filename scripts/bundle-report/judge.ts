@@ -180,8 +180,30 @@ export function undecided(row: Row, limits: Limits): boolean {
   return init !== undefined && init.low <= limits.init && init.high > limits.init;
 }
 
+const INIT_PROBLEM = 'import + first invocation';
+
+/**
+ * What fails `--check`: every size problem (bundles are deterministic), and an init ratio over its limit beyond the
+ * noise, its 95% interval wholly above the limit. A median over its limit while the interval still straddles it,
+ * after the extra rounds a close call gets, is `undecidedOver`: printed, not failed. On this 2-core machine a function
+ * near its limit moves by up to 0.15 from one run to the next, so failing on such a median failed CI on a coin
+ * toss (decide-review-items at 1.40x, 1.23-1.46; delete-delegation at 1.42x, 1.30-1.52). The price: after 30-40
+ * rounds the interval is about ±0.1 wide here, so a function fails in init once it is about 0.1 over its limit, not
+ * at its first 0.01; a function held to an ACCEPTED ceiling keeps its ceiling, and the table still says "close".
+ */
+export function gateOf(row: Row, limits: Limits): { failures: string[]; undecidedOver: string[] } {
+  const problems = problemsOf(row, limits);
+  const init = initRatio(row, cpuOf);
+  const withinNoise = init !== undefined && init.ratio > limits.init && undecided(row, limits);
+  const initProblem = withinNoise ? problems.find((problem) => problem.startsWith(INIT_PROBLEM)) : undefined;
+  return {
+    failures: problems.filter((problem) => problem !== initProblem),
+    undecidedOver: initProblem ? [initProblem] : [],
+  };
+}
+
 /** What is over which limit (empty when the function is within its limits). */
-export function problemsOf(row: Row, limits: Limits): string[] {
+function problemsOf(row: Row, limits: Limits): string[] {
   const problems = [...row.problems];
   const size = sizeRatio(row);
   const init = initRatio(row, cpuOf);
@@ -193,20 +215,20 @@ export function problemsOf(row: Row, limits: Limits): string[] {
       `bundle ${kb(row.bundle.bytes)} KB without any SDK client, over ${kb(MAX_BYTES_WITHOUT_SDK)} KB`,
     );
   if (init && init.ratio > limits.init)
-    problems.push(
-      `import + first invocation ${x(init.ratio)} its SDK baseline, over ${x(limits.init)}${held}`,
-    );
+    problems.push(`${INIT_PROBLEM} ${x(init.ratio)} its SDK baseline, over ${x(limits.init)}${held}`);
   return problems;
 }
 
 /**
  * Against spec 8 alone. A function on spec 8's limits gets the gate's own verdict (the median, after the extra
- * rounds a close call gets). One held to an ACCEPTED ceiling gets no extra rounds for spec 8's limit, so it is
- * 'meets' or 'over' only when the 95% interval says so, and 'close' while the interval straddles spec 8's limit.
+ * rounds a close call gets; 'close' when the median is over but its interval still straddles the limit). One held
+ * to an ACCEPTED ceiling gets no extra rounds for spec 8's limit, so it is 'meets' or 'over' only when the 95%
+ * interval says so, and 'close' while the interval straddles spec 8's limit.
  */
 export function specVerdict(row: Row): 'meets' | 'over' | 'close' {
   const spec = limitsOf(row, true);
-  const overall = problemsOf(row, spec).length === 0 ? 'meets' : 'over';
+  const gate = gateOf(row, spec);
+  const overall = gate.failures.length > 0 ? 'over' : gate.undecidedOver.length > 0 ? 'close' : 'meets';
   const init = initRatio(row, cpuOf);
   if (!ACCEPTED[row.fn.name] || !init) return overall;
   const sizeOver = problemsOf({ ...row, fnSamples: [], baselineSamples: [] }, spec).length > 0;

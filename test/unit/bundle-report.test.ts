@@ -25,6 +25,8 @@ import { PROJECT_ROOT } from '../../infra/stacks/bundling.js';
 import { type AwsStub, STUB_WEBHOOK_SECRET, startAwsStub } from '../../scripts/bundle-report/aws-stub.js';
 import { baselineSource, clientOfCall, clientsOf } from '../../scripts/bundle-report/baseline.js';
 import { esbuildOptionsOf } from '../../scripts/bundle-report/deployed.js';
+import { gateOf, limitsOf, specVerdict } from '../../scripts/bundle-report/judge.js';
+import type { Row, Sample } from '../../scripts/bundle-report/measure.js';
 import { BEGIN, END, rewriteSection } from '../../scripts/bundle-report/report-doc.js';
 import { median, medianInterval, pairedRatios } from '../../scripts/bundle-report/stats.js';
 
@@ -203,6 +205,61 @@ describe('the statistics', () => {
     expect(narrow.high).toBeLessThan(Math.max(...many));
     // With 10 samples the distribution-free 95% interval is the whole range.
     expect(wide).toEqual({ low: Math.min(...few), high: Math.max(...few) });
+  });
+});
+
+describe('the gate (--check)', () => {
+  /** A row of `health` (on spec 8's own limits) whose paired init ratios are `ratios`, its bundle `sizeRatio` its baseline's. */
+  const rowOf = (ratios: number[], sizeRatio = 1.1, name = 'health'): Row => {
+    const fn = functions.find((f) => f.name === name)!;
+    const sample = (cpu: number): Sample => ({
+      importMs: cpu,
+      invokeMs: 0,
+      importCpuMs: cpu,
+      invokeCpuMs: 0,
+      outcome: 'ok',
+    });
+    return {
+      fn,
+      clients: [],
+      label: 'GET /health',
+      caveat: undefined,
+      bundle: { file: 'f', bytes: 100_000 * sizeRatio, mapBytes: 0 },
+      baseline: { file: 'b', bytes: 100_000, mapBytes: 0 },
+      outcome: '200',
+      calls: [],
+      firstCalls: [],
+      fnSamples: ratios.map((ratio) => sample(100 * ratio)),
+      baselineSamples: ratios.map(() => sample(100)),
+      problems: [],
+    };
+  };
+  /** 31 ratios spread evenly from `low` to `high`: their median is halfway. */
+  const spread = (low: number, high: number) =>
+    Array.from({ length: 31 }, (_, i) => low + ((high - low) * i) / 30);
+
+  it('fails an init ratio whose 95% interval lies above the limit', () => {
+    const row = rowOf(spread(1.5, 1.6));
+    expect(gateOf(row, limitsOf(row, false)).failures).toEqual([
+      expect.stringMatching(/^import \+ first invocation 1\.55x/),
+    ]);
+    expect(specVerdict(row)).toBe('over');
+  });
+
+  it('prints, and does not fail, a median over the limit while the interval still straddles it', () => {
+    const row = rowOf(spread(1.25, 1.59));
+    const gate = gateOf(row, limitsOf(row, false));
+    expect(gate.failures).toEqual([]);
+    expect(gate.undecidedOver).toEqual([expect.stringMatching(/^import \+ first invocation 1\.42x/)]);
+    expect(specVerdict(row)).toBe('close');
+  });
+
+  it('passes a function within its limits, and fails a bundle over its size limit whatever the noise', () => {
+    const within = rowOf(spread(1.2, 1.4));
+    expect(gateOf(within, limitsOf(within, false))).toEqual({ failures: [], undecidedOver: [] });
+    expect(specVerdict(within)).toBe('meets');
+    const big = rowOf(spread(1.25, 1.59), 1.6);
+    expect(gateOf(big, limitsOf(big, false)).failures).toEqual([expect.stringMatching(/^bundle 1\.60x/)]);
   });
 });
 
