@@ -14,7 +14,7 @@
  * conditional on that. So the shards and the entries' latest names never disagree (automation-entry.ts).
  */
 
-import { tenant } from '../key-parts.js';
+import { fnvShard, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
 
 export const AUTOMATION_NAMES_ENTITY = 'AutomationNames';
@@ -25,14 +25,7 @@ export const NAME_SHARDS = 8;
 const NAME_PREFIX = 'N#';
 
 /** FNV-1a of the automation id: a stable shard for it. */
-export function shardOf(automationId: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < automationId.length; i++) {
-    hash ^= automationId.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % NAME_SHARDS;
-}
+const shardOf = (automationId: string): number => fnvShard(automationId, NAME_SHARDS);
 
 export const automationNameKeys = {
   pk: (workspaceId: string) => `${tenant(workspaceId)}#AUTONAMES`,

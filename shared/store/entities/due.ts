@@ -5,13 +5,12 @@
  * an eighth in each, and the index takes eight partitions' write rate before it throttles anyone
  * (docs/table-design.md, "Which partitions one workspace can make hot"). A job reads every shard in parallel.
  */
-import { createHash } from 'node:crypto';
+import { sha256Shard } from '../key-parts.js';
 import type { Attributes, Table } from '../table.js';
 
 export const DUE_SHARDS = 8;
 
-const shardOf = (owner: string): number =>
-  createHash('sha256').update(owner).digest().readUInt32BE(0) % DUE_SHARDS;
+const shardOf = (owner: string): number => sha256Shard(owner, DUE_SHARDS);
 
 /** The partition of a row of `kindKey` (e.g. `DUE#EXPIRY`) owned by `owner` (its workspace and item or member). */
 export const dueShardKey = (kindKey: string, owner: string): string => `${kindKey}#${shardOf(owner)}`;

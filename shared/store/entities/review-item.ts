@@ -12,13 +12,12 @@
  * - `decided`: a decided item until the retention job has given its records their expiry (docs/table-design.md,
  *   "Retention").
  */
-import { createHash } from 'node:crypto';
 import { FINAL_STATUSES } from '../../domain/lifecycle.js';
 import { isOpen, type ReviewItem } from '../../domain/review-item.js';
 import { scopeOf } from '../../domain/routing.js';
 import { kindOf, recordRefsOf } from '../../drafts/index.js';
 import type { DueKind, ItemState, WaitStage } from '../../use-cases/ports.js';
-import { escapeKeySegment, listSk, tenant } from '../key-parts.js';
+import { escapeKeySegment, listSk, sha256Shard, tenant } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
 import { dueShardKey } from './due.js';
 import { summaryOf } from './item-summary.js';
@@ -57,8 +56,7 @@ export const itemKeys = {
 
 export const DECIDED_SHARDS = 8;
 
-const decidedShardOf = (itemId: string): number =>
-  createHash('sha256').update(itemId).digest().readUInt32BE(0) % DECIDED_SHARDS;
+const decidedShardOf = (itemId: string): number => sha256Shard(itemId, DECIDED_SHARDS);
 
 /** When a decided item was decided: its decision's time (an expiry and a resolution carry one too). */
 const decidedAtOf = (item: Pick<ReviewItem, 'decision' | 'updatedAt'>): string =>

@@ -12,7 +12,7 @@
 
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { TENANT_SHARDS } from '../../domain/tenant-shards.js';
-import { tenant } from '../key-parts.js';
+import { fnvShard, tenant } from '../key-parts.js';
 
 // The table's own types (table.ts imports this module, so they are spelled out here).
 type Attributes = Record<string, unknown>;
@@ -28,14 +28,7 @@ const workspaceOfPk = (pk: string): string | undefined => {
 };
 
 /** FNV-1a of the pk: one item's partition (item, history, markers) lands in one shard. */
-function shardOf(pk: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < pk.length; i++) {
-    hash ^= pk.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % TENANT_SHARDS;
-}
+const shardOf = (pk: string): number => fnvShard(pk, TENANT_SHARDS);
 
 export const tenantKeys = {
   /** One of the workspace's index partitions. */

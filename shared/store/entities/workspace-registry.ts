@@ -4,16 +4,14 @@
  * ingest path and outside the creation's transaction; `apply-tallies` writes it at most once per batch of changes
  * per workspace. Spread over a few shards by a hash of the workspace, each record the workspace's own.
  */
-import { createHash } from 'node:crypto';
-import { escapeKeySegment, unescapeKeySegment } from '../key-parts.js';
+import { escapeKeySegment, sha256Shard, unescapeKeySegment } from '../key-parts.js';
 import type { Attributes, TableKey } from '../table.js';
 import type { CounterWrite } from './tally.js';
 
 export const REGISTRY_ENTITY = 'WorkspaceRegistry';
 export const REGISTRY_SHARDS = 8;
 
-const shardOf = (workspaceId: string): number =>
-  createHash('sha256').update(workspaceId).digest().readUInt32BE(0) % REGISTRY_SHARDS;
+const shardOf = (workspaceId: string): number => sha256Shard(workspaceId, REGISTRY_SHARDS);
 
 export const registryKeys = {
   /** Not a request path: read only by the jobs, so the partition is the registry's, not a tenant's. */
